@@ -1,0 +1,114 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings for every target of ours: Swift 6 mode plus the upcoming features DESIGN.md §6 asks for,
+/// with warnings treated as errors (applies to our targets only, never to dependencies).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+    .enableUpcomingFeature("InferIsolatedConformances"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "wa-gateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "WACore", targets: ["WACore"]),
+        .library(name: "WACoreTesting", targets: ["WACoreTesting"]),
+        .library(name: "WAPostgres", targets: ["WAPostgres"]),
+        .library(name: "WABrowser", targets: ["WABrowser"]),
+        .library(name: "WAHTTP", targets: ["WAHTTP"]),
+        .executable(name: "wa-gateway", targets: ["wa-gateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The domain and every policy. No I/O: see scripts/check-core-purity.
+        .target(
+            name: "WACore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: strict
+        ),
+        // Test support shipped to users and adapters: test clock, seeded random source, fixtures and the
+        // repository contract suite every storage adapter must pass.
+        .target(
+            name: "WACoreTesting",
+            dependencies: ["WACore"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WAPostgres",
+            dependencies: [
+                "WACore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WABrowser",
+            dependencies: [
+                "WACore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WAHTTP",
+            dependencies: [
+                "WACore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "wa-gateway",
+            dependencies: [
+                "WACore", "WAPostgres", "WABrowser", "WAHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/wa-gateway",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WACoreTests",
+            dependencies: [
+                "WACore", "WACoreTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "WAPostgresTests", dependencies: ["WAPostgres", "WACoreTesting"], swiftSettings: strict),
+        .testTarget(name: "WABrowserTests", dependencies: ["WABrowser", "WACoreTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "WAHTTPTests",
+            dependencies: [
+                "WAHTTP", "WACoreTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,118 @@
+public import Foundation
+
+/// A linked WhatsApp account ("instance"): one phone number driven by the gateway.
+public struct Instance: Sendable, Hashable, Codable {
+    public var id: InstanceID
+    public var organizationID: OrganizationID
+    /// A name unique within the organization ("support-de").
+    public var name: String
+    /// The account's number, known once linked.
+    public var phone: PhoneNumber?
+    /// The account's own JID, known once linked.
+    public var jid: JID?
+    public var status: InstanceStatus
+    /// How the instance's browser reaches the internet.
+    public var proxyPolicy: ProxyPolicy
+    /// The proxy currently assigned (sticky until failure or re-pairing).
+    public var proxyID: ProxyServerID?
+    /// The browser identity, generated at creation and replaced only on re-pairing.
+    public var fingerprint: Fingerprint?
+    public var risk: RiskState
+    /// Per-instance overrides of the anti-ban rate limits (nil: the plan's defaults).
+    public var rateLimits: InstanceRateLimits?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    public init(
+        id: InstanceID, organizationID: OrganizationID, name: String, phone: PhoneNumber? = nil, jid: JID? = nil,
+        status: InstanceStatus = .created, proxyPolicy: ProxyPolicy = .none, proxyID: ProxyServerID? = nil,
+        fingerprint: Fingerprint? = nil, risk: RiskState = RiskState(), rateLimits: InstanceRateLimits? = nil,
+        createdAt: Date, updatedAt: Date? = nil, version: Int = 0
+    ) {
+        self.id = id
+        self.organizationID = organizationID
+        self.name = name
+        self.phone = phone
+        self.jid = jid
+        self.status = status
+        self.proxyPolicy = proxyPolicy
+        self.proxyID = proxyID
+        self.fingerprint = fingerprint
+        self.risk = risk
+        self.rateLimits = rateLimits
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+        self.version = version
+    }
+}
+
+/// Where an instance is in its life.
+public enum InstanceStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Created, never started.
+    case created
+    /// The browser is starting or WhatsApp Web is loading.
+    case starting
+    /// Waiting for the phone to scan a QR code.
+    case awaitingQR = "awaiting_qr"
+    /// Waiting for the pairing code to be entered on the phone.
+    case awaitingPairingCode = "awaiting_pairing_code"
+    /// Linked and syncing.
+    case authenticated
+    /// Linked, synced, sending and receiving.
+    case ready
+    /// Lost the connection; the supervisor is reconnecting.
+    case reconnecting
+    /// Stopped on request; the link is kept.
+    case stopped
+    /// Paused by the risk monitor until ``RiskState/pausedUntil``.
+    case paused
+    /// The link was removed (logout on the phone or through the API); needs a new QR scan.
+    case loggedOut = "logged_out"
+    /// WhatsApp restricted or banned the account, or a terminal error occurred.
+    case failed
+}
+
+/// How an instance chooses its proxy.
+public enum ProxyPolicy: Sendable, Hashable, Codable {
+    /// Direct connection.
+    case none
+    /// A sticky proxy from the organization's pool, re-assigned only on failure or re-pairing.
+    case pool
+    /// Always this proxy.
+    case fixed(ProxyServerID)
+}
+
+/// The risk monitor's view of an instance.
+public struct RiskState: Sendable, Hashable, Codable {
+    /// 0 (calm) … 100 (about to be banned).
+    public var score: Double
+    /// Multiplier on the instance's send rate (1 = normal, 0.5 = half speed).
+    public var throttleFactor: Double
+    /// Sending is paused until this instant.
+    public var pausedUntil: Date?
+    public var updatedAt: Date?
+
+    public init(score: Double = 0, throttleFactor: Double = 1, pausedUntil: Date? = nil, updatedAt: Date? = nil) {
+        self.score = score
+        self.throttleFactor = throttleFactor
+        self.pausedUntil = pausedUntil
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Per-instance rate-limit overrides of the three anti-ban tiers.
+public struct InstanceRateLimits: Sendable, Hashable, Codable {
+    public var perMinute: Int
+    public var perHour: Int
+    public var perDay: Int
+
+    /// The defaults: 20 per minute, 100 per hour, 1000 per day.
+    public static let standard = InstanceRateLimits(perMinute: 20, perHour: 100, perDay: 1000)
+
+    public init(perMinute: Int, perHour: Int, perDay: Int) {
+        self.perMinute = perMinute
+        self.perHour = perHour
+        self.perDay = perDay
+    }
+}

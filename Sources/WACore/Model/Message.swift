@@ -1,0 +1,181 @@
+public import Foundation
+
+/// One WhatsApp message, inbound or outbound.
+public struct Message: Sendable, Hashable, Codable {
+    public var id: MessageID
+    public var organizationID: OrganizationID
+    public var instanceID: InstanceID
+    /// The chat the message belongs to.
+    public var chatJID: JID
+    /// The other party, when it is a known contact.
+    public var contactID: ContactID?
+    public var direction: Direction
+    public var kind: Kind
+    /// Text, or the caption of a media message.
+    public var body: String?
+    /// The attached media, for image, video, audio, voice, document and sticker messages.
+    public var media: MediaReference?
+    public var location: Location?
+    /// A shared contact card (vCard text).
+    public var contactCard: String?
+    public var status: MessageStatus
+    public var timestamps: StatusTimestamps
+    /// WhatsApp's own message id (`true_123@c.us_3EB0…`), once known; unique per instance.
+    public var whatsappID: String?
+    /// The client's idempotency key for outbound sends; unique within the organization.
+    public var idempotencyKey: String?
+    public var campaignID: CampaignID?
+    /// Why the message failed.
+    public var error: MessageError?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    public init(
+        id: MessageID, organizationID: OrganizationID, instanceID: InstanceID, chatJID: JID,
+        contactID: ContactID? = nil, direction: Direction, kind: Kind, body: String? = nil,
+        media: MediaReference? = nil, location: Location? = nil, contactCard: String? = nil,
+        status: MessageStatus, timestamps: StatusTimestamps = StatusTimestamps(), whatsappID: String? = nil,
+        idempotencyKey: String? = nil, campaignID: CampaignID? = nil, error: MessageError? = nil, createdAt: Date,
+        updatedAt: Date? = nil, version: Int = 0
+    ) {
+        self.id = id
+        self.organizationID = organizationID
+        self.instanceID = instanceID
+        self.chatJID = chatJID
+        self.contactID = contactID
+        self.direction = direction
+        self.kind = kind
+        self.body = body
+        self.media = media
+        self.location = location
+        self.contactCard = contactCard
+        self.status = status
+        self.timestamps = timestamps
+        self.whatsappID = whatsappID
+        self.idempotencyKey = idempotencyKey
+        self.campaignID = campaignID
+        self.error = error
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+        self.version = version
+    }
+
+    /// Moves the message to `status` at `date` if that is a forward move; returns whether it changed.
+    /// A late or repeated report leaves the message untouched.
+    @discardableResult
+    public mutating func advance(to status: MessageStatus, at date: Date) -> Bool {
+        guard self.status.canAdvance(to: status) else { return false }
+        self.status = status
+        timestamps.record(status, at: date)
+        updatedAt = date
+        return true
+    }
+
+    /// Inbound or outbound.
+    public enum Direction: String, Sendable, Hashable, Codable, CaseIterable {
+        case inbound
+        case outbound
+    }
+
+    /// What the message carries.
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        case text
+        case image
+        case video
+        case audio
+        /// A push-to-talk voice note.
+        case voice
+        case document
+        case sticker
+        case location
+        /// A shared contact card.
+        case contact
+    }
+
+    /// A pointer to stored media with what the recipient sees of it.
+    public struct MediaReference: Sendable, Hashable, Codable {
+        public var mediaID: MediaObjectID
+        public var mimeType: String
+        public var fileName: String?
+        public var byteCount: Int64
+        public init(mediaID: MediaObjectID, mimeType: String, fileName: String? = nil, byteCount: Int64) {
+            self.mediaID = mediaID
+            self.mimeType = mimeType
+            self.fileName = fileName
+            self.byteCount = byteCount
+        }
+    }
+
+    /// A shared location.
+    public struct Location: Sendable, Hashable, Codable {
+        public var latitude: Double
+        public var longitude: Double
+        public var name: String?
+        public var address: String?
+        public init(latitude: Double, longitude: Double, name: String? = nil, address: String? = nil) {
+            self.latitude = latitude
+            self.longitude = longitude
+            self.name = name
+            self.address = address
+        }
+    }
+
+    /// When the message reached each status.
+    public struct StatusTimestamps: Sendable, Hashable, Codable {
+        public var queuedAt: Date?
+        public var pendingAt: Date?
+        public var sentAt: Date?
+        public var deliveredAt: Date?
+        public var readAt: Date?
+        public var playedAt: Date?
+        public var failedAt: Date?
+
+        public init(
+            queuedAt: Date? = nil, pendingAt: Date? = nil, sentAt: Date? = nil, deliveredAt: Date? = nil,
+            readAt: Date? = nil, playedAt: Date? = nil, failedAt: Date? = nil
+        ) {
+            self.queuedAt = queuedAt
+            self.pendingAt = pendingAt
+            self.sentAt = sentAt
+            self.deliveredAt = deliveredAt
+            self.readAt = readAt
+            self.playedAt = playedAt
+            self.failedAt = failedAt
+        }
+
+        /// Records `status` at `date`, filling earlier steps that were skipped (a `read` implies `delivered`).
+        public mutating func record(_ status: MessageStatus, at date: Date) {
+            switch status {
+            case .queued: queuedAt = queuedAt ?? date
+            case .pending: pendingAt = pendingAt ?? date
+            case .sent: sentAt = sentAt ?? date
+            case .delivered:
+                sentAt = sentAt ?? date
+                deliveredAt = deliveredAt ?? date
+            case .read:
+                record(.delivered, at: date)
+                readAt = readAt ?? date
+            case .played:
+                record(.read, at: date)
+                playedAt = playedAt ?? date
+            case .failed: failedAt = failedAt ?? date
+            }
+        }
+    }
+}
+
+/// Why a message failed, in a form safe to show to API clients.
+public struct MessageError: Sendable, Hashable, Codable {
+    /// A stable code (`recipient_not_on_whatsapp`, `rate_limited`, `instance_logged_out`, `transport_error` …).
+    public var code: String
+    public var message: String
+    /// Whether another attempt may succeed.
+    public var isRetryable: Bool
+
+    public init(code: String, message: String, isRetryable: Bool) {
+        self.code = code
+        self.message = message
+        self.isRetryable = isRetryable
+    }
+}

@@ -1,0 +1,48 @@
+public import Foundation
+
+/// A tenant: a company using the gateway, with its members, API keys, instances and data.
+public struct Organization: Sendable, Hashable, Codable {
+    public var id: OrganizationID
+    /// Display name.
+    public var name: String
+    /// URL-safe unique handle (`acme-support`), used at sign-in.
+    public var slug: String
+    public var plan: Plan
+    /// Per-organization limits that replace the plan's defaults (negotiated contracts).
+    public var limitOverrides: PlanLimits?
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// Optimistic-concurrency version, managed by the store.
+    public var version: Int
+
+    public init(
+        id: OrganizationID, name: String, slug: String, plan: Plan, limitOverrides: PlanLimits? = nil,
+        createdAt: Date, updatedAt: Date? = nil, version: Int = 0
+    ) {
+        self.id = id
+        self.name = name
+        self.slug = slug
+        self.plan = plan
+        self.limitOverrides = limitOverrides
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+        self.version = version
+    }
+
+    /// The limits in force: overrides if set, else the plan's.
+    public var limits: PlanLimits { limitOverrides ?? plan.limits }
+
+    /// The organization is its own tenant.
+    public var organizationID: OrganizationID { id }
+
+    /// Validates a slug: 3–40 characters of `a-z`, `0-9` and inner `-`.
+    public static func validateSlug(_ slug: String) throws(WAError) {
+        let bytes = Array(slug.utf8)
+        let ok =
+            (3...40).contains(bytes.count) && bytes.first != UInt8(ascii: "-") && bytes.last != UInt8(ascii: "-")
+            && bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }
+        guard ok else {
+            throw WAError(.invalidArgument, "slug must be 3–40 characters of a-z, 0-9 and inner '-'", field: "slug")
+        }
+    }
+}

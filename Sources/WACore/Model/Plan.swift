@@ -1,0 +1,47 @@
+/// A billing plan and the limits it grants an organization.
+public enum Plan: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case starter
+    case pro
+    case enterprise
+
+    /// The plan's default limits. An organization may carry overrides (``Organization/limitOverrides``).
+    public var limits: PlanLimits {
+        switch self {
+        case .starter:
+            PlanLimits(
+                instances: 1, members: 3, messagesPerDay: 1_000, mediaStorageBytes: 1 << 30, webhookEndpoints: 2)
+        case .pro:
+            PlanLimits(
+                instances: 10, members: 25, messagesPerDay: 20_000, mediaStorageBytes: 20 << 30,
+                webhookEndpoints: 10)
+        case .enterprise:
+            PlanLimits(
+                instances: 200, members: 500, messagesPerDay: 500_000, mediaStorageBytes: 500 << 30,
+                webhookEndpoints: 50)
+        }
+    }
+
+    public var description: String { rawValue }
+}
+
+/// The quantities a plan limits.
+public struct PlanLimits: Sendable, Hashable, Codable {
+    /// Linked WhatsApp accounts.
+    public var instances: Int
+    /// Active members.
+    public var members: Int
+    /// Outbound messages per organization per UTC day (across all instances).
+    public var messagesPerDay: Int
+    /// Bytes of stored media.
+    public var mediaStorageBytes: Int64
+    /// Webhook endpoints.
+    public var webhookEndpoints: Int
+
+    public init(instances: Int, members: Int, messagesPerDay: Int, mediaStorageBytes: Int64, webhookEndpoints: Int) {
+        self.instances = instances
+        self.members = members
+        self.messagesPerDay = messagesPerDay
+        self.mediaStorageBytes = mediaStorageBytes
+        self.webhookEndpoints = webhookEndpoints
+    }
+}

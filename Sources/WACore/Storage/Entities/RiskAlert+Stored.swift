@@ -1,0 +1,20 @@
+extension RiskAlert: StoredEntity {
+    public static var entityName: String { "risk_alert" }
+
+    /// Criteria for listing risk alerts.
+    public struct Filter: EntityFilter {
+        public var instanceID: InstanceID?
+        /// Only alerts nobody acknowledged yet.
+        public var unacknowledgedOnly: Bool
+
+        public init() { unacknowledgedOnly = false }
+        public init(instanceID: InstanceID? = nil, unacknowledgedOnly: Bool = false) {
+            self.instanceID = instanceID
+            self.unacknowledgedOnly = unacknowledgedOnly
+        }
+
+        public func matches(_ a: RiskAlert) -> Bool {
+            (instanceID.map { a.instanceID == $0 } ?? true) && (!unacknowledgedOnly || a.acknowledgedAt == nil)
+        }
+    }
+}

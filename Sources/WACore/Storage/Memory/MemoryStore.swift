@@ -1,0 +1,107 @@
+import Synchronization
+
+/// A complete ``Store`` in memory: every repository, the same constraints, the same errors as PostgreSQL.
+///
+/// It is a product feature, not a mock: library users run their business logic against it in unit tests, and the
+/// gateway uses it when started with `--store memory`. Transactions are serializable (they run one at a time) and
+/// all-or-nothing (an undo log reverts a transaction whose body throws or is cancelled). Data lives as long as the
+/// store object.
+public final class MemoryStore: Store {
+    /// Everything the store holds; only touched inside `state.withLock`.
+    struct State: ~Copyable {
+        var tables: [ObjectIdentifier: AnyObject] = [:]
+        /// Reverts the open transaction's writes, newest last.
+        var undo: [() -> Void] = []
+
+        mutating func table<Entity: StoredEntity>(_: Entity.Type) -> MemoryTable<Entity> {
+            let key = ObjectIdentifier(Entity.self)
+            if let table = tables[key] as? MemoryTable<Entity> { return table }
+            let table = MemoryTable<Entity>()
+            tables[key] = table
+            return table
+        }
+    }
+
+    let state = Mutex(State())
+    private let gate = AsyncLock()
+
+    @TaskLocal private static var openTransactions: Set<ObjectIdentifier> = []
+
+    public init() {}
+
+    public func transaction<Result>(
+        _ scope: TransactionScope, _ body: (any StoreTransaction) async throws -> Result
+    ) async throws -> Result {
+        let me = ObjectIdentifier(self)
+        guard !Self.openTransactions.contains(me) else {
+            throw WAError(.transactionMisuse, "transactions on one store do not nest")
+        }
+        var open = Self.openTransactions
+        open.insert(me)
+        return try await Self.$openTransactions.withValue(open) {
+            try await gate.withLock {
+                let transaction = MemoryTransaction(store: self, scope: scope)
+                do {
+                    let result = try await body(transaction)
+                    transaction.close()
+                    state.withLock { $0.undo.removeAll() }
+                    return result
+                } catch {
+                    transaction.close()
+                    state.withLock { s in
+                        while let step = s.undo.popLast() { step() }
+                    }
+                    throw error
+                }
+            }
+        }
+    }
+}
+
+/// The repositories of one ``MemoryStore`` transaction.
+final class MemoryTransaction: StoreTransaction {
+    let store: MemoryStore
+    let scope: TransactionScope
+    private let isOpen = Atomic<Bool>(true)
+
+    init(store: MemoryStore, scope: TransactionScope) {
+        self.store = store
+        self.scope = scope
+    }
+
+    func close() { isOpen.store(false, ordering: .releasing) }
+
+    /// Runs `body` on `Entity`'s table after checking the transaction is open and may act for `organization`.
+    func withTable<Entity: StoredEntity, Result: Sendable>(
+        _: Entity.Type, for organization: OrganizationID?,
+        _ body: (MemoryTable<Entity>, inout [() -> Void]) throws(WAError) -> Result
+    ) throws(WAError) -> Result {
+        guard isOpen.load(ordering: .acquiring) else {
+            throw WAError(.transactionMisuse, "the transaction has ended")
+        }
+        if let organization, !scope.permits(organization) {
+            throw WAError(.tenantMismatch, "the \(Entity.entityName) belongs to another organization")
+        }
+        return try store.state.withLock { (s: inout MemoryStore.State) throws(WAError) -> Result in
+            let table = s.table(Entity.self)
+            return try body(table, &s.undo)
+        }
+    }
+
+    var organizations: any OrganizationRepository { MemoryRepository<Organization>(transaction: self) }
+    var members: any MemberRepository { MemoryRepository<Member>(transaction: self) }
+    var apiKeys: any APIKeyRepository { MemoryRepository<APIKey>(transaction: self) }
+    var instances: any InstanceRepository { MemoryRepository<Instance>(transaction: self) }
+    var contacts: any ContactRepository { MemoryRepository<Contact>(transaction: self) }
+    var chats: any ChatRepository { MemoryRepository<Chat>(transaction: self) }
+    var messages: any MessageRepository { MemoryRepository<Message>(transaction: self) }
+    var templates: any TemplateRepository { MemoryRepository<Template>(transaction: self) }
+    var campaigns: any Repository<Campaign> { MemoryRepository<Campaign>(transaction: self) }
+    var automations: any Repository<Automation> { MemoryRepository<Automation>(transaction: self) }
+    var webhookEndpoints: any Repository<WebhookEndpoint> { MemoryRepository<WebhookEndpoint>(transaction: self) }
+    var deliveries: any DeliveryRepository { MemoryRepository<Delivery>(transaction: self) }
+    var auditEvents: any Repository<AuditEvent> { MemoryRepository<AuditEvent>(transaction: self) }
+    var mediaObjects: any Repository<MediaObject> { MemoryRepository<MediaObject>(transaction: self) }
+    var proxyServers: any Repository<ProxyServer> { MemoryRepository<ProxyServer>(transaction: self) }
+    var riskAlerts: any Repository<RiskAlert> { MemoryRepository<RiskAlert>(transaction: self) }
+}

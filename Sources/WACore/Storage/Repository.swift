@@ -1,0 +1,107 @@
+/// Storage for one aggregate, scoped by organization.
+///
+/// Every call names the organization; a call inside a transaction opened for another organization fails with
+/// ``WAError/Code-swift.struct/tenantMismatch`` before it touches anything. Writes are optimistic: ``update(_:)``
+/// succeeds only if the stored ``StoredEntity/version`` equals the one passed in, and returns the record with the
+/// version incremented. Errors are always ``WAError``; adapters never leak their own error text.
+public protocol Repository<Entity>: Sendable {
+    associatedtype Entity: StoredEntity
+
+    /// Stores a new record and returns it as stored (version 1).
+    /// Fails with `already_exists` (field: the unique constraint's name, or `id`).
+    func insert(_ entity: Entity) async throws(WAError) -> Entity
+
+    /// The record with `id` in `organization`, or `nil`.
+    func find(_ id: Identifier<Entity>, in organization: OrganizationID) async throws(WAError) -> Entity?
+
+    /// Replaces a record. Fails with `not_found`, with `version_conflict` if someone else updated it since it was
+    /// read, or with `already_exists` if it now collides with another record's unique key.
+    func update(_ entity: Entity) async throws(WAError) -> Entity
+
+    /// Deletes a record; fails with `not_found` if there is none.
+    func delete(_ id: Identifier<Entity>, in organization: OrganizationID) async throws(WAError)
+
+    /// A page of records matching `filter`, in identifier (creation-time) order.
+    func list(in organization: OrganizationID, where filter: Entity.Filter, page: PageRequest)
+        async throws(WAError) -> Page<Entity>
+
+    /// How many records match `filter`.
+    func count(in organization: OrganizationID, where filter: Entity.Filter) async throws(WAError) -> Int
+}
+
+extension Repository {
+    /// The record with `id`, or `not_found`.
+    public func get(_ id: Identifier<Entity>, in organization: OrganizationID) async throws(WAError) -> Entity {
+        guard let entity = try await find(id, in: organization) else { throw .notFound(Entity.entityName) }
+        return entity
+    }
+
+    /// A page of every record.
+    public func list(in organization: OrganizationID, page: PageRequest = .first) async throws(WAError) -> Page<Entity>
+    {
+        try await list(in: organization, where: Entity.Filter(), page: page)
+    }
+
+    /// Reads, changes and writes a record in one step, retrying nothing: a concurrent change is a
+    /// `version_conflict` for the caller to handle.
+    @discardableResult
+    public func modify(
+        _ id: Identifier<Entity>, in organization: OrganizationID, _ change: (inout Entity) throws(WAError) -> Void
+    ) async throws(WAError) -> Entity {
+        var entity = try await get(id, in: organization)
+        try change(&entity)
+        return try await update(entity)
+    }
+}
+
+/// Organizations, with the global lookup by slug used at sign-in.
+public protocol OrganizationRepository: Repository where Entity == Organization {
+    /// The organization with `slug`, from any tenant (system scope) or the transaction's own.
+    func find(slug: String) async throws(WAError) -> Organization?
+}
+
+/// Members, with lookup by e-mail within an organization.
+public protocol MemberRepository: Repository where Entity == Member {
+    func find(email: String, in organization: OrganizationID) async throws(WAError) -> Member?
+}
+
+/// API keys, with the one cross-tenant lookup the system needs: by the public lookup id in a presented key.
+public protocol APIKeyRepository: Repository where Entity == APIKey {
+    /// The key whose lookup id is `lookupID`, in any organization when the transaction has system scope.
+    func find(lookupID: String) async throws(WAError) -> APIKey?
+}
+
+/// Instances, with lookup by name.
+public protocol InstanceRepository: Repository where Entity == Instance {
+    func find(name: String, in organization: OrganizationID) async throws(WAError) -> Instance?
+}
+
+/// Contacts, findable by phone number or by either of their JIDs.
+public protocol ContactRepository: Repository where Entity == Contact {
+    func find(phone: PhoneNumber, in organization: OrganizationID) async throws(WAError) -> Contact?
+    /// The contact whose ``Contact/jid`` or ``Contact/lid`` is `jid`.
+    func find(jid: JID, in organization: OrganizationID) async throws(WAError) -> Contact?
+}
+
+/// Chats, unique per instance and JID.
+public protocol ChatRepository: Repository where Entity == Chat {
+    func find(jid: JID, instance: InstanceID, in organization: OrganizationID) async throws(WAError) -> Chat?
+}
+
+/// Messages, with the lookups idempotency and status tracking need.
+public protocol MessageRepository: Repository where Entity == Message {
+    func find(idempotencyKey: String, in organization: OrganizationID) async throws(WAError) -> Message?
+    func find(whatsappID: String, instance: InstanceID, in organization: OrganizationID) async throws(WAError)
+        -> Message?
+}
+
+/// Templates, unique by name.
+public protocol TemplateRepository: Repository where Entity == Template {
+    func find(name: String, in organization: OrganizationID) async throws(WAError) -> Template?
+}
+
+/// Webhook deliveries, unique per endpoint and event.
+public protocol DeliveryRepository: Repository where Entity == Delivery {
+    func find(eventID: String, endpoint: WebhookEndpointID, in organization: OrganizationID) async throws(WAError)
+        -> Delivery?
+}
