@@ -1,0 +1,74 @@
+/// Fixed-width Base62 used by the API key format (``APIKeySecret``).
+///
+/// The alphabet is `0-9A-Za-z` in that order (digit value 0 is `"0"`, 10 is `"A"`, 36 is `"a"`, 61 is `"z"`).
+/// Numbers are big-endian and written with exactly `width` digits, left-padded with `"0"`, so the encoding of a
+/// value at a given width is unique.
+enum Base62 {
+    /// The 62 digits in value order.
+    static let alphabet: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+
+    /// The value of one ASCII digit, or `nil` when `character` is not in the alphabet.
+    static func digitValue(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): character - UInt8(ascii: "A") + 10
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): character - UInt8(ascii: "a") + 36
+        default: nil
+        }
+    }
+
+    /// Whether every byte of `characters` is a Base62 digit.
+    static func isValid(_ characters: some Sequence<UInt8>) -> Bool {
+        characters.allSatisfy { digitValue($0) != nil }
+    }
+
+    /// Writes the big-endian unsigned integer `bytes` as exactly `width` digits, or returns `nil` when the value needs
+    /// more than `width` digits.
+    static func encode(_ bytes: [UInt8], width: Int) -> [UInt8]? {
+        var number = bytes
+        var digits = [UInt8](repeating: alphabet[0], count: width)
+        var position = width
+        while number.contains(where: { $0 != 0 }) {
+            guard position > 0 else { return nil }
+            var remainder: UInt16 = 0
+            for index in number.indices {
+                let accumulator = remainder << 8 | UInt16(number[index])
+                number[index] = UInt8(truncatingIfNeeded: accumulator / 62)
+                remainder = accumulator % 62
+            }
+            position -= 1
+            digits[position] = alphabet[Int(remainder)]
+        }
+        return digits
+    }
+
+    /// Reads `digits` as a big-endian number of exactly `byteCount` bytes; `nil` when a character is not a digit or
+    /// the value does not fit in `byteCount` bytes.
+    static func decode(_ digits: some Sequence<UInt8>, byteCount: Int) -> [UInt8]? {
+        var number = [UInt8](repeating: 0, count: byteCount)
+        for character in digits {
+            guard let value = digitValue(character) else { return nil }
+            var carry = UInt16(value)
+            for index in number.indices.reversed() {
+                let accumulator = UInt16(number[index]) * 62 + carry
+                number[index] = UInt8(truncatingIfNeeded: accumulator)
+                carry = accumulator >> 8
+            }
+            guard carry == 0 else { return nil }
+        }
+        return number
+    }
+
+    /// `count` uniformly distributed digits drawn from `random` (rejection sampling: bytes ≥ 248 are discarded so
+    /// every digit has probability exactly 1/62).
+    static func randomDigits(count: Int, using random: some RandomSource) -> [UInt8] {
+        var digits = [UInt8]()
+        digits.reserveCapacity(count)
+        while digits.count < count {
+            for byte in random.bytes(count - digits.count + 4) where byte < 248 && digits.count < count {
+                digits.append(alphabet[Int(byte % 62)])
+            }
+        }
+        return digits
+    }
+}

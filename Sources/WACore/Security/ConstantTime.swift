@@ -1,0 +1,21 @@
+/// Comparisons whose running time does not depend on where two secrets differ.
+///
+/// Use it for anything an attacker can probe byte by byte: API key digests, webhook signatures, password hashes
+/// computed in Swift. The length is not secret (it is public for every digest WACore compares), so a length
+/// mismatch returns `false` immediately.
+public enum ConstantTime {
+    /// Whether `lhs` and `rhs` hold the same bytes, examining every byte (XOR-accumulate, no early exit).
+    ///
+    /// ```swift
+    /// ConstantTime.equals(stored.bytes, presented.digest.bytes)
+    /// ```
+    @inline(never)
+    public static func equals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for index in lhs.indices {
+            difference |= lhs[index] ^ rhs[index]
+        }
+        return difference == 0
+    }
+}
