@@ -80,7 +80,7 @@ public struct APIKeySecret: Sendable {
     /// // APIKey(…, lookupID: key.lookupID, digest: key.digest.bytes, hint: key.lastFour, …)
     /// show(key.reveal())   // exactly once
     /// ```
-    public static func generate(environment: Environment, using random: some RandomSource) -> APIKeySecret {
+    public static func generate(environment: Environment, using random: any RandomSource) -> APIKeySecret {
         let lookupID = Base62.randomDigits(count: lookupIDLength, using: random)
         guard let secret = Base62.encode(random.bytes(secretByteCount), width: secretLength) else {
             preconditionFailure("unreachable: 62^43 > 2^256, so 32 bytes always fit in 43 Base62 digits")

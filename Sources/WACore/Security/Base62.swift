@@ -61,7 +61,7 @@ enum Base62 {
 
     /// `count` uniformly distributed digits drawn from `random` (rejection sampling: bytes ≥ 248 are discarded so
     /// every digit has probability exactly 1/62).
-    static func randomDigits(count: Int, using random: some RandomSource) -> [UInt8] {
+    static func randomDigits(count: Int, using random: any RandomSource) -> [UInt8] {
         var digits = [UInt8]()
         digits.reserveCapacity(count)
         while digits.count < count {

@@ -31,7 +31,7 @@ public struct SecretKeyring: Sendable {
         }
 
         /// A new random key with the given id. Production must pass ``SystemRandomSource``.
-        public static func generate(id: UInt32, using random: some RandomSource) -> Key {
+        public static func generate(id: UInt32, using random: any RandomSource) -> Key {
             Key(id: id, material: SymmetricKey(data: random.bytes(byteCount)))
         }
 

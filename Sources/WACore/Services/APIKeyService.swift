@@ -1,0 +1,160 @@
+public import Foundation
+
+/// Issues, authenticates, lists and revokes API keys.
+///
+/// A key's text is returned once, by ``issue(name:scopes:expiresAt:by:)``; the store keeps only its SHA-256
+/// digest and public lookup id. Authentication parses the presented text (a typo or a random string fails the
+/// checksum without touching the store), finds the record by lookup id, compares digests in constant time, checks
+/// revocation and expiry, and builds a ``Principal`` from the creator's *current* role, so a key never exceeds
+/// its creator. Every change writes an audit event in the same transaction.
+public struct APIKeyService: Sendable {
+    /// A newly issued key: the stored record and the secret text, which is shown to the user once and never again.
+    public struct IssuedKey: Sendable {
+        public let record: APIKey
+        public let secret: APIKeySecret
+    }
+
+    private let store: any Store
+    private let clock: any WallClock
+    private let random: any RandomSource
+    private let ids: IdentifierGenerator
+    private let policy: AccessPolicy
+    private let environment: APIKeySecret.Environment
+    private let lastUsedResolution: TimeInterval
+
+    /// - Parameters:
+    ///   - random: must be ``SystemRandomSource`` in production: the key's secret comes from it.
+    ///   - environment: the prefix of issued keys (`wa_live_` or `wa_test_`).
+    ///   - lastUsedResolution: `lastUsedAt` is written at most this often per key, so authentication does not
+    ///     write on every request.
+    public init(
+        store: any Store, clock: any WallClock, random: any RandomSource, ids: IdentifierGenerator,
+        policy: AccessPolicy = AccessPolicy(), environment: APIKeySecret.Environment = .live,
+        lastUsedResolution: TimeInterval = 60
+    ) {
+        self.store = store
+        self.clock = clock
+        self.random = random
+        self.ids = ids
+        self.policy = policy
+        self.environment = environment
+        self.lastUsedResolution = lastUsedResolution
+    }
+
+    /// Issues a key acting for the member behind `principal`, with `scopes` (a non-empty subset of that member's
+    /// permissions) and an optional expiry in the future. Only members issue keys; a key cannot mint keys.
+    public func issue(name: String, scopes: Set<Permission>, expiresAt: Date? = nil, by principal: Principal)
+        async throws -> IssuedKey
+    {
+        guard case .member(let memberID) = principal.kind else {
+            throw WAError(.permissionDenied, "only signed-in members can create API keys")
+        }
+        try policy.require(principal, .apiKeysManageOwn, on: .ownedBy(memberID, in: principal.organizationID))
+        try policy.validateScopes(scopes, requestedBy: principal)
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...100).contains(trimmed.count) else {
+            throw WAError.invalid("name", "a key name is 1–100 characters")
+        }
+        let now = clock.now()
+        if let expiresAt, expiresAt <= now {
+            throw WAError.invalid("expires_at", "the expiry must be in the future")
+        }
+        let secret = APIKeySecret.generate(environment: environment, using: random)
+        let record = APIKey(
+            id: ids.make(), organizationID: principal.organizationID, createdBy: memberID, name: trimmed,
+            lookupID: secret.lookupID, digest: secret.digest.bytes, hint: secret.lastFour, scopes: scopes,
+            expiresAt: expiresAt, createdAt: now)
+        let audit = AuditEvent(
+            id: ids.make(), organizationID: principal.organizationID, actor: principal.auditActor,
+            action: "api_key.created", resourceType: "api_key", resourceID: record.id.description,
+            metadata: [
+                "name": trimmed, "scopes": scopes.sorted().map(\.rawValue).joined(separator: " "),
+                "expires_at": expiresAt.map { "\($0.timeIntervalSince1970)" } ?? "never",
+            ], occurredAt: now)
+        let stored = try await store.transaction(.organization(principal.organizationID)) { tx in
+            let stored = try await tx.apiKeys.insert(record)
+            _ = try await tx.auditEvents.insert(audit)
+            return stored
+        }
+        return IssuedKey(record: stored, secret: secret)
+    }
+
+    /// Authenticates a presented key and returns the principal it acts as, with the stored record.
+    ///
+    /// Unknown keys and wrong secrets give the same `invalid_credentials` error, so the answer reveals nothing
+    /// about which lookup ids exist. Revoked and expired keys give `api_key_revoked` / `api_key_expired`; a key
+    /// whose creator is deactivated gives `unauthenticated`.
+    public func authenticate(_ presented: String) async throws -> (principal: Principal, key: APIKey) {
+        let secret: APIKeySecret
+        do {
+            secret = try APIKeySecret(parsing: presented)
+        } catch {
+            throw WAError(.invalidCredentials, "the API key is not valid")
+        }
+        let now = clock.now()
+        let resolution = lastUsedResolution
+        return try await store.transaction(.system) { tx in
+            guard let key = try await tx.apiKeys.find(lookupID: secret.lookupID),
+                let digest = try? APIKeyDigest(bytes: key.digest), secret.matches(digest)
+            else {
+                throw WAError(.invalidCredentials, "the API key is not valid")
+            }
+            if key.revokedAt != nil { throw WAError(.apiKeyRevoked, "the API key was revoked") }
+            if let expiresAt = key.expiresAt, now >= expiresAt {
+                throw WAError(.apiKeyExpired, "the API key expired")
+            }
+            guard let creator = try await tx.members.find(key.createdBy, in: key.organizationID), creator.isActive
+            else {
+                throw WAError(.unauthenticated, "the API key's owner is no longer active")
+            }
+            var current = key
+            if key.lastUsedAt.map({ now.timeIntervalSince($0) >= resolution }) ?? true {
+                current.lastUsedAt = now
+                do {
+                    current = try await tx.apiKeys.update(current)
+                } catch let error as WAError where error.code == .versionConflict {
+                    current = key  // another request recorded the use at the same moment
+                }
+            }
+            return (Principal.apiKey(current, creator: creator), current)
+        }
+    }
+
+    /// Revokes a key. Members revoke their own keys; revoking another member's key needs `api_keys:manage_all`.
+    /// Revoking a revoked key changes nothing and succeeds.
+    @discardableResult
+    public func revoke(_ id: APIKeyID, by principal: Principal) async throws -> APIKey {
+        let now = clock.now()
+        let org = principal.organizationID
+        return try await store.transaction(.organization(org)) { tx in
+            var key = try await tx.apiKeys.get(id, in: org)
+            try policy.require(principal, .apiKeysManageOwn, on: .ownedBy(key.createdBy, in: org))
+            guard key.revokedAt == nil else { return key }
+            key.revokedAt = now
+            let revoked = try await tx.apiKeys.update(key)
+            _ = try await tx.auditEvents.insert(
+                AuditEvent(
+                    id: ids.make(), organizationID: org, actor: principal.auditActor, action: "api_key.revoked",
+                    resourceType: "api_key", resourceID: id.description, metadata: ["name": key.name],
+                    occurredAt: now))
+            return revoked
+        }
+    }
+
+    /// The keys `principal` may see: all of the organization's with `api_keys:manage_all`, else their own.
+    public func list(by principal: Principal, includeRevoked: Bool = false, page: PageRequest = .first)
+        async throws -> Page<APIKey>
+    {
+        let org = principal.organizationID
+        try policy.require(principal, .apiKeysReadOwn, on: .organization(org))
+        var filter = APIKey.Filter(excludeRevoked: !includeRevoked)
+        if !principal.permissions.contains(.apiKeysManageAll) {
+            guard let me = principal.memberID else { return Page(items: [], nextCursor: nil) }
+            filter.createdBy = me
+        }
+        let query = filter
+        return try await store.transaction(.organization(org)) { tx in
+            try await tx.apiKeys.list(in: org, where: query, page: page)
+        }
+    }
+}
