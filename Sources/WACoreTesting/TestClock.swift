@@ -4,28 +4,98 @@ import Synchronization
 
 /// A wall clock that only moves when a test moves it.
 ///
+/// Tasks that ``sleep(until:)`` stay suspended until the test advances the clock past their deadline, so code that
+/// waits minutes (rate limits, retries, campaign pacing) runs in microseconds and deterministically:
+///
 /// ```swift
-/// let clock = TestClock(now: Date(timeIntervalSince1970: 1_700_000_000))
-/// clock.advance(by: .seconds(61))
+/// let clock = TestClock()
+/// let task = Task { try await clock.sleep(for: .seconds(60)); return "done" }
+/// await clock.waitForSleepers(1)        // the task is now waiting
+/// clock.advance(by: .seconds(60))       // wakes it
 /// ```
 public final class TestClock: WallClock {
-    private let current: Mutex<Date>
+    private struct Sleeper {
+        let id: Int
+        let deadline: Date
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var now: Date
+        var sleepers: [Sleeper] = []
+        var nextID = 0
+    }
+
+    private let state: Mutex<State>
 
     /// A clock standing at `now` (by default 2026-01-01T00:00:00Z).
     public init(now: Date = Date(timeIntervalSince1970: 1_767_225_600)) {
-        current = Mutex(now)
+        state = Mutex(State(now: now))
     }
 
-    public func now() -> Date { current.withLock { $0 } }
+    public func now() -> Date { state.withLock { $0.now } }
 
-    /// Moves the clock forward (or backward, with a negative duration, to simulate a clock step).
+    public func sleep(until deadline: Date) async throws {
+        let id = state.withLock { s -> Int? in
+            guard deadline > s.now else { return nil }
+            s.nextID += 1
+            return s.nextID
+        }
+        guard let id else { return try Task.checkCancellation() }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let outcome = state.withLock { s -> Result<Void, any Error>? in
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    if deadline <= s.now { return .success(()) }
+                    s.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
+                    return nil
+                }
+                if let outcome { continuation.resume(with: outcome) }
+            }
+        } onCancel: {
+            let sleeper = state.withLock { s -> Sleeper? in
+                guard let index = s.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.sleepers.remove(at: index)
+            }
+            sleeper?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Moves the clock forward (or backward, with a negative duration, to simulate a clock step) and wakes every
+    /// sleeper whose deadline has been reached.
     public func advance(by duration: Duration) {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+        let target = now().addingTimeInterval(seconds)
+        set(target)
     }
 
-    /// Sets the clock to `date`.
+    /// Sets the clock to `date` and wakes every sleeper whose deadline has been reached.
     public func set(_ date: Date) {
-        current.withLock { $0 = date }
+        let due = state.withLock { s -> [Sleeper] in
+            s.now = date
+            let due = s.sleepers.filter { $0.deadline <= date }
+            s.sleepers.removeAll { $0.deadline <= date }
+            return due.sorted { $0.deadline < $1.deadline }
+        }
+        for sleeper in due { sleeper.continuation.resume() }
+    }
+
+    /// The number of tasks currently sleeping on this clock.
+    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+
+    /// The earliest deadline any sleeper waits for.
+    public var nextDeadline: Date? { state.withLock { $0.sleepers.map(\.deadline).min() } }
+
+    /// Waits (yielding, not sleeping) until at least `count` tasks sleep on this clock.
+    public func waitForSleepers(_ count: Int) async {
+        while sleeperCount < count { await Task.yield() }
+    }
+
+    /// Advances the clock to the next sleeper's deadline, if any; returns whether there was one.
+    @discardableResult
+    public func advanceToNextDeadline() -> Bool {
+        guard let next = nextDeadline else { return false }
+        set(next)
+        return true
     }
 }

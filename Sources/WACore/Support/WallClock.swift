@@ -1,16 +1,36 @@
 public import Foundation
 
-/// Where WACore gets the current wall-clock time from.
+/// Where WACore gets the current wall-clock time from, and how it waits.
 ///
-/// WACore never reads the system clock itself: every service and policy takes a `WallClock`, so tests drive time
-/// with `WACoreTesting.TestClock` and production passes ``SystemWallClock``.
+/// WACore never reads the system clock or sleeps on it itself: every service and policy takes a `WallClock`, so
+/// tests drive time with `WACoreTesting.TestClock` (which only moves when the test moves it, waking sleepers as
+/// it passes their deadlines) and production passes ``SystemWallClock``.
 public protocol WallClock: Sendable {
     /// The current instant.
     func now() -> Date
+
+    /// Suspends until `deadline` (returns at once if it has passed). Throws `CancellationError` if the task is
+    /// cancelled while waiting.
+    func sleep(until deadline: Date) async throws
 }
 
-/// The real wall clock (`Date()`); the only place in WACore that reads the system time.
+extension WallClock {
+    /// Suspends for `duration` from now.
+    public func sleep(for duration: Duration) async throws {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        try await sleep(until: now().addingTimeInterval(seconds))
+    }
+}
+
+/// The real wall clock (`Date()`, `Task.sleep`); the only place in WACore that reads the system time.
 public struct SystemWallClock: WallClock {
     public init() {}
+
     public func now() -> Date { Date() }
+
+    public func sleep(until deadline: Date) async throws {
+        let interval = deadline.timeIntervalSince(Date())
+        guard interval > 0 else { return try Task.checkCancellation() }
+        try await Task.sleep(for: .nanoseconds(Int64(interval * 1e9)))
+    }
 }

@@ -1,0 +1,24 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Benchmarks for WAGateway, in a package of their own so the library never depends on the benchmark tooling.
+// Run from this directory:  swift package --disable-sandbox benchmark
+let package = Package(
+    name: "wa-gateway-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "wa-gateway", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "WACoreBenchmarks",
+            dependencies: [
+                .product(name: "WACore", package: "wa-gateway"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/WACoreBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)

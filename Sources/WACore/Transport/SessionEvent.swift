@@ -1,0 +1,110 @@
+public import Foundation
+
+/// Something a ``WhatsAppSession`` reports.
+public enum SessionEvent: Sendable, Hashable {
+    /// A QR code to show (the text to encode); a new one replaces the previous one every ~20 s.
+    case qrCode(String)
+    /// The pairing code to type into the phone (`ABCD-EFGH`).
+    case pairingCode(String)
+    /// The phone accepted the link; syncing begins.
+    case authenticated
+    /// Loading progress while syncing, 0…100.
+    case loading(percent: Int)
+    /// Linked and synced: commands work now.
+    case ready(AccountInfo)
+    /// The connection state changed (informational; `disconnected` is what ends a session).
+    case stateChanged(ConnectionState)
+    /// The session lost its connection. Transient reasons are retried by the supervisor; terminal ones stop the
+    /// instance.
+    case disconnected(DisconnectReason)
+    /// A message arrived (or was sent from the phone itself, with ``IncomingMessage/fromMe``).
+    case messageReceived(IncomingMessage)
+    /// A sent message's status moved (already mapped from WhatsApp's ack with ``AckMapping``).
+    case messageStatus(whatsappID: String, chat: JID, status: MessageStatus, at: Date)
+    /// A message was deleted for everyone.
+    case messageRevoked(whatsappID: String, chat: JID)
+    /// A message's text was edited.
+    case messageEdited(whatsappID: String, chat: JID, body: String)
+    /// Someone is typing or recording in a chat (or stopped).
+    case presence(chat: JID, participant: JID?, ChatPresence)
+}
+
+/// The linked account.
+public struct AccountInfo: Sendable, Hashable {
+    /// The account's own user JID (`…@c.us`).
+    public var jid: JID
+    /// The account's LID, when known.
+    public var lid: JID?
+    public var phone: PhoneNumber?
+    /// The name the account shows to others.
+    public var pushName: String?
+
+    public init(jid: JID, lid: JID? = nil, phone: PhoneNumber? = nil, pushName: String? = nil) {
+        self.jid = jid
+        self.lid = lid
+        self.phone = phone
+        self.pushName = pushName
+    }
+}
+
+/// WhatsApp Web's connection states, normalised.
+public enum ConnectionState: String, Sendable, Hashable, CaseIterable {
+    case opening
+    case pairing
+    case connected
+    case timeout
+    /// Another client took over the account (WhatsApp Web opened elsewhere).
+    case conflict
+    case unpaired
+    /// WhatsApp blocked the account (terms of service), or the proxy was blocked.
+    case blocked
+    case deprecatedVersion = "deprecated_version"
+}
+
+/// Why a session disconnected, classified for the supervisor.
+public struct DisconnectReason: Sendable, Hashable, CustomStringConvertible {
+    /// A stable code: `connection_lost`, `timeout`, `browser_crashed`, `conflict`, `logged_out`, `banned`,
+    /// `restricted`, `deprecated_version`, `proxy_blocked`, or a transport-specific one.
+    public var code: String
+    public var kind: Kind
+    /// A short, safe explanation.
+    public var message: String
+
+    public init(code: String, kind: Kind, message: String) {
+        self.code = code
+        self.kind = kind
+        self.message = message
+    }
+
+    /// Whether reconnecting can help.
+    public enum Kind: String, Sendable, Hashable {
+        /// Reconnect with backoff (network loss, timeouts, a crashed browser).
+        case transient
+        /// Stop the instance and tell a human (logged out, banned, restricted, blocked).
+        case terminal
+    }
+
+    public static let connectionLost = DisconnectReason(
+        code: "connection_lost", kind: .transient, message: "the connection to WhatsApp was lost")
+    public static let timeout = DisconnectReason(code: "timeout", kind: .transient, message: "WhatsApp stopped answering")
+    public static let browserCrashed = DisconnectReason(
+        code: "browser_crashed", kind: .transient, message: "the browser process ended unexpectedly")
+    public static let conflict = DisconnectReason(
+        code: "conflict", kind: .terminal, message: "WhatsApp Web was opened for this account somewhere else")
+    public static let loggedOut = DisconnectReason(
+        code: "logged_out", kind: .terminal, message: "the device was unlinked from the phone")
+    public static let banned = DisconnectReason(
+        code: "banned", kind: .terminal, message: "WhatsApp banned the account")
+    public static let restricted = DisconnectReason(
+        code: "restricted", kind: .terminal, message: "WhatsApp restricted the account temporarily")
+
+    public var description: String { "\(code) (\(kind.rawValue))" }
+}
+
+/// What a chat shows about the other side.
+public enum ChatPresence: String, Sendable, Hashable, CaseIterable {
+    case typing
+    case recording
+    /// Stopped typing or recording.
+    case paused
+}

@@ -1,0 +1,51 @@
+/// Creates WhatsApp sessions: one per instance. Implemented by `WABrowser` (WhatsApp Web in Chromium) and by
+/// ``SimulatedWhatsApp`` (an in-process network for trying the product and testing code without a phone).
+public protocol WhatsAppTransport: Sendable {
+    /// A new, not yet started session for an instance.
+    func makeSession(_ configuration: SessionConfiguration) async throws -> any WhatsAppSession
+}
+
+/// A linked (or linking) WhatsApp account, driven by the gateway.
+///
+/// The life of a session: ``start()``; then ``events`` report the QR code (or pairing code), `authenticated`,
+/// loading progress and `ready`; commands are valid once ready; ``stop()`` ends the session and finishes
+/// ``events``. A session is not restarted after it stopped: the supervisor makes a new one.
+///
+/// Commands throw ``WAError``: `session_not_ready` before `ready`, `recipient_not_on_whatsapp` for numbers without
+/// an account, `transport_error` for everything else (retryable unless it says otherwise).
+public protocol WhatsAppSession: Sendable {
+    /// Everything the session reports, in order. Finishes when the session stops.
+    var events: AsyncStream<SessionEvent> { get }
+
+    /// Starts the session: restores the link from ``SessionConfiguration/archive`` if there is one, else begins
+    /// linking with the configured ``SessionConfiguration/linkMethod``.
+    func start() async throws
+
+    /// Sends a message and returns once WhatsApp accepted it for sending (status `pending` or later).
+    ///
+    /// Sending is idempotent per ``OutgoingMessage/clientMessageID``: if a message with that id was already sent
+    /// by this account (a retry after a crash), the existing message's receipt is returned and nothing is sent
+    /// again.
+    func send(_ message: OutgoingMessage) async throws -> SendReceipt
+
+    /// Marks the chat's messages as read (blue ticks for the sender).
+    func markSeen(_ chat: JID) async throws
+
+    /// Shows or clears "typing…" / "recording audio…" in a chat.
+    func setPresence(_ presence: ChatPresence, in chat: JID) async throws
+
+    /// Whether `phone` has a WhatsApp account, and its JIDs (phone-number JID and, when WhatsApp reveals it, LID).
+    /// `nil` when the number is not on WhatsApp.
+    func lookUp(_ phone: PhoneNumber) async throws -> NumberLookup?
+
+    /// Unlinks the account (as "Log out" on the phone would); the session then stops with a terminal
+    /// `logged_out` disconnect and its archive becomes useless.
+    func logout() async throws
+
+    /// Ends the session gracefully, keeping the link; ``events`` finishes.
+    func stop() async
+
+    /// The material needed to restore the link later without scanning again (browser profile, keys), or `nil`
+    /// while not linked. The caller stores it sealed with ``SecretBox``.
+    func exportArchive() async throws -> SessionArchive?
+}
