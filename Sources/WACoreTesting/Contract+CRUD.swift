@@ -29,7 +29,13 @@ extension RepositoryContract {
                 "member",
                 AggregateSpec(
                     repository: { generic($0.members) }, make: { f, t in f.member(in: t.id) },
-                    mutate: { $0.role = .manager; $0.isActive = false; $0.passwordHash = "$2b$04$abc" })),
+                    mutate: {
+                        $0.role = .manager
+                        $0.isActive = false
+                        $0.passwordHash = "$2b$04$abc"
+                        $0.credentialToken = .init(
+                            purpose: .passwordReset, digest: Array(repeating: 7, count: 32), expiresAt: $0.createdAt)
+                    })),
             erase(
                 "api_key",
                 AggregateSpec(

@@ -2,7 +2,7 @@ public import Foundation
 
 /// A person in an organization, with a role.
 ///
-/// The password hash never appears in ``description`` or in reflection output; it is only read by the
+/// The password hash and any outstanding token never appear in ``description`` or in reflection output; it is only read by the
 /// ``PasswordHasher`` during sign-in.
 public struct Member: Sendable, Hashable, Codable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
@@ -19,6 +19,8 @@ public struct Member: Sendable, Hashable, Codable, CustomStringConvertible, Cust
     public var passwordHash: String?
     /// Instances an agent may act on (ignored for managers and admins, who reach every instance).
     public var assignedInstances: Set<InstanceID>
+    /// The outstanding invitation or password-reset token (its digest), if any.
+    public var credentialToken: CredentialToken.Stored?
     public var lastSignInAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
@@ -27,7 +29,7 @@ public struct Member: Sendable, Hashable, Codable, CustomStringConvertible, Cust
     public init(
         id: MemberID, organizationID: OrganizationID, email: String, displayName: String, role: Role,
         isActive: Bool = true, passwordHash: String? = nil, assignedInstances: Set<InstanceID> = [],
-        lastSignInAt: Date? = nil, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
+        credentialToken: CredentialToken.Stored? = nil, lastSignInAt: Date? = nil, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -37,6 +39,7 @@ public struct Member: Sendable, Hashable, Codable, CustomStringConvertible, Cust
         self.isActive = isActive
         self.passwordHash = passwordHash
         self.assignedInstances = assignedInstances
+        self.credentialToken = credentialToken
         self.lastSignInAt = lastSignInAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
@@ -55,7 +58,8 @@ public struct Member: Sendable, Hashable, Codable, CustomStringConvertible, Cust
             children: [
                 "id": id, "organizationID": organizationID, "email": email, "displayName": displayName,
                 "role": role, "isActive": isActive, "passwordHash": passwordHash == nil ? "nil" : "<redacted>",
-                "assignedInstances": assignedInstances, "version": version,
+                "assignedInstances": assignedInstances,
+                "credentialToken": credentialToken == nil ? "nil" : "<redacted>", "version": version,
             ])
     }
 

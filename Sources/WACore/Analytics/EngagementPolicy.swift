@@ -1,0 +1,64 @@
+public import Foundation
+
+/// Thresholds that place contacts in ``EngagementSegment``s.
+public struct EngagementPolicy: Sendable, Hashable, Codable {
+    /// Active: an inbound message within this long (default 7 days).
+    public var activeWindow: TimeInterval
+    /// Dormant: no inbound message for this long (default 30 days), having written before.
+    public var dormantAfter: TimeInterval
+    /// Engaged: replied to at least this many (default 2) …
+    public var engagedMinimumReplies: Int
+    /// … of the last this many outbound messages (default 5).
+    public var engagedLookback: Int
+
+    /// Thresholds (counts are at least 1).
+    public init(
+        activeWindow: TimeInterval = 7 * 86_400, dormantAfter: TimeInterval = 30 * 86_400,
+        engagedMinimumReplies: Int = 2, engagedLookback: Int = 5
+    ) {
+        self.activeWindow = activeWindow
+        self.dormantAfter = dormantAfter
+        self.engagedMinimumReplies = Swift.max(1, engagedMinimumReplies)
+        self.engagedLookback = Swift.max(1, engagedLookback)
+    }
+
+    /// Every segment `activity` is in at `now` (``EngagementSegment/occasional`` only when it is in no other).
+    ///
+    /// - `optedOut`: the contact opted out.
+    /// - `active`: last inbound at most ``activeWindow`` before `now`.
+    /// - `engaged`: at least ``engagedMinimumReplies`` of the last ``engagedLookback`` outbound messages were
+    ///   replied to (``ContactActivity/recentLimit`` must be at least ``engagedLookback``).
+    /// - `dormant`: has an inbound message, the last one at least ``dormantAfter`` before `now`.
+    /// - `neverReplied`: at least one outbound message and no reply.
+    /// - `new`: no message in either direction.
+    public func segments(of activity: ContactActivity, asOf now: Date) -> Set<EngagementSegment> {
+        var result = Set<EngagementSegment>()
+        if activity.optedOut { result.insert(.optedOut) }
+        if let last = activity.lastInboundAt {
+            let silence = now.timeIntervalSince(last)
+            if silence <= activeWindow { result.insert(.active) }
+            if silence >= dormantAfter { result.insert(.dormant) }
+        }
+        let recentReplies = activity.recentOutbound.suffix(engagedLookback).filter(\.replied).count
+        if recentReplies >= engagedMinimumReplies { result.insert(.engaged) }
+        if activity.outboundCount >= 1 && activity.repliedCount == 0 { result.insert(.neverReplied) }
+        if activity.outboundCount == 0 && activity.lastInboundAt == nil { result.insert(.new) }
+        if result.isEmpty { result.insert(.occasional) }
+        return result
+    }
+
+    /// The one segment that describes `activity` best, by precedence: opted-out, engaged, active, dormant,
+    /// never-replied, new, occasional.
+    public func primarySegment(of activity: ContactActivity, asOf now: Date) -> EngagementSegment {
+        let segments = segments(of: activity, asOf: now)
+        let order: [EngagementSegment] = [.optedOut, .engaged, .active, .dormant, .neverReplied, .new, .occasional]
+        return order.first(where: segments.contains) ?? .occasional
+    }
+
+    /// How many of `activities` have each primary segment (every segment present, possibly with 0).
+    public func summary(of activities: some Sequence<ContactActivity>, asOf now: Date) -> [EngagementSegment: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: EngagementSegment.allCases.map { ($0, 0) })
+        for activity in activities { counts[primarySegment(of: activity, asOf: now), default: 0] += 1 }
+        return counts
+    }
+}

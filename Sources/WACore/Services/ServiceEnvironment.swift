@@ -1,0 +1,46 @@
+/// Everything the services take from the world, in one value.
+///
+/// Production:
+/// ```swift
+/// let environment = ServiceEnvironment(
+///     store: postgresStore, clock: SystemWallClock(), random: SystemRandomSource(),
+///     passwordHasher: BcryptPasswordHasher(), secretBox: SecretBox(keyring: keyring, random: SystemRandomSource()))
+/// ```
+/// Tests pass a `MemoryStore`, a `TestClock`, a `SeededRandomSource` and an `InsecureFastPasswordHasher`.
+public struct ServiceEnvironment: Sendable {
+    public var store: any Store
+    public var clock: any WallClock
+    /// Must be ``SystemRandomSource`` in production: keys, tokens and secrets come from it.
+    public var random: any RandomSource
+    public var ids: IdentifierGenerator
+    public var policy: AccessPolicy
+    public var passwordHasher: any PasswordHasher
+    public var passwordPolicy: PasswordPolicy
+    /// Seals webhook secrets, proxy passwords and session archives at rest.
+    public var secretBox: SecretBox
+
+    public init(
+        store: any Store, clock: any WallClock, random: any RandomSource, ids: IdentifierGenerator? = nil,
+        policy: AccessPolicy = AccessPolicy(), passwordHasher: any PasswordHasher,
+        passwordPolicy: PasswordPolicy = PasswordPolicy(), secretBox: SecretBox
+    ) {
+        self.store = store
+        self.clock = clock
+        self.random = random
+        self.ids = ids ?? IdentifierGenerator(clock: clock, random: random)
+        self.policy = policy
+        self.passwordHasher = passwordHasher
+        self.passwordPolicy = passwordPolicy
+        self.secretBox = secretBox
+    }
+
+    /// An audit event for `action` by `actor`, stamped now.
+    func auditEvent(
+        _ action: String, by actor: AuditEvent.Actor, in organization: OrganizationID, resourceType: String,
+        resourceID: String?, metadata: [String: String] = [:]
+    ) -> AuditEvent {
+        AuditEvent(
+            id: ids.make(), organizationID: organization, actor: actor, action: action, resourceType: resourceType,
+            resourceID: resourceID, metadata: metadata, occurredAt: clock.now())
+    }
+}

@@ -1,0 +1,338 @@
+public import Foundation
+
+/// Organizations and their people: sign-up, invitations, roles, deactivation, passwords, sign-in and instance
+/// assignment.
+///
+/// Invariants it keeps: an organization always has at least one active admin; active members never exceed the
+/// plan's limit; nobody grants a role above their own; tokens are single-use and expire. Every change writes an
+/// audit event in the same transaction.
+public struct TeamService: Sendable {
+    private let env: ServiceEnvironment
+    /// How long an invitation link stays valid.
+    public var invitationLifetime: TimeInterval
+    /// How long a password-reset link stays valid.
+    public var passwordResetLifetime: TimeInterval
+
+    public init(
+        environment: ServiceEnvironment, invitationLifetime: TimeInterval = 7 * 86_400,
+        passwordResetLifetime: TimeInterval = 3_600
+    ) {
+        self.env = environment
+        self.invitationLifetime = invitationLifetime
+        self.passwordResetLifetime = passwordResetLifetime
+    }
+
+    // MARK: Organizations
+
+    /// Creates an organization with its first admin, who signs in with `adminPassword`.
+    public func createOrganization(
+        name: String, slug: String, plan: Plan = .starter, adminEmail: String, adminName: String,
+        adminPassword: String
+    ) async throws -> (organization: Organization, admin: Member) {
+        let name = try Self.displayName(name, field: "name")
+        try Organization.validateSlug(slug)
+        let email = try Member.normalizeEmail(adminEmail, field: "admin_email")
+        let adminName = try Self.displayName(adminName, field: "admin_name")
+        try validatePassword(adminPassword, email: email)
+        let hash = try env.passwordHasher.hash(adminPassword)
+        let now = env.clock.now()
+        let organization = Organization(id: env.ids.make(), name: name, slug: slug, plan: plan, createdAt: now)
+        let admin = Member(
+            id: env.ids.make(), organizationID: organization.id, email: email, displayName: adminName, role: .admin,
+            passwordHash: hash, createdAt: now)
+        return try await env.store.transaction(.system) { tx in
+            let stored = try await tx.organizations.insert(organization)
+            let member = try await tx.members.insert(admin)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "organization.created", by: .member(member.id), in: stored.id, resourceType: "organization",
+                    resourceID: stored.id.description, metadata: ["slug": slug, "plan": plan.rawValue]))
+            return (stored, member)
+        }
+    }
+
+    // MARK: Members
+
+    /// Adds a member and returns the invitation token to send them (shown once). They choose a password with
+    /// ``acceptInvitation(token:password:)``.
+    public func invite(email: String, displayName: String, role: Role, by principal: Principal) async throws
+        -> (member: Member, invitation: CredentialToken)
+    {
+        let org = principal.organizationID
+        try env.policy.require(principal, .membersManage, on: .organization(org))
+        try env.policy.validateRoleAssignment(role, by: principal)
+        let email = try Member.normalizeEmail(email)
+        let displayName = try Self.displayName(displayName, field: "display_name")
+        let now = env.clock.now()
+        let id: MemberID = env.ids.make()
+        let token = CredentialToken(organizationID: org, memberID: id, random: env.random)
+        let member = Member(
+            id: id, organizationID: org, email: email, displayName: displayName, role: role,
+            credentialToken: token.stored(purpose: .invitation, expiresAt: now.addingTimeInterval(invitationLifetime)),
+            createdAt: now)
+        let stored = try await env.store.transaction(.organization(org)) { tx in
+            try await requireMemberCapacity(tx, org)
+            let stored = try await tx.members.insert(member)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "member.invited", by: principal.auditActor, in: org, resourceType: "member",
+                    resourceID: id.description, metadata: ["role": role.rawValue, "email": email]))
+            return stored
+        }
+        return (stored, token)
+    }
+
+    /// Sets the invited member's password and consumes the invitation.
+    public func acceptInvitation(token: String, password: String) async throws -> Member {
+        try await redeem(token, purpose: .invitation, newPassword: password, action: "member.joined")
+    }
+
+    /// Changes a member's role. Only admins assign roles; the last active admin cannot be demoted.
+    public func changeRole(of memberID: MemberID, to role: Role, by principal: Principal) async throws -> Member {
+        let org = principal.organizationID
+        try env.policy.validateRoleAssignment(role, by: principal)
+        return try await env.store.transaction(.organization(org)) { tx in
+            var member = try await tx.members.get(memberID, in: org)
+            guard member.role != role else { return member }
+            if member.role == .admin, member.isActive { try await requireAnotherActiveAdmin(tx, org, besides: memberID) }
+            let previous = member.role
+            member.role = role
+            member.updatedAt = env.clock.now()
+            let updated = try await tx.members.update(member)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "member.role_changed", by: principal.auditActor, in: org, resourceType: "member",
+                    resourceID: memberID.description, metadata: ["from": previous.rawValue, "to": role.rawValue]))
+            return updated
+        }
+    }
+
+    /// Deactivates a member: they cannot sign in and their API keys stop working; their history stays.
+    /// The last active admin cannot be deactivated.
+    public func deactivate(_ memberID: MemberID, by principal: Principal) async throws -> Member {
+        try await setActive(false, memberID, by: principal)
+    }
+
+    /// Reactivates a member, within the plan's member limit.
+    public func reactivate(_ memberID: MemberID, by principal: Principal) async throws -> Member {
+        try await setActive(true, memberID, by: principal)
+    }
+
+    /// Gives an agent exactly these instances (replacing earlier assignments). Every instance must exist in the
+    /// organization.
+    public func assign(instances: Set<InstanceID>, to memberID: MemberID, by principal: Principal) async throws
+        -> Member
+    {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesAssign, on: .organization(org))
+        return try await env.store.transaction(.organization(org)) { tx in
+            for instance in instances where try await tx.instances.find(instance, in: org) == nil {
+                throw WAError(.notFound, "instance \(instance) not found", field: "instances")
+            }
+            var member = try await tx.members.get(memberID, in: org)
+            member.assignedInstances = instances
+            member.updatedAt = env.clock.now()
+            let updated = try await tx.members.update(member)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "member.instances_assigned", by: principal.auditActor, in: org, resourceType: "member",
+                    resourceID: memberID.description,
+                    metadata: ["instances": instances.sorted().map(\.description).joined(separator: " ")]))
+            return updated
+        }
+    }
+
+    /// The organization's members, for principals with `members:read`.
+    public func members(by principal: Principal, where filter: Member.Filter = .init(), page: PageRequest = .first)
+        async throws -> Page<Member>
+    {
+        let org = principal.organizationID
+        try env.policy.require(principal, .membersRead, on: .organization(org))
+        return try await env.store.transaction(.organization(org)) { tx in
+            try await tx.members.list(in: org, where: filter, page: page)
+        }
+    }
+
+    // MARK: Passwords and sign-in
+
+    /// Verifies e-mail and password for an organization (by slug) and returns the member.
+    ///
+    /// Every failure is the same `invalid_credentials` (unknown organization, unknown e-mail, no password yet,
+    /// wrong password, deactivated), and an unknown account costs the same hashing work as a known one, so
+    /// neither the answer nor its timing reveals who has an account. Outdated hashes are upgraded on success.
+    public func signIn(organizationSlug: String, email: String, password: String) async throws -> Member {
+        let invalid = WAError(.invalidCredentials, "e-mail or password is wrong")
+        let normalized = (try? Member.normalizeEmail(email)) ?? email.lowercased()
+        let found = try await env.store.transaction(.system) { tx -> Member? in
+            guard let org = try await tx.organizations.find(slug: organizationSlug) else { return nil }
+            return try await tx.members.find(email: normalized, in: org.id)
+        }
+        guard let member = found, let hash = member.passwordHash, member.isActive else {
+            _ = try? env.passwordHasher.hash(String(password.prefix(72)))
+            throw invalid
+        }
+        guard env.passwordHasher.verify(password, against: hash) else {
+            try await env.store.transaction(.organization(member.organizationID)) { tx in
+                _ = try await tx.auditEvents.insert(
+                    env.auditEvent(
+                        "member.sign_in_failed", by: .member(member.id), in: member.organizationID,
+                        resourceType: "member", resourceID: member.id.description))
+            }
+            throw invalid
+        }
+        let rehash = env.passwordHasher.needsRehash(hash) ? try? env.passwordHasher.hash(password) : nil
+        return try await env.store.transaction(.organization(member.organizationID)) { tx in
+            var current = try await tx.members.get(member.id, in: member.organizationID)
+            current.lastSignInAt = env.clock.now()
+            if let rehash { current.passwordHash = rehash }
+            return try await tx.members.update(current)
+        }
+    }
+
+    /// Changes the signed-in member's own password after checking the current one.
+    public func changePassword(current: String, new: String, by principal: Principal) async throws {
+        guard case .member(let memberID) = principal.kind, principal.isActive else {
+            throw WAError(.permissionDenied, "only a signed-in member can change their password")
+        }
+        let org = principal.organizationID
+        let member = try await env.store.transaction(.organization(org)) { try await $0.members.get(memberID, in: org) }
+        guard let hash = member.passwordHash, env.passwordHasher.verify(current, against: hash) else {
+            throw WAError(.invalidCredentials, "the current password is wrong", field: "current_password")
+        }
+        try validatePassword(new, email: member.email)
+        let newHash = try env.passwordHasher.hash(new)
+        try await env.store.transaction(.organization(org)) { tx in
+            var member = try await tx.members.get(memberID, in: org)
+            member.passwordHash = newHash
+            member.credentialToken = nil
+            member.updatedAt = env.clock.now()
+            _ = try await tx.members.update(member)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "member.password_changed", by: principal.auditActor, in: org, resourceType: "member",
+                    resourceID: memberID.description))
+        }
+    }
+
+    /// Starts a password reset and returns the token to e-mail to the member, or `nil` when there is no such active
+    /// member. Callers must answer the client identically in both cases (never reveal whether an account exists).
+    /// A new request replaces an earlier token.
+    public func requestPasswordReset(organizationSlug: String, email: String) async throws -> CredentialToken? {
+        guard let normalized = try? Member.normalizeEmail(email) else { return nil }
+        let now = env.clock.now()
+        return try await env.store.transaction(.system) { tx -> CredentialToken? in
+            guard let org = try await tx.organizations.find(slug: organizationSlug),
+                var member = try await tx.members.find(email: normalized, in: org.id), member.isActive
+            else { return nil }
+            let token = CredentialToken(organizationID: org.id, memberID: member.id, random: env.random)
+            member.credentialToken = token.stored(
+                purpose: .passwordReset, expiresAt: now.addingTimeInterval(passwordResetLifetime))
+            member.updatedAt = now
+            _ = try await tx.members.update(member)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "member.password_reset_requested", by: .member(member.id), in: org.id, resourceType: "member",
+                    resourceID: member.id.description))
+            return token
+        }
+    }
+
+    /// Sets a new password with a reset token and consumes it.
+    public func resetPassword(token: String, newPassword: String) async throws -> Member {
+        try await redeem(token, purpose: .passwordReset, newPassword: newPassword, action: "member.password_reset")
+    }
+
+    // MARK: Internals
+
+    private func redeem(_ text: String, purpose: CredentialToken.Purpose, newPassword: String, action: String)
+        async throws -> Member
+    {
+        let token = try CredentialToken(parsing: text)
+        let invalid = WAError(.invalidCredentials, "the link is invalid or has expired")
+        let org = token.organizationID
+        let now = env.clock.now()
+        let member = try await env.store.transaction(.system) { tx in
+            try await tx.members.find(token.memberID, in: org)
+        }
+        guard let member, member.isActive, let stored = member.credentialToken,
+            token.matches(stored, purpose: purpose, at: now)
+        else { throw invalid }
+        try validatePassword(newPassword, email: member.email)
+        let hash = try env.passwordHasher.hash(newPassword)
+        return try await env.store.transaction(.organization(org)) { tx in
+            var current = try await tx.members.get(member.id, in: org)
+            // Re-check inside the transaction: the token is single-use even against a concurrent redemption.
+            guard let stored = current.credentialToken, token.matches(stored, purpose: purpose, at: now) else {
+                throw invalid
+            }
+            current.passwordHash = hash
+            current.credentialToken = nil
+            current.updatedAt = now
+            let updated = try await tx.members.update(current)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    action, by: .member(member.id), in: org, resourceType: "member", resourceID: member.id.description))
+            return updated
+        }
+    }
+
+    private func setActive(_ active: Bool, _ memberID: MemberID, by principal: Principal) async throws -> Member {
+        let org = principal.organizationID
+        try env.policy.require(principal, .membersManage, on: .organization(org))
+        return try await env.store.transaction(.organization(org)) { tx in
+            var member = try await tx.members.get(memberID, in: org)
+            guard member.isActive != active else { return member }
+            if active {
+                try await requireMemberCapacity(tx, org)
+            } else if member.role == .admin {
+                try await requireAnotherActiveAdmin(tx, org, besides: memberID)
+            }
+            member.isActive = active
+            member.updatedAt = env.clock.now()
+            let updated = try await tx.members.update(member)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    active ? "member.reactivated" : "member.deactivated", by: principal.auditActor, in: org,
+                    resourceType: "member", resourceID: memberID.description))
+            return updated
+        }
+    }
+
+    private func requireMemberCapacity(_ tx: any StoreTransaction, _ org: OrganizationID) async throws {
+        let organization = try await tx.organizations.get(org, in: org)
+        let active = try await tx.members.count(in: org, where: .init(isActive: true))
+        guard active < organization.limits.members else {
+            throw WAError(
+                .planLimitReached,
+                "the \(organization.plan.rawValue) plan allows \(organization.limits.members) active members")
+        }
+    }
+
+    private func requireAnotherActiveAdmin(_ tx: any StoreTransaction, _ org: OrganizationID, besides id: MemberID)
+        async throws
+    {
+        let admins = try await tx.members.list(in: org, where: .init(role: .admin, isActive: true), page: .all)
+        guard admins.items.contains(where: { $0.id != id }) else {
+            throw WAError(.lastAdmin, "an organization needs at least one active admin")
+        }
+    }
+
+    private func validatePassword(_ password: String, email: String) throws(WAError) {
+        try env.passwordPolicy.validate(password, email: email)
+    }
+
+    private static func displayName(_ text: String, field: String) throws(WAError) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...100).contains(trimmed.count), !trimmed.contains(where: { $0.isNewline }) else {
+            throw WAError.invalid(field, "must be 1–100 characters on one line")
+        }
+        return trimmed
+    }
+}
+
+extension WAError.Code {
+    /// The organization's plan does not allow more of something (members, instances, endpoints …).
+    public static let planLimitReached: WAError.Code = "plan_limit_reached"
+    /// The change would leave the organization without an active admin.
+    public static let lastAdmin: WAError.Code = "last_admin"
+}
