@@ -97,6 +97,7 @@ let package = Package(
                 "WACore", "WACoreTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(name: "WAPostgresTests", dependencies: ["WAPostgres", "WACoreTesting"], swiftSettings: strict),

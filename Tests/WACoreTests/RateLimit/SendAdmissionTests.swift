@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+import WACore
+
+@Suite("Send admission (quota + instance tiers + pair limit)")
+struct SendAdmissionTests {
+    static let org = OrganizationID(high: 0x0190_0000_0000_7001, low: 0x8000_0000_0000_0001)
+    static let instanceID = InstanceID(high: 0x0190_0000_0000_7002, low: 0x8000_0000_0000_0002)
+    static let chatA = ChatID(high: 0x0190_0000_0000_7003, low: 0x8000_0000_0000_0003)
+    static let chatB = ChatID(high: 0x0190_0000_0000_7004, low: 0x8000_0000_0000_0004)
+
+    static func admission(perDay: Int = 1_000, limits: InstanceRateLimits = .standard) throws -> SendAdmission {
+        try SendAdmission(dailyQuota: DailyQuota(limit: perDay), instanceTiers: TieredRateLimit(limits))
+    }
+
+    @Test("built from an organization and an instance, with per-instance overrides")
+    func fromModel() throws {
+        let date = Date(timeIntervalSince1970: 1_767_225_600)
+        let organization = Organization(id: Self.org, name: "Acme", slug: "acme", plan: .pro, createdAt: date)
+        var instance = Instance(id: Self.instanceID, organizationID: Self.org, name: "support", createdAt: date)
+        let standard = try SendAdmission(organization: organization, instance: instance)
+        #expect(standard.dailyQuota.limit == 20_000)
+        #expect(standard.instanceTiers.tiers.map(\.limit) == [20, 100, 1000])
+        #expect(standard.recipientLimit.limit == 1)
+        #expect(standard.recipientLimit.emissionInterval == .seconds(6))
+        instance.rateLimits = InstanceRateLimits(perMinute: 5, perHour: 50, perDay: 500)
+        let custom = try SendAdmission(organization: organization, instance: instance)
+        #expect(custom.instanceTiers.tiers.map(\.limit) == [5, 50, 500])
+    }
+
+    @Test("pair limit: one message per 6 s to the same chat; other chats are independent")
+    func pairLimit() async throws {
+        let admission = try Self.admission()
+        let store = MemoryRateLimitStore()
+        let toA = SendAdmission.Keys(organization: Self.org, instance: Self.instanceID, chat: Self.chatA)
+        let toB = SendAdmission.Keys(organization: Self.org, instance: Self.instanceID, chat: Self.chatB)
+        #expect(try await admission.admit(toA, in: store, now: rateLimitEpoch).isAdmitted)
+        let second = try await admission.admit(toA, in: store, now: rateLimitEpoch + .seconds(1))
+        #expect(second.deniedBy == .recipient)
+        #expect(second.retryAfter == .seconds(5))
+        #expect(second.error?.code == .rateLimited)
+        #expect(try await admission.admit(toB, in: store, now: rateLimitEpoch + .seconds(1)).isAdmitted)
+        let boundary = rateLimitEpoch + .seconds(6)
+        #expect(try await !admission.admit(toA, in: store, now: boundary - .nanoseconds(1)).isAdmitted)
+        #expect(try await admission.admit(toA, in: store, now: boundary).isAdmitted)
+    }
+
+    @Test("pair keys from JIDs ignore the device and separate recipients")
+    func pairKeysFromJIDs() throws {
+        let user = try JID(parsing: "4915112345678@c.us")
+        let device = try JID(user: "4915112345678", server: user.server, device: 3)
+        let other = try JID(parsing: "4915112345679@c.us")
+        #expect(RateLimitKey.recipient(instance: Self.instanceID, jid: user) == .recipient(instance: Self.instanceID, jid: device))
+        #expect(RateLimitKey.recipient(instance: Self.instanceID, jid: user) != .recipient(instance: Self.instanceID, jid: other))
+    }
+
+    @Test("a denial in any part consumes nothing in any part")
+    func deniedConsumesNothing() throws {
+        let admission = try Self.admission(perDay: 2)
+        var state = SendAdmissionState()
+        #expect(admission.evaluate(&state, now: rateLimitEpoch).isAdmitted)
+        let afterFirst = state
+        // The pair limit refuses: quota and instance tiers untouched.
+        let byPair = admission.evaluate(&state, now: rateLimitEpoch + .seconds(1))
+        #expect(byPair.deniedBy == .recipient)
+        #expect(state == afterFirst)
+        #expect(admission.evaluate(&state, now: rateLimitEpoch + .seconds(6)).isAdmitted)
+        let afterSecond = state
+        // The quota refuses (pair and instance would pass): pair and instance untouched.
+        let byQuota = admission.evaluate(&state, now: rateLimitEpoch + .seconds(12))
+        #expect(byQuota.deniedBy == .dailyQuota)
+        #expect(state == afterSecond)
+        // Proof by later decisions under a larger quota: the pair limit passes at 12 s (it would refuse until
+        // 18 s had the refused send been counted) and the minute tier has 19 left, not 18.
+        let generous = try SendAdmission(dailyQuota: DailyQuota(limit: 10), instanceTiers: admission.instanceTiers)
+        guard case .admitted(let quota, let instance, _) = generous.evaluate(&state, now: rateLimitEpoch + .seconds(12))
+        else {
+            Issue.record("expected admission")
+            return
+        }
+        #expect(quota.remaining == 7)
+        #expect(instance.remaining == 19)
+    }
+
+    @Test("quota exhaustion is reported as quota_exceeded until UTC midnight")
+    func quotaExhaustion() throws {
+        let admission = try Self.admission(perDay: 2)
+        var state = SendAdmissionState()
+        let noon = RateLimitInstant(Date(timeIntervalSince1970: 1_773_489_600))  // 2026-03-14T12:00:00Z
+        #expect(admission.evaluate(&state, now: noon).isAdmitted)
+        state.recipient = nil
+        #expect(admission.evaluate(&state, now: noon).isAdmitted)
+        state.recipient = nil
+        let denied = admission.evaluate(&state, now: noon)
+        #expect(denied.deniedBy == .dailyQuota)
+        #expect(denied.retryAfter == .seconds(12 * 3_600))
+        #expect(denied.error?.code == .quotaExceeded)
+        #expect(denied.error?.message == "daily message quota exceeded; retry after 43200 s")
+        #expect(admission.evaluate(&state, now: noon + .seconds(12 * 3_600)).isAdmitted)
+    }
+
+    @Test("when several limits refuse, the longest wait is reported")
+    func longestWait() throws {
+        let admission = try Self.admission(perDay: 1)
+        var state = SendAdmissionState()
+        #expect(admission.evaluate(&state, now: rateLimitEpoch).isAdmitted)
+        // Pair (5 s) and quota (until midnight) both refuse: the quota's wait is longer.
+        let denied = admission.evaluate(&state, now: rateLimitEpoch + .seconds(1))
+        #expect(denied.deniedBy == .dailyQuota)
+        #expect(denied.retryAfter == .seconds(86_399))
+        let never = admission.evaluate(&state, now: rateLimitEpoch + .seconds(1), quantity: 2)
+        #expect(never.retryAfter == nil)
+        #expect(never.error?.message == "daily message quota exceeded; this request is larger than the limit allows")
+    }
+
+    @Test("the throttle factor slows the instance tiers only")
+    func throttleFactor() async throws {
+        let admission = try Self.admission()
+        let store = MemoryRateLimitStore()
+        var sent = 0
+        var tier: Int? = nil
+        for i in 0..<40 {
+            // A different chat each time so the pair limit never binds.
+            let chat = ChatID(high: 1, low: UInt64(i))
+            let keys = SendAdmission.Keys(organization: Self.org, instance: Self.instanceID, chat: chat)
+            let decision = try await admission.admit(keys, in: store, now: rateLimitEpoch, throttleFactor: 0.5)
+            if decision.isAdmitted {
+                sent += 1
+            } else if case .instanceRate(let t) = decision.deniedBy {
+                tier = t
+                #expect(decision.retryAfter == .seconds(6))
+            }
+        }
+        #expect(sent == 10)
+        #expect(tier == 0)
+    }
+
+    @Test("store-backed admission writes all three keys only when admitted")
+    func storeKeys() async throws {
+        let admission = try Self.admission()
+        let store = MemoryRateLimitStore()
+        let keys = SendAdmission.Keys(organization: Self.org, instance: Self.instanceID, chat: Self.chatA)
+        #expect(try await admission.admit(keys, in: store, now: rateLimitEpoch, quantity: 0).isAdmitted)
+        #expect(store.keyCount == 0)
+        #expect(try await admission.admit(keys, in: store, now: rateLimitEpoch).isAdmitted)
+        #expect(store.keyCount == 3)
+        let snapshot = store.withStates([keys.quota, keys.instance, keys.recipient], now: rateLimitEpoch) { $0 }
+        #expect(try await !admission.admit(keys, in: store, now: rateLimitEpoch + .seconds(2)).isAdmitted)
+        let after = store.withStates([keys.quota, keys.instance, keys.recipient], now: rateLimitEpoch) { $0 }
+        #expect(after == snapshot)
+        #expect(snapshot[0]?.dailyQuota?.used == 1)
+        #expect(snapshot[1]?.gcra?[0] == rateLimitEpoch + .seconds(3))
+        #expect(snapshot[2]?.gcra?[0] == rateLimitEpoch + .seconds(6))
+    }
+}
