@@ -64,7 +64,7 @@ public enum ConnectionState: String, Sendable, Hashable, CaseIterable {
 /// Why a session disconnected, classified for the supervisor.
 public struct DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     /// A stable code: `connection_lost`, `timeout`, `browser_crashed`, `conflict`, `logged_out`, `banned`,
-    /// `restricted`, `deprecated_version`, `proxy_blocked`, or a transport-specific one.
+    /// `restricted`, `link_timeout`, `deprecated_version`, `proxy_blocked`, or a transport-specific one.
     public var code: String
     public var kind: Kind
     /// A short, safe explanation.
@@ -97,6 +97,10 @@ public struct DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         code: "banned", kind: .terminal, message: "WhatsApp banned the account")
     public static let restricted = DisconnectReason(
         code: "restricted", kind: .terminal, message: "WhatsApp restricted the account temporarily")
+    /// Linking gave up: every QR code (or the pairing code) expired without a phone linking. Terminal, as
+    /// whatsapp-web.js's `qrMaxRetries`: a person has to start the instance again and be ready to scan.
+    public static let linkTimeout = DisconnectReason(
+        code: "link_timeout", kind: .terminal, message: "no phone was linked before the codes expired")
 
     public var description: String { "\(code) (\(kind.rawValue))" }
 }

@@ -12,7 +12,8 @@ public protocol WhatsAppTransport: Sendable {
 /// ``events``. A session is not restarted after it stopped: the supervisor makes a new one.
 ///
 /// Commands throw ``WAError``: `session_not_ready` before `ready`, `recipient_not_on_whatsapp` for numbers without
-/// an account, `transport_error` for everything else (retryable unless it says otherwise).
+/// an account, `account_restricted` while WhatsApp restricts the account, `transport_error` for everything else
+/// (retryable).
 public protocol WhatsAppSession: Sendable {
     /// Everything the session reports, in order. Finishes when the session stops.
     var events: AsyncStream<SessionEvent> { get }

@@ -1,0 +1,21 @@
+public import Foundation
+
+/// Something the risk monitor learns about an instance.
+public enum RiskSignal: Sendable, Hashable {
+    /// An outgoing message was accepted by the transport. `recipient` is any stable key (a JID); only its digest
+    /// is kept. `text` (or caption) feeds the identical-text rule, normalised and hashed.
+    case messageSent(recipient: String, recipientIsContact: Bool, text: String?)
+    /// An outgoing message failed.
+    case sendFailed(recipient: String?)
+    /// An inbound message arrived (a reply ends the unanswered streak).
+    case messageReceived(from: String)
+    /// The session disconnected, as the transport classified it (``DisconnectReason/Kind``).
+    case disconnected(DisconnectReason)
+    /// WhatsApp imposed a temporary ban, with its reason code (``TemporaryBanReason``) and expiry when the
+    /// transport knows them. A disconnect with code `restricted` is treated the same way with both unknown.
+    case temporaryBan(code: Int?, expiresAt: Date?)
+    /// A recipient blocked the account, where the transport can tell.
+    case blocked(by: String?)
+    /// A recipient reported the account, where known.
+    case reported(by: String?)
+}

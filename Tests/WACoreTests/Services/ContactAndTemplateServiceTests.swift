@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import WACore
+import WACoreTesting
+
+@Suite("Contacts and templates")
+struct ContactAndTemplateServiceTests {
+    let env = ServiceEnvironment.inMemory()
+    var contacts: ContactService { ContactService(environment: env) }
+    var templates: TemplateService { TemplateService(environment: env) }
+
+    private func tenant() async throws -> (admin: Member, agent: Member, viewer: Member, org: OrganizationID) {
+        let (org, admin) = try await TeamService(environment: env).createOrganization(
+            name: "Acme", slug: "acme", plan: .pro, adminEmail: "ana@example.com", adminName: "Ana",
+            adminPassword: "correct horse battery staple")
+        let (agent, viewer) = try await env.store.transaction(.organization(org.id)) { tx in
+            (
+                try await tx.members.insert(
+                    Member(id: env.ids.make(), organizationID: org.id, email: "bo@example.com", displayName: "Bo",
+                           role: .agent, createdAt: env.clock.now())),
+                try await tx.members.insert(
+                    Member(id: env.ids.make(), organizationID: org.id, email: "cy@example.com", displayName: "Cy",
+                           role: .viewer, createdAt: env.clock.now()))
+            )
+        }
+        return (admin, agent, viewer, org.id)
+    }
+
+    @Test func contactLifecycle() async throws {
+        let t = try await tenant()
+        let phone = try PhoneNumber("+49 170 1234567")
+        let created = try await contacts.create(phone: phone, name: " Zoë ", tags: ["VIP", "de"], by: .member(t.agent))
+        #expect(created.jid == phone.jid && created.name == "Zoë" && created.tags == ["vip", "de"])
+        let tagged = try await contacts.tag(created.id, adding: ["Late Payer"], removing: ["DE"], by: .member(t.agent))
+        #expect(tagged.tags == ["vip", "late payer"])
+        let optedOut = try await contacts.setOptedOut(true, created.id, by: .member(t.agent))
+        #expect(optedOut.optedOut && optedOut.optedOutAt != nil)
+        #expect(try await contacts.list(by: .member(t.viewer), where: .init(optedOut: true)).items.map(\.id) == [created.id])
+        let denied = await #expect(throws: WAError.self) { try await contacts.delete(created.id, by: .member(t.viewer)) }
+        #expect(denied?.code == .permissionDenied)
+        let duplicate = await #expect(throws: WAError.self) { try await contacts.create(phone: phone, by: .member(t.agent)) }
+        #expect(duplicate?.code == .alreadyExists)
+        let badTag = await #expect(throws: WAError.self) {
+            try await contacts.create(phone: try PhoneNumber("+4917012345678"), tags: ["<script>"], by: .member(t.agent))
+        }
+        #expect(badTag?.field == "tags")
+        try await contacts.delete(created.id, by: .member(t.agent))
+    }
+
+    @Test func importIsAllOrNothing() async throws {
+        let t = try await tenant()
+        let csv = """
+            Phone,Name,Tags,Opted_Out
+            030 1234567,Berlin Office,office;de,no
+            +44 20 7946 0958,"London, UK",office,
+            12ab,Broken,,
+            0151 23456789,Mobile,vip,maybe
+            """
+        let report = try await contacts.importCSV(csv, defaultRegion: "DE", by: .member(t.admin))
+        #expect(!report.committed && report.created == 0)
+        #expect(report.errors.map(\.line) == [4, 5])
+        #expect(report.errors.map(\.column) == ["phone", "opted_out"])
+        #expect(try await contacts.list(by: .member(t.admin)).items.isEmpty)
+
+        let partial = try await contacts.importCSV(csv, defaultRegion: "DE", skipInvalidRows: true, by: .member(t.admin))
+        #expect(partial.committed && partial.created == 2 && partial.errors.count == 2)
+        let london = try await contacts.list(by: .member(t.admin), where: .init(search: "london")).items
+        #expect(london.map(\.phone?.e164) == ["+442079460958"])
+    }
+
+    @Test func importUpdatesExistingContactsAndMergesDuplicateRows() async throws {
+        let t = try await tenant()
+        _ = try await contacts.create(phone: try PhoneNumber("+4930123456"), name: "Old", tags: ["old"], by: .member(t.admin))
+        let csv = "phone,name,tags\n030 123456,New,new\n+49 30 123456,,extra\n+1 650 253 0000,Google,\n"
+        let report = try await contacts.importCSV(csv, defaultRegion: "DE", by: .member(t.admin))
+        #expect(report.committed && report.created == 1 && report.updated == 1 && report.duplicates == 1)
+        let berlin = try #require(try await contacts.list(by: .member(t.admin), where: .init(search: "New")).items.first)
+        #expect(berlin.tags == ["old", "new", "extra"])
+        let audit = try await env.store.transaction(.organization(t.org)) {
+            try await $0.auditEvents.list(in: t.org, where: .init(action: "contacts.imported"), page: .all).items
+        }
+        #expect(audit.first?.metadata == ["created": "1", "updated": "1", "rejected": "0"])
+    }
+
+    @Test(arguments: ["", "name\nZoë\n", "phone,colour\n+4930123456,red\n", "phone\n\"+49"])
+    func importRejectsMalformedFiles(_ csv: String) async throws {
+        let t = try await tenant()
+        await #expect(throws: WAError.self) { try await contacts.importCSV(csv, by: .member(t.admin)) }
+    }
+
+    @Test func importNeedsThePermission() async throws {
+        let t = try await tenant()
+        let error = await #expect(throws: WAError.self) {
+            try await contacts.importCSV("phone\n+4930123456\n", by: .member(t.agent))
+        }
+        #expect(error?.code == .permissionDenied)
+    }
+
+    @Test func templatesRenderStrictly() async throws {
+        let t = try await tenant()
+        let template = try await templates.create(
+            name: "shipping", body: "Hi {{ name }}, order {{order.id}} ships {{when}}. {{not a var}} {{name}}",
+            by: .member(t.admin))
+        #expect(template.variables == ["name", "order.id", "when"])
+        let text = try await templates.render(
+            template.id, with: ["name": "Zoë", "order.id": "A-1", "when": "today {{name}}"], by: .member(t.viewer))
+        #expect(text == "Hi Zoë, order A-1 ships today {{name}}. {{not a var}} Zoë")
+        let missing = await #expect(throws: WAError.self) {
+            try await templates.render(template.id, with: ["name": "Zoë"], by: .member(t.viewer))
+        }
+        #expect(missing?.code == .templateVariableMissing && missing?.message.contains("order.id, when") == true)
+        let unknown = await #expect(throws: WAError.self) {
+            try await templates.render(
+                template.id, with: ["name": "a", "order.id": "b", "when": "c", "nmae": "d"], by: .member(t.viewer))
+        }
+        #expect(unknown?.code == .templateVariableUnknown && unknown?.message.contains("nmae") == true)
+        let denied = await #expect(throws: WAError.self) {
+            try await templates.create(name: "x", body: "y", by: .member(t.agent))
+        }
+        #expect(denied?.code == .permissionDenied)
+        let empty = await #expect(throws: WAError.self) { try await templates.create(name: "x", body: "  ", by: .member(t.admin)) }
+        #expect(empty?.field == "body")
+        let renamed = try await templates.update(template.id, name: "shipping-v2", by: .member(t.admin))
+        #expect(renamed.name == "shipping-v2" && renamed.body == template.body)
+    }
+}
