@@ -112,6 +112,21 @@ extension RepositoryContract {
                     repository: { generic($0.riskAlerts) },
                     make: { f, t in f.riskAlert(in: t.id, instance: t.instance.id) },
                     mutate: { $0.acknowledgedAt = $0.createdAt; $0.acknowledgedBy = nil })),
+            erase(
+                "job",
+                AggregateSpec(
+                    repository: { generic($0.jobs) }, make: { f, t in f.job(in: t.id, uniqueKey: f.token()) },
+                    mutate: { $0.priority = 3; $0.lastError = "boom" })),
+            erase(
+                "instance_lease",
+                AggregateSpec(
+                    repository: { generic($0.leases) },
+                    make: { f, t in
+                        InstanceLease(
+                            instanceID: t.instance.id, organizationID: t.id, owner: "node-a", token: 7,
+                            expiresAt: f.now())
+                    },
+                    mutate: { $0.owner = "node-b"; $0.token += 1 })),
         ]
     }
 

@@ -131,6 +131,17 @@ public struct Fixtures: Sendable {
             username: "user", sealedPassword: random.bytes(40), capacity: 3, createdAt: now())
     }
 
+    public func job(
+        in org: OrganizationID, queue: String = "message.send", scheduledAt: Date? = nil, priority: Int = 0,
+        uniqueKey: String? = nil, maxAttempts: Int = 5
+    ) -> Job {
+        let now = now()
+        return Job(
+            id: ids.make(), organizationID: org, queue: queue, payload: Array(#"{"n":1}"#.utf8),
+            maxAttempts: maxAttempts, priority: priority, scheduledAt: scheduledAt ?? now, uniqueKey: uniqueKey,
+            createdAt: now)
+    }
+
     public func riskAlert(in org: OrganizationID, instance: InstanceID) -> RiskAlert {
         RiskAlert(
             id: ids.make(), organizationID: org, instanceID: instance, severity: .warning, score: 42.5,

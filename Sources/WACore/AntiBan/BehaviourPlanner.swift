@@ -31,7 +31,7 @@ public struct BehaviourPlanner: Sendable, Hashable, Codable {
     }
 
     /// The plan for one message.
-    public func plan(_ request: BehaviourRequest, random: some RandomSource) -> BehaviourPlan {
+    public func plan(_ request: BehaviourRequest, random: any RandomSource) -> BehaviourPlan {
         let config = configuration
         var steps: [BehaviourStep] = []
         if request.chatHasUnread {
@@ -58,7 +58,7 @@ public struct BehaviourPlanner: Sendable, Hashable, Codable {
 
     /// The typing time for `characters` characters: characters × a per-character time drawn from the configured
     /// band, clamped to the typing floor and ceiling.
-    public func typingTime(forCharacters characters: Int, random: some RandomSource) -> Duration {
+    public func typingTime(forCharacters characters: Int, random: any RandomSource) -> Duration {
         let perCharacter = Duration.antiBanUniform(in: configuration.typingPerCharacter, using: random)
         let micros = perCharacter.antiBanMicroseconds.multipliedReportingOverflow(by: Int64(max(0, characters)))
         let raw: Duration = micros.overflow ? configuration.typingCeiling : .microseconds(micros.partialValue)
@@ -66,7 +66,7 @@ public struct BehaviourPlanner: Sendable, Hashable, Codable {
     }
 
     /// The recording time for a voice note of `audio` (the floor when unknown).
-    public func recordingTime(for audio: Duration?, random: some RandomSource) -> Duration {
+    public func recordingTime(for audio: Duration?, random: any RandomSource) -> Duration {
         guard let audio, audio > .zero else { return configuration.recordingFloor }
         var generator = random.generator
         let factor =
@@ -79,7 +79,7 @@ public struct BehaviourPlanner: Sendable, Hashable, Codable {
     }
 
     /// The rest after a message: drawn from the configured gap and divided by `throttleFactor` (clamped 0.05…1).
-    public func gap(throttleFactor: Double = 1, random: some RandomSource) -> Duration {
+    public func gap(throttleFactor: Double = 1, random: any RandomSource) -> Duration {
         let base = Duration.antiBanUniform(in: configuration.gap, using: random)
         let factor = throttleFactor.isFinite ? min(1, max(0.05, throttleFactor)) : 1
         guard factor < 1 else { return base }

@@ -14,7 +14,7 @@ extension Duration {
     }
 
     /// A uniformly random duration in `range` (microsecond resolution), drawn from `random`.
-    static func antiBanUniform(in range: ClosedRange<Duration>, using random: some RandomSource) -> Duration {
+    static func antiBanUniform(in range: ClosedRange<Duration>, using random: any RandomSource) -> Duration {
         let low = range.lowerBound.antiBanMicroseconds
         let high = range.upperBound.antiBanMicroseconds
         guard high > low else { return .microseconds(low) }

@@ -37,6 +37,10 @@ public protocol StoreTransaction: Sendable {
     var mediaObjects: any Repository<MediaObject> { get }
     var proxyServers: any Repository<ProxyServer> { get }
     var riskAlerts: any Repository<RiskAlert> { get }
+    /// The durable job queue.
+    var jobs: any JobRepository { get }
+    /// Instance ownership between gateway nodes.
+    var leases: any LeaseRepository { get }
 }
 
 /// Durable storage for every aggregate: ``MemoryStore`` in WACore, `PostgresStore` in WAPostgres.

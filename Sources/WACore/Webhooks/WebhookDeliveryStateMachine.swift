@@ -138,7 +138,7 @@ public struct WebhookDeliveryStateMachine: Sendable, Hashable {
 
     /// The in-flight attempt ended at `now` with `outcome`; jitter for the next wait is drawn from `random`.
     public mutating func attemptFinished(
-        _ outcome: WebhookAttemptOutcome, at now: Date, random: some RandomSource
+        _ outcome: WebhookAttemptOutcome, at now: Date, random: any RandomSource
     ) -> Action {
         guard case .inFlight(let attempt, _) = state else { return .none }
         switch policy.classify(outcome) {

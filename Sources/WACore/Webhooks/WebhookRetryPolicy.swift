@@ -119,7 +119,7 @@ public struct WebhookRetryPolicy: Sendable, Hashable {
     /// The wait before the attempt that follows a retryable failure of attempt `attempt` that ended at `now`;
     /// `nil` when attempts are exhausted. Jitter draws from `random`.
     public func delay(
-        afterAttempt attempt: Int, retryAfter: RetryAfter?, now: Date, random: some RandomSource
+        afterAttempt attempt: Int, retryAfter: RetryAfter?, now: Date, random: any RandomSource
     ) -> Duration? {
         guard let base = baseDelay(afterAttempt: attempt) else { return nil }
         var seconds = Self.seconds(base)
@@ -138,7 +138,7 @@ public struct WebhookRetryPolicy: Sendable, Hashable {
 
     /// The time of the next attempt after attempt `attempt` failed at `now`, or `nil` when attempts are exhausted.
     public func nextAttemptDate(
-        afterAttempt attempt: Int, retryAfter: RetryAfter?, now: Date, random: some RandomSource
+        afterAttempt attempt: Int, retryAfter: RetryAfter?, now: Date, random: any RandomSource
     ) -> Date? {
         delay(afterAttempt: attempt, retryAfter: retryAfter, now: now, random: random).map {
             now.addingTimeInterval(Self.seconds($0))

@@ -51,7 +51,7 @@ public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible, Custo
 
     /// A new random secret of `byteCount` bytes (24–64, default 32) from `random`.
     public static func generate(
-        byteCount: Int = defaultByteCount, using random: some RandomSource
+        byteCount: Int = defaultByteCount, using random: any RandomSource
     ) throws(WAError) -> WebhookSecret {
         guard generatedByteCounts.contains(byteCount) else {
             throw WAError(.invalidWebhookSecret, "webhook secrets must have 24 to 64 bytes", field: "byteCount")

@@ -104,4 +104,6 @@ final class MemoryTransaction: StoreTransaction {
     var mediaObjects: any Repository<MediaObject> { MemoryRepository<MediaObject>(transaction: self) }
     var proxyServers: any Repository<ProxyServer> { MemoryRepository<ProxyServer>(transaction: self) }
     var riskAlerts: any Repository<RiskAlert> { MemoryRepository<RiskAlert>(transaction: self) }
+    var jobs: any JobRepository { MemoryRepository<Job>(transaction: self) }
+    var leases: any LeaseRepository { MemoryRepository<InstanceLease>(transaction: self) }
 }

@@ -1,0 +1,131 @@
+public import Foundation
+
+/// Identifier of a ``Job``.
+public typealias JobID = Identifier<Job>
+
+/// A unit of durable background work: send a message, deliver a webhook, run a campaign wave.
+///
+/// Jobs are written in the same transaction as the business change that needs them (the transactional outbox),
+/// so they exist exactly when that change committed. Workers claim due jobs with a lease; a worker that dies
+/// leaves a lease that expires, and the job is claimed again with a higher ``attempt``. The attempt number is
+/// the fencing token: completing or rescheduling a job requires the attempt the worker claimed, so a worker
+/// whose lease was taken over cannot overwrite the new owner's outcome. Delivery is at least once; handlers must
+/// be idempotent (message sends are, by their client message id).
+public struct Job: Sendable, Hashable, Codable {
+    public var id: JobID
+    public var organizationID: OrganizationID
+    /// Which worker handles it (`message.send`, `webhook.deliver`, `campaign.wave`).
+    public var queue: String
+    /// The handler's input, usually JSON.
+    public var payload: [UInt8]
+    public var state: State
+    /// How many times the job has been claimed.
+    public var attempt: Int
+    /// Claims beyond this make the job fail.
+    public var maxAttempts: Int
+    /// Lower runs first.
+    public var priority: Int
+    /// Not claimed before this instant.
+    public var scheduledAt: Date
+    /// A key that identifies the work; a second job with the same key is not created (see
+    /// ``JobRepository/enqueue(_:)``).
+    public var uniqueKey: String?
+    /// The worker holding the job while ``State-swift.enum/running``.
+    public var lockedBy: String?
+    /// The lease end while running; after it, the job may be claimed again.
+    public var lockedUntil: Date?
+    /// The last failure, for operators (never secrets).
+    public var lastError: String?
+    public var createdAt: Date
+    /// When the job completed, failed or was cancelled.
+    public var finishedAt: Date?
+    public var version: Int
+
+    public init(
+        id: JobID, organizationID: OrganizationID, queue: String, payload: [UInt8], maxAttempts: Int = 25,
+        priority: Int = 0, scheduledAt: Date, uniqueKey: String? = nil, createdAt: Date
+    ) {
+        self.id = id
+        self.organizationID = organizationID
+        self.queue = queue
+        self.payload = payload
+        self.state = .available
+        self.attempt = 0
+        self.maxAttempts = maxAttempts
+        self.priority = priority
+        self.scheduledAt = scheduledAt
+        self.uniqueKey = uniqueKey
+        self.createdAt = createdAt
+        self.version = 0
+    }
+
+    /// Where a job is.
+    public enum State: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Waiting for ``Job/scheduledAt``, then for a worker.
+        case available
+        /// Claimed by a worker until ``Job/lockedUntil``.
+        case running
+        case completed
+        /// Gave up (attempts exhausted or a permanent error).
+        case failed
+        case cancelled
+
+        /// Whether the job will never run again.
+        public var isFinal: Bool { self == .completed || self == .failed || self == .cancelled }
+    }
+
+    /// Whether a worker may claim the job at `now`: available and due, or running with an expired lease.
+    public func isClaimable(at now: Date) -> Bool {
+        switch state {
+        case .available: scheduledAt <= now
+        case .running: (lockedUntil ?? .distantPast) <= now
+        default: false
+        }
+    }
+
+    /// The payload decoded from JSON.
+    public func decodePayload<T: Decodable>(_ type: T.Type = T.self) throws(WAError) -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(payload))
+        } catch {
+            throw WAError(.internalError, "job \(id) has a payload that is not a \(T.self)")
+        }
+    }
+
+    /// JSON bytes for a payload.
+    public static func encodePayload<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding our own Codable payload types cannot fail; an empty payload would be caught by decodePayload.
+        return (try? encoder.encode(value)).map(Array.init) ?? []
+    }
+}
+
+/// A node's exclusive right to run one instance, with a fencing token.
+///
+/// Several gateway nodes share the instances of one database: a node runs an instance only while it holds its
+/// lease, renews it well before ``expiresAt``, and stamps its writes with ``token``. When a node stalls and its
+/// lease expires, another node acquires the lease with a higher token, and the stale node's renewals and fenced
+/// writes fail with `lease_lost`.
+public struct InstanceLease: Sendable, Hashable, Codable {
+    /// The instance's id, as the lease's own id (one lease per instance).
+    public var id: Identifier<InstanceLease>
+    public var organizationID: OrganizationID
+    /// The node holding the lease.
+    public var owner: String
+    /// Increases every time the lease changes hands.
+    public var token: Int64
+    public var expiresAt: Date
+    public var version: Int
+
+    public init(instanceID: InstanceID, organizationID: OrganizationID, owner: String, token: Int64, expiresAt: Date) {
+        self.id = instanceID.retyped()
+        self.organizationID = organizationID
+        self.owner = owner
+        self.token = token
+        self.expiresAt = expiresAt
+        self.version = 0
+    }
+
+    public var instanceID: InstanceID { id.retyped() }
+}

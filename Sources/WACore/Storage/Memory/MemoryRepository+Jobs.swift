@@ -1,0 +1,170 @@
+import Foundation
+
+extension MemoryRepository: JobRepository where Entity == Job {
+    func enqueue(_ job: Job) async throws(WAError) -> Job {
+        if let key = job.uniqueKeys.first, let existing = try find(unique: key, in: job.organizationID) {
+            return existing
+        }
+        return try await insert(job)
+    }
+
+    func claim(queues: Set<String>, worker: String, limit: Int, lease: TimeInterval, now: Date) async throws(WAError)
+        -> [Job]
+    {
+        guard transaction.scope == .system else {
+            throw WAError(.tenantMismatch, "claiming jobs needs a system-scope transaction")
+        }
+        guard limit > 0 else { return [] }
+        return try transaction.withTable(Job.self, for: nil) { table, undo in
+            let due = table.rows.values
+                .filter { queues.contains($0.queue) && $0.isClaimable(at: now) }
+                .sorted { ($0.priority, $0.scheduledAt, $0.id) < ($1.priority, $1.scheduledAt, $1.id) }
+            var claimed: [Job] = []
+            for old in due {
+                if claimed.count == limit { break }
+                var job = old
+                job.version += 1
+                if job.attempt >= job.maxAttempts {
+                    job.state = .failed
+                    job.finishedAt = now
+                    job.lockedBy = nil
+                    job.lockedUntil = nil
+                    job.lastError = job.lastError ?? "gave up after \(job.attempt) attempts"
+                } else {
+                    job.state = .running
+                    job.attempt += 1
+                    job.lockedBy = worker
+                    job.lockedUntil = now.addingTimeInterval(lease)
+                    claimed.append(job)
+                }
+                table.put(job)
+                undo.append { table.put(old) }
+            }
+            return claimed
+        }
+    }
+
+    func complete(_ id: JobID, in organization: OrganizationID, attempt: Int, now: Date) async throws(WAError) -> Job {
+        try fenced(id, organization, attempt) { job in
+            job.state = .completed
+            job.finishedAt = now
+        }
+    }
+
+    func retry(_ id: JobID, in organization: OrganizationID, attempt: Int, at: Date, error: String)
+        async throws(WAError) -> Job
+    {
+        try fenced(id, organization, attempt) { job in
+            job.state = .available
+            job.scheduledAt = at
+            job.lastError = error
+        }
+    }
+
+    func fail(_ id: JobID, in organization: OrganizationID, attempt: Int, error: String, now: Date)
+        async throws(WAError) -> Job
+    {
+        try fenced(id, organization, attempt) { job in
+            job.state = .failed
+            job.finishedAt = now
+            job.lastError = error
+        }
+    }
+
+    func extendLease(_ id: JobID, in organization: OrganizationID, attempt: Int, until: Date) async throws(WAError)
+        -> Job
+    {
+        try fenced(id, organization, attempt, releases: false) { job in job.lockedUntil = until }
+    }
+
+    /// Applies `change` to a job the caller holds (running, same attempt), releasing the lock unless told not to.
+    private func fenced(
+        _ id: JobID, _ organization: OrganizationID, _ attempt: Int, releases: Bool = true,
+        _ change: (inout Job) -> Void
+    ) throws(WAError) -> Job {
+        try transaction.withTable(Job.self, for: organization) { table, undo throws(WAError) in
+            guard let old = table.row(id, in: organization) else { throw .notFound(Job.entityName) }
+            guard old.state == .running, old.attempt == attempt else {
+                throw WAError(.leaseLost, "the job was claimed again by another worker")
+            }
+            var job = old
+            change(&job)
+            if releases {
+                job.lockedBy = nil
+                job.lockedUntil = nil
+            }
+            job.version += 1
+            table.put(job)
+            undo.append { table.put(old) }
+            return job
+        }
+    }
+}
+
+extension MemoryRepository: LeaseRepository where Entity == InstanceLease {
+    func acquire(
+        instance: InstanceID, in organization: OrganizationID, owner: String, duration: TimeInterval, now: Date
+    ) async throws(WAError) -> InstanceLease? {
+        try transaction.withTable(InstanceLease.self, for: organization) { table, undo in
+            let id: Identifier<InstanceLease> = instance.retyped()
+            let old = table.row(id, in: organization)
+            var lease: InstanceLease
+            switch old {
+            case let current? where current.owner == owner && current.expiresAt > now:
+                lease = current
+                lease.expiresAt = now.addingTimeInterval(duration)
+            case let current? where current.expiresAt > now:
+                return nil
+            case let expired?:
+                lease = InstanceLease(
+                    instanceID: instance, organizationID: organization, owner: owner, token: expired.token + 1,
+                    expiresAt: now.addingTimeInterval(duration))
+                lease.version = expired.version
+            case nil:
+                lease = InstanceLease(
+                    instanceID: instance, organizationID: organization, owner: owner, token: 1,
+                    expiresAt: now.addingTimeInterval(duration))
+            }
+            lease.version += 1
+            table.put(lease)
+            undo.append { if let old { table.put(old) } else { table.remove(id) } }
+            return lease
+        }
+    }
+
+    func renew(_ lease: InstanceLease, duration: TimeInterval, now: Date) async throws(WAError) -> InstanceLease {
+        try transaction.withTable(InstanceLease.self, for: lease.organizationID) { table, undo throws(WAError) in
+            guard let old = table.row(lease.id, in: lease.organizationID), old.token == lease.token,
+                old.owner == lease.owner, old.expiresAt > now
+            else { throw WAError(.leaseLost, "the instance's lease was lost") }
+            var renewed = old
+            renewed.expiresAt = now.addingTimeInterval(duration)
+            renewed.version += 1
+            table.put(renewed)
+            undo.append { table.put(old) }
+            return renewed
+        }
+    }
+
+    func release(_ lease: InstanceLease) async throws(WAError) {
+        try transaction.withTable(InstanceLease.self, for: lease.organizationID) { table, undo in
+            guard let old = table.row(lease.id, in: lease.organizationID), old.token == lease.token,
+                old.owner == lease.owner
+            else { return }
+            var released = old
+            released.expiresAt = .distantPast
+            released.version += 1
+            table.put(released)
+            undo.append { table.put(old) }
+        }
+    }
+
+    func isCurrent(instance: InstanceID, in organization: OrganizationID, token: Int64, now: Date)
+        async throws(WAError) -> Bool
+    {
+        try transaction.withTable(InstanceLease.self, for: organization) { table, _ in
+            guard let lease = table.row(instance.retyped(), in: organization) else { return false }
+            return lease.token == token && lease.expiresAt > now
+        }
+    }
+}

@@ -1,0 +1,275 @@
+import Foundation
+import WACore
+
+extension RepositoryContract {
+    static var jobQueueCases: [Case] {
+        [
+            Case("jobs: enqueue is idempotent per queue and unique key", jobEnqueueIsIdempotent),
+            Case("jobs: claims take due jobs in priority, time and id order", jobClaimOrder),
+            Case("jobs: complete, retry and fail need the claimed attempt", jobFencing),
+            Case("jobs: an expired lease is claimed again with a higher attempt", jobLeaseExpiry),
+            Case("jobs: attempts are bounded", jobMaxAttempts),
+            Case("jobs: concurrent workers never claim one job twice", jobConcurrentClaims),
+            Case("jobs: a job enqueued in a rolled-back transaction never runs", jobRollback),
+            Case("jobs: claiming needs system scope", jobClaimScope),
+        ]
+    }
+
+    static var leaseCases: [Case] {
+        [
+            Case("leases: one owner at a time, renewals keep the token", leaseExclusive),
+            Case("leases: an expired lease changes hands with a higher token and fences the old owner", leaseTakeover),
+            Case("leases: a released lease is free", leaseRelease),
+        ]
+    }
+
+    private static func claim(
+        _ store: any Store, _ queues: Set<String>, worker: String = "w1", limit: Int = 10, lease: TimeInterval = 60,
+        at now: Date
+    ) async throws -> [Job] {
+        try await store.transaction(.system) {
+            try await $0.jobs.claim(queues: queues, worker: worker, limit: limit, lease: lease, now: now)
+        }
+    }
+
+    /// A queue name unique to this run, so cases sharing a store never see each other's jobs.
+    private static func queue(_ f: Fixtures) -> String { "test.\(f.token(8))" }
+
+    private static func jobEnqueueIsIdempotent(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let q = queue(f)
+        let first = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.enqueue(f.job(in: t.id, queue: q, uniqueKey: "message-1"))
+        }
+        let again = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.enqueue(f.job(in: t.id, queue: q, uniqueKey: "message-1"))
+        }
+        try check(again.id == first.id, "a second enqueue with the key returns the first job")
+        let otherQueue = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.enqueue(f.job(in: t.id, queue: q + ".other", uniqueKey: "message-1"))
+        }
+        try check(otherQueue.id != first.id, "the key is per queue")
+        let claimed = try await claim(store, [q], at: f.now())
+        _ = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.complete(first.id, in: t.id, attempt: claimed[0].attempt, now: f.now())
+        }
+        let afterCompletion = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.enqueue(f.job(in: t.id, queue: q, uniqueKey: "message-1"))
+        }
+        try check(
+            afterCompletion.id == first.id && afterCompletion.state == .completed,
+            "a completed job still holds its key, so the work is not done twice")
+    }
+
+    private static func jobClaimOrder(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let q = queue(f)
+        let now = f.now()
+        let later = f.job(in: t.id, queue: q, scheduledAt: now.addingTimeInterval(60))
+        let low = f.job(in: t.id, queue: q, scheduledAt: now, priority: 5)
+        let old = f.job(in: t.id, queue: q, scheduledAt: now.addingTimeInterval(-10))
+        let urgent = f.job(in: t.id, queue: q, scheduledAt: now, priority: -1)
+        let elsewhere = f.job(in: t.id, queue: q + ".x", scheduledAt: now)
+        try await store.transaction(.organization(t.id)) { tx in
+            for job in [later, low, old, urgent, elsewhere] { _ = try await tx.jobs.enqueue(job) }
+        }
+        let first = try await claim(store, [q], worker: "w1", limit: 2, lease: 3600, at: now)
+        try check(first.map(\.id) == [urgent.id, old.id], "priority first, then the earlier schedule")
+        try check(
+            first.allSatisfy { $0.state == .running && $0.attempt == 1 && $0.lockedBy == "w1"
+                && $0.lockedUntil == now.addingTimeInterval(3600) },
+            "claimed jobs are running, attempt 1, locked by the worker for the lease")
+        let second = try await claim(store, [q], lease: 3600, at: now)
+        try check(second.map(\.id) == [low.id], "running jobs and future jobs are not claimed")
+        let third = try await claim(store, [q], at: now.addingTimeInterval(61))
+        try check(third.map(\.id) == [later.id], "a future job is claimed once due; live leases hold")
+    }
+
+    private static func jobFencing(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let q = queue(f)
+        let job = try await store.transaction(.organization(t.id)) { try await $0.jobs.enqueue(f.job(in: t.id, queue: q)) }
+        let now = f.now()
+        let claimed = try requireValue(try await claim(store, [q], at: now).first, "a claimed job")
+        try await checkThrows(.leaseLost, "completing with the wrong attempt") {
+            try await store.transaction(.organization(t.id)) {
+                try await $0.jobs.complete(job.id, in: t.id, attempt: claimed.attempt + 1, now: now)
+            }
+        }
+        let retried = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.retry(job.id, in: t.id, attempt: claimed.attempt, at: now.addingTimeInterval(5), error: "503")
+        }
+        try check(
+            retried.state == .available && retried.lastError == "503" && retried.lockedBy == nil,
+            "retry puts the job back, unlocked, with the error")
+        try await checkThrows(.leaseLost, "completing a job that is no longer running") {
+            try await store.transaction(.organization(t.id)) {
+                try await $0.jobs.complete(job.id, in: t.id, attempt: claimed.attempt, now: now)
+            }
+        }
+        let again = try requireValue(try await claim(store, [q], at: now.addingTimeInterval(5)).first, "claimed again")
+        try check(again.attempt == 2, "the second claim is attempt 2")
+        let extended = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.extendLease(job.id, in: t.id, attempt: 2, until: now.addingTimeInterval(600))
+        }
+        try check(extended.state == .running && extended.lockedUntil == now.addingTimeInterval(600), "lease extended")
+        let failed = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.fail(job.id, in: t.id, attempt: 2, error: "410 Gone", now: now)
+        }
+        try check(failed.state == .failed && failed.finishedAt == now, "fail is final")
+        let none = try await claim(store, [q], at: now.addingTimeInterval(3600))
+        try check(none.isEmpty, "a failed job is never claimed")
+    }
+
+    private static func jobLeaseExpiry(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let q = queue(f)
+        _ = try await store.transaction(.organization(t.id)) { try await $0.jobs.enqueue(f.job(in: t.id, queue: q)) }
+        let now = f.now()
+        let crashed = try requireValue(try await claim(store, [q], worker: "w1", lease: 30, at: now).first, "claim")
+        try check(try await claim(store, [q], worker: "w2", at: now.addingTimeInterval(29)).isEmpty, "lease holds")
+        let rescued = try requireValue(
+            try await claim(store, [q], worker: "w2", at: now.addingTimeInterval(30)).first, "reclaimed")
+        try check(rescued.id == crashed.id && rescued.attempt == 2 && rescued.lockedBy == "w2", "w2 owns attempt 2")
+        try await checkThrows(.leaseLost, "the crashed worker comes back and completes") {
+            try await store.transaction(.organization(t.id)) {
+                try await $0.jobs.complete(crashed.id, in: t.id, attempt: 1, now: now.addingTimeInterval(31))
+            }
+        }
+        let done = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.complete(rescued.id, in: t.id, attempt: 2, now: now.addingTimeInterval(31))
+        }
+        try check(done.state == .completed, "the new owner completes")
+    }
+
+    private static func jobMaxAttempts(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let q = queue(f)
+        let job = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.enqueue(f.job(in: t.id, queue: q, maxAttempts: 2))
+        }
+        var now = f.now()
+        for _ in 0..<2 {
+            let claimed = try await claim(store, [q], lease: 10, at: now)
+            try check(claimed.count == 1, "claimable while attempts remain")
+            now = now.addingTimeInterval(11)  // the worker "crashes": its lease expires
+        }
+        try check(try await claim(store, [q], at: now).isEmpty, "no third attempt")
+        let stored = try await store.transaction(.organization(t.id)) { try await $0.jobs.get(job.id, in: t.id) }
+        try check(stored.state == .failed && stored.attempt == 2, "the job failed after its attempts: \(stored.state)")
+    }
+
+    private static func jobConcurrentClaims(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let q = queue(f)
+        let now = f.now()
+        let enqueued = try await store.transaction(.organization(t.id)) { tx in
+            var ids: [JobID] = []
+            for _ in 0..<40 { ids.append(try await tx.jobs.enqueue(f.job(in: t.id, queue: q, scheduledAt: now)).id) }
+            return ids
+        }
+        let claims = try await withThrowingTaskGroup(of: [JobID].self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    var mine: [JobID] = []
+                    while true {
+                        let batch = try await claim(store, [q], worker: "w\(worker)", limit: 3, at: now)
+                        if batch.isEmpty { return mine }
+                        mine += batch.map(\.id)
+                    }
+                }
+            }
+            var all: [[JobID]] = []
+            for try await ids in group { all.append(ids) }
+            return all
+        }
+        let flat = claims.flatMap { $0 }
+        try check(flat.count == 40 && Set(flat) == Set(enqueued), "every job claimed exactly once (\(flat.count))")
+    }
+
+    private static func jobRollback(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let q = queue(f)
+        struct Abort: Error {}
+        _ = try? await store.transaction(.organization(t.id)) { tx in
+            _ = try await tx.jobs.enqueue(f.job(in: t.id, queue: q))
+            throw Abort()
+        }
+        try check(try await claim(store, [q], at: f.now().addingTimeInterval(1)).isEmpty, "no job from a rollback")
+    }
+
+    private static func jobClaimScope(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        try await checkThrows(.tenantMismatch, "claiming inside an organization's transaction") {
+            try await store.transaction(.organization(t.id)) {
+                try await $0.jobs.claim(queues: ["x"], worker: "w", limit: 1, lease: 1, now: f.now())
+            }
+        }
+    }
+
+    private static func leaseExclusive(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let now = f.now()
+        func acquire(_ owner: String, at date: Date, for duration: TimeInterval = 30) async throws -> InstanceLease? {
+            try await store.transaction(.organization(t.id)) {
+                try await $0.leases.acquire(instance: t.instance.id, in: t.id, owner: owner, duration: duration, now: date)
+            }
+        }
+        let a = try requireValue(try await acquire("node-a", at: now), "node-a acquires a free lease")
+        try check(a.token >= 1 && a.expiresAt == now.addingTimeInterval(30), "token and expiry")
+        try check(try await acquire("node-b", at: now.addingTimeInterval(29)) == nil, "node-b waits while it is held")
+        let again = try requireValue(try await acquire("node-a", at: now.addingTimeInterval(10)), "owner re-acquires")
+        try check(again.token == a.token, "re-acquiring keeps the token")
+        let renewed = try await store.transaction(.organization(t.id)) {
+            try await $0.leases.renew(again, duration: 30, now: now.addingTimeInterval(20))
+        }
+        try check(renewed.token == a.token && renewed.expiresAt == now.addingTimeInterval(50), "renewal extends")
+        let current = try await store.transaction(.organization(t.id)) {
+            try await $0.leases.isCurrent(instance: t.instance.id, in: t.id, token: a.token, now: now.addingTimeInterval(49))
+        }
+        try check(current, "the token is current while the lease lasts")
+    }
+
+    private static func leaseTakeover(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let now = f.now()
+        let a = try requireValue(
+            try await store.transaction(.organization(t.id)) {
+                try await $0.leases.acquire(instance: t.instance.id, in: t.id, owner: "node-a", duration: 30, now: now)
+            }, "node-a")
+        let b = try requireValue(
+            try await store.transaction(.organization(t.id)) {
+                try await $0.leases.acquire(
+                    instance: t.instance.id, in: t.id, owner: "node-b", duration: 30, now: now.addingTimeInterval(30))
+            }, "node-b takes the expired lease")
+        try check(b.token > a.token && b.owner == "node-b", "a new owner gets a higher token")
+        try await checkThrows(.leaseLost, "the stalled owner renews") {
+            try await store.transaction(.organization(t.id)) {
+                try await $0.leases.renew(a, duration: 30, now: now.addingTimeInterval(31))
+            }
+        }
+        let stale = try await store.transaction(.organization(t.id)) {
+            try await $0.leases.isCurrent(instance: t.instance.id, in: t.id, token: a.token, now: now.addingTimeInterval(31))
+        }
+        try check(!stale, "the old token no longer passes the fencing check")
+        try await store.transaction(.organization(t.id)) { try await $0.leases.release(a) }  // a stale release is ignored
+        let stillB = try await store.transaction(.organization(t.id)) {
+            try await $0.leases.isCurrent(instance: t.instance.id, in: t.id, token: b.token, now: now.addingTimeInterval(31))
+        }
+        try check(stillB, "a stale release does not free the new owner's lease")
+    }
+
+    private static func leaseRelease(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let now = f.now()
+        let a = try requireValue(
+            try await store.transaction(.organization(t.id)) {
+                try await $0.leases.acquire(instance: t.instance.id, in: t.id, owner: "node-a", duration: 300, now: now)
+            }, "node-a")
+        try await store.transaction(.organization(t.id)) { try await $0.leases.release(a) }
+        let b = try await store.transaction(.organization(t.id)) {
+            try await $0.leases.acquire(instance: t.instance.id, in: t.id, owner: "node-b", duration: 30, now: now)
+        }
+        try check(b != nil && b!.token > a.token, "after release another node acquires at once, with a higher token")
+    }
+}
