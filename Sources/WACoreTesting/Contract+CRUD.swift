@@ -45,7 +45,12 @@ extension RepositoryContract {
                 "instance",
                 AggregateSpec(
                     repository: { generic($0.instances) }, make: { f, t in f.instance(in: t.id) },
-                    mutate: { $0.status = .ready; $0.risk.score = 12.5; $0.proxyPolicy = .pool })),
+                    mutate: {
+                        $0.status = .ready
+                        $0.risk.score = 12.5
+                        $0.proxyPolicy = .pool
+                        $0.pairingGeneration = 2
+                    })),
             erase(
                 "contact",
                 AggregateSpec(

@@ -17,6 +17,9 @@ public struct Instance: Sendable, Hashable, Codable {
     public var proxyID: ProxyServerID?
     /// The browser identity, generated at creation and replaced only on re-pairing.
     public var fingerprint: Fingerprint?
+    /// Counts pairings: 0 until the first link, +1 each time the account is linked anew (after a logout). Seeds
+    /// the fingerprint, so the browser identity changes only with a new pairing.
+    public var pairingGeneration: Int
     public var risk: RiskState
     /// Per-instance overrides of the anti-ban rate limits (nil: the plan's defaults).
     public var rateLimits: InstanceRateLimits?
@@ -27,7 +30,7 @@ public struct Instance: Sendable, Hashable, Codable {
     public init(
         id: InstanceID, organizationID: OrganizationID, name: String, phone: PhoneNumber? = nil, jid: JID? = nil,
         status: InstanceStatus = .created, proxyPolicy: ProxyPolicy = .none, proxyID: ProxyServerID? = nil,
-        fingerprint: Fingerprint? = nil, risk: RiskState = RiskState(), rateLimits: InstanceRateLimits? = nil,
+        fingerprint: Fingerprint? = nil, pairingGeneration: Int = 0, risk: RiskState = RiskState(), rateLimits: InstanceRateLimits? = nil,
         createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
@@ -39,6 +42,7 @@ public struct Instance: Sendable, Hashable, Codable {
         self.proxyPolicy = proxyPolicy
         self.proxyID = proxyID
         self.fingerprint = fingerprint
+        self.pairingGeneration = pairingGeneration
         self.risk = risk
         self.rateLimits = rateLimits
         self.createdAt = createdAt
