@@ -9,6 +9,9 @@ let package = Package(
     dependencies: [
         .package(name: "wa-gateway", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        // Only for the primitive baselines (raw HMAC/SHA-256) that Docs/Performance.md compares WACore against;
+        // the same range as the parent package, so both resolve to one version.
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.0.0"..<"5.0.0"),
     ],
     targets: [
         .executableTarget(
@@ -16,6 +19,7 @@ let package = Package(
             dependencies: [
                 .product(name: "WACore", package: "wa-gateway"),
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Benchmarks/WACoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

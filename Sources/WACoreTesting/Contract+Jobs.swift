@@ -9,6 +9,7 @@ extension RepositoryContract {
             Case("jobs: complete, retry and fail need the claimed attempt", jobFencing),
             Case("jobs: an expired lease is claimed again with a higher attempt", jobLeaseExpiry),
             Case("jobs: attempts are bounded", jobMaxAttempts),
+            Case("jobs: snoozes wait without using up attempts", jobSnooze),
             Case("jobs: concurrent workers never claim one job twice", jobConcurrentClaims),
             Case("jobs: a job enqueued in a rolled-back transaction never runs", jobRollback),
             Case("jobs: claiming needs system scope", jobClaimScope),
@@ -157,6 +158,33 @@ extension RepositoryContract {
         try check(try await claim(store, [q], at: now).isEmpty, "no third attempt")
         let stored = try await store.transaction(.organization(t.id)) { try await $0.jobs.get(job.id, in: t.id) }
         try check(stored.state == .failed && stored.attempt == 2, "the job failed after its attempts: \(stored.state)")
+    }
+
+    private static func jobSnooze(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let q = queue(f)
+        let job = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.enqueue(f.job(in: t.id, queue: q, maxAttempts: 1))
+        }
+        var now = f.now()
+        for round in 1...3 {
+            let claimed = try requireValue(try await claim(store, [q], at: now).first, "claim \(round)")
+            try check(claimed.attempt == round, "the attempt number still rises (fencing): \(claimed.attempt)")
+            let snoozed = try await store.transaction(.organization(t.id)) {
+                try await $0.jobs.snooze(job.id, in: t.id, attempt: claimed.attempt, until: now.addingTimeInterval(6))
+            }
+            try check(
+                snoozed.state == .available && snoozed.snoozes == round && snoozed.scheduledAt == now.addingTimeInterval(6),
+                "snoozed until later")
+            try check(try await claim(store, [q], at: now.addingTimeInterval(5)).isEmpty, "not before the snooze ends")
+            now = now.addingTimeInterval(6)
+        }
+        let last = try requireValue(try await claim(store, [q], at: now).first, "still claimable after 3 snoozes")
+        try check(last.failedClaims == 1, "only the current claim counts")
+        _ = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.retry(job.id, in: t.id, attempt: last.attempt, at: now, error: "timeout")
+        }
+        try check(try await claim(store, [q], at: now).isEmpty, "a real failure used up the single attempt")
     }
 
     private static func jobConcurrentClaims(_ store: any Store, _ f: Fixtures) async throws {

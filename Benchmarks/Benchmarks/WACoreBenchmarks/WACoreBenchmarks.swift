@@ -1,4 +1,5 @@
 import Benchmark
+import Crypto
 import Foundation
 import WACore
 
@@ -60,6 +61,57 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // MARK: Primitives
+
+    // What the primitives underneath cost on this machine, so the WACore figures above and below can be read
+    // against them (Docs/Performance.md). All use swift-crypto (BoringSSL on Linux) directly.
+    let hmacKey = SymmetricKey(data: secret.bytes)
+    Benchmark(
+        "Primitives: HMAC-SHA256 one-shot (swift-crypto), 1 KiB",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo)
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(HMAC<SHA256>.authenticationCode(for: body, using: hmacKey))
+        }
+    }
+
+    // HMAC with the ipad/opad key blocks hashed once up front (the standard HMAC precomputation): per message only
+    // the state copies, 1 KiB plus the inner digest are hashed. This is the floor for a swift-crypto based signer.
+    var innerState = SHA256()
+    var outerState = SHA256()
+    do {
+        var block = [UInt8](repeating: 0, count: SHA256.blockByteCount)
+        block.replaceSubrange(0..<secret.bytes.count, with: secret.bytes)
+        innerState.update(data: block.map { $0 ^ 0x36 })
+        outerState.update(data: block.map { $0 ^ 0x5C })
+    }
+    let (precomputedInner, precomputedOuter) = (innerState, outerState)
+    Benchmark(
+        "Primitives: HMAC-SHA256 from precomputed key states (swift-crypto), 1 KiB",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo)
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            var inner = precomputedInner
+            body.withUnsafeBytes { inner.update(bufferPointer: $0) }
+            var outer = precomputedOuter
+            inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+            blackHole(outer.finalize())
+        }
+    }
+
+    Benchmark(
+        "Primitives: SHA-256 (swift-crypto), 1 KiB",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo)
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(body.withUnsafeBytes { bytes in
+                var hasher = SHA256()
+                hasher.update(bufferPointer: bytes)
+                return hasher.finalize()
+            })
+        }
+    }
+
     // MARK: API keys
 
     // Authentication's CPU work per request besides the store lookup: parse the presented text (format and
@@ -71,6 +123,21 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             let parsed = try APIKeySecret(parsing: presented)
             blackHole(parsed.matches(stored))
+        }
+    }
+
+    // The SHA-256 part alone: one 68-byte key (two compression blocks), as the verification above hashes it.
+    let presentedBytes = Array(presented.utf8)
+    Benchmark(
+        "Primitives: SHA-256 (swift-crypto), 68 B API key",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo)
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(presentedBytes.withUnsafeBytes { bytes in
+                var hasher = SHA256()
+                hasher.update(bufferPointer: bytes)
+                return hasher.finalize()
+            })
         }
     }
 }

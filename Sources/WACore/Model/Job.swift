@@ -19,9 +19,12 @@ public struct Job: Sendable, Hashable, Codable {
     /// The handler's input, usually JSON.
     public var payload: [UInt8]
     public var state: State
-    /// How many times the job has been claimed.
+    /// How many times the job has been claimed; also the fencing token of the current claim.
     public var attempt: Int
-    /// Claims beyond this make the job fail.
+    /// How many claims ended in ``JobRepository/snooze(_:in:attempt:until:)`` (waiting for a rate limit or a
+    /// session, not a failure). They do not count against ``maxAttempts``.
+    public var snoozes: Int
+    /// Failed claims (``attempt`` − ``snoozes``) beyond this make the job fail.
     public var maxAttempts: Int
     /// Lower runs first.
     public var priority: Int
@@ -51,6 +54,7 @@ public struct Job: Sendable, Hashable, Codable {
         self.payload = payload
         self.state = .available
         self.attempt = 0
+        self.snoozes = 0
         self.maxAttempts = maxAttempts
         self.priority = priority
         self.scheduledAt = scheduledAt
@@ -73,6 +77,9 @@ public struct Job: Sendable, Hashable, Codable {
         /// Whether the job will never run again.
         public var isFinal: Bool { self == .completed || self == .failed || self == .cancelled }
     }
+
+    /// Claims that counted as attempts (``attempt`` − ``snoozes``).
+    public var failedClaims: Int { attempt - snoozes }
 
     /// Whether a worker may claim the job at `now`: available and due, or running with an expired lease.
     public func isClaimable(at now: Date) -> Bool {

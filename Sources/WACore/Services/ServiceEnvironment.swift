@@ -18,11 +18,16 @@ public struct ServiceEnvironment: Sendable {
     public var passwordPolicy: PasswordPolicy
     /// Seals webhook secrets, proxy passwords and session archives at rest.
     public var secretBox: SecretBox
+    /// Rate-limit state (quotas, instance tiers, pair limits). Shared by every node when it lives in PostgreSQL.
+    public var rateLimits: any RateLimitStore
+    /// Media bytes.
+    public var media: any MediaStore
 
     public init(
         store: any Store, clock: any WallClock, random: any RandomSource, ids: IdentifierGenerator? = nil,
         policy: AccessPolicy = AccessPolicy(), passwordHasher: any PasswordHasher,
-        passwordPolicy: PasswordPolicy = PasswordPolicy(), secretBox: SecretBox
+        passwordPolicy: PasswordPolicy = PasswordPolicy(), secretBox: SecretBox,
+        rateLimits: any RateLimitStore = MemoryRateLimitStore(), media: any MediaStore = MemoryMediaStore()
     ) {
         self.store = store
         self.clock = clock
@@ -32,6 +37,8 @@ public struct ServiceEnvironment: Sendable {
         self.passwordHasher = passwordHasher
         self.passwordPolicy = passwordPolicy
         self.secretBox = secretBox
+        self.rateLimits = rateLimits
+        self.media = media
     }
 
     /// An audit event for `action` by `actor`, stamped now.

@@ -12,8 +12,8 @@ public protocol JobRepository: Repository where Entity == Job {
 
     /// Claims up to `limit` claimable jobs of `queues` (due available jobs, and running jobs whose lease
     /// expired), in order of priority, then scheduled time, then id. Each claimed job becomes `running` with
-    /// `attempt + 1`, `lockedBy = worker` and `lockedUntil = now + lease`. A job that would exceed
-    /// ``Job/maxAttempts`` is failed instead of claimed. Requires system scope.
+    /// `attempt + 1`, `lockedBy = worker` and `lockedUntil = now + lease`. A job whose counted attempts
+    /// (``Job/failedClaims``) reached ``Job/maxAttempts`` is failed instead of claimed. Requires system scope.
     func claim(queues: Set<String>, worker: String, limit: Int, lease: TimeInterval, now: Date) async throws(WAError)
         -> [Job]
 
@@ -23,6 +23,10 @@ public protocol JobRepository: Repository where Entity == Job {
     /// Puts a claimed job back to wait until `at`, recording `error`. Fails with `lease_lost` like ``complete``.
     func retry(_ id: JobID, in organization: OrganizationID, attempt: Int, at: Date, error: String)
         async throws(WAError) -> Job
+
+    /// Puts a claimed job back to wait until `until` without counting the claim as an attempt: the work was not
+    /// tried (a rate limit or a missing session said "later"). Fails with `lease_lost` like ``complete``.
+    func snooze(_ id: JobID, in organization: OrganizationID, attempt: Int, until: Date) async throws(WAError) -> Job
 
     /// Gives up on a claimed job, recording `error`. Fails with `lease_lost` like ``complete``.
     func fail(_ id: JobID, in organization: OrganizationID, attempt: Int, error: String, now: Date)

@@ -24,7 +24,7 @@ extension MemoryRepository: JobRepository where Entity == Job {
                 if claimed.count == limit { break }
                 var job = old
                 job.version += 1
-                if job.attempt >= job.maxAttempts {
+                if job.failedClaims >= job.maxAttempts {
                     job.state = .failed
                     job.finishedAt = now
                     job.lockedBy = nil
@@ -58,6 +58,14 @@ extension MemoryRepository: JobRepository where Entity == Job {
             job.state = .available
             job.scheduledAt = at
             job.lastError = error
+        }
+    }
+
+    func snooze(_ id: JobID, in organization: OrganizationID, attempt: Int, until: Date) async throws(WAError) -> Job {
+        try fenced(id, organization, attempt) { job in
+            job.state = .available
+            job.scheduledAt = until
+            job.snoozes += 1
         }
     }
 

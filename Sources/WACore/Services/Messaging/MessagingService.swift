@@ -1,0 +1,191 @@
+import Foundation
+
+/// Sending and reading messages.
+///
+/// ``send(_:by:)`` validates everything it can before writing (permission on the instance, the recipient, the
+/// content, opt-out, the instance's state, the organization's daily quota) and then, in one transaction, writes the
+/// message as `queued`, its `message.send` job and an audit event. The ``MessageDispatcher`` does the rest.
+public struct MessagingService: Sendable {
+    /// The queue of outbound sends.
+    public static let sendQueue = "message.send"
+
+    private let env: ServiceEnvironment
+    /// The longest text message WhatsApp accepts.
+    public static let maximumTextLength = 65_536
+
+    public init(environment: ServiceEnvironment) { self.env = environment }
+
+    /// Queues a message for sending and returns it (status `queued`). With an idempotency key that was used
+    /// before, returns the earlier message and queues nothing.
+    public func send(_ request: SendMessageRequest, by principal: Principal) async throws -> Message {
+        let org = principal.organizationID
+        try env.policy.require(principal, .messagesSend, on: .instance(request.instanceID, in: org))
+        if let key = request.idempotencyKey {
+            guard (1...255).contains(key.utf8.count) else {
+                throw WAError.invalid("idempotency_key", "an idempotency key is 1–255 bytes")
+            }
+        }
+        try Self.validate(request.content)
+        let now = env.clock.now()
+
+        return try await env.store.transaction(.organization(org)) { tx in
+            if let key = request.idempotencyKey, let earlier = try await tx.messages.find(idempotencyKey: key, in: org) {
+                guard earlier.instanceID == request.instanceID else {
+                    throw WAError(
+                        .alreadyExists, "the idempotency key was used for another request", field: "idempotency_key")
+                }
+                return earlier
+            }
+            let instance = try await tx.instances.get(request.instanceID, in: org)
+            switch instance.status {
+            case .created, .loggedOut, .failed:
+                throw WAError(
+                    .instanceUnavailable, "the instance is \(instance.status.rawValue); link it before sending",
+                    field: "instance_id")
+            default:
+                break
+            }
+            let (chat, contact) = try await resolve(request.recipient, in: tx, org)
+            if let contact, contact.optedOut {
+                throw WAError(.recipientOptedOut, "the recipient opted out of messages", field: "to")
+            }
+            let organization = try await tx.organizations.get(org, in: org)
+            try await checkQuota(organization, now: now)
+            var message = Message(
+                id: env.ids.make(), organizationID: org, instanceID: instance.id, chatJID: chat,
+                contactID: contact?.id, direction: .outbound, kind: .text, status: .queued,
+                idempotencyKey: request.idempotencyKey, createdAt: now)
+            message.timestamps.queuedAt = now
+            try await fill(&message, with: request.content, tx, org)
+            let stored = try await tx.messages.insert(message)
+            _ = try await tx.jobs.enqueue(
+                Job(
+                    id: env.ids.make(), organizationID: org, queue: Self.sendQueue,
+                    payload: Job.encodePayload(SendJobPayload(message: stored.id)), maxAttempts: 100,
+                    scheduledAt: now, uniqueKey: stored.id.description, createdAt: now))
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "message.queued", by: principal.auditActor, in: org, resourceType: "message",
+                    resourceID: stored.id.description, metadata: ["instance": instance.id.description]))
+            return stored
+        }
+    }
+
+    /// One message, if the principal may read its instance.
+    public func get(_ id: MessageID, by principal: Principal) async throws -> Message {
+        let org = principal.organizationID
+        let message = try await env.store.transaction(.organization(org)) { try await $0.messages.get(id, in: org) }
+        try env.policy.require(principal, .messagesRead, on: .instance(message.instanceID, in: org))
+        return message
+    }
+
+    /// Messages matching `filter`, newest first by default. Agents see only their instances' messages.
+    public func list(by principal: Principal, where filter: Message.Filter = .init(), page: PageRequest = .first)
+        async throws -> Page<Message>
+    {
+        let org = principal.organizationID
+        var filter = filter
+        if let instance = filter.instanceID {
+            try env.policy.require(principal, .messagesRead, on: .instance(instance, in: org))
+        } else {
+            try env.policy.require(principal, .messagesRead, on: .organization(org))
+            if let allowed = env.policy.instanceRestriction(for: principal) {
+                filter.instanceIDs = filter.instanceIDs.map { $0.intersection(allowed) } ?? allowed
+            }
+        }
+        let query = filter
+        return try await env.store.transaction(.organization(org)) {
+            try await $0.messages.list(in: org, where: query, page: page)
+        }
+    }
+
+    // MARK: Internals
+
+    private static func validate(_ content: SendMessageRequest.Content) throws(WAError) {
+        switch content {
+        case .text(let text):
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= maximumTextLength else {
+                throw WAError.invalid("text", "a text message is 1–\(maximumTextLength) characters")
+            }
+        case .media(_, let kind, let caption):
+            guard [.image, .video, .audio, .voice, .document, .sticker].contains(kind) else {
+                throw WAError.invalid("kind", "\(kind.rawValue) is not a media kind")
+            }
+            if let caption, caption.count > 1_024 {
+                throw WAError.invalid("caption", "a caption is at most 1,024 characters")
+            }
+        case .location(let location):
+            guard (-90...90).contains(location.latitude), (-180...180).contains(location.longitude) else {
+                throw WAError.invalid("location", "latitude must be within ±90 and longitude within ±180")
+            }
+        case .contactCard(let name, let vCard):
+            guard !name.isEmpty, vCard.hasPrefix("BEGIN:VCARD"), vCard.utf8.count <= 10_000 else {
+                throw WAError.invalid("contact", "a contact card needs a name and a vCard (BEGIN:VCARD …)")
+            }
+        }
+    }
+
+    private func resolve(_ recipient: SendMessageRequest.Recipient, in tx: any StoreTransaction, _ org: OrganizationID)
+        async throws -> (JID, Contact?)
+    {
+        switch recipient {
+        case .phone(let phone):
+            return (phone.jid, try await tx.contacts.find(phone: phone, in: org))
+        case .jid(let jid):
+            guard jid.isUser || jid.isGroup else {
+                throw WAError(.invalidJID, "messages go to users or groups", field: "to")
+            }
+            let chat = jid.withoutDevice
+            return (chat, chat.isUser ? try await tx.contacts.find(jid: chat, in: org) : nil)
+        case .contact(let id):
+            guard let contact = try await tx.contacts.find(id, in: org) else { throw WAError.notFound("contact", field: "to") }
+            guard let jid = contact.jid ?? contact.phone?.jid ?? contact.lid else {
+                throw WAError.invalid("to", "the contact has no number or JID")
+            }
+            return (jid, contact)
+        }
+    }
+
+    private func fill(
+        _ message: inout Message, with content: SendMessageRequest.Content, _ tx: any StoreTransaction,
+        _ org: OrganizationID
+    ) async throws {
+        switch content {
+        case .text(let text):
+            message.kind = .text
+            message.body = text
+        case .media(let id, let kind, let caption):
+            guard let media = try await tx.mediaObjects.find(id, in: org) else { throw WAError.notFound("media", field: "media_id") }
+            guard MediaType(mimeType: media.mimeType)?.permittedKinds.contains(kind) ?? false else {
+                throw WAError(
+                    .mediaTypeMismatch, "\(media.mimeType) cannot be sent as \(kind.rawValue)", field: "kind")
+            }
+            message.kind = kind
+            message.body = caption
+            message.media = Message.MediaReference(
+                mediaID: id, mimeType: media.mimeType, fileName: media.fileName, byteCount: media.byteCount)
+        case .location(let location):
+            message.kind = .location
+            message.location = location
+        case .contactCard(let name, let vCard):
+            message.kind = .contact
+            message.body = name
+            message.contactCard = vCard
+        }
+    }
+
+    /// Refuses a send when the organization's daily quota is used up (without counting it: the dispatcher
+    /// counts actual sends).
+    private func checkQuota(_ organization: Organization, now: Date) async throws {
+        let quota = try DailyQuota(organization.limits)
+        let instant = RateLimitInstant(now)
+        let decision = try await env.rateLimits.update(.organizationMessages(organization.id), now: instant) { stored in
+            quota.evaluated(stored?.dailyQuota, now: instant, quantity: 1).decision
+        }
+        if !decision.isAllowed {
+            throw WAError(
+                .quotaExceeded,
+                "the daily message quota of \(organization.limits.messagesPerDay) is used up; it resets at 00:00 UTC")
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// What a client asks to send.
+public struct SendMessageRequest: Sendable, Hashable {
+    /// Who receives the message.
+    public enum Recipient: Sendable, Hashable {
+        /// A phone number (must be on WhatsApp).
+        case phone(PhoneNumber)
+        /// A chat JID: a user (`…@c.us`, `…@lid`) or a group (`…@g.us`).
+        case jid(JID)
+        /// A stored contact.
+        case contact(ContactID)
+    }
+
+    /// What the message carries.
+    public enum Content: Sendable, Hashable {
+        case text(String)
+        /// Stored media (uploaded and checked before), with an optional caption and the kind to send it as.
+        case media(MediaObjectID, kind: Message.Kind, caption: String?)
+        case location(Message.Location)
+        case contactCard(name: String, vCard: String)
+    }
+
+    public var instanceID: InstanceID
+    public var recipient: Recipient
+    public var content: Content
+    /// A client key that makes retries of the same request safe: a second request with the key returns the first
+    /// message and sends nothing.
+    public var idempotencyKey: String?
+    /// Reply to this WhatsApp message id.
+    public var quotedWhatsappID: String?
+
+    public init(
+        instanceID: InstanceID, recipient: Recipient, content: Content, idempotencyKey: String? = nil,
+        quotedWhatsappID: String? = nil
+    ) {
+        self.instanceID = instanceID
+        self.recipient = recipient
+        self.content = content
+        self.idempotencyKey = idempotencyKey
+        self.quotedWhatsappID = quotedWhatsappID
+    }
+
+    /// A text message to a phone number.
+    public static func text(_ text: String, to phone: PhoneNumber, from instance: InstanceID, idempotencyKey: String? = nil)
+        -> SendMessageRequest
+    {
+        SendMessageRequest(instanceID: instance, recipient: .phone(phone), content: .text(text), idempotencyKey: idempotencyKey)
+    }
+}
+
+/// The payload of a `message.send` job.
+struct SendJobPayload: Codable, Sendable {
+    var message: MessageID
+}
+
+extension WAError.Code {
+    /// The instance cannot send now: never linked, logged out or failed. Link it again first.
+    public static let instanceUnavailable: WAError.Code = "instance_unavailable"
+    /// The recipient asked not to be messaged.
+    public static let recipientOptedOut: WAError.Code = "recipient_opted_out"
+}
