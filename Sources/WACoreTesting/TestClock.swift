@@ -98,4 +98,23 @@ public final class TestClock: WallClock {
         set(next)
         return true
     }
+
+    /// Runs `operation` and, whenever nothing else is happening but tasks sleep on this clock, advances the clock
+    /// to the earliest deadline — so code that waits (typing delays, backoffs, pacing) runs to completion in
+    /// virtual time. Returns the operation's result.
+    public func run<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws
+        -> Result
+    {
+        let finished = Atomic<Bool>(false)
+        let task = Task {
+            defer { finished.store(true, ordering: .releasing) }
+            return try await operation()
+        }
+        while !finished.load(ordering: .acquiring) {
+            // Let every runnable task reach its next suspension point before deciding that all are asleep.
+            for _ in 0..<20 { await Task.yield() }
+            if !finished.load(ordering: .acquiring) { advanceToNextDeadline() }
+        }
+        return try await task.value
+    }
 }

@@ -32,6 +32,11 @@ public struct TieredRateLimit: Sendable, Hashable {
     /// The three anti-ban tiers of an instance: `perMinute`/minute, `perHour`/hour and `perDay`/day, each with
     /// the whole period's allowance as its burst.
     ///
+    /// GCRA tiers bound the sustained rate; after a long rest a tier lets its whole allowance through at once
+    /// and then one request per `period / count`. The message dispatcher adds the human spacing on top: every
+    /// send follows at least the behaviour planner's typing floor and gap floor (1 s + 2 s by default), so an
+    /// instance never sends more than 20 messages in any 60 seconds at the default settings.
+    ///
     /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` when a count is zero or negative.
     public init(_ limits: InstanceRateLimits) throws(WAError) {
         try self.init([

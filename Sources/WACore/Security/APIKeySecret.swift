@@ -104,36 +104,59 @@ public struct APIKeySecret: Sendable {
     ///
     /// - Throws: ``WAError`` with code ``WAError/Code-swift.struct/malformedAPIKey``.
     public init(parsing text: String) throws(WAError) {
-        let bytes = Array(text.utf8)
-        guard bytes.count == Self.length else {
+        // All checks run on the UTF-8 bytes in place (no copies, no intermediate arrays); failures come back as a
+        // value because the closure-taking UTF-8 accessors cannot throw a typed error.
+        guard text.utf8.count == Self.length else {
             throw WAError(.malformedAPIKey, "API key must be \(Self.length) characters long")
         }
-        guard bytes[0..<3].elementsEqual("wa_".utf8),
-              let environment = Environment(rawValue: String(decoding: bytes[3..<7], as: UTF8.self)),
-              bytes[7] == UInt8(ascii: "_")
-        else {
-            throw WAError(.malformedAPIKey, "API key must start with wa_live_ or wa_test_")
+        let parsed =
+            text.utf8.withContiguousStorageIfAvailable(Self.parse)
+            ?? Array(text.utf8).withUnsafeBufferPointer(Self.parse)
+        switch parsed {
+        case .success(let (environment, lookupID)):
+            self.init(environment: environment, lookupID: lookupID, plaintext: text)
+        case .failure(let error):
+            throw error
         }
-        let lookupIDRange = 8..<(8 + Self.lookupIDLength)  // 8..<18
+    }
+
+    /// The checks of ``init(parsing:)`` on the 68 UTF-8 bytes of a key, in the order their errors are reported.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<(Environment, String), WAError> {
+        guard bytes.count == length else {
+            return .failure(WAError(.malformedAPIKey, "API key must be \(length) characters long"))
+        }
+        let environment: Environment
+        if bytes[0] == UInt8(ascii: "w"), bytes[1] == UInt8(ascii: "a"), bytes[2] == UInt8(ascii: "_"),
+            bytes[7] == UInt8(ascii: "_")
+        {
+            switch (bytes[3], bytes[4], bytes[5], bytes[6]) {
+            case (UInt8(ascii: "l"), UInt8(ascii: "i"), UInt8(ascii: "v"), UInt8(ascii: "e")): environment = .live
+            case (UInt8(ascii: "t"), UInt8(ascii: "e"), UInt8(ascii: "s"), UInt8(ascii: "t")): environment = .test
+            default: return .failure(WAError(.malformedAPIKey, "API key must start with wa_live_ or wa_test_"))
+            }
+        } else {
+            return .failure(WAError(.malformedAPIKey, "API key must start with wa_live_ or wa_test_"))
+        }
+        let lookupIDRange = 8..<(8 + lookupIDLength)  // 8..<18
         let secretStart = lookupIDRange.upperBound + 1  // 19
-        let checksumStart = secretStart + Self.secretLength  // 62
+        let checksumStart = secretStart + secretLength  // 62
         guard bytes[lookupIDRange.upperBound] == UInt8(ascii: "_") else {
-            throw WAError(.malformedAPIKey, "API key has a malformed key id")
+            return .failure(WAError(.malformedAPIKey, "API key has a malformed key id"))
         }
-        guard Base62.isValid(bytes[lookupIDRange]), Base62.isValid(bytes[secretStart...]) else {
-            throw WAError(.malformedAPIKey, "API key contains characters outside 0-9, A-Z, a-z")
+        let lookupID = UnsafeBufferPointer(rebasing: bytes[lookupIDRange])
+        guard Base62.isValid(lookupID), Base62.isValid(UnsafeBufferPointer(rebasing: bytes[secretStart...])) else {
+            return .failure(WAError(.malformedAPIKey, "API key contains characters outside 0-9, A-Z, a-z"))
         }
-        guard bytes[checksumStart...].elementsEqual(Self.checksumDigits(for: bytes[..<checksumStart])) else {
-            throw WAError(.malformedAPIKey, "API key checksum does not match; check the key for typos")
+        // Six valid digits at a fixed width denote exactly one number, so comparing numbers is the same as
+        // comparing the digits with the checksum's encoding.
+        let checksum = CRC32.checksum(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<checksumStart])))
+        guard Base62.decodeValidUInt64(UnsafeBufferPointer(rebasing: bytes[checksumStart...])) == UInt64(checksum) else {
+            return .failure(WAError(.malformedAPIKey, "API key checksum does not match; check the key for typos"))
         }
-        guard Base62.decode(bytes[secretStart..<checksumStart], byteCount: Self.secretByteCount) != nil else {
-            throw WAError(.malformedAPIKey, "API key secret is out of range")
+        guard Base62.validDigitsFitIn256Bits(UnsafeBufferPointer(rebasing: bytes[secretStart..<checksumStart])) else {
+            return .failure(WAError(.malformedAPIKey, "API key secret is out of range"))
         }
-        self.init(
-            environment: environment,
-            lookupID: String(decoding: bytes[lookupIDRange], as: UTF8.self),
-            plaintext: text
-        )
+        return .success((environment, String(decoding: lookupID, as: UTF8.self)))
     }
 
     /// The six checksum digits for the first 62 bytes of a key.
@@ -152,12 +175,25 @@ public struct APIKeySecret: Sendable {
 
     /// SHA-256 of the full key's UTF-8 bytes: what the database stores (next to ``lookupID``).
     public var digest: APIKeyDigest {
-        APIKeyDigest(validatedBytes: Array(SHA256.hash(data: Array(plaintext.utf8))))
+        APIKeyDigest(validatedBytes: Array(plaintextSHA256()))
     }
 
     /// Whether this key's digest equals `stored`, compared in constant time.
     public func matches(_ stored: APIKeyDigest) -> Bool {
-        ConstantTime.equals(digest.bytes, stored.bytes)
+        let computed = plaintextSHA256()
+        return computed.withUnsafeBytes { computed in
+            stored.bytes.withUnsafeBytes { stored in ConstantTime.equals(computed, stored) }
+        }
+    }
+
+    /// SHA-256 of the plaintext's UTF-8 bytes, hashed in place.
+    private func plaintextSHA256() -> SHA256Digest {
+        func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> SHA256Digest {
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+            return hasher.finalize()
+        }
+        return plaintext.utf8.withContiguousStorageIfAvailable(hash) ?? Array(plaintext.utf8).withUnsafeBufferPointer(hash)
     }
 
     /// The last four characters (part of the checksum), for "ends in …abcd" hints in UIs and listings.

@@ -11,9 +11,16 @@ public enum ConstantTime {
     /// ```
     @inline(never)
     public static func equals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        lhs.withUnsafeBytes { lhs in rhs.withUnsafeBytes { rhs in equals(lhs, rhs) } }
+    }
+
+    /// Whether two byte buffers hold the same bytes, examining every byte (XOR-accumulate, no early exit), for
+    /// callers that already have the bytes in place (a digest on the stack) and need no arrays.
+    @inline(never)
+    static func equals(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
         guard lhs.count == rhs.count else { return false }
         var difference: UInt8 = 0
-        for index in lhs.indices {
+        for index in 0..<lhs.count {
             difference |= lhs[index] ^ rhs[index]
         }
         return difference == 0

@@ -44,14 +44,28 @@ public struct StandardWebhookSigner: Sendable {
 
     /// The `webhook-signature` header value for a payload held in any contiguous byte buffer.
     public func signature(id: String, timestamp: Int64, payload: UnsafeRawBufferPointer) -> String {
-        var header = ""
-        header.reserveCapacity(secrets.count * 48)
-        for (index, secret) in secrets.enumerated() {
-            if index > 0 { header.append(" ") }
-            header.append("v1,")
-            header.append(Base64.encode(Self.mac(key: secret.key, id: id, timestamp: timestamp, payload: payload)))
+        // Every entry is "v1," + 44 base64 characters, entries separated by one space: the exact length is known,
+        // so the header is written straight into the string's storage (one allocation, no intermediate arrays).
+        let entryLength = 3 + Base64.encodedCount(SHA256.byteCount)
+        let length = max(0, secrets.count * (entryLength + 1) - 1)
+        return String(unsafeUninitializedCapacity: length) { out in
+            var position = 0
+            for secret in secrets {
+                if position > 0 {
+                    out[position] = UInt8(ascii: " ")
+                    position += 1
+                }
+                out[position] = UInt8(ascii: "v")
+                out[position + 1] = UInt8(ascii: "1")
+                out[position + 2] = UInt8(ascii: ",")
+                position += 3
+                let mac = Self.mac(key: secret.key, id: id, timestamp: timestamp, payload: payload)
+                position += mac.withUnsafeBytes { bytes in
+                    Base64.encode(bytes, into: UnsafeMutableBufferPointer(rebasing: out[position...]))
+                }
+            }
+            return position
         }
-        return header
     }
 
     /// The three Standard Webhooks headers for an attempt made at `timestamp`.
@@ -62,31 +76,37 @@ public struct StandardWebhookSigner: Sendable {
     }
 
     /// The raw 32-byte HMAC-SHA256 of `id.timestamp.payload` under `key`.
-    static func mac(key: SymmetricKey, id: String, timestamp: Int64, payload: UnsafeRawBufferPointer) -> HMAC<SHA256>.MAC {
-        var hmac = HMAC<SHA256>(key: key)
+    static func mac(key: HMACSHA256Key, id: String, timestamp: Int64, payload: UnsafeRawBufferPointer) -> SHA256Digest {
+        // "id.timestamp." is assembled in a stack buffer (the timestamp formatted right to left) so the hasher sees
+        // two updates, the prefix and the payload; nothing is concatenated on the heap.
         var id = id
-        id.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
-        // "." + decimal timestamp + ".", formatted right to left in a small stack buffer.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
-            var start = buffer.count
-            start -= 1
-            buffer[start] = UInt8(ascii: ".")
-            var value = timestamp.magnitude
-            repeat {
-                start -= 1
-                buffer[start] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-            } while value > 0
-            if timestamp < 0 {
-                start -= 1
-                buffer[start] = UInt8(ascii: "-")
+        return id.withUTF8 { idBytes in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: idBytes.count + 22) { buffer in
+                var end = buffer.count
+                end -= 1
+                buffer[end] = UInt8(ascii: ".")
+                var value = timestamp.magnitude
+                repeat {
+                    end -= 1
+                    buffer[end] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+                    value /= 10
+                } while value > 0
+                if timestamp < 0 {
+                    end -= 1
+                    buffer[end] = UInt8(ascii: "-")
+                }
+                end -= 1
+                buffer[end] = UInt8(ascii: ".")
+                let start = end - idBytes.count
+                if let base = idBytes.baseAddress {
+                    (buffer.baseAddress! + start).update(from: base, count: idBytes.count)
+                }
+                let prefix = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[start...]))
+                return key.authenticationCode { hasher in
+                    hasher.update(bufferPointer: prefix)
+                    hasher.update(bufferPointer: payload)
+                }
             }
-            start -= 1
-            buffer[start] = UInt8(ascii: ".")
-            let raw = UnsafeRawBufferPointer(buffer)
-            hmac.update(data: UnsafeRawBufferPointer(rebasing: raw[start..<raw.count]))
         }
-        hmac.update(data: payload)
-        return hmac.finalize()
     }
 }

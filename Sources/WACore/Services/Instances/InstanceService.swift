@@ -1,0 +1,250 @@
+import Foundation
+
+/// Instances (linked WhatsApp accounts): create, read, change and delete them, and control their sessions.
+///
+/// Lifecycle control (start, stop, logout, pairing codes) is delegated to the node's ``InstanceSupervisor``;
+/// this service checks permissions and validates input first. Permissions: `instances:create`, `instances:read`,
+/// `instances:update`, `instances:delete`, `instances:control` (start/stop) and `instances:link` (QR and pairing
+/// codes, logout). All but `instances:create` are instance-scoped: agents act only on the instances assigned to
+/// them, and lists show them only those. Every change writes an audit event in the transaction of the change.
+public struct InstanceService: Sendable {
+    private let env: ServiceEnvironment
+    private let supervisor: InstanceSupervisor
+
+    public init(environment: ServiceEnvironment, supervisor: InstanceSupervisor) {
+        self.env = environment
+        self.supervisor = supervisor
+    }
+
+    // MARK: Records
+
+    /// Creates an instance (status `created`, not started), within the plan's instance limit.
+    ///
+    /// The fingerprint is generated for pairing generation 0 from the supervisor's
+    /// ``InstanceSupervisor/Configuration/provisioning``; the proxy follows `proxyPolicy` (a fixed proxy must exist
+    /// in the organization; a pool proxy is chosen now when one is usable, otherwise at the first start).
+    ///
+    /// - Parameter name: 1–63 characters `a-z`, `0-9`, `-`, `_`, starting with a letter or digit (upper case is
+    ///   folded); unique within the organization (`already_exists`, field `name`).
+    public func create(
+        name: String, proxyPolicy: ProxyPolicy = .none, rateLimits: InstanceRateLimits? = nil,
+        by principal: Principal
+    ) async throws -> Instance {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesCreate, on: .organization(org))
+        let name = try Self.validName(name)
+        if let rateLimits { try Self.validate(rateLimits) }
+        let now = env.clock.now()
+        var instance = Instance(
+            id: env.ids.make(), organizationID: org, name: name, proxyPolicy: proxyPolicy, rateLimits: rateLimits,
+            createdAt: now)
+        instance.fingerprint = try supervisor.configuration.provisioning.fingerprint(for: instance)
+        return try await env.store.transaction(.organization(org)) { tx in
+            let organization = try await tx.organizations.get(org, in: org)
+            let count = try await tx.instances.count(in: org, where: .init())
+            guard count < organization.limits.instances else {
+                throw WAError(
+                    .planLimitReached,
+                    "the \(organization.plan.rawValue) plan allows \(organization.limits.instances) instances")
+            }
+            if case .fixed(let id) = proxyPolicy { _ = try await requireProxy(id, tx, org) }
+            _ = try await supervisor.assignProxy(&instance, tx, trigger: .sessionStart, required: false, now: now)
+            let stored = try await tx.instances.insert(instance)
+            _ = try await tx.auditEvents.insert(
+                audit("instance.created", stored.id, principal, ["name": name, "proxy_policy": Self.describe(proxyPolicy)]))
+            return stored
+        }
+    }
+
+    public func get(_ id: InstanceID, by principal: Principal) async throws -> Instance {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesRead, on: .instance(id, in: org))
+        return try await env.store.transaction(.organization(org)) { try await $0.instances.get(id, in: org) }
+    }
+
+    /// The organization's instances; agents see only those assigned to them.
+    public func list(by principal: Principal, where filter: Instance.Filter = .init(), page: PageRequest = .first)
+        async throws -> Page<Instance>
+    {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesRead, on: .organization(org))
+        var filter = filter
+        if let allowed = env.policy.instanceRestriction(for: principal) {
+            filter.ids = filter.ids.map { $0.intersection(allowed) } ?? allowed
+        }
+        return try await env.store.transaction(.organization(org)) { [filter] tx in
+            try await tx.instances.list(in: org, where: filter, page: page)
+        }
+    }
+
+    /// Renames the instance and changes its settings (nil leaves a setting as it is; `rateLimits: .some(nil)`
+    /// returns to the plan's defaults). A new proxy policy takes effect when the next session is made (the next
+    /// start or reconnect); a running session keeps its connection.
+    public func update(
+        _ id: InstanceID, name: String? = nil, proxyPolicy: ProxyPolicy? = nil,
+        rateLimits: InstanceRateLimits?? = nil, by principal: Principal
+    ) async throws -> Instance {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesUpdate, on: .instance(id, in: org))
+        let newName = try name.map(Self.validName)
+        if case .some(.some(let limits)) = rateLimits { try Self.validate(limits) }
+        let now = env.clock.now()
+        return try await env.store.transaction(.organization(org)) { tx in
+            var instance = try await tx.instances.get(id, in: org)
+            var changed: [String: String] = [:]
+            if let newName, newName != instance.name {
+                changed["name"] = newName
+                instance.name = newName
+            }
+            if let proxyPolicy, proxyPolicy != instance.proxyPolicy {
+                if case .fixed(let proxy) = proxyPolicy { _ = try await requireProxy(proxy, tx, org) }
+                instance.proxyPolicy = proxyPolicy
+                _ = try await supervisor.assignProxy(&instance, tx, trigger: .sessionStart, required: false, now: now)
+                changed["proxy_policy"] = Self.describe(proxyPolicy)
+            }
+            if let rateLimits, rateLimits != instance.rateLimits {
+                instance.rateLimits = rateLimits
+                changed["rate_limits"] = rateLimits.map { "\($0.perMinute)/\($0.perHour)/\($0.perDay)" } ?? "plan"
+            }
+            guard !changed.isEmpty else { return instance }
+            instance.updatedAt = now
+            let stored = try await tx.instances.update(instance)
+            _ = try await tx.auditEvents.insert(audit("instance.updated", id, principal, changed))
+            return stored
+        }
+    }
+
+    /// Deletes the instance: stops it first if it runs on this node, then removes it, its lease, its saved
+    /// archive and its desired state. (A node running it elsewhere loses the lease and stops at its next renewal.)
+    public func delete(_ id: InstanceID, by principal: Principal) async throws {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesDelete, on: .instance(id, in: org))
+        _ = try await env.store.transaction(.organization(org)) { try await $0.instances.get(id, in: org) }
+        try await supervisor.stopForDeletion(id, in: org)
+        try await env.store.transaction(.organization(org)) { tx in
+            let instance = try await tx.instances.get(id, in: org)
+            try await tx.instances.delete(id, in: org)
+            if try await tx.leases.find(id.retyped(), in: org) != nil {
+                try await tx.leases.delete(id.retyped(), in: org)
+            }
+            _ = try await tx.auditEvents.insert(audit("instance.deleted", id, principal, ["name": instance.name]))
+        }
+        try await supervisor.purge(id, in: org)
+    }
+
+    // MARK: Status and linking
+
+    /// The instance with where it runs and, for principals allowed to link it, the code it shows right now.
+    public func status(_ id: InstanceID, by principal: Principal) async throws -> InstanceStatusReport {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesRead, on: .instance(id, in: org))
+        let now = env.clock.now()
+        let (instance, owner) = try await env.store.transaction(.organization(org)) { tx -> (Instance, String?) in
+            let instance = try await tx.instances.get(id, in: org)
+            let lease = try await tx.leases.find(id.retyped(), in: org)
+            return (instance, lease.flatMap { $0.expiresAt > now ? $0.owner : nil })
+        }
+        let mayLink = env.policy.decide(principal, .instancesLink, on: .instance(id, in: org)).isAllowed
+        return InstanceStatusReport(
+            instance: instance, runningOn: owner, isRunningHere: supervisor.isRunning(id),
+            linkCode: mayLink ? supervisor.linkCode(for: id) : nil)
+    }
+
+    /// The QR or pairing code the instance shows right now, when it is linking on this node (`nil` otherwise:
+    /// see ``InstanceStatusReport/runningOn`` for the node that runs it).
+    public func linkCode(_ id: InstanceID, by principal: Principal) async throws -> LinkCode? {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesLink, on: .instance(id, in: org))
+        _ = try await env.store.transaction(.organization(org)) { try await $0.instances.get(id, in: org) }
+        return supervisor.linkCode(for: id)
+    }
+
+    // MARK: Control
+
+    /// Starts the instance on this node (see ``InstanceSupervisor/start(_:in:linkMethod:by:)``): a linked
+    /// instance reconnects from its archive, an unlinked one starts showing QR codes.
+    @discardableResult
+    public func start(_ id: InstanceID, by principal: Principal) async throws -> Instance {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesControl, on: .instance(id, in: org))
+        return try await supervisor.start(id, in: org, by: principal.auditActor)
+    }
+
+    /// Stops the instance, keeping its link (see ``InstanceSupervisor/stop(_:in:by:)``).
+    @discardableResult
+    public func stop(_ id: InstanceID, by principal: Principal) async throws -> Instance {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesControl, on: .instance(id, in: org))
+        return try await supervisor.stop(id, in: org, by: principal.auditActor)
+    }
+
+    /// Unlinks the instance from WhatsApp (see ``InstanceSupervisor/logout(_:in:by:)``).
+    @discardableResult
+    public func logout(_ id: InstanceID, by principal: Principal) async throws -> Instance {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesLink, on: .instance(id, in: org))
+        return try await supervisor.logout(id, in: org, by: principal.auditActor)
+    }
+
+    /// Starts linking with a pairing code for `phone` instead of QR codes (restarting the linking if the instance
+    /// shows QR codes now). The code follows shortly: ``linkCode(_:by:)``, or the `instance.qr` webhook event
+    /// with `data.pairing_code`.
+    ///
+    /// - Throws: `invalid_instance_state` when the instance is already linked (log it out first).
+    @discardableResult
+    public func requestPairingCode(_ id: InstanceID, phone: PhoneNumber, by principal: Principal) async throws
+        -> Instance
+    {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesLink, on: .instance(id, in: org))
+        return try await supervisor.start(id, in: org, linkMethod: .pairingCode(phone), by: principal.auditActor)
+    }
+
+    // MARK: Internals
+
+    private func requireProxy(_ id: ProxyServerID, _ tx: any StoreTransaction, _ org: OrganizationID) async throws
+        -> ProxyServer
+    {
+        guard let proxy = try await tx.proxyServers.find(id, in: org) else {
+            throw WAError(.notFound, "proxy \(id) not found", field: "proxy_policy")
+        }
+        return proxy
+    }
+
+    private func audit(_ action: String, _ id: InstanceID, _ principal: Principal, _ metadata: [String: String])
+        -> AuditEvent
+    {
+        env.auditEvent(
+            action, by: principal.auditActor, in: principal.organizationID, resourceType: "instance",
+            resourceID: id.description, metadata: metadata)
+    }
+
+    private static func describe(_ policy: ProxyPolicy) -> String {
+        switch policy {
+        case .none: "none"
+        case .pool: "pool"
+        case .fixed(let id): "fixed:\(id)"
+        }
+    }
+
+    /// Lower-cases and checks an instance name.
+    static func validName(_ text: String) throws(WAError) -> String {
+        let name = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let allowed = name.unicodeScalars.allSatisfy { scalar in
+            ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_"
+        }
+        guard (1...63).contains(name.count), allowed, let first = name.unicodeScalars.first,
+            first != "-", first != "_"
+        else {
+            throw WAError.invalid(
+                "name", "1–63 characters: letters, digits, '-' and '_', starting with a letter or digit")
+        }
+        return name
+    }
+
+    private static func validate(_ limits: InstanceRateLimits) throws(WAError) {
+        guard limits.perMinute > 0, limits.perHour >= limits.perMinute, limits.perDay >= limits.perHour else {
+            throw WAError.invalid("rate_limits", "limits must be positive and per_minute ≤ per_hour ≤ per_day")
+        }
+    }
+}

@@ -1,0 +1,289 @@
+import Foundation
+import Synchronization
+
+/// The runner's tasks: the session loop (events, reconnects) and the lease renewal.
+extension InstanceSupervisor {
+    /// How one session of the loop ended.
+    enum SessionOutcome {
+        /// The runner is done (stopped, logged out, abandoned, or a terminal disconnect was handled).
+        case finished
+        /// A transient loss: reconnect after the backoff. `stable` when the connection had been ready long enough
+        /// to reset the backoff.
+        case reconnect(stable: Bool)
+    }
+
+    /// The session loop of one runner: consumes the current session's events, reconnects after transient
+    /// disconnects with backoff, and ends on terminal ones or when the runner is let go.
+    func supervise(_ runner: SupervisedInstance, first: any WhatsAppSession) async {
+        var session: (any WhatsAppSession)? = first
+        var attempt = 0
+        while true {
+            if session == nil {
+                let delay = configuration.backoff.delay(attempt: attempt, random: env.random)
+                attempt += 1
+                let clock = env.clock
+                let sleep = Task { try await clock.sleep(for: delay) }
+                guard runner.install(backoff: sleep) else {
+                    sleep.cancel()
+                    return
+                }
+                do { try await sleep.value } catch { return }
+                guard runner.ending == nil else { return }
+                do {
+                    let proxy = try await currentProxy(of: runner)
+                    let opened = try await openSession(runner, proxy: proxy)
+                    guard runner.install(opened) else {
+                        await opened.stop()
+                        return
+                    }
+                    session = opened
+                } catch {
+                    // The transport or store failed to bring a session up: the status stays `reconnecting`
+                    // and the next backoff step tries again.
+                    continue
+                }
+            }
+            guard let current = session else { continue }
+            let outcome = await consume(current, runner)
+            runner.sessionEnded()
+            session = nil
+            switch outcome {
+            case .finished:
+                return
+            case .reconnect(let stable):
+                if stable { attempt = 0 }
+            }
+        }
+    }
+
+    /// Handles one session's events until it ends.
+    private func consume(_ session: any WhatsAppSession, _ runner: SupervisedInstance) async -> SessionOutcome {
+        var readyAt: Date?
+        for await event in session.events {
+            switch runner.ending {
+            case .abandoned?:
+                // Another node owns the instance now: it handles (and forwards) the account's events.
+                return .finished
+            case .stopping?, .loggingOut?:
+                await forward(event, runner)
+                continue
+            case nil:
+                break
+            }
+            if case .disconnected(let reason) = event {
+                runner.box.withLock { $0.isReady = false }
+                let stable = readyAt.map {
+                    env.clock.now().timeIntervalSince($0) >= configuration.stableConnection.instanceSeconds
+                } ?? false
+                if reason.kind == .terminal {
+                    await terminate(runner, reason)
+                    await forward(event, runner)
+                    return .finished
+                }
+                guard await markReconnecting(runner, reason) else { return .finished }
+                await forward(event, runner)
+                return .reconnect(stable: stable)
+            }
+            guard await handleLifecycle(event, session, runner, readyAt: &readyAt) else {
+                await abandon(runner)
+                return .finished
+            }
+            await forward(event, runner)
+        }
+        // The events finished without a disconnect: on request, or the transport lost the session silently.
+        guard runner.ending == nil else { return .finished }
+        guard await markReconnecting(runner, .connectionLost) else { return .finished }
+        let stable = readyAt.map {
+            env.clock.now().timeIntervalSince($0) >= configuration.stableConnection.instanceSeconds
+        } ?? false
+        return .reconnect(stable: stable)
+    }
+
+    /// The lifecycle part of a non-disconnect event. Returns `false` when the lease turned out to be lost.
+    private func handleLifecycle(
+        _ event: SessionEvent, _ session: any WhatsAppSession, _ runner: SupervisedInstance, readyAt: inout Date?
+    ) async -> Bool {
+        let now = env.clock.now()
+        switch event {
+        case .qrCode(let value), .pairingCode(let value):
+            let isQR = if case .qrCode = event { true } else { false }
+            let lifetime = isQR ? configuration.qrCodeLifetime : configuration.pairingCodeLifetime
+            let code = LinkCode(
+                kind: isQR ? .qrCode : .pairingCode, value: value, issuedAt: now,
+                expiresAt: now.addingTimeInterval(lifetime.instanceSeconds))
+            runner.box.withLock { $0.linkCode = code }
+            return await fencedWrite(runner) { instance, _ in
+                instance.status = isQR ? .awaitingQR : .awaitingPairingCode
+                return [InstanceWebhookEvents.linkCode(instance, code, ids: self.env.ids)]
+            }.isKept
+
+        case .authenticated:
+            runner.box.withLock { $0.linkCode = nil }
+            return await fencedWrite(runner) { instance, _ in
+                instance.status = .authenticated
+                return []
+            }.isKept
+
+        case .ready(let account):
+            readyAt = now
+            let written = await fencedWrite(runner) { instance, tx in
+                let isNewLink = instance.jid != account.jid
+                instance.status = .ready
+                instance.jid = account.jid
+                if let phone = account.phone ?? account.jid.phoneNumber { instance.phone = phone }
+                if isNewLink {
+                    _ = try await tx.auditEvents.insert(
+                        self.audit(
+                            "instance.linked", instance, by: .system,
+                            metadata: ["jid": account.jid.description, "phone": instance.phone?.e164 ?? ""]))
+                }
+                return [InstanceWebhookEvents.ready(instance, ids: self.env.ids)]
+            }
+            guard written.isKept else { return false }
+            runner.box.withLock { b in
+                b.isReady = true
+                b.linkCode = nil
+            }
+            await saveArchive(of: session, runner)
+            return true
+
+        default:
+            return true
+        }
+    }
+
+    /// Writes `reconnecting` after a transient loss; `false` (and the runner abandoned) when the lease is lost.
+    private func markReconnecting(_ runner: SupervisedInstance, _ reason: DisconnectReason) async -> Bool {
+        let written = await fencedWrite(runner) { instance, _ in
+            instance.status = .reconnecting
+            return [InstanceWebhookEvents.disconnected(instance, reason, requested: false, ids: self.env.ids)]
+        }
+        guard written.isKept else {
+            await abandon(runner)
+            return false
+        }
+        return true
+    }
+
+    /// A terminal disconnect: final status, alert, events and lease release in one fenced transaction; then the
+    /// runner ends and the desired state becomes `stopped` (a person has to act).
+    private func terminate(_ runner: SupervisedInstance, _ reason: DisconnectReason) async {
+        let unlinked = reason.code == DisconnectReason.loggedOut.code
+        let status: InstanceStatus =
+            unlinked || reason.code == DisconnectReason.linkTimeout.code ? .loggedOut : .failed
+        // Nobody scanning in time is not a sign of risk; every other terminal reason is.
+        let raisesAlert = reason.code != DisconnectReason.linkTimeout.code
+        let lease = runner.lease
+        let now = env.clock.now()
+        let written = await fencedWrite(runner) { instance, tx in
+            instance.status = status
+            if unlinked { try await self.prepareRepairing(&instance, tx, now: now) }
+            var events = [InstanceWebhookEvents.disconnected(instance, reason, requested: false, ids: self.env.ids)]
+            if raisesAlert {
+                let alert = RiskAction.alert(.critical, rules: [.terminalDisconnect], evidence: ["reason": reason.code])
+                    .riskAlert(
+                        id: self.env.ids.make(), organizationID: instance.organizationID, instanceID: instance.id,
+                        score: 100, actionsTaken: Self.terminalActions(reason), createdAt: now)
+                if let alert {
+                    let stored = try await tx.riskAlerts.insert(alert)
+                    events.append(InstanceWebhookEvents.riskAlert(stored, ids: self.env.ids))
+                }
+            }
+            _ = try await tx.auditEvents.insert(
+                self.audit(
+                    "instance.disconnected", instance, by: .system,
+                    metadata: ["reason": reason.code, "status": status.rawValue]))
+            try await tx.leases.release(lease)
+            return events
+        }
+        removeRunner(runner)
+        let handles = runner.end(.stopping)
+        handles.renewal?.cancel()
+        handles.backoff?.cancel()
+        guard written.isKept else { return }
+        if unlinked { try? await archives.delete(instance: runner.reference.instanceID, in: runner.reference.organizationID) }
+        try? await desiredStates.setDesiredState(
+            .stopped, of: runner.reference.instanceID, in: runner.reference.organizationID)
+    }
+
+    /// What the supervisor did about a terminal disconnect, for the alert's `actionsTaken`.
+    private static func terminalActions(_ reason: DisconnectReason) -> [RiskAction] {
+        // Mirrors RiskMonitor: these need an operator, not a new link.
+        ["proxy_blocked", "deprecated_version"].contains(reason.code) ? [] : [.requireRelink]
+    }
+
+    /// Exports, seals and saves the session's archive. Failures are tolerated: the next `ready` tries again.
+    private func saveArchive(of session: any WhatsAppSession, _ runner: SupervisedInstance) async {
+        guard runner.ending == nil, let archive = try? await session.exportArchive() else { return }
+        let reference = runner.reference
+        guard
+            let sealed = try? env.secretBox.seal(
+                archive.bytes, context: Self.archiveContext(reference.organizationID))
+        else { return }
+        try? await archives.save(sealed, instance: reference.instanceID, in: reference.organizationID)
+    }
+
+    /// Lets the runner go without writing anything: its lease is lost or its instance deleted.
+    func abandon(_ runner: SupervisedInstance) async {
+        removeRunner(runner)
+        let handles = runner.end(.abandoned)
+        handles.renewal?.cancel()
+        handles.backoff?.cancel()
+        if let session = handles.session {
+            // A fresh task, so that stopping is not cut short when the caller (the renewal) was cancelled.
+            await Task { await session.stop() }.value
+        }
+    }
+
+    /// Hands the event to the handler with the instance as last written.
+    private func forward(_ event: SessionEvent, _ runner: SupervisedInstance) async {
+        guard let handler = eventHandler else { return }
+        await handler.handle(event, from: runner.instance)
+    }
+
+    // MARK: Lease renewal
+
+    /// Renews the runner's lease every ``Configuration/renewInterval``. A lost lease (or a deleted instance)
+    /// abandons the runner at once; a desired state of `stopped` (set by a node that does not run the instance)
+    /// stops it; a store that stays unreachable until the lease would expire abandons it too.
+    func renewLease(_ runner: SupervisedInstance) async {
+        let reference = runner.reference
+        while true {
+            do {
+                try await env.clock.sleep(for: configuration.renewInterval)
+            } catch {
+                return
+            }
+            guard runner.ending == nil else { return }
+            do {
+                let current = runner.lease
+                let (renewed, exists) = try await env.store.transaction(.organization(reference.organizationID)) { tx in
+                    let renewed = try await tx.leases.renew(
+                        current, duration: configuration.leaseDuration.instanceSeconds, now: env.clock.now())
+                    let exists = try await tx.instances.find(reference.instanceID, in: reference.organizationID) != nil
+                    return (renewed, exists)
+                }
+                runner.box.withLock { $0.lease = renewed }
+                guard exists else {
+                    await abandon(runner)
+                    return
+                }
+                let desired = try await desiredStates.desiredState(
+                    of: reference.instanceID, in: reference.organizationID)
+                if desired == .stopped {
+                    Task { _ = try? await self.stop(reference.instanceID, in: reference.organizationID) }
+                    return
+                }
+            } catch let error as WAError where error.code == .leaseLost {
+                await abandon(runner)
+                return
+            } catch {
+                if Task.isCancelled { return }
+                if env.clock.now() >= runner.lease.expiresAt {
+                    await abandon(runner)
+                    return
+                }
+            }
+        }
+    }
+}

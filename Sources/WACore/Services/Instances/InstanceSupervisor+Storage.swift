@@ -1,0 +1,190 @@
+import Foundation
+import Synchronization
+
+/// Fenced writes, proxies, archives and sessions.
+extension InstanceSupervisor {
+    /// The result of a fenced write.
+    enum FencedWrite {
+        case written(Instance)
+        /// The lease is no longer this runner's (or the instance is gone): nothing was written.
+        case lost
+        /// The store failed; nothing was written, the runner carries on.
+        case failed
+
+        /// Whether the runner may carry on.
+        var isKept: Bool {
+            if case .lost = self { false } else { true }
+        }
+    }
+
+    private struct LeaseNoLongerHeld: Error {}
+
+    /// Changes the runner's instance only if its lease token is still current, in one transaction with the
+    /// `instance.status_changed` event (when the status moved) and the events `change` returns. Retries a
+    /// version conflict twice (a concurrent settings change).
+    func fencedWrite(
+        _ runner: SupervisedInstance,
+        _ change: (inout Instance, any StoreTransaction) async throws -> [WebhookEvent]
+    ) async -> FencedWrite {
+        let reference = runner.reference
+        for attempt in 0..<3 {
+            do {
+                let stored = try await env.store.transaction(.organization(reference.organizationID)) { tx in
+                    guard
+                        try await tx.leases.isCurrent(
+                            instance: reference.instanceID, in: reference.organizationID, token: runner.token,
+                            now: env.clock.now()),
+                        var instance = try await tx.instances.find(reference.instanceID, in: reference.organizationID)
+                    else { throw LeaseNoLongerHeld() }
+                    let previous = instance.status
+                    let events = try await change(&instance, tx)
+                    let stored = try await save(instance, previous: previous, tx)
+                    for event in events { try await publish(event, tx) }
+                    return stored
+                }
+                runner.box.withLock { $0.instance = stored }
+                return .written(stored)
+            } catch is LeaseNoLongerHeld {
+                return .lost
+            } catch let error as WAError where error.code == .versionConflict && attempt < 2 {
+                continue
+            } catch {
+                return .failed
+            }
+        }
+        return .failed
+    }
+
+    /// Updates the instance (stamping `updatedAt`) and publishes `instance.status_changed` when its status moved
+    /// away from `previous`.
+    func save(_ instance: Instance, previous: InstanceStatus, _ tx: any StoreTransaction) async throws -> Instance {
+        var instance = instance
+        instance.updatedAt = env.clock.now()
+        let stored = try await tx.instances.update(instance)
+        if stored.status != previous {
+            try await publish(InstanceWebhookEvents.statusChanged(stored, from: previous, ids: env.ids), tx)
+        }
+        return stored
+    }
+
+    func publish(_ event: WebhookEvent, _ tx: any StoreTransaction) async throws {
+        _ = try await webhooks?.publish(event, in: tx)
+    }
+
+    func audit(
+        _ action: String, _ instance: Instance, by actor: AuditEvent.Actor, metadata: [String: String] = [:]
+    ) -> AuditEvent {
+        env.auditEvent(
+            action, by: actor, in: instance.organizationID, resourceType: "instance",
+            resourceID: instance.id.description, metadata: metadata)
+    }
+
+    /// The node holding a valid lease on the instance, if any.
+    func leaseHolder(_ tx: any StoreTransaction, _ id: InstanceID, in organization: OrganizationID) async throws
+        -> String?
+    {
+        guard let lease = try await tx.leases.find(id.retyped(), in: organization),
+            lease.expiresAt > env.clock.now()
+        else { return nil }
+        return lease.owner
+    }
+
+    /// Applies the instance's proxy policy (``InstanceProvisioning/proxyChoice(for:pool:assignments:now:trigger:)``)
+    /// and returns the proxy to connect through. With `required`, a pool without a usable proxy is an error
+    /// (`no_proxy_available`); otherwise the instance keeps what it had.
+    func assignProxy(
+        _ instance: inout Instance, _ tx: any StoreTransaction, trigger: ProxyRotationTrigger, required: Bool,
+        now: Date
+    ) async throws -> ProxyServer? {
+        let organization = instance.organizationID
+        var pool: [ProxyServer] = []
+        var assignments: [ProxyAssignment] = []
+        if instance.proxyPolicy == .pool {
+            pool = try await tx.proxyServers.list(in: organization, page: .all).items
+            assignments = try await tx.instances.list(in: organization, page: .all).items.compactMap { other in
+                other.proxyID.map { ProxyAssignment(instanceID: other.id, organizationID: organization, proxyID: $0) }
+            }
+        }
+        switch configuration.provisioning.proxyChoice(
+            for: instance, pool: pool, assignments: assignments, now: now, trigger: trigger)
+        {
+        case .direct:
+            instance.proxyID = nil
+            return nil
+        case .proxy(let id):
+            instance.proxyID = id
+            return try await tx.proxyServers.get(id, in: organization)
+        case .unavailable:
+            if required { throw WAError(.noProxyAvailable, "no proxy of the organization's pool can take the instance now") }
+            return nil
+        }
+    }
+
+    /// Prepares the next pairing after the link was removed: generation + 1, the fingerprint of the new
+    /// generation, and (for pool proxies) a re-pairing proxy choice.
+    func prepareRepairing(_ instance: inout Instance, _ tx: any StoreTransaction, now: Date) async throws {
+        instance.pairingGeneration += 1
+        instance.fingerprint = try configuration.provisioning.fingerprint(for: instance)
+        if instance.proxyPolicy == .pool {
+            _ = try await assignProxy(&instance, tx, trigger: .repair, required: false, now: now)
+        }
+    }
+
+    /// The proxy the runner's instance is assigned to now (for reconnects), if any.
+    func currentProxy(of runner: SupervisedInstance) async throws -> ProxyServer? {
+        let reference = runner.reference
+        return try await env.store.transaction(.organization(reference.organizationID)) { tx -> ProxyServer? in
+            let instance = try await tx.instances.get(reference.instanceID, in: reference.organizationID)
+            guard instance.proxyPolicy != .none, let id = instance.proxyID else { return nil }
+            return try await tx.proxyServers.find(id, in: reference.organizationID)
+        }
+    }
+
+    /// Makes and starts a session for the runner's instance: restored from the saved archive when there is one,
+    /// else linking with the runner's link method.
+    func openSession(_ runner: SupervisedInstance, proxy: ProxyServer?) async throws -> any WhatsAppSession {
+        let reference = runner.reference
+        let (instance, linkMethod) = runner.box.withLock { ($0.instance, $0.linkMethod) }
+        let configuration = SessionConfiguration(
+            organizationID: reference.organizationID, instanceID: reference.instanceID, linkMethod: linkMethod,
+            archive: try await loadArchive(reference), fingerprint: instance.fingerprint,
+            proxy: try proxy.map(endpoint(for:)))
+        let session = try await transport.makeSession(configuration)
+        do {
+            try await session.start()
+        } catch {
+            await session.stop()
+            throw error
+        }
+        return session
+    }
+
+    /// The saved archive, unsealed; `nil` when there is none or it no longer opens (a retired key): the instance
+    /// then links anew and the next `ready` replaces it.
+    func loadArchive(_ reference: InstanceReference) async throws -> SessionArchive? {
+        guard let sealed = try await archives.load(instance: reference.instanceID, in: reference.organizationID)
+        else { return nil }
+        guard let bytes = try? env.secretBox.open(sealed, context: Self.archiveContext(reference.organizationID))
+        else { return nil }
+        return SessionArchive(bytes: bytes)
+    }
+
+    /// The context session archives of `organization` are sealed with.
+    public static func archiveContext(_ organization: OrganizationID) -> SecretBox.Context {
+        SecretBox.Context(organization: organization.description, purpose: archivePurpose)
+    }
+
+    /// The context proxy passwords of `organization` are sealed with.
+    public static func proxyPasswordContext(_ organization: OrganizationID) -> SecretBox.Context {
+        SecretBox.Context(organization: organization.description, purpose: proxyPasswordPurpose)
+    }
+
+    /// The proxy's address with its password unsealed.
+    func endpoint(for proxy: ProxyServer) throws(WAError) -> ProxyEndpoint {
+        let password = try proxy.sealedPassword.map { sealed throws(WAError) in
+            try env.secretBox.openString(sealed, context: Self.proxyPasswordContext(proxy.organizationID))
+        }
+        return ProxyEndpoint(
+            scheme: proxy.scheme, host: proxy.host, port: proxy.port, username: proxy.username, password: password)
+    }
+}

@@ -1,0 +1,451 @@
+import Synchronization
+
+/// Runs the WhatsApp sessions of the instances this gateway node owns.
+///
+/// One supervisor per node (``nodeID``). For every instance it runs it:
+///
+/// - **owns a lease** (``LeaseRepository``): ``start(_:in:linkMethod:by:)`` acquires it (30 s by default) and a
+///   renewal task extends it every 10 s on the environment's clock. Nodes sharing a store therefore never run the
+///   same instance twice. Every status write is **fenced**: it happens only if the lease's token is still current
+///   in the same transaction, so a stalled node that lost its lease cannot overwrite the new owner's state. A
+///   renewal or write that finds the lease lost stops the session at once and writes nothing.
+/// - **drives the session**: builds the ``SessionConfiguration`` (unsealed archive, fingerprint, proxy), starts
+///   it and consumes its events one at a time, in order. QR and pairing codes are kept in memory
+///   (``linkCode(for:)``) and announced with `instance.qr`; `ready` stores the account, seals the session archive
+///   with ``SecretBox`` and saves it (``InstanceArchiveStore``), and announces `instance.ready`.
+/// - **reconnects** after transient disconnects with exponential backoff and jitter (``ReconnectBackoff``),
+///   restoring from the saved archive (no new QR scan), and **stops** on terminal ones: `logged_out` and
+///   `link_timeout` leave the instance `logged_out`, anything else (`banned`, `restricted`, `conflict` …)
+///   `failed`; the lease is released, a critical ``RiskAlert`` (`terminal_disconnect`) stored and
+///   `instance.disconnected` and `risk.alert` published, all in one transaction.
+/// - **forwards every event** to the ``SessionEventHandler`` (after handling its lifecycle part), and serves
+///   ready sessions to the messaging side as the ``SessionDirectory``.
+///
+/// Webhook events are published through the optional ``WebhookPublisher`` in the transaction of the change that
+/// caused them. What should run is remembered per instance in an ``InstanceDesiredStateStore``: ``stopAll()``
+/// (graceful shutdown) leaves it alone and ``resumeAll()`` (at start-up, and periodically to adopt instances of
+/// nodes that died) starts every instance that should run and that no other node holds.
+///
+/// ```swift
+/// let supervisor = InstanceSupervisor(environment: env, transport: browserTransport, nodeID: "node-a",
+///                                     archives: archiveStore, desiredStates: desiredStateStore,
+///                                     webhooks: webhookService)
+/// Task { await supervisor.run() }     // resume, adopt orphans periodically; stopAll() on cancellation
+/// try await supervisor.start(instance.id, in: org)
+/// supervisor.linkCode(for: instance.id)   // the QR code to show
+/// ```
+public final class InstanceSupervisor: SessionDirectory {
+    /// The ``SecretBox`` purpose session archives are sealed with (the organization id is the other half of the
+    /// context).
+    public static let archivePurpose = "session_archive"
+    /// The ``SecretBox`` purpose proxy passwords (``ProxyServer/sealedPassword``) are expected to be sealed with.
+    public static let proxyPasswordPurpose = "proxy_password"
+
+    /// This node's name, the owner recorded in leases. Must be unique among the nodes sharing a store and stable
+    /// across restarts of the same node.
+    public let nodeID: String
+    public let configuration: Configuration
+
+    let env: ServiceEnvironment
+    let transport: any WhatsAppTransport
+    let archives: any InstanceArchiveStore
+    let desiredStates: any InstanceDesiredStateStore
+    let webhooks: (any WebhookPublisher)?
+    private let handler: Mutex<(any SessionEventHandler)?>
+    private let state = Mutex(State())
+    private let controlLocks = Mutex<[InstanceID: AsyncLock]>([:])
+
+    private struct State {
+        var runners: [InstanceID: SupervisedInstance] = [:]
+        var nextSerial = 0
+    }
+
+    /// A supervisor for node `nodeID`.
+    ///
+    /// - Parameters:
+    ///   - environment: store, clock (leases, backoff), random source (jitter), secret box (archives, proxies).
+    ///   - transport: makes the sessions (`WABrowser`, or ``SimulatedWhatsApp``).
+    ///   - archives: the sealed session archives; must be shared by every node sharing the store.
+    ///   - desiredStates: which instances should run; must be shared by every node sharing the store.
+    ///   - webhooks: publishes `instance.*` and `risk.alert` events in the transaction of the change.
+    ///   - eventHandler: receives every session event (can also be set later with ``setEventHandler(_:)``).
+    public init(
+        environment: ServiceEnvironment, transport: any WhatsAppTransport, nodeID: String,
+        archives: any InstanceArchiveStore = MemoryInstanceArchiveStore(),
+        desiredStates: any InstanceDesiredStateStore = MemoryInstanceDesiredStateStore(),
+        webhooks: (any WebhookPublisher)? = nil, eventHandler: (any SessionEventHandler)? = nil,
+        configuration: Configuration = Configuration()
+    ) {
+        self.env = environment
+        self.transport = transport
+        self.nodeID = nodeID
+        self.archives = archives
+        self.desiredStates = desiredStates
+        self.webhooks = webhooks
+        self.handler = Mutex(eventHandler)
+        self.configuration = configuration
+    }
+
+    /// Sets (or removes) the handler that receives every session event. Events already being handled go to the
+    /// previous handler.
+    public func setEventHandler(_ eventHandler: (any SessionEventHandler)?) {
+        handler.withLock { $0 = eventHandler }
+    }
+
+    var eventHandler: (any SessionEventHandler)? { handler.withLock { $0 } }
+
+    // MARK: Control
+
+    /// Starts the instance on this node and returns it with status `starting` (events then move it on).
+    ///
+    /// Acquires the instance's lease, assigns a proxy when its policy asks for one, generates the fingerprint if
+    /// it has none, writes status `starting` (with an audit event by `actor`), restores the link from the saved
+    /// archive or begins linking with `linkMethod`, and records the desired state `running`.
+    ///
+    /// Starting an instance that already runs here returns it unchanged; passing a different `linkMethod` while it
+    /// is still linking restarts the linking with that method (asking for a pairing code instead of QR codes).
+    ///
+    /// - Throws: `instance_owned_elsewhere` when another node holds the lease, `no_proxy_available`,
+    ///   `invalid_instance_state` for a pairing code when the instance is already linked, `not_found`, and the
+    ///   transport's errors from starting the session (nothing is changed then).
+    @discardableResult
+    public func start(
+        _ id: InstanceID, in organization: OrganizationID, linkMethod: SessionConfiguration.LinkMethod? = nil,
+        by actor: AuditEvent.Actor = .system
+    ) async throws -> Instance {
+        try await control(id) {
+            if case .pairingCode = linkMethod, try await archives.load(instance: id, in: organization) != nil {
+                throw WAError(
+                    .invalidInstanceState, "the instance is already linked; log it out before pairing it again")
+            }
+            if let runner = runner(id) {
+                guard runner.reference.organizationID == organization else { throw WAError.notFound("instance") }
+                let (current, linked) = runner.box.withLock {
+                    ($0.linkMethod, $0.isReady || $0.instance.status == .authenticated)
+                }
+                guard let linkMethod, linkMethod != current else { return runner.instance }
+                if linked {
+                    throw WAError(.invalidInstanceState, "the instance is already linked; log it out first")
+                }
+                _ = await shutDown(runner, write: nil)
+            }
+            return try await launch(id, in: organization, linkMethod: linkMethod ?? .qrCode, by: actor)
+        }
+    }
+
+    /// Stops the instance: its session ends (the link is kept), its status becomes `stopped`, its lease is
+    /// released, and its desired state becomes `stopped`.
+    ///
+    /// When another node runs the instance, only the desired state changes here and the owner stops it at its
+    /// next lease renewal (within ``Configuration/renewInterval``); the returned instance shows the status before.
+    @discardableResult
+    public func stop(_ id: InstanceID, in organization: OrganizationID, by actor: AuditEvent.Actor = .system)
+        async throws -> Instance
+    {
+        try await control(id) {
+            try await desiredStates.setDesiredState(.stopped, of: id, in: organization)
+            if let runner = runner(id), runner.reference.organizationID == organization {
+                let stored = await shutDown(runner) { instance, tx in
+                    instance.status = .stopped
+                    _ = try await tx.auditEvents.insert(self.audit("instance.stopped", instance, by: actor))
+                    return []
+                }
+                if let stored { return stored }
+                return try await env.store.transaction(.organization(organization)) {
+                    try await $0.instances.get(id, in: organization)
+                }
+            }
+            return try await env.store.transaction(.organization(organization)) { tx in
+                var instance = try await tx.instances.get(id, in: organization)
+                guard try await leaseHolder(tx, id, in: organization) == nil,
+                    Self.activeStatuses.contains(instance.status)
+                else { return instance }
+                let previous = instance.status
+                instance.status = .stopped
+                _ = try await tx.auditEvents.insert(audit("instance.stopped", instance, by: actor))
+                return try await save(instance, previous: previous, tx)
+            }
+        }
+    }
+
+    /// Unlinks the instance from WhatsApp: a running, linked session logs out (the phone's "Linked devices" list
+    /// drops it); the saved archive is deleted; the status becomes `logged_out`; the pairing generation goes up
+    /// by one with a fresh fingerprint (and, for pool proxies, a re-pairing proxy choice) for the next link; the
+    /// lease is released and the desired state becomes `stopped`. The next start shows a QR code.
+    ///
+    /// An instance that runs nowhere is reset the same way without talking to WhatsApp (the phone keeps listing
+    /// the old device until it is removed there or expires).
+    ///
+    /// - Throws: `instance_owned_elsewhere` when another node runs it (log out through that node).
+    @discardableResult
+    public func logout(_ id: InstanceID, in organization: OrganizationID, by actor: AuditEvent.Actor = .system)
+        async throws -> Instance
+    {
+        try await control(id) {
+            var ownLease: InstanceLease?
+            if let runner = runner(id), runner.reference.organizationID == organization {
+                removeRunner(runner)
+                let (session, isReady) = runner.box.withLock { ($0.session, $0.isReady) }
+                let handles = runner.end(.loggingOut)
+                handles.renewal?.cancel()
+                handles.backoff?.cancel()
+                if let session, isReady {
+                    do { try await session.logout() } catch { await session.stop() }
+                } else {
+                    await session?.stop()
+                }
+                await handles.loop?.value
+                ownLease = runner.lease
+            }
+            let hadArchive = try await archives.load(instance: id, in: organization) != nil
+            let now = env.clock.now()
+            let stored = try await env.store.transaction(.organization(organization)) { tx in
+                var instance = try await tx.instances.get(id, in: organization)
+                if let ownLease {
+                    try await tx.leases.release(ownLease)
+                } else if let holder = try await leaseHolder(tx, id, in: organization), holder != nodeID {
+                    throw WAError(.instanceOwnedElsewhere, "the instance runs on gateway node \(holder)")
+                }
+                let previous = instance.status
+                instance.status = .loggedOut
+                if hadArchive || instance.jid != nil { try await prepareRepairing(&instance, tx, now: now) }
+                _ = try await tx.auditEvents.insert(
+                    audit("instance.logged_out", instance, by: actor,
+                          metadata: ["pairing_generation": "\(instance.pairingGeneration)"]))
+                let stored = try await save(instance, previous: previous, tx)
+                try await publish(InstanceWebhookEvents.disconnected(stored, .loggedOut, requested: true, ids: env.ids), tx)
+                return stored
+            }
+            try await archives.delete(instance: id, in: organization)
+            try await desiredStates.setDesiredState(.stopped, of: id, in: organization)
+            return stored
+        }
+    }
+
+    /// Stops the instance's session on this node before it is deleted: no status is written, the lease is
+    /// released. Does nothing when it does not run here.
+    public func stopForDeletion(_ id: InstanceID, in organization: OrganizationID) async throws {
+        try await control(id) {
+            if let runner = runner(id), runner.reference.organizationID == organization {
+                _ = await shutDown(runner, write: nil)
+            }
+        }
+    }
+
+    /// Forgets a deleted instance's archive and desired state.
+    public func purge(_ id: InstanceID, in organization: OrganizationID) async throws {
+        try await archives.delete(instance: id, in: organization)
+        try await desiredStates.remove(instance: id, in: organization)
+    }
+
+    /// Graceful shutdown: stops every session of this node and releases the leases, leaving statuses and desired
+    /// states as they are, so that the next ``resumeAll()`` (here after a restart, or on another node right
+    /// away) picks the instances up again.
+    public func stopAll() async {
+        let runners = state.withLock { Array($0.runners.values) }
+        await withTaskGroup(of: Void.self) { group in
+            for runner in runners {
+                group.addTask {
+                    _ = try? await self.control(runner.reference.instanceID) {
+                        guard let current = self.runner(runner.reference.instanceID), current.serial == runner.serial
+                        else { return }
+                        _ = await self.shutDown(current, write: nil)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts every instance whose desired state is `running` and that neither runs here nor on another node.
+    /// Call it at start-up and periodically (every lease duration) so instances of a node that died are adopted
+    /// once their lease expired; ``run(adoptionInterval:)`` does both.
+    public func resumeAll() async throws -> InstanceResumeSummary {
+        var summary = InstanceResumeSummary()
+        for reference in try await desiredStates.instancesToRun() {
+            if isRunning(reference.instanceID) {
+                summary.alreadyRunning.append(reference)
+                continue
+            }
+            do {
+                try await start(reference.instanceID, in: reference.organizationID)
+                summary.started.append(reference)
+            } catch let error as WAError where error.code == .instanceOwnedElsewhere {
+                summary.ownedElsewhere.append(reference)
+            } catch let error as WAError where error.code == .notFound {
+                try? await desiredStates.remove(instance: reference.instanceID, in: reference.organizationID)
+            } catch let error as WAError {
+                summary.failed.append((reference, error))
+            } catch {
+                summary.failed.append((reference, WAError(.transportError, "the session could not be started")))
+            }
+        }
+        return summary
+    }
+
+    /// Runs until cancelled: resumes the instances that should run, then looks for orphaned ones every
+    /// `adoptionInterval` (default: the lease duration). On cancellation it stops every session gracefully
+    /// (``stopAll()``). This is the body of the gateway's supervisor service.
+    public func run(adoptionInterval: Duration? = nil) async {
+        while !Task.isCancelled {
+            _ = try? await resumeAll()
+            do {
+                try await env.clock.sleep(for: adoptionInterval ?? configuration.leaseDuration)
+            } catch {
+                break
+            }
+        }
+        // A fresh task: the shutdown's own store calls must not see this task's cancellation.
+        await Task { await self.stopAll() }.value
+    }
+
+    // MARK: Queries
+
+    /// The QR or pairing code the instance shows right now, if it is linking on this node.
+    public func linkCode(for instance: InstanceID) -> LinkCode? {
+        runner(instance)?.box.withLock { $0.linkCode }
+    }
+
+    /// Whether the instance runs on this node (linking, connected or reconnecting).
+    public func isRunning(_ instance: InstanceID) -> Bool {
+        runner(instance) != nil
+    }
+
+    /// The instances running on this node, sorted.
+    public var runningInstances: [InstanceReference] {
+        state.withLock { $0.runners.values.map(\.reference) }.sorted()
+    }
+
+    /// The instance's session if it runs on this node and is ready (``SessionDirectory``).
+    public func readySession(for instance: InstanceID) async -> (any WhatsAppSession)? {
+        runner(instance)?.box.withLock { $0.isReady ? $0.session : nil }
+    }
+
+    // MARK: Internals
+
+    /// Statuses of an instance some node is (or should be) running.
+    static let activeStatuses: Set<InstanceStatus> = [
+        .starting, .awaitingQR, .awaitingPairingCode, .authenticated, .ready, .reconnecting,
+    ]
+
+    func runner(_ id: InstanceID) -> SupervisedInstance? {
+        state.withLock { $0.runners[id] }
+    }
+
+    /// Removes `runner` from the running set if it is still the one registered for its instance.
+    func removeRunner(_ runner: SupervisedInstance) {
+        state.withLock { s in
+            if s.runners[runner.reference.instanceID]?.serial == runner.serial {
+                s.runners[runner.reference.instanceID] = nil
+            }
+        }
+    }
+
+    /// Serializes start, stop, logout and deletion per instance on this node.
+    func control<Result>(_ id: InstanceID, _ body: () async throws -> Result) async throws -> Result {
+        let lock = controlLocks.withLock { locks -> AsyncLock in
+            if let lock = locks[id] { return lock }
+            let lock = AsyncLock()
+            locks[id] = lock
+            return lock
+        }
+        return try await lock.withLock(body)
+    }
+
+    /// Test hook: stops renewing the instance's lease, as a node that stalls (a long GC pause, a frozen VM)
+    /// would. The session keeps running until something notices the lease is gone.
+    func suspendRenewal(of id: InstanceID) {
+        runner(id)?.box.withLock { $0.renewal }?.cancel()
+    }
+
+    /// Takes the lease, writes `starting`, opens the session and launches the runner's tasks.
+    private func launch(
+        _ id: InstanceID, in organization: OrganizationID, linkMethod: SessionConfiguration.LinkMethod,
+        by actor: AuditEvent.Actor
+    ) async throws -> Instance {
+        let now = env.clock.now()
+        let (instance, lease, proxy, previous) = try await env.store.transaction(.organization(organization)) {
+            tx -> (Instance, InstanceLease, ProxyServer?, InstanceStatus) in
+            var instance = try await tx.instances.get(id, in: organization)
+            guard
+                let lease = try await tx.leases.acquire(
+                    instance: id, in: organization, owner: nodeID,
+                    duration: configuration.leaseDuration.instanceSeconds, now: now)
+            else {
+                let holder = try await leaseHolder(tx, id, in: organization) ?? "another node"
+                throw WAError(.instanceOwnedElsewhere, "the instance runs on gateway node \(holder)")
+            }
+            let proxy = try await assignProxy(&instance, tx, trigger: .sessionStart, required: true, now: now)
+            if instance.fingerprint == nil { instance.fingerprint = try configuration.provisioning.fingerprint(for: instance) }
+            let previous = instance.status
+            instance.status = .starting
+            let method: String = if case .pairingCode = linkMethod { "pairing_code" } else { "qr_code" }
+            _ = try await tx.auditEvents.insert(
+                audit("instance.started", instance, by: actor, metadata: ["node": nodeID, "link_method": method]))
+            return (try await save(instance, previous: previous, tx), lease, proxy, previous)
+        }
+
+        let serial = state.withLock { s in
+            s.nextSerial += 1
+            return s.nextSerial
+        }
+        let runner = SupervisedInstance(serial: serial, instance: instance, lease: lease, linkMethod: linkMethod)
+        let session: any WhatsAppSession
+        do {
+            session = try await openSession(runner, proxy: proxy)
+            try await desiredStates.setDesiredState(.running, of: id, in: organization)
+        } catch {
+            // Undo: the previous status (only if the lease is still ours) and the lease.
+            _ = try? await env.store.transaction(.organization(organization)) { tx in
+                if try await tx.leases.isCurrent(instance: id, in: organization, token: lease.token, now: env.clock.now()),
+                    var current = try await tx.instances.find(id, in: organization)
+                {
+                    let before = current.status
+                    current.status = previous
+                    _ = try await save(current, previous: before, tx)
+                }
+                try await tx.leases.release(lease)
+            }
+            throw error
+        }
+        _ = runner.install(session)
+        state.withLock { $0.runners[id] = runner }
+        runner.box.withLock { b in
+            b.loop = Task { await self.supervise(runner, first: session) }
+            b.renewal = Task { await self.renewLease(runner) }
+        }
+        return instance
+    }
+
+    /// Lets `runner` go: ends its tasks and session, waits for its loop, then (if `write` is given and the lease
+    /// is still ours) writes the final change and releases the lease, in one transaction. Returns the written
+    /// instance.
+    func shutDown(
+        _ runner: SupervisedInstance,
+        write: ((inout Instance, any StoreTransaction) async throws -> [WebhookEvent])?
+    ) async -> Instance? {
+        removeRunner(runner)
+        let handles = runner.end(.stopping)
+        handles.renewal?.cancel()
+        handles.backoff?.cancel()
+        await handles.session?.stop()
+        await handles.loop?.value
+        let reference = runner.reference
+        let lease = runner.lease
+        return try? await env.store.transaction(.organization(reference.organizationID)) { tx -> Instance? in
+            var stored: Instance?
+            if let write,
+                try await tx.leases.isCurrent(
+                    instance: reference.instanceID, in: reference.organizationID, token: runner.token,
+                    now: env.clock.now()),
+                var instance = try await tx.instances.find(reference.instanceID, in: reference.organizationID)
+            {
+                let previous = instance.status
+                let events = try await write(&instance, tx)
+                stored = try await save(instance, previous: previous, tx)
+                for event in events { try await publish(event, tx) }
+            }
+            try await tx.leases.release(lease)
+            return stored
+        }
+    }
+}

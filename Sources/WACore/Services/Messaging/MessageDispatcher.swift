@@ -1,0 +1,296 @@
+public import Foundation
+import Synchronization
+
+/// Takes `message.send` jobs and sends them, human-shaped.
+///
+/// For each claimed job: skip messages that are already past `pending` (a duplicate claim), wait (snooze, not an
+/// attempt) while the instance has no ready session, is paused by the risk monitor, is inside its gap after the
+/// previous message, or a rate limit (daily quota, instance tiers scaled by the throttle factor, the per-recipient
+/// pair limit) says "later"; then mark the message `pending`, follow the ``BehaviourPlanner``'s plan (mark seen,
+/// typing or recording, pauses) and send with the message's stable client message id, so a retry after a crash
+/// never sends twice. Success moves the message to `sent` and completes the job in one transaction; failures are
+/// retried with backoff and end in `failed` with a reason.
+public final class MessageDispatcher: Sendable {
+    private let env: ServiceEnvironment
+    private let sessions: any SessionDirectory
+    private let webhooks: (any WebhookPublisher)?
+    private let planner: BehaviourPlanner
+    private let lease: TimeInterval
+    /// Per instance: no send before this instant (the behaviour plan's gap after the previous message).
+    private let nextSendAt = Mutex<[InstanceID: Date]>([:])
+
+    public init(
+        environment: ServiceEnvironment, sessions: any SessionDirectory, webhooks: (any WebhookPublisher)? = nil,
+        planner: BehaviourPlanner = BehaviourPlanner(), lease: TimeInterval = 300
+    ) {
+        self.env = environment
+        self.sessions = sessions
+        self.webhooks = webhooks
+        self.planner = planner
+        self.lease = lease
+    }
+
+    /// Claims up to `limit` due jobs and handles them one after another; returns how many it claimed.
+    @discardableResult
+    public func runOnce(worker: String, limit: Int = 10) async throws -> Int {
+        let now = env.clock.now()
+        let jobs = try await env.store.transaction(.system) { tx in
+            try await tx.jobs.claim(
+                queues: [MessagingService.sendQueue], worker: worker, limit: limit, lease: lease, now: now)
+        }
+        for job in jobs {
+            try Task.checkCancellation()
+            do {
+                try await handle(job)
+            } catch let error as WAError where error.code == .leaseLost {
+                continue  // another worker owns the job now; it will finish it
+            }
+        }
+        return jobs.count
+    }
+
+    /// Runs until the task is cancelled, sleeping `idle` on the environment's clock when there is nothing to do.
+    /// Cancellation is graceful: the job in hand is finished (or left for its lease to expire), no new one is
+    /// taken.
+    public func run(worker: String, idle: Duration = .seconds(1)) async throws {
+        while !Task.isCancelled {
+            let handled = try await runOnce(worker: worker)
+            if handled == 0 {
+                do { try await env.clock.sleep(for: idle) } catch is CancellationError { return }
+            }
+        }
+    }
+
+    // MARK: One job
+
+    private enum Outcome {
+        case sent(SendReceipt)
+        case wait(until: Date)
+        case retry(WAError)
+        case fail(MessageError)
+        case alreadyDone
+    }
+
+    private func handle(_ job: Job) async throws {
+        let org = job.organizationID
+        let payload: SendJobPayload = try job.decodePayload()
+        let now = env.clock.now()
+        let (message, instance, organization, chat) = try await env.store.transaction(.organization(org)) { tx in
+            let organization = try await tx.organizations.get(org, in: org)
+            guard let message = try await tx.messages.find(payload.message, in: org) else {
+                return (nil, nil, organization, nil) as (Message?, Instance?, Organization, Chat?)
+            }
+            let instance = try await tx.instances.find(message.instanceID, in: org)
+            let chat = try await tx.chats.find(jid: message.chatJID, instance: message.instanceID, in: org)
+            return (message, instance, organization, chat)
+        }
+        guard let message, let instance else {
+            _ = try await env.store.transaction(.organization(org)) {
+                try await $0.jobs.fail(job.id, in: org, attempt: job.attempt, error: "the message was deleted", now: now)
+            }
+            return
+        }
+        let outcome = await attempt(job, message, instance, organization, chat, now: now)
+        try await record(outcome, job, message, instance)
+    }
+
+    private func attempt(
+        _ job: Job, _ message: Message, _ instance: Instance, _ organization: Organization, _ chat: Chat?, now: Date
+    ) async -> Outcome {
+        if message.status != .queued && message.status != .pending { return .alreadyDone }
+        switch instance.status {
+        case .loggedOut, .failed, .created:
+            return .fail(
+                MessageError(
+                    code: WAError.Code.instanceUnavailable.rawValue,
+                    message: "the instance is \(instance.status.rawValue)", isRetryable: false))
+        default: break
+        }
+        if let paused = instance.risk.pausedUntil, paused > now { return .wait(until: paused) }
+        if let next = nextSendAt.withLock({ $0[instance.id] }), next > now { return .wait(until: next) }
+        guard let session = await sessions.readySession(for: instance.id) else {
+            return .wait(until: now.addingTimeInterval(5))
+        }
+        // Rate limits: counted only when every limit passes.
+        do {
+            let admission = try SendAdmission(organization: organization, instance: instance)
+            let keys = SendAdmission.Keys(organization: organization.id, instance: instance.id, recipient: message.chatJID)
+            let decision = try await admit(admission, keys, at: now, throttle: instance.risk.throttleFactor)
+            if case .denied(_, let retryAfter, _) = decision {
+                guard let retryAfter else {
+                    return .fail(MessageError(code: "rate_limited", message: "the message can never pass the rate limits", isRetryable: false))
+                }
+                return .wait(until: now.addingTimeInterval(Self.seconds(retryAfter)))
+            }
+        } catch {
+            return .retry(error as? WAError ?? WAError(.internalError, "rate limiting failed"))
+        }
+        // From here on the send may happen: record `pending` first, so a crash is visible and the resend is
+        // recognised by its client message id.
+        do {
+            try await markPending(job, message, now: now)
+        } catch {
+            return .retry(error as? WAError ?? WAError(.internalError, "could not mark the message pending"))
+        }
+        do {
+            let outgoing = try await outgoingMessage(for: message)
+            let plan = planner.plan(
+                behaviourRequest(for: message, chatHasUnread: (chat?.unreadCount ?? 0) > 0,
+                                 throttle: instance.risk.throttleFactor),
+                random: env.random)
+            var receipt: SendReceipt?
+            for step in plan.steps {
+                switch step {
+                case .markSeen: try? await session.markSeen(message.chatJID)
+                case .typing(let duration):
+                    try? await session.setPresence(.typing, in: message.chatJID)
+                    try await env.clock.sleep(for: duration)
+                case .recording(let duration):
+                    try? await session.setPresence(.recording, in: message.chatJID)
+                    try await env.clock.sleep(for: duration)
+                case .pause(let duration): try await env.clock.sleep(for: duration)
+                case .send: receipt = try await session.send(outgoing)
+                }
+            }
+            let sentAt = env.clock.now()
+            nextSendAt.withLock { $0[instance.id] = sentAt.addingTimeInterval(Self.seconds(plan.gapAfter)) }
+            guard let receipt else { return .retry(WAError(.internalError, "the behaviour plan had no send step")) }
+            return .sent(receipt)
+        } catch let error as WAError {
+            switch error.code {
+            case .recipientNotOnWhatsApp:
+                return .fail(MessageError(code: error.code.rawValue, message: error.message, isRetryable: false))
+            case .accountRestricted:
+                return .wait(until: now.addingTimeInterval(3600))
+            default:
+                return .retry(error)
+            }
+        } catch {
+            return .retry(WAError(.transportError, "the send was interrupted"))
+        }
+    }
+
+    private func admit(_ admission: SendAdmission, _ keys: SendAdmission.Keys, at now: Date, throttle: Double)
+        async throws -> SendAdmissionDecision
+    {
+        let store = env.rateLimits
+        return try await admission.admit(keys, in: store, now: RateLimitInstant(now), throttleFactor: throttle)
+    }
+
+    private func markPending(_ job: Job, _ message: Message, now: Date) async throws {
+        let org = message.organizationID
+        try await env.store.transaction(.organization(org)) { tx in
+            // Fenced: only the worker holding this attempt may touch the message.
+            _ = try await tx.jobs.extendLease(job.id, in: org, attempt: job.attempt, until: now.addingTimeInterval(lease))
+            var current = try await tx.messages.get(message.id, in: org)
+            if current.advance(to: .pending, at: now) { _ = try await tx.messages.update(current) }
+        }
+    }
+
+    private func record(_ outcome: Outcome, _ job: Job, _ message: Message, _ instance: Instance) async throws {
+        let org = message.organizationID
+        let now = env.clock.now()
+        try await env.store.transaction(.organization(org)) { tx in
+            switch outcome {
+            case .alreadyDone:
+                _ = try await tx.jobs.complete(job.id, in: org, attempt: job.attempt, now: now)
+            case .wait(let until):
+                _ = try await tx.jobs.snooze(job.id, in: org, attempt: job.attempt, until: until)
+            case .sent(let receipt):
+                _ = try await tx.jobs.complete(job.id, in: org, attempt: job.attempt, now: now)
+                var current = try await tx.messages.get(message.id, in: org)
+                current.whatsappID = receipt.whatsappID
+                current.advance(to: receipt.status, at: receipt.timestamp)
+                current.error = nil
+                let stored = try await tx.messages.update(current)
+                try await touchChat(stored, in: tx)
+                try await publish(.messageSent, stored, in: tx)
+            case .retry(let error):
+                if job.failedClaims >= job.maxAttempts {
+                    try await fail(
+                        MessageError(code: error.code.rawValue, message: error.message, isRetryable: true), job, message,
+                        in: tx, now: now)
+                } else {
+                    let delay = min(300, 5 * pow(2, Double(max(0, job.failedClaims - 1))))
+                    _ = try await tx.jobs.retry(
+                        job.id, in: org, attempt: job.attempt, at: now.addingTimeInterval(delay), error: error.message)
+                }
+            case .fail(let reason):
+                try await fail(reason, job, message, in: tx, now: now)
+            }
+        }
+    }
+
+    private func fail(_ reason: MessageError, _ job: Job, _ message: Message, in tx: any StoreTransaction, now: Date)
+        async throws
+    {
+        let org = message.organizationID
+        _ = try await tx.jobs.fail(job.id, in: org, attempt: job.attempt, error: reason.message, now: now)
+        var current = try await tx.messages.get(message.id, in: org)
+        guard current.advance(to: .failed, at: now) else { return }
+        current.error = reason
+        let stored = try await tx.messages.update(current)
+        try await publish(.messageFailed, stored, in: tx)
+    }
+
+    private func touchChat(_ message: Message, in tx: any StoreTransaction) async throws {
+        let org = message.organizationID
+        let at = message.timestamps.sentAt ?? message.updatedAt
+        if var chat = try await tx.chats.find(jid: message.chatJID, instance: message.instanceID, in: org) {
+            chat.lastMessageAt = at
+            chat.unreadCount = 0
+            chat.updatedAt = at
+            _ = try await tx.chats.update(chat)
+        } else {
+            _ = try await tx.chats.insert(
+                Chat(
+                    id: env.ids.make(), organizationID: org, instanceID: message.instanceID, jid: message.chatJID,
+                    contactID: message.contactID, lastMessageAt: at, createdAt: at))
+        }
+    }
+
+    private func publish(_ type: WebhookEventType, _ message: Message, in tx: any StoreTransaction) async throws {
+        guard let webhooks else { return }
+        let event = WebhookEvent(
+            type: type, organizationID: message.organizationID, instanceID: message.instanceID,
+            data: MessageEventData.json(message), ids: env.ids)
+        try await webhooks.publish(event, in: tx)
+    }
+
+    private func outgoingMessage(for message: Message) async throws -> OutgoingMessage {
+        let content: OutgoingMessage.Content
+        switch message.kind {
+        case .text:
+            content = .text(message.body ?? "")
+        case .location:
+            guard let location = message.location else { throw WAError(.internalError, "a location message has no location") }
+            content = .location(location)
+        case .contact:
+            content = .contactCard(name: message.body ?? "", vCard: message.contactCard ?? "")
+        case .image, .video, .audio, .voice, .document, .sticker:
+            guard let media = message.media else { throw WAError(.internalError, "a media message has no media") }
+            let bytes = try await env.media.bytes(of: media.mediaID, in: message.organizationID)
+            content = .media(
+                MediaPayload(
+                    kind: message.kind, mimeType: media.mimeType, fileName: media.fileName, caption: message.body,
+                    bytes: bytes))
+        }
+        return OutgoingMessage(
+            chat: message.chatJID, content: content, clientMessageID: OutgoingMessage.clientMessageID(for: message.id))
+    }
+
+    private func behaviourRequest(for message: Message, chatHasUnread: Bool, throttle: Double) -> BehaviourRequest {
+        switch message.kind {
+        case .voice:
+            return .voice(nil, chatHasUnread: chatHasUnread, throttleFactor: throttle)
+        default:
+            return BehaviourRequest(
+                kind: message.kind, textLength: message.body?.count ?? 0, audioDuration: nil,
+                chatHasUnread: chatHasUnread, throttleFactor: throttle)
+        }
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

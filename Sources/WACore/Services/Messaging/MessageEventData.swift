@@ -1,0 +1,26 @@
+/// The `data` of `message.*` webhook events.
+enum MessageEventData {
+    static func json(_ m: Message) -> JSONValue {
+        var object: JSONObject = [
+            "id": .identifier(m.id),
+            "instance_id": .identifier(m.instanceID),
+            "chat": .string(m.chatJID.description),
+            "direction": .string(m.direction.rawValue),
+            "kind": .string(m.kind.rawValue),
+            "status": .string(m.status.rawValue),
+            "created_at": .timestamp(m.createdAt),
+        ]
+        if let body = m.body { object["body"] = .string(body) }
+        if let whatsappID = m.whatsappID { object["whatsapp_id"] = .string(whatsappID) }
+        if let contactID = m.contactID { object["contact_id"] = .identifier(contactID) }
+        if let key = m.idempotencyKey { object["idempotency_key"] = .string(key) }
+        if let campaignID = m.campaignID { object["campaign_id"] = .identifier(campaignID) }
+        if let media = m.media {
+            object["media"] = ["id": .identifier(media.mediaID), "mime_type": .string(media.mimeType)]
+        }
+        if let error = m.error {
+            object["error"] = ["code": .string(error.code), "message": .string(error.message)]
+        }
+        return .object(object)
+    }
+}

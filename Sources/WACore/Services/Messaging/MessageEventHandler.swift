@@ -1,0 +1,155 @@
+public import Foundation
+
+/// Turns what sessions report into stored facts: delivery and read receipts move messages forward (never
+/// back), inbound messages are stored with their chat and contact (phone-number JID and LID kept together), and
+/// each change publishes its webhook event in the same transaction.
+///
+/// The instance supervisor calls it for every session event, in order per instance.
+public struct MessageEventHandler: SessionEventHandler {
+    private let env: ServiceEnvironment
+    private let webhooks: (any WebhookPublisher)?
+    /// Called after an inbound message is stored (automations, risk signals); errors are the callee's to handle.
+    private let onInbound: (@Sendable (Message, Contact) async -> Void)?
+
+    public init(
+        environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil,
+        onInbound: (@Sendable (Message, Contact) async -> Void)? = nil
+    ) {
+        self.env = environment
+        self.webhooks = webhooks
+        self.onInbound = onInbound
+    }
+
+    public func handle(_ event: SessionEvent, from instance: Instance) async {
+        do {
+            switch event {
+            case .messageStatus(let whatsappID, _, let status, let at):
+                try await statusChanged(whatsappID, status, at, instance)
+            case .messageReceived(let incoming):
+                if let (message, contact) = try await received(incoming, instance), !incoming.fromMe {
+                    await onInbound?(message, contact)
+                }
+            default:
+                break  // lifecycle events belong to the supervisor
+            }
+        } catch {
+            // A failed write leaves the store unchanged; the event is lost to this node. Receipts are repeated by
+            // WhatsApp on reconnect, and inbound history is synced again, so nothing is lost for good.
+        }
+    }
+
+    /// Applies a receipt. Returns the updated message, or `nil` when the message is unknown or the receipt is late.
+    @discardableResult
+    public func statusChanged(_ whatsappID: String, _ status: MessageStatus, _ at: Date, _ instance: Instance)
+        async throws -> Message?
+    {
+        let org = instance.organizationID
+        return try await env.store.transaction(.organization(org)) { tx in
+            guard var message = try await tx.messages.find(whatsappID: whatsappID, instance: instance.id, in: org),
+                message.advance(to: status, at: at)
+            else { return nil }
+            let stored = try await tx.messages.update(message)
+            if let webhooks {
+                try await webhooks.publish(
+                    WebhookEvent(
+                        type: status == .failed ? .messageFailed : .messageStatusChanged, organizationID: org,
+                        instanceID: instance.id, data: MessageEventData.json(stored), ids: env.ids),
+                    in: tx)
+            }
+            return stored
+        }
+    }
+
+    /// Stores an inbound (or phone-sent) message with its chat and contact. Returns `nil` for a duplicate.
+    @discardableResult
+    public func received(_ incoming: IncomingMessage, _ instance: Instance) async throws -> (Message, Contact)? {
+        let org = instance.organizationID
+        let now = env.clock.now()
+        var media: Message.MediaReference?
+        if let payload = incoming.media {
+            media = try await storeMedia(payload, org, now)
+        }
+        let storedMedia = media
+        return try await env.store.transaction(.organization(org)) { tx -> (Message, Contact)? in
+            if try await tx.messages.find(whatsappID: incoming.whatsappID, instance: instance.id, in: org) != nil {
+                return nil
+            }
+            let contact = try await upsertContact(for: incoming, in: tx, org, now)
+            var chat = try await tx.chats.find(jid: incoming.chat, instance: instance.id, in: org)
+            if chat == nil {
+                chat = try await tx.chats.insert(
+                    Chat(
+                        id: env.ids.make(), organizationID: org, instanceID: instance.id, jid: incoming.chat,
+                        name: incoming.pushName, contactID: incoming.chat.isUser ? contact.id : nil, createdAt: now))
+            }
+            if var current = chat {
+                current.lastMessageAt = incoming.timestamp
+                if !incoming.fromMe { current.unreadCount += 1 }
+                current.updatedAt = now
+                _ = try await tx.chats.update(current)
+            }
+            var message = Message(
+                id: env.ids.make(), organizationID: org, instanceID: instance.id, chatJID: incoming.chat,
+                contactID: contact.id, direction: incoming.fromMe ? .outbound : .inbound, kind: incoming.kind,
+                body: incoming.body ?? incoming.media?.caption, media: storedMedia, location: incoming.location,
+                status: incoming.fromMe ? .sent : .delivered, whatsappID: incoming.whatsappID, createdAt: now)
+            message.timestamps.record(message.status, at: incoming.timestamp)
+            let stored = try await tx.messages.insert(message)
+            if let webhooks {
+                try await webhooks.publish(
+                    WebhookEvent(
+                        type: incoming.fromMe ? .messageSent : .messageReceived, organizationID: org,
+                        instanceID: instance.id, data: MessageEventData.json(stored), ids: env.ids),
+                    in: tx)
+            }
+            return (stored, contact)
+        }
+    }
+
+    /// Finds the sender's contact by either JID (phone-number or LID) and fills in what this message reveals;
+    /// creates the contact on first contact.
+    private func upsertContact(
+        for incoming: IncomingMessage, in tx: any StoreTransaction, _ org: OrganizationID, _ now: Date
+    ) async throws -> Contact {
+        let party = incoming.fromMe ? incoming.chat : incoming.sender
+        let phoneJID = party.isLID ? incoming.senderPhoneJID : party.withoutDevice.webForm
+        let lid = party.isLID ? party.withoutDevice : nil
+        var found: Contact?
+        for jid in [phoneJID, lid].compactMap({ $0 }) where found == nil {
+            found = try await tx.contacts.find(jid: jid, in: org)
+        }
+        if found == nil, let phone = phoneJID?.phoneNumber {
+            found = try await tx.contacts.find(phone: phone, in: org)
+        }
+        if var contact = found {
+            var changed = false
+            if contact.jid == nil, let phoneJID { contact.jid = phoneJID; changed = true }
+            if contact.lid == nil, let lid, contact.jid != lid { contact.lid = lid; changed = true }
+            if contact.phone == nil, let phone = phoneJID?.phoneNumber { contact.phone = phone; changed = true }
+            if contact.name == nil, let name = incoming.pushName, !incoming.fromMe { contact.name = name; changed = true }
+            if !incoming.fromMe { contact.lastInboundAt = incoming.timestamp; changed = true }
+            guard changed else { return contact }
+            contact.updatedAt = now
+            return try await tx.contacts.update(contact)
+        }
+        return try await tx.contacts.insert(
+            Contact(
+                id: env.ids.make(), organizationID: org, jid: phoneJID, lid: lid, phone: phoneJID?.phoneNumber,
+                name: incoming.fromMe ? nil : incoming.pushName,
+                lastInboundAt: incoming.fromMe ? nil : incoming.timestamp, createdAt: now))
+    }
+
+    private func storeMedia(_ payload: MediaPayload, _ org: OrganizationID, _ now: Date) async throws
+        -> Message.MediaReference
+    {
+        let mimeType = (try? MediaSniffer.sniff(file: payload.bytes).type.mimeType) ?? payload.mimeType
+        let object = MediaObject(
+            id: env.ids.make(), organizationID: org, mimeType: mimeType, kind: payload.kind,
+            byteCount: Int64(payload.bytes.count), sha256: "", fileName: payload.fileName.map { MediaFileName.sanitize($0) },
+            createdAt: now)
+        try await env.media.put(payload.bytes, for: object.id, in: org)
+        _ = try await env.store.transaction(.organization(org)) { try await $0.mediaObjects.insert(object) }
+        return Message.MediaReference(
+            mediaID: object.id, mimeType: mimeType, fileName: object.fileName, byteCount: object.byteCount)
+    }
+}

@@ -1,0 +1,32 @@
+public import WACore
+import Synchronization
+
+/// A ``SessionDirectory`` whose sessions a test registers by hand (instead of running the instance supervisor).
+public final class TestSessionDirectory: SessionDirectory {
+    private let sessions = Mutex<[InstanceID: any WhatsAppSession]>([:])
+
+    public init() {}
+
+    /// Makes `session` the ready session of `instance` (nil removes it).
+    public func set(_ session: (any WhatsAppSession)?, for instance: InstanceID) {
+        sessions.withLock { $0[instance] = session }
+    }
+
+    public func readySession(for instance: InstanceID) async -> (any WhatsAppSession)? {
+        sessions.withLock { $0[instance] }
+    }
+}
+
+/// A ``WebhookPublisher`` that records every event it is given (and enqueues nothing).
+public final class RecordingWebhookPublisher: WebhookPublisher {
+    private let recorded = Mutex<[WebhookEvent]>([])
+
+    public init() {}
+
+    public var events: [WebhookEvent] { recorded.withLock { $0 } }
+
+    public func publish(_ event: WebhookEvent, in transaction: any StoreTransaction) async throws -> [Delivery] {
+        recorded.withLock { $0.append(event) }
+        return []
+    }
+}

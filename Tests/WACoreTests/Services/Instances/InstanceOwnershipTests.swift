@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import WACore
+import WACoreTesting
+
+@Suite("Instance ownership between nodes")
+struct InstanceOwnershipTests {
+    @Test func onlyOneNodeRunsAnInstanceAndAStalledOwnerIsFencedOut() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let nodeB = h.makeSupervisor(node: "node-b")
+        let instance = try await h.linkedInstance(org: org, admin: admin)
+
+        // node-b cannot start what node-a runs.
+        let refused = await #expect(throws: WAError.self) { try await nodeB.start(instance.id, in: org) }
+        #expect(refused?.code == .instanceOwnedElsewhere)
+        #expect(!nodeB.isRunning(instance.id))
+        #expect(try await nodeB.resumeAll().ownedElsewhere.map(\.instanceID) == [instance.id])
+
+        // node-a stalls: it stops renewing, its session keeps running, and its lease runs out.
+        await h.clock.waitForSleepers(1)
+        h.supervisor.suspendRenewal(of: instance.id)
+        try await eventually("renewal stopped") { h.clock.sleeperCount == 0 }
+        h.clock.advance(by: .seconds(31))
+        #expect(h.supervisor.isRunning(instance.id))
+
+        // node-b adopts the instance with a higher token, restoring the link from the shared archive.
+        let adopted = try await nodeB.resumeAll()
+        #expect(adopted.started.map(\.instanceID) == [instance.id])
+        try await eventually("node-b ready") { await nodeB.readySession(for: instance.id) != nil }
+        let lease = try #require(try await h.lease(instance.id, in: org))
+        #expect(lease.owner == "node-b" && lease.token == 2)
+        #expect(h.transport.configurations.last?.archive != nil)
+
+        // The connection drops for both sessions. node-a's write of `reconnecting` is rejected (its token is
+        // stale), so it lets the session go; node-b reconnects and stays the owner.
+        let disconnectsBefore = h.webhooks.events(.instanceDisconnected).count
+        await h.clock.waitForSleepers(1)  // node-b's renewal
+        h.network.disconnect(instance: instance.id, reason: .connectionLost)
+        try await eventually("node-a gave up") { !h.supervisor.isRunning(instance.id) }
+        await h.clock.waitForSleepers(2)  // node-b: renewal + backoff
+        #expect(h.webhooks.events(.instanceDisconnected).count == disconnectsBefore + 1)  // node-b's only
+        h.clock.advanceToNextDeadline()
+        try await h.waitForStatus(.ready, instance.id, in: org)
+        #expect(nodeB.isRunning(instance.id) && !h.supervisor.isRunning(instance.id))
+        #expect(try await h.lease(instance.id, in: org)?.token == 2)
+        #expect(try await h.lease(instance.id, in: org)?.owner == "node-b")
+        await nodeB.stopAll()
+    }
+
+    @Test func aLateRenewalLetsTheSessionGoWithoutWriting() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let instance = try await h.linkedInstance(org: org, admin: admin)
+        let session = try #require(await h.supervisor.readySession(for: instance.id) as? SimulatedSession)
+        await h.clock.waitForSleepers(1)
+        let writesBefore = h.webhooks.events.count
+
+        // The renewal wakes only after the lease expired (a frozen process): it finds the lease lost.
+        h.clock.advance(by: .seconds(31))
+        try await eventually("session let go") { !h.supervisor.isRunning(instance.id) }
+        #expect(session.hasEnded)
+        #expect(h.webhooks.events.count == writesBefore)
+        #expect(try await h.stored(instance.id, in: org).status == .ready)  // untouched by the stale node
+        #expect(try await h.desiredStates.desiredState(of: instance.id, in: org) == .running)
+
+        // Another node (or this one) adopts it on its next round.
+        let nodeB = h.makeSupervisor(node: "node-b")
+        #expect(try await nodeB.resumeAll().started.map(\.instanceID) == [instance.id])
+        try await eventually("node-b ready") { await nodeB.readySession(for: instance.id) != nil }
+        #expect(try await h.lease(instance.id, in: org)?.token == 2)
+        await nodeB.stopAll()
+    }
+
+    @Test func stoppingOnAnotherNodeStopsTheOwnerAtItsNextRenewal() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let instance = try await h.linkedInstance(org: org, admin: admin)
+        let nodeB = h.makeSupervisor(node: "node-b")
+        let serviceB = InstanceService(environment: h.env, supervisor: nodeB)
+
+        let answer = try await serviceB.stop(instance.id, by: admin)
+        #expect(answer.status == .ready)  // node-a still runs it for now
+        #expect(h.supervisor.isRunning(instance.id))
+
+        await h.clock.waitForSleepers(1)
+        h.clock.advance(by: .seconds(10))
+        try await h.waitForStatus(.stopped, instance.id, in: org)
+        try await eventually("node-a stopped") { !h.supervisor.isRunning(instance.id) }
+        #expect(try await h.lease(instance.id, in: org).map { $0.expiresAt < h.clock.now() } == true)
+
+        // Logging out through a node that does not run it is refused while another node does.
+        try await h.service.start(instance.id, by: admin)
+        try await h.waitForStatus(.ready, instance.id, in: org)
+        let refused = await #expect(throws: WAError.self) { try await serviceB.logout(instance.id, by: admin) }
+        #expect(refused?.code == .instanceOwnedElsewhere)
+        let report = try await serviceB.status(instance.id, by: admin)
+        #expect(report.runningOn == "node-a" && !report.isRunningHere && report.linkCode == nil)
+        await h.supervisor.stopAll()
+    }
+
+    @Test func deletingOnAnotherNodeMakesTheOwnerLetGo() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let instance = try await h.linkedInstance(org: org, admin: admin)
+        let serviceB = InstanceService(environment: h.env, supervisor: h.makeSupervisor(node: "node-b"))
+        try await serviceB.delete(instance.id, by: admin)
+        await h.clock.waitForSleepers(1)
+        h.clock.advance(by: .seconds(10))
+        try await eventually("node-a let go") { !h.supervisor.isRunning(instance.id) }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Synchronization
+import Testing
+import WACore
+import WACoreTesting
+
+/// A simulated network, a memory store on a test clock, shared archive and desired-state stores, recorders for
+/// webhooks and session events, and one supervisor ("node-a") with its service.
+final class InstanceHarness: Sendable {
+    let clock = TestClock()
+    let env: ServiceEnvironment
+    let network: SimulatedWhatsApp
+    let transport: RecordingTransport
+    let archives = MemoryInstanceArchiveStore()
+    let desiredStates = MemoryInstanceDesiredStateStore()
+    let webhooks = InstanceWebhookRecorder()
+    let handler = RecordingEventHandler()
+    let supervisor: InstanceSupervisor
+    let service: InstanceService
+    let phone = try! PhoneNumber("+4917012345678")
+
+    init(networkConfiguration: SimulatedWhatsApp.Configuration = .init()) {
+        env = ServiceEnvironment.inMemory(clock: clock)
+        network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 7), configuration: networkConfiguration)
+        network.addPhone(phone, name: "Shop")
+        transport = RecordingTransport(network: network)
+        supervisor = InstanceSupervisor(
+            environment: env, transport: transport, nodeID: "node-a", archives: archives, desiredStates: desiredStates,
+            webhooks: webhooks, eventHandler: handler)
+        service = InstanceService(environment: env, supervisor: supervisor)
+    }
+
+    /// Another node on the same store, transport and shared stores.
+    func makeSupervisor(node: String) -> InstanceSupervisor {
+        InstanceSupervisor(
+            environment: env, transport: transport, nodeID: node, archives: archives, desiredStates: desiredStates,
+            webhooks: webhooks)
+    }
+
+    /// An organization with its admin (as a principal).
+    func tenant(plan: Plan = .pro) async throws -> (org: OrganizationID, admin: Principal) {
+        let (org, admin) = try await TeamService(environment: env).createOrganization(
+            name: "Acme", slug: "acme", plan: plan, adminEmail: "ana@example.com", adminName: "Ana",
+            adminPassword: "correct horse battery staple")
+        return (org.id, .member(admin))
+    }
+
+    /// The stored instance.
+    func stored(_ id: InstanceID, in org: OrganizationID) async throws -> Instance {
+        try await env.store.transaction(.organization(org)) { try await $0.instances.get(id, in: org) }
+    }
+
+    /// The stored lease, if any.
+    func lease(_ id: InstanceID, in org: OrganizationID) async throws -> InstanceLease? {
+        try await env.store.transaction(.organization(org)) { try await $0.leases.find(id.retyped(), in: org) }
+    }
+
+    func waitForStatus(
+        _ status: InstanceStatus, _ id: InstanceID, in org: OrganizationID,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        try await eventually("status \(status.rawValue)", sourceLocation: sourceLocation) {
+            try await self.stored(id, in: org).status == status
+        }
+    }
+
+    /// Creates an instance, starts it, scans its QR code with ``phone`` and waits until it is ready.
+    func linkedInstance(org: OrganizationID, admin: Principal, name: String = "support") async throws -> Instance {
+        let created = try await service.create(name: name, by: admin)
+        try await service.start(created.id, by: admin)
+        try await waitForStatus(.awaitingQR, created.id, in: org)
+        let code = try #require(supervisor.linkCode(for: created.id))
+        try network.scan(qrCode: code.value, with: phone)
+        try await waitForStatus(.ready, created.id, in: org)
+        try await eventually("archive saved") { try await self.archives.load(instance: created.id, in: org) != nil }
+        return try await stored(created.id, in: org)
+    }
+}
+
+/// Waits (yielding, never sleeping) until `condition` holds; records an issue if it never does.
+func eventually(
+    _ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool
+) async throws {
+    for _ in 0..<20_000 {
+        if try await condition() { return }
+        await Task.yield()
+    }
+    Issue.record("never happened: \(what)", sourceLocation: sourceLocation)
+}
+
+/// Records every webhook event published (inside the publishing transaction).
+final class InstanceWebhookRecorder: WebhookPublisher {
+    private let recorded = Mutex<[WebhookEvent]>([])
+
+    func publish(_ event: WebhookEvent, in transaction: any StoreTransaction) async throws -> [Delivery] {
+        recorded.withLock { $0.append(event) }
+        return []
+    }
+
+    var events: [WebhookEvent] { recorded.withLock { $0 } }
+
+    func events(_ type: WebhookEventType) -> [WebhookEvent] { events.filter { $0.type == type } }
+}
+
+/// Records every session event the supervisor forwards, with the instance's status at that moment.
+final class RecordingEventHandler: SessionEventHandler {
+    private let recorded = Mutex<[(event: SessionEvent, status: InstanceStatus)]>([])
+
+    func handle(_ event: SessionEvent, from instance: Instance) async {
+        recorded.withLock { $0.append((event, instance.status)) }
+    }
+
+    var events: [(event: SessionEvent, status: InstanceStatus)] { recorded.withLock { $0 } }
+}
+
+/// The simulator, recording the configuration of every session it makes.
+final class RecordingTransport: WhatsAppTransport {
+    let network: SimulatedWhatsApp
+    private let recorded = Mutex<[SessionConfiguration]>([])
+
+    init(network: SimulatedWhatsApp) { self.network = network }
+
+    func makeSession(_ configuration: SessionConfiguration) async throws -> any WhatsAppSession {
+        recorded.withLock { $0.append(configuration) }
+        return try await network.makeSession(configuration)
+    }
+
+    var configurations: [SessionConfiguration] { recorded.withLock { $0 } }
+}
+
+extension Duration {
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

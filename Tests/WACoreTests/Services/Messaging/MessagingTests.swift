@@ -1,0 +1,220 @@
+import Foundation
+import Testing
+import WACore
+import WACoreTesting
+
+@Suite("Messaging")
+struct MessagingTests {
+    @Test func aTextIsQueuedThenSentHumanShaped() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567", name: "Ada")
+        let start = h.clock.now()
+        let queued = try await h.send("Hello Ada, your order shipped 📦", to: ada, key: "order-1")
+        #expect(queued.status == .queued && queued.chatJID == ada.number.jid && queued.timestamps.queuedAt == start)
+        #expect(try await h.jobs().map(\.queue) == [MessagingService.sendQueue])
+        #expect(ada.inbox.isEmpty)
+
+        try await h.dispatchAll()
+        #expect(ada.inbox.map(\.text) == ["Hello Ada, your order shipped 📦"])
+        let sent = try await h.waitFor(queued.id) { $0.status.rank! >= MessageStatus.sent.rank! }
+        #expect(sent.whatsappID?.hasPrefix("true_") == true)
+        #expect(sent.timestamps.pendingAt == start)
+        // Typing took at least the planner's floor (1 s) in virtual time before the send.
+        #expect(try #require(sent.timestamps.sentAt).timeIntervalSince(start) >= 1)
+        #expect(try await h.jobs().map(\.state) == [.completed])
+        #expect(try await h.auditActions().contains("message.queued"))
+        #expect(h.webhooks.events.map(\.type).contains(.messageSent))
+    }
+
+    @Test func statusesOnlyMoveForwardToRead() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567")
+        let queued = try await h.send("Hi", to: ada)
+        try await h.dispatchAll()
+        let delivered = try await h.waitFor(queued.id) { $0.status == .delivered }
+        #expect(delivered.status == .delivered)
+        ada.read(chat: h.shop.number)
+        let read = try await h.waitFor(queued.id) { $0.status == .read }
+        #expect(read.status == .read && read.timestamps.deliveredAt != nil && read.timestamps.readAt != nil)
+        // A late "delivered" changes nothing.
+        let late = try await h.handler.statusChanged(try #require(read.whatsappID), .delivered, h.clock.now(), h.instance)
+        #expect(late == nil)
+        #expect(try await h.message(queued.id).status == .read)
+        let types = h.webhooks.events.map(\.type)
+        #expect(types.filter { $0 == .messageStatusChanged }.count == 2)
+    }
+
+    @Test func idempotencyKeysReturnTheFirstMessage() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567")
+        let first = try await h.send("Once", to: ada, key: "k-1")
+        let again = try await h.send("Twice?", to: ada, key: "k-1")
+        #expect(again.id == first.id && again.body == "Once")
+        try await h.dispatchAll()
+        #expect(ada.inbox.count == 1)
+        #expect(try await h.jobs().count == 1)
+    }
+
+    @Test func aCrashAfterTheSendDoesNotSendTwice() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567")
+        // The session delivers the message, then the worker "crashes" before recording it.
+        h.directory.set(CrashAfterSend(h.session), for: h.instance.id)
+        let queued = try await h.send("Exactly once", to: ada)
+        try await h.clock.run { _ = try await h.dispatcher.runOnce(worker: "w1") }
+        #expect(ada.inbox.count == 1)
+        #expect(try await h.message(queued.id).status == .pending)
+        // A healthy worker retries after the backoff: the session recognises the client message id.
+        h.directory.set(h.session, for: h.instance.id)
+        h.clock.advance(by: .seconds(10))
+        try await h.dispatchAll()
+        #expect(ada.inbox.count == 1, "the retry did not reach the phone again")
+        let sent = try await h.waitFor(queued.id) { $0.status.rank! >= MessageStatus.sent.rank! }
+        #expect(sent.whatsappID != nil)
+        #expect(try await h.jobs().first?.attempt == 2)
+    }
+
+    @Test func aWorkerCancelledMidSendLeavesTheJobForAnother() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567")
+        let queued = try await h.send("Patience", to: ada)
+        let worker = Task { try await h.dispatcher.runOnce(worker: "w1") }
+        await h.clock.waitForSleepers(1)  // typing
+        worker.cancel()
+        _ = try? await worker.value
+        #expect(ada.inbox.isEmpty)
+        #expect(try await h.message(queued.id).status == .pending)
+        // The job stays claimed until its lease expires, then another worker takes it.
+        #expect(try await h.dispatcher.runOnce(worker: "w2") == 0)
+        h.clock.advance(by: .seconds(301))
+        try await h.dispatchAll()
+        #expect(ada.inbox.count == 1)
+    }
+
+    @Test func recipientsNotOnWhatsAppFailWithAReason() async throws {
+        let h = try await MessagingHarness()
+        let queued = try await h.messaging.send(
+            .text("Anyone?", to: try PhoneNumber("+49 170 9999999"), from: h.instance.id), by: .member(h.admin))
+        try await h.dispatchAll()
+        let failed = try await h.message(queued.id)
+        #expect(failed.status == .failed && failed.error?.code == "recipient_not_on_whatsapp")
+        #expect(try await h.jobs().map(\.state) == [.failed])
+        #expect(h.webhooks.events.map(\.type).contains(.messageFailed))
+    }
+
+    @Test func badInputIsRejectedBeforeAnythingIsWritten() async throws {
+        let h = try await MessagingHarness(quota: 1)
+        let ada = try h.phone("1234567")
+        let optedOut = try await ContactService(environment: h.env).create(phone: ada.number, by: .member(h.admin))
+        _ = try await ContactService(environment: h.env).setOptedOut(true, optedOut.id, by: .member(h.admin))
+        let bob = try h.phone("7654321")
+        let cases: [(SendMessageRequest, WAError.Code)] = [
+            (.text("x", to: ada.number, from: h.instance.id), .recipientOptedOut),
+            (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .text("   ")), .invalidArgument),
+            (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .location(.init(latitude: 91, longitude: 0))), .invalidArgument),
+            (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .media(h.env.ids.make(), kind: .image, caption: nil)), .notFound),
+            (.init(instanceID: h.instance.id, recipient: .jid(.statusBroadcast), content: .text("x")), .invalidJID),
+            (.init(instanceID: h.env.ids.make(), recipient: .phone(bob.number), content: .text("x")), .notFound),
+        ]
+        for (request, code) in cases {
+            let error = await #expect(throws: WAError.self) { try await h.messaging.send(request, by: .member(h.admin)) }
+            #expect(error?.code == code, "\(request.content): \(String(describing: error))")
+        }
+        #expect(try await h.jobs().isEmpty)
+        // The quota of 1 is counted at dispatch: the first send passes, the next is refused up front.
+        _ = try await h.send("first", to: bob)
+        try await h.dispatchAll()
+        let overQuota = await #expect(throws: WAError.self) { try await h.send("second", to: bob) }
+        #expect(overQuota?.code == .quotaExceeded)
+    }
+
+    @Test func loggedOutInstancesCannotSend() async throws {
+        let h = try await MessagingHarness()
+        let org = h.organization.id
+        _ = try await h.env.store.transaction(.organization(org)) { tx in
+            var instance = try await tx.instances.get(h.instance.id, in: org)
+            instance.status = .loggedOut
+            return try await tx.instances.update(instance)
+        }
+        let error = await #expect(throws: WAError.self) { try await h.send("x", to: try h.phone("1234567")) }
+        #expect(error?.code == .instanceUnavailable)
+    }
+
+    @Test func agentsSendOnlyFromTheirInstances() async throws {
+        let h = try await MessagingHarness()
+        let team = TeamService(environment: h.env)
+        let (agent, invitation) = try await team.invite(email: "bo@example.com", displayName: "Bo", role: .agent, by: .member(h.admin))
+        _ = try await team.acceptInvitation(token: invitation.reveal(), password: "a different passphrase 99")
+        let ada = try h.phone("1234567")
+        let denied = await #expect(throws: WAError.self) { try await h.send("x", to: ada, by: .member(agent)) }
+        #expect(denied?.code == .permissionDenied)
+        let assigned = try await team.assign(instances: [h.instance.id], to: agent.id, by: .member(h.admin))
+        _ = try await h.send("x", to: ada, by: .member(assigned))
+        #expect(try await h.messaging.list(by: .member(assigned)).items.count == 1)
+        let unassigned = try await team.assign(instances: [], to: agent.id, by: .member(h.admin))
+        #expect(try await h.messaging.list(by: .member(unassigned)).items.isEmpty)
+    }
+
+    @Test func theMinuteTierSpacesSends() async throws {
+        let h = try await MessagingHarness()
+        var ids: [MessageID] = []
+        for i in 0..<25 { ids.append(try await h.send("Offer \(i)", to: try h.phone(String(2_000_000 + i))).id) }
+        try await h.dispatchAll()
+        var sentAt: [Date] = []
+        for id in ids { sentAt.append(try #require(try await h.message(id).timestamps.sentAt)) }
+        sentAt.sort()
+        #expect(sentAt.count == 25)
+        for (a, b) in zip(sentAt, sentAt.dropFirst()) { #expect(b.timeIntervalSince(a) >= 3 - 1e-6) }
+        for (index, start) in sentAt.enumerated() {
+            #expect(sentAt[index...].prefix { $0 < start.addingTimeInterval(60) }.count <= 20)
+        }
+    }
+
+    @Test func inboundMessagesCreateContactsAndKeepJIDAndLIDTogether() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567", name: "Ada")
+        _ = try ada.send(text: "Hi shop!", to: h.shop.number)
+        let contacts = ContactService(environment: h.env)
+        var found: [Contact] = []
+        for _ in 0..<2_000 where found.isEmpty {
+            found = try await contacts.list(by: .member(h.admin)).items
+            await Task.yield()
+        }
+        let contact = try #require(found.first)
+        #expect(contact.jid == ada.number.jid && contact.phone == ada.number && contact.name == "Ada")
+        #expect(h.webhooks.events.map(\.type).contains(.messageReceived))
+
+        // The same person writing from a LID, with the phone JID revealed, is the same contact, now with its LID.
+        let lid = try JID(parsing: "123456789012345@lid")
+        let incoming = IncomingMessage(
+            whatsappID: "false_123456789012345@lid_ABC", chat: lid, sender: lid, senderPhoneJID: ada.number.jid,
+            kind: .text, body: "It's me again", timestamp: h.clock.now())
+        let (_, updated) = try #require(try await h.handler.received(incoming, h.instance))
+        #expect(updated.id == contact.id && updated.lid == lid && updated.jid == ada.number.jid)
+        // And a message from the LID alone finds them too; a repeated delivery is ignored.
+        let fromLID = IncomingMessage(
+            whatsappID: "false_123456789012345@lid_DEF", chat: lid, sender: lid, kind: .text, body: "LID only",
+            timestamp: h.clock.now())
+        #expect(try await h.handler.received(fromLID, h.instance)?.1.id == contact.id)
+        #expect(try await h.handler.received(fromLID, h.instance) == nil)
+        #expect(try await contacts.list(by: .member(h.admin)).items.count == 1)
+    }
+}
+
+/// Delivers the message through the real session, then fails as if the worker died before recording it.
+private struct CrashAfterSend: WhatsAppSession {
+    let base: SimulatedSession
+    init(_ base: SimulatedSession) { self.base = base }
+    var events: AsyncStream<SessionEvent> { AsyncStream { $0.finish() } }
+    func start() async throws {}
+    func send(_ message: OutgoingMessage) async throws -> SendReceipt {
+        _ = try await base.send(message)
+        throw CancellationError()
+    }
+    func markSeen(_ chat: JID) async throws { try await base.markSeen(chat) }
+    func setPresence(_ presence: ChatPresence, in chat: JID) async throws { try await base.setPresence(presence, in: chat) }
+    func lookUp(_ phone: PhoneNumber) async throws -> NumberLookup? { try await base.lookUp(phone) }
+    func logout() async throws {}
+    func stop() async {}
+    func exportArchive() async throws -> SessionArchive? { nil }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Synchronization
+import Testing
+import WACore
+import WACoreTesting
+
+/// A memory-store environment with a test clock, a recording sender, the webhook service and its worker.
+struct WebhookTestbed {
+    struct Tenant {
+        let org: OrganizationID
+        let admin: Principal
+        let manager: Principal
+        let agent: Principal
+        let viewer: Principal
+    }
+
+    let clock: TestClock
+    let env: ServiceEnvironment
+    let sender: RecordingWebhookSender
+    let service: WebhookService
+    let worker: WebhookDeliveryWorker
+
+    init(
+        retryPolicy: WebhookRetryPolicy = .standard, healthPolicy: WebhookEndpointHealthPolicy = .standard,
+        urlPolicy: WebhookURLPolicy = .standard, sender: RecordingWebhookSender = RecordingWebhookSender(),
+        lease: Duration = .seconds(60)
+    ) {
+        clock = TestClock()
+        env = ServiceEnvironment.inMemory(clock: clock)
+        self.sender = sender
+        service = WebhookService(
+            environment: env, urlPolicy: urlPolicy, retryPolicy: retryPolicy, healthPolicy: healthPolicy)
+        worker = WebhookDeliveryWorker(service: service, sender: sender, lease: lease)
+    }
+
+    func tenant(plan: Plan = .pro, slug: String = "acme") async throws -> Tenant {
+        let (org, admin) = try await TeamService(environment: env).createOrganization(
+            name: "Acme", slug: slug, plan: plan, adminEmail: "ana@\(slug).example.com", adminName: "Ana",
+            adminPassword: "correct horse battery staple")
+        let members = try await env.store.transaction(.organization(org.id)) { tx in
+            var members: [Member] = []
+            for role in [Role.manager, .agent, .viewer] {
+                members.append(
+                    try await tx.members.insert(
+                        Member(
+                            id: env.ids.make(), organizationID: org.id, email: "\(role.rawValue)@\(slug).example.com",
+                            displayName: role.rawValue, role: role, createdAt: env.clock.now())))
+            }
+            return members
+        }
+        return Tenant(
+            org: org.id, admin: .member(admin), manager: .member(members[0]), agent: .member(members[1]),
+            viewer: .member(members[2]))
+    }
+
+    func auditActions(_ org: OrganizationID) async throws -> [String] {
+        try await auditEvents(org).map(\.action)
+    }
+
+    func auditEvents(_ org: OrganizationID, action: String? = nil) async throws -> [AuditEvent] {
+        try await env.store.transaction(.organization(org)) {
+            try await $0.auditEvents.list(in: org, where: .init(action: action), page: .all).items
+        }
+    }
+
+    func storedEndpoint(_ id: WebhookEndpointID, in org: OrganizationID) async throws -> WebhookEndpoint {
+        try await env.store.transaction(.organization(org)) { try await $0.webhookEndpoints.get(id, in: org) }
+    }
+
+    func storedDelivery(_ id: DeliveryID, in org: OrganizationID) async throws -> Delivery {
+        try await env.store.transaction(.organization(org)) { try await $0.deliveries.get(id, in: org) }
+    }
+
+    func deliveries(_ org: OrganizationID) async throws -> [Delivery] {
+        try await env.store.transaction(.organization(org)) {
+            try await $0.deliveries.list(in: org, where: .init(), page: .all).items
+        }
+    }
+
+    func jobs(_ org: OrganizationID) async throws -> [Job] {
+        try await env.store.transaction(.organization(org)) {
+            try await $0.jobs.list(in: org, where: .init(queue: WebhookService.deliveryQueue), page: .all).items
+        }
+    }
+
+    /// Publishes an event of `type` for `org` in its own transaction.
+    @discardableResult
+    func publish(_ type: WebhookEventType, in org: OrganizationID, data: JSONValue = ["n": 1]) async throws
+        -> (WebhookEvent, [Delivery])
+    {
+        let event = WebhookEvent(type: type, organizationID: org, data: data, ids: env.ids)
+        let deliveries = try await env.store.transaction(.organization(org)) { tx in
+            try await service.publish(event, in: tx)
+        }
+        return (event, deliveries)
+    }
+
+    /// The request headers as a dictionary, for ``StandardWebhookVerifier``.
+    static func headers(_ request: WebhookHTTPRequest) -> [String: String] {
+        Dictionary(request.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// A value set after creation and read from `@Sendable` closures.
+final class WebhookTestSlot<Value: Sendable>: Sendable {
+    private let value = Mutex<Value?>(nil)
+    func set(_ newValue: Value) { value.withLock { $0 = newValue } }
+    var current: Value? { value.withLock { $0 } }
+}
+
+/// Counts calls from `@Sendable` closures.
+final class WebhookCallCounter: Sendable {
+    private let value = Mutex(0)
+    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+}
