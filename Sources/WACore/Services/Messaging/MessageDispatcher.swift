@@ -30,7 +30,8 @@ public final class MessageDispatcher: Sendable {
         self.lease = lease
     }
 
-    /// Claims up to `limit` due jobs and handles them one after another; returns how many it claimed.
+    /// Claims up to `limit` due jobs and handles them: one instance's jobs one after another (in claim order, so
+    /// its pacing holds), different instances' jobs in parallel. Returns how many it claimed.
     @discardableResult
     public func runOnce(worker: String, limit: Int = 10) async throws -> Int {
         let now = env.clock.now()
@@ -38,26 +39,56 @@ public final class MessageDispatcher: Sendable {
             try await tx.jobs.claim(
                 queues: [MessagingService.sendQueue], worker: worker, limit: limit, lease: lease, now: now)
         }
+        var lanes: [InstanceID?: [Job]] = [:]
+        var order: [InstanceID?] = []
         for job in jobs {
-            try Task.checkCancellation()
-            do {
-                try await handle(job)
-            } catch let error as WAError where error.code == .leaseLost {
-                continue  // another worker owns the job now; it will finish it
+            let instance = (try? job.decodePayload(SendJobPayload.self))?.instance
+            if lanes[instance] == nil { order.append(instance) }
+            lanes[instance, default: []].append(job)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in order {
+                let laneJobs = lanes[lane] ?? []
+                group.addTask {
+                    for job in laneJobs {
+                        do {
+                            try await self.handle(job)
+                        } catch let error as WAError where error.code == .leaseLost {
+                            continue  // another worker owns the job now; it will finish it
+                        }
+                    }
+                }
             }
+            try await group.waitForAll()
         }
         return jobs.count
     }
 
     /// Runs until the task is cancelled, sleeping `idle` on the environment's clock when there is nothing to do.
-    /// Cancellation is graceful: the job in hand is finished (or left for its lease to expire), no new one is
-    /// taken.
-    public func run(worker: String, idle: Duration = .seconds(1)) async throws {
-        while !Task.isCancelled {
-            let handled = try await runOnce(worker: worker)
-            if handled == 0 {
-                do { try await env.clock.sleep(for: idle) } catch is CancellationError { return }
+    ///
+    /// Cancellation is graceful: the batch in hand is finished (its sends and their records are not interrupted;
+    /// a message mid-typing is still sent), no new job is taken, and the function returns. Errors are reported to
+    /// `onError` and the loop goes on after `idle`; without `onError` they end the loop.
+    public func run(
+        worker: String, idle: Duration = .seconds(1), onError: (@Sendable (any Error) -> Void)? = nil
+    ) async throws {
+        let stopping = Atomic<Bool>(false)
+        try await withTaskCancellationHandler {
+            while !stopping.load(ordering: .acquiring) {
+                var handled = 0
+                do {
+                    // An unstructured task does not inherit cancellation: the batch in hand runs to its end.
+                    handled = try await Task { try await self.runOnce(worker: worker) }.value
+                } catch {
+                    guard let onError else { throw error }
+                    onError(error)
+                }
+                if handled == 0 {
+                    do { try await env.clock.sleep(for: idle) } catch { return }
+                }
             }
+        } onCancel: {
+            stopping.store(true, ordering: .releasing)
         }
     }
 

@@ -61,7 +61,7 @@ public struct MessagingService: Sendable {
             _ = try await tx.jobs.enqueue(
                 Job(
                     id: env.ids.make(), organizationID: org, queue: Self.sendQueue,
-                    payload: Job.encodePayload(SendJobPayload(message: stored.id)), maxAttempts: 100,
+                    payload: Job.encodePayload(SendJobPayload(message: stored.id, instance: instance.id)), maxAttempts: 100,
                     scheduledAt: now, uniqueKey: stored.id.description, createdAt: now))
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(

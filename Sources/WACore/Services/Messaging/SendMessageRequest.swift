@@ -50,6 +50,8 @@ public struct SendMessageRequest: Sendable, Hashable {
 /// The payload of a `message.send` job.
 struct SendJobPayload: Codable, Sendable {
     var message: MessageID
+    /// Lets the dispatcher run different instances' sends in parallel without loading the message first.
+    var instance: InstanceID?
 }
 
 extension WAError.Code {
