@@ -24,8 +24,10 @@ public struct DayKey: Hashable, Comparable, Sendable, Codable, CustomStringConve
 
     /// The day with this year, month (1…12) and day (1…31); `nil` when the date does not exist.
     public init?(year: Int, month: Int, day: Int) {
-        guard (1...12).contains(month), day >= 1, day <= DayKey.daysIn(month: month, year: year) else { return nil }
-        daysSinceEpoch = DayKey.days(year: year, month: month, day: day)
+        guard (1...12).contains(month), day >= 1, day <= CivilTime.daysInMonth(year: year, month: month) else {
+            return nil
+        }
+        daysSinceEpoch = CivilTime.days(year: year, month: month, day: day)
     }
 
     /// Parses `YYYY-MM-DD`; `nil` for anything else.
@@ -39,18 +41,7 @@ public struct DayKey: Hashable, Comparable, Sendable, Codable, CustomStringConve
     }
 
     /// Year, month (1…12) and day of month (1…31).
-    public var components: (year: Int, month: Int, day: Int) {
-        // Howard Hinnant's civil_from_days.
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
+    public var components: (year: Int, month: Int, day: Int) { CivilTime.date(days: daysSinceEpoch) }
 
     /// The first instant of this day in `timeZone`.
     public func start(in timeZone: TimeZone = .gmt) -> Date {
@@ -88,24 +79,5 @@ public struct DayKey: Hashable, Comparable, Sendable, Codable, CustomStringConve
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
-    }
-
-    private static func days(year: Int, month: Int, day: Int) -> Int {
-        // Howard Hinnant's days_from_civil.
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = month > 2 ? month - 3 : month + 9
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
     }
 }

@@ -1,5 +1,6 @@
-/// Proleptic Gregorian calendar arithmetic in UTC, for the fixed-format timestamps webhooks use (RFC 3339 and
-/// HTTP-date). Works on plain integers so that no `Calendar`, `Locale` or `DateFormatter` is involved.
+/// Proleptic Gregorian calendar arithmetic in UTC on plain integers, so that no `Calendar`, `Locale` or
+/// `DateFormatter` is involved: the fixed-format timestamps of webhooks (RFC 3339, HTTP-date) and the analytics
+/// day keys use it.
 enum CivilTime {
     /// Days since 1970-01-01 for a civil date (month 1–12), valid for any year (H. Hinnant's algorithm).
     static func days(year: Int, month: Int, day: Int) -> Int {
