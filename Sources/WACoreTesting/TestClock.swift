@@ -102,6 +102,7 @@ public final class TestClock: WallClock {
     /// Runs `operation` and, whenever nothing else is happening but tasks sleep on this clock, advances the clock
     /// to the earliest deadline — so code that waits (typing delays, backoffs, pacing) runs to completion in
     /// virtual time. Returns the operation's result.
+    @discardableResult
     public func run<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws
         -> Result
     {
