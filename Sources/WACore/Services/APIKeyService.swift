@@ -41,6 +41,16 @@ public struct APIKeyService: Sendable {
         self.lastUsedResolution = lastUsedResolution
     }
 
+    /// A service over a ``ServiceEnvironment`` (its store, clock, random source, identifiers and access policy).
+    public init(
+        environment: ServiceEnvironment, keyEnvironment: APIKeySecret.Environment = .live,
+        lastUsedResolution: TimeInterval = 60
+    ) {
+        self.init(
+            store: environment.store, clock: environment.clock, random: environment.random, ids: environment.ids,
+            policy: environment.policy, environment: keyEnvironment, lastUsedResolution: lastUsedResolution)
+    }
+
     /// Issues a key acting for the member behind `principal`, with `scopes` (a non-empty subset of that member's
     /// permissions) and an optional expiry in the future. Only members issue keys; a key cannot mint keys.
     public func issue(name: String, scopes: Set<Permission>, expiresAt: Date? = nil, by principal: Principal)

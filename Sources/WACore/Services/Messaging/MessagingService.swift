@@ -94,8 +94,12 @@ public struct MessagingService: Sendable {
             }
         }
         let query = filter
-        return try await env.store.transaction(.organization(org)) {
-            try await $0.messages.list(in: org, where: query, page: page)
+        return try await env.store.transaction(.organization(org)) { tx in
+            // Naming an instance that is not the organization's is "not found", not an empty list.
+            if let instance = query.instanceID, try await tx.instances.find(instance, in: org) == nil {
+                throw WAError.notFound("instance", field: "instance_id")
+            }
+            return try await tx.messages.list(in: org, where: query, page: page)
         }
     }
 

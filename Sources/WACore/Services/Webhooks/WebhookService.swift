@@ -270,7 +270,16 @@ public struct WebhookService: WebhookPublisher {
         let org = principal.organizationID
         try env.policy.require(principal, .webhooksRead, on: .organization(org))
         return try await env.store.transaction(.organization(org)) { tx in
-            try await tx.deliveries.list(in: org, where: .init(endpointID: endpoint, status: status), page: page)
+            let result = try await tx.deliveries.list(
+                in: org, where: .init(endpointID: endpoint, status: status), page: page)
+            // An endpoint id the organization never had is "not found" (a deleted endpoint keeps its history).
+            if let endpoint, result.items.isEmpty, page.cursor == nil,
+                try await tx.webhookEndpoints.find(endpoint, in: org) == nil,
+                try await tx.deliveries.count(in: org, where: .init(endpointID: endpoint)) == 0
+            {
+                throw WAError.notFound("webhook endpoint", field: "endpoint_id")
+            }
+            return result
         }
     }
 

@@ -1,0 +1,206 @@
+import Foundation
+import Testing
+import WACore
+import WACoreTesting
+
+/// Every service method, called by every role of the organization and by an admin of another organization:
+/// the call passes access control exactly when the role is at least the method's minimum role (an agent acting on
+/// an instance assigned to them), another organization's identifiers are `not_found`, and a denied call is
+/// `permission_denied`. The minimum roles here are the specification (Docs/Access.md).
+@Suite("Service permissions")
+struct ServicePermissionTests {
+    /// One organization with every kind of record, and the principals to call with.
+    final class World: Sendable {
+        let env: ServiceEnvironment
+        let network: SimulatedWhatsApp
+        let supervisor: InstanceSupervisor
+        let admin: Member, manager: Member, agent: Member, viewer: Member, stranger: Member
+        let instance: Instance
+        let contact: Contact
+        let template: Template
+        let endpoint: WebhookEndpoint
+        let delivery: Delivery
+        let apiKey: APIKey
+        let message: Message
+
+        init() async throws {
+            let clock = TestClock()
+            env = .inMemory(clock: clock)
+            network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 3))
+            supervisor = InstanceSupervisor(environment: env, transport: network, nodeID: "test")
+            let team = TeamService(environment: env)
+            let (org, admin) = try await team.createOrganization(
+                name: "Acme", slug: "acme", plan: .enterprise, adminEmail: "ana@example.com", adminName: "Ana",
+                adminPassword: "correct horse battery staple")
+            self.admin = admin
+            (_, stranger) = try await team.createOrganization(
+                name: "Other", slug: "other", plan: .enterprise, adminEmail: "oz@example.com", adminName: "Oz",
+                adminPassword: "correct horse battery staple")
+            func join(_ email: String, _ role: Role) async throws -> Member {
+                try await team.invite(email: email, displayName: email, role: role, by: .member(admin)).member
+            }
+            manager = try await join("max@example.com", .manager)
+            viewer = try await join("vi@example.com", .viewer)
+            let instances = InstanceService(environment: env, supervisor: supervisor)
+            var instance = try await instances.create(name: "support", by: .member(admin))
+            agent = try await team.assign(
+                instances: [instance.id], to: try await join("bo@example.com", .agent).id, by: .member(admin))
+            let orgID = org.id
+            instance = try await env.store.transaction(.organization(orgID)) { tx in
+                var linked = try await tx.instances.get(instance.id, in: orgID)
+                linked.status = .ready
+                return try await tx.instances.update(linked)
+            }
+            self.instance = instance
+            contact = try await ContactService(environment: env).create(
+                phone: try PhoneNumber("+49 170 1234567"), name: "Ada", by: .member(admin))
+            template = try await TemplateService(environment: env).create(
+                name: "hello", body: "Hi {{name}}", by: .member(admin))
+            let webhooks = WebhookService(environment: env)
+            endpoint = try await webhooks.create(url: "https://hooks.example.com/wa", by: .member(admin)).endpoint
+            delivery = try await webhooks.sendTestEvent(to: endpoint.id, by: .member(admin))
+            apiKey = try await APIKeyService(environment: env).issue(
+                name: "admin key", scopes: [.messagesRead], by: .member(admin)
+            ).record
+            message = try await MessagingService(environment: env).send(
+                .text("Hello", to: try PhoneNumber("+49 170 1234567"), from: instance.id), by: .member(admin))
+        }
+
+        var team: TeamService { TeamService(environment: env) }
+        var keys: APIKeyService { APIKeyService(environment: env) }
+        var contacts: ContactService { ContactService(environment: env) }
+        var templates: TemplateService { TemplateService(environment: env) }
+        var messaging: MessagingService { MessagingService(environment: env) }
+        var instances: InstanceService { InstanceService(environment: env, supervisor: supervisor) }
+        var webhooks: WebhookService { WebhookService(environment: env) }
+    }
+
+    struct Call: Sendable, CustomTestStringConvertible {
+        let name: String
+        /// The least role that may make the call.
+        let minimum: Role
+        /// Whether the call names a record by id (so another organization gets `not_found`).
+        let takesID: Bool
+        let run: @Sendable (World, Principal) async throws -> Void
+        var testDescription: String { name }
+    }
+
+    static let calls: [Call] = [
+        // Team
+        Call(name: "team.invite", minimum: .admin, takesID: false) { w, p in
+            _ = try await w.team.invite(email: "new@example.com", displayName: "New", role: .viewer, by: p)
+        },
+        Call(name: "team.changeRole", minimum: .admin, takesID: true) { w, p in
+            _ = try await w.team.changeRole(of: w.viewer.id, to: .agent, by: p)
+        },
+        Call(name: "team.deactivate", minimum: .admin, takesID: true) { w, p in _ = try await w.team.deactivate(w.viewer.id, by: p) },
+        Call(name: "team.assign", minimum: .manager, takesID: true) { w, p in
+            _ = try await w.team.assign(instances: [w.instance.id], to: w.viewer.id, by: p)
+        },
+        Call(name: "team.members", minimum: .viewer, takesID: false) { w, p in _ = try await w.team.members(by: p) },
+        // API keys (the admin's key: others need api_keys:manage_all)
+        Call(name: "apiKeys.revoke(another's)", minimum: .admin, takesID: true) { w, p in _ = try await w.keys.revoke(w.apiKey.id, by: p) },
+        Call(name: "apiKeys.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.keys.list(by: p) },
+        // Contacts
+        Call(name: "contacts.create", minimum: .agent, takesID: false) { w, p in
+            _ = try await w.contacts.create(phone: try PhoneNumber("+49 170 7654321"), by: p)
+        },
+        Call(name: "contacts.update", minimum: .agent, takesID: true) { w, p in _ = try await w.contacts.update(w.contact.id, name: "Ada L.", by: p) },
+        Call(name: "contacts.tag", minimum: .agent, takesID: true) { w, p in _ = try await w.contacts.tag(w.contact.id, adding: ["vip"], by: p) },
+        Call(name: "contacts.optOut", minimum: .agent, takesID: true) { w, p in _ = try await w.contacts.setOptedOut(true, w.contact.id, by: p) },
+        Call(name: "contacts.delete", minimum: .agent, takesID: true) { w, p in try await w.contacts.delete(w.contact.id, by: p) },
+        Call(name: "contacts.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.contacts.get(w.contact.id, by: p) },
+        Call(name: "contacts.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.contacts.list(by: p) },
+        Call(name: "contacts.import", minimum: .manager, takesID: false) { w, p in
+            _ = try await w.contacts.importCSV("phone\n+4930123456\n", by: p)
+        },
+        // Templates
+        Call(name: "templates.create", minimum: .manager, takesID: false) { w, p in _ = try await w.templates.create(name: "t2", body: "x", by: p) },
+        Call(name: "templates.update", minimum: .manager, takesID: true) { w, p in _ = try await w.templates.update(w.template.id, body: "Yo {{name}}", by: p) },
+        Call(name: "templates.delete", minimum: .manager, takesID: true) { w, p in try await w.templates.delete(w.template.id, by: p) },
+        Call(name: "templates.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.templates.get(w.template.id, by: p) },
+        Call(name: "templates.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.templates.list(by: p) },
+        Call(name: "templates.render", minimum: .viewer, takesID: true) { w, p in
+            _ = try await w.templates.render(w.template.id, with: ["name": "Ada"], by: p)
+        },
+        // Messaging (instance-scoped: the agent is assigned to the instance)
+        Call(name: "messaging.send", minimum: .agent, takesID: true) { w, p in
+            _ = try await w.messaging.send(.text("Hi", to: try PhoneNumber("+49 170 1234567"), from: w.instance.id), by: p)
+        },
+        Call(name: "messaging.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.messaging.get(w.message.id, by: p) },
+        Call(name: "messaging.list(instance)", minimum: .viewer, takesID: true) { w, p in
+            _ = try await w.messaging.list(by: p, where: .init(instanceID: w.instance.id))
+        },
+        // Instances
+        Call(name: "instances.create", minimum: .manager, takesID: false) { w, p in _ = try await w.instances.create(name: "second", by: p) },
+        Call(name: "instances.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.instances.get(w.instance.id, by: p) },
+        Call(name: "instances.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.instances.list(by: p) },
+        Call(name: "instances.update", minimum: .manager, takesID: true) { w, p in _ = try await w.instances.update(w.instance.id, name: "renamed", by: p) },
+        Call(name: "instances.status", minimum: .viewer, takesID: true) { w, p in _ = try await w.instances.status(w.instance.id, by: p) },
+        Call(name: "instances.linkCode", minimum: .manager, takesID: true) { w, p in _ = try await w.instances.linkCode(w.instance.id, by: p) },
+        Call(name: "instances.stop", minimum: .agent, takesID: true) { w, p in _ = try await w.instances.stop(w.instance.id, by: p) },
+        Call(name: "instances.delete", minimum: .admin, takesID: true) { w, p in try await w.instances.delete(w.instance.id, by: p) },
+        // Webhooks
+        Call(name: "webhooks.create", minimum: .manager, takesID: false) { w, p in
+            _ = try await w.webhooks.create(url: "https://hooks.example.com/other", by: p)
+        },
+        Call(name: "webhooks.endpoints", minimum: .manager, takesID: false) { w, p in _ = try await w.webhooks.endpoints(by: p) },
+        Call(name: "webhooks.endpoint", minimum: .manager, takesID: true) { w, p in _ = try await w.webhooks.endpoint(w.endpoint.id, by: p) },
+        Call(name: "webhooks.update", minimum: .manager, takesID: true) { w, p in _ = try await w.webhooks.update(w.endpoint.id, label: "x", by: p) },
+        Call(name: "webhooks.delete", minimum: .manager, takesID: true) { w, p in try await w.webhooks.delete(w.endpoint.id, by: p) },
+        Call(name: "webhooks.rotateSecret", minimum: .manager, takesID: true) { w, p in _ = try await w.webhooks.rotateSecret(w.endpoint.id, by: p) },
+        Call(name: "webhooks.sendTestEvent", minimum: .manager, takesID: true) { w, p in _ = try await w.webhooks.sendTestEvent(to: w.endpoint.id, by: p) },
+        Call(name: "webhooks.deliveries", minimum: .manager, takesID: false) { w, p in _ = try await w.webhooks.deliveries(by: p) },
+        Call(name: "webhooks.deliveries(endpoint)", minimum: .manager, takesID: true) { w, p in
+            _ = try await w.webhooks.deliveries(by: p, endpoint: w.endpoint.id)
+        },
+        Call(name: "webhooks.delivery", minimum: .manager, takesID: true) { w, p in _ = try await w.webhooks.delivery(w.delivery.id, by: p) },
+    ]
+
+    enum Caller: String, CaseIterable, Sendable { case viewer, agent, manager, admin, otherOrganization }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let call: Call
+        let caller: Caller
+        var testDescription: String { "\(call.name) by \(caller.rawValue)" }
+    }
+
+    static let cases = calls.flatMap { call in Caller.allCases.map { Case(call: call, caller: $0) } }
+
+    @Test(arguments: cases)
+    func accessControl(_ c: Case) async throws {
+        let world = try await World()
+        let member: Member =
+            switch c.caller {
+            case .viewer: world.viewer
+            case .agent: world.agent
+            case .manager: world.manager
+            case .admin: world.admin
+            case .otherOrganization: world.stranger
+            }
+        var outcome: WAError.Code? = nil
+        do {
+            try await c.call.run(world, .member(member))
+        } catch let error as WAError {
+            outcome = error.code
+        }
+        switch c.caller {
+        case .otherOrganization:
+            if c.call.takesID {
+                #expect(outcome == .notFound, "another organization's ids must be not_found, got \(String(describing: outcome))")
+            } else {
+                // Calls without ids act on the caller's own organization: an admin may make them there.
+                #expect(outcome != .permissionDenied)
+            }
+        default:
+            let role = Role(rawValue: c.caller.rawValue)!
+            if role >= c.call.minimum {
+                #expect(
+                    outcome != .permissionDenied && outcome != .notFound,
+                    "\(role) may \(c.call.name), got \(String(describing: outcome))")
+            } else {
+                #expect(outcome == .permissionDenied, "\(role) may not \(c.call.name), got \(String(describing: outcome))")
+            }
+        }
+    }
+}
