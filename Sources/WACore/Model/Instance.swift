@@ -1,7 +1,11 @@
 public import Foundation
 
 /// A linked WhatsApp account ("instance"): one phone number driven by the gateway.
-public struct Instance: Sendable, Hashable, Codable {
+///
+/// The sealed session archive never appears in descriptions, debug output or mirrors.
+public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     public var id: InstanceID
     public var organizationID: OrganizationID
     /// A name unique within the organization ("support-de").
@@ -23,6 +27,13 @@ public struct Instance: Sendable, Hashable, Codable {
     public var risk: RiskState
     /// Per-instance overrides of the anti-ban rate limits (nil: the plan's defaults).
     public var rateLimits: InstanceRateLimits?
+    /// The session archive (browser profile and keys that restore the link without a new scan), sealed with
+    /// ``SecretBox`` under the organization's context and the purpose `session_archive`. `nil` until the first
+    /// link, and again after a logout. Written by the supervisor in the transaction that records `ready`. Part of
+    /// the `Codable` form (for storage adapters), so API responses must be built without it.
+    public var sealedArchive: [UInt8]?
+    /// Whether a supervisor should run the instance (independent of its ``status``, what it does right now).
+    public var desiredState: InstanceDesiredState
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int
@@ -31,7 +42,7 @@ public struct Instance: Sendable, Hashable, Codable {
         id: InstanceID, organizationID: OrganizationID, name: String, phone: PhoneNumber? = nil, jid: JID? = nil,
         status: InstanceStatus = .created, proxyPolicy: ProxyPolicy = .none, proxyID: ProxyServerID? = nil,
         fingerprint: Fingerprint? = nil, pairingGeneration: Int = 0, risk: RiskState = RiskState(), rateLimits: InstanceRateLimits? = nil,
-        createdAt: Date, updatedAt: Date? = nil, version: Int = 0
+        sealedArchive: [UInt8]? = nil, desiredState: InstanceDesiredState = .stopped, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -45,10 +56,39 @@ public struct Instance: Sendable, Hashable, Codable {
         self.pairingGeneration = pairingGeneration
         self.risk = risk
         self.rateLimits = rateLimits
+        self.sealedArchive = sealedArchive
+        self.desiredState = desiredState
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.version = version
     }
+
+    public var description: String { "Instance(\(id), \(name), \(status.rawValue))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "id": id, "organizationID": organizationID, "name": name, "phone": phone as Any, "jid": jid as Any,
+                "status": status, "desiredState": desiredState, "proxyPolicy": proxyPolicy,
+                "proxyID": proxyID as Any, "fingerprint": fingerprint as Any, "pairingGeneration": pairingGeneration,
+                "risk": risk, "rateLimits": rateLimits as Any,
+                "sealedArchive": sealedArchive == nil ? "none" : "<redacted>", "createdAt": createdAt,
+                "updatedAt": updatedAt, "version": version,
+            ])
+    }
+}
+
+/// Whether someone wants an instance to run, independent of what it does right now.
+///
+/// The status says what the instance *does* (`ready`, `reconnecting`, `stopped` …); the desired state says what
+/// it *should* do. A graceful shutdown stops every session but leaves the desired state alone, so the next start
+/// of the gateway (or another node) resumes exactly the instances that should run. Stored by its raw value.
+public enum InstanceDesiredState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Started and not stopped since: a supervisor should run it.
+    case running
+    /// Never started, stopped on request, logged out, or stopped by a terminal disconnect.
+    case stopped
 }
 
 /// Where an instance is in its life.

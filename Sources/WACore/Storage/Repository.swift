@@ -71,9 +71,16 @@ public protocol APIKeyRepository: Repository where Entity == APIKey {
     func find(lookupID: String) async throws(WAError) -> APIKey?
 }
 
-/// Instances, with lookup by name.
+/// Instances, with lookup by name and the one cross-tenant query the supervisors need.
 public protocol InstanceRepository: Repository where Entity == Instance {
     func find(name: String, in organization: OrganizationID) async throws(WAError) -> Instance?
+
+    /// The instances of every organization whose ``Instance/desiredState`` is ``InstanceDesiredState/running``,
+    /// in identifier order: at most `limit` of them (none when `limit` is not positive), starting after `after`
+    /// (from the first when `nil`). Pass the last identifier of a page to get the next one.
+    ///
+    /// Fails with `tenant_mismatch` unless the transaction has system scope.
+    func desiredRunning(after: InstanceID?, limit: Int) async throws(WAError) -> [Instance]
 }
 
 /// Contacts, findable by phone number or by either of their JIDs.

@@ -114,8 +114,9 @@ public struct InstanceService: Sendable {
         }
     }
 
-    /// Deletes the instance: stops it first if it runs on this node, then removes it, its lease, its saved
-    /// archive and its desired state. (A node running it elsewhere loses the lease and stops at its next renewal.)
+    /// Deletes the instance: stops it first if it runs on this node, then removes it (with its sealed archive and
+    /// desired state) and its lease in one transaction. (A node running it elsewhere finds it gone at its next
+    /// lease renewal and drops the session.)
     public func delete(_ id: InstanceID, by principal: Principal) async throws {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesDelete, on: .instance(id, in: org))
@@ -129,7 +130,6 @@ public struct InstanceService: Sendable {
             }
             _ = try await tx.auditEvents.insert(audit("instance.deleted", id, principal, ["name": instance.name]))
         }
-        try await supervisor.purge(id, in: org)
     }
 
     // MARK: Status and linking

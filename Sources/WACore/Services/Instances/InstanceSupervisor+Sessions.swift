@@ -30,8 +30,8 @@ extension InstanceSupervisor {
                 do { try await sleep.value } catch { return }
                 guard runner.ending == nil else { return }
                 do {
-                    let proxy = try await currentProxy(of: runner)
-                    let opened = try await openSession(runner, proxy: proxy)
+                    let (instance, proxy) = try await currentInstance(of: runner)
+                    let opened = try await openSession(runner, instance: instance, proxy: proxy)
                     guard runner.install(opened) else {
                         await opened.stop()
                         return
@@ -126,9 +126,12 @@ extension InstanceSupervisor {
 
         case .ready(let account):
             readyAt = now
+            // Exported before the write, so that the archive is stored in the transaction that records `ready`.
+            let sealed = await sealedArchive(of: session, in: runner.reference.organizationID)
             let written = await fencedWrite(runner) { instance, tx in
                 let isNewLink = instance.jid != account.jid
                 instance.status = .ready
+                if let sealed { instance.sealedArchive = sealed }
                 instance.jid = account.jid
                 if let phone = account.phone ?? account.jid.phoneNumber { instance.phone = phone }
                 if isNewLink {
@@ -144,7 +147,6 @@ extension InstanceSupervisor {
                 b.isReady = true
                 b.linkCode = nil
             }
-            await saveArchive(of: session, runner)
             return true
 
         default:
@@ -165,8 +167,9 @@ extension InstanceSupervisor {
         return true
     }
 
-    /// A terminal disconnect: final status, alert, events and lease release in one fenced transaction; then the
-    /// runner ends and the desired state becomes `stopped` (a person has to act).
+    /// A terminal disconnect: final status, desired state `stopped` (a person has to act), the archive cleared
+    /// when the link is gone, alert, events and lease release, all in one fenced transaction; then the runner
+    /// ends.
     private func terminate(_ runner: SupervisedInstance, _ reason: DisconnectReason) async {
         let unlinked = reason.code == DisconnectReason.loggedOut.code
         let status: InstanceStatus =
@@ -175,9 +178,15 @@ extension InstanceSupervisor {
         let raisesAlert = reason.code != DisconnectReason.linkTimeout.code
         let lease = runner.lease
         let now = env.clock.now()
-        let written = await fencedWrite(runner) { instance, tx in
+        // Lost lease: the new owner sees the disconnect itself. Store failure: nothing is written and the desired
+        // state stays `running`, so a node resumes the instance later and meets the terminal reason again.
+        _ = await fencedWrite(runner) { instance, tx in
             instance.status = status
-            if unlinked { try await self.prepareRepairing(&instance, tx, now: now) }
+            instance.desiredState = .stopped
+            if unlinked {
+                instance.sealedArchive = nil
+                try await self.prepareRepairing(&instance, tx, now: now)
+            }
             var events = [InstanceWebhookEvents.disconnected(instance, reason, requested: false, ids: self.env.ids)]
             if raisesAlert {
                 let alert = RiskAction.alert(.critical, rules: [.terminalDisconnect], evidence: ["reason": reason.code])
@@ -200,27 +209,12 @@ extension InstanceSupervisor {
         let handles = runner.end(.stopping)
         handles.renewal?.cancel()
         handles.backoff?.cancel()
-        guard written.isKept else { return }
-        if unlinked { try? await archives.delete(instance: runner.reference.instanceID, in: runner.reference.organizationID) }
-        try? await desiredStates.setDesiredState(
-            .stopped, of: runner.reference.instanceID, in: runner.reference.organizationID)
     }
 
     /// What the supervisor did about a terminal disconnect, for the alert's `actionsTaken`.
     private static func terminalActions(_ reason: DisconnectReason) -> [RiskAction] {
         // Mirrors RiskMonitor: these need an operator, not a new link.
         ["proxy_blocked", "deprecated_version"].contains(reason.code) ? [] : [.requireRelink]
-    }
-
-    /// Exports, seals and saves the session's archive. Failures are tolerated: the next `ready` tries again.
-    private func saveArchive(of session: any WhatsAppSession, _ runner: SupervisedInstance) async {
-        guard runner.ending == nil, let archive = try? await session.exportArchive() else { return }
-        let reference = runner.reference
-        guard
-            let sealed = try? env.secretBox.seal(
-                archive.bytes, context: Self.archiveContext(reference.organizationID))
-        else { return }
-        try? await archives.save(sealed, instance: reference.instanceID, in: reference.organizationID)
     }
 
     /// Lets the runner go without writing anything: its lease is lost or its instance deleted.
@@ -257,19 +251,18 @@ extension InstanceSupervisor {
             guard runner.ending == nil else { return }
             do {
                 let current = runner.lease
-                let (renewed, exists) = try await env.store.transaction(.organization(reference.organizationID)) { tx in
+                let (renewed, desired) = try await env.store.transaction(.organization(reference.organizationID)) {
+                    tx in
                     let renewed = try await tx.leases.renew(
                         current, duration: configuration.leaseDuration.instanceSeconds, now: env.clock.now())
-                    let exists = try await tx.instances.find(reference.instanceID, in: reference.organizationID) != nil
-                    return (renewed, exists)
+                    let instance = try await tx.instances.find(reference.instanceID, in: reference.organizationID)
+                    return (renewed, instance?.desiredState)
                 }
                 runner.box.withLock { $0.lease = renewed }
-                guard exists else {
+                guard let desired else {
                     await abandon(runner)
                     return
                 }
-                let desired = try await desiredStates.desiredState(
-                    of: reference.instanceID, in: reference.organizationID)
                 if desired == .stopped {
                     Task { _ = try? await self.stop(reference.instanceID, in: reference.organizationID) }
                     return

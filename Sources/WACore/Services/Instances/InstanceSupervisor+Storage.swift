@@ -79,6 +79,11 @@ extension InstanceSupervisor {
             resourceID: instance.id.description, metadata: metadata)
     }
 
+    /// The instance as stored now.
+    func storedInstance(_ id: InstanceID, in organization: OrganizationID) async throws -> Instance {
+        try await env.store.transaction(.organization(organization)) { try await $0.instances.get(id, in: organization) }
+    }
+
     /// The node holding a valid lease on the instance, if any.
     func leaseHolder(_ tx: any StoreTransaction, _ id: InstanceID, in organization: OrganizationID) async throws
         -> String?
@@ -130,25 +135,28 @@ extension InstanceSupervisor {
         }
     }
 
-    /// The proxy the runner's instance is assigned to now (for reconnects), if any.
-    func currentProxy(of runner: SupervisedInstance) async throws -> ProxyServer? {
+    /// The runner's instance as stored now, with the proxy it is assigned to (for reconnects: the archive of the
+    /// last `ready`, and a proxy chosen since).
+    func currentInstance(of runner: SupervisedInstance) async throws -> (Instance, ProxyServer?) {
         let reference = runner.reference
-        return try await env.store.transaction(.organization(reference.organizationID)) { tx -> ProxyServer? in
+        return try await env.store.transaction(.organization(reference.organizationID)) { tx in
             let instance = try await tx.instances.get(reference.instanceID, in: reference.organizationID)
-            guard instance.proxyPolicy != .none, let id = instance.proxyID else { return nil }
-            return try await tx.proxyServers.find(id, in: reference.organizationID)
+            guard instance.proxyPolicy != .none, let id = instance.proxyID else { return (instance, nil) }
+            return (instance, try await tx.proxyServers.find(id, in: reference.organizationID))
         }
     }
 
-    /// Makes and starts a session for the runner's instance: restored from the saved archive when there is one,
-    /// else linking with the runner's link method.
-    func openSession(_ runner: SupervisedInstance, proxy: ProxyServer?) async throws -> any WhatsAppSession {
+    /// Makes and starts a session for `instance` (as just read from the store): restored from its sealed archive
+    /// when there is one, else linking with the runner's link method.
+    func openSession(_ runner: SupervisedInstance, instance: Instance, proxy: ProxyServer?) async throws
+        -> any WhatsAppSession
+    {
         let reference = runner.reference
-        let (instance, linkMethod) = runner.box.withLock { ($0.instance, $0.linkMethod) }
+        let linkMethod = runner.box.withLock { $0.linkMethod }
         let configuration = SessionConfiguration(
             organizationID: reference.organizationID, instanceID: reference.instanceID, linkMethod: linkMethod,
-            archive: try await loadArchive(reference), fingerprint: instance.fingerprint,
-            proxy: try proxy.map(endpoint(for:)))
+            archive: unsealArchive(instance.sealedArchive, in: reference.organizationID),
+            fingerprint: instance.fingerprint, proxy: try proxy.map(endpoint(for:)))
         let session = try await transport.makeSession(configuration)
         do {
             try await session.start()
@@ -159,14 +167,19 @@ extension InstanceSupervisor {
         return session
     }
 
-    /// The saved archive, unsealed; `nil` when there is none or it no longer opens (a retired key): the instance
+    /// The sealed archive, unsealed; `nil` when there is none or it no longer opens (a retired key): the instance
     /// then links anew and the next `ready` replaces it.
-    func loadArchive(_ reference: InstanceReference) async throws -> SessionArchive? {
-        guard let sealed = try await archives.load(instance: reference.instanceID, in: reference.organizationID)
-        else { return nil }
-        guard let bytes = try? env.secretBox.open(sealed, context: Self.archiveContext(reference.organizationID))
+    func unsealArchive(_ sealed: [UInt8]?, in organization: OrganizationID) -> SessionArchive? {
+        guard let sealed, let bytes = try? env.secretBox.open(sealed, context: Self.archiveContext(organization))
         else { return nil }
         return SessionArchive(bytes: bytes)
+    }
+
+    /// The session's archive sealed for the organization, or `nil` when it has none or exporting fails (the
+    /// stored archive is then kept, and the next `ready` tries again).
+    func sealedArchive(of session: any WhatsAppSession, in organization: OrganizationID) async -> [UInt8]? {
+        guard let archive = try? await session.exportArchive() else { return nil }
+        return try? env.secretBox.seal(archive.bytes, context: Self.archiveContext(organization))
     }
 
     /// The context session archives of `organization` are sealed with.

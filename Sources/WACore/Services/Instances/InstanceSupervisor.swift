@@ -11,8 +11,9 @@ import Synchronization
 ///   renewal or write that finds the lease lost stops the session at once and writes nothing.
 /// - **drives the session**: builds the ``SessionConfiguration`` (unsealed archive, fingerprint, proxy), starts
 ///   it and consumes its events one at a time, in order. QR and pairing codes are kept in memory
-///   (``linkCode(for:)``) and announced with `instance.qr`; `ready` stores the account, seals the session archive
-///   with ``SecretBox`` and saves it (``InstanceArchiveStore``), and announces `instance.ready`.
+///   (``linkCode(for:)``) and announced with `instance.qr`; `ready` stores the account and the session archive
+///   sealed with ``SecretBox`` (``Instance/sealedArchive``) in one fenced transaction, and announces
+///   `instance.ready`.
 /// - **reconnects** after transient disconnects with exponential backoff and jitter (``ReconnectBackoff``),
 ///   restoring from the saved archive (no new QR scan), and **stops** on terminal ones: `logged_out` and
 ///   `link_timeout` leave the instance `logged_out`, anything else (`banned`, `restricted`, `conflict` …)
@@ -22,13 +23,15 @@ import Synchronization
 ///   ready sessions to the messaging side as the ``SessionDirectory``.
 ///
 /// Webhook events are published through the optional ``WebhookPublisher`` in the transaction of the change that
-/// caused them. What should run is remembered per instance in an ``InstanceDesiredStateStore``: ``stopAll()``
-/// (graceful shutdown) leaves it alone and ``resumeAll()`` (at start-up, and periodically to adopt instances of
-/// nodes that died) starts every instance that should run and that no other node holds.
+/// caused them. Everything a node needs to run an instance is in the store, so every node sharing the store can
+/// take any instance over: the sealed archive and whether the instance should run (``Instance/desiredState``)
+/// are fields of the ``Instance``, written in the transactions that change its status. ``stopAll()`` (graceful
+/// shutdown) leaves the desired state alone and ``resumeAll()`` (at start-up, and periodically to adopt instances
+/// of nodes that died) starts every instance that should run and that no other node holds
+/// (``InstanceRepository/desiredRunning(after:limit:)``).
 ///
 /// ```swift
 /// let supervisor = InstanceSupervisor(environment: env, transport: browserTransport, nodeID: "node-a",
-///                                     archives: archiveStore, desiredStates: desiredStateStore,
 ///                                     webhooks: webhookService)
 /// Task { await supervisor.run() }     // resume, adopt orphans periodically; stopAll() on cancellation
 /// try await supervisor.start(instance.id, in: org)
@@ -48,8 +51,6 @@ public final class InstanceSupervisor: SessionDirectory {
 
     let env: ServiceEnvironment
     let transport: any WhatsAppTransport
-    let archives: any InstanceArchiveStore
-    let desiredStates: any InstanceDesiredStateStore
     let webhooks: (any WebhookPublisher)?
     private let handler: Mutex<(any SessionEventHandler)?>
     private let state = Mutex(State())
@@ -63,24 +64,20 @@ public final class InstanceSupervisor: SessionDirectory {
     /// A supervisor for node `nodeID`.
     ///
     /// - Parameters:
-    ///   - environment: store, clock (leases, backoff), random source (jitter), secret box (archives, proxies).
+    ///   - environment: store (instances with their archives and desired states, leases), clock (leases,
+    ///     backoff), random source (jitter), secret box (archives, proxies). Nodes that share the store share
+    ///     the instances; they must share the secret box's keys too, to open each other's archives.
     ///   - transport: makes the sessions (`WABrowser`, or ``SimulatedWhatsApp``).
-    ///   - archives: the sealed session archives; must be shared by every node sharing the store.
-    ///   - desiredStates: which instances should run; must be shared by every node sharing the store.
     ///   - webhooks: publishes `instance.*` and `risk.alert` events in the transaction of the change.
     ///   - eventHandler: receives every session event (can also be set later with ``setEventHandler(_:)``).
     public init(
         environment: ServiceEnvironment, transport: any WhatsAppTransport, nodeID: String,
-        archives: any InstanceArchiveStore = MemoryInstanceArchiveStore(),
-        desiredStates: any InstanceDesiredStateStore = MemoryInstanceDesiredStateStore(),
         webhooks: (any WebhookPublisher)? = nil, eventHandler: (any SessionEventHandler)? = nil,
         configuration: Configuration = Configuration()
     ) {
         self.env = environment
         self.transport = transport
         self.nodeID = nodeID
-        self.archives = archives
-        self.desiredStates = desiredStates
         self.webhooks = webhooks
         self.handler = Mutex(eventHandler)
         self.configuration = configuration
@@ -99,8 +96,9 @@ public final class InstanceSupervisor: SessionDirectory {
     /// Starts the instance on this node and returns it with status `starting` (events then move it on).
     ///
     /// Acquires the instance's lease, assigns a proxy when its policy asks for one, generates the fingerprint if
-    /// it has none, writes status `starting` (with an audit event by `actor`), restores the link from the saved
-    /// archive or begins linking with `linkMethod`, and records the desired state `running`.
+    /// it has none, and writes status `starting` and the desired state `running` (with an audit event by
+    /// `actor`), all in one transaction; then restores the link from the instance's sealed archive or begins
+    /// linking with `linkMethod`. If the session cannot be started, the status and desired state are put back.
     ///
     /// Starting an instance that already runs here returns it unchanged; passing a different `linkMethod` while it
     /// is still linking restarts the linking with that method (asking for a pairing code instead of QR codes).
@@ -114,7 +112,7 @@ public final class InstanceSupervisor: SessionDirectory {
         by actor: AuditEvent.Actor = .system
     ) async throws -> Instance {
         try await control(id) {
-            if case .pairingCode = linkMethod, try await archives.load(instance: id, in: organization) != nil {
+            if case .pairingCode = linkMethod, try await storedInstance(id, in: organization).sealedArchive != nil {
                 throw WAError(
                     .invalidInstanceState, "the instance is already linked; log it out before pairing it again")
             }
@@ -133,8 +131,8 @@ public final class InstanceSupervisor: SessionDirectory {
         }
     }
 
-    /// Stops the instance: its session ends (the link is kept), its status becomes `stopped`, its lease is
-    /// released, and its desired state becomes `stopped`.
+    /// Stops the instance: its session ends (the link and the archive are kept), its status and its desired
+    /// state become `stopped` (in one transaction), and its lease is released.
     ///
     /// When another node runs the instance, only the desired state changes here and the owner stops it at its
     /// next lease renewal (within ``Configuration/renewInterval``); the returned instance shows the status before.
@@ -143,35 +141,39 @@ public final class InstanceSupervisor: SessionDirectory {
         async throws -> Instance
     {
         try await control(id) {
-            try await desiredStates.setDesiredState(.stopped, of: id, in: organization)
             if let runner = runner(id), runner.reference.organizationID == organization {
                 let stored = await shutDown(runner) { instance, tx in
                     instance.status = .stopped
+                    instance.desiredState = .stopped
                     _ = try await tx.auditEvents.insert(self.audit("instance.stopped", instance, by: actor))
                     return []
                 }
                 if let stored { return stored }
-                return try await env.store.transaction(.organization(organization)) {
-                    try await $0.instances.get(id, in: organization)
-                }
+                // The lease was lost meanwhile (or the store failed): record the wish like any other node would.
             }
             return try await env.store.transaction(.organization(organization)) { tx in
                 var instance = try await tx.instances.get(id, in: organization)
-                guard try await leaseHolder(tx, id, in: organization) == nil,
-                    Self.activeStatuses.contains(instance.status)
-                else { return instance }
                 let previous = instance.status
-                instance.status = .stopped
-                _ = try await tx.auditEvents.insert(audit("instance.stopped", instance, by: actor))
+                let wasRunning = instance.desiredState == .running
+                instance.desiredState = .stopped
+                let holder = try await leaseHolder(tx, id, in: organization)
+                // A lease in this node's name with no runner here is left over from before a restart.
+                if holder == nil || holder == nodeID, Self.activeStatuses.contains(instance.status) {
+                    instance.status = .stopped
+                    _ = try await tx.auditEvents.insert(audit("instance.stopped", instance, by: actor))
+                } else if !wasRunning {
+                    return instance
+                }
                 return try await save(instance, previous: previous, tx)
             }
         }
     }
 
     /// Unlinks the instance from WhatsApp: a running, linked session logs out (the phone's "Linked devices" list
-    /// drops it); the saved archive is deleted; the status becomes `logged_out`; the pairing generation goes up
-    /// by one with a fresh fingerprint (and, for pool proxies, a re-pairing proxy choice) for the next link; the
-    /// lease is released and the desired state becomes `stopped`. The next start shows a QR code.
+    /// drops it); then, in one transaction, the sealed archive is cleared, the status becomes `logged_out`, the
+    /// pairing generation goes up by one with a fresh fingerprint (and, for pool proxies, a re-pairing proxy
+    /// choice) for the next link, the desired state becomes `stopped` and the lease is released. The next start
+    /// shows a QR code.
     ///
     /// An instance that runs nowhere is reset the same way without talking to WhatsApp (the phone keeps listing
     /// the old device until it is removed there or expires).
@@ -197,7 +199,6 @@ public final class InstanceSupervisor: SessionDirectory {
                 await handles.loop?.value
                 ownLease = runner.lease
             }
-            let hadArchive = try await archives.load(instance: id, in: organization) != nil
             let now = env.clock.now()
             let stored = try await env.store.transaction(.organization(organization)) { tx in
                 var instance = try await tx.instances.get(id, in: organization)
@@ -207,8 +208,11 @@ public final class InstanceSupervisor: SessionDirectory {
                     throw WAError(.instanceOwnedElsewhere, "the instance runs on gateway node \(holder)")
                 }
                 let previous = instance.status
+                let wasLinked = instance.sealedArchive != nil || instance.jid != nil
                 instance.status = .loggedOut
-                if hadArchive || instance.jid != nil { try await prepareRepairing(&instance, tx, now: now) }
+                instance.sealedArchive = nil
+                instance.desiredState = .stopped
+                if wasLinked { try await prepareRepairing(&instance, tx, now: now) }
                 _ = try await tx.auditEvents.insert(
                     audit("instance.logged_out", instance, by: actor,
                           metadata: ["pairing_generation": "\(instance.pairingGeneration)"]))
@@ -216,26 +220,18 @@ public final class InstanceSupervisor: SessionDirectory {
                 try await publish(InstanceWebhookEvents.disconnected(stored, .loggedOut, requested: true, ids: env.ids), tx)
                 return stored
             }
-            try await archives.delete(instance: id, in: organization)
-            try await desiredStates.setDesiredState(.stopped, of: id, in: organization)
             return stored
         }
     }
 
     /// Stops the instance's session on this node before it is deleted: no status is written, the lease is
-    /// released. Does nothing when it does not run here.
+    /// released. Does nothing when it does not run here. (The archive and the desired state go with the record.)
     public func stopForDeletion(_ id: InstanceID, in organization: OrganizationID) async throws {
         try await control(id) {
             if let runner = runner(id), runner.reference.organizationID == organization {
                 _ = await shutDown(runner, write: nil)
             }
         }
-    }
-
-    /// Forgets a deleted instance's archive and desired state.
-    public func purge(_ id: InstanceID, in organization: OrganizationID) async throws {
-        try await archives.delete(instance: id, in: organization)
-        try await desiredStates.remove(instance: id, in: organization)
     }
 
     /// Graceful shutdown: stops every session of this node and releases the leases, leaving statuses and desired
@@ -256,30 +252,49 @@ public final class InstanceSupervisor: SessionDirectory {
         }
     }
 
-    /// Starts every instance whose desired state is `running` and that neither runs here nor on another node.
-    /// Call it at start-up and periodically (every lease duration) so instances of a node that died are adopted
-    /// once their lease expired; ``run(adoptionInterval:)`` does both.
+    /// Starts every instance, of every organization, whose desired state is `running` and that neither runs
+    /// here nor on another node, in identifier order (``InstanceRepository/desiredRunning(after:limit:)``, read
+    /// page by page in system-scope transactions). Call it at start-up and periodically (every lease duration) so
+    /// instances of a node that died are adopted once their lease expired; ``run(adoptionInterval:)`` does both.
+    ///
+    /// - Throws: only when the store cannot be read; an instance that cannot be started is listed in
+    ///   ``InstanceResumeSummary/failed`` and tried again next time.
     public func resumeAll() async throws -> InstanceResumeSummary {
         var summary = InstanceResumeSummary()
-        for reference in try await desiredStates.instancesToRun() {
-            if isRunning(reference.instanceID) {
-                summary.alreadyRunning.append(reference)
-                continue
+        var cursor: InstanceID?
+        while true {
+            let page = try await env.store.transaction(.system) { [cursor] tx in
+                try await tx.instances.desiredRunning(after: cursor, limit: Self.resumePageSize)
             }
-            do {
-                try await start(reference.instanceID, in: reference.organizationID)
-                summary.started.append(reference)
-            } catch let error as WAError where error.code == .instanceOwnedElsewhere {
-                summary.ownedElsewhere.append(reference)
-            } catch let error as WAError where error.code == .notFound {
-                try? await desiredStates.remove(instance: reference.instanceID, in: reference.organizationID)
-            } catch let error as WAError {
-                summary.failed.append((reference, error))
-            } catch {
-                summary.failed.append((reference, WAError(.transportError, "the session could not be started")))
+            for instance in page {
+                await resume(InstanceReference(organizationID: instance.organizationID, instanceID: instance.id), &summary)
             }
+            guard page.count == Self.resumePageSize, let last = page.last else { return summary }
+            cursor = last.id
         }
-        return summary
+    }
+
+    /// How many instances ``resumeAll()`` reads per transaction.
+    static let resumePageSize = 100
+
+    /// Starts one instance for ``resumeAll()`` and records the outcome.
+    private func resume(_ reference: InstanceReference, _ summary: inout InstanceResumeSummary) async {
+        if isRunning(reference.instanceID) {
+            summary.alreadyRunning.append(reference)
+            return
+        }
+        do {
+            try await start(reference.instanceID, in: reference.organizationID)
+            summary.started.append(reference)
+        } catch let error as WAError where error.code == .instanceOwnedElsewhere {
+            summary.ownedElsewhere.append(reference)
+        } catch let error as WAError where error.code == .notFound {
+            // Deleted since the page was read: nothing to resume.
+        } catch let error as WAError {
+            summary.failed.append((reference, error))
+        } catch {
+            summary.failed.append((reference, WAError(.transportError, "the session could not be started")))
+        }
     }
 
     /// Runs until cancelled: resumes the instances that should run, then looks for orphaned ones every
@@ -357,14 +372,15 @@ public final class InstanceSupervisor: SessionDirectory {
         runner(id)?.box.withLock { $0.renewal }?.cancel()
     }
 
-    /// Takes the lease, writes `starting`, opens the session and launches the runner's tasks.
+    /// Takes the lease, writes `starting` and the desired state `running`, opens the session and launches the
+    /// runner's tasks.
     private func launch(
         _ id: InstanceID, in organization: OrganizationID, linkMethod: SessionConfiguration.LinkMethod,
         by actor: AuditEvent.Actor
     ) async throws -> Instance {
         let now = env.clock.now()
         let (instance, lease, proxy, previous) = try await env.store.transaction(.organization(organization)) {
-            tx -> (Instance, InstanceLease, ProxyServer?, InstanceStatus) in
+            tx -> (Instance, InstanceLease, ProxyServer?, Instance) in
             var instance = try await tx.instances.get(id, in: organization)
             guard
                 let lease = try await tx.leases.acquire(
@@ -376,12 +392,13 @@ public final class InstanceSupervisor: SessionDirectory {
             }
             let proxy = try await assignProxy(&instance, tx, trigger: .sessionStart, required: true, now: now)
             if instance.fingerprint == nil { instance.fingerprint = try configuration.provisioning.fingerprint(for: instance) }
-            let previous = instance.status
+            let previous = instance
             instance.status = .starting
+            instance.desiredState = .running
             let method: String = if case .pairingCode = linkMethod { "pairing_code" } else { "qr_code" }
             _ = try await tx.auditEvents.insert(
                 audit("instance.started", instance, by: actor, metadata: ["node": nodeID, "link_method": method]))
-            return (try await save(instance, previous: previous, tx), lease, proxy, previous)
+            return (try await save(instance, previous: previous.status, tx), lease, proxy, previous)
         }
 
         let serial = state.withLock { s in
@@ -391,16 +408,16 @@ public final class InstanceSupervisor: SessionDirectory {
         let runner = SupervisedInstance(serial: serial, instance: instance, lease: lease, linkMethod: linkMethod)
         let session: any WhatsAppSession
         do {
-            session = try await openSession(runner, proxy: proxy)
-            try await desiredStates.setDesiredState(.running, of: id, in: organization)
+            session = try await openSession(runner, instance: instance, proxy: proxy)
         } catch {
-            // Undo: the previous status (only if the lease is still ours) and the lease.
+            // Undo: the previous status and desired state (only if the lease is still ours) and the lease.
             _ = try? await env.store.transaction(.organization(organization)) { tx in
                 if try await tx.leases.isCurrent(instance: id, in: organization, token: lease.token, now: env.clock.now()),
                     var current = try await tx.instances.find(id, in: organization)
                 {
                     let before = current.status
-                    current.status = previous
+                    current.status = previous.status
+                    current.desiredState = previous.desiredState
                     _ = try await save(current, previous: before, tx)
                 }
                 try await tx.leases.release(lease)

@@ -103,6 +103,19 @@ extension MemoryRepository: InstanceRepository where Entity == Instance {
     func find(name: String, in organization: OrganizationID) async throws(WAError) -> Instance? {
         try find(unique: UniqueKey("name", name), in: organization)
     }
+
+    func desiredRunning(after: InstanceID?, limit: Int) async throws(WAError) -> [Instance] {
+        guard transaction.scope == .system else {
+            throw WAError(.tenantMismatch, "listing the instances to run needs a system-scope transaction")
+        }
+        guard limit > 0 else { return [] }
+        return try transaction.withTable(Instance.self, for: nil) { table, _ in
+            let running = table.rows.values.filter { instance in
+                instance.desiredState == .running && after.map { instance.id > $0 } ?? true
+            }
+            return Array(running.sorted { $0.id < $1.id }.prefix(limit))
+        }
+    }
 }
 
 extension MemoryRepository: ContactRepository where Entity == Contact {

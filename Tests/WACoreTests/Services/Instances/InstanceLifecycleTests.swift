@@ -31,9 +31,9 @@ struct InstanceLifecycleTests {
         #expect(await h.supervisor.readySession(for: created.id) != nil)
         #expect(h.webhooks.events(.instanceReady).count == 1)
 
-        // The archive is stored sealed: the plaintext never reaches the archive store.
-        try await eventually("archive saved") { try await h.archives.load(instance: created.id, in: org) != nil }
-        let sealed = try #require(try await h.archives.load(instance: created.id, in: org))
+        // The archive is stored sealed, with the `ready` status: the plaintext never reaches the store.
+        #expect(ready.desiredState == .running)
+        let sealed = try #require(ready.sealedArchive)
         let plaintext = try h.env.secretBox.open(sealed, context: InstanceSupervisor.archiveContext(org))
         #expect(String(decoding: plaintext, as: UTF8.self).contains("wa-simulator-archive"))
         #expect(sealed != plaintext)
@@ -178,18 +178,17 @@ struct InstanceLifecycleTests {
         let disconnected = try #require(h.webhooks.events(.instanceDisconnected).last)
         #expect(disconnected.data["reason"]?.stringValue == reason)
         #expect(disconnected.data["kind"]?.stringValue == "terminal")
-        try await eventually("desired state stopped") {
-            try await h.desiredStates.desiredState(of: instance.id, in: org) == .stopped
-        }
 
+        // Written with the final status, in its transaction.
         let after = try await h.stored(instance.id, in: org)
+        #expect(after.desiredState == .stopped)
         if reason == "logged_out" {
             // The link is gone: a new pairing generation and fingerprint, no archive.
             #expect(after.pairingGeneration == 1 && after.fingerprint != instance.fingerprint)
-            try await eventually("archive deleted") { try await h.archives.load(instance: instance.id, in: org) == nil }
+            #expect(after.sealedArchive == nil)
         } else {
             #expect(after.pairingGeneration == 0)
-            #expect(try await h.archives.load(instance: instance.id, in: org) != nil)
+            #expect(after.sealedArchive == instance.sealedArchive && after.sealedArchive != nil)
         }
     }
 
@@ -220,10 +219,10 @@ struct InstanceLifecycleTests {
         #expect(loggedOut.pairingGeneration == 1)
         #expect(loggedOut.fingerprint != instance.fingerprint)
         #expect(loggedOut.fingerprint == (try InstanceProvisioning().fingerprint(for: loggedOut)))
-        #expect(try await h.archives.load(instance: instance.id, in: org) == nil)
+        #expect(loggedOut.sealedArchive == nil && loggedOut.desiredState == .stopped)
+        #expect(try await h.stored(instance.id, in: org) == loggedOut)
         #expect(!h.supervisor.isRunning(instance.id))
         #expect(try await h.lease(instance.id, in: org).map { $0.expiresAt < h.clock.now() } == true)
-        #expect(try await h.desiredStates.desiredState(of: instance.id, in: org) == .stopped)
         // A requested logout raises no risk alert.
         #expect(h.webhooks.events(.riskAlert).isEmpty)
         #expect(h.webhooks.events(.instanceDisconnected).last?.data["requested"] == .bool(true))
@@ -244,8 +243,7 @@ struct InstanceLifecycleTests {
         #expect(stopped.status == .stopped)
         #expect(!h.supervisor.isRunning(instance.id))
         #expect(try await h.lease(instance.id, in: org).map { $0.expiresAt < h.clock.now() } == true)
-        #expect(try await h.archives.load(instance: instance.id, in: org) != nil)
-        #expect(try await h.desiredStates.desiredState(of: instance.id, in: org) == .stopped)
+        #expect(stopped.sealedArchive == instance.sealedArchive && stopped.desiredState == .stopped)
 
         try await h.service.start(instance.id, by: admin)
         try await h.waitForStatus(.ready, instance.id, in: org)
@@ -281,7 +279,7 @@ struct InstanceLifecycleTests {
         #expect(h.webhooks.events(.instanceQR).last?.data["pairing_code"]?.stringValue == code.value)
         try h.network.enterPairingCode(code.value, on: h.phone)
         try await h.waitForStatus(.ready, created.id, in: org)
-        try await eventually("archive saved") { try await h.archives.load(instance: created.id, in: org) != nil }
+        #expect(try await h.sealedArchive(created.id, in: org) != nil)
 
         let again = await #expect(throws: WAError.self) {
             try await h.service.requestPairingCode(created.id, phone: h.phone, by: admin)
@@ -299,8 +297,7 @@ struct InstanceLifecycleTests {
         #expect(!h.supervisor.isRunning(instance.id))
         #expect(session.hasEnded)
         #expect(try await h.lease(instance.id, in: org) == nil)
-        #expect(try await h.archives.load(instance: instance.id, in: org) == nil)
-        #expect(try await h.desiredStates.instancesToRun().isEmpty)
+        #expect(try await h.desiredRunning().isEmpty)
         let missing = await #expect(throws: WAError.self) { try await h.service.get(instance.id, by: admin) }
         #expect(missing?.code == .notFound)
     }
@@ -315,7 +312,7 @@ struct InstanceLifecycleTests {
         #expect(h.supervisor.runningInstances.isEmpty)
         #expect(try await h.stored(instance.id, in: org).status == .ready)  // unchanged
         #expect(try await h.lease(instance.id, in: org).map { $0.expiresAt < h.clock.now() } == true)
-        #expect(try await h.desiredStates.instancesToRun().map(\.instanceID) == [instance.id])
+        #expect(try await h.desiredRunning() == [instance.id])
 
         // The process restarts: a new supervisor for the same node, on the same stores.
         let restarted = h.makeSupervisor(node: "node-a")
@@ -344,7 +341,7 @@ struct InstanceLifecycleTests {
         #expect(try await h.stored(created.id, in: org).status == .created)
         #expect(try await h.lease(created.id, in: org).map { $0.expiresAt < h.clock.now() } == true)
         #expect(!h.supervisor.isRunning(created.id))
-        #expect(try await h.desiredStates.desiredState(of: created.id, in: org) == .stopped)
+        #expect(try await h.desiredState(created.id, in: org) == .stopped)
     }
 
     @Test func runResumesThenShutsDownGracefullyWhenCancelled() async throws {
@@ -360,7 +357,7 @@ struct InstanceLifecycleTests {
         await service.value
         #expect(node.runningInstances.isEmpty)
         #expect(try await h.lease(instance.id, in: org).map { $0.expiresAt < h.clock.now() } == true)
-        #expect(try await h.desiredStates.desiredState(of: instance.id, in: org) == .running)
+        #expect(try await h.desiredState(instance.id, in: org) == .running)
         #expect(try await h.stored(instance.id, in: org).status == .ready)
     }
 

@@ -48,6 +48,46 @@ struct InstanceOwnershipTests {
         await nodeB.stopAll()
     }
 
+    @Test func aSecondNodeOnTheSameStoreResumesFromTheStoredArchive() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        // node-a links the instance: the archive is stored with `ready`, on the instance record.
+        let instance = try await h.linkedInstance(org: org, admin: admin)
+        let sealed = try #require(instance.sealedArchive)
+        #expect(instance.status == .ready && instance.desiredState == .running)
+
+        // node-a shuts down gracefully: status, desired state and archive stay in the store.
+        await h.supervisor.stopAll()
+        #expect(!h.supervisor.isRunning(instance.id))
+        #expect(try await h.stored(instance.id, in: org).status == .ready)
+        #expect(try await h.sealedArchive(instance.id, in: org) == sealed)
+        #expect(try await h.desiredRunning() == [instance.id])
+
+        // node-b shares only the store (and the secret box's keys) with node-a.
+        let nodeB = h.makeSupervisor(node: "node-b")
+        let eventsBefore = h.webhooks.events.count
+        let summary = try await nodeB.resumeAll()
+        #expect(summary.started == [InstanceReference(organizationID: org, instanceID: instance.id)])
+        #expect(summary.failed.isEmpty && summary.ownedElsewhere.isEmpty && summary.alreadyRunning.isEmpty)
+        try await eventually("node-b ready") { await nodeB.readySession(for: instance.id) != nil }
+
+        // Restored from the stored archive: no QR code was shown, the same account and browser identity.
+        let resumedEvents = h.webhooks.events.dropFirst(eventsBefore)
+        #expect(!resumedEvents.contains { $0.type == .instanceQR })
+        #expect(!resumedEvents.contains { $0.data["status"]?.stringValue == "awaiting_qr" })
+        #expect(nodeB.linkCode(for: instance.id) == nil)
+        let configuration = try #require(h.transport.configurations.last)
+        let plaintext = try h.env.secretBox.open(sealed, context: InstanceSupervisor.archiveContext(org))
+        #expect(configuration.archive?.bytes == plaintext)
+        #expect(configuration.fingerprint == instance.fingerprint)
+        let lease = try #require(try await h.lease(instance.id, in: org))
+        #expect(lease.owner == "node-b" && lease.token == 2)
+        let resumed = try await h.stored(instance.id, in: org)
+        #expect(resumed.status == .ready && resumed.jid == instance.jid && resumed.desiredState == .running)
+        #expect(resumed.sealedArchive != nil)
+        await nodeB.stopAll()
+    }
+
     @Test func aLateRenewalLetsTheSessionGoWithoutWriting() async throws {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
@@ -62,7 +102,7 @@ struct InstanceOwnershipTests {
         #expect(session.hasEnded)
         #expect(h.webhooks.events.count == writesBefore)
         #expect(try await h.stored(instance.id, in: org).status == .ready)  // untouched by the stale node
-        #expect(try await h.desiredStates.desiredState(of: instance.id, in: org) == .running)
+        #expect(try await h.desiredState(instance.id, in: org) == .running)
 
         // Another node (or this one) adopts it on its next round.
         let nodeB = h.makeSupervisor(node: "node-b")

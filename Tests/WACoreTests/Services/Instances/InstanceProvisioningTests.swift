@@ -78,22 +78,33 @@ struct InstanceProvisioningTests {
         #expect(error?.code == .notFound && error?.field == "proxy_policy")
     }
 
-    @Test func memoryStoresRoundTrip() async throws {
-        let org = OrganizationID(high: 1, low: 2)
-        let instance = InstanceID(high: 3, low: 4)
-        let archives = MemoryInstanceArchiveStore()
-        #expect(try await archives.load(instance: instance, in: org) == nil)
-        try await archives.save([1, 2, 3], instance: instance, in: org)
-        #expect(try await archives.load(instance: instance, in: org) == [1, 2, 3])
-        #expect(try await archives.load(instance: instance, in: OrganizationID(high: 9, low: 9)) == nil)
-        try await archives.delete(instance: instance, in: org)
-        #expect(archives.count == 0)
+    @Test func theSealedArchiveNeverAppearsInDescriptions() throws {
+        let sealed: [UInt8] = [0xDE, 0xAD, 0xBE, 0xEF]
+        let instance = Instance(
+            id: InstanceID(high: 3, low: 4), organizationID: OrganizationID(high: 1, low: 2), name: "support",
+            status: .ready, sealedArchive: sealed, desiredState: .running, createdAt: Date(timeIntervalSince1970: 0))
+        #expect(instance.description == "Instance(\(instance.id), support, ready)")
+        #expect(instance.debugDescription == instance.description)
+        #expect("\(instance)" == instance.description && String(reflecting: instance) == instance.description)
+        let child = Mirror(reflecting: instance).children.first { $0.label == "sealedArchive" }
+        #expect(child?.value as? String == "<redacted>")
+        var dumped = ""
+        dump(instance, to: &dumped)
+        #expect(dumped.contains("<redacted>") && dumped.contains("support") && dumped.contains("running"))
+        for byte in sealed { #expect(!dumped.contains("\(byte)")) }
+    }
 
-        let desired = MemoryInstanceDesiredStateStore()
-        #expect(try await desired.desiredState(of: instance, in: org) == .stopped)
-        try await desired.setDesiredState(.running, of: instance, in: org)
-        #expect(try await desired.instancesToRun() == [InstanceReference(organizationID: org, instanceID: instance)])
-        try await desired.remove(instance: instance, in: org)
-        #expect(try await desired.instancesToRun().isEmpty)
+    @Test func newFieldsDefaultToNothingStoredAndNotRunning() throws {
+        let instance = Instance(
+            id: InstanceID(high: 3, low: 4), organizationID: OrganizationID(high: 1, low: 2), name: "support",
+            createdAt: Date(timeIntervalSince1970: 0))
+        #expect(instance.sealedArchive == nil && instance.desiredState == .stopped)
+        #expect(InstanceDesiredState.allCases.map(\.rawValue) == ["running", "stopped"])
+        var running = instance
+        running.desiredState = .running
+        running.sealedArchive = [1, 2, 3]
+        let json = try JSONEncoder().encode(running)
+        #expect(String(decoding: json, as: UTF8.self).contains(#""desiredState":"running""#))
+        #expect(try JSONDecoder().decode(Instance.self, from: json) == running)
     }
 }

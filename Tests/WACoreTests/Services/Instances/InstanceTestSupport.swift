@@ -4,15 +4,13 @@ import Testing
 import WACore
 import WACoreTesting
 
-/// A simulated network, a memory store on a test clock, shared archive and desired-state stores, recorders for
-/// webhooks and session events, and one supervisor ("node-a") with its service.
+/// A simulated network, a memory store on a test clock, recorders for webhooks and session events, and one
+/// supervisor ("node-a") with its service.
 final class InstanceHarness: Sendable {
     let clock = TestClock()
     let env: ServiceEnvironment
     let network: SimulatedWhatsApp
     let transport: RecordingTransport
-    let archives = MemoryInstanceArchiveStore()
-    let desiredStates = MemoryInstanceDesiredStateStore()
     let webhooks = InstanceWebhookRecorder()
     let handler = RecordingEventHandler()
     let supervisor: InstanceSupervisor
@@ -25,16 +23,13 @@ final class InstanceHarness: Sendable {
         network.addPhone(phone, name: "Shop")
         transport = RecordingTransport(network: network)
         supervisor = InstanceSupervisor(
-            environment: env, transport: transport, nodeID: "node-a", archives: archives, desiredStates: desiredStates,
-            webhooks: webhooks, eventHandler: handler)
+            environment: env, transport: transport, nodeID: "node-a", webhooks: webhooks, eventHandler: handler)
         service = InstanceService(environment: env, supervisor: supervisor)
     }
 
-    /// Another node on the same store, transport and shared stores.
+    /// Another node on the same store and transport (and nothing else shared with node-a).
     func makeSupervisor(node: String) -> InstanceSupervisor {
-        InstanceSupervisor(
-            environment: env, transport: transport, nodeID: node, archives: archives, desiredStates: desiredStates,
-            webhooks: webhooks)
+        InstanceSupervisor(environment: env, transport: transport, nodeID: node, webhooks: webhooks)
     }
 
     /// An organization with its admin (as a principal).
@@ -48,6 +43,22 @@ final class InstanceHarness: Sendable {
     /// The stored instance.
     func stored(_ id: InstanceID, in org: OrganizationID) async throws -> Instance {
         try await env.store.transaction(.organization(org)) { try await $0.instances.get(id, in: org) }
+    }
+
+    /// The stored sealed archive, if any.
+    func sealedArchive(_ id: InstanceID, in org: OrganizationID) async throws -> [UInt8]? {
+        try await stored(id, in: org).sealedArchive
+    }
+
+    /// The stored desired state.
+    func desiredState(_ id: InstanceID, in org: OrganizationID) async throws -> InstanceDesiredState {
+        try await stored(id, in: org).desiredState
+    }
+
+    /// Every instance whose desired state is running, as `resumeAll` reads them.
+    func desiredRunning() async throws -> [InstanceID] {
+        try await env.store.transaction(.system) { try await $0.instances.desiredRunning(after: nil, limit: 500) }
+            .map(\.id)
     }
 
     /// The stored lease, if any.
@@ -72,7 +83,7 @@ final class InstanceHarness: Sendable {
         let code = try #require(supervisor.linkCode(for: created.id))
         try network.scan(qrCode: code.value, with: phone)
         try await waitForStatus(.ready, created.id, in: org)
-        try await eventually("archive saved") { try await self.archives.load(instance: created.id, in: org) != nil }
+        #expect(try await sealedArchive(created.id, in: org) != nil)  // saved with `ready`, in its transaction
         return try await stored(created.id, in: org)
     }
 }
