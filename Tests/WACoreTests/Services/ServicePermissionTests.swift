@@ -22,6 +22,7 @@ struct ServicePermissionTests {
         let delivery: Delivery
         let apiKey: APIKey
         let message: Message
+        let automation: Automation
 
         init() async throws {
             let clock = TestClock()
@@ -64,6 +65,9 @@ struct ServicePermissionTests {
             ).record
             message = try await MessagingService(environment: env).send(
                 .text("Hello", to: try PhoneNumber("+49 170 1234567"), from: instance.id), by: .member(admin))
+            automation = try await AutomationService(environment: env).create(
+                name: "price", trigger: .keyword("price", wholeMessage: false), actions: [.tagContact("asked")],
+                by: .member(admin))
         }
 
         var team: TeamService { TeamService(environment: env) }
@@ -73,6 +77,7 @@ struct ServicePermissionTests {
         var messaging: MessagingService { MessagingService(environment: env) }
         var instances: InstanceService { InstanceService(environment: env, supervisor: supervisor) }
         var webhooks: WebhookService { WebhookService(environment: env) }
+        var automations: AutomationService { AutomationService(environment: env) }
     }
 
     struct Call: Sendable, CustomTestStringConvertible {
@@ -155,6 +160,20 @@ struct ServicePermissionTests {
             _ = try await w.webhooks.deliveries(by: p, endpoint: w.endpoint.id)
         },
         Call(name: "webhooks.delivery", minimum: .manager, takesID: true) { w, p in _ = try await w.webhooks.delivery(w.delivery.id, by: p) },
+        // Automations
+        Call(name: "automations.create", minimum: .manager, takesID: false) { w, p in
+            _ = try await w.automations.create(
+                name: "hi", trigger: .keyword("hi", wholeMessage: true), actions: [.tagContact("greeted")], by: p)
+        },
+        Call(name: "automations.update", minimum: .manager, takesID: true) { w, p in
+            _ = try await w.automations.update(w.automation.id, name: "renamed", by: p)
+        },
+        Call(name: "automations.setEnabled", minimum: .manager, takesID: true) { w, p in
+            _ = try await w.automations.setEnabled(false, w.automation.id, by: p)
+        },
+        Call(name: "automations.delete", minimum: .manager, takesID: true) { w, p in try await w.automations.delete(w.automation.id, by: p) },
+        Call(name: "automations.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.automations.get(w.automation.id, by: p) },
+        Call(name: "automations.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.automations.list(by: p) },
     ]
 
     enum Caller: String, CaseIterable, Sendable { case viewer, agent, manager, admin, otherOrganization }
