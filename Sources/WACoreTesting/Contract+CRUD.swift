@@ -50,6 +50,7 @@ extension RepositoryContract {
                         $0.risk.score = 12.5
                         $0.proxyPolicy = .pool
                         $0.pairingGeneration = 2
+                        $0.riskMonitorState = Array("{}".utf8)
                         $0.sealedArchive = [0, 1, 2, 0xFE, 0xFF] + Array(repeating: 0x5A, count: 64)
                         $0.desiredState = .running
                     })),

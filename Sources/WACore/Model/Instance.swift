@@ -25,6 +25,9 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
     /// the fingerprint, so the browser identity changes only with a new pairing.
     public var pairingGeneration: Int
     public var risk: RiskState
+    /// The risk monitor's full state (its sliding windows), JSON-encoded, so the monitor survives restarts and
+    /// moves with the instance between nodes. Maintained by ``RiskService``.
+    public var riskMonitorState: [UInt8]?
     /// Per-instance overrides of the anti-ban rate limits (nil: the plan's defaults).
     public var rateLimits: InstanceRateLimits?
     /// The session archive (browser profile and keys that restore the link without a new scan), sealed with
@@ -41,7 +44,7 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
     public init(
         id: InstanceID, organizationID: OrganizationID, name: String, phone: PhoneNumber? = nil, jid: JID? = nil,
         status: InstanceStatus = .created, proxyPolicy: ProxyPolicy = .none, proxyID: ProxyServerID? = nil,
-        fingerprint: Fingerprint? = nil, pairingGeneration: Int = 0, risk: RiskState = RiskState(), rateLimits: InstanceRateLimits? = nil,
+        fingerprint: Fingerprint? = nil, pairingGeneration: Int = 0, risk: RiskState = RiskState(), riskMonitorState: [UInt8]? = nil, rateLimits: InstanceRateLimits? = nil,
         sealedArchive: [UInt8]? = nil, desiredState: InstanceDesiredState = .stopped, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
@@ -55,6 +58,7 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
         self.fingerprint = fingerprint
         self.pairingGeneration = pairingGeneration
         self.risk = risk
+        self.riskMonitorState = riskMonitorState
         self.rateLimits = rateLimits
         self.sealedArchive = sealedArchive
         self.desiredState = desiredState

@@ -15,18 +15,20 @@ public final class MessageDispatcher: Sendable {
     private let sessions: any SessionDirectory
     private let webhooks: (any WebhookPublisher)?
     private let planner: BehaviourPlanner
+    private let risk: RiskService?
     private let lease: TimeInterval
     /// Per instance: no send before this instant (the behaviour plan's gap after the previous message).
     private let nextSendAt = Mutex<[InstanceID: Date]>([:])
 
     public init(
         environment: ServiceEnvironment, sessions: any SessionDirectory, webhooks: (any WebhookPublisher)? = nil,
-        planner: BehaviourPlanner = BehaviourPlanner(), lease: TimeInterval = 300
+        planner: BehaviourPlanner = BehaviourPlanner(), risk: RiskService? = nil, lease: TimeInterval = 300
     ) {
         self.env = environment
         self.sessions = sessions
         self.webhooks = webhooks
         self.planner = planner
+        self.risk = risk
         self.lease = lease
     }
 
@@ -236,7 +238,14 @@ public final class MessageDispatcher: Sendable {
                 let stored = try await tx.messages.update(current)
                 try await touchChat(stored, in: tx)
                 try await publish(.messageSent, stored, in: tx)
+                try await risk?.record(
+                    .messageSent(
+                        recipient: stored.chatJID.description, recipientIsContact: stored.contactID != nil,
+                        text: stored.body),
+                    instance: instance.id, in: org, at: now, tx)
             case .retry(let error):
+                try await risk?.record(
+                    .sendFailed(recipient: message.chatJID.description), instance: instance.id, in: org, at: now, tx)
                 if job.failedClaims >= job.maxAttempts {
                     try await fail(
                         MessageError(code: error.code.rawValue, message: error.message, isRetryable: true), job, message,
@@ -247,6 +256,11 @@ public final class MessageDispatcher: Sendable {
                         job.id, in: org, attempt: job.attempt, at: now.addingTimeInterval(delay), error: error.message)
                 }
             case .fail(let reason):
+                if reason.code == WAError.Code.recipientNotOnWhatsApp.rawValue {
+                    try await risk?.record(
+                        .sendFailed(recipient: message.chatJID.description), instance: instance.id, in: org, at: now,
+                        tx)
+                }
                 try await fail(reason, job, message, in: tx, now: now)
             }
         }

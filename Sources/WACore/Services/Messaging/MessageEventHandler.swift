@@ -10,13 +10,17 @@ public struct MessageEventHandler: SessionEventHandler {
     private let webhooks: (any WebhookPublisher)?
     /// Called after an inbound message is stored (automations, risk signals); errors are the callee's to handle.
     private let onInbound: (@Sendable (Message, Contact) async -> Void)?
+    /// Receives inbound messages (replies calm the monitor) and transient disconnects (flapping); the supervisor
+    /// handles terminal disconnects itself.
+    private let risk: RiskService?
 
     public init(
-        environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil,
+        environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil, risk: RiskService? = nil,
         onInbound: (@Sendable (Message, Contact) async -> Void)? = nil
     ) {
         self.env = environment
         self.webhooks = webhooks
+        self.risk = risk
         self.onInbound = onInbound
     }
 
@@ -27,8 +31,14 @@ public struct MessageEventHandler: SessionEventHandler {
                 try await statusChanged(whatsappID, status, at, instance)
             case .messageReceived(let incoming):
                 if let (message, contact) = try await received(incoming, instance), !incoming.fromMe {
+                    // A failed risk write must not cost the automations their turn.
+                    _ = try? await risk?.record(
+                        .messageReceived(from: message.chatJID.description), instance: instance.id,
+                        in: instance.organizationID)
                     await onInbound?(message, contact)
                 }
+            case .disconnected(let reason) where reason.kind == .transient:
+                try await risk?.record(.disconnected(reason), instance: instance.id, in: instance.organizationID)
             default:
                 break  // lifecycle events belong to the supervisor
             }

@@ -1,0 +1,71 @@
+public import Foundation
+
+/// Feeds what happens to an instance into its ``RiskMonitor`` and applies the monitor's decisions.
+///
+/// The monitor's state is stored with the instance (``Instance/riskMonitorState``) and its summary in
+/// ``Instance/risk``, which the message dispatcher reads: a throttle factor slows the instance's rate tiers and
+/// its gaps, a pause holds its sends until the instant given. Alerts are stored as ``RiskAlert`` records and
+/// published as `risk.alert` webhook events in the same transaction. `requireRelink` is left to the instance
+/// supervisor, which stops the instance on the terminal disconnect that causes it.
+public struct RiskService: Sendable {
+    private let env: ServiceEnvironment
+    private let webhooks: (any WebhookPublisher)?
+    private let policy: RiskPolicy
+
+    public init(environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil, policy: RiskPolicy = .standard) {
+        self.env = environment
+        self.webhooks = webhooks
+        self.policy = policy
+    }
+
+    /// Records one signal for an instance and returns the actions the monitor took.
+    @discardableResult
+    public func record(_ signal: RiskSignal, instance id: InstanceID, in organization: OrganizationID) async throws
+        -> [RiskAction]
+    {
+        let now = env.clock.now()
+        return try await env.store.transaction(.organization(organization)) { tx in
+            try await record(signal, instance: id, in: organization, at: now, tx)
+        }
+    }
+
+    /// The same inside the caller's transaction (so a signal commits with the change that caused it).
+    @discardableResult
+    public func record(
+        _ signal: RiskSignal, instance id: InstanceID, in organization: OrganizationID, at now: Date,
+        _ tx: any StoreTransaction
+    ) async throws -> [RiskAction] {
+        guard var instance = try await tx.instances.find(id, in: organization) else { return [] }
+        var monitor = instance.riskMonitorState.flatMap { try? JSONDecoder().decode(RiskMonitor.self, from: Data($0)) }
+            ?? RiskMonitor(policy: policy)
+        let actions = monitor.record(signal, at: now)
+        instance.risk = monitor.riskState(at: now)
+        instance.riskMonitorState = (try? JSONEncoder().encode(monitor)).map(Array.init)
+        instance.updatedAt = now
+        let stored = try await tx.instances.update(instance)
+        for action in actions {
+            guard let alert = action.riskAlert(
+                id: env.ids.make(), organizationID: organization, instanceID: id, score: stored.risk.score,
+                actionsTaken: actions, createdAt: now)
+            else { continue }
+            let saved = try await tx.riskAlerts.insert(alert)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "risk.alert_raised", by: .system, in: organization, resourceType: "instance",
+                    resourceID: id.description,
+                    metadata: ["severity": saved.severity.rawValue, "rules": saved.rules.joined(separator: " ")]))
+            if let webhooks {
+                try await webhooks.publish(
+                    WebhookEvent(
+                        type: .riskAlert, organizationID: organization, instanceID: id,
+                        data: [
+                            "alert_id": .identifier(saved.id), "severity": .string(saved.severity.rawValue),
+                            "score": .number(saved.score), "rules": .array(saved.rules.map { .string($0) }),
+                            "actions": .array(saved.actionsTaken.map { .string($0) }),
+                        ], ids: env.ids),
+                    in: tx)
+            }
+        }
+        return actions
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import WACore
+import WACoreTesting
+
+@Suite("Risk integration")
+struct RiskIntegrationTests {
+    @Test func identicalTextToManyRecipientsThrottlesAndAlerts() async throws {
+        let h = try await MessagingHarness()
+        let risk = RiskService(environment: h.env, webhooks: h.webhooks)
+        let dispatcher = MessageDispatcher(environment: h.env, sessions: h.directory, webhooks: h.webhooks, risk: risk)
+        for i in 0..<10 {
+            _ = try await h.send("Same promo for everyone!", to: try h.phone(String(3_000_000 + i)))
+        }
+        try await h.clock.run {
+            while try await dispatcher.runOnce(worker: "risk") > 0 {}
+            while true {
+                let waiting = try await h.jobs().filter { $0.state == .available }
+                guard let next = waiting.map(\.scheduledAt).min() else { return }
+                h.clock.set(max(next, h.clock.now()))
+                while try await dispatcher.runOnce(worker: "risk") > 0 {}
+            }
+        }
+        let org = h.organization.id
+        let (instance, alerts) = try await h.env.store.transaction(.organization(org)) { tx in
+            (try await tx.instances.get(h.instance.id, in: org), try await tx.riskAlerts.list(in: org, page: .all).items)
+        }
+        #expect(instance.risk.throttleFactor < 1, "the burst slowed the instance down")
+        #expect(instance.riskMonitorState != nil)
+        #expect(alerts.contains { $0.rules.contains("identical_text_burst") })
+        #expect(h.webhooks.events.contains { $0.type == .riskAlert })
+        #expect(try await h.auditActions().contains("risk.alert_raised"))
+    }
+
+    @Test func aPausedInstanceHoldsItsSendsUntilThePauseEnds() async throws {
+        let h = try await MessagingHarness()
+        let risk = RiskService(environment: h.env, webhooks: h.webhooks)
+        for reporter in ["a", "b"] {
+            try await risk.record(.blocked(by: reporter), instance: h.instance.id, in: h.organization.id)
+        }
+        let org = h.organization.id
+        let paused = try await h.env.store.transaction(.organization(org)) { try await $0.instances.get(h.instance.id, in: org) }
+        let until = try #require(paused.risk.pausedUntil)
+        #expect(until > h.clock.now())
+
+        let ada = try h.phone("1234567")
+        let queued = try await h.send("Held back", to: ada)
+        try await h.clock.run { _ = try await h.dispatcher.runOnce(worker: "w") }
+        let held = try await h.message(queued.id)
+        #expect(ada.inbox.isEmpty && held.status == .queued)
+        try await h.dispatchAll()
+        #expect(ada.inbox.count == 1)
+        #expect(try #require(try await h.message(queued.id).timestamps.sentAt) >= until)
+    }
+
+    @Test func repliesAndTransientDisconnectsReachTheMonitor() async throws {
+        let h = try await MessagingHarness()
+        let risk = RiskService(environment: h.env)
+        let handler = MessageEventHandler(environment: h.env, risk: risk)
+        let lid = try JID(parsing: "123456789012345@lid")
+        let incoming = IncomingMessage(
+            whatsappID: "false_x_1", chat: lid, sender: lid, kind: .text, body: "hi", timestamp: h.clock.now())
+        await handler.handle(.messageReceived(incoming), from: h.instance)
+        for _ in 0..<5 { await handler.handle(.disconnected(.connectionLost), from: h.instance) }
+        let org = h.organization.id
+        let alerts = try await h.env.store.transaction(.organization(org)) { try await $0.riskAlerts.list(in: org, page: .all).items }
+        #expect(alerts.contains { $0.rules.contains("disconnect_flapping") })
+    }
+}
