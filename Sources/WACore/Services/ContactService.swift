@@ -109,7 +109,8 @@ public struct ContactService: Sendable {
 
     /// Imports contacts from CSV text with a header row.
     ///
-    /// Columns (case-insensitive, any order): `phone` (required), `name`, `tags` (separated by `;` or `|`),
+    /// Columns (case-insensitive, any order): `phone` (required; one leading `'`, as spreadsheet-safe exports
+    /// write it, is ignored), `name`, `tags` (separated by `;` or `|`),
     /// `opted_out` (`true`/`false`/`yes`/`no`/`1`/`0`). Numbers in national format use `defaultRegion`. Existing
     /// contacts (same number) are updated: a non-empty name replaces theirs, tags are added, and `opted_out`, when
     /// present, is applied. Rows repeating a number of an earlier row are merged into it.
@@ -154,7 +155,10 @@ public struct ContactService: Sendable {
             }
             let phone: PhoneNumber
             do {
-                phone = try PhoneNumber(record.fields[phoneColumn], defaultRegion: defaultRegion)
+                // Our own CSV exports protect `+…` cells against formula injection with a leading apostrophe.
+                var text = record.fields[phoneColumn].trimmingCharacters(in: .whitespaces)
+                if text.hasPrefix("'") { text.removeFirst() }
+                phone = try PhoneNumber(text, defaultRegion: defaultRegion)
             } catch {
                 errors.append(.init(line: record.line, column: "phone", message: error.message))
                 continue

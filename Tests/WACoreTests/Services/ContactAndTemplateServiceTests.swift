@@ -71,7 +71,7 @@ struct ContactAndTemplateServiceTests {
     @Test func importUpdatesExistingContactsAndMergesDuplicateRows() async throws {
         let t = try await tenant()
         _ = try await contacts.create(phone: try PhoneNumber("+4930123456"), name: "Old", tags: ["old"], by: .member(t.admin))
-        let csv = "phone,name,tags\n030 123456,New,new\n+49 30 123456,,extra\n+1 650 253 0000,Google,\n"
+        let csv = "phone,name,tags\n030 123456,New,new\n'+49 30 123456,,extra\n+1 650 253 0000,Google,\n"
         let report = try await contacts.importCSV(csv, defaultRegion: "DE", by: .member(t.admin))
         #expect(report.committed && report.created == 1 && report.updated == 1 && report.duplicates == 1)
         let berlin = try #require(try await contacts.list(by: .member(t.admin), where: .init(search: "New")).items.first)
