@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+import WACore
+import WACoreTesting
+
+/// The product end to end on the memory store and the simulated WhatsApp network, in virtual time: an
+/// organization and its team, an API key with a subset of scopes, a linked instance, 50 messages whose statuses
+/// reach `read` in order, replies that trigger an automation, signed webhook deliveries for every event, and the
+/// audit trail of all of it.
+@Suite("Product walkthrough")
+struct ProductWalkthroughTests {
+    @Test func theProductEndToEnd() async throws {
+        // The world: a clock, the services, a simulated WhatsApp network with a shop phone and 50 customers.
+        let clock = TestClock()
+        let env = ServiceEnvironment.inMemory(clock: clock)
+        let network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 21))
+        let shopPhone = network.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
+        var customers: [SimulatedPhone] = []
+        for i in 0..<50 {
+            customers.append(network.addPhone(try PhoneNumber("+49 171 \(1_000_000 + i)"), name: "Customer \(i)"))
+        }
+        let webhooks = WebhookService(environment: env)
+        let sender = RecordingWebhookSender()
+        let deliveries = WebhookDeliveryWorker(service: webhooks, sender: sender)
+        let risk = RiskService(environment: env, webhooks: webhooks)
+        let engine = AutomationEngine(environment: env, webhooks: webhooks)
+        let handler = MessageEventHandler(environment: env, webhooks: webhooks, risk: risk, onInbound: engine.handleInbound)
+        let supervisor = InstanceSupervisor(
+            environment: env, transport: network, nodeID: "node-a", webhooks: webhooks, eventHandler: handler)
+        let dispatcher = MessageDispatcher(environment: env, sessions: supervisor, webhooks: webhooks, risk: risk)
+        let team = TeamService(environment: env)
+        let keys = APIKeyService(environment: env)
+        let instances = InstanceService(environment: env, supervisor: supervisor)
+        let messaging = MessagingService(environment: env)
+
+        // 1. An organization, its admin, and an agent who joins by invitation.
+        let (org, admin) = try await team.createOrganization(
+            name: "Acme", slug: "acme", plan: .pro, adminEmail: "ana@example.com", adminName: "Ana",
+            adminPassword: "correct horse battery staple")
+        let (_, invitation) = try await team.invite(
+            email: "bo@example.com", displayName: "Bo", role: .agent, by: .member(admin))
+        var agent = try await team.acceptInvitation(token: invitation.reveal(), password: "bo's own passphrase 1")
+
+        // 2. A webhook endpoint; its secret is shown once.
+        let endpoint = try await webhooks.create(url: "https://hooks.example.com/wa", by: .member(admin))
+
+        // 3. An instance, linked by QR code, assigned to the agent.
+        let instance = try await instances.create(name: "support", by: .member(admin))
+        agent = try await team.assign(instances: [instance.id], to: agent.id, by: .member(admin))
+        _ = try await instances.start(instance.id, by: .member(admin))
+        let qr = try #require(await poll { try await instances.linkCode(instance.id, by: .member(admin)) })
+        try network.scan(qrCode: qr.value, with: shopPhone.number)
+        _ = try #require(await poll { await supervisor.readySession(for: instance.id) })
+
+        // 4. The agent's API key, with a subset of the agent's permissions.
+        let issued = try await keys.issue(name: "CRM", scopes: [.messagesSend, .messagesRead], by: .member(agent))
+        let (keyPrincipal, _) = try await keys.authenticate(issued.secret.reveal())
+        #expect(keyPrincipal.permissions == [.messagesSend, .messagesRead])
+        let denied = await #expect(throws: WAError.self) {
+            try await ContactService(environment: env).create(phone: customers[0].number, by: keyPrincipal)
+        }
+        #expect(denied?.code == .permissionDenied)
+
+        // 5. An automation: a customer asking for prices gets a templated reply.
+        let template = try await TemplateService(environment: env).create(
+            name: "prices", body: "Hi {{name}}, our prices are on acme.example/prices", by: .member(admin))
+        _ = try await AutomationService(environment: env).create(
+            name: "prices", trigger: .keyword("price", wholeMessage: false),
+            actions: [.replyWithTemplate(template.id), .tagContact("asked-price")], cooldownSeconds: 3600,
+            by: .member(admin))
+
+        // 6. 50 messages through the API key, sent human-shaped in virtual time.
+        var sent: [Message] = []
+        for (i, customer) in customers.enumerated() {
+            sent.append(
+                try await messaging.send(
+                    .text("Hello \(customer.name), order \(i) shipped", to: customer.number, from: instance.id,
+                          idempotencyKey: "order-\(i)"),
+                    by: keyPrincipal))
+        }
+        try await drain(dispatcher, env: env, org: org.id, clock: clock)
+        #expect(customers.allSatisfy { $0.inbox.count == 1 })
+
+        // 7. Every customer reads it: statuses reach `read`, in order.
+        for customer in customers { customer.read(chat: shopPhone.number) }
+        for message in sent {
+            let read = try #require(await poll { () async throws -> Message? in
+                let current = try await messaging.get(message.id, by: .member(admin))
+                return current.status == .read ? current : nil
+            })
+            let t = read.timestamps
+            let times = [t.queuedAt, t.pendingAt, t.sentAt, t.deliveredAt, t.readAt].map { try! #require($0) }
+            #expect(times == times.sorted(), "statuses advanced in order for \(read.id)")
+        }
+
+        // 8. Replies: one asks for prices and gets the automation's reply; the contact is tagged.
+        _ = try customers[7].send(text: "What is the price?", to: shopPhone.number)
+        _ = try customers[8].send(text: "Thanks!", to: shopPhone.number)
+        let asker = customers[7]
+        try await drainUntil(dispatcher, env: env, org: org.id, clock: clock) { asker.inbox.count == 2 }
+        #expect(customers[7].inbox.last?.text == "Hi Customer 7, our prices are on acme.example/prices")
+        #expect(customers[8].inbox.count == 1)
+        let tagged = try await ContactService(environment: env).list(by: .member(admin), where: .init(tag: "asked-price"))
+        #expect(tagged.items.map(\.phone) == [customers[7].number])
+
+        // 9. Webhooks: every event is delivered, signed with the endpoint's secret.
+        while try await deliveries.runOnce(worker: "w", limit: 50) > 0 {}
+        let requests = sender.requests
+        let verifier = StandardWebhookVerifier(secret: endpoint.secret)
+        for request in requests {
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name] = field.value }
+            try verifier.verify(payload: request.body, headers: headers, now: clock.now())
+        }
+        let types = Set(requests.compactMap { request -> String? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else { return nil }
+            return object["type"] as? String
+        })
+        for expected in ["instance.qr", "instance.ready", "message.sent", "message.status_changed", "message.received"] {
+            #expect(types.contains(expected), "a \(expected) webhook was delivered")
+        }
+        let allDeliveries = try await webhooks.deliveries(by: .member(admin), page: try PageRequest(limit: 500))
+        #expect(!allDeliveries.items.isEmpty && allDeliveries.items.allSatisfy { $0.status == .succeeded })
+
+        // 10. The audit trail.
+        let actions = try await env.store.transaction(.organization(org.id)) { tx in
+            try await tx.auditEvents.list(in: org.id, page: try PageRequest(limit: 500)).items.map(\.action)
+        }
+        for expected in [
+            "organization.created", "member.invited", "member.joined", "webhook_endpoint.created", "instance.created",
+            "member.instances_assigned", "instance.started", "api_key.created", "template.created",
+            "automation.created", "automation.fired",
+        ] {
+            #expect(actions.contains(expected), "audit has \(expected)")
+        }
+        #expect(actions.filter { $0 == "message.queued" }.count >= 51)
+        await supervisor.stopAll()
+    }
+
+    /// Runs the dispatcher until no send job is waiting, jumping the clock to the next scheduled job.
+    private func drain(_ dispatcher: MessageDispatcher, env: ServiceEnvironment, org: OrganizationID, clock: TestClock)
+        async throws
+    {
+        try await drainUntil(dispatcher, env: env, org: org, clock: clock) { false }
+    }
+
+    private func drainUntil(
+        _ dispatcher: MessageDispatcher, env: ServiceEnvironment, org: OrganizationID, clock: TestClock,
+        _ done: @escaping @Sendable () -> Bool
+    ) async throws {
+        try await clock.run {
+            for _ in 0..<10_000 {
+                if done() { return }
+                if try await dispatcher.runOnce(worker: "w", limit: 20) > 0 { continue }
+                let waiting = try await env.store.transaction(.organization(org)) {
+                    try await $0.jobs.list(in: org, where: .init(state: .available), page: .all).items
+                }
+                guard let next = waiting.map(\.scheduledAt).min() else {
+                    if done() { return }
+                    for _ in 0..<50 { await Task.yield() }  // inbound processing may still enqueue replies
+                    if try await env.store.transaction(.organization(org), { try await $0.jobs.count(in: org, where: .init(state: .available)) }) == 0 {
+                        return
+                    }
+                    continue
+                }
+                if next > clock.now() { clock.set(next) }
+            }
+        }
+    }
+
+    private func poll<T>(_ probe: () async throws -> T?) async rethrows -> T? {
+        for _ in 0..<10_000 {
+            if let value = try await probe() { return value }
+            await Task.yield()
+        }
+        return nil
+    }
+}
