@@ -59,8 +59,10 @@ struct FailureRecoveryTests {
         await supervisor.stopAll()
     }
 
+    /// Polls `probe`, yielding between tries, until it returns a value. The bound is generous: under a loaded
+    /// machine the tasks that make progress (session event pumps) may get few turns.
     private func poll<T>(_ probe: () async throws -> T?) async rethrows -> T? {
-        for _ in 0..<10_000 {
+        for _ in 0..<500_000 {
             if let value = try await probe() { return value }
             await Task.yield()
         }
