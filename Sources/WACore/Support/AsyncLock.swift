@@ -38,12 +38,23 @@ public final class AsyncLock: Sendable {
         guard let ticket else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let cancelled = state.withLock { s -> Bool in
-                    if Task.isCancelled { return true }
+                enum Outcome { case cancelled, acquired, waiting }
+                let outcome = state.withLock { s -> Outcome in
+                    if Task.isCancelled { return .cancelled }
+                    // The holder may have unlocked between taking the ticket and getting here: take the lock now
+                    // instead of waiting for a wake-up that will never come.
+                    if !s.isLocked {
+                        s.isLocked = true
+                        return .acquired
+                    }
                     s.waiters.append((ticket, continuation))
-                    return false
+                    return .waiting
                 }
-                if cancelled { continuation.resume(throwing: CancellationError()) }
+                switch outcome {
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .acquired: continuation.resume()
+                case .waiting: break
+                }
             }
         } onCancel: {
             let waiter = state.withLock { s -> CheckedContinuation<Void, any Error>? in
