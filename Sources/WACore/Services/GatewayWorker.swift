@@ -1,7 +1,7 @@
 public import ServiceLifecycle
 
-/// The gateway's background work as one ServiceLifecycle `Service`: the instance supervisor, message dispatchers
-/// and webhook delivery workers.
+/// The gateway's background work as one ServiceLifecycle `Service`: the instance supervisor, message dispatchers,
+/// webhook delivery workers and the campaign wave worker.
 ///
 /// On graceful shutdown (SIGTERM through a `ServiceGroup`) every loop stops taking new work, finishes or hands
 /// back what it holds (dispatchers finish the sends in hand; webhook workers finish the delivery in hand and
@@ -19,6 +19,8 @@ public struct GatewayWorker: Service {
     public var supervisor: InstanceSupervisor?
     public var dispatcher: MessageDispatcher?
     public var webhookWorker: WebhookDeliveryWorker?
+    /// Creates campaign messages wave by wave.
+    public var campaignWorker: CampaignWaveWorker?
     /// Parallel dispatch loops (each claims its own batches; one instance's sends stay in order within a batch).
     public var dispatchLoops: Int
     /// Parallel webhook delivery loops.
@@ -28,13 +30,15 @@ public struct GatewayWorker: Service {
 
     public init(
         nodeID: String, supervisor: InstanceSupervisor? = nil, dispatcher: MessageDispatcher? = nil,
-        webhookWorker: WebhookDeliveryWorker? = nil, dispatchLoops: Int = 1, webhookLoops: Int = 1,
+        webhookWorker: WebhookDeliveryWorker? = nil, campaignWorker: CampaignWaveWorker? = nil,
+        dispatchLoops: Int = 1, webhookLoops: Int = 1,
         onError: (@Sendable (any Error) -> Void)? = nil
     ) {
         self.nodeID = nodeID
         self.supervisor = supervisor
         self.dispatcher = dispatcher
         self.webhookWorker = webhookWorker
+        self.campaignWorker = campaignWorker
         self.dispatchLoops = dispatchLoops
         self.webhookLoops = webhookLoops
         self.onError = onError
@@ -62,6 +66,9 @@ public struct GatewayWorker: Service {
                 for loop in 0..<max(1, webhookLoops) {
                     group.addTask { try await webhookWorker.run(worker: "\(nodeID)/webhooks-\(loop)", onError: onError) }
                 }
+            }
+            if let campaignWorker {
+                group.addTask { try await campaignWorker.run(worker: "\(nodeID)/campaigns-0", onError: onError) }
             }
             try await group.waitForAll()
         }

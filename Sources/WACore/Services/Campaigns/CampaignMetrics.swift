@@ -1,0 +1,120 @@
+import Foundation
+
+/// Counting a campaign's progress from what is stored: the recipient total fixed at start, the wave jobs'
+/// payloads (recipients, skips and failures) and the campaign's messages (by status).
+enum CampaignMetrics {
+    /// What a count found.
+    struct Measurement {
+        var progress: Campaign.Progress
+        /// Messages created for the campaign (any status).
+        var created: Int
+        /// Recipients that failed before a message existed (the template could not be rendered, the content was
+        /// refused).
+        var recipientFailures: Int
+        /// Whether every wave job is final (completed, failed or cancelled).
+        var wavesFinished: Bool
+        /// Queued or pending messages.
+        var inFlight: Int { progress.queued }
+        /// Recipients neither messaged, skipped nor failed.
+        var unreached: Int { max(0, progress.total - progress.skipped - recipientFailures - created) }
+    }
+
+    /// Every record matching `filter`, page by page.
+    static func all<R: Repository>(_ repository: R, in org: OrganizationID, where filter: R.Entity.Filter)
+        async throws -> [R.Entity]
+    {
+        var items: [R.Entity] = []
+        var cursor: Cursor?
+        repeat {
+            let page = try await repository.list(
+                in: org, where: filter, page: try PageRequest(limit: PageRequest.maximumLimit, cursor: cursor, order: .oldestFirst))
+            items += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        return items
+    }
+
+    /// The campaign's `campaign.wave` jobs with their payloads, in batch order.
+    static func waves(of campaign: CampaignID, in org: OrganizationID, _ tx: any StoreTransaction) async throws
+        -> [(job: Job, payload: CampaignWavePayload)]
+    {
+        let prefix = "\(campaign)/"
+        let jobs = try await all(tx.jobs, in: org, where: Job.Filter(queue: CampaignService.waveQueue))
+            .filter { $0.uniqueKey?.hasPrefix(prefix) ?? false }
+        var waves: [(job: Job, payload: CampaignWavePayload)] = []
+        for job in jobs { waves.append((job, try job.decodePayload(CampaignWavePayload.self))) }
+        return waves.sorted { $0.payload.batch < $1.payload.batch }
+    }
+
+    /// The campaign's counters now. `replied` is carried over from the stored progress (replies are attributed
+    /// only by ``report(of:in:now:replyWindow:)``).
+    static func measure(_ campaign: Campaign, _ tx: any StoreTransaction) async throws -> Measurement {
+        let org = campaign.organizationID
+        var byStatus: [MessageStatus: Int] = [:]
+        for status in MessageStatus.allCases {
+            byStatus[status] = try await tx.messages.count(
+                in: org, where: Message.Filter(campaignID: campaign.id, status: status))
+        }
+        let waves = try await waves(of: campaign.id, in: org, tx)
+        let listed = waves.reduce(0) { $0 + $1.payload.recipients.count }
+        let waveSkipped = waves.reduce(0) { $0 + $1.payload.skipped.count }
+        let waveFailed = waves.reduce(0) { $0 + $1.payload.failed.count }
+        func count(_ statuses: MessageStatus...) -> Int { statuses.reduce(0) { $0 + (byStatus[$1] ?? 0) } }
+        let total = campaign.progress.total
+        let progress = Campaign.Progress(
+            total: total, queued: count(.queued, .pending), sent: count(.sent, .delivered, .read, .played),
+            delivered: count(.delivered, .read, .played), read: count(.read, .played),
+            replied: campaign.progress.replied, failed: count(.failed) + waveFailed,
+            skipped: max(0, total - listed) + waveSkipped)
+        return Measurement(
+            progress: progress, created: byStatus.values.reduce(0, +), recipientFailures: waveFailed,
+            wavesFinished: waves.allSatisfy { $0.job.state.isFinal })
+    }
+
+    /// The full report: ``measure(_:_:)`` plus replies (an inbound message in the recipient's chat that
+    /// ``ReplyAttribution`` attributes to the campaign message) and the first and last send times.
+    static func report(
+        of campaign: Campaign, in tx: any StoreTransaction, now: Date, replyWindow: ReplyAttribution
+    ) async throws -> CampaignReport {
+        let org = campaign.organizationID
+        var measurement = try await measure(campaign, tx)
+        let messages = try await all(tx.messages, in: org, where: Message.Filter(campaignID: campaign.id))
+        var replied = 0
+        var firstSent: Date?
+        var lastSent: Date?
+        for message in messages {
+            guard let sentAt = message.timestamps.sentAt else { continue }
+            firstSent = min(firstSent ?? sentAt, sentAt)
+            lastSent = max(lastSent ?? sentAt, sentAt)
+            if try await wasReplied(message, sentAt: sentAt, tx, attribution: replyWindow) { replied += 1 }
+        }
+        measurement.progress.replied = replied
+        return CampaignReport(
+            campaignID: campaign.id, name: campaign.name, instanceID: campaign.instanceID, status: campaign.status,
+            progress: measurement.progress, unreached: measurement.unreached, firstSentAt: firstSent,
+            lastSentAt: lastSent, generatedAt: now)
+    }
+
+    private static func wasReplied(
+        _ message: Message, sentAt: Date, _ tx: any StoreTransaction, attribution: ReplyAttribution
+    ) async throws -> Bool {
+        let org = message.organizationID
+        let inbound = try await tx.messages.list(
+            in: org,
+            where: Message.Filter(
+                instanceID: message.instanceID, chatJID: message.chatJID, direction: .inbound, since: sentAt,
+                until: sentAt.addingTimeInterval(attribution.window + 1)),
+            page: try PageRequest(limit: 20, order: .oldestFirst)
+        ).items
+        guard !inbound.isEmpty else { return false }
+        let outbound = try await all(
+            tx.messages, in: org,
+            where: Message.Filter(
+                instanceID: message.instanceID, chatJID: message.chatJID, direction: .outbound,
+                since: message.createdAt))
+        for reply in inbound where attribution.repliedMessage(for: reply, among: outbound)?.id == message.id {
+            return true
+        }
+        return false
+    }
+}
