@@ -15,7 +15,9 @@ struct LibraryGuideTests {
         let ada = network.addPhone(try PhoneNumber("+49 170 1234567"), name: "Ada")
 
         let handler = MessageEventHandler(environment: env)
-        let supervisor = InstanceSupervisor(environment: env, transport: network, nodeID: "test", eventHandler: handler)
+        let supervisor = InstanceSupervisor(
+            environment: env, transport: network, nodeID: "test", eventHandler: handler,
+            configuration: .init(leaseDuration: .seconds(86_400), renewInterval: .seconds(3_600)))
         let team = TeamService(environment: env)
         let instances = InstanceService(environment: env, supervisor: supervisor)
         let messaging = MessagingService(environment: env)

@@ -12,7 +12,8 @@ struct FailureRecoveryTests {
         let shop = network.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
         let ada = network.addPhone(try PhoneNumber("+49 170 1234567"), name: "Ada")
         let supervisor = InstanceSupervisor(
-            environment: env, transport: network, nodeID: "node-a", eventHandler: MessageEventHandler(environment: env))
+            environment: env, transport: network, nodeID: "node-a", eventHandler: MessageEventHandler(environment: env),
+            configuration: .init(leaseDuration: .seconds(86_400), renewInterval: .seconds(3_600)))
         let instances = InstanceService(environment: env, supervisor: supervisor)
         let messaging = MessagingService(environment: env)
         let dispatcher = MessageDispatcher(environment: env, sessions: supervisor)
@@ -46,7 +47,9 @@ struct FailureRecoveryTests {
                     _ = try await dispatcher.runOnce(worker: "w")
                 }
                 let due = try await env.store.transaction(.organization(org.id)) {
-                    try await $0.jobs.list(in: org.id, where: .init(state: .available), page: .all).items
+                    try await $0.jobs.list(
+                        in: org.id, where: .init(queue: MessagingService.sendQueue, state: .available), page: .all
+                    ).items
                 }.map(\.scheduledAt).min()
                 if let due, due > clock.now(), await supervisor.readySession(for: instance.id) != nil { clock.set(due) }
                 for _ in 0..<20 { await Task.yield() }

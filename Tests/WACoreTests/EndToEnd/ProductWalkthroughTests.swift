@@ -25,8 +25,10 @@ struct ProductWalkthroughTests {
         let risk = RiskService(environment: env, webhooks: webhooks)
         let engine = AutomationEngine(environment: env, webhooks: webhooks)
         let handler = MessageEventHandler(environment: env, webhooks: webhooks, risk: risk, onInbound: engine.handleInbound)
+        // Tests fast-forward the clock by minutes at a time; a long lease keeps the supervisor's renewals ahead.
         let supervisor = InstanceSupervisor(
-            environment: env, transport: network, nodeID: "node-a", webhooks: webhooks, eventHandler: handler)
+            environment: env, transport: network, nodeID: "node-a", webhooks: webhooks, eventHandler: handler,
+            configuration: .init(leaseDuration: .seconds(86_400), renewInterval: .seconds(3_600)))
         let dispatcher = MessageDispatcher(environment: env, sessions: supervisor, webhooks: webhooks, risk: risk)
         let team = TeamService(environment: env)
         let keys = APIKeyService(environment: env)
@@ -155,7 +157,9 @@ struct ProductWalkthroughTests {
                 if done() { return }
                 if try await dispatcher.runOnce(worker: "w", limit: 20) > 0 { continue }
                 let waiting = try await env.store.transaction(.organization(org)) {
-                    try await $0.jobs.list(in: org, where: .init(state: .available), page: .all).items
+                    try await $0.jobs.list(
+                        in: org, where: .init(queue: MessagingService.sendQueue, state: .available), page: .all
+                    ).items
                 }
                 guard let next = waiting.map(\.scheduledAt).min() else {
                     if done() || !waitForDone { return }
