@@ -14,7 +14,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "4.0.0"..<"5.0.0"),
     ],
     targets: [
-        .executableTarget(name: "SelfCheck", dependencies: [.product(name: "WACore", package: "wa-gateway")], path: "Benchmarks/SelfCheck"),
         .executableTarget(
             name: "WACoreBenchmarks",
             dependencies: [

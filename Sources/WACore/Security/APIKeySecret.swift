@@ -150,7 +150,8 @@ public struct APIKeySecret: Sendable {
         // Six valid digits at a fixed width denote exactly one number, so comparing numbers is the same as
         // comparing the digits with the checksum's encoding.
         let checksum = CRC32.checksum(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<checksumStart])))
-        guard Base62.decodeValidUInt64(UnsafeBufferPointer(rebasing: bytes[checksumStart...])) == UInt64(checksum) else {
+        let presentedChecksum = Base62.decodeValidUInt64(UnsafeBufferPointer(rebasing: bytes[checksumStart...]))
+        guard presentedChecksum == UInt64(checksum) else {
             return .failure(WAError(.malformedAPIKey, "API key checksum does not match; check the key for typos"))
         }
         guard Base62.validDigitsFitIn256Bits(UnsafeBufferPointer(rebasing: bytes[secretStart..<checksumStart])) else {
@@ -193,7 +194,8 @@ public struct APIKeySecret: Sendable {
             hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
             return hasher.finalize()
         }
-        return plaintext.utf8.withContiguousStorageIfAvailable(hash) ?? Array(plaintext.utf8).withUnsafeBufferPointer(hash)
+        return plaintext.utf8.withContiguousStorageIfAvailable(hash)
+            ?? Array(plaintext.utf8).withUnsafeBufferPointer(hash)
     }
 
     /// The last four characters (part of the checksum), for "ends in …abcd" hints in UIs and listings.

@@ -43,11 +43,11 @@ public struct HubSignature256: Sendable {
         guard let key = keys.first else { return Self.valuePrefix }
         let mac = payload.withUnsafeBytes { key.authenticationCode(for: $0) }
         let prefix: StaticString = "sha256="
-        return String(unsafeUninitializedCapacity: prefix.utf8CodeUnitCount + 2 * SHA256.byteCount) { out in
-            for index in 0..<prefix.utf8CodeUnitCount { out[index] = prefix.utf8Start[index] }
+        let prefixLength = prefix.utf8CodeUnitCount
+        return String(unsafeUninitializedCapacity: prefixLength + 2 * SHA256.byteCount) { out in
+            for index in 0..<prefixLength { out[index] = prefix.utf8Start[index] }
             return mac.withUnsafeBytes { bytes in
-                prefix.utf8CodeUnitCount
-                    + HexCoding.encode(bytes, into: UnsafeMutableBufferPointer(rebasing: out[prefix.utf8CodeUnitCount...]))
+                prefixLength + HexCoding.encode(bytes, into: UnsafeMutableBufferPointer(rebasing: out[prefixLength...]))
             }
         }
     }
