@@ -74,23 +74,8 @@ public final class MessageDispatcher: Sendable {
     public func run(
         worker: String, idle: Duration = .seconds(1), onError: (@Sendable (any Error) -> Void)? = nil
     ) async throws {
-        let stopping = Atomic<Bool>(false)
-        try await withTaskCancellationHandler {
-            while !stopping.load(ordering: .acquiring) {
-                var handled = 0
-                do {
-                    // An unstructured task does not inherit cancellation: the batch in hand runs to its end.
-                    handled = try await Task { try await self.runOnce(worker: worker) }.value
-                } catch {
-                    guard let onError else { throw error }
-                    onError(error)
-                }
-                if handled == 0 {
-                    do { try await env.clock.sleep(for: idle) } catch { return }
-                }
-            }
-        } onCancel: {
-            stopping.store(true, ordering: .releasing)
+        try await runWorkerLoop(clock: env.clock, idle: idle, onError: onError) {
+            try await self.runOnce(worker: worker)
         }
     }
 
