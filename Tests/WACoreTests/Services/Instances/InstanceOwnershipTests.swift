@@ -99,6 +99,8 @@ struct InstanceOwnershipTests {
         // The renewal wakes only after the lease expired (a frozen process): it finds the lease lost.
         h.clock.advance(by: .seconds(31))
         try await eventually("session let go") { !h.supervisor.isRunning(instance.id) }
+        // The supervisor forgets the session first and stops it right after: wait for the stop to finish.
+        try await eventually("session stopped") { session.hasEnded }
         #expect(session.hasEnded)
         #expect(h.webhooks.events.count == writesBefore)
         #expect(try await h.stored(instance.id, in: org).status == .ready)  // untouched by the stale node
