@@ -181,7 +181,7 @@ public struct CampaignWaveWorker: Sendable {
             let message = try await MessagingService(environment: env).send(
                 SendMessageRequest(
                     instanceID: campaign.instanceID, recipient: .contact(contact.id), content: .text(text),
-                    idempotencyKey: key),
+                    idempotencyKey: key, campaignID: campaign.id),
                 by: .system(org))
             return .created(message.id)
         } catch let error as WAError {
@@ -217,6 +217,8 @@ public struct CampaignWaveWorker: Sendable {
         let until = env.clock.now().addingTimeInterval(lease)
         let status = try await env.store.transaction(.organization(org)) { tx -> Campaign.Status? in
             var held = try await tx.jobs.extendLease(job.id, in: org, attempt: job.attempt, until: until)
+            // Messages are tagged when they are queued; one found by its idempotency key may predate that (queued
+            // by hand with the campaign's key), so it is tagged here.
             if case .created(let id) = outcome, var message = try await tx.messages.find(id, in: org),
                 message.campaignID == nil
             {

@@ -3,8 +3,9 @@ import Foundation
 /// Sending and reading messages.
 ///
 /// ``send(_:by:)`` validates everything it can before writing (permission on the instance, the recipient, the
-/// content, opt-out, the instance's state, the organization's daily quota) and then, in one transaction, writes the
-/// message as `queued`, its `message.send` job and an audit event. The ``MessageDispatcher`` does the rest.
+/// content and its template variables, stored media and its size cap for the kind, opt-out, the instance's state,
+/// the organization's daily quota) and then, in one transaction, writes the message as `queued`, its
+/// `message.send` job and an audit event. The ``MessageDispatcher`` does the rest.
 public struct MessagingService: Sendable {
     /// The queue of outbound sends.
     public static let sendQueue = "message.send"
@@ -42,6 +43,9 @@ public struct MessagingService: Sendable {
                 throw WAError(
                     .instanceUnavailable, "the instance is \(instance.status.rawValue); link it before sending",
                     field: "instance_id")
+            case .stopped:
+                throw WAError(
+                    .instanceUnavailable, "the instance is stopped; start it before sending", field: "instance_id")
             default:
                 break
             }
@@ -49,14 +53,17 @@ public struct MessagingService: Sendable {
             if let contact, contact.optedOut {
                 throw WAError(.recipientOptedOut, "the recipient opted out of messages", field: "to")
             }
-            let organization = try await tx.organizations.get(org, in: org)
-            try await checkQuota(organization, now: now)
+            if let campaign = request.campaignID, try await tx.campaigns.find(campaign, in: org) == nil {
+                throw WAError.notFound("campaign", field: "campaign_id")
+            }
             var message = Message(
                 id: env.ids.make(), organizationID: org, instanceID: instance.id, chatJID: chat,
                 contactID: contact?.id, direction: .outbound, kind: .text, status: .queued,
-                idempotencyKey: request.idempotencyKey, createdAt: now)
+                idempotencyKey: request.idempotencyKey, campaignID: request.campaignID, createdAt: now)
             message.timestamps.queuedAt = now
-            try await fill(&message, with: request.content, tx, org)
+            try await fill(&message, with: request.content, to: chat, contact: contact, tx, org)
+            let organization = try await tx.organizations.get(org, in: org)
+            try await checkQuota(organization, now: now)
             let stored = try await tx.messages.insert(message)
             _ = try await tx.jobs.enqueue(
                 Job(
@@ -126,6 +133,8 @@ public struct MessagingService: Sendable {
             guard !name.isEmpty, vCard.hasPrefix("BEGIN:VCARD"), vCard.utf8.count <= 10_000 else {
                 throw WAError.invalid("contact", "a contact card needs a name and a vCard (BEGIN:VCARD …)")
             }
+        case .template:
+            break  // rendered (and checked) against the stored template in the transaction
         }
     }
 
@@ -151,8 +160,8 @@ public struct MessagingService: Sendable {
     }
 
     private func fill(
-        _ message: inout Message, with content: SendMessageRequest.Content, _ tx: any StoreTransaction,
-        _ org: OrganizationID
+        _ message: inout Message, with content: SendMessageRequest.Content, to chat: JID, contact: Contact?,
+        _ tx: any StoreTransaction, _ org: OrganizationID
     ) async throws {
         switch content {
         case .text(let text):
@@ -175,7 +184,30 @@ public struct MessagingService: Sendable {
             message.kind = .contact
             message.body = name
             message.contactCard = vCard
+        case .template(let id, let variables):
+            guard let template = try await tx.templates.find(id, in: org) else {
+                throw WAError.notFound("template", field: "template_id")
+            }
+            let text = try Self.render(template, for: contact, chat: chat, variables: variables)
+            try Self.validate(.text(text))
+            message.kind = .text
+            message.body = text
         }
+    }
+
+    /// The template's text for one recipient: the built-in variables the template uses (from the contact, or
+    /// just the number when the recipient is not a contact), overridden by the caller's `variables`, which must
+    /// all be used by the template.
+    static func render(_ template: Template, for contact: Contact?, chat: JID, variables: [String: String])
+        throws(WAError) -> String
+    {
+        let builtIn =
+            contact.map(CampaignVariables.values(for:))
+            ?? ["name": "", "first_name": "", "phone": chat.phoneNumber?.e164 ?? ""]
+        let used = Set(template.variables)
+        var values = builtIn.filter { used.contains($0.key) }
+        values.merge(variables) { _, supplied in supplied }
+        return try template.render(values)
     }
 
     /// Refuses a send when the organization's daily quota is used up (without counting it: the dispatcher

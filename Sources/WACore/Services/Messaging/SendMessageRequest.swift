@@ -17,6 +17,11 @@ public struct SendMessageRequest: Sendable, Hashable {
         case media(MediaObjectID, kind: Message.Kind, caption: String?)
         case location(Message.Location)
         case contactCard(name: String, vCard: String)
+        /// A stored template rendered for the recipient. The built-in variables (`name`, `first_name`, `phone`,
+        /// see ``CampaignVariables``) come from the recipient's contact; `variables` supplies the rest and wins over
+        /// the built-ins. A variable the template uses that nobody supplies is `template_variable_missing`; a
+        /// supplied variable the template does not use is `template_variable_unknown`.
+        case template(TemplateID, variables: [String: String] = [:])
     }
 
     public var instanceID: InstanceID
@@ -27,16 +32,20 @@ public struct SendMessageRequest: Sendable, Hashable {
     public var idempotencyKey: String?
     /// Reply to this WhatsApp message id.
     public var quotedWhatsappID: String?
+    /// The campaign the message belongs to (set by the campaign worker, so the message is tagged in the same
+    /// transaction that queues it). Must name one of the organization's campaigns.
+    public var campaignID: CampaignID?
 
     public init(
         instanceID: InstanceID, recipient: Recipient, content: Content, idempotencyKey: String? = nil,
-        quotedWhatsappID: String? = nil
+        quotedWhatsappID: String? = nil, campaignID: CampaignID? = nil
     ) {
         self.instanceID = instanceID
         self.recipient = recipient
         self.content = content
         self.idempotencyKey = idempotencyKey
         self.quotedWhatsappID = quotedWhatsappID
+        self.campaignID = campaignID
     }
 
     /// A text message to a phone number.

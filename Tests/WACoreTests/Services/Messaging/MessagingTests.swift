@@ -108,6 +108,13 @@ struct MessagingTests {
         let optedOut = try await ContactService(environment: h.env).create(phone: ada.number, by: .member(h.admin))
         _ = try await ContactService(environment: h.env).setOptedOut(true, optedOut.id, by: .member(h.admin))
         let bob = try h.phone("7654321")
+        let template = try await TemplateService(environment: h.env).create(
+            name: "code", body: "Hi {{name}}, your code is {{code}}", by: .member(h.admin))
+        // Numbers are parsed before a request can name them.
+        for garbage in ["12", "+49 170", "call me", "+999 1234567"] {
+            let error = #expect(throws: WAError.self) { try PhoneNumber(garbage) }
+            #expect(error?.code == .invalidPhoneNumber, "\(garbage)")
+        }
         let cases: [(SendMessageRequest, WAError.Code)] = [
             (.text("x", to: ada.number, from: h.instance.id), .recipientOptedOut),
             (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .text("   ")), .invalidArgument),
@@ -115,12 +122,24 @@ struct MessagingTests {
             (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .media(h.env.ids.make(), kind: .image, caption: nil)), .notFound),
             (.init(instanceID: h.instance.id, recipient: .jid(.statusBroadcast), content: .text("x")), .invalidJID),
             (.init(instanceID: h.env.ids.make(), recipient: .phone(bob.number), content: .text("x")), .notFound),
+            (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .template(template.id)),
+             .templateVariableMissing),
+            (.init(instanceID: h.instance.id, recipient: .phone(bob.number),
+                   content: .template(template.id, variables: ["code": "1", "colour": "red"])),
+             .templateVariableUnknown),
+            (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .template(h.env.ids.make())),
+             .notFound),
+            (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .text("x"),
+                   campaignID: h.env.ids.make()),
+             .notFound),
         ]
         for (request, code) in cases {
             let error = await #expect(throws: WAError.self) { try await h.messaging.send(request, by: .member(h.admin)) }
             #expect(error?.code == code, "\(request.content): \(String(describing: error))")
         }
         #expect(try await h.jobs().isEmpty)
+        #expect(try await h.messaging.list(by: .member(h.admin)).items.isEmpty)
+        #expect(try await h.auditActions().filter { $0.hasPrefix("message.") }.isEmpty)
         // The quota of 1 is counted at dispatch: the first send passes, the next is refused up front.
         _ = try await h.send("first", to: bob)
         try await h.dispatchAll()
@@ -128,16 +147,42 @@ struct MessagingTests {
         #expect(overQuota?.code == .quotaExceeded)
     }
 
-    @Test func loggedOutInstancesCannotSend() async throws {
+    @Test(arguments: [InstanceStatus.loggedOut, .stopped, .failed, .created])
+    func unavailableInstancesCannotSend(status: InstanceStatus) async throws {
         let h = try await MessagingHarness()
         let org = h.organization.id
         _ = try await h.env.store.transaction(.organization(org)) { tx in
             var instance = try await tx.instances.get(h.instance.id, in: org)
-            instance.status = .loggedOut
+            instance.status = status
             return try await tx.instances.update(instance)
         }
         let error = await #expect(throws: WAError.self) { try await h.send("x", to: try h.phone("1234567")) }
-        #expect(error?.code == .instanceUnavailable)
+        #expect(error?.code == .instanceUnavailable && error?.field == "instance_id")
+        #expect(try await h.jobs().isEmpty)
+    }
+
+    @Test func templatesAreRenderedForTheRecipient() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567", name: "Ada")
+        let stranger = try h.phone("7654321")
+        _ = try await ContactService(environment: h.env).create(
+            phone: ada.number, name: "Ada Lovelace", by: .member(h.admin))
+        let template = try await TemplateService(environment: h.env).create(
+            name: "code", body: "Hi {{first_name}}, your code is {{code}} ({{phone}})", by: .member(h.admin))
+        let toAda = try await h.messaging.send(
+            .init(instanceID: h.instance.id, recipient: .phone(ada.number),
+                  content: .template(template.id, variables: ["code": "A1"])),
+            by: .member(h.admin))
+        // A supplied value wins over a built-in one; a stranger has a number but no name.
+        let toStranger = try await h.messaging.send(
+            .init(instanceID: h.instance.id, recipient: .phone(stranger.number),
+                  content: .template(template.id, variables: ["code": "B2", "first_name": "friend"])),
+            by: .member(h.admin))
+        #expect(toAda.kind == .text && toAda.body == "Hi Ada, your code is A1 (\(ada.number.e164))")
+        #expect(toStranger.body == "Hi friend, your code is B2 (\(stranger.number.e164))")
+        try await h.dispatchAll()
+        #expect(ada.inbox.map(\.text) == ["Hi Ada, your code is A1 (\(ada.number.e164))"])
+        #expect(stranger.inbox.count == 1)
     }
 
     @Test func agentsSendOnlyFromTheirInstances() async throws {
