@@ -10,6 +10,10 @@ public struct Organization: Sendable, Hashable, Codable {
     public var plan: Plan
     /// Per-organization limits that replace the plan's defaults (negotiated contracts).
     public var limitOverrides: PlanLimits?
+    /// Bytes of media the organization stores: the sum of its ``MediaObject/byteCount``s, kept by
+    /// ``MediaService`` in the same transaction as each upload and deletion and checked against
+    /// ``PlanLimits/mediaStorageBytes``. Records written before the counter existed decode as 0.
+    public var mediaBytesUsed: Int64
     public var createdAt: Date
     public var updatedAt: Date
     /// Optimistic-concurrency version, managed by the store.
@@ -17,13 +21,14 @@ public struct Organization: Sendable, Hashable, Codable {
 
     public init(
         id: OrganizationID, name: String, slug: String, plan: Plan, limitOverrides: PlanLimits? = nil,
-        createdAt: Date, updatedAt: Date? = nil, version: Int = 0
+        mediaBytesUsed: Int64 = 0, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
         self.name = name
         self.slug = slug
         self.plan = plan
         self.limitOverrides = limitOverrides
+        self.mediaBytesUsed = mediaBytesUsed
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.version = version
@@ -44,5 +49,25 @@ public struct Organization: Sendable, Hashable, Codable {
         guard ok else {
             throw WAError(.invalidArgument, "slug must be 3–40 characters of a-z, 0-9 and inner '-'", field: "slug")
         }
+    }
+}
+
+extension Organization {
+    enum CodingKeys: String, CodingKey {
+        case id, name, slug, plan, limitOverrides, mediaBytesUsed, createdAt, updatedAt, version
+    }
+
+    /// Decodes an organization; `mediaBytesUsed` is optional so that records stored before it existed still load.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(OrganizationID.self, forKey: .id)
+        name = try container.decode(String.self, forKey: .name)
+        slug = try container.decode(String.self, forKey: .slug)
+        plan = try container.decode(Plan.self, forKey: .plan)
+        limitOverrides = try container.decodeIfPresent(PlanLimits.self, forKey: .limitOverrides)
+        mediaBytesUsed = try container.decodeIfPresent(Int64.self, forKey: .mediaBytesUsed) ?? 0
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        updatedAt = try container.decode(Date.self, forKey: .updatedAt)
+        version = try container.decode(Int.self, forKey: .version)
     }
 }

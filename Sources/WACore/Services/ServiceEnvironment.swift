@@ -22,12 +22,15 @@ public struct ServiceEnvironment: Sendable {
     public var rateLimits: any RateLimitStore
     /// Media bytes.
     public var media: any MediaStore
+    /// What ``MediaService`` accepts: size caps per message kind and the allowed types.
+    public var mediaPolicy: MediaPolicy
 
     public init(
         store: any Store, clock: any WallClock, random: any RandomSource, ids: IdentifierGenerator? = nil,
         policy: AccessPolicy = AccessPolicy(), passwordHasher: any PasswordHasher,
         passwordPolicy: PasswordPolicy = PasswordPolicy(), secretBox: SecretBox,
-        rateLimits: any RateLimitStore = MemoryRateLimitStore(), media: any MediaStore = MemoryMediaStore()
+        rateLimits: any RateLimitStore = MemoryRateLimitStore(), media: any MediaStore = MemoryMediaStore(),
+        mediaPolicy: MediaPolicy = MediaPolicy()
     ) {
         self.store = store
         self.clock = clock
@@ -39,6 +42,7 @@ public struct ServiceEnvironment: Sendable {
         self.secretBox = secretBox
         self.rateLimits = rateLimits
         self.media = media
+        self.mediaPolicy = mediaPolicy
     }
 
     /// An audit event for `action` by `actor`, stamped now.

@@ -23,6 +23,7 @@ struct ServicePermissionTests {
         let apiKey: APIKey
         let message: Message
         let automation: Automation
+        let mediaObject: MediaObject
 
         init() async throws {
             let clock = TestClock()
@@ -68,6 +69,9 @@ struct ServicePermissionTests {
             automation = try await AutomationService(environment: env).create(
                 name: "price", trigger: .keyword("price", wholeMessage: false), actions: [.tagContact("asked")],
                 by: .member(admin))
+            mediaObject = try await MediaService(environment: env).upload(
+                Array("Opening hours: 9–17\n".utf8), declaredMIMEType: "text/plain", fileName: "hours.txt",
+                by: .member(admin))
         }
 
         var team: TeamService { TeamService(environment: env) }
@@ -78,6 +82,7 @@ struct ServicePermissionTests {
         var instances: InstanceService { InstanceService(environment: env, supervisor: supervisor) }
         var webhooks: WebhookService { WebhookService(environment: env) }
         var automations: AutomationService { AutomationService(environment: env) }
+        var media: MediaService { MediaService(environment: env) }
     }
 
     struct Call: Sendable, CustomTestStringConvertible {
@@ -174,6 +179,15 @@ struct ServicePermissionTests {
         Call(name: "automations.delete", minimum: .manager, takesID: true) { w, p in try await w.automations.delete(w.automation.id, by: p) },
         Call(name: "automations.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.automations.get(w.automation.id, by: p) },
         Call(name: "automations.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.automations.list(by: p) },
+        // Media
+        Call(name: "media.upload", minimum: .agent, takesID: false) { w, p in
+            _ = try await w.media.upload(Array("Hello".utf8), declaredMIMEType: "text/plain", by: p)
+        },
+        Call(name: "media.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.media.get(w.mediaObject.id, by: p) },
+        Call(name: "media.bytes", minimum: .viewer, takesID: true) { w, p in _ = try await w.media.bytes(of: w.mediaObject.id, by: p) },
+        Call(name: "media.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.media.list(by: p) },
+        Call(name: "media.usage", minimum: .viewer, takesID: false) { w, p in _ = try await w.media.usage(by: p) },
+        Call(name: "media.delete", minimum: .manager, takesID: true) { w, p in try await w.media.delete(w.mediaObject.id, by: p) },
     ]
 
     enum Caller: String, CaseIterable, Sendable { case viewer, agent, manager, admin, otherOrganization }

@@ -1,0 +1,375 @@
+import Crypto
+import Foundation
+import Synchronization
+import Testing
+import WACore
+import WACoreTesting
+
+/// A media store in memory that also reports what it holds and what it was asked to do.
+final class RecordingMediaStore: MediaStore {
+    private struct Key: Hashable {
+        var organization: OrganizationID
+        var id: MediaObjectID
+    }
+
+    private struct State {
+        var objects: [Key: [UInt8]] = [:]
+        var puts = 0
+        var removes = 0
+        /// Makes `put` fail after writing (a partial write).
+        var failPuts = false
+    }
+
+    private let state = Mutex(State())
+
+    func put(_ bytes: [UInt8], for id: MediaObjectID, in organization: OrganizationID) async throws {
+        let fail = state.withLock { s in
+            s.puts += 1
+            s.objects[Key(organization: organization, id: id)] = bytes
+            return s.failPuts
+        }
+        if fail { throw WAError(.internalError, "the disk is full") }
+    }
+
+    func bytes(of id: MediaObjectID, in organization: OrganizationID) async throws -> [UInt8] {
+        guard let bytes = state.withLock({ $0.objects[Key(organization: organization, id: id)] }) else {
+            throw WAError.notFound("media")
+        }
+        return bytes
+    }
+
+    func remove(_ id: MediaObjectID, in organization: OrganizationID) async throws {
+        state.withLock { s in
+            s.removes += 1
+            s.objects[Key(organization: organization, id: id)] = nil
+        }
+    }
+
+    /// How many objects' bytes the store holds for `organization`.
+    func count(in organization: OrganizationID) -> Int {
+        state.withLock { $0.objects.keys.filter { $0.organization == organization }.count }
+    }
+
+    var puts: Int { state.withLock { $0.puts } }
+    var removes: Int { state.withLock { $0.removes } }
+
+    func failPuts(_ fail: Bool) { state.withLock { $0.failPuts = fail } }
+}
+
+@Suite("Media service")
+struct MediaServiceTests {
+    /// Two organizations (Acme with its admin Ana, Other with its admin Oz) sharing a recording media store.
+    struct World {
+        var env: ServiceEnvironment
+        let store: RecordingMediaStore
+        let org: OrganizationID
+        let admin: Member
+        let other: OrganizationID
+        let stranger: Member
+
+        init() async throws {
+            store = RecordingMediaStore()
+            env = .inMemory(clock: TestClock())
+            env.media = store
+            let team = TeamService(environment: env)
+            let (org, admin) = try await team.createOrganization(
+                name: "Acme", slug: "acme", plan: .pro, adminEmail: "ana@example.com", adminName: "Ana",
+                adminPassword: "correct horse battery staple")
+            let (other, stranger) = try await team.createOrganization(
+                name: "Other", slug: "other", plan: .pro, adminEmail: "oz@example.com", adminName: "Oz",
+                adminPassword: "correct horse battery staple")
+            self.org = org.id
+            self.admin = admin
+            self.other = other.id
+            self.stranger = stranger
+        }
+
+        /// A service over the environment as it is now (with its current media policy).
+        var media: MediaService { MediaService(environment: env) }
+        var ana: Principal { .member(admin) }
+        var oz: Principal { .member(stranger) }
+
+        /// Sets Acme's media storage quota through its limit overrides.
+        func setQuota(_ bytes: Int64) async throws {
+            let org = self.org
+            _ = try await env.store.transaction(.organization(org)) { tx in
+                var stored = try await tx.organizations.get(org, in: org)
+                var limits = stored.limits
+                limits.mediaStorageBytes = bytes
+                stored.limitOverrides = limits
+                return try await tx.organizations.update(stored)
+            }
+        }
+
+        func organization(_ id: OrganizationID? = nil) async throws -> Organization {
+            let id = id ?? org
+            return try await env.store.transaction(.organization(id)) { try await $0.organizations.get(id, in: id) }
+        }
+
+        func objectCount(_ id: OrganizationID? = nil) async throws -> Int {
+            let id = id ?? org
+            return try await env.store.transaction(.organization(id)) {
+                try await $0.mediaObjects.count(in: id, where: .init())
+            }
+        }
+
+        func auditEvents(_ action: String) async throws -> [AuditEvent] {
+            let org = self.org
+            return try await env.store.transaction(.organization(org)) {
+                try await $0.auditEvents.list(in: org, where: .init(action: action), page: .all).items
+            }
+        }
+    }
+
+    /// A sample file from `Fixtures/Media`.
+    static func sample(_ name: String) throws -> [UInt8] {
+        try #require(MediaCorpus.samples.first { $0.name == name }, "no sample \(name)").contents()
+    }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: Uploads
+
+    struct Accepted: Sendable, CustomTestStringConvertible {
+        let file: String
+        let declared: String?
+        let kind: Message.Kind?
+        let fileName: String?
+        let mimeType: String
+        let storedKind: Message.Kind
+        let storedFileName: String?
+        var testDescription: String { file }
+    }
+
+    static let accepted: [Accepted] = [
+        Accepted(
+            file: "sample.jpg", declared: "image/jpg", kind: nil, fileName: nil, mimeType: "image/jpeg",
+            storedKind: .image, storedFileName: nil),
+        Accepted(
+            file: "sample.pdf", declared: "application/pdf", kind: .document, fileName: "../Q3 report.pdf",
+            mimeType: "application/pdf", storedKind: .document, storedFileName: "Q3 report.pdf"),
+        Accepted(
+            file: "sample.docx", declared: nil, kind: nil, fileName: "letter.docx",
+            mimeType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", storedKind: .document,
+            storedFileName: "letter.docx"),
+    ]
+
+    @Test("an upload stores the bytes and an object with the sniffed type and the SHA-256", arguments: accepted)
+    func upload(_ c: Accepted) async throws {
+        let w = try await World()
+        let bytes = try Self.sample(c.file)
+        let object = try await w.media.upload(
+            bytes, declaredMIMEType: c.declared, kind: c.kind, fileName: c.fileName, by: w.ana)
+        #expect(object.organizationID == w.org)
+        #expect(object.mimeType == c.mimeType)
+        #expect(object.kind == c.storedKind)
+        #expect(object.byteCount == Int64(bytes.count))
+        #expect(object.sha256 == Self.sha256Hex(bytes))
+        #expect(object.sha256.count == 64)
+        #expect(object.fileName == c.storedFileName)
+        #expect(object.createdAt == w.env.clock.now())
+
+        #expect(try await w.media.get(object.id, by: w.ana) == object)
+        let (read, content) = try await w.media.bytes(of: object.id, by: w.ana)
+        #expect(read == object)
+        #expect(content == bytes)
+        #expect(w.store.count(in: w.org) == 1)
+        #expect(try await w.media.list(by: w.ana).items == [object])
+        #expect(try await w.organization().mediaBytesUsed == Int64(bytes.count))
+
+        let events = try await w.auditEvents("media.uploaded")
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event.actor == .member(w.admin.id))
+        #expect(event.resourceID == object.id.description)
+        #expect(event.metadata == [
+            "mime_type": c.mimeType, "kind": c.storedKind.rawValue, "byte_count": String(bytes.count),
+        ])
+    }
+
+    struct Refusal: Sendable, CustomTestStringConvertible {
+        let name: String
+        let bytes: @Sendable () throws -> [UInt8]
+        var declared: String? = nil
+        var kind: Message.Kind? = nil
+        /// The media policy in force for the refused upload.
+        var policy = MediaPolicy()
+        /// Acme's quota for the refused upload.
+        var quota: Int64? = nil
+        let code: WAError.Code
+        /// Whether the bytes were written (and so had to be removed again).
+        var written = false
+        var testDescription: String { name }
+    }
+
+    /// 390 bytes: the PNG every refusal test stores first, so that "unchanged" is not just "zero".
+    static let baselineSize: Int64 = 390
+
+    static let refusals: [Refusal] = [
+        Refusal(name: "declared type contradicts the content", bytes: { try sample("sample.jpg") },
+                declared: "application/pdf", code: .mediaTypeMismatch),
+        Refusal(name: "kind contradicts the content", bytes: { try sample("sample.pdf") }, kind: .image,
+                code: .mediaTypeMismatch),
+        Refusal(name: "empty file", bytes: { [] }, declared: "image/jpeg", code: .mediaEmpty),
+        Refusal(name: "unrecognised content", bytes: { [UInt8](repeating: 0, count: 256) },
+                code: .mediaUnsupportedType),
+        Refusal(name: "unknown declared type", bytes: { try sample("sample.jpg") }, declared: "application/x-foo",
+                code: .mediaUnsupportedType),
+        Refusal(name: "larger than the cap for its kind", bytes: { try sample("sample.jpg") },
+                policy: MediaPolicy(sizeCaps: MediaSizeCaps(
+                    image: 100, video: 100, audio: 100, document: 100, staticSticker: 100, animatedSticker: 100)),
+                code: .mediaTooLarge),
+        Refusal(name: "type not on the allow-list", bytes: { try sample("sample.jpg") },
+                policy: MediaPolicy(allowedTypes: [.pdf, .png]), code: .mediaTypeNotAllowed),
+        Refusal(name: "over the storage quota", bytes: { try sample("sample.jpg") }, quota: baselineSize + 100,
+                code: .mediaOverQuota, written: true),
+    ]
+
+    @Test("a refused upload leaves no object, no bytes and an unchanged counter", arguments: refusals)
+    func refused(_ c: Refusal) async throws {
+        var w = try await World()
+        let baseline = try await w.media.upload(try Self.sample("sample.png"), declaredMIMEType: nil, by: w.ana)
+        #expect(baseline.byteCount == Self.baselineSize)
+        w.env.mediaPolicy = c.policy
+        if let quota = c.quota { try await w.setQuota(quota) }
+
+        let bytes = try c.bytes()
+        let error = await #expect(throws: WAError.self) {
+            try await w.media.upload(bytes, declaredMIMEType: c.declared, kind: c.kind, by: w.ana)
+        }
+        #expect(error?.code == c.code)
+        #expect(try await w.objectCount() == 1)
+        #expect(try await w.media.list(by: w.ana).items.map(\.id) == [baseline.id])
+        #expect(w.store.count(in: w.org) == 1)
+        #expect(try await w.organization().mediaBytesUsed == Self.baselineSize)
+        #expect(try await w.auditEvents("media.uploaded").count == 1)
+        // Policy refusals come before any write; a quota refusal writes the bytes and removes them again.
+        #expect(w.store.puts == (c.written ? 2 : 1))
+        #expect(w.store.removes == (c.written ? 1 : 0))
+    }
+
+    @Test("bytes that fail to be written are removed, and nothing is recorded")
+    func failedWrite() async throws {
+        let w = try await World()
+        w.store.failPuts(true)
+        let error = await #expect(throws: WAError.self) {
+            try await w.media.upload(try Self.sample("sample.jpg"), declaredMIMEType: "image/jpeg", by: w.ana)
+        }
+        #expect(error?.code == .internalError)
+        #expect(w.store.puts == 1)
+        #expect(w.store.count(in: w.org) == 0)
+        #expect(try await w.objectCount() == 0)
+        #expect(try await w.organization().mediaBytesUsed == 0)
+        #expect(try await w.auditEvents("media.").isEmpty)
+    }
+
+    // MARK: Deleting and usage
+
+    @Test("deleting frees the quota: an upload that did not fit then fits")
+    func deleteFreesQuota() async throws {
+        let w = try await World()
+        let pdf = try Self.sample("sample.pdf")
+        let jpeg = try Self.sample("sample.jpg")
+        try await w.setQuota(Int64(pdf.count) + 200)
+        let document = try await w.media.upload(pdf, declaredMIMEType: "application/pdf", by: w.ana)
+        let refused = await #expect(throws: WAError.self) {
+            try await w.media.upload(jpeg, declaredMIMEType: "image/jpeg", by: w.ana)
+        }
+        #expect(refused?.code == .mediaOverQuota)
+
+        try await w.media.delete(document.id, by: w.ana)
+        #expect(try await w.organization().mediaBytesUsed == 0)
+        #expect(w.store.count(in: w.org) == 0)
+        #expect(try await w.objectCount() == 0)
+        let gone = await #expect(throws: WAError.self) { try await w.media.get(document.id, by: w.ana) }
+        #expect(gone?.code == .notFound)
+        let deleted = try #require(try await w.auditEvents("media.deleted").first)
+        #expect(deleted.resourceID == document.id.description)
+        #expect(deleted.metadata == ["mime_type": "application/pdf", "kind": "document", "byte_count": "\(pdf.count)"])
+
+        let image = try await w.media.upload(jpeg, declaredMIMEType: "image/jpeg", by: w.ana)
+        #expect(try await w.organization().mediaBytesUsed == Int64(jpeg.count))
+        #expect(try await w.media.list(by: w.ana).items.map(\.id) == [image.id])
+        let again = await #expect(throws: WAError.self) { try await w.media.delete(document.id, by: w.ana) }
+        #expect(again?.code == .notFound)
+        #expect(try await w.organization().mediaBytesUsed == Int64(jpeg.count))
+    }
+
+    @Test("usage reports the bytes stored, the quota and what is left")
+    func usage() async throws {
+        let w = try await World()
+        let empty = try await w.media.usage(by: w.ana)
+        #expect(empty == MediaService.Usage(usedBytes: 0, limitBytes: 20 << 30, availableBytes: 20 << 30))
+
+        let jpeg = try await w.media.upload(try Self.sample("sample.jpg"), declaredMIMEType: nil, by: w.ana)
+        let pdf = try await w.media.upload(try Self.sample("sample.pdf"), declaredMIMEType: nil, by: w.ana)
+        let used = jpeg.byteCount + pdf.byteCount
+        #expect(used == 366 + 11_311)
+        #expect(
+            try await w.media.usage(by: w.ana)
+                == MediaService.Usage(usedBytes: used, limitBytes: 20 << 30, availableBytes: (20 << 30) - used))
+
+        // A limit lowered below the usage leaves nothing free (and never a negative number).
+        try await w.setQuota(1_000)
+        #expect(
+            try await w.media.usage(by: w.ana)
+                == MediaService.Usage(usedBytes: used, limitBytes: 1_000, availableBytes: 0))
+
+        try await w.media.delete(pdf.id, by: w.ana)
+        #expect(
+            try await w.media.usage(by: w.ana)
+                == MediaService.Usage(usedBytes: jpeg.byteCount, limitBytes: 1_000, availableBytes: 1_000 - 366))
+        let events = try await w.auditEvents("media.")
+        #expect(events.map(\.action).sorted() == ["media.deleted", "media.uploaded", "media.uploaded"])
+    }
+
+    // MARK: Tenancy
+
+    @Test("another organization's media is not_found, and its uploads count against its own quota")
+    func tenantIsolation() async throws {
+        let w = try await World()
+        let bytes = try Self.sample("sample.jpg")
+        let object = try await w.media.upload(bytes, declaredMIMEType: "image/jpeg", by: w.ana)
+
+        let get = await #expect(throws: WAError.self) { try await w.media.get(object.id, by: w.oz) }
+        #expect(get?.code == .notFound)
+        let read = await #expect(throws: WAError.self) { try await w.media.bytes(of: object.id, by: w.oz) }
+        #expect(read?.code == .notFound)
+        let delete = await #expect(throws: WAError.self) { try await w.media.delete(object.id, by: w.oz) }
+        #expect(delete?.code == .notFound)
+        #expect(try await w.media.list(by: w.oz).items.isEmpty)
+        #expect(try await w.media.usage(by: w.oz).usedBytes == 0)
+
+        // Acme's object is untouched.
+        #expect(try await w.media.bytes(of: object.id, by: w.ana).1 == bytes)
+        #expect(try await w.organization().mediaBytesUsed == Int64(bytes.count))
+        #expect(w.store.count(in: w.org) == 1)
+
+        let theirs = try await w.media.upload(try Self.sample("sample.pdf"), declaredMIMEType: nil, by: w.oz)
+        #expect(try await w.organization(w.other).mediaBytesUsed == theirs.byteCount)
+        #expect(try await w.organization().mediaBytesUsed == Int64(bytes.count))
+        #expect(try await w.objectCount(w.other) == 1)
+        let crossed = await #expect(throws: WAError.self) { try await w.media.get(theirs.id, by: w.ana) }
+        #expect(crossed?.code == .notFound)
+    }
+
+    // MARK: Stored organizations
+
+    @Test("an organization stored before the media counter existed decodes with a zero counter")
+    func organizationWithoutCounter() async throws {
+        var organization = try await World().organization()
+        organization.mediaBytesUsed = 1_234
+        let encoded = try JSONEncoder().encode(organization)
+        var fields = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        #expect(fields["mediaBytesUsed"] as? Int == 1_234)
+        #expect(try JSONDecoder().decode(Organization.self, from: encoded) == organization)
+
+        fields["mediaBytesUsed"] = nil
+        let old = try JSONDecoder().decode(Organization.self, from: try JSONSerialization.data(withJSONObject: fields))
+        var expected = organization
+        expected.mediaBytesUsed = 0
+        #expect(old == expected)
+    }
+}
