@@ -17,13 +17,19 @@ public final class TestClock: WallClock {
     private struct Sleeper {
         let id: Int
         let deadline: Date
+        /// The ``run(_:)`` whose operation (or a task it started) sleeps here, if any.
+        let run: Int?
         let continuation: CheckedContinuation<Void, any Error>
     }
+
+    /// Marks the tasks of one ``run(_:)`` operation (task locals are inherited by child and unstructured tasks).
+    @TaskLocal private static var currentRun: Int?
 
     private struct State {
         var now: Date
         var sleepers: [Sleeper] = []
         var nextID = 0
+        var nextRun = 0
     }
 
     private let state: Mutex<State>
@@ -42,12 +48,13 @@ public final class TestClock: WallClock {
             return s.nextID
         }
         guard let id else { return try Task.checkCancellation() }
+        let run = Self.currentRun
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let outcome = state.withLock { s -> Result<Void, any Error>? in
                     if Task.isCancelled { return .failure(CancellationError()) }
                     if deadline <= s.now { return .success(()) }
-                    s.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
+                    s.sleepers.append(Sleeper(id: id, deadline: deadline, run: run, continuation: continuation))
                     return nil
                 }
                 if let outcome { continuation.resume(with: outcome) }
@@ -99,22 +106,32 @@ public final class TestClock: WallClock {
         return true
     }
 
-    /// Runs `operation` and, whenever nothing else is happening but tasks sleep on this clock, advances the clock
-    /// to the earliest deadline — so code that waits (typing delays, backoffs, pacing) runs to completion in
-    /// virtual time. Returns the operation's result.
+    /// Runs `operation` and, whenever it (or a task it started) sleeps on this clock and nothing else is
+    /// happening, advances the clock to the earliest deadline — so code that waits (typing delays, backoffs,
+    /// pacing) runs to completion in virtual time. Returns the operation's result.
+    ///
+    /// The clock moves only while the operation itself is asleep: tasks started elsewhere that sleep on this clock
+    /// (a supervisor's lease renewal, say) are woken when their deadline comes, but never make time pass while the
+    /// operation is busy. Time passing on its own would let virtual time run away from the code under test.
     @discardableResult
     public func run<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws
         -> Result
     {
+        let token = state.withLock { s -> Int in
+            s.nextRun += 1
+            return s.nextRun
+        }
         let finished = Atomic<Bool>(false)
         let task = Task {
             defer { finished.store(true, ordering: .releasing) }
-            return try await operation()
+            return try await Self.$currentRun.withValue(token) { try await operation() }
         }
         while !finished.load(ordering: .acquiring) {
             // Let every runnable task reach its next suspension point before deciding that all are asleep.
             for _ in 0..<20 { await Task.yield() }
-            if !finished.load(ordering: .acquiring) { advanceToNextDeadline() }
+            if finished.load(ordering: .acquiring) { break }
+            let operationSleeps = state.withLock { s in s.sleepers.contains { $0.run == token } }
+            if operationSleeps { advanceToNextDeadline() }
         }
         return try await task.value
     }

@@ -59,33 +59,3 @@ import WACoreTesting
         #expect((2900...3500).contains(ones), "about half of 6400 bits set")
     }
 }
-
-@Suite struct TestClockTests {
-    @Test func sleepersWakeWhenTheClockPassesTheirDeadline() async throws {
-        let clock = TestClock()
-        let start = clock.now()
-        let early = Task { try await clock.sleep(for: .seconds(10)); return clock.now() }
-        let late = Task { try await clock.sleep(for: .seconds(60)); return clock.now() }
-        await clock.waitForSleepers(2)
-        clock.advance(by: .seconds(30))
-        #expect(try await early.value == start.addingTimeInterval(30))
-        #expect(clock.sleeperCount == 1)
-        clock.advanceToNextDeadline()
-        #expect(try await late.value == start.addingTimeInterval(60))
-    }
-
-    @Test func cancellingASleeperEndsItsWait() async {
-        let clock = TestClock()
-        let task = Task { try await clock.sleep(for: .seconds(10)) }
-        await clock.waitForSleepers(1)
-        task.cancel()
-        await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(clock.sleeperCount == 0)
-    }
-
-    @Test func aPastDeadlineDoesNotWait() async throws {
-        let clock = TestClock()
-        try await clock.sleep(until: clock.now().addingTimeInterval(-1))
-        #expect(clock.sleeperCount == 0)
-    }
-}

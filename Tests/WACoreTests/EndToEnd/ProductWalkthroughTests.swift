@@ -5,8 +5,8 @@ import WACoreTesting
 
 /// The product end to end on the memory store and the simulated WhatsApp network, in virtual time: an
 /// organization and its team, an API key with a subset of scopes, a linked instance, 50 messages whose statuses
-/// reach `read` in order, replies that trigger an automation, signed webhook deliveries for every event, and the
-/// audit trail of all of it.
+/// reach `read` in order, replies that trigger an automation, a 200-recipient campaign held to the 20-a-minute
+/// tier, signed webhook deliveries for every event, and the audit trail of all of it.
 @Suite("Product walkthrough")
 struct ProductWalkthroughTests {
     @Test func theProductEndToEnd() async throws {
@@ -63,7 +63,19 @@ struct ProductWalkthroughTests {
         }
         #expect(denied?.code == .permissionDenied)
 
-        // 5. An automation: a customer asking for prices gets a templated reply.
+        // 5. The shop's customer list, imported from CSV: the 50 customers and 200 newsletter subscribers.
+        var csv = "phone,name,tags\n"
+        for (i, customer) in customers.enumerated() { csv += "\(customer.number.e164),Customer \(i),customer\n" }
+        var audience: [SimulatedPhone] = []
+        for i in 0..<200 {
+            let phone = network.addPhone(try PhoneNumber("+49 172 \(2_000_000 + i)"), name: "Subscriber \(i)")
+            audience.append(phone)
+            csv += "\(phone.number.e164),Subscriber \(i),newsletter;de\n"
+        }
+        let imported = try await ContactService(environment: env).importCSV(csv, by: .member(admin))
+        #expect(imported.created == 250 && imported.errors.isEmpty && imported.committed)
+
+        // 6. An automation: a customer asking for prices gets a templated reply.
         let template = try await TemplateService(environment: env).create(
             name: "prices", body: "Hi {{name}}, our prices are on acme.example/prices", by: .member(admin))
         _ = try await AutomationService(environment: env).create(
@@ -71,7 +83,7 @@ struct ProductWalkthroughTests {
             actions: [.replyWithTemplate(template.id), .tagContact("asked-price")], cooldownSeconds: 3600,
             by: .member(admin))
 
-        // 6. 50 messages through the API key, sent human-shaped in virtual time.
+        // 7. 50 messages through the API key, sent human-shaped in virtual time.
         var sent: [Message] = []
         for (i, customer) in customers.enumerated() {
             sent.append(
@@ -83,7 +95,7 @@ struct ProductWalkthroughTests {
         try await drain(dispatcher, env: env, org: org.id, clock: clock)
         #expect(customers.allSatisfy { $0.inbox.count == 1 })
 
-        // 7. Every customer reads it: statuses reach `read`, in order.
+        // 8. Every customer reads it: statuses reach `read`, in order.
         for customer in customers { customer.read(chat: shopPhone.number) }
         for message in sent {
             let read = try #require(await poll { () async throws -> Message? in
@@ -95,7 +107,7 @@ struct ProductWalkthroughTests {
             #expect(times == times.sorted(), "statuses advanced in order for \(read.id)")
         }
 
-        // 8. Replies: one asks for prices and gets the automation's reply; the contact is tagged.
+        // 9. Replies: one asks for prices and gets the automation's reply; the contact is tagged.
         _ = try customers[7].send(text: "What is the price?", to: shopPhone.number)
         _ = try customers[8].send(text: "Thanks!", to: shopPhone.number)
         let asker = customers[7]
@@ -105,7 +117,34 @@ struct ProductWalkthroughTests {
         let tagged = try await ContactService(environment: env).list(by: .member(admin), where: .init(tag: "asked-price"))
         #expect(tagged.items.map(\.phone) == [customers[7].number])
 
-        // 9. Webhooks: every event is delivered, signed with the endpoint's secret.
+        // 10. A campaign to 200 imported contacts. It shares the instance's tiers (20/min, 100/h, 1000/day) with
+        //    everything sent before, so it takes hours of virtual time.
+        let campaigns = CampaignService(environment: env, webhooks: webhooks)
+        let waves = CampaignWaveWorker(service: campaigns)
+        let newsletter = try await TemplateService(environment: env).create(
+            name: "newsletter", body: "Hello {{first_name}}, the autumn collection is here.", by: .member(admin))
+        let campaign = try await campaigns.create(
+            name: "Autumn", instance: instance.id, template: newsletter.id, audience: .tags(["newsletter"]),
+            by: .member(admin))
+        let started = try await campaigns.start(campaign.id, by: .member(admin))
+        #expect(started.status == .running && started.progress.total == 200)
+        try await runCampaign(campaign.id, campaigns: campaigns, waves: waves, dispatcher: dispatcher, env: env,
+                              org: org.id, admin: admin, clock: clock)
+        let finished = try await campaigns.get(campaign.id, by: .member(admin))
+        #expect(finished.status == .completed && finished.progress.sent == 200 && finished.progress.failed == 0)
+        #expect(audience.allSatisfy { $0.inbox.count == 1 })
+        #expect(audience[3].inbox.first?.text == "Hello Subscriber, the autumn collection is here.")
+        // The minute tier held over everything the instance sent: 50 messages, the automation's reply, the campaign.
+        let sendTimes = try await env.store.transaction(.organization(org.id)) { tx in
+            try await tx.messages.list(in: org.id, where: .init(direction: .outbound), page: .all).items
+        }.compactMap(\.timestamps.sentAt).sorted()
+        #expect(sendTimes.count == 251)
+        #expect(Self.busiestMinute(sendTimes) <= 20)
+        // Virtual time stayed honest: the first 50 went out human-paced in minutes, everything within a day.
+        #expect(sendTimes[49].timeIntervalSince(sendTimes[0]) < 15 * 60)
+        #expect(sendTimes[250].timeIntervalSince(sendTimes[0]) < 86_400)
+
+        // 11. Webhooks: every event is delivered, signed with the endpoint's secret.
         while try await deliveries.runOnce(worker: "w", limit: 50) > 0 {}
         let requests = sender.requests
         let verifier = StandardWebhookVerifier(secret: endpoint.secret)
@@ -118,7 +157,10 @@ struct ProductWalkthroughTests {
             guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else { return nil }
             return object["type"] as? String
         })
-        for expected in ["instance.qr", "instance.ready", "message.sent", "message.status_changed", "message.received"] {
+        for expected in [
+            "instance.qr", "instance.ready", "message.sent", "message.status_changed", "message.received",
+            "campaign.progress", "campaign.completed",
+        ] {
             #expect(types.contains(expected), "a \(expected) webhook was delivered")
         }
         let allDeliveries = try await webhooks.deliveries(by: .member(admin), page: try PageRequest(limit: 500))
@@ -131,12 +173,62 @@ struct ProductWalkthroughTests {
         for expected in [
             "organization.created", "member.invited", "member.joined", "webhook_endpoint.created", "instance.created",
             "member.instances_assigned", "instance.started", "api_key.created", "template.created",
-            "automation.created", "automation.fired",
+            "automation.created", "automation.fired", "contacts.imported", "campaign.created", "campaign.started",
+            "campaign.completed",
         ] {
             #expect(actions.contains(expected), "audit has \(expected)")
         }
-        #expect(actions.filter { $0 == "message.queued" }.count >= 51)
+        #expect(actions.filter { $0 == "message.queued" }.count == 251)
         await supervisor.stopAll()
+    }
+
+    /// Runs the campaign's waves and the dispatcher until the campaign is over, jumping the clock to the next due
+    /// job (or expiring lease) whenever nothing is due.
+    private func runCampaign(
+        _ campaign: CampaignID, campaigns: CampaignService, waves: CampaignWaveWorker, dispatcher: MessageDispatcher,
+        env: ServiceEnvironment, org: OrganizationID, admin: Member, clock: TestClock
+    ) async throws {
+        let deadline = clock.now().addingTimeInterval(7 * 86_400)
+        try await clock.run {
+            while clock.now() < deadline {
+                if [.completed, .cancelled, .failed].contains(try await campaigns.get(campaign, by: .member(admin)).status) {
+                    return
+                }
+                let sent = try await dispatcher.runOnce(worker: "w", limit: 20)
+                let waved = try await waves.runOnce(worker: "w")
+                if sent + waved > 0 { continue }
+                var next: Date?
+                for queue in [MessagingService.sendQueue, CampaignService.waveQueue] {
+                    let jobs = try await env.store.transaction(.organization(org)) { tx in
+                        try await tx.jobs.list(in: org, where: .init(queue: queue), page: .all).items
+                    }
+                    for job in jobs {
+                        let due: Date? =
+                            switch job.state {
+                            case .available: job.scheduledAt
+                            case .running: job.lockedUntil
+                            default: nil
+                            }
+                        if let due { next = min(next ?? due, due) }
+                    }
+                }
+                guard let next else {
+                    for _ in 0..<200 { await Task.yield() }  // acks may still be on their way
+                    continue
+                }
+                if next > clock.now() { clock.set(next) } else { await Task.yield() }
+            }
+            Issue.record("the campaign did not finish within a week of virtual time")
+        }
+    }
+
+    /// The largest number of `times` inside any 60-second window.
+    private static func busiestMinute(_ times: [Date]) -> Int {
+        var best = 0
+        for (index, start) in times.enumerated() {
+            best = max(best, times[index...].prefix { $0 < start.addingTimeInterval(60) }.count)
+        }
+        return best
     }
 
     /// Runs the dispatcher until no send job is waiting, jumping the clock to the next scheduled job.

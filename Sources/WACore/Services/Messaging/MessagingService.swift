@@ -173,6 +173,9 @@ public struct MessagingService: Sendable {
                 throw WAError(
                     .mediaTypeMismatch, "\(media.mimeType) cannot be sent as \(kind.rawValue)", field: "kind")
             }
+            // The caps in force now, for the kind it is sent as (a file uploaded as a document may be too large
+            // for an image, and caps may have been lowered since the upload).
+            try env.mediaPolicy.checkSize(byteCount: media.byteCount, kind: kind)
             message.kind = kind
             message.body = caption
             message.media = Message.MediaReference(

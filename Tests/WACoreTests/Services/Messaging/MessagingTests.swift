@@ -115,6 +115,22 @@ struct MessagingTests {
             let error = #expect(throws: WAError.self) { try PhoneNumber(garbage) }
             #expect(error?.code == .invalidPhoneNumber, "\(garbage)")
         }
+        // A photo uploaded as a document, sent as an image under a deployment whose image cap is lower.
+        let photo = try await MediaService(environment: h.env).upload(
+            try MediaServiceTests.sample("sample.jpg"), declaredMIMEType: "image/jpeg", kind: .document,
+            fileName: "photo.jpg", by: .member(h.admin))
+        var strict = h.env
+        strict.mediaPolicy = MediaPolicy(
+            sizeCaps: MediaSizeCaps(
+                image: photo.byteCount - 1, video: 1 << 20, audio: 1 << 20, document: 1 << 20, staticSticker: 1 << 10,
+                animatedSticker: 1 << 10))
+        let oversized = await #expect(throws: WAError.self) {
+            try await MessagingService(environment: strict).send(
+                .init(instanceID: h.instance.id, recipient: .phone(bob.number),
+                      content: .media(photo.id, kind: .image, caption: nil)),
+                by: .member(h.admin))
+        }
+        #expect(oversized?.code == .mediaTooLarge)
         let cases: [(SendMessageRequest, WAError.Code)] = [
             (.text("x", to: ada.number, from: h.instance.id), .recipientOptedOut),
             (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .text("   ")), .invalidArgument),

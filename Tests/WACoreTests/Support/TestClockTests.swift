@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import WACore
+import WACoreTesting
+
+@Suite("Test clock")
+struct TestClockTests {
+    @Test func runAdvancesOnlyWhileTheOperationSleeps() async throws {
+        let clock = TestClock()
+        let start = clock.now()
+        // A task started outside the run sleeps an hour at a time, like a supervisor's lease renewal.
+        let background = Task {
+            while !Task.isCancelled { try await clock.sleep(for: .seconds(3_600)) }
+        }
+        await clock.waitForSleepers(1)
+        // The operation is busy (not sleeping) for many turns, then sleeps 5 seconds twice.
+        let elapsed = try await clock.run { () async throws -> TimeInterval in
+            for _ in 0..<5_000 { await Task.yield() }
+            let busy = clock.now().timeIntervalSince(start)
+            try await clock.sleep(for: .seconds(5))
+            try await clock.sleep(for: .seconds(5))
+            #expect(busy == 0, "time did not pass while the operation was busy")
+            return clock.now().timeIntervalSince(start)
+        }
+        #expect(elapsed == 10)
+        // Sleepers of a child task count as the operation's.
+        let child = try await clock.run {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await clock.sleep(for: .seconds(90)) }
+                try await group.waitForAll()
+            }
+            return clock.now().timeIntervalSince(start)
+        }
+        #expect(child == 100)
+        background.cancel()
+    }
+
+    @Test func sleepersWakeWhenTheClockPassesTheirDeadline() async throws {
+        let clock = TestClock()
+        let start = clock.now()
+        let early = Task { try await clock.sleep(for: .seconds(10)); return clock.now() }
+        let late = Task { try await clock.sleep(for: .seconds(60)); return clock.now() }
+        await clock.waitForSleepers(2)
+        clock.advance(by: .seconds(30))
+        #expect(try await early.value == start.addingTimeInterval(30))
+        #expect(clock.sleeperCount == 1)
+        clock.advanceToNextDeadline()
+        #expect(try await late.value == start.addingTimeInterval(60))
+    }
+
+    @Test func cancellingASleeperEndsItsWait() async {
+        let clock = TestClock()
+        let task = Task { try await clock.sleep(for: .seconds(10)) }
+        await clock.waitForSleepers(1)
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(clock.sleeperCount == 0)
+    }
+
+    @Test func aPastDeadlineDoesNotWait() async throws {
+        let clock = TestClock()
+        try await clock.sleep(until: clock.now().addingTimeInterval(-1))
+        #expect(clock.sleeperCount == 0)
+    }
+}
