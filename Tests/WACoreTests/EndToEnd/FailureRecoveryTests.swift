@@ -62,6 +62,82 @@ struct FailureRecoveryTests {
         await supervisor.stopAll()
     }
 
+    /// A receiver that goes down for a week, with the standard retry and health policies: every delivery is retried
+    /// on the Svix schedule, the endpoint is disabled once failures span five days, later events skip it, and
+    /// after the receiver is fixed and a test event re-enables it, the failed deliveries are replayed byte for
+    /// byte.
+    @Test func aFailingWebhookEndpointIsRetriedOnScheduleThenDisabledThenReplayed() async throws {
+        let bed = WebhookTestbed()
+        let t = try await bed.tenant()
+        let created = try await bed.service.create(url: "https://crm.example.com/hook", by: t.admin)
+        let url = created.endpoint.url
+        bed.sender.setOutcome(.response(statusCode: 503), for: url)
+        let start = bed.clock.now()
+
+        // One event a day for a week; the worker runs whenever a delivery is due.
+        var events: [WebhookEvent] = []
+        for day in 0..<7 {
+            let (event, deliveries) = try await bed.publish(.messageReceived, in: t.org, data: ["day": .integer(Int64(day))])
+            events.append(event)
+            #expect(deliveries.count == (try await bed.storedEndpoint(created.endpoint.id, in: t.org).isEnabled ? 1 : 0))
+            let nextDay = start.addingTimeInterval(Double(day + 1) * 86_400)
+            while true {
+                _ = try await bed.worker.runOnce(worker: "w")
+                let due = try await bed.jobs(t.org).filter { $0.state == .available }.map(\.scheduledAt).min()
+                guard let due, due < nextDay else { break }
+                if due > bed.clock.now() { bed.clock.set(due) }
+            }
+            bed.clock.set(nextDay)
+        }
+
+        // The first delivery followed the schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, ±10 % jitter).
+        let deliveries = try await bed.deliveries(t.org).sorted { $0.createdAt < $1.createdAt }
+        let first = try #require(deliveries.first)
+        let gaps = zip(first.attempts.dropFirst(), first.attempts).map { $0.startedAt.timeIntervalSince($1.startedAt) }
+        let schedule: [Double] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000]
+        #expect(gaps.count == schedule.count)
+        for (gap, base) in zip(gaps, schedule) { #expect(gap >= base * 0.9 && gap <= base * 1.1, "gap \(gap) for \(base)") }
+        #expect(first.status == .failed)
+
+        // Disabled once ten failures spanned five days; nothing was sent to it afterwards.
+        let disabled = try await bed.storedEndpoint(created.endpoint.id, in: t.org)
+        #expect(!disabled.isEnabled && disabled.disabledReason?.hasPrefix(WebhookEndpointHealthPolicy.reasonPrefix) == true)
+        let disabledAt = try #require(try await bed.auditEvents(t.org, action: "webhook_endpoint.disabled").first).occurredAt
+        let span = disabledAt.timeIntervalSince(start)
+        #expect(span >= 5 * 86_400 && span < 6 * 86_400)
+        #expect(bed.sender.requests(to: url).count == deliveries.reduce(0) { $0 + $1.attempts.count })
+        #expect(deliveries.count == 6, "the seventh event skipped the disabled endpoint")
+        #expect(deliveries.allSatisfy { $0.status == .failed })
+        #expect(try await bed.jobs(t.org).allSatisfy { $0.state.isFinal })
+
+        // Replaying is refused while the endpoint is disabled.
+        let refused = await #expect(throws: WAError.self) { try await bed.service.replay(first.id, by: t.manager) }
+        #expect(refused?.code == .webhookEndpointDisabled)
+
+        // The receiver is fixed; a test event re-enables the endpoint; every failed delivery is replayed.
+        bed.sender.setOutcome(.response(statusCode: 204), for: url)
+        _ = try await bed.service.sendTestEvent(to: created.endpoint.id, by: t.manager)
+        while try await bed.worker.runOnce(worker: "w") > 0 {}
+        #expect(try await bed.storedEndpoint(created.endpoint.id, in: t.org).isEnabled)
+        let before = bed.sender.requests(to: url).count
+        for delivery in deliveries { _ = try await bed.service.replay(delivery.id, by: t.manager) }
+        while try await bed.worker.runOnce(worker: "w") > 0 {}
+        let replayed = Array(bed.sender.requests(to: url).dropFirst(before))
+        #expect(replayed.count == 6)
+        for (request, event) in zip(replayed.sorted { ($0.header("webhook-id") ?? "") < ($1.header("webhook-id") ?? "") },
+                                    events.prefix(6).sorted { $0.id.description < $1.id.description }) {
+            #expect(request.header("webhook-id") == event.id.description && request.body == event.encoded())
+            try StandardWebhookVerifier(secret: created.secret)
+                .verify(payload: request.body, headers: WebhookTestbed.headers(request), now: bed.clock.now())
+        }
+        #expect(try await bed.deliveries(t.org).filter { $0.eventType == "message.received" }.allSatisfy {
+            $0.status == .succeeded
+        })
+        let actions = try await bed.auditActions(t.org)
+        #expect(actions.filter { $0 == "webhook_delivery.replayed" }.count == 6)
+        #expect(actions.contains("webhook_endpoint.disabled") && actions.contains("webhook_endpoint.enabled"))
+    }
+
     /// Polls `probe`, yielding between tries, until it returns a value. The bound is generous: under a loaded
     /// machine the tasks that make progress (session event pumps) may get few turns.
     private func poll<T>(_ probe: () async throws -> T?) async rethrows -> T? {
