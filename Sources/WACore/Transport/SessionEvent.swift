@@ -64,7 +64,7 @@ public enum ConnectionState: String, Sendable, Hashable, CaseIterable {
 /// Why a session disconnected, classified for the supervisor.
 public struct DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     /// A stable code: `connection_lost`, `timeout`, `browser_crashed`, `conflict`, `logged_out`, `banned`,
-    /// `restricted`, `link_timeout`, `deprecated_version`, `proxy_blocked`, or a transport-specific one.
+    /// `restricted`, `link_timeout`, `deprecated_version`, `proxy_failed`, or a transport-specific one.
     public var code: String
     public var kind: Kind
     /// A short, safe explanation.
@@ -89,6 +89,9 @@ public struct DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     public static let timeout = DisconnectReason(code: "timeout", kind: .transient, message: "WhatsApp stopped answering")
     public static let browserCrashed = DisconnectReason(
         code: "browser_crashed", kind: .transient, message: "the browser process ended unexpectedly")
+    /// The proxy refused, dropped or could not reach WhatsApp.
+    public static let proxyFailed = DisconnectReason(
+        code: "proxy_failed", kind: .transient, message: "the proxy refused or dropped the connection")
     public static let conflict = DisconnectReason(
         code: "conflict", kind: .terminal, message: "WhatsApp Web was opened for this account somewhere else")
     public static let loggedOut = DisconnectReason(
@@ -101,6 +104,12 @@ public struct DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     /// whatsapp-web.js's `qrMaxRetries`: a person has to start the instance again and be ready to scan.
     public static let linkTimeout = DisconnectReason(
         code: "link_timeout", kind: .terminal, message: "no phone was linked before the codes expired")
+
+    /// Whether the connection itself failed (lost, timed out, or the proxy failed), which counts against the
+    /// health of the proxy the session went through. A crashed browser does not.
+    public var isConnectionFailure: Bool {
+        [Self.connectionLost.code, Self.timeout.code, Self.proxyFailed.code].contains(code)
+    }
 
     public var description: String { "\(code) (\(kind.rawValue))" }
 }

@@ -38,8 +38,17 @@ extension InstanceSupervisor {
                     }
                     session = opened
                 } catch {
-                    // The transport or store failed to bring a session up: the status stays `reconnecting`
-                    // and the next backoff step tries again.
+                    // The transport or store failed to bring a session up: the status stays `reconnecting`, the
+                    // proxy (if any) is charged with the failure and may be replaced, and the next backoff step
+                    // tries again.
+                    let now = env.clock.now()
+                    guard await fencedWrite(runner, { instance, tx in
+                        try await self.recordProxyFailure(&instance, tx, now: now)
+                        return []
+                    }).isKept else {
+                        await abandon(runner)
+                        return
+                    }
                     continue
                 }
             }
@@ -130,6 +139,7 @@ extension InstanceSupervisor {
             let sealed = await sealedArchive(of: session, in: runner.reference.organizationID)
             let written = await fencedWrite(runner) { instance, tx in
                 let isNewLink = instance.jid != account.jid
+                try await self.recordProxySuccess(instance, tx, now: now)
                 instance.status = .ready
                 if let sealed { instance.sealedArchive = sealed }
                 instance.jid = account.jid
@@ -156,7 +166,9 @@ extension InstanceSupervisor {
 
     /// Writes `reconnecting` after a transient loss; `false` (and the runner abandoned) when the lease is lost.
     private func markReconnecting(_ runner: SupervisedInstance, _ reason: DisconnectReason) async -> Bool {
-        let written = await fencedWrite(runner) { instance, _ in
+        let now = env.clock.now()
+        let written = await fencedWrite(runner) { instance, tx in
+            if reason.isConnectionFailure { try await self.recordProxyFailure(&instance, tx, now: now) }
             instance.status = .reconnecting
             return [InstanceWebhookEvents.disconnected(instance, reason, requested: false, ids: self.env.ids)]
         }

@@ -125,6 +125,44 @@ extension InstanceSupervisor {
         }
     }
 
+    /// Records that the connection through the instance's proxy failed: the proxy's health drops and it cools
+    /// down (``ProxyRotation/recordFailure(_:at:)``), and an instance on the pool fails over to a healthy proxy
+    /// that can take it (audited as `instance.proxy_changed`). With no such proxy it keeps the cooling one and the
+    /// reconnect backoff tries again; a fixed proxy is never replaced. Nothing happens without a proxy.
+    func recordProxyFailure(_ instance: inout Instance, _ tx: any StoreTransaction, now: Date) async throws {
+        guard instance.proxyPolicy != .none, let current = instance.proxyID else { return }
+        let organization = instance.organizationID
+        guard let failed = try await tx.proxyServers.find(current, in: organization) else { return }
+        let rotation = configuration.provisioning.proxyRotation
+        guard instance.proxyPolicy == .pool else {
+            _ = try await tx.proxyServers.update(rotation.recordFailure(failed, at: now))
+            return
+        }
+        let pool = try await tx.proxyServers.list(in: organization, page: .all).items
+        let assignments = try await tx.instances.list(in: organization, page: .all).items.compactMap { other in
+            other.proxyID.map { ProxyAssignment(instanceID: other.id, organizationID: organization, proxyID: $0) }
+        }
+        let (cooled, decision) = rotation.handleConnectionFailure(
+            instance: instance.id, organization: organization, failed: failed, pool: pool, assignments: assignments,
+            now: now)
+        _ = try await tx.proxyServers.update(cooled)
+        if case .assign(let next) = decision {
+            instance.proxyID = next
+            _ = try await tx.auditEvents.insert(
+                audit(
+                    "instance.proxy_changed", instance, by: .system,
+                    metadata: ["from": current.description, "to": next.description, "reason": "connection_failure"]))
+        }
+    }
+
+    /// Records a successful connection through the instance's proxy: its health recovers and any cool-down ends.
+    func recordProxySuccess(_ instance: Instance, _ tx: any StoreTransaction, now: Date) async throws {
+        guard instance.proxyPolicy != .none, let id = instance.proxyID,
+            let proxy = try await tx.proxyServers.find(id, in: instance.organizationID)
+        else { return }
+        _ = try await tx.proxyServers.update(configuration.provisioning.proxyRotation.recordSuccess(proxy, at: now))
+    }
+
     /// Prepares the next pairing after the link was removed: generation + 1, the fingerprint of the new
     /// generation, and (for pool proxies) a re-pairing proxy choice.
     func prepareRepairing(_ instance: inout Instance, _ tx: any StoreTransaction, now: Date) async throws {

@@ -124,16 +124,26 @@ final class RecordingEventHandler: SessionEventHandler {
     var events: [(event: SessionEvent, status: InstanceStatus)] { recorded.withLock { $0 } }
 }
 
-/// The simulator, recording the configuration of every session it makes.
+/// The simulator, recording the configuration of every session it makes; sessions through a proxy host marked
+/// down fail to open, as with a dead proxy.
 final class RecordingTransport: WhatsAppTransport {
     let network: SimulatedWhatsApp
     private let recorded = Mutex<[SessionConfiguration]>([])
+    private let downProxies = Mutex<Set<String>>([])
 
     init(network: SimulatedWhatsApp) { self.network = network }
 
     func makeSession(_ configuration: SessionConfiguration) async throws -> any WhatsAppSession {
         recorded.withLock { $0.append(configuration) }
+        if let host = configuration.proxy?.host, downProxies.withLock({ $0.contains(host) }) {
+            throw WAError(.transportError, "the proxy \(host) refused the connection")
+        }
         return try await network.makeSession(configuration)
+    }
+
+    /// Marks the proxy at `host` down (new sessions through it fail) or up again.
+    func setProxy(_ host: String, down: Bool) {
+        downProxies.withLock { if down { $0.insert(host) } else { $0.remove(host) } }
     }
 
     var configurations: [SessionConfiguration] { recorded.withLock { $0 } }
