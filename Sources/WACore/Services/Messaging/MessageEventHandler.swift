@@ -1,4 +1,5 @@
 public import Foundation
+import Crypto
 
 /// Turns what sessions report into stored facts: delivery and read receipts move messages forward (never
 /// back), inbound messages are stored with their chat and contact (phone-number JID and LID kept together), and
@@ -149,16 +150,31 @@ public struct MessageEventHandler: SessionEventHandler {
                 lastInboundAt: incoming.fromMe ? nil : incoming.timestamp, createdAt: now))
     }
 
+    /// Stores received media: bytes first, then the object and the organization's usage in one transaction
+    /// (received media counts towards the storage quota, even past it: what arrives cannot be refused, but
+    /// uploads are refused while the organization is over its quota). Bytes whose metadata could not be written
+    /// are removed again.
     private func storeMedia(_ payload: MediaPayload, _ org: OrganizationID, _ now: Date) async throws
         -> Message.MediaReference
     {
         let mimeType = (try? MediaSniffer.sniff(file: payload.bytes).type.mimeType) ?? payload.mimeType
         let object = MediaObject(
             id: env.ids.make(), organizationID: org, mimeType: mimeType, kind: payload.kind,
-            byteCount: Int64(payload.bytes.count), sha256: "", fileName: payload.fileName.map { MediaFileName.sanitize($0) },
-            createdAt: now)
+            byteCount: Int64(payload.bytes.count), sha256: HexCoding.encode(Array(SHA256.hash(data: payload.bytes))),
+            fileName: payload.fileName.map { MediaFileName.sanitize($0) }, createdAt: now)
         try await env.media.put(payload.bytes, for: object.id, in: org)
-        _ = try await env.store.transaction(.organization(org)) { try await $0.mediaObjects.insert(object) }
+        do {
+            try await env.store.transaction(.organization(org)) { tx in
+                var organization = try await tx.organizations.get(org, in: org)
+                let (usage, overflow) = organization.mediaBytesUsed.addingReportingOverflow(object.byteCount)
+                organization.mediaBytesUsed = overflow ? .max : usage
+                _ = try await tx.organizations.update(organization)
+                _ = try await tx.mediaObjects.insert(object)
+            }
+        } catch {
+            try? await env.media.remove(object.id, in: org)
+            throw error
+        }
         return Message.MediaReference(
             mediaID: object.id, mimeType: mimeType, fileName: object.fileName, byteCount: object.byteCount)
     }

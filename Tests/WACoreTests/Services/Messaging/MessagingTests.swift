@@ -260,6 +260,23 @@ struct MessagingTests {
         #expect(try await h.handler.received(fromLID, h.instance) == nil)
         #expect(try await contacts.list(by: .member(h.admin)).items.count == 1)
     }
+
+    @Test func receivedMediaIsStoredWithItsDigestAndCountsTowardsTheQuota() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567", name: "Ada")
+        let photo = try MediaServiceTests.sample("sample.jpg")
+        let incoming = IncomingMessage(
+            whatsappID: "false_491701234567@c.us_PIC", chat: ada.number.jid, sender: ada.number.jid, kind: .image,
+            body: "look", media: MediaPayload(kind: .image, mimeType: "application/octet-stream", caption: "look", bytes: photo),
+            timestamp: h.clock.now())
+        let (message, _) = try #require(try await h.handler.received(incoming, h.instance))
+        let reference = try #require(message.media)
+        #expect(reference.mimeType == "image/jpeg" && reference.byteCount == Int64(photo.count))
+        let media = MediaService(environment: h.env)
+        let (object, bytes) = try await media.bytes(of: reference.mediaID, by: .member(h.admin))
+        #expect(bytes == photo && object.sha256 == MediaServiceTests.sha256Hex(photo))
+        #expect(try await media.usage(by: .member(h.admin)).usedBytes == Int64(photo.count))
+    }
 }
 
 /// Delivers the message through the real session, then fails as if the worker died before recording it.
