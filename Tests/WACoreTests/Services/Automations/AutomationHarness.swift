@@ -6,7 +6,7 @@ import WACoreTesting
 
 /// One or more organizations, each with a linked simulated instance on one shared network, the messaging pipeline
 /// and the automation engine plugged into it (`MessageEventHandler`'s `onInbound` calls `engine.handleInbound`), all in
-/// virtual time. Adapted from the messaging tests' harness.
+/// virtual time.
 final class AutomationHarness: Sendable {
     /// One organization's gateway: its admin, its linked instance and the pump feeding its session's events to the
     /// event handler.
@@ -22,19 +22,17 @@ final class AutomationHarness: Sendable {
         private let pump: Task<Void, Never>
 
         init(
-            organization: Organization, admin: Member, instance: Instance, phone: SimulatedPhone,
-            session: SimulatedSession, handler: MessageEventHandler, processed: Counter
+            organization: Organization, admin: Member, shop: SimulatedShop, handler: MessageEventHandler,
+            processed: Counter
         ) {
             self.processed = processed
             self.organization = organization
             self.admin = admin
-            self.instance = instance
-            self.phone = phone
-            self.session = session
+            self.instance = shop.instance
+            self.phone = shop.phone
+            self.session = shop.session
             self.handler = handler
-            pump = Task {
-                for await event in session.events { await handler.handle(event, from: instance) }
-            }
+            pump = shop.pump
         }
 
         deinit { pump.cancel() }
@@ -92,30 +90,16 @@ final class AutomationHarness: Sendable {
         let (organization, admin) = try await TeamService(environment: env).createOrganization(
             name: name, slug: slug, plan: .pro, adminEmail: "admin@\(slug).example.com", adminName: "Admin",
             adminPassword: "correct horse battery staple")
-        let org = organization.id
-        let phone = network.addPhone(try PhoneNumber("+49 170 \(digits)"), name: name)
-        let id: InstanceID = env.ids.make()
-        let session = network.makeSimulatedSession(SessionConfiguration(organizationID: org, instanceID: id))
-        try await session.start()
-        try network.link(instance: id, to: phone.number)
-        let number = phone.number
-        let now = env.clock.now()
-        let instance = try await env.store.transaction(.organization(org)) { tx in
-            try await tx.instances.insert(
-                Instance(
-                    id: id, organizationID: org, name: slug, phone: number, jid: number.jid, status: .ready,
-                    createdAt: now))
-        }
-        directory.set(session, for: id)
         // The engine's callback, counted so that `settle()` knows when every delivered message was handled.
         let processed = Counter()
         let handler = MessageEventHandler(environment: env, webhooks: webhooks) { message, contact in
             await engine.handleInbound(message, from: contact)
             processed.increment()
         }
-        return Gateway(
-            organization: organization, admin: admin, instance: instance, phone: phone, session: session,
-            handler: handler, processed: processed)
+        let linked = try await SimulatedShop.link(
+            try PhoneNumber("+49 170 \(digits)"), name: name, instanceName: slug, in: organization.id, env: env,
+            network: network, directory: directory, handler: handler)
+        return Gateway(organization: organization, admin: admin, shop: linked, handler: handler, processed: processed)
     }
 
     /// A phone on the network.

@@ -5,7 +5,7 @@ import WACore
 import WACoreTesting
 
 /// An organization with a linked simulated instance, the messaging services, the campaign service and its wave
-/// worker, and a pump that feeds the session's events to the event handler (after MessagingHarness).
+/// worker, and a pump that feeds the session's events to the event handler.
 final class CampaignHarness: Sendable {
     let clock: TestClock
     let env: ServiceEnvironment
@@ -51,28 +51,10 @@ final class CampaignHarness: Sendable {
         self.organization = organization
         self.admin = admin
         let org = organization.id
-        let shop = network.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
-        self.shop = shop
-        let id: InstanceID = env.ids.make()
-        let session = network.makeSimulatedSession(SessionConfiguration(organizationID: org, instanceID: id))
-        try await session.start()
-        try network.link(instance: id, to: shop.number)
-        self.session = session
-        let shopNumber = shop.number
-        let now = clock.now()
-        instance = try await env.store.transaction(.organization(org)) { tx in
-            var instance = Instance(
-                id: id, organizationID: org, name: "shop", phone: shopNumber, jid: shopNumber.jid, status: .ready,
-                createdAt: now)
-            instance.rateLimits = rateLimits
-            return try await tx.instances.insert(instance)
-        }
-        directory.set(session, for: id)
-        let handler = self.handler
-        let instance = self.instance
-        pump = Task {
-            for await event in session.events { await handler.handle(event, from: instance) }
-        }
+        let linked = try await SimulatedShop.link(
+            try PhoneNumber("+49 170 0000001"), name: "Shop", instanceName: "shop", in: org, env: env,
+            network: network, directory: directory, handler: handler, rateLimits: rateLimits)
+        (shop, session, instance, pump) = (linked.phone, linked.session, linked.instance, linked.pump)
     }
 
     deinit { pump.cancel() }

@@ -46,27 +46,10 @@ final class MessagingHarness: Sendable {
                 return try await tx.organizations.update(stored)
             }
         }
-        let shop = network.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
-        self.shop = shop
-        let id: InstanceID = env.ids.make()
-        let session = network.makeSimulatedSession(SessionConfiguration(organizationID: org, instanceID: id))
-        try await session.start()
-        try network.link(instance: id, to: shop.number)
-        self.session = session
-        let shopNumber = shop.number
-        let now = clock.now()
-        instance = try await env.store.transaction(.organization(org)) { tx in
-            try await tx.instances.insert(
-                Instance(
-                    id: id, organizationID: org, name: "shop", phone: shopNumber, jid: shopNumber.jid, status: .ready,
-                    createdAt: now))
-        }
-        directory.set(session, for: id)
-        let handler = self.handler
-        let instance = self.instance
-        pump = Task {
-            for await event in session.events { await handler.handle(event, from: instance) }
-        }
+        let linked = try await SimulatedShop.link(
+            try PhoneNumber("+49 170 0000001"), name: "Shop", instanceName: "shop", in: org, env: env,
+            network: network, directory: directory, handler: handler)
+        (shop, session, instance, pump) = (linked.phone, linked.session, linked.instance, linked.pump)
     }
 
     deinit { pump.cancel() }
