@@ -5,7 +5,7 @@ import WACoreTesting
 
 /// The product end to end on the memory store and the simulated WhatsApp network, in virtual time: an
 /// organization and its team, an API key with a subset of scopes, a linked instance, 50 messages whose statuses
-/// reach `read` in order, replies that trigger an automation, a 200-recipient campaign held to the 20-a-minute
+/// reach `read` in order, replies that trigger an automation, media both ways, a 200-recipient campaign held to the 20-a-minute
 /// tier, signed webhook deliveries for every event, and the audit trail of all of it.
 @Suite("Product walkthrough")
 struct ProductWalkthroughTests {
@@ -117,7 +117,34 @@ struct ProductWalkthroughTests {
         let tagged = try await ContactService(environment: env).list(by: .member(admin), where: .init(tag: "asked-price"))
         #expect(tagged.items.map(\.phone) == [customers[7].number])
 
-        // 10. A campaign to 200 imported contacts. It shares the instance's tiers (20/min, 100/h, 1000/day) with
+        // 10. Media both ways: a customer sends a photo; the agent answers with an uploaded PDF.
+        let photo = try MediaServiceTests.sample("sample.jpg")
+        _ = try customers[9].send(
+            .media(MediaPayload(kind: .image, mimeType: "image/jpeg", caption: "damaged box", bytes: photo)),
+            to: shopPhone.number.jid)
+        let received = try #require(await poll { () async throws -> Message? in
+            try await messaging.list(by: .member(agent), where: .init(direction: .inbound)).items.first { $0.kind == .image }
+        })
+        let media = MediaService(environment: env)
+        #expect(try await media.bytes(of: try #require(received.media).mediaID, by: .member(agent)).1 == photo)
+        let pdf = try MediaServiceTests.sample("sample.pdf")
+        let invoice = try await media.upload(
+            pdf, declaredMIMEType: "application/pdf", fileName: "invoice 9.pdf", by: .member(agent))
+        _ = try await messaging.send(
+            SendMessageRequest(
+                instanceID: instance.id, recipient: .phone(customers[9].number),
+                content: .media(invoice.id, kind: .document, caption: "Your invoice")),
+            by: .member(agent))
+        let customer9 = customers[9]
+        try await drainUntil(dispatcher, env: env, org: org.id, clock: clock) { customer9.inbox.count == 2 }
+        guard case .media(let document)? = customer9.inbox.last?.content else {
+            Issue.record("the invoice did not arrive as media")
+            return
+        }
+        #expect(document.bytes == pdf && document.fileName == "invoice 9.pdf" && document.caption == "Your invoice")
+        #expect(try await media.usage(by: .member(admin)).usedBytes == Int64(photo.count + pdf.count))
+
+        // 11. A campaign to 200 imported contacts. It shares the instance's tiers (20/min, 100/h, 1000/day) with
         //    everything sent before, so it takes hours of virtual time.
         let campaigns = CampaignService(environment: env, webhooks: webhooks)
         let waves = CampaignWaveWorker(service: campaigns)
@@ -134,15 +161,16 @@ struct ProductWalkthroughTests {
         #expect(finished.status == .completed && finished.progress.sent == 200 && finished.progress.failed == 0)
         #expect(audience.allSatisfy { $0.inbox.count == 1 })
         #expect(audience[3].inbox.first?.text == "Hello Subscriber, the autumn collection is here.")
-        // The minute tier held over everything the instance sent: 50 messages, the automation's reply, the campaign.
+        // The minute tier held over everything the instance sent: 50 messages, the automation's reply, the invoice,
+        // the campaign.
         let sendTimes = try await env.store.transaction(.organization(org.id)) { tx in
             try await tx.messages.list(in: org.id, where: .init(direction: .outbound), page: .all).items
         }.compactMap(\.timestamps.sentAt).sorted()
-        #expect(sendTimes.count == 251)
+        #expect(sendTimes.count == 252)
         #expect(Self.busiestMinute(sendTimes) <= 20)
         // Virtual time stayed honest: the first 50 went out human-paced in minutes, everything within a day.
         #expect(sendTimes[49].timeIntervalSince(sendTimes[0]) < 15 * 60)
-        #expect(sendTimes[250].timeIntervalSince(sendTimes[0]) < 86_400)
+        #expect(sendTimes[251].timeIntervalSince(sendTimes[0]) < 86_400)
 
         // 11. Webhooks: every event is delivered, signed with the endpoint's secret.
         while try await deliveries.runOnce(worker: "w", limit: 50) > 0 {}
@@ -173,12 +201,12 @@ struct ProductWalkthroughTests {
         for expected in [
             "organization.created", "member.invited", "member.joined", "webhook_endpoint.created", "instance.created",
             "member.instances_assigned", "instance.started", "api_key.created", "template.created",
-            "automation.created", "automation.fired", "contacts.imported", "campaign.created", "campaign.started",
+            "automation.created", "automation.fired", "media.uploaded", "contacts.imported", "campaign.created", "campaign.started",
             "campaign.completed",
         ] {
             #expect(actions.contains(expected), "audit has \(expected)")
         }
-        #expect(actions.filter { $0 == "message.queued" }.count == 251)
+        #expect(actions.filter { $0 == "message.queued" }.count == 252)
         await supervisor.stopAll()
     }
 
