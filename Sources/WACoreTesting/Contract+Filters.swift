@@ -68,6 +68,7 @@ extension RepositoryContract {
                 if i % 5 == 1 { m.contactID = contact.id }
                 if i % 6 == 2 { m.campaignID = campaign.id }
                 if i == 15 { middle = m.createdAt }
+                if i % 7 == 3 { m.body = "Your ORDER nº \(i) shipped 📦" }
                 _ = try await tx.messages.insert(m)
             }
         }
@@ -83,6 +84,7 @@ extension RepositoryContract {
                 ("status", .init(status: .delivered)),
                 ("since", .init(since: middle)),
                 ("until", .init(until: middle)),
+                ("search, any case", .init(search: "order Nº")),
                 ("combined", .init(instanceID: t.instance.id, chatJID: chats[0], direction: .outbound)),
             ])
     }

@@ -137,6 +137,9 @@ struct ServicePermissionTests {
         Call(name: "messaging.send", minimum: .agent, takesID: true) { w, p in
             _ = try await w.messaging.send(.text("Hi", to: try PhoneNumber("+49 170 1234567"), from: w.instance.id), by: p)
         },
+        Call(name: "messaging.markSeen", minimum: .agent, takesID: true) { w, p in
+            _ = try await w.messaging.markSeen(w.message.chatJID, on: w.instance.id, by: p)
+        },
         Call(name: "messaging.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.messaging.get(w.message.id, by: p) },
         Call(name: "messaging.list(instance)", minimum: .viewer, takesID: true) { w, p in
             _ = try await w.messaging.list(by: p, where: .init(instanceID: w.instance.id))

@@ -1,7 +1,8 @@
 public import Foundation
 import Synchronization
 
-/// Takes `message.send` jobs and sends them, human-shaped.
+/// Takes `message.send` jobs and sends them, human-shaped (and `chat.seen` jobs, which send read receipts in the
+/// same instance lanes).
 ///
 /// For each claimed job: skip messages that are already past `pending` (a duplicate claim), wait (snooze, not an
 /// attempt) while the instance has no ready session, is paused by the risk monitor, is inside its gap after the
@@ -11,8 +12,8 @@ import Synchronization
 /// never sends twice. Success moves the message to `sent` and completes the job in one transaction; failures are
 /// retried with backoff and end in `failed` with a reason.
 public final class MessageDispatcher: Sendable {
-    private let env: ServiceEnvironment
-    private let sessions: any SessionDirectory
+    let env: ServiceEnvironment
+    let sessions: any SessionDirectory
     private let webhooks: (any WebhookPublisher)?
     private let planner: BehaviourPlanner
     private let risk: RiskService?
@@ -39,12 +40,13 @@ public final class MessageDispatcher: Sendable {
         let now = env.clock.now()
         let jobs = try await env.store.transaction(.system) { tx in
             try await tx.jobs.claim(
-                queues: [MessagingService.sendQueue], worker: worker, limit: limit, lease: lease, now: now)
+                queues: [MessagingService.sendQueue, MessagingService.seenQueue], worker: worker, limit: limit,
+                lease: lease, now: now)
         }
         var lanes: [InstanceID?: [Job]] = [:]
         var order: [InstanceID?] = []
         for job in jobs {
-            let instance = (try? job.decodePayload(SendJobPayload.self))?.instance
+            let instance = (try? job.decodePayload(LanePayload.self))?.instance
             if lanes[instance] == nil { order.append(instance) }
             lanes[instance, default: []].append(job)
         }
@@ -90,6 +92,7 @@ public final class MessageDispatcher: Sendable {
     }
 
     private func handle(_ job: Job) async throws {
+        if job.queue == MessagingService.seenQueue { return try await sendReadReceipts(job) }
         let org = job.organizationID
         let payload: SendJobPayload = try job.decodePayload()
         let now = env.clock.now()

@@ -9,6 +9,8 @@ import Foundation
 public struct MessagingService: Sendable {
     /// The queue of outbound sends.
     public static let sendQueue = "message.send"
+    /// The queue of read receipts to send (``markSeen(_:on:by:)``); the ``MessageDispatcher`` runs it.
+    public static let seenQueue = "chat.seen"
 
     private let env: ServiceEnvironment
     /// The longest text message WhatsApp accepts.
@@ -75,6 +77,40 @@ public struct MessagingService: Sendable {
                     "message.queued", by: principal.auditActor, in: org, resourceType: "message",
                     resourceID: stored.id.description, metadata: ["instance": instance.id.description]))
             return stored
+        }
+    }
+
+    /// Marks a chat as read on the instance, as opening it in WhatsApp would: its inbound messages that are not
+    /// read yet become `read`, its unread count drops to zero, and a `chat.seen` job makes the instance send the
+    /// read receipts (blue ticks), which the contact sees. Needs `messages:send` on the instance for that reason.
+    /// Returns how many messages were marked; a chat with nothing unread (or no chat at all) is a no-op.
+    @discardableResult
+    public func markSeen(_ chat: JID, on instance: InstanceID, by principal: Principal) async throws -> Int {
+        let org = principal.organizationID
+        try env.policy.require(principal, .messagesSend, on: .instance(instance, in: org))
+        guard chat.isUser || chat.isGroup else { throw WAError(.invalidJID, "chats are users or groups", field: "chat") }
+        let jid = chat.withoutDevice
+        let now = env.clock.now()
+        return try await env.store.transaction(.organization(org)) { tx in
+            _ = try await tx.instances.get(instance, in: org)
+            let unread = try await tx.messages.list(
+                in: org, where: Message.Filter(instanceID: instance, chatJID: jid, direction: .inbound), page: .all
+            ).items.filter { $0.status.rank.map { $0 < MessageStatus.read.rank! } ?? false }
+            for var message in unread where message.advance(to: .read, at: now) {
+                _ = try await tx.messages.update(message)
+            }
+            if var stored = try await tx.chats.find(jid: jid, instance: instance, in: org), stored.unreadCount != 0 {
+                stored.unreadCount = 0
+                stored.updatedAt = now
+                _ = try await tx.chats.update(stored)
+            }
+            guard let newest = unread.max(by: { $0.createdAt < $1.createdAt }) else { return 0 }
+            _ = try await tx.jobs.enqueue(
+                Job(
+                    id: env.ids.make(), organizationID: org, queue: Self.seenQueue,
+                    payload: Job.encodePayload(SeenJobPayload(instance: instance, chat: jid)), maxAttempts: 10,
+                    scheduledAt: now, uniqueKey: "\(instance)/\(jid)/\(newest.id)", createdAt: now))
+            return unread.count
         }
     }
 

@@ -56,6 +56,17 @@ public struct SendMessageRequest: Sendable, Hashable {
     }
 }
 
+/// The payload of a `chat.seen` job: send the read receipts of `chat` from `instance`.
+struct SeenJobPayload: Codable, Sendable {
+    var instance: InstanceID
+    var chat: JID
+}
+
+/// What the dispatcher needs to put a job in its instance's lane (both payloads carry it).
+struct LanePayload: Decodable, Sendable {
+    var instance: InstanceID?
+}
+
 /// The payload of a `message.send` job.
 struct SendJobPayload: Codable, Sendable {
     var message: MessageID

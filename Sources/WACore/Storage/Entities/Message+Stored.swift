@@ -23,12 +23,14 @@ extension Message: StoredEntity {
         public var since: Date?
         /// Created before.
         public var until: Date?
+        /// Text the body (or caption) contains, in any case (compared lower-cased, as contact search does).
+        public var search: String?
 
         public init() {}
         public init(
             instanceID: InstanceID? = nil, instanceIDs: Set<InstanceID>? = nil, chatJID: JID? = nil,
             contactID: ContactID? = nil, campaignID: CampaignID? = nil, direction: Message.Direction? = nil,
-            status: MessageStatus? = nil, since: Date? = nil, until: Date? = nil
+            status: MessageStatus? = nil, since: Date? = nil, until: Date? = nil, search: String? = nil
         ) {
             self.instanceID = instanceID
             self.instanceIDs = instanceIDs
@@ -39,6 +41,7 @@ extension Message: StoredEntity {
             self.status = status
             self.since = since
             self.until = until
+            self.search = search
         }
 
         public func matches(_ m: Message) -> Bool {
@@ -46,7 +49,12 @@ extension Message: StoredEntity {
                 && (chatJID.map { m.chatJID == $0 } ?? true) && (contactID.map { m.contactID == $0 } ?? true)
                 && (campaignID.map { m.campaignID == $0 } ?? true) && (direction.map { m.direction == $0 } ?? true)
                 && (status.map { m.status == $0 } ?? true) && (since.map { m.createdAt >= $0 } ?? true)
-                && (until.map { m.createdAt < $0 } ?? true)
+                && (until.map { m.createdAt < $0 } ?? true) && matchesSearch(m)
+        }
+
+        private func matchesSearch(_ m: Message) -> Bool {
+            guard let search, !search.isEmpty else { return true }
+            return m.body?.lowercased().contains(search.lowercased()) ?? false
         }
     }
 }

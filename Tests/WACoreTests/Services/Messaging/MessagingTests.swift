@@ -261,6 +261,41 @@ struct MessagingTests {
         #expect(try await contacts.list(by: .member(h.admin)).items.count == 1)
     }
 
+    @Test func markingAChatSeenReadsItsMessagesAndSendsTheReceipts() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567", name: "Ada")
+        _ = try ada.send(text: "Is my order on its way?", to: h.shop.number)
+        _ = try ada.send(text: "Order nº 42", to: h.shop.number)
+        let org = h.organization.id
+        func chat() async throws -> Chat? {
+            try await h.env.store.transaction(.organization(org)) {
+                try await $0.chats.find(jid: ada.number.jid, instance: h.instance.id, in: org)
+            }
+        }
+        try await eventually("two unread") { try await chat()?.unreadCount == 2 }
+        #expect(h.network.messages.filter { $0.from == ada.number }.allSatisfy { $0.status == .delivered })
+        // Search finds a message by its text, in any case.
+        let found = try await h.messaging.list(by: .member(h.admin), where: .init(search: "ORDER Nº"))
+        #expect(found.items.map(\.body) == ["Order nº 42"])
+
+        #expect(try await h.messaging.markSeen(ada.number.jid, on: h.instance.id, by: .member(h.admin)) == 2)
+        #expect(try await chat()?.unreadCount == 0)
+        let inbound = try await h.messaging.list(by: .member(h.admin), where: .init(direction: .inbound)).items
+        #expect(inbound.count == 2 && inbound.allSatisfy { $0.status == .read && $0.timestamps.readAt == h.clock.now() })
+        #expect(try await h.messaging.markSeen(ada.number.jid, on: h.instance.id, by: .member(h.admin)) == 0)
+        let seenJobs = try await h.jobs().filter { $0.queue == MessagingService.seenQueue }
+        #expect(seenJobs.count == 1, "nothing new to mark, no second job")
+
+        try await h.dispatchAll()
+        #expect(try await h.jobs().filter { $0.queue == MessagingService.seenQueue }.map(\.state) == [.completed])
+        #expect(h.network.messages.filter { $0.from == ada.number }.allSatisfy { $0.status == .read })
+
+        let notAChat = await #expect(throws: WAError.self) {
+            try await h.messaging.markSeen(.statusBroadcast, on: h.instance.id, by: .member(h.admin))
+        }
+        #expect(notAChat?.code == .invalidJID)
+    }
+
     @Test func receivedMediaIsStoredWithItsDigestAndCountsTowardsTheQuota() async throws {
         let h = try await MessagingHarness()
         let ada = try h.phone("1234567", name: "Ada")
