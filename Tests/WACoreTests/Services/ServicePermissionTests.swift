@@ -23,6 +23,7 @@ struct ServicePermissionTests {
         let apiKey: APIKey
         let message: Message
         let automation: Automation
+        let campaign: Campaign
         let mediaObject: MediaObject
 
         init() async throws {
@@ -69,6 +70,9 @@ struct ServicePermissionTests {
             automation = try await AutomationService(environment: env).create(
                 name: "price", trigger: .keyword("price", wholeMessage: false), actions: [.tagContact("asked")],
                 by: .member(admin))
+            campaign = try await CampaignService(environment: env).create(
+                name: "spring", instance: instance.id, template: template.id, audience: .tags(["vip"]),
+                by: .member(admin))
             mediaObject = try await MediaService(environment: env).upload(
                 Array("Opening hours: 9–17\n".utf8), declaredMIMEType: "text/plain", fileName: "hours.txt",
                 by: .member(admin))
@@ -83,6 +87,8 @@ struct ServicePermissionTests {
         var webhooks: WebhookService { WebhookService(environment: env) }
         var automations: AutomationService { AutomationService(environment: env) }
         var media: MediaService { MediaService(environment: env) }
+        var campaigns: CampaignService { CampaignService(environment: env) }
+        var audit: AuditService { AuditService(environment: env) }
     }
 
     struct Call: Sendable, CustomTestStringConvertible {
@@ -108,9 +114,13 @@ struct ServicePermissionTests {
             _ = try await w.team.assign(instances: [w.instance.id], to: w.viewer.id, by: p)
         },
         Call(name: "team.members", minimum: .viewer, takesID: false) { w, p in _ = try await w.team.members(by: p) },
+        Call(name: "team.reactivate", minimum: .admin, takesID: true) { w, p in _ = try await w.team.reactivate(w.viewer.id, by: p) },
         // API keys (the admin's key: others need api_keys:manage_all)
         Call(name: "apiKeys.revoke(another's)", minimum: .admin, takesID: true) { w, p in _ = try await w.keys.revoke(w.apiKey.id, by: p) },
         Call(name: "apiKeys.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.keys.list(by: p) },
+        Call(name: "apiKeys.issue", minimum: .agent, takesID: false) { w, p in
+            _ = try await w.keys.issue(name: "mine", scopes: [.messagesRead], by: p)
+        },
         // Contacts
         Call(name: "contacts.create", minimum: .agent, takesID: false) { w, p in
             _ = try await w.contacts.create(phone: try PhoneNumber("+49 170 7654321"), by: p)
@@ -182,6 +192,34 @@ struct ServicePermissionTests {
         Call(name: "automations.delete", minimum: .manager, takesID: true) { w, p in try await w.automations.delete(w.automation.id, by: p) },
         Call(name: "automations.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.automations.get(w.automation.id, by: p) },
         Call(name: "automations.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.automations.list(by: p) },
+        // Webhook deliveries and rotation
+        Call(name: "webhooks.replay", minimum: .manager, takesID: true) { w, p in _ = try await w.webhooks.replay(w.delivery.id, by: p) },
+        Call(name: "webhooks.finishRotation", minimum: .manager, takesID: true) { w, p in
+            _ = try await w.webhooks.finishRotation(w.endpoint.id, by: p)
+        },
+        // Campaigns
+        Call(name: "campaigns.create", minimum: .manager, takesID: true) { w, p in
+            _ = try await w.campaigns.create(
+                name: "summer", instance: w.instance.id, template: w.template.id, audience: .tags(["vip"]), by: p)
+        },
+        Call(name: "campaigns.update", minimum: .manager, takesID: true) { w, p in
+            _ = try await w.campaigns.update(w.campaign.id, name: "spring 2", by: p)
+        },
+        Call(name: "campaigns.start", minimum: .manager, takesID: true) { w, p in _ = try await w.campaigns.start(w.campaign.id, by: p) },
+        Call(name: "campaigns.pause", minimum: .manager, takesID: true) { w, p in _ = try await w.campaigns.pause(w.campaign.id, by: p) },
+        Call(name: "campaigns.resume", minimum: .manager, takesID: true) { w, p in _ = try await w.campaigns.resume(w.campaign.id, by: p) },
+        Call(name: "campaigns.cancel", minimum: .manager, takesID: true) { w, p in _ = try await w.campaigns.cancel(w.campaign.id, by: p) },
+        Call(name: "campaigns.delete", minimum: .manager, takesID: true) { w, p in try await w.campaigns.delete(w.campaign.id, by: p) },
+        Call(name: "campaigns.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.campaigns.get(w.campaign.id, by: p) },
+        Call(name: "campaigns.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.campaigns.list(by: p) },
+        Call(name: "campaigns.progress", minimum: .viewer, takesID: true) { w, p in _ = try await w.campaigns.progress(w.campaign.id, by: p) },
+        Call(name: "campaigns.report", minimum: .viewer, takesID: true) { w, p in _ = try await w.campaigns.report(w.campaign.id, by: p) },
+        Call(name: "campaigns.bulkSend", minimum: .manager, takesID: true) { w, p in
+            _ = try await w.campaigns.bulkSend(instance: w.instance.id, content: .text("Hi {{name}}"), to: [.contact(w.contact.id)], by: p)
+        },
+        // Audit
+        Call(name: "audit.query", minimum: .admin, takesID: false) { w, p in _ = try await w.audit.query(by: p) },
+        Call(name: "audit.export", minimum: .admin, takesID: false) { w, p in _ = try await w.audit.export(format: .csv, by: p) },
         // Media
         Call(name: "media.upload", minimum: .agent, takesID: false) { w, p in
             _ = try await w.media.upload(Array("Hello".utf8), declaredMIMEType: "text/plain", by: p)
