@@ -1,6 +1,6 @@
 public import Foundation
 
-/// Issues, authenticates, lists and revokes API keys.
+/// Issues, authenticates, lists, rotates and revokes API keys.
 ///
 /// A key's text is returned once, by ``issue(name:scopes:expiresAt:by:)``; the store keeps only its SHA-256
 /// digest and public lookup id. Authentication parses the presented text (a typo or a random string fails the
@@ -149,6 +149,58 @@ public struct APIKeyService: Sendable {
                     occurredAt: now))
             return revoked
         }
+    }
+
+    /// The longest overlap ``rotate(_:overlap:by:)`` allows: 30 days.
+    public static let maximumRotationOverlap: TimeInterval = 30 * 86_400
+
+    /// Replaces a key with a new one with the same name, creator, scopes and expiry, and retires the old one: at
+    /// once, or after `overlap` seconds so that clients can switch over (the old key then expires at now +
+    /// `overlap`, or at its own expiry if that is sooner). The new key's text is returned once.
+    ///
+    /// Members rotate their own keys; rotating another member's key needs `api_keys:manage_all`, and the new key
+    /// still acts for that member. A revoked key is `api_key_revoked`, an expired one `api_key_expired`; `overlap`
+    /// outside 0…30 days is `invalid_argument`. Writes `api_key.rotated` in the same transaction.
+    public func rotate(_ id: APIKeyID, overlap: TimeInterval = 0, by principal: Principal) async throws -> IssuedKey {
+        guard case .member = principal.kind else {
+            throw WAError(.permissionDenied, "only signed-in members can rotate API keys")
+        }
+        guard (0...Self.maximumRotationOverlap).contains(overlap) else {
+            throw WAError.invalid("overlap", "the overlap is 0 to 30 days")
+        }
+        let now = clock.now()
+        let org = principal.organizationID
+        let secret = APIKeySecret.generate(environment: environment, using: random)
+        let newID: APIKeyID = ids.make()
+        let auditID: AuditEventID = ids.make()
+        let stored = try await store.transaction(.organization(org)) { tx in
+            var old = try await tx.apiKeys.get(id, in: org)
+            try policy.require(principal, .apiKeysManageOwn, on: .ownedBy(old.createdBy, in: org))
+            if old.revokedAt != nil { throw WAError(.apiKeyRevoked, "the API key was revoked") }
+            if let expiresAt = old.expiresAt, now >= expiresAt { throw WAError(.apiKeyExpired, "the API key expired") }
+            let replacement = try await tx.apiKeys.insert(
+                APIKey(
+                    id: newID, organizationID: org, createdBy: old.createdBy, name: old.name,
+                    lookupID: secret.lookupID, digest: secret.digest.bytes, hint: secret.lastFour, scopes: old.scopes,
+                    expiresAt: old.expiresAt, createdAt: now))
+            if overlap == 0 {
+                old.revokedAt = now
+            } else {
+                let retireAt = now.addingTimeInterval(overlap)
+                old.expiresAt = min(old.expiresAt ?? retireAt, retireAt)
+            }
+            _ = try await tx.apiKeys.update(old)
+            _ = try await tx.auditEvents.insert(
+                AuditEvent(
+                    id: auditID, organizationID: org, actor: principal.auditActor, action: "api_key.rotated",
+                    resourceType: "api_key", resourceID: id.description,
+                    metadata: [
+                        "name": old.name, "new_key_id": newID.description, "overlap_seconds": "\(Int(overlap))",
+                    ],
+                    occurredAt: now))
+            return replacement
+        }
+        return IssuedKey(record: stored, secret: secret)
     }
 
     /// The keys `principal` may see: all of the organization's with `api_keys:manage_all`, else their own.

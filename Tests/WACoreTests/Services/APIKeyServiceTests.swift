@@ -118,6 +118,47 @@ struct APIKeyServiceTests {
         #expect(audit.items.map(\.actor) == [.member(agent.id), .member(agent.id)])
     }
 
+    @Test func rotationIssuesANewKeyAndRetiresTheOldOne() async throws {
+        let t = try await tenant()
+        let agent = try await addMember(.agent, to: t)
+        let other = try await addMember(.agent, to: t)
+        let expiry = fixtures.clock.now().addingTimeInterval(90 * 86_400)
+        let issued = try await service.issue(name: "CRM", scopes: [.messagesSend], expiresAt: expiry, by: .member(agent))
+
+        // At once: the old key stops working, the new one acts for the same member with the same scopes.
+        let denied = await #expect(throws: WAError.self) { try await service.rotate(issued.record.id, by: .member(other)) }
+        #expect(denied?.code == .permissionDenied)
+        let rotated = try await service.rotate(issued.record.id, by: .member(agent))
+        #expect(rotated.secret.reveal() != issued.secret.reveal())
+        #expect(rotated.record.name == "CRM" && rotated.record.scopes == [.messagesSend])
+        #expect(rotated.record.createdBy == agent.id && rotated.record.expiresAt == expiry)
+        let old = await #expect(throws: WAError.self) { try await service.authenticate(issued.secret.reveal()) }
+        #expect(old?.code == .apiKeyRevoked)
+        let (principal, _) = try await service.authenticate(rotated.secret.reveal())
+        #expect(principal.memberID == agent.id && principal.permissions == [.messagesSend])
+        let again = await #expect(throws: WAError.self) { try await service.rotate(issued.record.id, by: .member(agent)) }
+        #expect(again?.code == .apiKeyRevoked)
+
+        // With an overlap (by an admin, for the agent's key): both work until the overlap ends.
+        let overlapped = try await service.rotate(rotated.record.id, overlap: 3_600, by: .member(t.admin))
+        #expect(overlapped.record.createdBy == agent.id)
+        _ = try await service.authenticate(rotated.secret.reveal())
+        fixtures.clock.advance(by: .seconds(3_600))
+        let expired = await #expect(throws: WAError.self) { try await service.authenticate(rotated.secret.reveal()) }
+        #expect(expired?.code == .apiKeyExpired)
+        _ = try await service.authenticate(overlapped.secret.reveal())
+        let tooLong = await #expect(throws: WAError.self) {
+            try await service.rotate(overlapped.record.id, overlap: 31 * 86_400, by: .member(agent))
+        }
+        #expect(tooLong?.code == .invalidArgument)
+
+        let audit = try await store.transaction(.organization(t.id)) {
+            try await $0.auditEvents.list(in: t.id, where: .init(action: "api_key.rotated"), page: .all).items
+        }
+        #expect(Set(audit.map(\.resourceID)) == [issued.record.id.description, rotated.record.id.description])
+        #expect(audit.allSatisfy { $0.metadata["new_key_id"] != nil && !$0.metadata.values.contains(overlapped.secret.reveal()) })
+    }
+
     @Test func keysNeverExceedTheirCreator() async throws {
         let t = try await tenant()
         let instance = t.instance
