@@ -113,8 +113,6 @@ public enum InstanceStatus: String, Sendable, Hashable, Codable, CaseIterable {
     case reconnecting
     /// Stopped on request; the link is kept.
     case stopped
-    /// Paused by the risk monitor until ``RiskState/pausedUntil``.
-    case paused
     /// The link was removed (logout on the phone or through the API); needs a new QR scan.
     case loggedOut = "logged_out"
     /// WhatsApp restricted or banned the account, or a terminal error occurred.

@@ -186,6 +186,11 @@ public final class MessageDispatcher: Sendable {
             default:
                 return .retry(error)
             }
+        } catch is CancellationError {
+            // The worker is being stopped mid-send: hand the job back at once, without counting a failed attempt
+            // (and without a risk signal). If the message did reach WhatsApp, the next attempt's client message id
+            // is recognised and nothing is sent twice.
+            return .wait(until: env.clock.now())
         } catch {
             return .retry(WAError(.transportError, "the send was interrupted"))
         }

@@ -68,8 +68,8 @@ public struct SimulatedPhone: Sendable, Hashable, CustomStringConvertible {
 
     /// Sends a text from this phone, as its owner typing it.
     ///
-    /// - Throws: `recipient_not_on_whatsapp` when `recipient` is not on the network; `transport_error` when this
-    ///   account is banned or restricted, or a fault fails the send.
+    /// - Throws: `recipient_not_on_whatsapp` when `recipient` is not on the network; `account_restricted` when
+    ///   this account is restricted; `transport_error` when it is banned or a fault fails the send.
     @discardableResult
     public func send(text: String, to recipient: PhoneNumber) throws(WAError) -> SimulatedMessage {
         try send(.text(text), to: recipient.jid)

@@ -189,7 +189,7 @@ public final class SimulatedWhatsApp: WhatsAppTransport, Sendable {
     }
 
     /// WhatsApp restricts `phone` until `until` (or until ``liftRestriction(_:)``): its sends throw
-    /// `transport_error`. With `disconnectSessions`, its sessions also end with ``DisconnectReason/restricted``
+    /// `account_restricted`. With `disconnectSessions`, its sessions also end with ``DisconnectReason/restricted``
     /// and cannot be restored while the restriction lasts.
     public func restrict(_ phone: PhoneNumber, until: Date? = nil, disconnectSessions: Bool = false) {
         mutate { s, e in

@@ -55,7 +55,7 @@ struct CampaignRunTests {
         #expect(try await h.jobs(queue: CampaignService.waveQueue).allSatisfy { $0.state == .completed })
     }
 
-    @Test func pauseResumeAndARestartSendEveryRecipientExactlyOnce() async throws {
+    @Test func pauseRestartResumeAndACrashSendEveryRecipientExactlyOnce() async throws {
         let pacing = CampaignPacing(batchSize: 25, maxInFlight: 5)
         let h = try await CampaignHarness(pacing: pacing)
         var phones: [SimulatedPhone] = []
@@ -79,7 +79,14 @@ struct CampaignRunTests {
         #expect(try await h.messages(of: campaign.id).count == created, "no new message while paused")
         #expect(try await h.campaign(campaign.id).status == .paused)
 
-        // Resume, then "crash": a worker claims a wave, creates the next recipient's message and dies before
+        // The services restart while the campaign is paused: it stays paused, nothing is sent.
+        h.restartServices()
+        let aDayLater = h.clock.now().addingTimeInterval(86_400)
+        try await h.runAll(until: { h.clock.now() >= aDayLater })
+        #expect(phones.reduce(0) { $0 + $1.inbox.count } == duringPause)
+        #expect(try await h.campaign(campaign.id).status == .paused)
+
+        // Resume (on the restarted services), then "crash": a worker claims a wave, creates the next recipient's message and dies before
         // recording it.
         _ = try await h.campaigns.resume(campaign.id, by: h.adminPrincipal)
         let org = h.organization.id

@@ -74,7 +74,7 @@ struct MessagingTests {
         #expect(try await h.jobs().first?.attempt == 2)
     }
 
-    @Test func aWorkerCancelledMidSendLeavesTheJobForAnother() async throws {
+    @Test func aWorkerCancelledWhileTypingHandsTheJobBack() async throws {
         let h = try await MessagingHarness()
         let ada = try h.phone("1234567")
         let queued = try await h.send("Patience", to: ada)
@@ -84,11 +84,38 @@ struct MessagingTests {
         _ = try? await worker.value
         #expect(ada.inbox.isEmpty)
         #expect(try await h.message(queued.id).status == .pending)
-        // The job stays claimed until its lease expires, then another worker takes it.
-        #expect(try await h.dispatcher.runOnce(worker: "w2") == 0)
-        h.clock.advance(by: .seconds(301))
+        // The job is back at once, not counted as a failed attempt, and the next worker sends it.
+        let job = try #require(try await h.jobs().first)
+        #expect(job.state == .available && job.scheduledAt == h.clock.now() && job.lastError == nil)
         try await h.dispatchAll()
         #expect(ada.inbox.count == 1)
+        #expect(try await h.jobs().first?.state == .completed)
+    }
+
+    @Test func aWorkerCancelledAfterTheSendReachedWhatsAppDoesNotSendTwice() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567")
+        // The session hands the message to WhatsApp, then the worker's task is cancelled before it can record it.
+        h.directory.set(SlowAfterSend(h.session, clock: h.clock), for: h.instance.id)
+        let queued = try await h.send("Exactly once", to: ada)
+        let worker = Task { try await h.dispatcher.runOnce(worker: "w1") }
+        // Through typing and the pause, up to the send.
+        for _ in 0..<10_000 where ada.inbox.isEmpty {
+            if h.clock.sleeperCount > 0 { h.clock.advanceToNextDeadline() }
+            await Task.yield()
+        }
+        #expect(ada.inbox.count == 1)
+        await h.clock.waitForSleepers(1)  // inside send, after WhatsApp took the message
+        worker.cancel()
+        _ = try? await worker.value
+        #expect(try await h.message(queued.id).status == .pending)
+
+        h.directory.set(h.session, for: h.instance.id)
+        try await h.dispatchAll()
+        #expect(ada.inbox.count == 1, "the retry was recognised by its client message id")
+        let sent = try await h.waitFor(queued.id) { $0.whatsappID != nil }
+        #expect(sent.status.rank! >= MessageStatus.sent.rank!)
+        #expect(try await h.jobs().first?.state == .completed)
     }
 
     @Test func recipientsNotOnWhatsAppFailWithAReason() async throws {
@@ -323,6 +350,30 @@ private struct CrashAfterSend: WhatsAppSession {
     func send(_ message: OutgoingMessage) async throws -> SendReceipt {
         _ = try await base.send(message)
         throw CancellationError()
+    }
+    func markSeen(_ chat: JID) async throws { try await base.markSeen(chat) }
+    func setPresence(_ presence: ChatPresence, in chat: JID) async throws { try await base.setPresence(presence, in: chat) }
+    func lookUp(_ phone: PhoneNumber) async throws -> NumberLookup? { try await base.lookUp(phone) }
+    func logout() async throws {}
+    func stop() async {}
+    func exportArchive() async throws -> SessionArchive? { nil }
+}
+
+/// A session whose `send` reaches WhatsApp and then takes a minute to return, so a test can cancel the worker in
+/// between.
+private struct SlowAfterSend: WhatsAppSession {
+    let base: SimulatedSession
+    let clock: TestClock
+    init(_ base: SimulatedSession, clock: TestClock) {
+        self.base = base
+        self.clock = clock
+    }
+    var events: AsyncStream<SessionEvent> { AsyncStream { $0.finish() } }
+    func start() async throws {}
+    func send(_ message: OutgoingMessage) async throws -> SendReceipt {
+        let receipt = try await base.send(message)
+        try await clock.sleep(for: .seconds(60))
+        return receipt
     }
     func markSeen(_ chat: JID) async throws { try await base.markSeen(chat) }
     func setPresence(_ presence: ChatPresence, in chat: JID) async throws { try await base.setPresence(presence, in: chat) }
