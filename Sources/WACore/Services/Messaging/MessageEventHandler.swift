@@ -14,6 +14,10 @@ public struct MessageEventHandler: SessionEventHandler {
     /// Receives inbound messages (replies calm the monitor) and transient disconnects (flapping); the supervisor
     /// handles terminal disconnects itself.
     private let risk: RiskService?
+    /// Receipts for messages not found yet (see ``EarlyReceipts``).
+    private let early = EarlyReceipts()
+    /// When a receipt whose message is not found yet is tried again (then it is given up).
+    static let earlyReceiptRetries: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(30)]
 
     public init(
         environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil, risk: RiskService? = nil,
@@ -49,16 +53,53 @@ public struct MessageEventHandler: SessionEventHandler {
         }
     }
 
-    /// Applies a receipt. Returns the updated message, or `nil` when the message is unknown or the receipt is late.
+    /// Applies a receipt. Returns the updated message, or `nil` when the receipt is late or its message is not
+    /// found yet.
+    ///
+    /// A receipt can arrive before its message is found (the dispatcher stores the WhatsApp id only after the send
+    /// returns). Such receipts are kept and applied, in order, before the next receipt for the message, or by a
+    /// retry moments later (after 1, 2, 4, 8, 16 and 30 s), so `delivered` is not lost to that race.
     @discardableResult
     public func statusChanged(_ whatsappID: String, _ status: MessageStatus, _ at: Date, _ instance: Instance)
         async throws -> Message?
     {
+        let waiting = early.take(whatsappID: whatsappID, instance: instance.id)
+        return try await apply(waiting + [EarlyReceipts.Receipt(status: status, at: at)], whatsappID, instance)
+    }
+
+    /// Applies `receipts` in order; when the message is not found, keeps them (and schedules a retry).
+    private func apply(_ receipts: [EarlyReceipts.Receipt], _ whatsappID: String, _ instance: Instance) async throws
+        -> Message?
+    {
+        var latest: Message?
+        for (index, receipt) in receipts.enumerated() {
+            switch try await applyOne(whatsappID, receipt.status, receipt.at, instance) {
+            case .applied(let message): latest = message
+            case .late: continue
+            case .unknown:
+                if early.keep(Array(receipts[index...]), whatsappID: whatsappID, instance: instance.id) {
+                    retryLater(whatsappID, instance)
+                }
+                return latest
+            }
+        }
+        return latest
+    }
+
+    private enum ReceiptOutcome {
+        case applied(Message)
+        case late
+        case unknown
+    }
+
+    private func applyOne(_ whatsappID: String, _ status: MessageStatus, _ at: Date, _ instance: Instance)
+        async throws -> ReceiptOutcome
+    {
         let org = instance.organizationID
-        return try await env.store.transaction(.organization(org)) { tx in
-            guard var message = try await tx.messages.find(whatsappID: whatsappID, instance: instance.id, in: org),
-                message.advance(to: status, at: at)
-            else { return nil }
+        let outcome = try await env.store.transaction(.organization(org)) { tx -> ReceiptOutcome in
+            guard var message = try await tx.messages.find(whatsappID: whatsappID, instance: instance.id, in: org)
+            else { return .unknown }
+            guard message.advance(to: status, at: at) else { return .late }
             let stored = try await tx.messages.update(message)
             if let webhooks {
                 try await webhooks.publish(
@@ -67,7 +108,36 @@ public struct MessageEventHandler: SessionEventHandler {
                         instanceID: instance.id, data: MessageEventData.json(stored), ids: env.ids),
                     in: tx)
             }
-            return stored
+            return .applied(stored)
+        }
+        if case .applied(let message) = outcome, status == .failed, message.direction == .outbound {
+            // WhatsApp refused a message after accepting it: a send failure for the risk monitor.
+            _ = try? await risk?.record(
+                .sendFailed(recipient: message.chatJID.description), instance: instance.id, in: org)
+        }
+        return outcome
+    }
+
+    /// Tries the kept receipts of one message again after each of ``earlyReceiptRetries``, then gives them up.
+    private func retryLater(_ whatsappID: String, _ instance: Instance) {
+        let clock = env.clock
+        Task {
+            for delay in Self.earlyReceiptRetries {
+                do { try await clock.sleep(for: delay) } catch { return }
+                let waiting = early.take(whatsappID: whatsappID, instance: instance.id)
+                if waiting.isEmpty { return }  // applied by a later receipt meanwhile
+                var kept = waiting
+                for (index, receipt) in waiting.enumerated() {
+                    guard let outcome = try? await applyOne(whatsappID, receipt.status, receipt.at, instance) else {
+                        break
+                    }
+                    if case .unknown = outcome { break }
+                    kept = Array(waiting[(index + 1)...])
+                }
+                if kept.isEmpty { return }
+                early.keep(kept, whatsappID: whatsappID, instance: instance.id)
+            }
+            _ = early.take(whatsappID: whatsappID, instance: instance.id)  // given up
         }
     }
 

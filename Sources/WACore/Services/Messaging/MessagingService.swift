@@ -93,11 +93,16 @@ public struct MessagingService: Sendable {
         let now = env.clock.now()
         return try await env.store.transaction(.organization(org)) { tx in
             _ = try await tx.instances.get(instance, in: org)
-            let unread = try await tx.messages.list(
-                in: org, where: Message.Filter(instanceID: instance, chatJID: jid, direction: .inbound), page: .all
-            ).items.filter { $0.status.rank.map { $0 < MessageStatus.read.rank! } ?? false }
-            for var message in unread where message.advance(to: .read, at: now) {
-                _ = try await tx.messages.update(message)
+            // Inbound messages arrive `delivered`; each page marked `read` leaves the filter, so the loop ends.
+            let unreadFilter = Message.Filter(instanceID: instance, chatJID: jid, direction: .inbound, status: .delivered)
+            var unread: [Message] = []
+            while true {
+                let page = try await tx.messages.list(in: org, where: unreadFilter, page: .all).items
+                let before = unread.count
+                for var message in page where message.advance(to: .read, at: now) {
+                    unread.append(try await tx.messages.update(message))
+                }
+                if unread.count == before { break }
             }
             if var stored = try await tx.chats.find(jid: jid, instance: instance, in: org), stored.unreadCount != 0 {
                 stored.unreadCount = 0

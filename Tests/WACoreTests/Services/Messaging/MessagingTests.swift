@@ -323,6 +323,58 @@ struct MessagingTests {
         #expect(notAChat?.code == .invalidJID)
     }
 
+    @Test func receiptsThatArriveBeforeTheirMessageIsRecordedAreAppliedInOrder() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567")
+        let org = h.organization.id
+        // Two messages the dispatcher has sent but not recorded yet.
+        func pendingMessage() async throws -> Message {
+            let queued = try await h.send("Hi", to: ada)
+            return try await h.env.store.transaction(.organization(org)) { tx in
+                var message = try await tx.messages.get(queued.id, in: org)
+                _ = message.advance(to: .pending, at: h.clock.now())
+                return try await tx.messages.update(message)
+            }
+        }
+        func record(_ message: Message, as whatsappID: String) async throws {
+            _ = try await h.env.store.transaction(.organization(org)) { tx in
+                var current = try await tx.messages.get(message.id, in: org)
+                current.whatsappID = whatsappID
+                _ = current.advance(to: .sent, at: h.clock.now())
+                return try await tx.messages.update(current)
+            }
+        }
+        func statusEvents(_ message: Message) -> [String] {
+            h.webhooks.events.filter { $0.type == .messageStatusChanged && $0.data["id"]?.stringValue == message.id.description }
+                .compactMap { $0.data["status"]?.stringValue }
+        }
+        let first = try await pendingMessage()
+        let second = try await pendingMessage()
+
+        // `delivered` comes first; then the send is recorded; then `read`: both apply, in order.
+        #expect(try await h.handler.statusChanged("W1", .delivered, h.clock.now(), h.instance) == nil)
+        try await record(first, as: "W1")
+        let read = try await h.handler.statusChanged("W1", .read, h.clock.now(), h.instance)
+        #expect(read?.status == .read)
+        #expect(statusEvents(first) == ["delivered", "read"])
+
+        // `delivered` comes first and nothing follows: a retry a second later applies it.
+        #expect(try await h.handler.statusChanged("W2", .delivered, h.clock.now(), h.instance) == nil)
+        try await record(second, as: "W2")
+        await h.clock.waitForSleepers(1)
+        h.clock.advance(by: .seconds(1))
+        try await eventually("the kept receipt applied") { try await h.message(second.id).status == .delivered }
+        #expect(statusEvents(second) == ["delivered"])
+
+        // A receipt for a message that never appears is given up after the last retry.
+        #expect(try await h.handler.statusChanged("NOPE", .delivered, h.clock.now(), h.instance) == nil)
+        for _ in 0..<6 {  // retries after 1, 2, 4, 8, 16 and 30 s
+            await h.clock.waitForSleepers(1)
+            h.clock.advanceToNextDeadline()
+        }
+        try await eventually("the retry task ended") { h.clock.sleeperCount == 0 }
+    }
+
     @Test func receivedMediaIsStoredWithItsDigestAndCountsTowardsTheQuota() async throws {
         let h = try await MessagingHarness()
         let ada = try h.phone("1234567", name: "Ada")
