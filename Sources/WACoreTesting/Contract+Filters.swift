@@ -182,8 +182,10 @@ extension RepositoryContract {
         let t = try await TenantFixture.create(in: store, using: f)
         let member = f.member(in: t.id)
         var middle = Date.distantPast
+        let other = f.instance(in: t.id)
         try await store.transaction(.organization(t.id)) { tx in
             _ = try await tx.members.insert(member)
+            _ = try await tx.instances.insert(other)
             var disabled = f.webhookEndpoint(in: t.id)
             disabled.isEnabled = false
             _ = try await tx.webhookEndpoints.insert(disabled)
@@ -191,7 +193,7 @@ extension RepositoryContract {
                 var d = f.delivery(in: t.id, endpoint: i % 2 == 0 ? disabled.id : t.endpoint.id)
                 d.status = [.pending, .succeeded, .failed][i % 3]
                 _ = try await tx.deliveries.insert(d)
-                var alert = f.riskAlert(in: t.id, instance: t.instance.id)
+                var alert = f.riskAlert(in: t.id, instance: i % 3 == 0 ? other.id : t.instance.id)
                 if i % 2 == 0 { alert.acknowledgedAt = alert.createdAt }
                 _ = try await tx.riskAlerts.insert(alert)
             }
@@ -214,6 +216,12 @@ extension RepositoryContract {
                 ("actor", .init(actor: .member(member.id))), ("resourceID", .init(resourceID: "special")),
                 ("since", .init(since: middle)), ("until", .init(until: middle)),
             ])
-        try await agree(store, t.id, { generic($0.riskAlerts) }, [("unacknowledgedOnly", .init(unacknowledgedOnly: true))])
+        try await agree(
+            store, t.id, { generic($0.riskAlerts) },
+            [
+                ("unacknowledgedOnly", .init(unacknowledgedOnly: true)), ("instanceID", .init(instanceID: other.id)),
+                ("instanceIDs", .init(instanceIDs: [other.id])),
+                ("combined", .init(instanceID: t.instance.id, unacknowledgedOnly: true)),
+            ])
     }
 }

@@ -68,4 +68,50 @@ public struct RiskService: Sendable {
         }
         return actions
     }
+
+    // MARK: Alerts
+
+    /// The organization's risk alerts, newest first by default: of one instance (`risk:read` on it), or of every
+    /// instance the principal may see (agents: their assigned instances).
+    public func alerts(
+        on instance: InstanceID? = nil, unacknowledgedOnly: Bool = false, by principal: Principal,
+        page: PageRequest = .first
+    ) async throws -> Page<RiskAlert> {
+        let org = principal.organizationID
+        var filter = RiskAlert.Filter(instanceID: instance, unacknowledgedOnly: unacknowledgedOnly)
+        if let instance {
+            try env.policy.require(principal, .riskRead, on: .instance(instance, in: org))
+        } else {
+            try env.policy.require(principal, .riskRead, on: .organization(org))
+            filter.instanceIDs = env.policy.instanceRestriction(for: principal)
+        }
+        let query = filter
+        return try await env.store.transaction(.organization(org)) { tx in
+            if let instance, try await tx.instances.find(instance, in: org) == nil {
+                throw WAError.notFound("instance", field: "instance_id")
+            }
+            return try await tx.riskAlerts.list(in: org, where: query, page: page)
+        }
+    }
+
+    /// Marks an alert as seen by a person (`risk:manage` on its instance); acknowledging twice keeps the first
+    /// acknowledgement. Audited as `risk.alert_acknowledged`.
+    @discardableResult
+    public func acknowledge(_ id: RiskAlertID, by principal: Principal) async throws -> RiskAlert {
+        let org = principal.organizationID
+        let now = env.clock.now()
+        return try await env.store.transaction(.organization(org)) { tx in
+            var alert = try await tx.riskAlerts.get(id, in: org)
+            try env.policy.require(principal, .riskManage, on: .instance(alert.instanceID, in: org))
+            guard alert.acknowledgedAt == nil else { return alert }
+            alert.acknowledgedAt = now
+            alert.acknowledgedBy = principal.memberID
+            let stored = try await tx.riskAlerts.update(alert)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "risk.alert_acknowledged", by: principal.auditActor, in: org, resourceType: "risk_alert",
+                    resourceID: id.description, metadata: ["instance": alert.instanceID.description]))
+            return stored
+        }
+    }
 }

@@ -24,6 +24,7 @@ struct ServicePermissionTests {
         let message: Message
         let automation: Automation
         let campaign: Campaign
+        let alert: RiskAlert
         let mediaObject: MediaObject
 
         init() async throws {
@@ -70,6 +71,10 @@ struct ServicePermissionTests {
             automation = try await AutomationService(environment: env).create(
                 name: "price", trigger: .keyword("price", wholeMessage: false), actions: [.tagContact("asked")],
                 by: .member(admin))
+            let alert = RiskAlert(
+                id: env.ids.make(), organizationID: orgID, instanceID: instance.id, severity: .warning, score: 50,
+                rules: ["rate_spike"], evidence: [:], createdAt: clock.now())
+            self.alert = try await env.store.transaction(.organization(orgID)) { try await $0.riskAlerts.insert(alert) }
             campaign = try await CampaignService(environment: env).create(
                 name: "spring", instance: instance.id, template: template.id, audience: .tags(["vip"]),
                 by: .member(admin))
@@ -89,6 +94,7 @@ struct ServicePermissionTests {
         var media: MediaService { MediaService(environment: env) }
         var campaigns: CampaignService { CampaignService(environment: env) }
         var audit: AuditService { AuditService(environment: env) }
+        var risk: RiskService { RiskService(environment: env) }
     }
 
     struct Call: Sendable, CustomTestStringConvertible {
@@ -218,6 +224,12 @@ struct ServicePermissionTests {
         Call(name: "campaigns.bulkSend", minimum: .manager, takesID: true) { w, p in
             _ = try await w.campaigns.bulkSend(instance: w.instance.id, content: .text("Hi {{name}}"), to: [.contact(w.contact.id)], by: p)
         },
+        // Risk
+        Call(name: "risk.alerts", minimum: .viewer, takesID: false) { w, p in _ = try await w.risk.alerts(by: p) },
+        Call(name: "risk.alerts(instance)", minimum: .viewer, takesID: true) { w, p in
+            _ = try await w.risk.alerts(on: w.instance.id, by: p)
+        },
+        Call(name: "risk.acknowledge", minimum: .manager, takesID: true) { w, p in _ = try await w.risk.acknowledge(w.alert.id, by: p) },
         // Audit
         Call(name: "audit.query", minimum: .admin, takesID: false) { w, p in _ = try await w.audit.query(by: p) },
         Call(name: "audit.export", minimum: .admin, takesID: false) { w, p in _ = try await w.audit.export(format: .csv, by: p) },

@@ -30,6 +30,28 @@ struct RiskIntegrationTests {
         #expect(alerts.contains { $0.rules.contains("identical_text_burst") })
         #expect(h.webhooks.events.contains { $0.type == .riskAlert })
         #expect(try await h.auditActions().contains("risk.alert_raised"))
+
+        // People read the alerts: an agent only those of their instances; a manager acknowledges them.
+        let team = TeamService(environment: h.env)
+        func join(_ email: String, _ role: Role) async throws -> Member {
+            let (_, invitation) = try await team.invite(email: email, displayName: email, role: role, by: .member(h.admin))
+            return try await team.acceptInvitation(token: invitation.reveal(), password: "a different passphrase 99")
+        }
+        let manager = try await join("max@example.com", .manager)
+        let agent = try await join("bo@example.com", .agent)
+        let listed = try await risk.alerts(by: .member(manager)).items
+        #expect(Set(listed.map(\.id)) == Set(alerts.map(\.id)))
+        #expect(try await risk.alerts(by: .member(agent)).items.isEmpty, "not assigned to the instance")
+        let assigned = try await team.assign(instances: [h.instance.id], to: agent.id, by: .member(h.admin))
+        #expect(try await risk.alerts(by: .member(assigned)).items.count == alerts.count)
+        let first = try #require(alerts.first)
+        let denied = await #expect(throws: WAError.self) { try await risk.acknowledge(first.id, by: .member(assigned)) }
+        #expect(denied?.code == .permissionDenied)
+        let acknowledged = try await risk.acknowledge(first.id, by: .member(manager))
+        #expect(acknowledged.acknowledgedAt == h.clock.now() && acknowledged.acknowledgedBy == manager.id)
+        let open = try await risk.alerts(on: h.instance.id, unacknowledgedOnly: true, by: .member(manager)).items
+        #expect(open.count == alerts.count - 1 && !open.contains { $0.id == first.id })
+        #expect(try await h.auditActions().contains("risk.alert_acknowledged"))
     }
 
     @Test func aPausedInstanceHoldsItsSendsUntilThePauseEnds() async throws {
