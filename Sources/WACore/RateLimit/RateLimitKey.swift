@@ -27,6 +27,8 @@ public struct RateLimitKey: Sendable, Hashable, CustomStringConvertible {
         public static let ipAddress = Scope(rawValue: 4)
         /// HTTP requests authenticated with one API key.
         public static let apiKey = Scope(rawValue: 5)
+        /// "Is this number on WhatsApp?" lookups through one instance.
+        public static let instanceLookups = Scope(rawValue: 6)
 
         public var description: String {
             switch self {
@@ -35,6 +37,7 @@ public struct RateLimitKey: Sendable, Hashable, CustomStringConvertible {
             case .organizationMessages: "organization_messages"
             case .ipAddress: "ip_address"
             case .apiKey: "api_key"
+            case .instanceLookups: "instance_lookups"
             default: "scope_\(rawValue)"
             }
         }
@@ -82,6 +85,11 @@ public struct RateLimitKey: Sendable, Hashable, CustomStringConvertible {
     /// The anti-ban tiers of one instance.
     public static func instanceSends(_ instance: InstanceID) -> RateLimitKey {
         RateLimitKey(scope: .instanceSends, instance)
+    }
+
+    /// The number lookups of one instance.
+    public static func instanceLookups(_ instance: InstanceID) -> RateLimitKey {
+        RateLimitKey(scope: .instanceLookups, instance)
     }
 
     /// The pair limit of one instance and one chat.

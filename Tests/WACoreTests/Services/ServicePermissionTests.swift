@@ -168,6 +168,9 @@ struct ServicePermissionTests {
         Call(name: "instances.update", minimum: .manager, takesID: true) { w, p in _ = try await w.instances.update(w.instance.id, name: "renamed", by: p) },
         Call(name: "instances.status", minimum: .viewer, takesID: true) { w, p in _ = try await w.instances.status(w.instance.id, by: p) },
         Call(name: "instances.linkCode", minimum: .manager, takesID: true) { w, p in _ = try await w.instances.linkCode(w.instance.id, by: p) },
+        Call(name: "instances.lookUp", minimum: .agent, takesID: true) { w, p in
+            _ = try await w.instances.lookUp(try PhoneNumber("+49 170 7654321"), on: w.instance.id, by: p)
+        },
         Call(name: "instances.stop", minimum: .agent, takesID: true) { w, p in _ = try await w.instances.stop(w.instance.id, by: p) },
         Call(name: "instances.delete", minimum: .admin, takesID: true) { w, p in try await w.instances.delete(w.instance.id, by: p) },
         // Webhooks

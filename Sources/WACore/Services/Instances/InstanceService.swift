@@ -247,4 +247,39 @@ public struct InstanceService: Sendable {
             throw WAError.invalid("rate_limits", "limits must be positive and per_minute ≤ per_hour ≤ per_day")
         }
     }
+
+    // MARK: Number lookups
+
+    /// How many numbers one instance may look up: 30 a minute. Checking many numbers quickly is what spammers do
+    /// and a known cause of bans.
+    public static let lookupLimit = RateLimit.constant(count: 30, per: .seconds(60))
+
+    /// Asks WhatsApp, through the instance's ready session, whether `phone` is on WhatsApp; returns its JID (and LID
+    /// when revealed), or `nil` when it is not. A stored contact with that number learns its JID and LID. Needs
+    /// `messages:send` on the instance (the lookup acts through the account); limited by ``lookupLimit``
+    /// (`rate_limited`); an instance without a ready session is `session_not_ready`.
+    public func lookUp(_ phone: PhoneNumber, on instance: InstanceID, by principal: Principal) async throws
+        -> NumberLookup?
+    {
+        let org = principal.organizationID
+        try env.policy.require(principal, .messagesSend, on: .instance(instance, in: org))
+        _ = try await env.store.transaction(.organization(org)) { try await $0.instances.get(instance, in: org) }
+        guard let session = await supervisor.readySession(for: instance) else {
+            throw WAError(.sessionNotReady, "the instance has no ready session; start and link it first")
+        }
+        let decision = try await env.rateLimits.throttle(
+            .instanceLookups(instance), limit: Self.lookupLimit, now: RateLimitInstant(env.clock.now()))
+        if let limited = WAError.rateLimited(decision) { throw limited }
+        guard let found = try await session.lookUp(phone) else { return nil }
+        let now = env.clock.now()
+        try await env.store.transaction(.organization(org)) { tx in
+            guard var contact = try await tx.contacts.find(phone: phone, in: org) else { return }
+            guard contact.jid != found.jid || (found.lid != nil && contact.lid != found.lid) else { return }
+            contact.jid = found.jid
+            if let lid = found.lid { contact.lid = lid }
+            contact.updatedAt = now
+            _ = try await tx.contacts.update(contact)
+        }
+        return found
+    }
 }

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import WACore
+import WACoreTesting
+
+@Suite("Number lookups")
+struct NumberLookupTests {
+    @Test func aLookupFindsTheJIDAndLIDAndTeachesTheContact() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let instance = try await h.linkedInstance(org: org, admin: admin)
+        let lid = try JID(parsing: "123456789012345@lid")
+        let ada = h.network.addPhone(try PhoneNumber("+49 170 7654321"), name: "Ada", lid: lid)
+        let contact = try await ContactService(environment: h.env).create(phone: ada.number, name: "Ada", by: admin)
+        #expect(contact.lid == nil)
+
+        let found = try #require(try await h.service.lookUp(ada.number, on: instance.id, by: admin))
+        #expect(found.jid == ada.number.jid && found.lid == lid)
+        let learned = try await ContactService(environment: h.env).get(contact.id, by: admin)
+        #expect(learned.jid == ada.number.jid && learned.lid == lid)
+        #expect(try await h.service.lookUp(try PhoneNumber("+49 170 5550000"), on: instance.id, by: admin) == nil)
+        await h.supervisor.stopAll()
+    }
+
+    @Test func lookupsAreLimitedAndNeedAReadySessionAndThePermission() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let instance = try await h.linkedInstance(org: org, admin: admin)
+        let number = try PhoneNumber("+49 170 5550000")
+        for _ in 0..<30 { _ = try await h.service.lookUp(number, on: instance.id, by: admin) }
+        let limited = await #expect(throws: WAError.self) { try await h.service.lookUp(number, on: instance.id, by: admin) }
+        #expect(limited?.code == .rateLimited)
+        h.clock.advance(by: .seconds(2))
+        _ = try await h.service.lookUp(number, on: instance.id, by: admin)  // one more after 60 s / 30
+
+        let team = TeamService(environment: h.env)
+        let (_, invitation) = try await team.invite(email: "vi@example.com", displayName: "Vi", role: .viewer, by: admin)
+        let viewer = try await team.acceptInvitation(token: invitation.reveal(), password: "a different passphrase 99")
+        let denied = await #expect(throws: WAError.self) {
+            try await h.service.lookUp(number, on: instance.id, by: .member(viewer))
+        }
+        #expect(denied?.code == .permissionDenied)
+
+        try await h.service.stop(instance.id, by: admin)
+        let notReady = await #expect(throws: WAError.self) { try await h.service.lookUp(number, on: instance.id, by: admin) }
+        #expect(notReady?.code == .sessionNotReady)
+    }
+}
