@@ -27,6 +27,10 @@ public struct Message: Sendable, Hashable, Codable {
     public var campaignID: CampaignID?
     /// Why the message failed.
     public var error: MessageError?
+    /// When the sender deleted it for everyone (the text is kept, as received).
+    public var revokedAt: Date?
+    /// When its text was last edited (``body`` holds the edited text).
+    public var editedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int

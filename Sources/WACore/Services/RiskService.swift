@@ -54,17 +54,8 @@ public struct RiskService: Sendable {
                     "risk.alert_raised", by: .system, in: organization, resourceType: "instance",
                     resourceID: id.description,
                     metadata: ["severity": saved.severity.rawValue, "rules": saved.rules.joined(separator: " ")]))
-            if let webhooks {
-                try await webhooks.publish(
-                    WebhookEvent(
-                        type: .riskAlert, organizationID: organization, instanceID: id,
-                        data: [
-                            "alert_id": .identifier(saved.id), "severity": .string(saved.severity.rawValue),
-                            "score": .number(saved.score), "rules": .array(saved.rules.map { .string($0) }),
-                            "actions": .array(saved.actionsTaken.map { .string($0) }),
-                        ], ids: env.ids),
-                    in: tx)
-            }
+            // The same `risk.alert` shape as the supervisor's terminal-disconnect alerts.
+            _ = try await webhooks?.publish(InstanceWebhookEvents.riskAlert(saved, ids: env.ids), in: tx)
         }
         return actions
     }

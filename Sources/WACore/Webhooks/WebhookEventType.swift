@@ -77,6 +77,10 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     public static let messageStatusChanged: WebhookEventType = "message.status_changed"
     /// `message.failed`.
     public static let messageFailed: WebhookEventType = "message.failed"
+    /// `message.revoked`.
+    public static let messageRevoked: WebhookEventType = "message.revoked"
+    /// `message.edited`.
+    public static let messageEdited: WebhookEventType = "message.edited"
     /// `campaign.progress`.
     public static let campaignProgress: WebhookEventType = "campaign.progress"
     /// `campaign.completed`.
@@ -91,7 +95,7 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     /// Every built-in name (not the open `automation.*` family), for documentation and subscription pickers.
     public static let builtIn: [WebhookEventType] = [
         .instanceStatusChanged, .instanceQR, .instanceReady, .instanceDisconnected,
-        .messageReceived, .messageSent, .messageStatusChanged, .messageFailed,
+        .messageReceived, .messageSent, .messageStatusChanged, .messageFailed, .messageRevoked, .messageEdited,
         .campaignProgress, .campaignCompleted, .riskAlert, .webhookTest, .webhookEndpointDisabled,
     ]
 

@@ -197,8 +197,8 @@ struct WebhookEventFilterTests {
     @Test func builtInNamesAreStableAndValid() throws {
         #expect(WebhookEventType.builtIn.map(\.rawValue) == [
             "instance.status_changed", "instance.qr", "instance.ready", "instance.disconnected",
-            "message.received", "message.sent", "message.status_changed", "message.failed",
-            "campaign.progress", "campaign.completed", "risk.alert", "webhook.test", "webhook.endpoint_disabled",
+            "message.received", "message.sent", "message.status_changed", "message.failed", "message.revoked",
+            "message.edited", "campaign.progress", "campaign.completed", "risk.alert", "webhook.test", "webhook.endpoint_disabled",
         ])
         #expect(WebhookEventType.builtIn.allSatisfy { WebhookEventType.isValidName($0.rawValue) })
         #expect(try WebhookEventType.automation("crm.lead_won").rawValue == "automation.crm.lead_won")

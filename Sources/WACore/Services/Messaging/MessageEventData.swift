@@ -18,6 +18,8 @@ enum MessageEventData {
         if let media = m.media {
             object["media"] = ["id": .identifier(media.mediaID), "mime_type": .string(media.mimeType)]
         }
+        if let revokedAt = m.revokedAt { object["revoked_at"] = .timestamp(revokedAt) }
+        if let editedAt = m.editedAt { object["edited_at"] = .timestamp(editedAt) }
         if let error = m.error {
             object["error"] = ["code": .string(error.code), "message": .string(error.message)]
         }

@@ -42,10 +42,14 @@ public struct MessageEventHandler: SessionEventHandler {
                         in: instance.organizationID)
                     await onInbound?(message, contact)
                 }
+            case .messageRevoked(let whatsappID, _):
+                try await revoked(whatsappID, instance)
+            case .messageEdited(let whatsappID, _, let body):
+                try await edited(whatsappID, body: body, instance)
             case .disconnected(let reason) where reason.kind == .transient:
                 try await risk?.record(.disconnected(reason), instance: instance.id, in: instance.organizationID)
             default:
-                break  // lifecycle events belong to the supervisor
+                break  // lifecycle events belong to the supervisor; presence (typing) is not stored
             }
         } catch {
             // A failed write leaves the store unchanged; the event is lost to this node. Receipts are repeated by
@@ -138,6 +142,50 @@ public struct MessageEventHandler: SessionEventHandler {
                 early.keep(kept, whatsappID: whatsappID, instance: instance.id)
             }
             _ = early.take(whatsappID: whatsappID, instance: instance.id)  // given up
+        }
+    }
+
+    /// Marks a message deleted for everyone (its text is kept) and publishes `message.revoked`. Returns the
+    /// message, or `nil` when it is unknown or was revoked before.
+    @discardableResult
+    public func revoked(_ whatsappID: String, _ instance: Instance) async throws -> Message? {
+        try await change(whatsappID, instance, publishing: .messageRevoked) { message, now in
+            guard message.revokedAt == nil else { return false }
+            message.revokedAt = now
+            return true
+        }
+    }
+
+    /// Replaces a message's text with its edited version and publishes `message.edited`. Returns the message, or
+    /// `nil` when it is unknown, revoked, or already has that text.
+    @discardableResult
+    public func edited(_ whatsappID: String, body: String, _ instance: Instance) async throws -> Message? {
+        try await change(whatsappID, instance, publishing: .messageEdited) { message, now in
+            guard message.revokedAt == nil, message.body != body else { return false }
+            message.body = body
+            message.editedAt = now
+            return true
+        }
+    }
+
+    private func change(
+        _ whatsappID: String, _ instance: Instance, publishing type: WebhookEventType,
+        _ apply: (inout Message, Date) -> Bool
+    ) async throws -> Message? {
+        let org = instance.organizationID
+        let now = env.clock.now()
+        return try await env.store.transaction(.organization(org)) { tx in
+            guard var message = try await tx.messages.find(whatsappID: whatsappID, instance: instance.id, in: org),
+                apply(&message, now)
+            else { return nil }
+            message.updatedAt = now
+            let stored = try await tx.messages.update(message)
+            _ = try await webhooks?.publish(
+                WebhookEvent(
+                    type: type, organizationID: org, instanceID: instance.id, data: MessageEventData.json(stored),
+                    ids: env.ids),
+                in: tx)
+            return stored
         }
     }
 

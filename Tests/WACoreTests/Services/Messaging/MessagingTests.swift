@@ -375,6 +375,33 @@ struct MessagingTests {
         try await eventually("the retry task ended") { h.clock.sleeperCount == 0 }
     }
 
+    @Test func editsAndRevocationsAreStoredAndPublished() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567", name: "Ada")
+        let incoming = IncomingMessage(
+            whatsappID: "false_491701234567@c.us_EDIT", chat: ada.number.jid, sender: ada.number.jid, kind: .text,
+            body: "See you at 5", timestamp: h.clock.now())
+        let (message, _) = try #require(try await h.handler.received(incoming, h.instance))
+        h.clock.advance(by: .seconds(30))
+        await h.handler.handle(
+            .messageEdited(whatsappID: incoming.whatsappID, chat: ada.number.jid, body: "See you at 6"), from: h.instance)
+        var stored = try await h.message(message.id)
+        #expect(stored.body == "See you at 6" && stored.editedAt == h.clock.now())
+        // The same text again is no change.
+        #expect(try await h.handler.edited(incoming.whatsappID, body: "See you at 6", h.instance) == nil)
+        h.clock.advance(by: .seconds(30))
+        await h.handler.handle(.messageRevoked(whatsappID: incoming.whatsappID, chat: ada.number.jid), from: h.instance)
+        stored = try await h.message(message.id)
+        #expect(stored.revokedAt == h.clock.now() && stored.body == "See you at 6")
+        #expect(try await h.handler.revoked(incoming.whatsappID, h.instance) == nil, "once")
+        #expect(try await h.handler.edited(incoming.whatsappID, body: "too late", h.instance) == nil)
+        #expect(try await h.handler.revoked("false_unknown", h.instance) == nil)
+        let events = h.webhooks.events.filter { $0.type == .messageEdited || $0.type == .messageRevoked }
+        #expect(events.map(\.type) == [.messageEdited, .messageRevoked])
+        #expect(events.first?.data["body"]?.stringValue == "See you at 6")
+        #expect(events.last?.data["revoked_at"] != nil)
+    }
+
     @Test func receivedMediaIsStoredWithItsDigestAndCountsTowardsTheQuota() async throws {
         let h = try await MessagingHarness()
         let ada = try h.phone("1234567", name: "Ada")

@@ -28,7 +28,11 @@ struct RiskIntegrationTests {
         #expect(instance.risk.throttleFactor < 1, "the burst slowed the instance down")
         #expect(instance.riskMonitorState != nil)
         #expect(alerts.contains { $0.rules.contains("identical_text_burst") })
-        #expect(h.webhooks.events.contains { $0.type == .riskAlert })
+        let event = try #require(h.webhooks.events.first { $0.type == .riskAlert })
+        // The documented shape, the same as the supervisor's terminal-disconnect alerts.
+        for key in ["alert_id", "level", "reason", "rules", "evidence", "score", "actions_taken"] {
+            #expect(event.data[key] != nil, "risk.alert has data.\(key)")
+        }
         #expect(try await h.auditActions().contains("risk.alert_raised"))
 
         // People read the alerts: an agent only those of their instances; a manager acknowledges them.
