@@ -158,6 +158,7 @@ struct ServicePermissionTests {
             _ = try await w.messaging.markSeen(w.message.chatJID, on: w.instance.id, by: p)
         },
         Call(name: "messaging.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.messaging.get(w.message.id, by: p) },
+        Call(name: "messaging.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.messaging.list(by: p) },
         Call(name: "messaging.list(instance)", minimum: .viewer, takesID: true) { w, p in
             _ = try await w.messaging.list(by: p, where: .init(instanceID: w.instance.id))
         },
@@ -171,6 +172,11 @@ struct ServicePermissionTests {
         Call(name: "instances.lookUp", minimum: .agent, takesID: true) { w, p in
             _ = try await w.instances.lookUp(try PhoneNumber("+49 170 7654321"), on: w.instance.id, by: p)
         },
+        Call(name: "instances.start", minimum: .agent, takesID: true) { w, p in _ = try await w.instances.start(w.instance.id, by: p) },
+        Call(name: "instances.requestPairingCode", minimum: .manager, takesID: true) { w, p in
+            _ = try await w.instances.requestPairingCode(w.instance.id, phone: try PhoneNumber("+49 170 7654321"), by: p)
+        },
+        Call(name: "instances.logout", minimum: .manager, takesID: true) { w, p in try await w.instances.logout(w.instance.id, by: p) },
         Call(name: "instances.stop", minimum: .agent, takesID: true) { w, p in _ = try await w.instances.stop(w.instance.id, by: p) },
         Call(name: "instances.delete", minimum: .admin, takesID: true) { w, p in try await w.instances.delete(w.instance.id, by: p) },
         // Webhooks
