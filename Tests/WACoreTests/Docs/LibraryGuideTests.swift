@@ -54,6 +54,36 @@ struct LibraryGuideTests {
         await supervisor.stopAll()
     }
 
+    /// Every line of code in Docs/Library.md appears in this file (the Package.swift lines and imports aside), so
+    /// the guide cannot drift from the code compiled above.
+    @Test func theGuideShowsTheCodeThisTestRuns() throws {
+        let here = URL(fileURLWithPath: #filePath)
+        let root = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let guide = try String(contentsOf: root.appendingPathComponent("Docs/Library.md"), encoding: .utf8)
+        let source = try String(contentsOf: here, encoding: .utf8)
+        func normalized(_ line: Substring) -> String {
+            line.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+        let sourceLines = source.split(separator: "\n").map(normalized)
+        var inCode = false
+        var checked = 0
+        for rawLine in guide.split(separator: "\n", omittingEmptySubsequences: false) {
+            if rawLine.hasPrefix("```") {
+                inCode = rawLine.hasPrefix("```swift")
+                continue
+            }
+            guard inCode else { continue }
+            var line = rawLine
+            if let comment = line.range(of: "//") { line = line[..<comment.lowerBound] }
+            let code = normalized(line)
+            if code.isEmpty || code.hasPrefix(".product(") || code.hasPrefix("import ") { continue }
+            #expect(sourceLines.contains { $0.contains(code) }, "Docs/Library.md shows code this test does not run: \(code)")
+            checked += 1
+        }
+        #expect(checked >= 30, "the guide's code was found (\(checked) lines)")
+    }
+
     /// Polls `probe` (yielding between tries) until it returns a value.
     private func waitFor<T>(_ probe: () async throws -> T?) async rethrows -> T? {
         for _ in 0..<5_000 {
