@@ -5,8 +5,8 @@ import Crypto
 ///
 /// Metadata is a ``MediaObject`` in the ``Store``; the bytes live in ``ServiceEnvironment/media``. The
 /// organization's ``Organization/mediaBytesUsed`` counter changes in the same transaction as the metadata, so
-/// the quota holds under concurrent uploads (the organization row's optimistic version makes one of two racing
-/// uploads fail with `version_conflict` instead of both fitting).
+/// the quota holds under concurrent uploads: the organization row's optimistic version makes one of two racing
+/// uploads start over (up to three times, then `version_conflict`) instead of both fitting.
 public struct MediaService: Sendable {
     private let env: ServiceEnvironment
 
@@ -63,7 +63,7 @@ public struct MediaService: Sendable {
             fileName: accepted.fileName, createdAt: env.clock.now())
         do {
             try await env.media.put(bytes, for: object.id, in: org)
-            return try await env.store.transaction(.organization(org)) { tx in
+            return try await env.store.transaction(.organization(org), retryingConflicts: 3) { tx in
                 var organization = try await tx.organizations.get(org, in: org)
                 organization.mediaBytesUsed = try MediaQuota(organization: organization).reserve(
                     currentUsage: organization.mediaBytesUsed, uploadBytes: object.byteCount)
@@ -123,7 +123,7 @@ public struct MediaService: Sendable {
     public func delete(_ id: MediaObjectID, by principal: Principal) async throws {
         let org = principal.organizationID
         try env.policy.require(principal, .mediaDelete, on: .organization(org))
-        try await env.store.transaction(.organization(org)) { tx in
+        try await env.store.transaction(.organization(org), retryingConflicts: 3) { tx in
             let object = try await tx.mediaObjects.get(id, in: org)
             try await tx.mediaObjects.delete(id, in: org)
             var organization = try await tx.organizations.get(org, in: org)

@@ -282,7 +282,7 @@ public struct MessageEventHandler: SessionEventHandler {
             fileName: payload.fileName.map { MediaFileName.sanitize($0) }, createdAt: now)
         try await env.media.put(payload.bytes, for: object.id, in: org)
         do {
-            try await env.store.transaction(.organization(org)) { tx in
+            try await env.store.transaction(.organization(org), retryingConflicts: 3) { tx in
                 var organization = try await tx.organizations.get(org, in: org)
                 let (usage, overflow) = organization.mediaBytesUsed.addingReportingOverflow(object.byteCount)
                 organization.mediaBytesUsed = overflow ? .max : usage
