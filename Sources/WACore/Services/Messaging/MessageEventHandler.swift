@@ -194,45 +194,73 @@ public struct MessageEventHandler: SessionEventHandler {
     public func received(_ incoming: IncomingMessage, _ instance: Instance) async throws -> (Message, Contact)? {
         let org = instance.organizationID
         let now = env.clock.now()
-        var media: Message.MediaReference?
-        if let payload = incoming.media {
-            media = try await storeMedia(payload, org, now)
+        // Media bytes go to the media store first; their metadata and the organization's usage are written in the
+        // message's transaction, so a duplicate or a failed write leaves nothing counted (and the bytes are
+        // removed again).
+        var media: MediaObject?
+        if let payload = incoming.media { media = try await storeMediaBytes(payload, org, now) }
+        let stored = media
+        do {
+            let outcome = try await env.store.transaction(.organization(org), retryingConflicts: 3) {
+                tx -> (Message, Contact)? in
+                try await record(incoming, instance, media: stored, tx, now)
+            }
+            if outcome == nil, let media { try? await env.media.remove(media.id, in: org) }
+            return outcome
+        } catch {
+            if let media { try? await env.media.remove(media.id, in: org) }
+            throw error
         }
-        let storedMedia = media
-        return try await env.store.transaction(.organization(org)) { tx -> (Message, Contact)? in
-            if try await tx.messages.find(whatsappID: incoming.whatsappID, instance: instance.id, in: org) != nil {
-                return nil
-            }
-            let contact = try await upsertContact(for: incoming, in: tx, org, now)
-            var chat = try await tx.chats.find(jid: incoming.chat, instance: instance.id, in: org)
-            if chat == nil {
-                chat = try await tx.chats.insert(
-                    Chat(
-                        id: env.ids.make(), organizationID: org, instanceID: instance.id, jid: incoming.chat,
-                        name: incoming.pushName, contactID: incoming.chat.isUser ? contact.id : nil, createdAt: now))
-            }
-            if var current = chat {
-                current.lastMessageAt = incoming.timestamp
-                if !incoming.fromMe { current.unreadCount += 1 }
-                current.updatedAt = now
-                _ = try await tx.chats.update(current)
-            }
-            var message = Message(
-                id: env.ids.make(), organizationID: org, instanceID: instance.id, chatJID: incoming.chat,
-                contactID: contact.id, direction: incoming.fromMe ? .outbound : .inbound, kind: incoming.kind,
-                body: incoming.body ?? incoming.media?.caption, media: storedMedia, location: incoming.location,
-                status: incoming.fromMe ? .sent : .delivered, whatsappID: incoming.whatsappID, createdAt: now)
-            message.timestamps.record(message.status, at: incoming.timestamp)
-            let stored = try await tx.messages.insert(message)
-            if let webhooks {
-                try await webhooks.publish(
-                    WebhookEvent(
-                        type: incoming.fromMe ? .messageSent : .messageReceived, organizationID: org,
-                        instanceID: instance.id, data: MessageEventData.json(stored), ids: env.ids),
-                    in: tx)
-            }
-            return (stored, contact)
+    }
+
+    private func record(
+        _ incoming: IncomingMessage, _ instance: Instance, media: MediaObject?, _ tx: any StoreTransaction, _ now: Date
+    ) async throws -> (Message, Contact)? {
+        let org = instance.organizationID
+        if try await tx.messages.find(whatsappID: incoming.whatsappID, instance: instance.id, in: org) != nil {
+            return nil
         }
+        var storedMedia: Message.MediaReference?
+        if let media {
+            var organization = try await tx.organizations.get(org, in: org)
+            // Received media counts towards the quota even past it: what arrives cannot be refused, but uploads are
+            // refused while the organization is over its quota.
+            let (usage, overflow) = organization.mediaBytesUsed.addingReportingOverflow(media.byteCount)
+            organization.mediaBytesUsed = overflow ? .max : usage
+            _ = try await tx.organizations.update(organization)
+            _ = try await tx.mediaObjects.insert(media)
+            storedMedia = Message.MediaReference(
+                mediaID: media.id, mimeType: media.mimeType, fileName: media.fileName, byteCount: media.byteCount)
+        }
+        let contact = try await upsertContact(for: incoming, in: tx, org, now)
+        var chat = try await tx.chats.find(jid: incoming.chat, instance: instance.id, in: org)
+        if chat == nil {
+            chat = try await tx.chats.insert(
+                Chat(
+                    id: env.ids.make(), organizationID: org, instanceID: instance.id, jid: incoming.chat,
+                    name: incoming.pushName, contactID: incoming.chat.isUser ? contact.id : nil, createdAt: now))
+        }
+        if var current = chat {
+            current.lastMessageAt = incoming.timestamp
+            if !incoming.fromMe { current.unreadCount += 1 }
+            current.updatedAt = now
+            _ = try await tx.chats.update(current)
+        }
+        var message = Message(
+            id: env.ids.make(), organizationID: org, instanceID: instance.id, chatJID: incoming.chat,
+            contactID: contact.id, direction: incoming.fromMe ? .outbound : .inbound, kind: incoming.kind,
+            body: incoming.body ?? incoming.media?.caption, media: storedMedia, location: incoming.location,
+            status: incoming.fromMe ? .sent : .delivered, whatsappID: incoming.whatsappID, createdAt: now)
+        message.timestamps.record(message.status, at: incoming.timestamp)
+        let stored = try await tx.messages.insert(message)
+        if let webhooks {
+            try await webhooks.publish(
+                WebhookEvent(
+                    type: incoming.fromMe ? .messageSent : .messageReceived, organizationID: org,
+                    instanceID: instance.id, data: MessageEventData.json(stored), ids: env.ids),
+                in: tx)
+        }
+        return (stored, contact)
     }
 
     /// Finds the sender's contact by either JID (phone-number or LID) and fills in what this message reveals;
@@ -268,12 +296,10 @@ public struct MessageEventHandler: SessionEventHandler {
                 lastInboundAt: incoming.fromMe ? nil : incoming.timestamp, createdAt: now))
     }
 
-    /// Stores received media: bytes first, then the object and the organization's usage in one transaction
-    /// (received media counts towards the storage quota, even past it: what arrives cannot be refused, but
-    /// uploads are refused while the organization is over its quota). Bytes whose metadata could not be written
-    /// are removed again.
-    private func storeMedia(_ payload: MediaPayload, _ org: OrganizationID, _ now: Date) async throws
-        -> Message.MediaReference
+    /// Puts received media bytes into the media store and returns the object to record with the message (its type
+    /// sniffed from the content, its SHA-256, a clean file name).
+    private func storeMediaBytes(_ payload: MediaPayload, _ org: OrganizationID, _ now: Date) async throws
+        -> MediaObject
     {
         let mimeType = (try? MediaSniffer.sniff(file: payload.bytes).type.mimeType) ?? payload.mimeType
         let object = MediaObject(
@@ -281,19 +307,6 @@ public struct MessageEventHandler: SessionEventHandler {
             byteCount: Int64(payload.bytes.count), sha256: HexCoding.encode(Array(SHA256.hash(data: payload.bytes))),
             fileName: payload.fileName.map { MediaFileName.sanitize($0) }, createdAt: now)
         try await env.media.put(payload.bytes, for: object.id, in: org)
-        do {
-            try await env.store.transaction(.organization(org), retryingConflicts: 3) { tx in
-                var organization = try await tx.organizations.get(org, in: org)
-                let (usage, overflow) = organization.mediaBytesUsed.addingReportingOverflow(object.byteCount)
-                organization.mediaBytesUsed = overflow ? .max : usage
-                _ = try await tx.organizations.update(organization)
-                _ = try await tx.mediaObjects.insert(object)
-            }
-        } catch {
-            try? await env.media.remove(object.id, in: org)
-            throw error
-        }
-        return Message.MediaReference(
-            mediaID: object.id, mimeType: mimeType, fileName: object.fileName, byteCount: object.byteCount)
+        return object
     }
 }

@@ -417,6 +417,10 @@ struct MessagingTests {
         let (object, bytes) = try await media.bytes(of: reference.mediaID, by: .member(h.admin))
         #expect(bytes == photo && object.sha256 == MediaServiceTests.sha256Hex(photo))
         #expect(try await media.usage(by: .member(h.admin)).usedBytes == Int64(photo.count))
+        // Delivered twice: stored once, counted once.
+        #expect(try await h.handler.received(incoming, h.instance) == nil)
+        #expect(try await media.usage(by: .member(h.admin)).usedBytes == Int64(photo.count))
+        #expect(try await media.list(by: .member(h.admin)).items.count == 1)
     }
 }
 
