@@ -26,6 +26,8 @@ public struct APIKey: Sendable, Hashable, Codable, CustomStringConvertible, Cust
     public var expiresAt: Date?
     public var lastUsedAt: Date?
     public var revokedAt: Date?
+    /// The key that replaced this one when it was rotated (it then stops at once, or at the end of the overlap).
+    public var replacedBy: APIKeyID?
     public var createdAt: Date
     public var version: Int
 
@@ -66,7 +68,8 @@ public struct APIKey: Sendable, Hashable, Codable, CustomStringConvertible, Cust
             children: [
                 "id": id, "organizationID": organizationID, "createdBy": createdBy, "name": name,
                 "hint": hint, "scopes": scopes.sorted(), "expiresAt": expiresAt as Any,
-                "revokedAt": revokedAt as Any, "digest": "<redacted>", "version": version,
+                "revokedAt": revokedAt as Any, "replacedBy": replacedBy as Any, "digest": "<redacted>",
+                "version": version,
             ])
     }
 }

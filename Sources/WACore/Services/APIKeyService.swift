@@ -158,9 +158,10 @@ public struct APIKeyService: Sendable {
     /// once, or after `overlap` seconds so that clients can switch over (the old key then expires at now +
     /// `overlap`, or at its own expiry if that is sooner). The new key's text is returned once.
     ///
-    /// Members rotate their own keys; rotating another member's key needs `api_keys:manage_all`, and the new key
-    /// still acts for that member. A revoked key is `api_key_revoked`, an expired one `api_key_expired`; `overlap`
-    /// outside 0…30 days is `invalid_argument`. Writes `api_key.rotated` in the same transaction.
+    /// Only the key's owner rotates it (the new secret acts for them; an admin revokes other members' keys instead).
+    /// A revoked key, or one rotated before (``APIKey/replacedBy``), is `api_key_revoked`; an expired one
+    /// `api_key_expired`; `overlap` outside 0…30 days is `invalid_argument`. Writes `api_key.rotated` in the same
+    /// transaction.
     public func rotate(_ id: APIKeyID, overlap: TimeInterval = 0, by principal: Principal) async throws -> IssuedKey {
         guard case .member = principal.kind else {
             throw WAError(.permissionDenied, "only signed-in members can rotate API keys")
@@ -176,13 +177,22 @@ public struct APIKeyService: Sendable {
         let stored = try await store.transaction(.organization(org)) { tx in
             var old = try await tx.apiKeys.get(id, in: org)
             try policy.require(principal, .apiKeysManageOwn, on: .ownedBy(old.createdBy, in: org))
+            // The new secret goes to the caller, and the key acts for its creator: only the creator may hold it.
+            guard principal.memberID == old.createdBy else {
+                throw WAError(
+                    .permissionDenied, "only the key's owner can rotate it; revoke it and let its owner create a new one")
+            }
             if old.revokedAt != nil { throw WAError(.apiKeyRevoked, "the API key was revoked") }
+            if old.replacedBy != nil {
+                throw WAError(.apiKeyRevoked, "the API key was rotated already; rotate its replacement instead")
+            }
             if let expiresAt = old.expiresAt, now >= expiresAt { throw WAError(.apiKeyExpired, "the API key expired") }
             let replacement = try await tx.apiKeys.insert(
                 APIKey(
                     id: newID, organizationID: org, createdBy: old.createdBy, name: old.name,
                     lookupID: secret.lookupID, digest: secret.digest.bytes, hint: secret.lastFour, scopes: old.scopes,
                     expiresAt: old.expiresAt, createdAt: now))
+            old.replacedBy = newID
             if overlap == 0 {
                 old.revokedAt = now
             } else {

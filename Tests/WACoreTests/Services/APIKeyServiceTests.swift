@@ -139,10 +139,18 @@ struct APIKeyServiceTests {
         let again = await #expect(throws: WAError.self) { try await service.rotate(issued.record.id, by: .member(agent)) }
         #expect(again?.code == .apiKeyRevoked)
 
-        // With an overlap (by an admin, for the agent's key): both work until the overlap ends.
-        let overlapped = try await service.rotate(rotated.record.id, overlap: 3_600, by: .member(t.admin))
+        // Not even an admin rotates another member's key (the new secret would act for that member).
+        let admin = await #expect(throws: WAError.self) { try await service.rotate(rotated.record.id, by: .member(t.admin)) }
+        #expect(admin?.code == .permissionDenied)
+
+        // With an overlap: both work until the overlap ends; the old one cannot be rotated a second time.
+        let overlapped = try await service.rotate(rotated.record.id, overlap: 3_600, by: .member(agent))
         #expect(overlapped.record.createdBy == agent.id)
         _ = try await service.authenticate(rotated.secret.reveal())
+        let twice = await #expect(throws: WAError.self) {
+            try await service.rotate(rotated.record.id, overlap: 60, by: .member(agent))
+        }
+        #expect(twice?.code == .apiKeyRevoked)
         fixtures.clock.advance(by: .seconds(3_600))
         let expired = await #expect(throws: WAError.self) { try await service.authenticate(rotated.secret.reveal()) }
         #expect(expired?.code == .apiKeyExpired)

@@ -123,7 +123,8 @@ struct ServicePermissionTests {
         Call(name: "team.reactivate", minimum: .admin, takesID: true) { w, p in _ = try await w.team.reactivate(w.viewer.id, by: p) },
         // API keys (the admin's key: others need api_keys:manage_all)
         Call(name: "apiKeys.revoke(another's)", minimum: .admin, takesID: true) { w, p in _ = try await w.keys.revoke(w.apiKey.id, by: p) },
-        Call(name: "apiKeys.rotate(another's)", minimum: .admin, takesID: true) { w, p in _ = try await w.keys.rotate(w.apiKey.id, by: p) },
+        // The admin's own key: nobody else may rotate it, whatever their role.
+        Call(name: "apiKeys.rotate(the admin's own)", minimum: .admin, takesID: true) { w, p in _ = try await w.keys.rotate(w.apiKey.id, by: p) },
         Call(name: "apiKeys.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.keys.list(by: p) },
         Call(name: "apiKeys.issue", minimum: .agent, takesID: false) { w, p in
             _ = try await w.keys.issue(name: "mine", scopes: [.messagesRead], by: p)

@@ -178,11 +178,11 @@ public struct CampaignWaveWorker: Sendable {
             return .failed(error.code.rawValue)
         }
         do {
-            let message = try await MessagingService(environment: env).send(
-                SendMessageRequest(
-                    instanceID: campaign.instanceID, recipient: .contact(contact.id), content: .text(text),
-                    idempotencyKey: key, campaignID: campaign.id),
-                by: .system(org))
+            var request = SendMessageRequest(
+                instanceID: campaign.instanceID, recipient: .contact(contact.id), content: .text(text),
+                idempotencyKey: key)
+            request.campaignID = campaign.id
+            let message = try await MessagingService(environment: env).send(request, by: .system(org))
             return .created(message.id)
         } catch let error as WAError {
             let now = env.clock.now()

@@ -86,7 +86,10 @@ public final class MessageDispatcher: Sendable {
     private enum Outcome {
         case sent(SendReceipt)
         case wait(until: Date)
+        /// Try again later; the failure was WhatsApp's or the transport's, so the risk monitor hears of it.
         case retry(WAError)
+        /// Try again later; the failure was ours (storage), which says nothing about the account's risk.
+        case retryLocally(WAError)
         case fail(MessageError)
         case alreadyDone
     }
@@ -132,6 +135,17 @@ public final class MessageDispatcher: Sendable {
         guard let session = await sessions.readySession(for: instance.id) else {
             return .wait(until: now.addingTimeInterval(5))
         }
+        // A message whose media was deleted fails for good, before it costs a rate-limit slot.
+        if let media = message.media {
+            do {
+                let exists = try await env.store.transaction(.organization(message.organizationID)) {
+                    try await $0.mediaObjects.find(media.mediaID, in: message.organizationID) != nil
+                }
+                if !exists { return .fail(Self.mediaDeleted) }
+            } catch {
+                return .retryLocally(error as? WAError ?? WAError(.internalError, "the message's media could not be read"))
+            }
+        }
         // Rate limits: counted only when every limit passes.
         do {
             let admission = try SendAdmission(organization: organization, instance: instance)
@@ -144,17 +158,24 @@ public final class MessageDispatcher: Sendable {
                 return .wait(until: now.addingTimeInterval(Self.seconds(retryAfter)))
             }
         } catch {
-            return .retry(error as? WAError ?? WAError(.internalError, "rate limiting failed"))
+            return .retryLocally(error as? WAError ?? WAError(.internalError, "rate limiting failed"))
         }
         // From here on the send may happen: record `pending` first, so a crash is visible and the resend is
         // recognised by its client message id.
         do {
             try await markPending(job, message, now: now)
         } catch {
-            return .retry(error as? WAError ?? WAError(.internalError, "could not mark the message pending"))
+            return .retryLocally(error as? WAError ?? WAError(.internalError, "could not mark the message pending"))
+        }
+        let outgoing: OutgoingMessage
+        do {
+            outgoing = try await outgoingMessage(for: message)
+        } catch let error as WAError where error.code == .notFound {
+            return .fail(Self.mediaDeleted)
+        } catch {
+            return .retryLocally(error as? WAError ?? WAError(.internalError, "the message's content could not be read"))
         }
         do {
-            let outgoing = try await outgoingMessage(for: message)
             let plan = planner.plan(
                 behaviourRequest(for: message, chatHasUnread: (chat?.unreadCount ?? 0) > 0,
                                  throttle: instance.risk.throttleFactor),
@@ -178,6 +199,8 @@ public final class MessageDispatcher: Sendable {
             guard let receipt else { return .retry(WAError(.internalError, "the behaviour plan had no send step")) }
             return .sent(receipt)
         } catch let error as WAError {
+            // A transport may report a cancelled call as its own error: cancellation wins.
+            if Task.isCancelled { return .wait(until: env.clock.now()) }
             switch error.code {
             case .recipientNotOnWhatsApp:
                 return .fail(MessageError(code: error.code.rawValue, message: error.message, isRetryable: false))
@@ -192,9 +215,13 @@ public final class MessageDispatcher: Sendable {
             // is recognised and nothing is sent twice.
             return .wait(until: env.clock.now())
         } catch {
+            if Task.isCancelled { return .wait(until: env.clock.now()) }
             return .retry(WAError(.transportError, "the send was interrupted"))
         }
     }
+
+    private static let mediaDeleted = MessageError(
+        code: "media_not_found", message: "the message's media was deleted before it was sent", isRetryable: false)
 
     private func admit(_ admission: SendAdmission, _ keys: SendAdmission.Keys, at now: Date, throttle: Double)
         async throws -> SendAdmissionDecision
@@ -236,9 +263,12 @@ public final class MessageDispatcher: Sendable {
                         recipient: stored.chatJID.description, recipientIsContact: stored.contactID != nil,
                         text: stored.body),
                     instance: instance.id, in: org, at: now, tx)
-            case .retry(let error):
-                try await risk?.record(
-                    .sendFailed(recipient: message.chatJID.description), instance: instance.id, in: org, at: now, tx)
+            case .retry(let error), .retryLocally(let error):
+                if case .retry = outcome {
+                    try await risk?.record(
+                        .sendFailed(recipient: message.chatJID.description), instance: instance.id, in: org, at: now,
+                        tx)
+                }
                 if job.failedClaims >= job.maxAttempts {
                     try await fail(
                         MessageError(code: error.code.rawValue, message: error.message, isRetryable: true), job, message,

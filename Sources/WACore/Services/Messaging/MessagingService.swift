@@ -55,8 +55,10 @@ public struct MessagingService: Sendable {
             if let contact, contact.optedOut {
                 throw WAError(.recipientOptedOut, "the recipient opted out of messages", field: "to")
             }
-            if let campaign = request.campaignID, try await tx.campaigns.find(campaign, in: org) == nil {
-                throw WAError.notFound("campaign", field: "campaign_id")
+            if let campaign = request.campaignID {
+                guard try await tx.campaigns.find(campaign, in: org)?.instanceID == request.instanceID else {
+                    throw WAError.notFound("campaign", field: "campaign_id")
+                }
             }
             var message = Message(
                 id: env.ids.make(), organizationID: org, instanceID: instance.id, chatJID: chat,

@@ -32,20 +32,19 @@ public struct SendMessageRequest: Sendable, Hashable {
     public var idempotencyKey: String?
     /// Reply to this WhatsApp message id.
     public var quotedWhatsappID: String?
-    /// The campaign the message belongs to (set by the campaign worker, so the message is tagged in the same
-    /// transaction that queues it). Must name one of the organization's campaigns.
-    public var campaignID: CampaignID?
+    /// The campaign the message belongs to. Only the campaign worker sets it, so that the message is tagged in the
+    /// transaction that queues it; campaign figures count these messages, so clients cannot.
+    public internal(set) var campaignID: CampaignID?
 
     public init(
         instanceID: InstanceID, recipient: Recipient, content: Content, idempotencyKey: String? = nil,
-        quotedWhatsappID: String? = nil, campaignID: CampaignID? = nil
+        quotedWhatsappID: String? = nil
     ) {
         self.instanceID = instanceID
         self.recipient = recipient
         self.content = content
         self.idempotencyKey = idempotencyKey
         self.quotedWhatsappID = quotedWhatsappID
-        self.campaignID = campaignID
     }
 
     /// A text message to a phone number.

@@ -172,9 +172,6 @@ struct MessagingTests {
              .templateVariableUnknown),
             (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .template(h.env.ids.make())),
              .notFound),
-            (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .text("x"),
-                   campaignID: h.env.ids.make()),
-             .notFound),
         ]
         for (request, code) in cases {
             let error = await #expect(throws: WAError.self) { try await h.messaging.send(request, by: .member(h.admin)) }
@@ -400,6 +397,23 @@ struct MessagingTests {
         #expect(events.map(\.type) == [.messageEdited, .messageRevoked])
         #expect(events.first?.data["body"]?.stringValue == "See you at 6")
         #expect(events.last?.data["revoked_at"] != nil)
+    }
+
+    @Test func aMessageWhoseMediaWasDeletedFailsForGood() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567")
+        let media = MediaService(environment: h.env)
+        let photo = try await media.upload(
+            try MediaServiceTests.sample("sample.jpg"), declaredMIMEType: "image/jpeg", by: .member(h.admin))
+        let queued = try await h.messaging.send(
+            .init(instanceID: h.instance.id, recipient: .phone(ada.number), content: .media(photo.id, kind: .image, caption: nil)),
+            by: .member(h.admin))
+        try await media.delete(photo.id, by: .member(h.admin))
+        try await h.dispatchAll()
+        let failed = try await h.message(queued.id)
+        #expect(failed.status == .failed && failed.error?.code == "media_not_found" && failed.error?.isRetryable == false)
+        #expect(ada.inbox.isEmpty)
+        #expect(try await h.jobs().map(\.state) == [.failed])
     }
 
     @Test func receivedMediaIsStoredWithItsDigestAndCountsTowardsTheQuota() async throws {
