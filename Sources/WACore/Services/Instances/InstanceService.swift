@@ -256,14 +256,20 @@ public struct InstanceService: Sendable {
 
     /// Asks WhatsApp, through the instance's ready session, whether `phone` is on WhatsApp; returns its JID (and LID
     /// when revealed), or `nil` when it is not. A stored contact with that number learns its JID and LID. Needs
-    /// `messages:send` on the instance (the lookup acts through the account); limited by ``lookupLimit``
-    /// (`rate_limited`); an instance without a ready session is `session_not_ready`.
+    /// `messages:send` on the instance (the lookup acts through the account); limited by ``lookupLimit``, and
+    /// refused while the risk monitor pauses the instance (`rate_limited` both); an instance without a ready
+    /// session is `session_not_ready`.
     public func lookUp(_ phone: PhoneNumber, on instance: InstanceID, by principal: Principal) async throws
         -> NumberLookup?
     {
         let org = principal.organizationID
         try env.policy.require(principal, .messagesSend, on: .instance(instance, in: org))
-        _ = try await env.store.transaction(.organization(org)) { try await $0.instances.get(instance, in: org) }
+        let stored = try await env.store.transaction(.organization(org)) { try await $0.instances.get(instance, in: org) }
+        if let paused = stored.risk.pausedUntil, paused > env.clock.now() {
+            throw WAError(
+                .rateLimited, "the risk monitor paused the instance until \(paused); lookups wait too",
+                field: "instance_id")
+        }
         guard let session = await supervisor.readySession(for: instance) else {
             throw WAError(.sessionNotReady, "the instance has no ready session; start and link it first")
         }

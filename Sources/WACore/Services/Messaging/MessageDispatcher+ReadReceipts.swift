@@ -2,8 +2,8 @@ import Foundation
 
 extension MessageDispatcher {
     /// Runs a `chat.seen` job: the instance's ready session marks the chat seen on WhatsApp. Without a ready
-    /// session the job waits (snoozes) 5 s at a time; an instance that is gone, unlinked or failed ends it (there is
-    /// nobody to send the receipts from). Transport errors are retried after 5 s × 2ⁿ (at most 5 min) until the
+    /// session, or while the risk monitor pauses the instance, the job waits (snoozes) 5 s at a time; an instance
+    /// that is gone, unlinked, failed or stopped ends it (the chat stays marked read in the store). Transport errors are retried after 5 s × 2ⁿ (at most 5 min) until the
     /// job's attempts run out.
     func sendReadReceipts(_ job: Job) async throws {
         let org = job.organizationID
@@ -22,6 +22,9 @@ extension MessageDispatcher {
         switch instance?.status {
         case nil: outcome = .drop("the instance was deleted")
         case .created?, .loggedOut?, .failed?: outcome = .drop("the instance is not linked")
+        case .stopped?: outcome = .drop("the instance was stopped")
+        case _ where (instance?.risk.pausedUntil).map({ $0 > now }) ?? false:
+            outcome = .wait  // read receipts are account activity too: they wait out a risk pause
         default:
             if let session = await sessions.readySession(for: payload.instance) {
                 do {

@@ -62,7 +62,7 @@ public struct MessageEventHandler: SessionEventHandler {
     ///
     /// A receipt can arrive before its message is found (the dispatcher stores the WhatsApp id only after the send
     /// returns). Such receipts are kept and applied, in order, before the next receipt for the message, or by a
-    /// retry moments later (after 1, 2, 4, 8, 16 and 30 s), so `delivered` is not lost to that race.
+    /// retry moments later (1, 3, 7, 15, 31 and 61 s after the first one), so `delivered` is not lost to that race.
     @discardableResult
     public func statusChanged(_ whatsappID: String, _ status: MessageStatus, _ at: Date, _ instance: Instance)
         async throws -> Message?
@@ -77,7 +77,17 @@ public struct MessageEventHandler: SessionEventHandler {
     {
         var latest: Message?
         for (index, receipt) in receipts.enumerated() {
-            switch try await applyOne(whatsappID, receipt.status, receipt.at, instance) {
+            let outcome: ReceiptOutcome
+            do {
+                outcome = try await applyOne(whatsappID, receipt.status, receipt.at, instance)
+            } catch {
+                // Keep what was not applied (in order) for the retry, then report the failure.
+                if early.keep(Array(receipts[index...]), whatsappID: whatsappID, instance: instance.id) {
+                    retryLater(whatsappID, instance)
+                }
+                throw error
+            }
+            switch outcome {
             case .applied(let message): latest = message
             case .late: continue
             case .unknown:

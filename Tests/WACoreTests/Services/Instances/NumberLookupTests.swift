@@ -41,6 +41,17 @@ struct NumberLookupTests {
         }
         #expect(denied?.code == .permissionDenied)
 
+        // While the risk monitor pauses the instance, lookups wait too.
+        h.clock.advance(by: .seconds(60))
+        _ = try await h.env.store.transaction(.organization(org)) { tx in
+            var paused = try await tx.instances.get(instance.id, in: org)
+            paused.risk.pausedUntil = h.clock.now().addingTimeInterval(600)
+            return try await tx.instances.update(paused)
+        }
+        let whilePaused = await #expect(throws: WAError.self) { try await h.service.lookUp(number, on: instance.id, by: admin) }
+        #expect(whilePaused?.code == .rateLimited && whilePaused?.field == "instance_id")
+        h.clock.advance(by: .seconds(601))
+
         try await h.service.stop(instance.id, by: admin)
         let notReady = await #expect(throws: WAError.self) { try await h.service.lookUp(number, on: instance.id, by: admin) }
         #expect(notReady?.code == .sessionNotReady)

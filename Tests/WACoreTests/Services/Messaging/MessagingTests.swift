@@ -358,18 +358,25 @@ struct MessagingTests {
         // `delivered` comes first and nothing follows: a retry a second later applies it.
         #expect(try await h.handler.statusChanged("W2", .delivered, h.clock.now(), h.instance) == nil)
         try await record(second, as: "W2")
-        await h.clock.waitForSleepers(1)
+        await h.clock.waitForSleepers(2)  // W2's retry, and W1's (which finds nothing left to do)
         h.clock.advance(by: .seconds(1))
         try await eventually("the kept receipt applied") { try await h.message(second.id).status == .delivered }
         #expect(statusEvents(second) == ["delivered"])
 
-        // A receipt for a message that never appears is given up after the last retry.
-        #expect(try await h.handler.statusChanged("NOPE", .delivered, h.clock.now(), h.instance) == nil)
-        for _ in 0..<6 {  // retries after 1, 2, 4, 8, 16 and 30 s
+        // A receipt whose message appears only after the last retry is given up: it is not applied later.
+        let third = try await pendingMessage()
+        #expect(try await h.handler.statusChanged("W3", .delivered, h.clock.now(), h.instance) == nil)
+        for _ in 0..<6 {  // retries 1, 3, 7, 15, 31 and 61 s after the receipt
             await h.clock.waitForSleepers(1)
             h.clock.advanceToNextDeadline()
         }
-        try await eventually("the retry task ended") { h.clock.sleeperCount == 0 }
+        for _ in 0..<2_000 { await Task.yield() }  // the last retry runs, misses, and gives up
+        #expect(h.clock.sleeperCount == 0)
+        try await record(third, as: "W3")
+        h.clock.advance(by: .seconds(120))
+        for _ in 0..<1_000 { await Task.yield() }
+        let late = try await h.message(third.id)
+        #expect(late.status == .sent && statusEvents(third).isEmpty, "\(late.status) \(statusEvents(third))")
     }
 
     @Test func editsAndRevocationsAreStoredAndPublished() async throws {
