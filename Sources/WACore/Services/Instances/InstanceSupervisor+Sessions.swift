@@ -42,12 +42,16 @@ extension InstanceSupervisor {
                     // proxy (if any) is charged with the failure and may be replaced, and the next backoff step
                     // tries again.
                     let now = env.clock.now()
+                    var failed: ProxyServerID?
                     guard await fencedWrite(runner, { instance, tx in
-                        try await self.recordProxyFailure(&instance, tx, now: now)
+                        failed = try await self.failOver(&instance, tx, now: now)
                         return []
                     }).isKept else {
                         await abandon(runner)
                         return
+                    }
+                    if let failed {
+                        await recordProxyHealth(failed, in: runner.reference.organizationID, succeeded: false, now: now)
                     }
                     continue
                 }
@@ -139,7 +143,6 @@ extension InstanceSupervisor {
             let sealed = await sealedArchive(of: session, in: runner.reference.organizationID)
             let written = await fencedWrite(runner) { instance, tx in
                 let isNewLink = instance.jid != account.jid
-                try await self.recordProxySuccess(instance, tx, now: now)
                 instance.status = .ready
                 if let sealed { instance.sealedArchive = sealed }
                 instance.jid = account.jid
@@ -153,6 +156,9 @@ extension InstanceSupervisor {
                 return [InstanceWebhookEvents.ready(instance, ids: self.env.ids)]
             }
             guard written.isKept else { return false }
+            if case .written(let stored) = written, stored.proxyPolicy != .none, let proxy = stored.proxyID {
+                await recordProxyHealth(proxy, in: stored.organizationID, succeeded: true, now: now)
+            }
             runner.box.withLock { b in
                 b.isReady = true
                 b.linkCode = nil
@@ -167,8 +173,9 @@ extension InstanceSupervisor {
     /// Writes `reconnecting` after a transient loss; `false` (and the runner abandoned) when the lease is lost.
     private func markReconnecting(_ runner: SupervisedInstance, _ reason: DisconnectReason) async -> Bool {
         let now = env.clock.now()
+        var failed: ProxyServerID?
         let written = await fencedWrite(runner) { instance, tx in
-            if reason.isConnectionFailure { try await self.recordProxyFailure(&instance, tx, now: now) }
+            if reason.isConnectionFailure { failed = try await self.failOver(&instance, tx, now: now) }
             instance.status = .reconnecting
             return [InstanceWebhookEvents.disconnected(instance, reason, requested: false, ids: self.env.ids)]
         }
@@ -176,6 +183,7 @@ extension InstanceSupervisor {
             await abandon(runner)
             return false
         }
+        if let failed { await recordProxyHealth(failed, in: runner.reference.organizationID, succeeded: false, now: now) }
         return true
     }
 

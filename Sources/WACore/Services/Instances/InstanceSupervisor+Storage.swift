@@ -125,27 +125,24 @@ extension InstanceSupervisor {
         }
     }
 
-    /// Records that the connection through the instance's proxy failed: the proxy's health drops and it cools
-    /// down (``ProxyRotation/recordFailure(_:at:)``), and an instance on the pool fails over to a healthy proxy
-    /// that can take it (audited as `instance.proxy_changed`). With no such proxy it keeps the cooling one and the
-    /// reconnect backoff tries again; a fixed proxy is never replaced. Nothing happens without a proxy.
-    func recordProxyFailure(_ instance: inout Instance, _ tx: any StoreTransaction, now: Date) async throws {
-        guard instance.proxyPolicy != .none, let current = instance.proxyID else { return }
+    /// After a connection failure through the instance's proxy: an instance on the pool fails over to a healthy
+    /// proxy that can take it (audited as `instance.proxy_changed`), judging the failed proxy as it will be once the
+    /// failure is recorded. With no such proxy it keeps the failed one and the reconnect backoff tries again; a
+    /// fixed proxy is never replaced. Returns the failed proxy, whose health the caller records with
+    /// ``recordProxyHealth(_:in:succeeded:now:)`` after this transaction (kept apart, so that many instances
+    /// behind one proxy do not contend for its row in their status writes).
+    func failOver(_ instance: inout Instance, _ tx: any StoreTransaction, now: Date) async throws -> ProxyServerID? {
+        guard instance.proxyPolicy != .none, let current = instance.proxyID else { return nil }
+        guard instance.proxyPolicy == .pool else { return current }
         let organization = instance.organizationID
-        guard let failed = try await tx.proxyServers.find(current, in: organization) else { return }
-        let rotation = configuration.provisioning.proxyRotation
-        guard instance.proxyPolicy == .pool else {
-            _ = try await tx.proxyServers.update(rotation.recordFailure(failed, at: now))
-            return
-        }
+        guard let failed = try await tx.proxyServers.find(current, in: organization) else { return nil }
         let pool = try await tx.proxyServers.list(in: organization, page: .all).items
         let assignments = try await tx.instances.list(in: organization, page: .all).items.compactMap { other in
             other.proxyID.map { ProxyAssignment(instanceID: other.id, organizationID: organization, proxyID: $0) }
         }
-        let (cooled, decision) = rotation.handleConnectionFailure(
+        let (_, decision) = configuration.provisioning.proxyRotation.handleConnectionFailure(
             instance: instance.id, organization: organization, failed: failed, pool: pool, assignments: assignments,
             now: now)
-        _ = try await tx.proxyServers.update(cooled)
         if case .assign(let next) = decision {
             instance.proxyID = next
             _ = try await tx.auditEvents.insert(
@@ -153,14 +150,19 @@ extension InstanceSupervisor {
                     "instance.proxy_changed", instance, by: .system,
                     metadata: ["from": current.description, "to": next.description, "reason": "connection_failure"]))
         }
+        return current
     }
 
-    /// Records a successful connection through the instance's proxy: its health recovers and any cool-down ends.
-    func recordProxySuccess(_ instance: Instance, _ tx: any StoreTransaction, now: Date) async throws {
-        guard instance.proxyPolicy != .none, let id = instance.proxyID,
-            let proxy = try await tx.proxyServers.find(id, in: instance.organizationID)
-        else { return }
-        _ = try await tx.proxyServers.update(configuration.provisioning.proxyRotation.recordSuccess(proxy, at: now))
+    /// Records a connection through `proxy` that succeeded (health recovers, any cool-down ends) or failed (health
+    /// drops, it cools down), in a transaction of its own that starts over on a version conflict. Best effort: a
+    /// proxy's health is a hint, and a lost update is corrected by the next connection.
+    func recordProxyHealth(_ proxy: ProxyServerID, in organization: OrganizationID, succeeded: Bool, now: Date) async {
+        let rotation = configuration.provisioning.proxyRotation
+        _ = try? await env.store.transaction(.organization(organization), retryingConflicts: 3) { tx in
+            guard let stored = try await tx.proxyServers.find(proxy, in: organization) else { return }
+            let updated = succeeded ? rotation.recordSuccess(stored, at: now) : rotation.recordFailure(stored, at: now)
+            _ = try await tx.proxyServers.update(updated)
+        }
     }
 
     /// Prepares the next pairing after the link was removed: generation + 1, the fingerprint of the new
