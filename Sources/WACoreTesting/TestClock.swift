@@ -110,9 +110,14 @@ public final class TestClock: WallClock {
     /// happening, advances the clock to the earliest deadline — so code that waits (typing delays, backoffs,
     /// pacing) runs to completion in virtual time. Returns the operation's result.
     ///
-    /// The clock moves only while the operation itself is asleep: tasks started elsewhere that sleep on this clock
-    /// (a supervisor's lease renewal, say) are woken when their deadline comes, but never make time pass while the
-    /// operation is busy. Time passing on its own would let virtual time run away from the code under test.
+    /// The clock moves only while some task of the operation sleeps (the operation, its child tasks, and tasks it
+    /// created with `Task {}`, which inherit the marker): tasks started elsewhere that sleep on this clock (a
+    /// supervisor's lease renewal, say) are woken when their deadline comes, but never make time pass on their own;
+    /// time passing on its own would let virtual time run away from the code under test. While one task of the
+    /// operation sleeps, time does pass even if another of its tasks is still working, as it would in real time.
+    ///
+    /// An operation that waits for something only a task started elsewhere can do after a sleep never finishes:
+    /// advance the clock yourself in that case (``advance(by:)``, ``advanceToNextDeadline()``).
     @discardableResult
     public func run<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws
         -> Result
