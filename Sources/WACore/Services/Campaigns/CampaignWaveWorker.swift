@@ -354,7 +354,7 @@ public struct CampaignWaveWorker: Sendable {
         let org = job.organizationID
         let now = env.clock.now()
         let message = (error as? WAError)?.description ?? "unexpected error"
-        let delay = min(300, 5 * pow(2, Double(max(0, job.failedClaims - 1))))
+        let delay = job.retryDelay
         try await env.store.transaction(.organization(org)) { tx in
             _ = try await tx.jobs.retry(
                 job.id, in: org, attempt: job.attempt, at: now.addingTimeInterval(delay), error: message)

@@ -101,15 +101,8 @@ extension InstanceSupervisor {
         _ instance: inout Instance, _ tx: any StoreTransaction, trigger: ProxyRotationTrigger, required: Bool,
         now: Date
     ) async throws -> ProxyServer? {
-        let organization = instance.organizationID
-        var pool: [ProxyServer] = []
-        var assignments: [ProxyAssignment] = []
-        if instance.proxyPolicy == .pool {
-            pool = try await tx.proxyServers.list(in: organization, page: .all).items
-            assignments = try await tx.instances.list(in: organization, page: .all).items.compactMap { other in
-                other.proxyID.map { ProxyAssignment(instanceID: other.id, organizationID: organization, proxyID: $0) }
-            }
-        }
+        let (pool, assignments) =
+            instance.proxyPolicy == .pool ? try await proxyPool(of: instance.organizationID, tx) : ([], [])
         switch configuration.provisioning.proxyChoice(
             for: instance, pool: pool, assignments: assignments, now: now, trigger: trigger)
         {
@@ -118,7 +111,7 @@ extension InstanceSupervisor {
             return nil
         case .proxy(let id):
             instance.proxyID = id
-            return try await tx.proxyServers.get(id, in: organization)
+            return try await tx.proxyServers.get(id, in: instance.organizationID)
         case .unavailable:
             if required { throw WAError(.noProxyAvailable, "no proxy of the organization's pool can take the instance now") }
             return nil
@@ -136,10 +129,7 @@ extension InstanceSupervisor {
         guard instance.proxyPolicy == .pool else { return current }
         let organization = instance.organizationID
         guard let failed = try await tx.proxyServers.find(current, in: organization) else { return nil }
-        let pool = try await tx.proxyServers.list(in: organization, page: .all).items
-        let assignments = try await tx.instances.list(in: organization, page: .all).items.compactMap { other in
-            other.proxyID.map { ProxyAssignment(instanceID: other.id, organizationID: organization, proxyID: $0) }
-        }
+        let (pool, assignments) = try await proxyPool(of: organization, tx)
         let (_, decision) = configuration.provisioning.proxyRotation.handleConnectionFailure(
             instance: instance.id, organization: organization, failed: failed, pool: pool, assignments: assignments,
             now: now)
@@ -151,6 +141,17 @@ extension InstanceSupervisor {
                     metadata: ["from": current.description, "to": next.description, "reason": "connection_failure"]))
         }
         return current
+    }
+
+    /// The organization's proxy pool and every instance's current proxy assignment, as ``ProxyRotation`` needs them.
+    private func proxyPool(of organization: OrganizationID, _ tx: any StoreTransaction) async throws
+        -> (pool: [ProxyServer], assignments: [ProxyAssignment])
+    {
+        let pool = try await tx.proxyServers.list(in: organization, page: .all).items
+        let assignments = try await tx.instances.list(in: organization, page: .all).items.compactMap { other in
+            other.proxyID.map { ProxyAssignment(instanceID: other.id, organizationID: organization, proxyID: $0) }
+        }
+        return (pool, assignments)
     }
 
     /// Records a connection through `proxy` that succeeded (health recovers, any cool-down ends) or failed (health

@@ -61,6 +61,8 @@ final class EarlyReceipts: Sendable {
         }
     }
 
-    /// How many messages have receipts waiting.
-    var count: Int { state.withLock { $0.receipts.count } }
+    /// Whether receipts are waiting for the message.
+    func isWaiting(whatsappID: String, instance: InstanceID) -> Bool {
+        state.withLock { $0.receipts[Key(instance: instance, whatsappID: whatsappID)] != nil }
+    }
 }

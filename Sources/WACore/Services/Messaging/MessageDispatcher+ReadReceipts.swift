@@ -49,7 +49,7 @@ extension MessageDispatcher {
                 if job.failedClaims >= job.maxAttempts {
                     _ = try await tx.jobs.fail(job.id, in: org, attempt: job.attempt, error: reason, now: now)
                 } else {
-                    let delay = min(300, 5 * pow(2, Double(max(0, job.failedClaims - 1))))
+                    let delay = job.retryDelay
                     _ = try await tx.jobs.retry(
                         job.id, in: org, attempt: job.attempt, at: now.addingTimeInterval(delay), error: reason)
                 }

@@ -274,7 +274,7 @@ public final class MessageDispatcher: Sendable {
                         MessageError(code: error.code.rawValue, message: error.message, isRetryable: true), job, message,
                         in: tx, now: now)
                 } else {
-                    let delay = min(300, 5 * pow(2, Double(max(0, job.failedClaims - 1))))
+                    let delay = job.retryDelay
                     _ = try await tx.jobs.retry(
                         job.id, in: org, attempt: job.attempt, at: now.addingTimeInterval(delay), error: error.message)
                 }

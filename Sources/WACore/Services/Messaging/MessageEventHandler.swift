@@ -71,10 +71,11 @@ public struct MessageEventHandler: SessionEventHandler {
         return try await apply(waiting + [EarlyReceipts.Receipt(status: status, at: at)], whatsappID, instance)
     }
 
-    /// Applies `receipts` in order; when the message is not found, keeps them (and schedules a retry).
-    private func apply(_ receipts: [EarlyReceipts.Receipt], _ whatsappID: String, _ instance: Instance) async throws
-        -> Message?
-    {
+    /// Applies `receipts` in order; when the message is not found (or a write fails), keeps the rest for a retry,
+    /// scheduling one unless `retrying` (the retry task itself calls this).
+    private func apply(
+        _ receipts: [EarlyReceipts.Receipt], _ whatsappID: String, _ instance: Instance, retrying: Bool = false
+    ) async throws -> Message? {
         var latest: Message?
         for (index, receipt) in receipts.enumerated() {
             let outcome: ReceiptOutcome
@@ -82,18 +83,14 @@ public struct MessageEventHandler: SessionEventHandler {
                 outcome = try await applyOne(whatsappID, receipt.status, receipt.at, instance)
             } catch {
                 // Keep what was not applied (in order) for the retry, then report the failure.
-                if early.keep(Array(receipts[index...]), whatsappID: whatsappID, instance: instance.id) {
-                    retryLater(whatsappID, instance)
-                }
+                keep(Array(receipts[index...]), whatsappID, instance, retrying: retrying)
                 throw error
             }
             switch outcome {
             case .applied(let message): latest = message
             case .late: continue
             case .unknown:
-                if early.keep(Array(receipts[index...]), whatsappID: whatsappID, instance: instance.id) {
-                    retryLater(whatsappID, instance)
-                }
+                keep(Array(receipts[index...]), whatsappID, instance, retrying: retrying)
                 return latest
             }
         }
@@ -132,6 +129,12 @@ public struct MessageEventHandler: SessionEventHandler {
         return outcome
     }
 
+    private func keep(_ receipts: [EarlyReceipts.Receipt], _ whatsappID: String, _ instance: Instance, retrying: Bool) {
+        if early.keep(receipts, whatsappID: whatsappID, instance: instance.id), !retrying {
+            retryLater(whatsappID, instance)
+        }
+    }
+
     /// Tries the kept receipts of one message again after each of ``earlyReceiptRetries``, then gives them up.
     private func retryLater(_ whatsappID: String, _ instance: Instance) {
         let clock = env.clock
@@ -140,16 +143,9 @@ public struct MessageEventHandler: SessionEventHandler {
                 do { try await clock.sleep(for: delay) } catch { return }
                 let waiting = early.take(whatsappID: whatsappID, instance: instance.id)
                 if waiting.isEmpty { return }  // applied by a later receipt meanwhile
-                var kept = waiting
-                for (index, receipt) in waiting.enumerated() {
-                    guard let outcome = try? await applyOne(whatsappID, receipt.status, receipt.at, instance) else {
-                        break
-                    }
-                    if case .unknown = outcome { break }
-                    kept = Array(waiting[(index + 1)...])
-                }
-                if kept.isEmpty { return }
-                early.keep(kept, whatsappID: whatsappID, instance: instance.id)
+                // What is still not applied goes back into `early` for the next round.
+                _ = try? await apply(waiting, whatsappID, instance, retrying: true)
+                if !early.isWaiting(whatsappID: whatsappID, instance: instance.id) { return }
             }
             _ = early.take(whatsappID: whatsappID, instance: instance.id)  // given up
         }
