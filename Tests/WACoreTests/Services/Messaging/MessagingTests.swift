@@ -59,7 +59,7 @@ struct MessagingTests {
         let h = try await MessagingHarness()
         let ada = try h.phone("1234567")
         // The session delivers the message, then the worker "crashes" before recording it.
-        h.directory.set(CrashAfterSend(h.session), for: h.instance.id)
+        h.directory.set(InterruptedAfterSend(base: h.session) { throw CancellationError() }, for: h.instance.id)
         let queued = try await h.send("Exactly once", to: ada)
         try await h.clock.run { _ = try await h.dispatcher.runOnce(worker: "w1") }
         #expect(ada.inbox.count == 1)
@@ -96,7 +96,8 @@ struct MessagingTests {
         let h = try await MessagingHarness()
         let ada = try h.phone("1234567")
         // The session hands the message to WhatsApp, then the worker's task is cancelled before it can record it.
-        h.directory.set(SlowAfterSend(h.session, clock: h.clock), for: h.instance.id)
+        let clock = h.clock
+        h.directory.set(InterruptedAfterSend(base: h.session) { try await clock.sleep(for: .seconds(60)) }, for: h.instance.id)
         let queued = try await h.send("Exactly once", to: ada)
         let worker = Task { try await h.dispatcher.runOnce(worker: "w1") }
         // Through typing and the pause, up to the send.
@@ -446,37 +447,17 @@ struct MessagingTests {
 }
 
 /// Delivers the message through the real session, then fails as if the worker died before recording it.
-private struct CrashAfterSend: WhatsAppSession {
-    let base: SimulatedSession
-    init(_ base: SimulatedSession) { self.base = base }
-    var events: AsyncStream<SessionEvent> { AsyncStream { $0.finish() } }
-    func start() async throws {}
-    func send(_ message: OutgoingMessage) async throws -> SendReceipt {
-        _ = try await base.send(message)
-        throw CancellationError()
-    }
-    func markSeen(_ chat: JID) async throws { try await base.markSeen(chat) }
-    func setPresence(_ presence: ChatPresence, in chat: JID) async throws { try await base.setPresence(presence, in: chat) }
-    func lookUp(_ phone: PhoneNumber) async throws -> NumberLookup? { try await base.lookUp(phone) }
-    func logout() async throws {}
-    func stop() async {}
-    func exportArchive() async throws -> SessionArchive? { nil }
-}
 
-/// A session whose `send` reaches WhatsApp and then takes a minute to return, so a test can cancel the worker in
-/// between.
-private struct SlowAfterSend: WhatsAppSession {
+/// A session whose `send` reaches WhatsApp and then runs `afterSend` before it returns (throwing, to play a worker
+/// that crashes before recording the send, or sleeping, so that a test can cancel the worker in between).
+private struct InterruptedAfterSend: WhatsAppSession {
     let base: SimulatedSession
-    let clock: TestClock
-    init(_ base: SimulatedSession, clock: TestClock) {
-        self.base = base
-        self.clock = clock
-    }
+    let afterSend: @Sendable () async throws -> Void
     var events: AsyncStream<SessionEvent> { AsyncStream { $0.finish() } }
     func start() async throws {}
     func send(_ message: OutgoingMessage) async throws -> SendReceipt {
         let receipt = try await base.send(message)
-        try await clock.sleep(for: .seconds(60))
+        try await afterSend()
         return receipt
     }
     func markSeen(_ chat: JID) async throws { try await base.markSeen(chat) }
