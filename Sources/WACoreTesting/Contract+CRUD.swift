@@ -46,13 +46,12 @@ extension RepositoryContract {
                 AggregateSpec(
                     repository: { generic($0.instances) }, make: { f, t in f.instance(in: t.id) },
                     mutate: {
-                        $0.status = .ready
+                        $0 = $0.restored(status: .ready, desiredState: .running)
                         $0.risk.score = 12.5
                         $0.proxyPolicy = .pool
                         $0.pairingGeneration = 2
                         $0.riskMonitorState = Array("{}".utf8)
                         $0.sealedArchive = [0, 1, 2, 0xFE, 0xFF] + Array(repeating: 0x5A, count: 64)
-                        $0.desiredState = .running
                     })),
             erase(
                 "contact",
@@ -96,7 +95,7 @@ extension RepositoryContract {
                 AggregateSpec(
                     repository: { generic($0.deliveries) }, make: { f, t in f.delivery(in: t.id, endpoint: t.endpoint.id) },
                     mutate: {
-                        $0.status = .succeeded
+                        $0.state = .succeeded(attempts: 1)
                         $0.attempts.append(.init(startedAt: $0.createdAt, statusCode: 204, durationMilliseconds: 12))
                     })),
             erase(

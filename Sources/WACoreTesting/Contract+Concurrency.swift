@@ -14,10 +14,8 @@ extension RepositoryContract {
         let scope = TransactionScope.organization(t.id)
         // Both read version 1 (like two API clients that fetched the instance), then both write.
         let base = try await store.transaction(scope) { try await $0.instances.get(t.instance.id, in: t.id) }
-        var first = base
-        first.status = .ready
-        var second = base
-        second.status = .stopped
+        let first = base.restored(status: .ready)
+        let second = base.restored(status: .stopped)
         let outcomes = await withTaskGroup(of: Result<Instance, WAError>.self) { group in
             for change in [first, second] {
                 group.addTask {

@@ -131,8 +131,7 @@ extension RepositoryContract {
                 if i % 3 == 0 { k.revokedAt = k.createdAt }
                 _ = try await tx.apiKeys.insert(k)
             }
-            var failed = f.instance(in: t.id)
-            failed.status = .failed
+            let failed = f.instance(in: t.id).restored(status: .failed)
             _ = try await tx.instances.insert(failed)
         }
         try await agree(
@@ -191,7 +190,7 @@ extension RepositoryContract {
             _ = try await tx.webhookEndpoints.insert(disabled)
             for i in 0..<6 {
                 var d = f.delivery(in: t.id, endpoint: i % 2 == 0 ? disabled.id : t.endpoint.id)
-                d.status = [.pending, .succeeded, .failed][i % 3]
+                d.state = [d.state, .succeeded(attempts: 1), .failed(reason: .cancelled, attempts: 1)][i % 3]
                 _ = try await tx.deliveries.insert(d)
                 var alert = f.riskAlert(in: t.id, instance: i % 3 == 0 ? other.id : t.instance.id)
                 if i % 2 == 0 { alert.acknowledgedAt = alert.createdAt }

@@ -30,8 +30,7 @@ extension RepositoryContract {
     private static func instance(
         _ f: Fixtures, in org: OrganizationID, _ desired: InstanceDesiredState, archive: [UInt8]? = nil
     ) -> Instance {
-        var instance = f.instance(in: org)
-        instance.desiredState = desired
+        var instance = f.instance(in: org).restored(status: .created, desiredState: desired)
         instance.sealedArchive = archive
         return instance
     }
@@ -65,12 +64,10 @@ extension RepositoryContract {
 
         // Stopping one and deleting another takes them out; starting one brings it in.
         try await store.transaction(.organization(a.id)) { tx in
-            var stopped = try await tx.instances.get(runningA.id, in: a.id)
-            stopped.desiredState = .stopped
-            _ = try await tx.instances.update(stopped)
-            var started = try await tx.instances.get(stoppedA.id, in: a.id)
-            started.desiredState = .running
-            _ = try await tx.instances.update(started)
+            let stopped = try await tx.instances.get(runningA.id, in: a.id)
+            _ = try await tx.instances.update(stopped.restored(status: .stopped, desiredState: .stopped))
+            let started = try await tx.instances.get(stoppedA.id, in: a.id)
+            _ = try await tx.instances.update(started.restored(status: .starting, desiredState: .running))
         }
         try await store.transaction(.organization(b.id)) { try await $0.instances.delete(runningB.id, in: b.id) }
         let second = try await listed()

@@ -14,18 +14,19 @@ public struct Delivery: Sendable, Hashable, Codable {
     public var eventType: String
     /// The exact bytes that are signed and sent.
     public var payload: [UInt8]
-    public var status: Status
+    /// Where the delivery stands: the state of its ``WebhookDeliveryStateMachine``, which alone changes it.
+    /// ``status`` and ``nextAttemptAt`` are derived from it.
+    public var state: WebhookDeliveryStateMachine.State
+    /// Every attempt ever made, replays included, oldest first.
     public var attempts: [Attempt]
-    /// When the next attempt is due (nil once finished).
-    public var nextAttemptAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int
 
     public init(
         id: DeliveryID, organizationID: OrganizationID, endpointID: WebhookEndpointID, eventID: String,
-        eventType: String, payload: [UInt8], status: Status = .pending, attempts: [Attempt] = [],
-        nextAttemptAt: Date? = nil, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
+        eventType: String, payload: [UInt8], state: WebhookDeliveryStateMachine.State? = nil,
+        attempts: [Attempt] = [], createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -33,15 +34,20 @@ public struct Delivery: Sendable, Hashable, Codable {
         self.eventID = eventID
         self.eventType = eventType
         self.payload = payload
-        self.status = status
+        self.state = state ?? .scheduled(attempt: 1, at: createdAt)
         self.attempts = attempts
-        self.nextAttemptAt = nextAttemptAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.version = version
     }
 
-    /// A delivery's state.
+    /// The delivery's status, derived from ``state``.
+    public var status: Status { state.status }
+
+    /// When the next attempt is due (nil once finished), derived from ``state``.
+    public var nextAttemptAt: Date? { state.nextAttemptAt }
+
+    /// A delivery's status: what lists filter on and API clients see.
     public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
         /// Waiting for its next attempt.
         case pending

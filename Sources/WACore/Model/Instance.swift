@@ -14,7 +14,8 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
     public var phone: PhoneNumber?
     /// The account's own JID, known once linked.
     public var jid: JID?
-    public var status: InstanceStatus
+    /// Where the instance is in its life. Moved only by the instance's ``lifecycle`` machine.
+    public private(set) var status: InstanceStatus
     /// How the instance's browser reaches the internet.
     public var proxyPolicy: ProxyPolicy
     /// The proxy currently assigned (sticky until failure or re-pairing).
@@ -36,7 +37,8 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
     /// the `Codable` form (for storage adapters), so API responses must be built without it.
     public var sealedArchive: [UInt8]?
     /// Whether a supervisor should run the instance (independent of its ``status``, what it does right now).
-    public var desiredState: InstanceDesiredState
+    /// Moved only by the instance's ``lifecycle`` machine.
+    public private(set) var desiredState: InstanceDesiredState
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int
@@ -65,6 +67,16 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.version = version
+    }
+
+    /// The instance's lifecycle machine, whose state is ``status`` and ``desiredState``. Feeding it an event is
+    /// the only way to change them (the supervisor and the instance service do; see ``InstanceLifecycle``).
+    public internal(set) var lifecycle: InstanceLifecycle {
+        get { InstanceLifecycle(status: status, desiredState: desiredState) }
+        set {
+            status = newValue.status
+            desiredState = newValue.desiredState
+        }
     }
 
     public var description: String { "Instance(\(id), \(name), \(status.rawValue))" }

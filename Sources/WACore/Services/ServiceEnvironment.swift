@@ -1,3 +1,5 @@
+public import Logging
+
 /// Everything the services take from the world, in one value.
 ///
 /// Production:
@@ -24,13 +26,17 @@ public struct ServiceEnvironment: Sendable {
     public var media: any MediaStore
     /// What ``MediaService`` accepts: size caps per message kind and the allowed types.
     public var mediaPolicy: MediaPolicy
+    /// Where services and workers report what they cannot hand to a caller (a store failure in a background
+    /// task, an event a session should not have sent). Entries carry organization, instance and job ids, never
+    /// secrets or message bodies. The application chooses the backend (`LoggingSystem.bootstrap`).
+    public var logger: Logger
 
     public init(
         store: any Store, clock: any WallClock, random: any RandomSource, ids: IdentifierGenerator? = nil,
         policy: AccessPolicy = AccessPolicy(), passwordHasher: any PasswordHasher,
         passwordPolicy: PasswordPolicy = PasswordPolicy(), secretBox: SecretBox,
         rateLimits: any RateLimitStore = MemoryRateLimitStore(), media: any MediaStore = MemoryMediaStore(),
-        mediaPolicy: MediaPolicy = MediaPolicy()
+        mediaPolicy: MediaPolicy = MediaPolicy(), logger: Logger = Logger(label: "wa-gateway")
     ) {
         self.store = store
         self.clock = clock
@@ -43,6 +49,7 @@ public struct ServiceEnvironment: Sendable {
         self.rateLimits = rateLimits
         self.media = media
         self.mediaPolicy = mediaPolicy
+        self.logger = logger
     }
 
     /// An audit event for `action` by `actor`, stamped now.

@@ -1,7 +1,7 @@
 public import Foundation
 
 /// A parsed `Retry-After` response header (RFC 9110 §10.2.3): a delay in seconds or an HTTP-date.
-public enum RetryAfter: Sendable, Hashable {
+public enum RetryAfter: Sendable, Hashable, Codable {
     /// `Retry-After: 120`.
     case delay(Duration)
     /// `Retry-After: Wed, 21 Oct 2026 07:28:00 GMT`.

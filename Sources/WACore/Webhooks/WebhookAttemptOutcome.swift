@@ -1,7 +1,7 @@
 import Foundation
 
 /// What happened to one HTTP delivery attempt, as reported by the adapter that made it.
-public enum WebhookAttemptOutcome: Sendable, Hashable {
+public enum WebhookAttemptOutcome: Sendable, Hashable, Codable {
     /// A response arrived (no redirect is ever followed: a 3xx is reported as such).
     /// `retryAfter` is the parsed `Retry-After` header, `abortRequested` whether the receiver answered
     /// `webhook-delivery: abort-message` (Svix convention: stop retrying this message).

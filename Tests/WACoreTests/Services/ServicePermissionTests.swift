@@ -51,9 +51,8 @@ struct ServicePermissionTests {
                 instances: [instance.id], to: try await join("bo@example.com", .agent).id, by: .member(admin))
             let orgID = org.id
             instance = try await env.store.transaction(.organization(orgID)) { tx in
-                var linked = try await tx.instances.get(instance.id, in: orgID)
-                linked.status = .ready
-                return try await tx.instances.update(linked)
+                let linked = try await tx.instances.get(instance.id, in: orgID)
+                return try await tx.instances.update(linked.restored(status: .ready))
             }
             self.instance = instance
             contact = try await ContactService(environment: env).create(

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// The runner's tasks: the session loop (events, reconnects) and the lease renewal.
@@ -84,38 +85,30 @@ extension InstanceSupervisor {
                 break
             }
             if case .disconnected(let reason) = event {
-                runner.box.withLock { $0.isReady = false }
-                let stable = readyAt.map {
-                    env.clock.now().timeIntervalSince($0) >= configuration.stableConnection.instanceSeconds
-                } ?? false
-                if reason.kind == .terminal {
-                    await terminate(runner, reason)
-                    await forward(event, runner)
-                    return .finished
-                }
-                guard await markReconnecting(runner, reason) else { return .finished }
+                let outcome = await disconnect(runner, reason, readyAt: readyAt)
                 await forward(event, runner)
-                return .reconnect(stable: stable)
+                return outcome
             }
-            guard await handleLifecycle(event, session, runner, readyAt: &readyAt) else {
+            switch await handleLifecycle(event, session, runner, readyAt: &readyAt) {
+            case .lost:
                 await abandon(runner)
                 return .finished
+            case .rejected:
+                // Logged; the lifecycle did not accept it, so the rest of the product does not see it either.
+                continue
+            case .written, .unchanged, .failed:
+                await forward(event, runner)
             }
-            await forward(event, runner)
         }
         // The events finished without a disconnect: on request, or the transport lost the session silently.
         guard runner.ending == nil else { return .finished }
-        guard await markReconnecting(runner, .connectionLost) else { return .finished }
-        let stable = readyAt.map {
-            env.clock.now().timeIntervalSince($0) >= configuration.stableConnection.instanceSeconds
-        } ?? false
-        return .reconnect(stable: stable)
+        return await disconnect(runner, .connectionLost, readyAt: readyAt)
     }
 
-    /// The lifecycle part of a non-disconnect event. Returns `false` when the lease turned out to be lost.
+    /// The lifecycle part of a non-disconnect event.
     private func handleLifecycle(
         _ event: SessionEvent, _ session: any WhatsAppSession, _ runner: SupervisedInstance, readyAt: inout Date?
-    ) async -> Bool {
+    ) async -> FencedWrite {
         let now = env.clock.now()
         switch event {
         case .qrCode(let value), .pairingCode(let value):
@@ -124,49 +117,113 @@ extension InstanceSupervisor {
             let code = LinkCode(
                 kind: isQR ? .qrCode : .pairingCode, value: value, issuedAt: now,
                 expiresAt: now.addingTimeInterval(lifetime.instanceSeconds))
-            runner.box.withLock { $0.linkCode = code }
-            return await fencedWrite(runner) { instance, _ in
-                instance.status = isQR ? .awaitingQR : .awaitingPairingCode
-                return [InstanceWebhookEvents.linkCode(instance, code, ids: self.env.ids)]
-            }.isKept
+            let written = await fencedWrite(runner) { instance, _ in
+                switch instance.lifecycle.linkCodeIssued(pairing: !isQR) {
+                case .announceLinkCode:
+                    return [InstanceWebhookEvents.linkCode(instance, code, ids: self.env.ids)]
+                case let action:
+                    throw Self.refusal(action, "linkCodeIssued", instance)
+                }
+            }
+            if case .written = written { runner.box.withLock { $0.linkCode = code } }
+            return written
 
         case .authenticated:
-            runner.box.withLock { $0.linkCode = nil }
-            return await fencedWrite(runner) { instance, _ in
-                instance.status = .authenticated
-                return []
-            }.isKept
+            let written = await fencedWrite(runner) { instance, _ in
+                switch instance.lifecycle.authenticated() {
+                case .clearLinkCode: return []
+                case .reloaded: return nil
+                case let action: throw Self.refusal(action, "authenticated", instance)
+                }
+            }
+            if case .written = written { runner.box.withLock { $0.linkCode = nil } }
+            return written
 
         case .ready(let account):
-            readyAt = now
             // Exported before the write, so that the archive is stored in the transaction that records `ready`.
-            let sealed = await sealedArchive(of: session, in: runner.reference.organizationID)
+            let organization = runner.reference.organizationID
+            let sealed = await sealedArchive(of: session, in: organization)
+            var isFirstReady = false
             let written = await fencedWrite(runner) { instance, tx in
-                let isNewLink = instance.jid != account.jid
-                instance.status = .ready
-                if let sealed { instance.sealedArchive = sealed }
-                instance.jid = account.jid
-                if let phone = account.phone ?? account.jid.phoneNumber { instance.phone = phone }
-                if isNewLink {
-                    _ = try await tx.auditEvents.insert(
-                        self.audit(
-                            "instance.linked", instance, by: .system,
-                            metadata: ["jid": account.jid.description, "phone": instance.phone?.e164 ?? ""]))
+                switch instance.lifecycle.ready() {
+                case .recordReady:
+                    isFirstReady = true
+                    let isNewLink = instance.jid != account.jid
+                    if let sealed { instance.sealedArchive = sealed }
+                    instance.jid = account.jid
+                    if let phone = account.phone ?? account.jid.phoneNumber { instance.phone = phone }
+                    if isNewLink {
+                        _ = try await tx.auditEvents.insert(
+                            self.audit(
+                                "instance.linked", instance, by: .system,
+                                metadata: ["jid": account.jid.description, "phone": instance.phone?.e164 ?? ""]))
+                    }
+                    return [InstanceWebhookEvents.ready(instance, ids: self.env.ids)]
+                case .refreshArchive:
+                    // A page reload while ready: keep the archive if it changed, announce nothing. (Sealing draws a
+                    // fresh nonce, so the sealed bytes always differ: compare what they hold.)
+                    guard let sealed,
+                        self.unsealArchive(sealed, in: organization) != self.unsealArchive(instance.sealedArchive, in: organization)
+                    else { return nil }
+                    instance.sealedArchive = sealed
+                    return []
+                case let action:
+                    throw Self.refusal(action, "ready", instance)
                 }
-                return [InstanceWebhookEvents.ready(instance, ids: self.env.ids)]
             }
-            guard written.isKept else { return false }
-            if case .written(let stored) = written, stored.proxyPolicy != .none, let proxy = stored.proxyID {
-                await recordProxyHealth(proxy, in: stored.organizationID, succeeded: true, now: now)
+            switch written {
+            case .lost, .rejected:
+                return written
+            case .written(let stored):
+                if isFirstReady, stored.proxyPolicy != .none, let proxy = stored.proxyID {
+                    await recordProxyHealth(proxy, in: stored.organizationID, succeeded: true, now: now)
+                }
+            case .unchanged, .failed:
+                break
             }
+            if isFirstReady || readyAt == nil { readyAt = now }
             runner.box.withLock { b in
                 b.isReady = true
                 b.linkCode = nil
             }
-            return true
+            return written
 
         default:
-            return true
+            return .unchanged
+        }
+    }
+
+    /// The ``InstanceLifecycle/InvalidEvent`` to throw from a fenced write when the lifecycle answered `action`
+    /// to `event` (a rejection, or an action this step does not perform) for `instance`.
+    static func refusal(_ action: InstanceLifecycle.Action, _ event: String, _ instance: Instance)
+        -> InstanceLifecycle.InvalidEvent
+    {
+        if case .reject(let invalid) = action { return invalid }
+        return InstanceLifecycle.InvalidEvent(event: "\(event) answered \(action)", status: instance.status)
+    }
+
+    /// A disconnect (or a session that ended silently): the lifecycle decides between reconnecting and stopping
+    /// for good.
+    private func disconnect(_ runner: SupervisedInstance, _ reason: DisconnectReason, readyAt: Date?) async
+        -> SessionOutcome
+    {
+        runner.box.withLock { $0.isReady = false }
+        let stable = readyAt.map {
+            env.clock.now().timeIntervalSince($0) >= configuration.stableConnection.instanceSeconds
+        } ?? false
+        // The runner's copy of the instance has the status this runner last wrote (only the lease holder writes
+        // it), so the lifecycle's answer here is the one the fenced write meets in the store.
+        var lifecycle = runner.instance.lifecycle
+        switch lifecycle.disconnected(reason) {
+        case .reconnect:
+            guard await markReconnecting(runner, reason) else { return .finished }
+            return .reconnect(stable: stable)
+        case .terminate(let unlinked, let raiseAlert):
+            await terminate(runner, reason, unlinked: unlinked, raiseAlert: raiseAlert)
+            return .finished
+        case let action:
+            log(Self.refusal(action, "disconnected(\(reason.code))", runner.instance), runner)
+            return .reconnect(stable: stable)
         }
     }
 
@@ -175,8 +232,9 @@ extension InstanceSupervisor {
         let now = env.clock.now()
         var failed: ProxyServerID?
         let written = await fencedWrite(runner) { instance, tx in
+            let action = instance.lifecycle.disconnected(reason)
+            guard action == .reconnect else { throw Self.refusal(action, "disconnected(\(reason.code))", instance) }
             if reason.isConnectionFailure { failed = try await self.failOver(&instance, tx, now: now) }
-            instance.status = .reconnecting
             return [InstanceWebhookEvents.disconnected(instance, reason, requested: false, ids: self.env.ids)]
         }
         guard written.isKept else {
@@ -190,25 +248,24 @@ extension InstanceSupervisor {
     /// A terminal disconnect: final status, desired state `stopped` (a person has to act), the archive cleared
     /// when the link is gone, alert, events and lease release, all in one fenced transaction; then the runner
     /// ends.
-    private func terminate(_ runner: SupervisedInstance, _ reason: DisconnectReason) async {
-        let unlinked = reason.code == DisconnectReason.loggedOut.code
-        let status: InstanceStatus =
-            unlinked || reason.code == DisconnectReason.linkTimeout.code ? .loggedOut : .failed
-        // Nobody scanning in time is not a sign of risk; every other terminal reason is.
-        let raisesAlert = reason.code != DisconnectReason.linkTimeout.code
+    private func terminate(
+        _ runner: SupervisedInstance, _ reason: DisconnectReason, unlinked: Bool, raiseAlert: Bool
+    ) async {
         let lease = runner.lease
         let now = env.clock.now()
         // Lost lease: the new owner sees the disconnect itself. Store failure: nothing is written and the desired
         // state stays `running`, so a node resumes the instance later and meets the terminal reason again.
         _ = await fencedWrite(runner) { instance, tx in
-            instance.status = status
-            instance.desiredState = .stopped
+            let action = instance.lifecycle.disconnected(reason)
+            guard action == .terminate(unlinked: unlinked, raiseAlert: raiseAlert) else {
+                throw Self.refusal(action, "disconnected(\(reason.code))", instance)
+            }
             if unlinked {
                 instance.sealedArchive = nil
                 try await self.prepareRepairing(&instance, tx, now: now)
             }
             var events = [InstanceWebhookEvents.disconnected(instance, reason, requested: false, ids: self.env.ids)]
-            if raisesAlert {
+            if raiseAlert {
                 let alert = RiskAction.alert(.critical, rules: [.terminalDisconnect], evidence: ["reason": reason.code])
                     .riskAlert(
                         id: self.env.ids.make(), organizationID: instance.organizationID, instanceID: instance.id,
@@ -221,7 +278,7 @@ extension InstanceSupervisor {
             _ = try await tx.auditEvents.insert(
                 self.audit(
                     "instance.disconnected", instance, by: .system,
-                    metadata: ["reason": reason.code, "status": status.rawValue]))
+                    metadata: ["reason": reason.code, "status": instance.status.rawValue]))
             try await tx.leases.release(lease)
             return events
         }
@@ -239,6 +296,9 @@ extension InstanceSupervisor {
 
     /// Lets the runner go without writing anything: its lease is lost or its instance deleted.
     func abandon(_ runner: SupervisedInstance) async {
+        var lifecycle = runner.instance.lifecycle
+        if case .reject(let invalid) = lifecycle.leaseLost() { log(invalid, runner) }
+        env.logger.notice("lease lost; the instance's session stops here", metadata: metadata(runner))
         removeRunner(runner)
         let handles = runner.end(.abandoned)
         handles.renewal?.cancel()

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// Fenced writes, proxies, archives and sessions.
@@ -6,9 +7,13 @@ extension InstanceSupervisor {
     /// The result of a fenced write.
     enum FencedWrite {
         case written(Instance)
+        /// The change found nothing to write (a page reload while ready).
+        case unchanged
+        /// The instance's lifecycle refused the event: nothing was written (logged by ``fencedWrite(_:_:)``).
+        case rejected(InstanceLifecycle.InvalidEvent)
         /// The lease is no longer this runner's (or the instance is gone): nothing was written.
         case lost
-        /// The store failed; nothing was written, the runner carries on.
+        /// The store failed; nothing was written (logged), the runner carries on.
         case failed
 
         /// Whether the runner may carry on.
@@ -18,13 +23,15 @@ extension InstanceSupervisor {
     }
 
     private struct LeaseNoLongerHeld: Error {}
+    private struct NothingToWrite: Error {}
 
     /// Changes the runner's instance only if its lease token is still current, in one transaction with the
-    /// `instance.status_changed` event (when the status moved) and the events `change` returns. Retries a
-    /// version conflict twice (a concurrent settings change).
+    /// `instance.status_changed` event (when the status moved) and the events `change` returns; `change` returns
+    /// `nil` when there is nothing to write, and throws the lifecycle's ``InstanceLifecycle/InvalidEvent`` to
+    /// refuse an event. Retries a version conflict twice (a concurrent settings change).
     func fencedWrite(
         _ runner: SupervisedInstance,
-        _ change: (inout Instance, any StoreTransaction) async throws -> [WebhookEvent]
+        _ change: (inout Instance, any StoreTransaction) async throws -> [WebhookEvent]?
     ) async -> FencedWrite {
         let reference = runner.reference
         for attempt in 0..<3 {
@@ -37,7 +44,7 @@ extension InstanceSupervisor {
                         var instance = try await tx.instances.find(reference.instanceID, in: reference.organizationID)
                     else { throw LeaseNoLongerHeld() }
                     let previous = instance.status
-                    let events = try await change(&instance, tx)
+                    guard let events = try await change(&instance, tx) else { throw NothingToWrite() }
                     let stored = try await save(instance, previous: previous, tx)
                     for event in events { try await publish(event, tx) }
                     return stored
@@ -46,13 +53,46 @@ extension InstanceSupervisor {
                 return .written(stored)
             } catch is LeaseNoLongerHeld {
                 return .lost
+            } catch is NothingToWrite {
+                return .unchanged
+            } catch let invalid as InstanceLifecycle.InvalidEvent {
+                log(invalid, runner)
+                return .rejected(invalid)
             } catch let error as WAError where error.code == .versionConflict && attempt < 2 {
                 continue
             } catch {
+                env.logger.error(
+                    "instance write failed; the runner carries on",
+                    metadata: metadata(runner, ["error": "\(Self.safeDescription(error))"]))
                 return .failed
             }
         }
+        env.logger.error("instance write kept meeting version conflicts; the runner carries on", metadata: metadata(runner))
         return .failed
+    }
+
+    /// Logs an event the instance's lifecycle refused.
+    func log(_ invalid: InstanceLifecycle.InvalidEvent, _ runner: SupervisedInstance) {
+        env.logger.error(
+            "session event refused by the instance lifecycle; ignored",
+            metadata: metadata(runner, ["event": "\(invalid.event)", "status": "\(invalid.status.rawValue)"]))
+    }
+
+    /// Log metadata naming the runner's organization, instance and node.
+    func metadata(_ runner: SupervisedInstance, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "organization_id": "\(runner.reference.organizationID)", "instance_id": "\(runner.reference.instanceID)",
+            "node": "\(nodeID)",
+        ]
+        metadata.merge(extra) { _, new in new }
+        return metadata
+    }
+
+    /// A description of `error` that is safe to log: a ``WAError``'s code and message, otherwise only the
+    /// error's type (adapter errors can carry connection strings or payloads).
+    static func safeDescription(_ error: any Error) -> String {
+        if let error = error as? WAError { return error.description }
+        return String(describing: type(of: error))
     }
 
     /// Updates the instance (stamping `updatedAt`) and publishes `instance.status_changed` when its status moved

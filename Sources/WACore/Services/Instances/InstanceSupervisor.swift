@@ -143,8 +143,8 @@ public final class InstanceSupervisor: SessionDirectory {
         try await control(id) {
             if let runner = runner(id), runner.reference.organizationID == organization {
                 let stored = await shutDown(runner) { instance, tx in
-                    instance.status = .stopped
-                    instance.desiredState = .stopped
+                    let action = instance.lifecycle.stopRequested(placement: .here)
+                    guard action == .stopSession else { throw Self.refusal(action, "stopRequested(here)", instance) }
                     _ = try await tx.auditEvents.insert(self.audit("instance.stopped", instance, by: actor))
                     return []
                 }
@@ -154,17 +154,20 @@ public final class InstanceSupervisor: SessionDirectory {
             return try await env.store.transaction(.organization(organization)) { tx in
                 var instance = try await tx.instances.get(id, in: organization)
                 let previous = instance.status
-                let wasRunning = instance.desiredState == .running
-                instance.desiredState = .stopped
                 let holder = try await leaseHolder(tx, id, in: organization)
                 // A lease in this node's name with no runner here is left over from before a restart.
-                if holder == nil || holder == nodeID, Self.activeStatuses.contains(instance.status) {
-                    instance.status = .stopped
-                    _ = try await tx.auditEvents.insert(audit("instance.stopped", instance, by: actor))
-                } else if !wasRunning {
+                let placement: InstanceLifecycle.Placement = holder == nil || holder == nodeID ? .nowhere : .elsewhere
+                switch instance.lifecycle.stopRequested(placement: placement) {
+                case .alreadyStopped:
                     return instance
+                case .recordStopped, .leaveToOwner:
+                    if instance.status != previous {
+                        _ = try await tx.auditEvents.insert(audit("instance.stopped", instance, by: actor))
+                    }
+                    return try await save(instance, previous: previous, tx)
+                case let action:
+                    throw Self.refusal(action, "stopRequested(\(placement))", instance)
                 }
-                return try await save(instance, previous: previous, tx)
             }
         }
     }
@@ -209,9 +212,9 @@ public final class InstanceSupervisor: SessionDirectory {
                 }
                 let previous = instance.status
                 let wasLinked = instance.sealedArchive != nil || instance.jid != nil
-                instance.status = .loggedOut
+                let action = instance.lifecycle.logoutRequested()
+                guard action == .unlink else { throw Self.refusal(action, "logoutRequested", instance) }
                 instance.sealedArchive = nil
-                instance.desiredState = .stopped
                 if wasLinked { try await prepareRepairing(&instance, tx, now: now) }
                 _ = try await tx.auditEvents.insert(
                     audit("instance.logged_out", instance, by: actor,
@@ -337,11 +340,6 @@ public final class InstanceSupervisor: SessionDirectory {
 
     // MARK: Internals
 
-    /// Statuses of an instance some node is (or should be) running.
-    static let activeStatuses: Set<InstanceStatus> = [
-        .starting, .awaitingQR, .awaitingPairingCode, .authenticated, .ready, .reconnecting,
-    ]
-
     func runner(_ id: InstanceID) -> SupervisedInstance? {
         state.withLock { $0.runners[id] }
     }
@@ -393,8 +391,8 @@ public final class InstanceSupervisor: SessionDirectory {
             let proxy = try await assignProxy(&instance, tx, trigger: .sessionStart, required: true, now: now)
             if instance.fingerprint == nil { instance.fingerprint = try configuration.provisioning.fingerprint(for: instance) }
             let previous = instance
-            instance.status = .starting
-            instance.desiredState = .running
+            let action = instance.lifecycle.startRequested()
+            guard action == .openSession else { throw Self.refusal(action, "startRequested", instance) }
             let method: String = if case .pairingCode = linkMethod { "pairing_code" } else { "qr_code" }
             _ = try await tx.auditEvents.insert(
                 audit("instance.started", instance, by: actor, metadata: ["node": nodeID, "link_method": method]))
@@ -416,9 +414,10 @@ public final class InstanceSupervisor: SessionDirectory {
                     var current = try await tx.instances.find(id, in: organization)
                 {
                     let before = current.status
-                    current.status = previous.status
-                    current.desiredState = previous.desiredState
-                    _ = try await save(current, previous: before, tx)
+                    // Only if nothing moved the instance on since `starting` was written.
+                    if case .releaseLease = current.lifecycle.startFailed(restoring: previous.lifecycle) {
+                        _ = try await save(current, previous: before, tx)
+                    }
                 }
                 try await tx.leases.release(lease)
             }

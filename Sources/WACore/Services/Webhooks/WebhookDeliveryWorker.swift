@@ -7,14 +7,15 @@ import Synchronization
 /// For each claimed job, in three steps:
 /// 1. **Prepare** (one transaction, organization scope): extend the job's lease (which also proves the worker
 ///    still holds it), load the delivery and its endpoint, and rebuild the ``WebhookDeliveryStateMachine`` from
-///    the stored attempts. A delivery that is no longer pending completes the job; one whose endpoint was deleted
-///    or disabled is given up (`endpoint disabled`) — except a `webhook.test` delivery, which is sent to a
-///    disabled endpoint too.
+///    the delivery's stored ``Delivery/state``. A finished delivery completes the job; one whose endpoint was
+///    deleted or disabled is given up (`endpoint disabled`) — except a `webhook.test` delivery, which is sent to
+///    a disabled endpoint too; one woken before it is due snoozes the job; otherwise the attempt is stored as in
+///    flight.
 /// 2. **Send** (no transaction open): check the URL against the policy again, unseal the secrets, sign at
 ///    `clock.now()` with the endpoint's ``WebhookEndpoint/SignatureMode`` (current and, during a rotation, previous
 ///    secret), and send.
 /// 3. **Record** (one transaction, fenced by the job's attempt): complete, reschedule or fail the job as the state
-///    machine decides, append the attempt to the delivery and set its status and next attempt time, and apply
+///    machine decides, append the attempt to the delivery and store the machine's new state, and apply
 ///    the ``WebhookEndpointHealthPolicy`` to the endpoint. When the policy disables the endpoint, the worker writes
 ///    an audit event (actor: system) and publishes `webhook.endpoint_disabled` to the organization's *other*
 ///    endpoints; when a successful test re-enables it, an audit event too. A worker whose lease was taken over
@@ -160,7 +161,8 @@ public struct WebhookDeliveryWorker: Sendable {
         while true {
             do {
                 try await self.record(
-                    job, delivery: delivery.id, attempt: attemptRecord, outcome: outcome, action: action, at: finishedAt)
+                    job, delivery: delivery.id, attempt: attemptRecord, outcome: outcome, action: action,
+                    state: machine.state, at: finishedAt)
                 return
             } catch let error as WAError where error.code == .versionConflict && tries < 3 {
                 tries += 1
@@ -179,36 +181,36 @@ public struct WebhookDeliveryWorker: Sendable {
                 _ = try await tx.jobs.fail(job.id, in: org, attempt: job.attempt, error: "delivery not found", now: now)
                 return .finished
             }
-            guard delivery.status == .pending else {
+            var machine = WebhookDeliveryStateMachine(policy: service.retryPolicy, state: delivery.state)
+            guard !machine.isFinished else {
                 _ = try await tx.jobs.complete(job.id, in: org, attempt: job.attempt, now: now)
                 return .finished
             }
-            var machine = WebhookDeliveryStateMachine(
-                policy: service.retryPolicy, completedAttempts: max(0, delivery.attempts.count - payload.attemptOffset),
-                nextAttemptAt: delivery.nextAttemptAt)
             let endpoint = try await tx.webhookEndpoints.find(delivery.endpointID, in: org)
             let isTest = delivery.eventType == WebhookEventType.webhookTest.rawValue
             guard let endpoint, endpoint.isEnabled || isTest else {
-                let reason = machine.endpointDisabled()
-                delivery.status = .failed
-                delivery.nextAttemptAt = nil
+                let action = machine.endpointDisabled()
+                delivery.state = machine.state
                 delivery.updatedAt = now
                 _ = try await tx.deliveries.update(delivery)
-                _ = try await tx.jobs.fail(
-                    job.id, in: org, attempt: job.attempt, error: Self.jobError(reason) ?? "endpoint disabled",
-                    now: now)
+                _ = try await tx.jobs.fail(job.id, in: org, attempt: job.attempt, error: Self.jobError(action), now: now)
                 return .finished
             }
-            switch machine.attemptStarted(at: now) {
+            let action = machine.attemptStarted(at: now)
+            switch action {
             case .send(let attempt):
-                return .send(delivery, endpoint, machine, attempt: attempt)
-            case .scheduleRetry(let due, _):
+                // Stored before the request is made: a worker that dies mid-attempt leaves it in flight, and the
+                // next one makes the attempt again.
+                delivery.state = machine.state
+                delivery.updatedAt = now
+                let stored = try await tx.deliveries.update(delivery)
+                return .send(stored, endpoint, machine, attempt: attempt)
+            case .sleep(let until):
                 // Woken before the delivery is due: wait again without spending an attempt.
-                _ = try await tx.jobs.snooze(job.id, in: org, attempt: job.attempt, until: due)
+                _ = try await tx.jobs.snooze(job.id, in: org, attempt: job.attempt, until: until)
                 return .finished
-            case .markSucceeded, .giveUp, .none:
-                _ = try await tx.jobs.fail(
-                    job.id, in: org, attempt: job.attempt, error: "delivery state does not allow an attempt", now: now)
+            case .recordSuccess, .recordFailure, .recordGiveUp, .enqueueReplay, .reject:
+                _ = try await tx.jobs.fail(job.id, in: org, attempt: job.attempt, error: Self.jobError(action), now: now)
                 return .finished
             }
         }
@@ -240,7 +242,7 @@ public struct WebhookDeliveryWorker: Sendable {
 
     private func record(
         _ job: Job, delivery id: DeliveryID, attempt: Delivery.Attempt, outcome: WebhookAttemptOutcome,
-        action: WebhookDeliveryStateMachine.Action, at now: Date
+        action: WebhookDeliveryStateMachine.Action, state: WebhookDeliveryStateMachine.State, at now: Date
     ) async throws {
         let org = job.organizationID
         try await env.store.transaction(.organization(org)) { tx in
@@ -248,24 +250,16 @@ public struct WebhookDeliveryWorker: Sendable {
             // The job transition is the first write: it is the fence (lease_lost for a worker whose lease was taken
             // over, which rolls the whole transaction back).
             switch action {
-            case .markSucceeded:
+            case .recordSuccess:
                 _ = try await tx.jobs.complete(job.id, in: org, attempt: job.attempt, now: now)
-                delivery.status = .succeeded
-                delivery.nextAttemptAt = nil
-            case .scheduleRetry(let at, _):
+            case .recordFailure(let at, _):
                 _ = try await tx.jobs.retry(job.id, in: org, attempt: job.attempt, at: at, error: outcome.summary)
-                delivery.status = .pending
-                delivery.nextAttemptAt = at
-            case .giveUp(let reason):
-                _ = try await tx.jobs.fail(job.id, in: org, attempt: job.attempt, error: reason.description, now: now)
-                delivery.status = .failed
-                delivery.nextAttemptAt = nil
-            case .send, .none:
-                _ = try await tx.jobs.fail(
-                    job.id, in: org, attempt: job.attempt, error: "unexpected delivery state", now: now)
-                delivery.status = .failed
-                delivery.nextAttemptAt = nil
+            case .recordGiveUp, .send, .sleep, .enqueueReplay, .reject:
+                // `attemptFinished` only answers with a record action for the in-flight state the prepare step
+                // stored; anything else ends the job loudly rather than leaving it to spin.
+                _ = try await tx.jobs.fail(job.id, in: org, attempt: job.attempt, error: Self.jobError(action), now: now)
             }
+            delivery.state = state
             delivery.attempts.append(attempt)
             delivery.updatedAt = now
             _ = try await tx.deliveries.update(delivery)
@@ -317,9 +311,13 @@ public struct WebhookDeliveryWorker: Sendable {
         }
     }
 
-    private static func jobError(_ action: WebhookDeliveryStateMachine.Action) -> String? {
-        if case .giveUp(let reason) = action { return reason.description }
-        return nil
+    /// The job's error text for an action that ends it without success.
+    private static func jobError(_ action: WebhookDeliveryStateMachine.Action) -> String {
+        switch action {
+        case .recordGiveUp(let reason): reason.description
+        case .reject(let invalid): "invalid delivery state: \(invalid)"
+        case .send, .sleep, .recordFailure, .recordSuccess, .enqueueReplay: "unexpected delivery action: \(action)"
+        }
     }
 }
 

@@ -301,7 +301,8 @@ public struct WebhookService: WebhookPublisher {
         let now = env.clock.now()
         return try await env.store.transaction(.organization(org)) { tx in
             var delivery = try await tx.deliveries.get(id, in: org)
-            guard delivery.status == .failed else {
+            var machine = WebhookDeliveryStateMachine(policy: retryPolicy, state: delivery.state)
+            guard case .enqueueReplay = machine.replayRequested(at: now) else {
                 throw WAError(.deliveryNotReplayable, "only failed deliveries can be replayed (this one is \(delivery.status.rawValue))")
             }
             guard let endpoint = try await tx.webhookEndpoints.find(delivery.endpointID, in: org) else {
@@ -310,13 +311,13 @@ public struct WebhookService: WebhookPublisher {
             guard endpoint.isEnabled else {
                 throw WAError(.webhookEndpointDisabled, "the endpoint is disabled; enable it before replaying")
             }
-            let offset = delivery.attempts.count
-            delivery.status = .pending
-            delivery.nextAttemptAt = now
+            // Attempts made so far tell this replay's job apart from the first run's and earlier replays'.
+            let replayNumber = delivery.attempts.count
+            delivery.state = machine.state
             delivery.updatedAt = now
             let stored = try await tx.deliveries.update(delivery)
             _ = try await tx.jobs.enqueue(
-                deliveryJob(stored, attemptOffset: offset, uniqueKey: "\(stored.endpointID)/\(stored.eventID)/replay-\(offset)", now: now))
+                deliveryJob(stored, uniqueKey: "\(stored.endpointID)/\(stored.eventID)/replay-\(replayNumber)", now: now))
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(
                     "webhook_delivery.replayed", by: principal.auditActor, in: org, resourceType: "webhook_delivery",
@@ -368,16 +369,16 @@ public struct WebhookService: WebhookPublisher {
         let delivery = try await tx.deliveries.insert(
             Delivery(
                 id: env.ids.make(), organizationID: org, endpointID: endpoint, eventID: eventID,
-                eventType: event.type.rawValue, payload: payload, nextAttemptAt: now, createdAt: now))
-        _ = try await tx.jobs.enqueue(deliveryJob(delivery, attemptOffset: 0, uniqueKey: "\(endpoint)/\(eventID)", now: now))
+                eventType: event.type.rawValue, payload: payload, createdAt: now))
+        _ = try await tx.jobs.enqueue(deliveryJob(delivery, uniqueKey: "\(endpoint)/\(eventID)", now: now))
         return delivery
     }
 
-    private func deliveryJob(_ delivery: Delivery, attemptOffset: Int, uniqueKey: String, now: Date) -> Job {
+    private func deliveryJob(_ delivery: Delivery, uniqueKey: String, now: Date) -> Job {
         Job(
             id: env.ids.make(), organizationID: delivery.organizationID, queue: Self.deliveryQueue,
             payload: Job.encodePayload(
-                WebhookDeliveryJob(organization: delivery.organizationID, delivery: delivery.id, attemptOffset: attemptOffset)),
+                WebhookDeliveryJob(organization: delivery.organizationID, delivery: delivery.id)),
             // The retry policy decides when to give up; the job's own limit only stops a job whose worker keeps
             // dying mid-attempt (lease take-overs count as failed claims), so it leaves room above the policy.
             maxAttempts: retryPolicy.maxAttempts + 10, scheduledAt: now, uniqueKey: uniqueKey, createdAt: now)
@@ -429,29 +430,9 @@ public struct WebhookService: WebhookPublisher {
     }
 }
 
-/// The payload of a `webhook.deliver` job.
+/// The payload of a `webhook.deliver` job: which delivery to attempt. Where the delivery stands (its attempt
+/// number within the current budget, when it is due) is the delivery's own ``Delivery/state``.
 struct WebhookDeliveryJob: Codable, Sendable {
     var organization: OrganizationID
     var delivery: DeliveryID
-    /// Attempts the delivery had before this run (non-zero after a replay): the run's attempt budget starts here.
-    var attemptOffset: Int
-
-    init(organization: OrganizationID, delivery: DeliveryID, attemptOffset: Int) {
-        self.organization = organization
-        self.delivery = delivery
-        self.attemptOffset = attemptOffset
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        organization = try container.decode(OrganizationID.self, forKey: .organization)
-        delivery = try container.decode(DeliveryID.self, forKey: .delivery)
-        attemptOffset = try container.decodeIfPresent(Int.self, forKey: .attemptOffset) ?? 0
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case organization
-        case delivery
-        case attemptOffset = "attempt_offset"
-    }
 }

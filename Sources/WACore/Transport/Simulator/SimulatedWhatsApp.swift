@@ -154,6 +154,16 @@ public final class SimulatedWhatsApp: WhatsAppTransport, Sendable {
         }
     }
 
+    /// Reloads the WhatsApp Web page of the instance's ready sessions, as a browser does after a crash of the tab
+    /// or a WhatsApp Web update: the link stays, and the session reports `authenticated`, its loading steps and
+    /// `ready` again (with the same account). Sessions still linking are not affected.
+    public func reloadPage(instance: InstanceID) {
+        mutate { s, _ in
+            let ready = s.sessions.filter { $0.value.instanceID == instance && $0.value.phase == .ready }
+            for id in ready.keys.sorted() { s.reannounceReady(id) }
+        }
+    }
+
     /// Ends the live sessions linked to `phone` with `reason` (see ``disconnect(instance:reason:)``).
     public func disconnect(phone: PhoneNumber, reason: DisconnectReason) {
         mutate { s, e in

@@ -280,6 +280,16 @@ extension SimulatorState {
         becomeReady(id, phone: phone, &effects)
     }
 
+    /// A page reload of a ready session: the same link reports itself again.
+    func reannounceReady(_ id: Int) {
+        guard let session = sessions[id], session.phase == .ready, let phone = session.phone else { return }
+        emit(.stateChanged(.opening), to: id)
+        emit(.authenticated, to: id)
+        for percent in configuration.loadingSteps { emit(.loading(percent: percent), to: id) }
+        emit(.stateChanged(.connected), to: id)
+        emit(.ready(accountInfo(phone)), to: id)
+    }
+
     private mutating func becomeReady(_ id: Int, phone: PhoneNumber, _ effects: inout Effects) {
         guard var session = sessions[id] else { return }
         session.phase = .ready

@@ -85,6 +85,30 @@ struct InstanceLifecycleTests {
         await h.supervisor.stopAll()
     }
 
+    @Test func aPageReloadWhileReadyNeitherFlipsTheStatusNorAnnouncesAgain() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let instance = try await h.linkedInstance(org: org, admin: admin)
+        let readyEvents = { h.handler.events.filter { if case .ready = $0.event { true } else { false } }.count }
+        try await eventually("ready forwarded") { readyEvents() == 1 }
+        let webhooksBefore = h.webhooks.events.map(\.type)
+        let versionBefore = try await h.stored(instance.id, in: org).version
+
+        h.network.reloadPage(instance: instance.id)
+        try await eventually("the reload's ready forwarded") { readyEvents() == 2 }
+
+        // The events reached the handler, the instance stayed ready throughout, and nothing was announced twice.
+        let reload = h.handler.events.suffix(from: h.handler.events.count - 8)
+        #expect(reload.allSatisfy { $0.status == .ready })
+        #expect(h.webhooks.events.map(\.type) == webhooksBefore)
+        let stored = try await h.stored(instance.id, in: org)
+        #expect(stored.status == .ready)
+        // The simulator's archive does not change on a reload, so there was nothing to write either.
+        #expect(stored.version == versionBefore)
+        #expect(await h.supervisor.readySession(for: instance.id) != nil)
+        await h.supervisor.stopAll()
+    }
+
     @Test func transientDisconnectReconnectsFromTheArchiveAfterBackoff() async throws {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()

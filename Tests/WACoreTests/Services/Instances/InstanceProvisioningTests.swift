@@ -100,8 +100,7 @@ struct InstanceProvisioningTests {
             createdAt: Date(timeIntervalSince1970: 0))
         #expect(instance.sealedArchive == nil && instance.desiredState == .stopped)
         #expect(InstanceDesiredState.allCases.map(\.rawValue) == ["running", "stopped"])
-        var running = instance
-        running.desiredState = .running
+        var running = instance.restored(status: .ready, desiredState: .running)
         running.sealedArchive = [1, 2, 3]
         let json = try JSONEncoder().encode(running)
         #expect(String(decoding: json, as: UTF8.self).contains(#""desiredState":"running""#))

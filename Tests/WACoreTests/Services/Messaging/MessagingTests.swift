@@ -193,9 +193,8 @@ struct MessagingTests {
         let h = try await MessagingHarness()
         let org = h.organization.id
         _ = try await h.env.store.transaction(.organization(org)) { tx in
-            var instance = try await tx.instances.get(h.instance.id, in: org)
-            instance.status = status
-            return try await tx.instances.update(instance)
+            let instance = try await tx.instances.get(h.instance.id, in: org)
+            return try await tx.instances.update(instance.restored(status: status))
         }
         let error = await #expect(throws: WAError.self) { try await h.send("x", to: try h.phone("1234567")) }
         #expect(error?.code == .instanceUnavailable && error?.field == "instance_id")

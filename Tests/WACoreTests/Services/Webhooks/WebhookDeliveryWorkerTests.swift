@@ -342,7 +342,7 @@ struct WebhookDeliveryWorkerTests {
         let id = try #require(try await bed.publish(.messageReceived, in: t.org).1.first).id
         let due = bed.clock.now().addingTimeInterval(90)
         try await bed.env.store.transaction(.organization(t.org)) { tx in
-            _ = try await tx.deliveries.modify(id, in: t.org) { $0.nextAttemptAt = due }
+            _ = try await tx.deliveries.modify(id, in: t.org) { $0.state = .scheduled(attempt: 1, at: due) }
         }
         #expect(try await bed.worker.runOnce(worker: "w") == 1)
         #expect(bed.sender.requests.isEmpty)

@@ -1,0 +1,17 @@
+public import WACore
+
+extension Instance {
+    /// The same record with its lifecycle at `status` and `desiredState`, as a storage adapter reads it back.
+    ///
+    /// WACore moves an instance's status only through its ``InstanceLifecycle`` machine; tests that need an
+    /// instance in a given state (a contract case, a service test that starts from a linked instance) build it
+    /// here, the way a stored row is rebuilt, rather than driving the whole lifecycle.
+    public func restored(status: InstanceStatus, desiredState: InstanceDesiredState? = nil) -> Instance {
+        Instance(
+            id: id, organizationID: organizationID, name: name, phone: phone, jid: jid, status: status,
+            proxyPolicy: proxyPolicy, proxyID: proxyID, fingerprint: fingerprint, pairingGeneration: pairingGeneration,
+            risk: risk, riskMonitorState: riskMonitorState, rateLimits: rateLimits, sealedArchive: sealedArchive,
+            desiredState: desiredState ?? self.desiredState, createdAt: createdAt, updatedAt: updatedAt,
+            version: version)
+    }
+}
