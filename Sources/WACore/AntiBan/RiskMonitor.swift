@@ -60,6 +60,29 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
         baselineSends = SlidingWindowCounter(window: policy.rateBaselineWindow, buckets: 144)
     }
 
+    /// A monitor for an instance whose stored monitor state could not be read (a bug, or a state written by an
+    /// incompatible version): it must not start the instance calm again. It keeps what the instance's stored
+    /// summary says (score, throttle, pause) and pauses sending for ``RiskPolicy/unreadableStatePause`` at least;
+    /// the returned actions are that pause and a critical `risk_state_unreadable` alert for a person to look at.
+    /// The traffic history is lost, so rules that count over windows start counting again from here.
+    public static func recovering(
+        from summary: RiskState, policy: RiskPolicy = .standard, at date: Date
+    ) -> (monitor: RiskMonitor, actions: [RiskAction]) {
+        var monitor = RiskMonitor(policy: policy)
+        monitor.scoreValue = min(100, max(0, summary.score))
+        monitor.scoreAt = date
+        monitor.throttleFactor = min(1, max(policy.minimumThrottle, summary.throttleFactor))
+        monitor.pausedUntil = summary.pausedUntil
+        var actions: [RiskAction] = []
+        monitor.pause(until: date.addingTimeInterval(policy.unreadableStatePause.antiBanSeconds), into: &actions)
+        if monitor.throttleFactor < 1 { actions.append(.throttle(monitor.throttleFactor)) }
+        actions.append(
+            .alert(
+                .critical, rules: [.riskStateUnreadable],
+                evidence: ["reason": "the stored risk monitor state could not be read"]))
+        return (monitor, actions)
+    }
+
     // MARK: Inputs
 
     /// Takes in one signal observed at `date` and returns what to do about it (often nothing).

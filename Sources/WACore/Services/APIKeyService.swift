@@ -1,4 +1,5 @@
 public import Foundation
+public import Logging
 
 /// Issues, authenticates, lists, rotates and revokes API keys.
 ///
@@ -21,16 +22,18 @@ public struct APIKeyService: Sendable {
     private let policy: AccessPolicy
     private let environment: APIKeySecret.Environment
     private let lastUsedResolution: TimeInterval
+    private let logger: Logger
 
     /// - Parameters:
     ///   - random: must be ``SystemRandomSource`` in production: the key's secret comes from it.
     ///   - environment: the prefix of issued keys (`wa_live_` or `wa_test_`).
     ///   - lastUsedResolution: `lastUsedAt` is written at most this often per key, so authentication does not
     ///     write on every request.
+    ///   - logger: where a corrupt stored key is reported (by its id, never its digest).
     public init(
         store: any Store, clock: any WallClock, random: any RandomSource, ids: IdentifierGenerator,
         policy: AccessPolicy = AccessPolicy(), environment: APIKeySecret.Environment = .live,
-        lastUsedResolution: TimeInterval = 60
+        lastUsedResolution: TimeInterval = 60, logger: Logger = Logger(label: "wa-gateway")
     ) {
         self.store = store
         self.clock = clock
@@ -39,6 +42,7 @@ public struct APIKeyService: Sendable {
         self.policy = policy
         self.environment = environment
         self.lastUsedResolution = lastUsedResolution
+        self.logger = logger
     }
 
     /// A service over a ``ServiceEnvironment`` (its store, clock, random source, identifiers and access policy).
@@ -48,7 +52,8 @@ public struct APIKeyService: Sendable {
     ) {
         self.init(
             store: environment.store, clock: environment.clock, random: environment.random, ids: environment.ids,
-            policy: environment.policy, environment: keyEnvironment, lastUsedResolution: lastUsedResolution)
+            policy: environment.policy, environment: keyEnvironment, lastUsedResolution: lastUsedResolution,
+            logger: environment.logger)
     }
 
     /// Issues a key acting for the member behind `principal`, with `scopes` (a non-empty subset of that member's
@@ -104,9 +109,19 @@ public struct APIKeyService: Sendable {
         let now = clock.now()
         let resolution = lastUsedResolution
         return try await store.transaction(.system) { tx in
-            guard let key = try await tx.apiKeys.find(lookupID: secret.lookupID),
-                let digest = try? APIKeyDigest(bytes: key.digest), secret.matches(digest)
-            else {
+            guard let key = try await tx.apiKeys.find(lookupID: secret.lookupID) else {
+                throw WAError(.invalidCredentials, "the API key is not valid")
+            }
+            let digest: APIKeyDigest
+            do {
+                digest = try APIKeyDigest(bytes: key.digest)
+            } catch {
+                logger.error(
+                    "stored API key digest is malformed; the key cannot authenticate",
+                    metadata: ["organization_id": "\(key.organizationID)", "api_key_id": "\(key.id)"])
+                throw WAError(.invalidCredentials, "the API key is not valid")
+            }
+            guard secret.matches(digest) else {
                 throw WAError(.invalidCredentials, "the API key is not valid")
             }
             if key.revokedAt != nil { throw WAError(.apiKeyRevoked, "the API key was revoked") }

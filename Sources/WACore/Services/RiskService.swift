@@ -1,4 +1,5 @@
 public import Foundation
+import Logging
 
 /// Feeds what happens to an instance into its ``RiskMonitor`` and applies the monitor's decisions.
 ///
@@ -36,11 +37,16 @@ public struct RiskService: Sendable {
         _ tx: any StoreTransaction
     ) async throws -> [RiskAction] {
         guard var instance = try await tx.instances.find(id, in: organization) else { return [] }
-        var monitor = instance.riskMonitorState.flatMap { try? JSONDecoder().decode(RiskMonitor.self, from: Data($0)) }
-            ?? RiskMonitor(policy: policy)
-        let actions = monitor.record(signal, at: now)
+        var (monitor, actions) = storedMonitor(of: instance, at: now)
+        actions += monitor.record(signal, at: now)
         instance.risk = monitor.riskState(at: now)
-        instance.riskMonitorState = (try? JSONEncoder().encode(monitor)).map(Array.init)
+        do {
+            instance.riskMonitorState = Array(try JSONEncoder().encode(monitor))
+        } catch {
+            // Encoding a value type of plain numbers and dates cannot fail in practice; if it ever does, the
+            // signal is not recorded rather than stored with a state that would reset the instance to calm.
+            throw WAError(.internalError, "the risk monitor state could not be stored")
+        }
         instance.updatedAt = now
         let stored = try await tx.instances.update(instance)
         for action in actions {
@@ -58,6 +64,24 @@ public struct RiskService: Sendable {
             _ = try await webhooks?.publish(InstanceWebhookEvents.riskAlert(saved, ids: env.ids), in: tx)
         }
         return actions
+    }
+
+    /// The instance's monitor as stored, or a fresh one for an instance that has none yet. A stored state that
+    /// cannot be read does not start the instance calm: it is paused and a critical alert is raised
+    /// (``RiskMonitor/recovering(from:policy:at:)``), and the failure is logged.
+    private func storedMonitor(of instance: Instance, at now: Date) -> (RiskMonitor, [RiskAction]) {
+        guard let stored = instance.riskMonitorState else { return (RiskMonitor(policy: policy), []) }
+        do {
+            return (try JSONDecoder().decode(RiskMonitor.self, from: Data(stored)), [])
+        } catch {
+            env.logger.error(
+                "stored risk monitor state could not be read; the instance is paused and an alert raised",
+                metadata: [
+                    "organization_id": "\(instance.organizationID)", "instance_id": "\(instance.id)",
+                    "bytes": "\(stored.count)",
+                ])
+            return RiskMonitor.recovering(from: instance.risk, policy: policy, at: now)
+        }
     }
 
     // MARK: Alerts

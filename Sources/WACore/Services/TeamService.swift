@@ -1,4 +1,5 @@
 public import Foundation
+import Logging
 
 /// Organizations and their people: sign-up, invitations, roles, deactivation, passwords, sign-in and instance
 /// assignment.
@@ -162,13 +163,20 @@ public struct TeamService: Sendable {
     /// neither the answer nor its timing reveals who has an account. Outdated hashes are upgraded on success.
     public func signIn(organizationSlug: String, email: String, password: String) async throws -> Member {
         let invalid = WAError(.invalidCredentials, "e-mail or password is wrong")
-        let normalized = (try? Member.normalizeEmail(email)) ?? email.lowercased()
+        // A malformed address matches nobody; it is still looked up (and hashed for) like any other.
+        let normalized = Self.normalizedOrNil(email) ?? email.lowercased()
         let found = try await env.store.transaction(.system) { tx -> Member? in
             guard let org = try await tx.organizations.find(slug: organizationSlug) else { return nil }
             return try await tx.members.find(email: normalized, in: org.id)
         }
         guard let member = found, let hash = member.passwordHash, member.isActive else {
-            _ = try? env.passwordHasher.hash(String(password.prefix(72)))
+            // The same hashing work as a known account, so timing reveals nothing. Its result (or a refusal of an
+            // unusable password) is irrelevant: the answer is `invalid_credentials` either way.
+            do {
+                _ = try env.passwordHasher.hash(String(password.prefix(72)))
+            } catch {
+                throw invalid
+            }
             throw invalid
         }
         guard env.passwordHasher.verify(password, against: hash) else {
@@ -180,7 +188,17 @@ public struct TeamService: Sendable {
             }
             throw invalid
         }
-        let rehash = env.passwordHasher.needsRehash(hash) ? try? env.passwordHasher.hash(password) : nil
+        var rehash: String?
+        if env.passwordHasher.needsRehash(hash) {
+            // Upgrading the hash is an improvement, not a condition of signing in.
+            do {
+                rehash = try env.passwordHasher.hash(password)
+            } catch {
+                env.logFailure(
+                    "upgrading an outdated password hash", error,
+                    ["organization_id": "\(member.organizationID)", "member_id": "\(member.id)"])
+            }
+        }
         return try await env.store.transaction(.organization(member.organizationID)) { tx in
             var current = try await tx.members.get(member.id, in: member.organizationID)
             current.lastSignInAt = env.clock.now()
@@ -218,7 +236,7 @@ public struct TeamService: Sendable {
     /// member. Callers must answer the client identically in both cases (never reveal whether an account exists).
     /// A new request replaces an earlier token.
     public func requestPasswordReset(organizationSlug: String, email: String) async throws -> CredentialToken? {
-        guard let normalized = try? Member.normalizeEmail(email) else { return nil }
+        guard let normalized = Self.normalizedOrNil(email) else { return nil }
         let now = env.clock.now()
         return try await env.store.transaction(.system) { tx -> CredentialToken? in
             guard let org = try await tx.organizations.find(slug: organizationSlug),
@@ -327,6 +345,15 @@ public struct TeamService: Sendable {
             throw WAError.invalid(field, "must be 1–100 characters on one line")
         }
         return trimmed
+    }
+
+    /// The normalised e-mail address, or `nil` for one that is not valid (it then matches no member).
+    private static func normalizedOrNil(_ email: String) -> String? {
+        do {
+            return try Member.normalizeEmail(email)
+        } catch {
+            return nil
+        }
     }
 }
 

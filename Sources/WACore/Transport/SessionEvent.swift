@@ -29,6 +29,27 @@ public enum SessionEvent: Sendable, Hashable {
     case presence(chat: JID, participant: JID?, ChatPresence)
 }
 
+extension SessionEvent {
+    /// The event's name without its content (`message_received`, `disconnected`), for logs: message bodies,
+    /// codes and numbers never reach a log line through it.
+    public var name: String {
+        switch self {
+        case .qrCode: "qr_code"
+        case .pairingCode: "pairing_code"
+        case .authenticated: "authenticated"
+        case .loading: "loading"
+        case .ready: "ready"
+        case .stateChanged: "state_changed"
+        case .disconnected: "disconnected"
+        case .messageReceived: "message_received"
+        case .messageStatus: "message_status"
+        case .messageRevoked: "message_revoked"
+        case .messageEdited: "message_edited"
+        case .presence: "presence"
+        }
+    }
+}
+
 /// The linked account.
 public struct AccountInfo: Sendable, Hashable {
     /// The account's own user JID (`…@c.us`).

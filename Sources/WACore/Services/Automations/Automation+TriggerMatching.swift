@@ -32,9 +32,14 @@ extension Automation.Trigger {
             let text = String(body.prefix(Self.maximumMatchedLength))
             return wholeMessage ? Self.equalsIgnoringCase(text, keyword) : Self.containsWord(text, keyword)
         case .regex(let pattern):
-            guard let body = context.body, let regex = try? Regex(pattern) else { return false }
+            guard let body = context.body else { return false }
             let text = String(body.prefix(Self.maximumMatchedLength))
-            return (try? regex.firstMatch(in: text)) != nil
+            // Patterns are checked when an automation is saved; one that still fails here never matches.
+            do {
+                return try Regex(pattern).firstMatch(in: text) != nil
+            } catch {
+                return false
+            }
         case .firstMessageFromNewContact:
             return context.isFirstInboundFromContact
         case .outsideBusinessHours(let hours):

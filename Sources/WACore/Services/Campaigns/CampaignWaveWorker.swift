@@ -1,4 +1,5 @@
 public import Foundation
+import Logging
 import Synchronization
 
 /// Runs campaigns: claims `campaign.wave` and `campaign.finish` jobs (system scope) and turns each wave's
@@ -65,7 +66,12 @@ public struct CampaignWaveWorker: Sendable {
             } catch is CancellationError {
                 throw CancellationError()  // the lease expires and another worker takes the job
             } catch {
-                try? await giveBack(job, error)
+                do {
+                    try await giveBack(job, error)
+                } catch {
+                    // The job stays claimed until its lease ends, then another worker takes it.
+                    service.env.logFailure("handing a failed campaign job back to the queue", error, .job(job), level: .error)
+                }
             }
         }
         return jobs.count

@@ -344,7 +344,13 @@ extension InstanceSupervisor {
                     return
                 }
                 if desired == .stopped {
-                    Task { _ = try? await self.stop(reference.instanceID, in: reference.organizationID) }
+                    // Stopped from another node: stop here too (a fresh task, so that the stop does not cancel
+                    // itself by cancelling this renewal).
+                    Task {
+                        await self.env.bestEffort("stopping an instance whose desired state is stopped", self.metadata(runner)) {
+                            _ = try await self.stop(reference.instanceID, in: reference.organizationID)
+                        }
+                    }
                     return
                 }
             } catch let error as WAError where error.code == .leaseLost {
@@ -352,6 +358,7 @@ extension InstanceSupervisor {
                 return
             } catch {
                 if Task.isCancelled { return }
+                env.logFailure("renewing an instance's lease (tried again)", error, metadata(runner))
                 if env.clock.now() >= runner.lease.expiresAt {
                     await abandon(runner)
                     return

@@ -61,9 +61,7 @@ extension InstanceSupervisor {
             } catch let error as WAError where error.code == .versionConflict && attempt < 2 {
                 continue
             } catch {
-                env.logger.error(
-                    "instance write failed; the runner carries on",
-                    metadata: metadata(runner, ["error": "\(Self.safeDescription(error))"]))
+                env.logFailure("instance write (the runner carries on)", error, metadata(runner), level: .error)
                 return .failed
             }
         }
@@ -86,13 +84,6 @@ extension InstanceSupervisor {
         ]
         metadata.merge(extra) { _, new in new }
         return metadata
-    }
-
-    /// A description of `error` that is safe to log: a ``WAError``'s code and message, otherwise only the
-    /// error's type (adapter errors can carry connection strings or payloads).
-    static func safeDescription(_ error: any Error) -> String {
-        if let error = error as? WAError { return error.description }
-        return String(describing: type(of: error))
     }
 
     /// Updates the instance (stamping `updatedAt`) and publishes `instance.status_changed` when its status moved
@@ -199,10 +190,12 @@ extension InstanceSupervisor {
     /// proxy's health is a hint, and a lost update is corrected by the next connection.
     func recordProxyHealth(_ proxy: ProxyServerID, in organization: OrganizationID, succeeded: Bool, now: Date) async {
         let rotation = configuration.provisioning.proxyRotation
-        _ = try? await env.store.transaction(.organization(organization), retryingConflicts: 3) { tx in
-            guard let stored = try await tx.proxyServers.find(proxy, in: organization) else { return }
-            let updated = succeeded ? rotation.recordSuccess(stored, at: now) : rotation.recordFailure(stored, at: now)
-            _ = try await tx.proxyServers.update(updated)
+        await env.bestEffort("recording proxy health", ["organization_id": "\(organization)", "proxy_id": "\(proxy)"]) {
+            try await env.store.transaction(.organization(organization), retryingConflicts: 3) { tx in
+                guard let stored = try await tx.proxyServers.find(proxy, in: organization) else { return }
+                let updated = succeeded ? rotation.recordSuccess(stored, at: now) : rotation.recordFailure(stored, at: now)
+                _ = try await tx.proxyServers.update(updated)
+            }
         }
     }
 
@@ -251,16 +244,25 @@ extension InstanceSupervisor {
     /// The sealed archive, unsealed; `nil` when there is none or it no longer opens (a retired key): the instance
     /// then links anew and the next `ready` replaces it.
     func unsealArchive(_ sealed: [UInt8]?, in organization: OrganizationID) -> SessionArchive? {
-        guard let sealed, let bytes = try? env.secretBox.open(sealed, context: Self.archiveContext(organization))
-        else { return nil }
-        return SessionArchive(bytes: bytes)
+        guard let sealed else { return nil }
+        do {
+            return SessionArchive(bytes: try env.secretBox.open(sealed, context: Self.archiveContext(organization)))
+        } catch {
+            env.logFailure("opening a sealed session archive (the instance links anew)", error, .organization(organization))
+            return nil
+        }
     }
 
     /// The session's archive sealed for the organization, or `nil` when it has none or exporting fails (the
     /// stored archive is then kept, and the next `ready` tries again).
     func sealedArchive(of session: any WhatsAppSession, in organization: OrganizationID) async -> [UInt8]? {
-        guard let archive = try? await session.exportArchive() else { return nil }
-        return try? env.secretBox.seal(archive.bytes, context: Self.archiveContext(organization))
+        do {
+            guard let archive = try await session.exportArchive() else { return nil }
+            return try env.secretBox.seal(archive.bytes, context: Self.archiveContext(organization))
+        } catch {
+            env.logFailure("exporting and sealing the session archive (the stored one is kept)", error, .organization(organization))
+            return nil
+        }
     }
 
     /// The context session archives of `organization` are sealed with.

@@ -1,4 +1,5 @@
 import Synchronization
+import Logging
 
 /// Runs the WhatsApp sessions of the instances this gateway node owns.
 ///
@@ -245,10 +246,13 @@ public final class InstanceSupervisor: SessionDirectory {
         await withTaskGroup(of: Void.self) { group in
             for runner in runners {
                 group.addTask {
-                    _ = try? await self.control(runner.reference.instanceID) {
-                        guard let current = self.runner(runner.reference.instanceID), current.serial == runner.serial
-                        else { return }
-                        _ = await self.shutDown(current, write: nil)
+                    // `control` throws only what its body throws, and this body throws nothing.
+                    await self.env.bestEffort("stopping a session at shutdown", self.metadata(runner)) {
+                        try await self.control(runner.reference.instanceID) {
+                            guard let current = self.runner(runner.reference.instanceID), current.serial == runner.serial
+                            else { return }
+                            _ = await self.shutDown(current, write: nil)
+                        }
                     }
                 }
             }
@@ -305,7 +309,16 @@ public final class InstanceSupervisor: SessionDirectory {
     /// (``stopAll()``). This is the body of the gateway's supervisor service.
     public func run(adoptionInterval: Duration? = nil) async {
         while !Task.isCancelled {
-            _ = try? await resumeAll()
+            do {
+                let summary = try await resumeAll()
+                for (reference, error) in summary.failed {
+                    env.logFailure(
+                        "resuming an instance (tried again at the next adoption)", error,
+                        .instance(reference.instanceID, in: reference.organizationID))
+                }
+            } catch {
+                env.logFailure("reading the instances to resume (tried again at the next adoption)", error, ["node": "\(nodeID)"], level: .error)
+            }
             do {
                 try await env.clock.sleep(for: adoptionInterval ?? configuration.leaseDuration)
             } catch {
@@ -408,18 +421,21 @@ public final class InstanceSupervisor: SessionDirectory {
         do {
             session = try await openSession(runner, instance: instance, proxy: proxy)
         } catch {
-            // Undo: the previous status and desired state (only if the lease is still ours) and the lease.
-            _ = try? await env.store.transaction(.organization(organization)) { tx in
-                if try await tx.leases.isCurrent(instance: id, in: organization, token: lease.token, now: env.clock.now()),
-                    var current = try await tx.instances.find(id, in: organization)
-                {
-                    let before = current.status
-                    // Only if nothing moved the instance on since `starting` was written.
-                    if case .releaseLease = current.lifecycle.startFailed(restoring: previous.lifecycle) {
-                        _ = try await save(current, previous: before, tx)
+            // Undo: the previous status and desired state (only if the lease is still ours) and the lease. If the
+            // undo fails too, the lease expires on its own and the instance keeps `starting` until a node resumes it.
+            await env.bestEffort("undoing a start whose session could not open", level: .error, metadata(runner)) {
+                try await env.store.transaction(.organization(organization)) { tx in
+                    if try await tx.leases.isCurrent(instance: id, in: organization, token: lease.token, now: env.clock.now()),
+                        var current = try await tx.instances.find(id, in: organization)
+                    {
+                        let before = current.status
+                        // Only if nothing moved the instance on since `starting` was written.
+                        if case .releaseLease = current.lifecycle.startFailed(restoring: previous.lifecycle) {
+                            _ = try await save(current, previous: before, tx)
+                        }
                     }
+                    try await tx.leases.release(lease)
                 }
-                try await tx.leases.release(lease)
             }
             throw error
         }
@@ -447,7 +463,21 @@ public final class InstanceSupervisor: SessionDirectory {
         await handles.loop?.value
         let reference = runner.reference
         let lease = runner.lease
-        return try? await env.store.transaction(.organization(reference.organizationID)) { tx -> Instance? in
+        do {
+            return try await finalWrite(runner, reference, lease, write)
+        } catch {
+            // The session is stopped either way; the lease expires on its own and nothing else was written.
+            env.logFailure("writing an instance's final state as its session stops", error, metadata(runner), level: .error)
+            return nil
+        }
+    }
+
+    /// The fenced final write of ``shutDown(_:write:)`` and the lease release, in one transaction.
+    private func finalWrite(
+        _ runner: SupervisedInstance, _ reference: InstanceReference, _ lease: InstanceLease,
+        _ write: ((inout Instance, any StoreTransaction) async throws -> [WebhookEvent])?
+    ) async throws -> Instance? {
+        try await env.store.transaction(.organization(reference.organizationID)) { tx -> Instance? in
             var stored: Instance?
             if let write,
                 try await tx.leases.isCurrent(

@@ -1,4 +1,5 @@
 import Crypto
+import Logging
 
 /// Media files: upload (checked by content against ``ServiceEnvironment/mediaPolicy`` and counted against the
 /// organization's storage quota), read, list, usage and delete.
@@ -74,7 +75,9 @@ public struct MediaService: Sendable {
             }
         } catch {
             // Best effort: the upload's own error is the one to report; bytes that stay are unreferenced.
-            try? await env.media.remove(object.id, in: org)
+            await env.bestEffort("removing the bytes of a failed upload", ["organization_id": "\(org)", "media_id": "\(object.id)"]) {
+                try await env.media.remove(object.id, in: org)
+            }
             throw error
         }
     }
@@ -132,7 +135,10 @@ public struct MediaService: Sendable {
             _ = try await tx.organizations.update(organization)
             _ = try await tx.auditEvents.insert(audit("media.deleted", object, principal))
         }
-        try? await env.media.remove(id, in: org)
+        // The record is gone and the quota released; bytes that stay are unreferenced and cost only storage.
+        await env.bestEffort("removing the bytes of deleted media", ["organization_id": "\(org)", "media_id": "\(id)"]) {
+            try await env.media.remove(id, in: org)
+        }
     }
 
     // MARK: Internals

@@ -1,4 +1,5 @@
 public import Foundation
+import Logging
 import Synchronization
 
 /// Takes `message.send` jobs and sends them, human-shaped (and `chat.seen` jobs, which send read receipts in the
@@ -46,7 +47,15 @@ public final class MessageDispatcher: Sendable {
         var lanes: [InstanceID?: [Job]] = [:]
         var order: [InstanceID?] = []
         for job in jobs {
-            let instance = (try? job.decodePayload(LanePayload.self))?.instance
+            // A payload that names no readable instance runs in a lane of its own; handling it fails the job.
+            // (Read receipts and sends share the `instance` field.)
+            let instance: InstanceID?
+            do {
+                instance = try job.decodePayload(LanePayload.self).instance
+            } catch {
+                env.logFailure("reading a job's instance", error, .job(job))
+                instance = nil
+            }
             if lanes[instance] == nil { order.append(instance) }
             lanes[instance, default: []].append(job)
         }
@@ -97,8 +106,18 @@ public final class MessageDispatcher: Sendable {
     private func handle(_ job: Job) async throws {
         if job.queue == MessagingService.seenQueue { return try await sendReadReceipts(job) }
         let org = job.organizationID
-        let payload: SendJobPayload = try job.decodePayload()
         let now = env.clock.now()
+        let payload: SendJobPayload
+        do {
+            payload = try job.decodePayload()
+        } catch {
+            // A payload no version of the dispatcher can read would fail on every claim: fail it once, loudly.
+            env.logFailure("reading a send job's payload (the job is failed)", error, .job(job), level: .error)
+            _ = try await env.store.transaction(.organization(org)) {
+                try await $0.jobs.fail(job.id, in: org, attempt: job.attempt, error: "unreadable job payload", now: now)
+            }
+            return
+        }
         let (message, instance, organization, chat) = try await env.store.transaction(.organization(org)) { tx in
             let organization = try await tx.organizations.get(org, in: org)
             guard let message = try await tx.messages.find(payload.message, in: org) else {
@@ -183,12 +202,20 @@ public final class MessageDispatcher: Sendable {
             var receipt: SendReceipt?
             for step in plan.steps {
                 switch step {
-                case .markSeen: try? await session.markSeen(message.chatJID)
+                // Seen and typing make the send human-shaped; when one fails the message still goes out.
+                case .markSeen:
+                    await env.bestEffort("marking the chat seen before a send", level: .info, .job(job)) {
+                        try await session.markSeen(message.chatJID)
+                    }
                 case .typing(let duration):
-                    try? await session.setPresence(.typing, in: message.chatJID)
+                    await env.bestEffort("showing typing before a send", level: .info, .job(job)) {
+                        try await session.setPresence(.typing, in: message.chatJID)
+                    }
                     try await env.clock.sleep(for: duration)
                 case .recording(let duration):
-                    try? await session.setPresence(.recording, in: message.chatJID)
+                    await env.bestEffort("showing recording before a send", level: .info, .job(job)) {
+                        try await session.setPresence(.recording, in: message.chatJID)
+                    }
                     try await env.clock.sleep(for: duration)
                 case .pause(let duration): try await env.clock.sleep(for: duration)
                 case .send: receipt = try await session.send(outgoing)

@@ -1,4 +1,5 @@
 public import Foundation
+import Logging
 import Crypto
 
 /// Turns what sessions report into stored facts: delivery and read receipts move messages forward (never
@@ -37,9 +38,11 @@ public struct MessageEventHandler: SessionEventHandler {
             case .messageReceived(let incoming):
                 if let (message, contact) = try await received(incoming, instance), !incoming.fromMe {
                     // A failed risk write must not cost the automations their turn.
-                    _ = try? await risk?.record(
-                        .messageReceived(from: message.chatJID.description), instance: instance.id,
-                        in: instance.organizationID)
+                    await env.bestEffort("recording an inbound message for the risk monitor", .instance(instance.id, in: instance.organizationID)) {
+                        _ = try await risk?.record(
+                            .messageReceived(from: message.chatJID.description), instance: instance.id,
+                            in: instance.organizationID)
+                    }
                     await onInbound?(message, contact)
                 }
             case .messageRevoked(let whatsappID, _):
@@ -54,6 +57,9 @@ public struct MessageEventHandler: SessionEventHandler {
         } catch {
             // A failed write leaves the store unchanged; the event is lost to this node. Receipts are repeated by
             // WhatsApp on reconnect, and inbound history is synced again, so nothing is lost for good.
+            env.logFailure(
+                "handling a session event (\(event.name))", error, .instance(instance.id, in: instance.organizationID),
+                level: .error)
         }
     }
 
@@ -123,8 +129,10 @@ public struct MessageEventHandler: SessionEventHandler {
         }
         if case .applied(let message) = outcome, status == .failed, message.direction == .outbound {
             // WhatsApp refused a message after accepting it: a send failure for the risk monitor.
-            _ = try? await risk?.record(
-                .sendFailed(recipient: message.chatJID.description), instance: instance.id, in: org)
+            await env.bestEffort("recording a refused message for the risk monitor", .instance(instance.id, in: org)) {
+                _ = try await risk?.record(
+                    .sendFailed(recipient: message.chatJID.description), instance: instance.id, in: org)
+            }
         }
         return outcome
     }
@@ -144,7 +152,9 @@ public struct MessageEventHandler: SessionEventHandler {
                 let waiting = early.take(whatsappID: whatsappID, instance: instance.id)
                 if waiting.isEmpty { return }  // applied by a later receipt meanwhile
                 // What is still not applied goes back into `early` for the next round.
-                _ = try? await apply(waiting, whatsappID, instance, retrying: true)
+                await env.bestEffort("applying early receipts (kept for the next retry)", .instance(instance.id, in: instance.organizationID)) {
+                    _ = try await apply(waiting, whatsappID, instance, retrying: true)
+                }
                 if !early.isWaiting(whatsappID: whatsappID, instance: instance.id) { return }
             }
             _ = early.take(whatsappID: whatsappID, instance: instance.id)  // given up
@@ -211,11 +221,20 @@ public struct MessageEventHandler: SessionEventHandler {
                 tx -> (Message, Contact)? in
                 try await record(incoming, instance, media: stored, tx, now)
             }
-            if outcome == nil, let media { try? await env.media.remove(media.id, in: org) }
+            if outcome == nil, let media { await removeOrphaned(media, instance) }
             return outcome
         } catch {
-            if let media { try? await env.media.remove(media.id, in: org) }
+            if let media { await removeOrphaned(media, instance) }
             throw error
+        }
+    }
+
+    /// Removes received media bytes whose message was not recorded (a duplicate delivery or a failed write).
+    private func removeOrphaned(_ media: MediaObject, _ instance: Instance) async {
+        var metadata = Logger.Metadata.instance(instance.id, in: instance.organizationID)
+        metadata["media_id"] = "\(media.id)"
+        await env.bestEffort("removing the bytes of unrecorded received media", metadata) {
+            try await env.media.remove(media.id, in: instance.organizationID)
         }
     }
 
@@ -307,7 +326,14 @@ public struct MessageEventHandler: SessionEventHandler {
     private func storeMediaBytes(_ payload: MediaPayload, _ org: OrganizationID, _ now: Date) async throws
         -> MediaObject
     {
-        let mimeType = (try? MediaSniffer.sniff(file: payload.bytes).type.mimeType) ?? payload.mimeType
+        // The content decides the type; what the sender declared is kept only for content the sniffer does not
+        // recognise (received media is stored as WhatsApp delivered it, never refused).
+        let mimeType: String
+        do {
+            mimeType = try MediaSniffer.sniff(file: payload.bytes).type.mimeType
+        } catch {
+            mimeType = payload.mimeType
+        }
         let object = MediaObject(
             id: env.ids.make(), organizationID: org, mimeType: mimeType, kind: payload.kind,
             byteCount: Int64(payload.bytes.count), sha256: HexCoding.encode(Array(SHA256.hash(data: payload.bytes))),

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// Sends webhook deliveries: claims `webhook.deliver` jobs, signs and sends each delivery's next attempt through a
@@ -124,8 +125,11 @@ public struct WebhookDeliveryWorker: Sendable {
     /// attempt).
     private func release(_ jobs: ArraySlice<Job>) async {
         for job in jobs {
-            _ = try? await env.store.transaction(.organization(job.organizationID)) { tx in
-                try await tx.jobs.snooze(job.id, in: job.organizationID, attempt: job.attempt, until: env.clock.now())
+            // A job that cannot be handed back is claimed again when its lease ends.
+            await env.bestEffort("handing an unstarted delivery job back at shutdown", .job(job)) {
+                _ = try await env.store.transaction(.organization(job.organizationID)) { tx in
+                    try await tx.jobs.snooze(job.id, in: job.organizationID, attempt: job.attempt, until: env.clock.now())
+                }
             }
         }
     }
@@ -138,7 +142,14 @@ public struct WebhookDeliveryWorker: Sendable {
 
     private func handle(_ job: Job) async throws {
         let org = job.organizationID
-        guard let payload = try? job.decodePayload(WebhookDeliveryJob.self), payload.organization == org else {
+        let payload: WebhookDeliveryJob
+        do {
+            payload = try job.decodePayload(WebhookDeliveryJob.self)
+            guard payload.organization == org else {
+                throw WAError(.tenantMismatch, "the job's payload names another organization")
+            }
+        } catch {
+            env.logFailure("reading a delivery job's payload (the job is failed)", error, .job(job), level: .error)
             try await env.store.transaction(.organization(org)) { tx in
                 _ = try await tx.jobs.fail(
                     job.id, in: org, attempt: job.attempt, error: "unreadable job payload", now: env.clock.now())
@@ -221,7 +232,11 @@ public struct WebhookDeliveryWorker: Sendable {
         -> (WebhookAttemptOutcome, String?)
     {
         let policy = service.urlPolicy
-        guard let url = try? policy.validate(endpoint.url) else {
+        let url: WebhookURL
+        do {
+            url = try policy.validate(endpoint.url)
+        } catch {
+            // Recorded as the attempt's outcome (the policy may have become stricter since the endpoint was saved).
             return (.connectionFailed("refused by the URL policy"), "not sent: the URL is refused by the URL policy")
         }
         let headers: [HTTPHeaderField]
@@ -232,6 +247,10 @@ public struct WebhookDeliveryWorker: Sendable {
                 [HTTPHeaderField(name: "content-type", value: "application/json")]
                 + signer.headers(id: delivery.eventID, payload: delivery.payload, at: now)
         } catch {
+            var metadata = Logger.Metadata.organization(endpoint.organizationID)
+            metadata["endpoint_id"] = "\(endpoint.id)"
+            metadata["delivery_id"] = "\(delivery.id)"
+            env.logFailure("opening the endpoint's signing secret (the attempt is recorded as failed)", error, metadata, level: .error)
             return (.connectionFailed("signing secret unavailable"), "not sent: the signing secret is unavailable")
         }
         let request = WebhookHTTPRequest(

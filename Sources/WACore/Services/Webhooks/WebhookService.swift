@@ -1,4 +1,5 @@
 public import Foundation
+import Logging
 
 /// Webhook endpoints and their deliveries: create, change, delete, rotate secrets, send test events, list
 /// deliveries with their attempts, replay failed deliveries, and publish events (``WebhookPublisher``).
@@ -210,9 +211,15 @@ public struct WebhookService: WebhookPublisher {
             var endpoint = try await tx.webhookEndpoints.get(id, in: org)
             var sealed = [try WebhookSigningKeys.seal(.init(secret: secret, retiresAt: nil), for: org, with: box)]
             // A secret that no longer opens (its key left the keyring) cannot keep signing: rotate it out.
-            if let current = (try? WebhookSigningKeys.open(endpoint, with: box))?.first {
-                sealed.append(
-                    try WebhookSigningKeys.seal(.init(secret: current.secret, retiresAt: retiresAt), for: org, with: box))
+            do {
+                if let current = try WebhookSigningKeys.open(endpoint, with: box).first {
+                    sealed.append(
+                        try WebhookSigningKeys.seal(.init(secret: current.secret, retiresAt: retiresAt), for: org, with: box))
+                }
+            } catch {
+                env.logFailure(
+                    "opening the current webhook secret during rotation (it is replaced without an overlap)", error,
+                    ["organization_id": "\(org)", "endpoint_id": "\(id)"])
             }
             endpoint.sealedSecrets = sealed
             endpoint.updatedAt = now
@@ -426,7 +433,12 @@ public struct WebhookService: WebhookPublisher {
 
     /// The host of a stored (normalized) URL, for audit metadata (paths and queries may carry tokens).
     static func host(of url: String) -> String {
-        (try? WebhookURLPolicy.permissive.validate(url).host) ?? ""
+        // Stored URLs passed a stricter policy when they were saved; an empty host marks one that no longer parses.
+        do {
+            return try WebhookURLPolicy.permissive.validate(url).host
+        } catch {
+            return ""
+        }
     }
 }
 

@@ -46,7 +46,10 @@ enum WebhookSigningKeys {
         for envelope in endpoint.sealedSecrets {
             let bytes = try box.open(envelope, context: context(endpoint.organizationID))
             if bytes.first == UInt8(ascii: "{") {
-                guard let plaintext = try? JSONDecoder().decode(Plaintext.self, from: Data(bytes)) else {
+                let plaintext: Plaintext
+                do {
+                    plaintext = try JSONDecoder().decode(Plaintext.self, from: Data(bytes))
+                } catch {
                     throw WAError(.decryptionFailed, "a webhook secret could not be read")
                 }
                 keys.append(
@@ -73,7 +76,14 @@ enum WebhookSigningKeys {
     /// The endpoint's envelopes without previous secrets whose window has ended; `nil` when nothing changes (or
     /// the secrets cannot be opened, in which case they are left alone).
     static func pruned(_ endpoint: WebhookEndpoint, at now: Date, with box: SecretBox) -> [[UInt8]]? {
-        guard endpoint.sealedSecrets.count > 1, let keys = try? open(endpoint, with: box) else { return nil }
+        guard endpoint.sealedSecrets.count > 1 else { return nil }
+        let keys: [Key]
+        do {
+            keys = try open(endpoint, with: box)
+        } catch {
+            // Left as they are: signing reports the unreadable secret when it is needed.
+            return nil
+        }
         var kept: [[UInt8]] = []
         for (index, key) in keys.enumerated() where index == 0 || key.isActive(at: now) {
             kept.append(endpoint.sealedSecrets[index])

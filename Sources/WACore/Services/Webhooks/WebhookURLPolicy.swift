@@ -154,7 +154,12 @@ public struct WebhookURLPolicy: Sendable, Hashable {
 
     /// Whether a URL is acceptable (``validate(_:field:)`` does not throw).
     public func accepts(_ text: String) -> Bool {
-        (try? validate(text)) != nil
+        do {
+            _ = try validate(text)
+            return true
+        } catch {
+            return false
+        }
     }
 
     // MARK: Resolved addresses

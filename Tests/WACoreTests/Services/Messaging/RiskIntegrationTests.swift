@@ -5,6 +5,36 @@ import WACoreTesting
 
 @Suite("Risk integration")
 struct RiskIntegrationTests {
+    @Test func anUnreadableStoredMonitorStatePausesAndAlertsInsteadOfStartingCalm() async throws {
+        let h = try await MessagingHarness()
+        let risk = RiskService(environment: h.env, webhooks: h.webhooks)
+        let org = h.organization.id
+        let throttled = RiskState(score: 35, throttleFactor: 0.5, updatedAt: h.clock.now())
+        try await h.env.store.transaction(.organization(org)) { tx in
+            _ = try await tx.instances.modify(h.instance.id, in: org) {
+                $0.risk = throttled
+                $0.riskMonitorState = Array(#"{"not":"a monitor"}"#.utf8)
+            }
+        }
+        let actions = try await risk.record(.messageReceived(from: "4930123456"), instance: h.instance.id, in: org)
+        let pausedUntil = h.clock.now().addingTimeInterval(3_600)
+        #expect(actions.contains(.pause(until: pausedUntil)))
+        let (instance, alerts) = try await h.env.store.transaction(.organization(org)) { tx in
+            (try await tx.instances.get(h.instance.id, in: org), try await tx.riskAlerts.list(in: org, page: .all).items)
+        }
+        #expect(instance.risk.pausedUntil == pausedUntil)
+        #expect(instance.risk.throttleFactor == 0.5 && instance.risk.score > 30, "the stored summary is kept")
+        let alert = try #require(alerts.first { $0.rules == ["risk_state_unreadable"] })
+        #expect(alert.severity == .critical)
+        #expect(h.webhooks.events.contains { $0.type == .riskAlert })
+        // The replacement state is readable again: the next signal does not raise a second alert.
+        _ = try await risk.record(.messageReceived(from: "4930123456"), instance: h.instance.id, in: org)
+        let after = try await h.env.store.transaction(.organization(org)) { try await $0.riskAlerts.list(in: org, page: .all).items }
+        #expect(after.count == alerts.count)
+        #expect(try await h.env.store.transaction(.organization(org)) { try await $0.instances.get(h.instance.id, in: org) }
+            .risk.pausedUntil == pausedUntil)
+    }
+
     @Test func identicalTextToManyRecipientsThrottlesAndAlerts() async throws {
         let h = try await MessagingHarness()
         let risk = RiskService(environment: h.env, webhooks: h.webhooks)
