@@ -144,11 +144,9 @@ struct CampaignServiceTests {
         _ = try await h.campaigns.start(campaign.id, by: h.adminPrincipal)
         try await h.runAll()
         // Let the reply travel and be stored.
-        var report = try await h.campaigns.report(campaign.id, by: h.adminPrincipal)
-        for _ in 0..<200 where report.progress.replied == 0 {
-            h.clock.advance(by: .seconds(10))
-            for _ in 0..<50 { await Task.yield() }
-            report = try await h.campaigns.report(campaign.id, by: h.adminPrincipal)
+        let report = try await h.clock.waitFor("the reply to be counted", advancing: true) {
+            let report = try await h.campaigns.report(campaign.id, by: h.adminPrincipal)
+            return report.progress.replied > 0 ? report : nil
         }
         #expect(report.progress.replied == 1 && report.funnel[.replied].count == 1)
         #expect(chatty.inbox.count == 1 && silent.inbox.count == 1)

@@ -60,7 +60,7 @@ struct InstanceLifecycleTests {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
         let instance = try await h.linkedInstance(org: org, admin: admin)
-        try await eventually("ready forwarded") {
+        try await h.clock.waitUntil("ready forwarded") {
             h.handler.events.contains { if case .ready = $0.event { true } else { false } }
         }
         let forwarded = h.handler.events
@@ -163,7 +163,7 @@ struct InstanceLifecycleTests {
         default: h.network.unlinkDevices(of: h.phone)
         }
         try await h.waitForStatus(expected, instance.id, in: org)
-        try await eventually("runner gone") { !h.supervisor.isRunning(instance.id) }
+        try await h.clock.waitUntil("runner gone") { !h.supervisor.isRunning(instance.id) }
 
         let lease = try #require(try await h.lease(instance.id, in: org))
         #expect(lease.expiresAt < h.clock.now())  // released
@@ -201,7 +201,7 @@ struct InstanceLifecycleTests {
         await h.clock.waitForSleepers(2)  // QR rotation + lease renewal
         h.clock.advance(by: .seconds(20))
         try await h.waitForStatus(.loggedOut, created.id, in: org)
-        try await eventually("runner gone") { !h.supervisor.isRunning(created.id) }
+        try await h.clock.waitUntil("runner gone") { !h.supervisor.isRunning(created.id) }
         let alerts = try await h.env.store.transaction(.organization(org)) {
             try await $0.riskAlerts.count(in: org, where: .init())
         }
@@ -319,7 +319,7 @@ struct InstanceLifecycleTests {
         let summary = try await restarted.resumeAll()
         #expect(summary.started.map(\.instanceID) == [instance.id])
         #expect(summary.failed.isEmpty && summary.ownedElsewhere.isEmpty)
-        try await eventually("ready again") { await restarted.readySession(for: instance.id) != nil }
+        try await h.clock.waitUntil("ready again") { await restarted.readySession(for: instance.id) != nil }
         #expect(try await h.stored(instance.id, in: org).status == .ready)
         #expect(!restarted.isRunning(idle.id))
         #expect(h.transport.configurations.last?.archive != nil)
@@ -352,7 +352,7 @@ struct InstanceLifecycleTests {
 
         let node = h.makeSupervisor(node: "node-a")
         let service = Task { await node.run() }
-        try await eventually("resumed") { await node.readySession(for: instance.id) != nil }
+        try await h.clock.waitUntil("resumed") { await node.readySession(for: instance.id) != nil }
         service.cancel()
         await service.value
         #expect(node.runningInstances.isEmpty)
