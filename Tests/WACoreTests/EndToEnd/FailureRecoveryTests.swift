@@ -109,8 +109,7 @@ struct FailureRecoveryTests {
         #expect(try await bed.jobs(t.org).allSatisfy { $0.state.isFinal })
 
         // Replaying is refused while the endpoint is disabled.
-        let refused = await #expect(throws: WAError.self) { try await bed.service.replay(first.id, by: t.manager) }
-        #expect(refused?.code == .webhookEndpointDisabled)
+        await expectWAError(.webhookEndpointDisabled) { try await bed.service.replay(first.id, by: t.manager) }
 
         // The receiver is fixed; a test event re-enables the endpoint; every failed delivery is replayed.
         bed.sender.setOutcome(.response(statusCode: 204), for: url)

@@ -204,9 +204,9 @@ struct WebhookEventFilterTests {
         #expect(try WebhookEventType.automation("crm.lead_won").rawValue == "automation.crm.lead_won")
         #expect(WebhookEventType.messageReceived.category == "message")
         for bad in ["", "message", "Message.received", "message..received", "message.", ".message", "message.re ceived", "message.*"] {
-            #expect(throws: WAError.self, "\(bad)") { try WebhookEventType(validating: bad) }
+            expectWAError(.invalidEventType, "\(bad)") { try WebhookEventType(validating: bad) }
         }
-        #expect(throws: WAError.self) { try WebhookEventType.automation("Bad Name") }
+        expectWAError(.invalidEventType) { try WebhookEventType.automation("Bad Name") }
         #expect(try JSONDecoder().decode(WebhookEventType.self, from: Data(#""risk.alert""#.utf8)) == .riskAlert)
     }
 
@@ -226,12 +226,8 @@ struct WebhookEventFilterTests {
 
     @Test func rejectsInvalidPatternsNamingTheIndex() {
         for bad in ["", "message", "mess*", "message.re*", "message..*", "Message.*", "**"] {
-            #expect {
-                _ = try WebhookEventFilter(patterns: ["message.received", bad])
-            } throws: { error in
-                let error = error as? WAError
-                return error?.code == .invalidEventFilter && error?.field == "eventFilters[1]"
-            }
+            let error = expectWAError(.invalidEventFilter, "\(bad)") { try WebhookEventFilter(patterns: ["message.received", bad]) }
+            #expect(error?.field == "eventFilters[1]")
         }
     }
 

@@ -40,7 +40,7 @@ struct InstanceLifecycleTests {
         #expect(!String(decoding: sealed, as: UTF8.self).contains("wa-simulator-archive"))
         #expect(sealed.count == plaintext.count + SecretBox.overhead)
         // Sealed for this organization only.
-        #expect(throws: WAError.self) {
+        expectWAError(.decryptionFailed) {
             try h.env.secretBox.open(sealed, context: InstanceSupervisor.archiveContext(OrganizationID(high: 1, low: 1)))
         }
 
@@ -281,10 +281,9 @@ struct InstanceLifecycleTests {
         try await h.waitForStatus(.ready, created.id, in: org)
         #expect(try await h.sealedArchive(created.id, in: org) != nil)
 
-        let again = await #expect(throws: WAError.self) {
+        await expectWAError(.invalidInstanceState) {
             try await h.service.requestPairingCode(created.id, phone: h.phone, by: admin)
         }
-        #expect(again?.code == .invalidInstanceState)
         await h.supervisor.stopAll()
     }
 
@@ -298,8 +297,7 @@ struct InstanceLifecycleTests {
         #expect(session.hasEnded)
         #expect(try await h.lease(instance.id, in: org) == nil)
         #expect(try await h.desiredRunning().isEmpty)
-        let missing = await #expect(throws: WAError.self) { try await h.service.get(instance.id, by: admin) }
-        #expect(missing?.code == .notFound)
+        await expectWAError(.notFound) { try await h.service.get(instance.id, by: admin) }
     }
 
     @Test func stopAllKeepsStatusesAndResumeAllRestoresOnRestart() async throws {
@@ -334,10 +332,9 @@ struct InstanceLifecycleTests {
         let (org, admin) = try await h.tenant()
         let created = try await h.service.create(name: "unknown-phone", by: admin)
         let stranger = try PhoneNumber("+4915112345678")  // not on the simulated network
-        let error = await #expect(throws: WAError.self) {
+        await expectWAError(.recipientNotOnWhatsApp) {
             try await h.service.requestPairingCode(created.id, phone: stranger, by: admin)
         }
-        #expect(error?.code == .recipientNotOnWhatsApp)
         #expect(try await h.stored(created.id, in: org).status == .created)
         #expect(try await h.lease(created.id, in: org).map { $0.expiresAt < h.clock.now() } == true)
         #expect(!h.supervisor.isRunning(created.id))
@@ -365,16 +362,15 @@ struct InstanceLifecycleTests {
         let h = InstanceHarness()
         let (_, admin) = try await h.tenant(plan: .starter)
         _ = try await h.service.create(name: "first", by: admin)
-        let error = await #expect(throws: WAError.self) { try await h.service.create(name: "second", by: admin) }
-        #expect(error?.code == .planLimitReached)
+        await expectWAError(.planLimitReached) { try await h.service.create(name: "second", by: admin) }
     }
 
     @Test(arguments: ["", " ", "-lead", "has space", "ümlaut", String(repeating: "a", count: 64)])
     func invalidNamesAreRejected(name: String) async throws {
         let h = InstanceHarness()
         let (_, admin) = try await h.tenant()
-        let error = await #expect(throws: WAError.self) { try await h.service.create(name: name, by: admin) }
-        #expect(error?.code == .invalidArgument && error?.field == "name")
+        let error = await expectWAError(.invalidArgument) { try await h.service.create(name: name, by: admin) }
+        #expect(error?.field == "name")
     }
 
     @Test func namesAreUniqueAndUpdatesAreAudited() async throws {
@@ -382,10 +378,9 @@ struct InstanceLifecycleTests {
         let (org, admin) = try await h.tenant()
         let first = try await h.service.create(name: "alpha", by: admin)
         _ = try await h.service.create(name: "beta", by: admin)
-        let duplicate = await #expect(throws: WAError.self) {
+        await expectWAError(.alreadyExists) {
             try await h.service.update(first.id, name: "BETA", by: admin)
         }
-        #expect(duplicate?.code == .alreadyExists)
         let limits = InstanceRateLimits(perMinute: 5, perHour: 50, perDay: 500)
         let updated = try await h.service.update(first.id, name: "gamma", rateLimits: limits, by: admin)
         #expect(updated.name == "gamma" && updated.rateLimits == limits)

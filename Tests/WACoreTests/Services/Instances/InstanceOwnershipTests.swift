@@ -12,8 +12,7 @@ struct InstanceOwnershipTests {
         let instance = try await h.linkedInstance(org: org, admin: admin)
 
         // node-b cannot start what node-a runs.
-        let refused = await #expect(throws: WAError.self) { try await nodeB.start(instance.id, in: org) }
-        #expect(refused?.code == .instanceOwnedElsewhere)
+        await expectWAError(.instanceOwnedElsewhere) { try await nodeB.start(instance.id, in: org) }
         #expect(!nodeB.isRunning(instance.id))
         #expect(try await nodeB.resumeAll().ownedElsewhere.map(\.instanceID) == [instance.id])
 
@@ -134,8 +133,7 @@ struct InstanceOwnershipTests {
         // Logging out through a node that does not run it is refused while another node does.
         try await h.service.start(instance.id, by: admin)
         try await h.waitForStatus(.ready, instance.id, in: org)
-        let refused = await #expect(throws: WAError.self) { try await serviceB.logout(instance.id, by: admin) }
-        #expect(refused?.code == .instanceOwnedElsewhere)
+        await expectWAError(.instanceOwnedElsewhere) { try await serviceB.logout(instance.id, by: admin) }
         let report = try await serviceB.status(instance.id, by: admin)
         #expect(report.runningOn == "node-a" && !report.isRunningHere && report.linkCode == nil)
         await h.supervisor.stopAll()

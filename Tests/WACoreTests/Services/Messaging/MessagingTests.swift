@@ -137,8 +137,7 @@ struct MessagingTests {
             name: "code", body: "Hi {{name}}, your code is {{code}}", by: .member(h.admin))
         // Numbers are parsed before a request can name them.
         for garbage in ["12", "+49 170", "call me", "+999 1234567"] {
-            let error = #expect(throws: WAError.self) { try PhoneNumber(garbage) }
-            #expect(error?.code == .invalidPhoneNumber, "\(garbage)")
+            expectWAError(.invalidPhoneNumber, "\(garbage)") { try PhoneNumber(garbage) }
         }
         // A photo uploaded as a document, sent as an image under a deployment whose image cap is lower.
         let photo = try await MediaService(environment: h.env).upload(
@@ -149,13 +148,12 @@ struct MessagingTests {
             sizeCaps: MediaSizeCaps(
                 image: photo.byteCount - 1, video: 1 << 20, audio: 1 << 20, document: 1 << 20, staticSticker: 1 << 10,
                 animatedSticker: 1 << 10))
-        let oversized = await #expect(throws: WAError.self) {
+        await expectWAError(.mediaTooLarge) {
             try await MessagingService(environment: strict).send(
                 .init(instanceID: h.instance.id, recipient: .phone(bob.number),
                       content: .media(photo.id, kind: .image, caption: nil)),
                 by: .member(h.admin))
         }
-        #expect(oversized?.code == .mediaTooLarge)
         let cases: [(SendMessageRequest, WAError.Code)] = [
             (.text("x", to: ada.number, from: h.instance.id), .recipientOptedOut),
             (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .text("   ")), .invalidArgument),
@@ -172,8 +170,7 @@ struct MessagingTests {
              .notFound),
         ]
         for (request, code) in cases {
-            let error = await #expect(throws: WAError.self) { try await h.messaging.send(request, by: .member(h.admin)) }
-            #expect(error?.code == code, "\(request.content): \(String(describing: error))")
+            await expectWAError(code, "\(request.content)") { try await h.messaging.send(request, by: .member(h.admin)) }
         }
         #expect(try await h.jobs().isEmpty)
         #expect(try await h.messaging.list(by: .member(h.admin)).items.isEmpty)
@@ -181,8 +178,7 @@ struct MessagingTests {
         // The quota of 1 is counted at dispatch: the first send passes, the next is refused up front.
         _ = try await h.send("first", to: bob)
         try await h.dispatchAll()
-        let overQuota = await #expect(throws: WAError.self) { try await h.send("second", to: bob) }
-        #expect(overQuota?.code == .quotaExceeded)
+        await expectWAError(.quotaExceeded) { try await h.send("second", to: bob) }
     }
 
     @Test(arguments: [InstanceStatus.loggedOut, .stopped, .failed, .created])
@@ -194,8 +190,8 @@ struct MessagingTests {
             instance.status = status
             return try await tx.instances.update(instance)
         }
-        let error = await #expect(throws: WAError.self) { try await h.send("x", to: try h.phone("1234567")) }
-        #expect(error?.code == .instanceUnavailable && error?.field == "instance_id")
+        let error = await expectWAError(.instanceUnavailable) { try await h.send("x", to: try h.phone("1234567")) }
+        #expect(error?.field == "instance_id")
         #expect(try await h.jobs().isEmpty)
     }
 
@@ -229,8 +225,7 @@ struct MessagingTests {
         let (agent, invitation) = try await team.invite(email: "bo@example.com", displayName: "Bo", role: .agent, by: .member(h.admin))
         _ = try await team.acceptInvitation(token: invitation.reveal(), password: "a different passphrase 99")
         let ada = try h.phone("1234567")
-        let denied = await #expect(throws: WAError.self) { try await h.send("x", to: ada, by: .member(agent)) }
-        #expect(denied?.code == .permissionDenied)
+        await expectWAError(.permissionDenied) { try await h.send("x", to: ada, by: .member(agent)) }
         let assigned = try await team.assign(instances: [h.instance.id], to: agent.id, by: .member(h.admin))
         _ = try await h.send("x", to: ada, by: .member(assigned))
         #expect(try await h.messaging.list(by: .member(assigned)).items.count == 1)
@@ -307,10 +302,9 @@ struct MessagingTests {
         #expect(try await h.jobs().filter { $0.queue == MessagingService.seenQueue }.map(\.state) == [.completed])
         #expect(h.network.messages.filter { $0.from == ada.number }.allSatisfy { $0.status == .read })
 
-        let notAChat = await #expect(throws: WAError.self) {
+        await expectWAError(.invalidJID) {
             try await h.messaging.markSeen(.statusBroadcast, on: h.instance.id, by: .member(h.admin))
         }
-        #expect(notAChat?.code == .invalidJID)
     }
 
     @Test func receiptsThatArriveBeforeTheirMessageIsRecordedAreAppliedInOrder() async throws {
