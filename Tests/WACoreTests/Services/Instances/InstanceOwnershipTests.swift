@@ -143,10 +143,23 @@ struct InstanceOwnershipTests {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
         let instance = try await h.linkedInstance(org: org, admin: admin)
+        let session = try #require(await h.supervisor.readySession(for: instance.id) as? SimulatedSession)
         let serviceB = InstanceService(environment: h.env, supervisor: h.makeSupervisor(node: "node-b"))
         try await serviceB.delete(instance.id, by: admin)
+        // Deleted at once, with its lease, and audited.
+        await expectWAError(.notFound) { try await h.stored(instance.id, in: org) }
+        #expect(try await h.lease(instance.id, in: org) == nil)
+        #expect(try await h.desiredRunning().isEmpty)
+        let actions = try await h.env.store.transaction(.organization(org)) {
+            try await $0.auditEvents.list(in: org, page: .all).items.map(\.action)
+        }
+        #expect(actions.last == "instance.deleted")
+        // node-a notices at its next renewal, lets go and stops its session.
+        #expect(h.supervisor.isRunning(instance.id))
         await h.clock.waitForSleepers(1)
         h.clock.advance(by: .seconds(10))
         try await h.clock.waitUntil("node-a let go") { !h.supervisor.isRunning(instance.id) }
+        try await h.clock.waitUntil("node-a's session stopped") { session.hasEnded }
+        #expect(await h.supervisor.readySession(for: instance.id) == nil)
     }
 }

@@ -247,7 +247,7 @@ struct WebhookServiceTests {
         if operation.needsManage {
             await expectWAError(.permissionDenied) { try await perform(operation, fixture, by: keyPrincipal) }
         } else {
-            try await perform(operation, fixture, by: keyPrincipal)
+            try await expectPerformed(operation, fixture, by: keyPrincipal, in: t.org)
         }
     }
 
@@ -267,7 +267,7 @@ struct WebhookServiceTests {
         let t = try await bed.tenant()
         for principal in [t.manager, t.admin] {
             let fixture = try await failedDelivery(in: t, url: "https://\(principal.role.rawValue).example.com/")
-            try await perform(operation, fixture, by: principal)
+            try await expectPerformed(operation, fixture, by: principal, in: t.org)
         }
     }
 
@@ -321,6 +321,45 @@ struct WebhookServiceTests {
         case .deliveries: _ = try await service.deliveries(by: principal, endpoint: fixture.endpoint)
         case .delivery: _ = try await service.delivery(fixture.delivery, by: principal)
         case .replay: _ = try await service.replay(fixture.delivery, by: principal)
+        }
+    }
+
+    /// Performs `operation` and checks that it did what it says: the answer it returned, or the stored state.
+    private func expectPerformed(
+        _ operation: Operation, _ fixture: Fixture, by principal: Principal, in org: OrganizationID
+    ) async throws {
+        switch operation {
+        case .create:
+            let created = try await service.create(url: "https://new-\(principal.role).example.com/", by: principal)
+            #expect(try await bed.storedEndpoint(created.endpoint.id, in: org).url == created.endpoint.url)
+        case .list:
+            #expect(try await service.endpoints(by: principal).items.map(\.id).contains(fixture.endpoint))
+        case .get:
+            #expect(try await service.endpoint(fixture.endpoint, by: principal).id == fixture.endpoint)
+        case .update:
+            _ = try await service.update(fixture.endpoint, label: "x", by: principal)
+            #expect(try await bed.storedEndpoint(fixture.endpoint, in: org).label == "x")
+        case .delete:
+            try await service.delete(fixture.endpoint, by: principal)
+            await expectWAError(.notFound) { try await bed.storedEndpoint(fixture.endpoint, in: org) }
+        case .rotate:
+            _ = try await service.rotateSecret(fixture.endpoint, by: principal)
+            #expect(try await bed.storedEndpoint(fixture.endpoint, in: org).sealedSecrets.count == 2, "new and previous")
+        case .finishRotation:
+            _ = try await service.rotateSecret(fixture.endpoint, by: principal)
+            _ = try await service.finishRotation(fixture.endpoint, by: principal)
+            #expect(try await bed.storedEndpoint(fixture.endpoint, in: org).sealedSecrets.count == 1, "the previous is gone")
+        case .test:
+            let delivery = try await service.sendTestEvent(to: fixture.endpoint, by: principal)
+            #expect(try await bed.storedDelivery(delivery.id, in: org).endpointID == fixture.endpoint)
+        case .deliveries:
+            let deliveries = try await service.deliveries(by: principal, endpoint: fixture.endpoint).items
+            #expect(deliveries.map(\.id).contains(fixture.delivery))
+        case .delivery:
+            #expect(try await service.delivery(fixture.delivery, by: principal).id == fixture.delivery)
+        case .replay:
+            _ = try await service.replay(fixture.delivery, by: principal)
+            #expect(try await bed.storedDelivery(fixture.delivery, in: org).status == .pending)
         }
     }
 
