@@ -30,6 +30,8 @@ public final class TestClock: WallClock {
         var sleepers: [Sleeper] = []
         var nextID = 0
         var nextRun = 0
+        /// Counts every sleeper added or removed, so a waiter can tell whether anything slept or woke meanwhile.
+        var activity = 0
     }
 
     private let state: Mutex<State>
@@ -55,6 +57,7 @@ public final class TestClock: WallClock {
                     if Task.isCancelled { return .failure(CancellationError()) }
                     if deadline <= s.now { return .success(()) }
                     s.sleepers.append(Sleeper(id: id, deadline: deadline, run: run, continuation: continuation))
+                    s.activity += 1
                     return nil
                 }
                 if let outcome { continuation.resume(with: outcome) }
@@ -62,6 +65,7 @@ public final class TestClock: WallClock {
         } onCancel: {
             let sleeper = state.withLock { s -> Sleeper? in
                 guard let index = s.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                s.activity += 1
                 return s.sleepers.remove(at: index)
             }
             sleeper?.continuation.resume(throwing: CancellationError())
@@ -82,6 +86,7 @@ public final class TestClock: WallClock {
             s.now = date
             let due = s.sleepers.filter { $0.deadline <= date }
             s.sleepers.removeAll { $0.deadline <= date }
+            s.activity += due.count
             return due.sorted { $0.deadline < $1.deadline }
         }
         for sleeper in due { sleeper.continuation.resume() }
@@ -89,6 +94,9 @@ public final class TestClock: WallClock {
 
     /// The number of tasks currently sleeping on this clock.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+
+    /// Changes whenever a task starts or stops sleeping on this clock.
+    var sleepActivity: Int { state.withLock { $0.activity } }
 
     /// The earliest deadline any sleeper waits for.
     public var nextDeadline: Date? { state.withLock { $0.sleepers.map(\.deadline).min() } }

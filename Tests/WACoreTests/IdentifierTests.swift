@@ -47,7 +47,7 @@ import WACoreTesting
     @Test(arguments: ["", "not-a-uuid", "0190b7c1-7e4c-7000-8000-00000000000", "{0190b7c1-7e4c-7000-8000-000000000000}"])
     func rejectsMalformedText(_ text: String) {
         #expect(Identifier<Thing>(text) == nil)
-        #expect(throws: WAError.self) { try Identifier<Thing>(parsing: text, field: "thing_id") }
+        expectWAError(.invalidIdentifier) { try Identifier<Thing>(parsing: text, field: "thing_id") }
     }
 
     @Test func seededSourceIsReproducibleAndSpreadsBits() {

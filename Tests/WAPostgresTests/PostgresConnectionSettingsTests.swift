@@ -28,7 +28,8 @@ import WAPostgres
         "postgres://u@h/db?port=x", "postgres://u@/db",
     ])
     func rejectsInvalidURLs(_ url: String) {
-        #expect(throws: WAError.self) { try PostgresConnectionSettings(url: url) }
+        let error = #expect(throws: WAError.self) { try PostgresConnectionSettings(url: url) }
+        #expect(error?.code == .invalidArgument && error?.field == "database_url")
     }
 
     /// Connects to the PostgreSQL server `scripts/test` started (`WA_TEST_DATABASE_URL`).

@@ -63,10 +63,9 @@ struct AccessPolicyTests {
             policy.decide(principal, cell.permission, on: .instance(instance.id, in: org.id)).isAllowed == expected)
         if !expected {
             #expect(policy.decide(principal, cell.permission, on: .organization(org.id)) == .deny(.missingPermission))
-            let error = #expect(throws: WAError.self) {
+            expectWAError(.permissionDenied) {
                 try policy.require(principal, cell.permission, on: .organization(org.id))
             }
-            #expect(error?.code == .permissionDenied)
         }
     }
 
@@ -104,10 +103,9 @@ struct AccessPolicyTests {
                 policy.decide(principal, permission, on: .instance(instance.id, in: theirs.id))
                     == .deny(.otherOrganization))
         }
-        let error = #expect(throws: WAError.self) {
+        expectWAError(.notFound) {
             try policy.require(principal, .messagesRead, on: .organization(theirs.id))
         }
-        #expect(error?.code == .notFound)
     }
 
     @Test(arguments: Role.allCases)
@@ -182,13 +180,12 @@ struct AccessPolicyTests {
         let creator = Principal.member(fixtures.member(in: org.id, role: role))
         try policy.validateScopes(role.permissions, requestedBy: creator)
         for permission in Set(Permission.allCases).subtracting(role.permissions) {
-            let error = #expect(throws: WAError.self) {
+            let error = expectWAError(.scopeExceedsCreator) {
                 try policy.validateScopes([.messagesRead, permission], requestedBy: creator)
             }
-            #expect(error?.code == .scopeExceedsCreator)
             #expect(error?.message.contains(permission.rawValue) == true)
         }
-        #expect(throws: WAError.self) { try policy.validateScopes([], requestedBy: creator) }
+        expectWAError(.invalidArgument) { try policy.validateScopes([], requestedBy: creator) }
     }
 
     @Test func ownPropertyNeedsTheAllPermissionWhenItIsSomeoneElses() {
@@ -209,12 +206,12 @@ struct AccessPolicyTests {
         let admin = Principal.member(fixtures.member(in: org.id, role: .admin))
         let manager = Principal.member(fixtures.member(in: org.id, role: .manager))
         for role in Role.allCases { try policy.validateRoleAssignment(role, by: admin) }
-        #expect(throws: WAError.self) { try policy.validateRoleAssignment(.viewer, by: manager) }
+        expectWAError(.permissionDenied) { try policy.validateRoleAssignment(.viewer, by: manager) }
     }
 
     @Test func scopesParse() throws {
         #expect(try Permission.parseScopes("messages:send, messages:read") == [.messagesSend, .messagesRead])
-        let error = #expect(throws: WAError.self) { try Permission.parseScopes("messages:send everything") }
+        let error = expectWAError(.invalidArgument) { try Permission.parseScopes("messages:send everything") }
         #expect(error?.field == "scopes")
     }
 }

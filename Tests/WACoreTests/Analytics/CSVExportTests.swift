@@ -2,22 +2,6 @@ import Foundation
 import Testing
 import WACore
 
-/// Whether `python3` with its standard `csv` and `json` modules can be run.
-let analyticsPythonAvailable: Bool = {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import csv, json"]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    do {
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    } catch {
-        return false
-    }
-}()
-
 @Suite("Analytics CSV export")
 struct CSVExportTests {
     static let trickyFields: [String] = [
@@ -93,8 +77,9 @@ struct CSVExportTests {
         #expect(ExportValue.iso8601(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500Z")
     }
 
-    @Test("CSV round-trips through Python's csv module", .enabled(if: analyticsPythonAvailable))
+    @Test("CSV round-trips through Python's csv module", .enabled(if: ReferencePython.shouldRun("csv")))
     func pythonRoundTrip() throws {
+        try ReferencePython.require("csv")
         let fields = Self.trickyFields
         // Every tricky field in every column position, plus a row of all of them.
         var rows: [[String]] = [fields]

@@ -145,7 +145,7 @@ struct RollupTests {
     func incompatible() throws {
         let utc = DailyRollups()
         let berlin = DailyRollups(timeZone: try #require(TimeZone(identifier: "Europe/Berlin")))
-        #expect(throws: WAError.self) { try utc.merging(berlin) }
+        expectWAError(.incompatibleRollups) { try utc.merging(berlin) }
         do {
             _ = try utc.merging(DailyRollups(dimensions: .instance))
             Issue.record("expected an error")

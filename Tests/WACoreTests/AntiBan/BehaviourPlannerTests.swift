@@ -134,9 +134,9 @@ struct BehaviourPlannerTests {
     @Test("configuration validation")
     func configurationValidation() throws {
         try BehaviourConfiguration.standard.validate()
-        #expect(throws: WAError.self) { try BehaviourConfiguration(typingFloor: .seconds(30)).validate() }
-        #expect(throws: WAError.self) { try BehaviourConfiguration(recordingFactor: 0...1).validate() }
-        #expect(throws: WAError.self) {
+        expectWAError(.invalidArgument) { try BehaviourConfiguration(typingFloor: .seconds(30)).validate() }
+        expectWAError(.invalidArgument) { try BehaviourConfiguration(recordingFactor: 0...1).validate() }
+        expectWAError(.invalidArgument) {
             try BehaviourConfiguration(gap: .seconds(-1) ... .seconds(1)).validate()
         }
     }

@@ -107,7 +107,7 @@ struct FingerprintGeneratorTests {
         #expect(try ChromiumVersion(parsing: "131") == ChromiumVersion(major: 131))
         #expect(ChromiumVersion(major: 131) < ChromiumVersion(major: 131, patch: 1))
         for bad in ["", "Chrome/", "x.1", "1.2.3.4.5", "0.1", "-1"] {
-            #expect(throws: WAError.self) { try ChromiumVersion(parsing: bad) }
+            expectWAError(.invalidArgument) { try ChromiumVersion(parsing: bad) }
         }
     }
 
@@ -141,16 +141,16 @@ struct FingerprintGeneratorTests {
     @Test("impossible inputs are rejected")
     func rejected() {
         let id = Self.instanceID(13)
-        #expect(throws: WAError.self) {
+        expectWAError(.invalidArgument) {
             try generator.generate(FingerprintRequest(instanceID: id, browserVersion: version, country: "ZZ"))
         }
-        #expect(throws: WAError.self) {
+        expectWAError(.invalidArgument) {
             try generator.generate(FingerprintRequest(instanceID: id, browserVersion: version, country: "DE", locale: "ja-JP"))
         }
-        #expect(throws: WAError.self) {
+        expectWAError(.invalidArgument) {
             try generator.generate(FingerprintRequest(instanceID: id, browserVersion: version, locale: "pt-BR;q=0.9"))
         }
-        #expect(throws: WAError.self) {
+        expectWAError(.invalidArgument) {
             try generator.generate(FingerprintRequest(instanceID: id, generation: -1, browserVersion: version))
         }
     }
@@ -184,7 +184,7 @@ struct FingerprintGeneratorTests {
             var bad = good
             mutate(&bad)
             #expect(!FingerprintValidator.problems(in: bad).isEmpty, "\(name) was not caught")
-            #expect(throws: WAError.self) { try FingerprintValidator.validate(bad) }
+            expectWAError(.inconsistentFingerprint) { try FingerprintValidator.validate(bad) }
         }
     }
 

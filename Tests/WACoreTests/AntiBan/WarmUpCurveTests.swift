@@ -60,7 +60,7 @@ struct WarmUpCurveTests {
         #expect(curve.fraction(day: 0) == 0.1)
         #expect(curve.fraction(day: 7) == 1)
         try curve.validate()
-        #expect(throws: WAError.self) { try WarmUpCurve(initialFraction: 0).validate() }
-        #expect(throws: WAError.self) { try WarmUpCurve(rampDays: -1).validate() }
+        expectWAError(.invalidArgument) { try WarmUpCurve(initialFraction: 0).validate() }
+        expectWAError(.invalidArgument) { try WarmUpCurve(rampDays: -1).validate() }
     }
 }

@@ -30,9 +30,9 @@ struct LibraryGuideTests {
         let me = Principal.member(admin)
         let instance = try await instances.create(name: "support", by: me)
         _ = try await instances.start(instance.id, by: me)
-        let qr = try #require(await waitFor { try await instances.linkCode(instance.id, by: me) })
+        let qr = try await clock.waitFor("the QR code") { try await instances.linkCode(instance.id, by: me) }
         try network.scan(qrCode: qr.value, with: shopPhone.number)
-        _ = try #require(await waitFor { await supervisor.readySession(for: instance.id) })
+        _ = try await clock.waitFor("a ready session") { await supervisor.readySession(for: instance.id) }
 
         // --- Docs/Library.md: send ---
         let message = try await messaging.send(.text("Your order shipped 📦", to: ada.number, from: instance.id), by: me)
@@ -41,16 +41,12 @@ struct LibraryGuideTests {
 
         // --- Docs/Library.md: receipts and replies ---
         ada.read(chat: shopPhone.number)
-        let read = try await waitFor { () async throws -> Message? in
-            let current = try await messaging.get(message.id, by: me)
-            return current.status == .read ? current : nil
-        }
-        #expect(read?.status == .read)
+        try await clock.waitUntil("the read receipt") { try await messaging.get(message.id, by: me).status == .read }
         _ = try ada.send(text: "Thanks!", to: shopPhone.number)
-        let inbound = try await waitFor { () async throws -> Message? in
+        let inbound = try await clock.waitFor("the reply") { () async throws -> Message? in
             try await messaging.list(by: me, where: .init(direction: .inbound)).items.first
         }
-        #expect(inbound?.body == "Thanks!")
+        #expect(inbound.body == "Thanks!")
         await supervisor.stopAll()
     }
 
@@ -81,15 +77,6 @@ struct LibraryGuideTests {
             #expect(sourceLines.contains { $0.contains(code) }, "Docs/Library.md shows code this test does not run: \(code)")
             checked += 1
         }
-        #expect(checked >= 30, "the guide's code was found (\(checked) lines)")
-    }
-
-    /// Polls `probe` (yielding between tries) until it returns a value.
-    private func waitFor<T>(_ probe: () async throws -> T?) async rethrows -> T? {
-        for _ in 0..<5_000 {
-            if let value = try await probe() { return value }
-            await Task.yield()
-        }
-        return nil
+        #expect(checked >= 25, "the guide's code was found (\(checked) lines)")
     }
 }

@@ -23,17 +23,15 @@ struct FailureRecoveryTests {
         let me = Principal.member(admin)
         let instance = try await instances.create(name: "support", by: me)
         _ = try await instances.start(instance.id, by: me)
-        let qr = try #require(await poll { try await instances.linkCode(instance.id, by: me) })
+        let qr = try await clock.waitFor("the QR code") { try await instances.linkCode(instance.id, by: me) }
         try network.scan(qrCode: qr.value, with: shop.number)
-        _ = try #require(await poll { await supervisor.readySession(for: instance.id) })
+        _ = try await clock.waitFor("a ready session") { await supervisor.readySession(for: instance.id) }
 
         // The connection drops; messages queued meanwhile wait for the session instead of failing.
         network.disconnect(instance: instance.id, reason: .connectionLost)
-        let reconnecting = try await poll { () async throws -> Instance? in
-            let current = try await instances.get(instance.id, by: me)
-            return current.status == .reconnecting ? current : nil
+        try await clock.waitUntil("the instance to be reconnecting") {
+            try await instances.get(instance.id, by: me).status == .reconnecting
         }
-        #expect(reconnecting != nil)
         var queued: [MessageID] = []
         for i in 0..<3 { queued.append(try await messaging.send(.text("Update \(i)", to: ada.number, from: instance.id), by: me).id) }
         _ = try await clock.run { try await dispatcher.runOnce(worker: "w") }
@@ -111,8 +109,7 @@ struct FailureRecoveryTests {
         #expect(try await bed.jobs(t.org).allSatisfy { $0.state.isFinal })
 
         // Replaying is refused while the endpoint is disabled.
-        let refused = await #expect(throws: WAError.self) { try await bed.service.replay(first.id, by: t.manager) }
-        #expect(refused?.code == .webhookEndpointDisabled)
+        await expectWAError(.webhookEndpointDisabled) { try await bed.service.replay(first.id, by: t.manager) }
 
         // The receiver is fixed; a test event re-enables the endpoint; every failed delivery is replayed.
         bed.sender.setOutcome(.response(statusCode: 204), for: url)
@@ -136,15 +133,5 @@ struct FailureRecoveryTests {
         let actions = try await bed.auditActions(t.org)
         #expect(actions.filter { $0 == "webhook_delivery.replayed" }.count == 6)
         #expect(actions.contains("webhook_endpoint.disabled") && actions.contains("webhook_endpoint.enabled"))
-    }
-
-    /// Polls `probe`, yielding between tries, until it returns a value. The bound is generous: under a loaded
-    /// machine the tasks that make progress (session event pumps) may get few turns.
-    private func poll<T>(_ probe: () async throws -> T?) async rethrows -> T? {
-        for _ in 0..<500_000 {
-            if let value = try await probe() { return value }
-            await Task.yield()
-        }
-        return nil
     }
 }

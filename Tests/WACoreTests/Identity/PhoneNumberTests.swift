@@ -136,8 +136,7 @@ struct PhoneNumberTests {
             #expect(number.description == expected)
             #expect("+" + number.digits == expected)
         } else {
-            let error = #expect(throws: WAError.self) { try PhoneNumber(row.input, defaultRegion: row.region) }
-            #expect(error?.code == .invalidPhoneNumber)
+            let error = expectWAError(.invalidPhoneNumber) { try PhoneNumber(row.input, defaultRegion: row.region) }
             #expect(error?.field == "phone")
         }
     }
@@ -214,8 +213,7 @@ struct PhoneNumberTests {
         let number = try PhoneNumber(countryCode: 39, nationalNumber: "0612345678")
         #expect(number.e164 == "+390612345678")
         for (code, national) in [(999, "1234567"), (44, "12"), (44, "20794609581234"), (44, "20 7946 0958"), (49, "")] {
-            let error = #expect(throws: WAError.self) { try PhoneNumber(countryCode: code, nationalNumber: national) }
-            #expect(error?.code == .invalidPhoneNumber)
+            expectWAError(.invalidPhoneNumber) { try PhoneNumber(countryCode: code, nationalNumber: national) }
         }
     }
 
@@ -227,22 +225,19 @@ struct PhoneNumberTests {
         ("+44 20\n7946 0958", nil), ("253-0000", "US"), ("12ab", "DE"), ("0800 FLOWERS", "GB"),
     ] as [(String, String?)])
     func stricterRejections(_ input: String, _ region: String?) {
-        let error = #expect(throws: WAError.self) { try PhoneNumber(input, defaultRegion: region) }
-        #expect(error?.code == .invalidPhoneNumber)
+        let error = expectWAError(.invalidPhoneNumber) { try PhoneNumber(input, defaultRegion: region) }
         #expect(error?.field == "phone")
     }
 
     @Test func unknownRegionIsATypedError() {
-        let error = #expect(throws: WAError.self) { try PhoneNumber("030 123456", defaultRegion: "XX") }
-        #expect(error?.code == .invalidPhoneNumber)
+        let error = expectWAError(.invalidPhoneNumber) { try PhoneNumber("030 123456", defaultRegion: "XX") }
         #expect(error?.field == "defaultRegion")
     }
 
     @Test func overlongInputIsRejectedWithoutScanning() {
-        let error = #expect(throws: WAError.self) {
+        expectWAError(.invalidPhoneNumber) {
             try PhoneNumber("+44 " + String(repeating: "0", count: 300))
         }
-        #expect(error?.code == .invalidPhoneNumber)
     }
 
     @Test func metadataIsCompleteAndEveryPatternCompiles() throws {

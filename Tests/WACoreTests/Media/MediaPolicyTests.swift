@@ -142,7 +142,7 @@ struct MediaPolicyTests {
             try Self.error("sample-animated.webp", declared: nil, kind: .sticker, byteCount: (500 << 10) + 1)?
                 .code == .mediaTooLarge)
         // Before reading the file, from its announced length.
-        #expect(throws: WAError.self) { try MediaPolicy().checkSize(byteCount: 17 << 20, kind: .video) }
+        expectWAError(.mediaTooLarge) { try MediaPolicy().checkSize(byteCount: 17 << 20, kind: .video) }
         try MediaPolicy().checkSize(byteCount: 16 << 20, kind: .video)
     }
 
@@ -150,10 +150,9 @@ struct MediaPolicyTests {
     func emptyFiles() throws {
         #expect(try Self.error("sample.jpg", declared: nil, byteCount: 0)?.code == .mediaEmpty)
         #expect(try Self.error("sample.jpg", declared: nil, byteCount: -1)?.code == .invalidArgument)
-        let error = #expect(throws: WAError.self) {
+        expectWAError(.mediaEmpty) {
             try MediaPolicy().evaluate(prefix: [UInt8](), byteCount: 0, declaredMIMEType: nil, kind: nil, fileName: nil)
         }
-        #expect(error?.code == .mediaEmpty)
     }
 
     @Test("file names: sanitised, and a fallback for documents")

@@ -24,8 +24,7 @@ struct MediaQuotaTests {
         #expect(
             try quota.decide(currentUsage: 1_500, uploadBytes: 1) == .overQuota(excessBytes: 501, availableBytes: 0))
         #expect(try !quota.decide(currentUsage: 1, uploadBytes: .max).isAllowed)
-        let error = #expect(throws: WAError.self) { try quota.reserve(currentUsage: 999, uploadBytes: 2) }
-        #expect(error?.code == .mediaOverQuota)
+        let error = expectWAError(.mediaOverQuota) { try quota.reserve(currentUsage: 999, uploadBytes: 2) }
         #expect(error?.message.contains("by 1 bytes") == true)
     }
 
@@ -35,7 +34,7 @@ struct MediaQuotaTests {
         #expect(throws: WAError.invalid("currentUsage", "usage must not be negative")) {
             try quota.decide(currentUsage: -1, uploadBytes: 1)
         }
-        #expect(throws: WAError.self) { try quota.decide(currentUsage: 0, uploadBytes: -1) }
+        expectWAError(.invalidArgument) { try quota.decide(currentUsage: 0, uploadBytes: -1) }
     }
 
     @Test("the quota comes from the plan, or the organization's overrides")

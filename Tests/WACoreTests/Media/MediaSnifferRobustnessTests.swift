@@ -59,10 +59,9 @@ struct MediaSnifferRobustnessTests {
         for length in Self.cutLengths(for: bytes.count) {
             let prefix = bytes.prefix(length)
             if length < MediaSniffer.minimumPrefixLength {
-                let error = #expect(throws: WAError.self) {
+                expectWAError(.mediaTruncatedHeader) {
                     try MediaSniffer.sniff(prefix, totalLength: Int64(bytes.count))
                 }
-                #expect(error?.code == .mediaTruncatedHeader)
             } else {
                 let verdict = try MediaSniffer.sniff(prefix, totalLength: Int64(bytes.count))
                 #expect(consistent.contains(verdict.type), "\(sample.name) prefix \(length): \(verdict.type.rawValue)")

@@ -12,7 +12,7 @@ struct DailyQuotaTests {
     func fromPlan() throws {
         #expect(try DailyQuota(Plan.starter.limits).limit == 1_000)
         #expect(try DailyQuota(Plan.pro.limits).limit == 20_000)
-        #expect(throws: WAError.self) { try DailyQuota(limit: -1) }
+        expectWAError(.invalidArgument) { try DailyQuota(limit: -1) }
     }
 
     @Test("counts up to the limit, then refuses until UTC midnight")

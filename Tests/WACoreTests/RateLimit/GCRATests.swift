@@ -74,20 +74,17 @@ struct GCRATests {
         (2_000_000_000, Duration.seconds(1)),  // 0.5 ns per request rounds to a zero interval
     ])
     func zeroRate(count: Int, period: Duration) {
-        #expect {
-            try RateLimit(count: count, per: period)
-        } throws: { error in
-            (error as? WAError)?.code == .invalidArgument && (error as? WAError)?.message == "Zero rates are not supported"
-        }
+        let error = expectWAError(.invalidArgument) { try RateLimit(count: count, per: period) }
+        #expect(error?.message == "Zero rates are not supported")
     }
 
     @Test("invalid parameters are errors")
     func invalidParameters() {
-        #expect(throws: WAError.self) { try RateLimit(count: -1, per: .seconds(1)) }
-        #expect(throws: WAError.self) { try RateLimit(count: 1, per: .zero) }
-        #expect(throws: WAError.self) { try RateLimit(count: 1, per: .seconds(-5)) }
-        #expect(throws: WAError.self) { try RateLimit(count: 1, per: .seconds(1), burst: -1) }
-        #expect(throws: WAError.self) { try RateLimit(count: 1, per: .seconds(1), burst: Int.max) }
+        expectWAError(.invalidArgument) { try RateLimit(count: -1, per: .seconds(1)) }
+        expectWAError(.invalidArgument) { try RateLimit(count: 1, per: .zero) }
+        expectWAError(.invalidArgument) { try RateLimit(count: 1, per: .seconds(-5)) }
+        expectWAError(.invalidArgument) { try RateLimit(count: 1, per: .seconds(1), burst: -1) }
+        expectWAError(.invalidArgument) { try RateLimit(count: 1, per: .seconds(1), burst: Int.max) }
     }
 
     @Test("parameters: T, tau and the default burst")

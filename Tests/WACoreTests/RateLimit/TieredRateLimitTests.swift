@@ -14,10 +14,10 @@ struct TieredRateLimitTests {
 
     @Test("tier counts outside 1…4 and zero rates are errors")
     func invalid() throws {
-        #expect(throws: WAError.self) { try TieredRateLimit([]) }
+        expectWAError(.invalidArgument) { try TieredRateLimit([]) }
         let one = try RateLimit(count: 1, per: .seconds(1))
-        #expect(throws: WAError.self) { try TieredRateLimit([one, one, one, one, one]) }
-        #expect(throws: WAError.self) {
+        expectWAError(.invalidArgument) { try TieredRateLimit([one, one, one, one, one]) }
+        expectWAError(.invalidArgument) {
             try TieredRateLimit(InstanceRateLimits(perMinute: 0, perHour: 100, perDay: 1000))
         }
     }

@@ -116,12 +116,12 @@ struct APIKeySecretTests {
             for position in original.indices.dropLast() where original[position] != original[position + 1] {
                 var swapped = original
                 swapped.swapAt(position, position + 1)
-                #expect(throws: WAError.self) { try APIKeySecret(parsing: String(decoding: swapped, as: UTF8.self)) }
+                expectWAError(.malformedAPIKey) { try APIKeySecret(parsing: String(decoding: swapped, as: UTF8.self)) }
             }
             for position in original.indices {
                 var shorter = original
                 shorter.remove(at: position)
-                #expect(throws: WAError.self) { try APIKeySecret(parsing: String(decoding: shorter, as: UTF8.self)) }
+                expectWAError(.malformedAPIKey) { try APIKeySecret(parsing: String(decoding: shorter, as: UTF8.self)) }
             }
         }
     }
@@ -165,9 +165,9 @@ struct APIKeySecretTests {
         let other = Self.sampleKeys(2, seed: 8)[1]
         #expect(!other.matches(stored))
         #expect(other.digest != stored)
-        #expect(throws: WAError.self) { try APIKeyDigest(bytes: Array(expected.dropLast())) }
-        #expect(throws: WAError.self) { try APIKeyDigest(hex: "abc") }
-        #expect(throws: WAError.self) { try APIKeyDigest(hex: String(repeating: "g", count: 64)) }
+        expectWAError(.invalidArgument) { try APIKeyDigest(bytes: Array(expected.dropLast())) }
+        expectWAError(.invalidArgument) { try APIKeyDigest(hex: "abc") }
+        expectWAError(.invalidArgument) { try APIKeyDigest(hex: String(repeating: "g", count: 64)) }
     }
 
     @Test func constantTimeEquals() {

@@ -114,7 +114,7 @@ struct SecretBoxTests {
         let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw — ünïcødé 🔐"
         #expect(try box.openString(try box.seal(secret, context: Self.orgA), context: Self.orgA) == secret)
         let binary = try box.seal([0xFF, 0xFE], context: Self.orgA)
-        #expect(throws: WAError.self) { try box.openString(binary, context: Self.orgA) }
+        expectWAError(.decryptionFailed) { try box.openString(binary, context: Self.orgA) }
     }
 
     @Test func flippingAnySingleByteFailsToOpen() throws {
@@ -135,9 +135,9 @@ struct SecretBoxTests {
         }
         // Truncation and extension fail too.
         for length in 0..<envelope.count {
-            #expect(throws: WAError.self) { try box.open(Array(envelope.prefix(length)), context: Self.orgA) }
+            expectWAError(.decryptionFailed) { try box.open(Array(envelope.prefix(length)), context: Self.orgA) }
         }
-        #expect(throws: WAError.self) { try box.open(envelope + [0], context: Self.orgA) }
+        expectWAError(.decryptionFailed) { try box.open(envelope + [0], context: Self.orgA) }
     }
 
     @Test func contextIsBound() throws {
@@ -158,8 +158,8 @@ struct SecretBoxTests {
                 #expect(error.code == .decryptionFailed)
             }
         }
-        #expect(throws: WAError.self) { try box.seal("x", context: .init(organization: "", purpose: "p")) }
-        #expect(throws: WAError.self) { try box.seal("x", context: .init(organization: "o", purpose: "")) }
+        expectWAError(.invalidArgument) { try box.seal("x", context: .init(organization: "", purpose: "p")) }
+        expectWAError(.invalidArgument) { try box.seal("x", context: .init(organization: "o", purpose: "")) }
     }
 
     @Test func rewrittenKeyIDFailsEvenWhenTheOtherKeyIsPresent() throws {
@@ -198,7 +198,7 @@ struct SecretBoxTests {
         }
         var badVersion = envelope
         badVersion[0] = 0x02
-        #expect(throws: WAError.self) { try SecretBox.keyID(of: badVersion) }
+        expectWAError(.decryptionFailed) { try SecretBox.keyID(of: badVersion) }
     }
 
     @Test func rotation() throws {
@@ -225,7 +225,7 @@ struct SecretBoxTests {
         // Resealing a current-key envelope is a verified no-op.
         #expect(try after.reseal(resealed, context: Self.orgA) == resealed)
         // ... but it still authenticates.
-        #expect(throws: WAError.self) {
+        expectWAError(.decryptionFailed) {
             try after.reseal(resealed, context: .init(organization: "other", purpose: "webhook-secret"))
         }
 
@@ -240,7 +240,7 @@ struct SecretBoxTests {
         }
         #expect(try pruned.openString(resealed, context: Self.orgA) == "webhook secret")
         // A keyring built with key 2 alone behaves the same.
-        #expect(throws: WAError.self) {
+        expectWAError(.unknownKey) {
             try SecretBox(keyring: try SecretKeyring(current: key2), random: SeededRandomSource(seed: 4))
                 .open(old, context: Self.orgA)
         }
@@ -249,18 +249,18 @@ struct SecretBoxTests {
     @Test func keyringValidation() throws {
         let key1 = Self.key(1, seed: 10)
         let key2 = Self.key(2, seed: 20)
-        #expect(throws: WAError.self) { try SecretKeyring(current: key1, retired: [Self.key(1, seed: 11)]) }
-        #expect(throws: WAError.self) { try SecretKeyring(current: key1, retired: [key2, key2]) }
-        #expect(throws: WAError.self) { try SecretKeyring.Key(id: 1, bytes: [UInt8](repeating: 0, count: 16)) }
-        #expect(throws: WAError.self) { try SecretKeyring.Key(id: 1, bytes: [UInt8](repeating: 0, count: 33)) }
+        expectWAError(.invalidArgument) { try SecretKeyring(current: key1, retired: [Self.key(1, seed: 11)]) }
+        expectWAError(.invalidArgument) { try SecretKeyring(current: key1, retired: [key2, key2]) }
+        expectWAError(.invalidArgument) { try SecretKeyring.Key(id: 1, bytes: [UInt8](repeating: 0, count: 16)) }
+        expectWAError(.invalidArgument) { try SecretKeyring.Key(id: 1, bytes: [UInt8](repeating: 0, count: 33)) }
         let keyring = try SecretKeyring(current: key1)
-        #expect(throws: WAError.self) { try keyring.rotated(to: key1) }
+        expectWAError(.invalidArgument) { try keyring.rotated(to: key1) }
         let rotated = try keyring.rotated(to: key2)
         // Rolling back to the retired key 1 works (same material) ...
         let rolledBack = try rotated.rotated(to: key1)
         #expect(rolledBack.keyIDs == [1, 2])
         // ... but reusing id 1 for new material does not.
-        #expect(throws: WAError.self) { try rotated.rotated(to: Self.key(1, seed: 99)) }
+        expectWAError(.invalidArgument) { try rotated.rotated(to: Self.key(1, seed: 99)) }
         #expect(rotated.removingRetiredKey(id: 2).keyIDs == [2, 1])  // current key is never removed
     }
 

@@ -66,8 +66,7 @@ struct APIKeyServiceTests {
         var typo = Array(text)
         typo[30] = typo[30] == "a" ? "b" : "a"
         for presented in [neverStored, String(typo), "", "Bearer \(text)", text + "x", "wa_live_garbage"] {
-            let error = await #expect(throws: WAError.self) { try await service.authenticate(presented) }
-            #expect(error?.code == .invalidCredentials)
+            let error = await expectWAError(.invalidCredentials) { try await service.authenticate(presented) }
             #expect(error?.message.contains(text) == false)
         }
         // A stored digest that does not match the presented secret (a forged key reusing a real lookup id).
@@ -76,8 +75,7 @@ struct APIKeyServiceTests {
             key.digest = Array(SHA256.hash(data: Array("something else".utf8)))
             _ = try await tx.apiKeys.update(key)
         }
-        let error = await #expect(throws: WAError.self) { try await service.authenticate(text) }
-        #expect(error?.code == .invalidCredentials)
+        await expectWAError(.invalidCredentials) { try await service.authenticate(text) }
     }
 
     @Test func expiry() async throws {
@@ -87,9 +85,8 @@ struct APIKeyServiceTests {
         fixtures.clock.set(expiresAt.addingTimeInterval(-0.001))
         _ = try await service.authenticate(issued.secret.reveal())
         fixtures.clock.set(expiresAt)
-        let error = await #expect(throws: WAError.self) { try await service.authenticate(issued.secret.reveal()) }
-        #expect(error?.code == .apiKeyExpired)
-        let past = await #expect(throws: WAError.self) {
+        await expectWAError(.apiKeyExpired) { try await service.authenticate(issued.secret.reveal()) }
+        let past = await expectWAError(.invalidArgument) {
             try await service.issue(name: "k", scopes: [.messagesRead], expiresAt: expiresAt, by: .member(t.admin))
         }
         #expect(past?.field == "expires_at")
@@ -100,16 +97,14 @@ struct APIKeyServiceTests {
         let agent = try await addMember(.agent, to: t)
         let other = try await addMember(.agent, to: t)
         let issued = try await service.issue(name: "k", scopes: [.messagesSend], by: .member(agent))
-        let denied = await #expect(throws: WAError.self) { try await service.revoke(issued.record.id, by: .member(other)) }
-        #expect(denied?.code == .permissionDenied)
+        await expectWAError(.permissionDenied) { try await service.revoke(issued.record.id, by: .member(other)) }
         _ = try await service.authenticate(issued.secret.reveal())
 
         let revoked = try await service.revoke(issued.record.id, by: .member(agent))
         #expect(revoked.revokedAt == fixtures.clock.now())
         let again = try await service.revoke(issued.record.id, by: .member(t.admin))
         #expect(again.revokedAt == revoked.revokedAt && again.version == revoked.version)
-        let error = await #expect(throws: WAError.self) { try await service.authenticate(issued.secret.reveal()) }
-        #expect(error?.code == .apiKeyRevoked)
+        await expectWAError(.apiKeyRevoked) { try await service.authenticate(issued.secret.reveal()) }
 
         let audit = try await store.transaction(.organization(t.id)) {
             try await $0.auditEvents.list(in: t.id, where: .init(resourceID: issued.record.id.description), page: .all)
@@ -126,39 +121,32 @@ struct APIKeyServiceTests {
         let issued = try await service.issue(name: "CRM", scopes: [.messagesSend], expiresAt: expiry, by: .member(agent))
 
         // At once: the old key stops working, the new one acts for the same member with the same scopes.
-        let denied = await #expect(throws: WAError.self) { try await service.rotate(issued.record.id, by: .member(other)) }
-        #expect(denied?.code == .permissionDenied)
+        await expectWAError(.permissionDenied) { try await service.rotate(issued.record.id, by: .member(other)) }
         let rotated = try await service.rotate(issued.record.id, by: .member(agent))
         #expect(rotated.secret.reveal() != issued.secret.reveal())
         #expect(rotated.record.name == "CRM" && rotated.record.scopes == [.messagesSend])
         #expect(rotated.record.createdBy == agent.id && rotated.record.expiresAt == expiry)
-        let old = await #expect(throws: WAError.self) { try await service.authenticate(issued.secret.reveal()) }
-        #expect(old?.code == .apiKeyRevoked)
+        await expectWAError(.apiKeyRevoked) { try await service.authenticate(issued.secret.reveal()) }
         let (principal, _) = try await service.authenticate(rotated.secret.reveal())
         #expect(principal.memberID == agent.id && principal.permissions == [.messagesSend])
-        let again = await #expect(throws: WAError.self) { try await service.rotate(issued.record.id, by: .member(agent)) }
-        #expect(again?.code == .apiKeyRevoked)
+        await expectWAError(.apiKeyRevoked) { try await service.rotate(issued.record.id, by: .member(agent)) }
 
         // Not even an admin rotates another member's key (the new secret would act for that member).
-        let admin = await #expect(throws: WAError.self) { try await service.rotate(rotated.record.id, by: .member(t.admin)) }
-        #expect(admin?.code == .permissionDenied)
+        await expectWAError(.permissionDenied) { try await service.rotate(rotated.record.id, by: .member(t.admin)) }
 
         // With an overlap: both work until the overlap ends; the old one cannot be rotated a second time.
         let overlapped = try await service.rotate(rotated.record.id, overlap: 3_600, by: .member(agent))
         #expect(overlapped.record.createdBy == agent.id)
         _ = try await service.authenticate(rotated.secret.reveal())
-        let twice = await #expect(throws: WAError.self) {
+        await expectWAError(.apiKeyRevoked) {
             try await service.rotate(rotated.record.id, overlap: 60, by: .member(agent))
         }
-        #expect(twice?.code == .apiKeyRevoked)
         fixtures.clock.advance(by: .seconds(3_600))
-        let expired = await #expect(throws: WAError.self) { try await service.authenticate(rotated.secret.reveal()) }
-        #expect(expired?.code == .apiKeyExpired)
+        await expectWAError(.apiKeyExpired) { try await service.authenticate(rotated.secret.reveal()) }
         _ = try await service.authenticate(overlapped.secret.reveal())
-        let tooLong = await #expect(throws: WAError.self) {
+        await expectWAError(.invalidArgument) {
             try await service.rotate(overlapped.record.id, overlap: 31 * 86_400, by: .member(agent))
         }
-        #expect(tooLong?.code == .invalidArgument)
 
         let audit = try await store.transaction(.organization(t.id)) {
             try await $0.auditEvents.list(in: t.id, where: .init(action: "api_key.rotated"), page: .all).items
@@ -171,10 +159,9 @@ struct APIKeyServiceTests {
         let t = try await tenant()
         let instance = t.instance
         let agent = try await addMember(.agent, to: t, assigned: [instance.id])
-        let error = await #expect(throws: WAError.self) {
+        await expectWAError(.scopeExceedsCreator) {
             try await service.issue(name: "k", scopes: [.messagesSend, .auditRead], by: .member(agent))
         }
-        #expect(error?.code == .scopeExceedsCreator)
         let issued = try await service.issue(name: "k", scopes: [.messagesSend], by: .member(agent))
         let (principal, _) = try await service.authenticate(issued.secret.reveal())
         #expect(AccessPolicy().decide(principal, .messagesSend, on: .instance(instance.id, in: t.id)) == .allow)
@@ -184,10 +171,9 @@ struct APIKeyServiceTests {
                 == .deny(.instanceNotAssigned))
 
         // A key cannot mint keys, even with the scope.
-        let keyMinter = await #expect(throws: WAError.self) {
+        await expectWAError(.permissionDenied) {
             try await service.issue(name: "k2", scopes: [.messagesSend], by: principal)
         }
-        #expect(keyMinter?.code == .permissionDenied)
 
         // Deactivating the creator stops the key.
         try await store.transaction(.organization(t.id)) { tx in
@@ -195,8 +181,7 @@ struct APIKeyServiceTests {
             m.isActive = false
             _ = try await tx.members.update(m)
         }
-        let stopped = await #expect(throws: WAError.self) { try await service.authenticate(issued.secret.reveal()) }
-        #expect(stopped?.code == .unauthenticated)
+        await expectWAError(.unauthenticated) { try await service.authenticate(issued.secret.reveal()) }
     }
 
     @Test func listingShowsOwnKeysUnlessManagingAll() async throws {

@@ -42,21 +42,21 @@ struct TeamServiceTests {
     }
 
     @Test func signUpRejectsBadInputBeforeWritingAnything() async throws {
-        let cases: [(String, String, String, String)] = [
-            ("Acme", "A", "ana@example.com", Self.password),  // slug
-            ("Acme", "acme", "not-an-email", Self.password),  // e-mail
-            ("Acme", "acme", "ana@example.com", "password1"),  // weak password
-            ("", "acme", "ana@example.com", Self.password),  // name
+        let cases: [(String, String, String, String, WAError.Code)] = [
+            ("Acme", "A", "ana@example.com", Self.password, .invalidArgument),  // slug
+            ("Acme", "acme", "not-an-email", Self.password, .invalidArgument),  // e-mail
+            ("Acme", "acme", "ana@example.com", "password1", .weakPassword),
+            ("", "acme", "ana@example.com", Self.password, .invalidArgument),  // name
         ]
-        for (name, slug, email, password) in cases {
-            await #expect(throws: WAError.self) {
+        for (name, slug, email, password, code) in cases {
+            await expectWAError(code, "\(name) \(slug) \(email)") {
                 try await team.createOrganization(
                     name: name, slug: slug, adminEmail: email, adminName: "Ana", adminPassword: password)
             }
         }
         _ = try await organization()  // the slug is still free
-        let duplicate = await #expect(throws: WAError.self) { try await organization() }
-        #expect(duplicate?.code == .alreadyExists && duplicate?.field == "slug")
+        let duplicate = await expectWAError(.alreadyExists) { try await organization() }
+        #expect(duplicate?.field == "slug")
     }
 
     @Test func invitationsAreSingleUseAndExpire() async throws {
@@ -64,57 +64,49 @@ struct TeamServiceTests {
         let (member, invitation) = try await team.invite(
             email: "bo@example.com", displayName: "Bo", role: .agent, by: .member(admin))
         #expect(member.passwordHash == nil && member.role == .agent)
-        let noPasswordYet = await #expect(throws: WAError.self) {
+        await expectWAError(.invalidCredentials) {
             try await team.signIn(organizationSlug: "acme", email: "bo@example.com", password: Self.password)
         }
-        #expect(noPasswordYet?.code == .invalidCredentials)
 
         let joined = try await team.acceptInvitation(token: invitation.reveal(), password: "bo's own password 42")
         #expect(joined.passwordHash != nil && joined.credentialToken == nil)
         _ = try await team.signIn(organizationSlug: "acme", email: "bo@example.com", password: "bo's own password 42")
-        let reused = await #expect(throws: WAError.self) {
+        await expectWAError(.invalidCredentials) {
             try await team.acceptInvitation(token: invitation.reveal(), password: "another password 43")
         }
-        #expect(reused?.code == .invalidCredentials)
 
         let (_, late) = try await team.invite(email: "cy@example.com", displayName: "Cy", role: .viewer, by: .member(admin))
         clock.advance(by: .seconds(7 * 86_400))
-        let expired = await #expect(throws: WAError.self) {
+        await expectWAError(.invalidCredentials) {
             try await team.acceptInvitation(token: late.reveal(), password: "cy's own password 44")
         }
-        #expect(expired?.code == .invalidCredentials)
-        let forged = await #expect(throws: WAError.self) {
+        await expectWAError(.invalidCredentials) {
             try await team.acceptInvitation(token: "wat_" + String(repeating: "A", count: 86), password: "x password 45")
         }
-        #expect(forged?.code == .invalidCredentials)
         #expect(try await audit(org.id) == ["organization.created", "member.invited", "member.joined", "member.invited"])
     }
 
     @Test func onlyAdminsManageMembersAndNobodyGrantsAboveThemselves() async throws {
         let (_, admin) = try await organization()
         let manager = try await join("max@example.com", .manager, by: admin)
-        let denied = await #expect(throws: WAError.self) {
+        await expectWAError(.permissionDenied) {
             try await team.invite(email: "x@example.com", displayName: "X", role: .viewer, by: .member(manager))
         }
-        #expect(denied?.code == .permissionDenied)
-        let roleDenied = await #expect(throws: WAError.self) {
+        await expectWAError(.permissionDenied) {
             try await team.changeRole(of: admin.id, to: .viewer, by: .member(manager))
         }
-        #expect(roleDenied?.code == .permissionDenied)
     }
 
     @Test func thePlanLimitsActiveMembers() async throws {
         let (_, admin) = try await organization(plan: .starter)  // 3 members
         let bo = try await join("bo@example.com", .agent, by: admin)
         _ = try await join("cy@example.com", .viewer, by: admin)
-        let full = await #expect(throws: WAError.self) {
+        await expectWAError(.planLimitReached) {
             try await team.invite(email: "di@example.com", displayName: "Di", role: .viewer, by: .member(admin))
         }
-        #expect(full?.code == .planLimitReached)
         _ = try await team.deactivate(bo.id, by: .member(admin))
         _ = try await team.invite(email: "di@example.com", displayName: "Di", role: .viewer, by: .member(admin))
-        let overLimit = await #expect(throws: WAError.self) { try await team.reactivate(bo.id, by: .member(admin)) }
-        #expect(overLimit?.code == .planLimitReached)
+        await expectWAError(.planLimitReached) { try await team.reactivate(bo.id, by: .member(admin)) }
     }
 
     @Test func theLastActiveAdminStays() async throws {
@@ -123,8 +115,7 @@ struct TeamServiceTests {
             { try await team.changeRole(of: admin.id, to: .manager, by: .member(admin)) },
             { try await team.deactivate(admin.id, by: .member(admin)) },
         ] as [@Sendable () async throws -> Member] {
-            let error = await #expect(throws: WAError.self) { try await attempt() }
-            #expect(error?.code == .lastAdmin)
+            await expectWAError(.lastAdmin) { try await attempt() }
         }
         let second = try await join("zoe@example.com", .admin, by: admin)
         let demoted = try await team.changeRole(of: admin.id, to: .manager, by: .member(second))
@@ -135,10 +126,9 @@ struct TeamServiceTests {
         let (org, admin) = try await organization()
         let bo = try await join("bo@example.com", .agent, by: admin)
         _ = try await team.deactivate(bo.id, by: .member(admin))
-        let error = await #expect(throws: WAError.self) {
+        await expectWAError(.invalidCredentials) {
             try await team.signIn(organizationSlug: "acme", email: "bo@example.com", password: Self.memberPassword)
         }
-        #expect(error?.code == .invalidCredentials)
         #expect(try await audit(org.id).contains("member.deactivated"))
     }
 
@@ -147,10 +137,10 @@ struct TeamServiceTests {
         let attempts = [("acme", "ana@example.com", "wrong password!!"), ("nope", "ana@example.com", Self.password),
                         ("acme", "who@example.com", Self.password), ("acme", "garbage", Self.password)]
         for (slug, email, password) in attempts {
-            let error = await #expect(throws: WAError.self) {
+            let error = await expectWAError(.invalidCredentials) {
                 try await team.signIn(organizationSlug: slug, email: email, password: password)
             }
-            #expect(error?.code == .invalidCredentials && error?.message == "e-mail or password is wrong")
+            #expect(error?.message == "e-mail or password is wrong")
         }
         #expect(try await audit(org.id).filter { $0 == "member.sign_in_failed" }.count == 1)
     }
@@ -161,17 +151,16 @@ struct TeamServiceTests {
         #expect(try await team.requestPasswordReset(organizationSlug: "nope", email: "ana@example.com") == nil)
         let first = try #require(try await team.requestPasswordReset(organizationSlug: "acme", email: "ana@example.com"))
         let second = try #require(try await team.requestPasswordReset(organizationSlug: "acme", email: "ana@example.com"))
-        let replaced = await #expect(throws: WAError.self) {
+        await expectWAError(.invalidCredentials) {
             try await team.resetPassword(token: first.reveal(), newPassword: "a brand new passphrase")
         }
-        #expect(replaced?.code == .invalidCredentials)
         _ = try await team.resetPassword(token: second.reveal(), newPassword: "a brand new passphrase")
-        await #expect(throws: WAError.self) {
+        await expectWAError(.invalidCredentials) {
             try await team.signIn(organizationSlug: "acme", email: "ana@example.com", password: Self.password)
         }
         _ = try await team.signIn(organizationSlug: "acme", email: "ana@example.com", password: "a brand new passphrase")
 
-        let wrong = await #expect(throws: WAError.self) {
+        let wrong = await expectWAError(.invalidCredentials) {
             try await team.changePassword(current: "not it at all", new: "yet another passphrase", by: .member(admin))
         }
         #expect(wrong?.field == "current_password")
@@ -184,7 +173,7 @@ struct TeamServiceTests {
         // Expiry.
         let third = try #require(try await team.requestPasswordReset(organizationSlug: "acme", email: "ana@example.com"))
         clock.advance(by: .seconds(3_600))
-        await #expect(throws: WAError.self) {
+        await expectWAError(.invalidCredentials) {
             try await team.resetPassword(token: third.reveal(), newPassword: "too late passphrase")
         }
     }
@@ -194,16 +183,15 @@ struct TeamServiceTests {
         let bo = try await join("bo@example.com", .agent, by: admin)
         let instance = Instance(id: env.ids.make(), organizationID: org.id, name: "support", createdAt: clock.now())
         _ = try await env.store.transaction(.organization(org.id)) { try await $0.instances.insert(instance) }
-        let unknown = await #expect(throws: WAError.self) {
+        let unknown = await expectWAError(.notFound) {
             try await team.assign(instances: [env.ids.make()], to: bo.id, by: .member(admin))
         }
-        #expect(unknown?.code == .notFound && unknown?.field == "instances")
+        #expect(unknown?.field == "instances")
         let assigned = try await team.assign(instances: [instance.id], to: bo.id, by: .member(admin))
         #expect(env.policy.decide(.member(assigned), .messagesSend, on: .instance(instance.id, in: org.id)) == .allow)
-        let denied = await #expect(throws: WAError.self) {
+        await expectWAError(.permissionDenied) {
             try await team.assign(instances: [], to: admin.id, by: .member(assigned))
         }
-        #expect(denied?.code == .permissionDenied)
     }
 
     @Test func anotherOrganizationsMembersAreOutOfReach() async throws {
@@ -211,8 +199,7 @@ struct TeamServiceTests {
         let (_, adminB) = try await team.createOrganization(
             name: "Beta", slug: "beta", adminEmail: "ben@example.com", adminName: "Ben", adminPassword: Self.password)
         let bo = try await join("bo@example.com", .agent, by: adminA)
-        let error = await #expect(throws: WAError.self) { try await team.deactivate(bo.id, by: .member(adminB)) }
-        #expect(error?.code == .notFound)
+        await expectWAError(.notFound) { try await team.deactivate(bo.id, by: .member(adminB)) }
         #expect(try await team.members(by: .member(adminB)).items.map(\.id) == [adminB.id])
     }
 }

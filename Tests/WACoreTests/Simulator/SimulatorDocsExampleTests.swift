@@ -63,7 +63,7 @@ struct SimulatorDocsExampleTests {
         try shop.send(text: "STOP", to: customer.number)
         await harness.clock.waitForSleepers(1)
         harness.clock.advance(by: .seconds(1))
-        while shop.inbox.isEmpty { await Task.yield() }
+        try await harness.clock.waitUntil("the scripted reply") { !shop.inbox.isEmpty }
         #expect(shop.inbox.map(\.text) == ["Unsubscribed"])
     }
 }

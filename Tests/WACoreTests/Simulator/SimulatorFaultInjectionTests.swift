@@ -63,15 +63,15 @@ struct SimulatorFaultInjectionTests {
         harness.network.updateFaults { $0.failNextSends = 2 }
 
         let message = simulatedText("retry me", to: customer.jid, id: "3EB00000000000000050")
-        await expectSimulatorError(.transportError) { try await session.send(message) }
-        await expectSimulatorError(.transportError) { try await session.send(message) }
+        await expectWAError(.transportError) { try await session.send(message) }
+        await expectWAError(.transportError) { try await session.send(message) }
         let receipt = try await session.send(message)
         #expect(receipt.wasAlreadySent == false)
         #expect(try await session.send(message).wasAlreadySent)
         #expect(harness.network.deliveries(to: customer.number).count == 1)
 
         shop.updateFaults { $0.sendFailureProbability = 1 }
-        await expectSimulatorError(.transportError) { try await session.send(simulatedText("no", to: customer.jid, id: "3EB00000000000000051")) }
+        await expectWAError(.transportError) { try await session.send(simulatedText("no", to: customer.jid, id: "3EB00000000000000051")) }
         shop.updateFaults { $0.sendFailureProbability = 0 }
         _ = try await session.send(simulatedText("yes", to: customer.jid, id: "3EB00000000000000051"))
         #expect(harness.network.deliveries(to: customer.number).count == 2)
@@ -87,7 +87,7 @@ struct SimulatorFaultInjectionTests {
 
         harness.network.disconnect(instance: instance, reason: .connectionLost)
         #expect(await reader.rest() == [.disconnected(.connectionLost)])
-        await expectSimulatorError(.sessionNotReady) { try await session.lookUp(SimulatorNumbers.customer) }
+        await expectWAError(.sessionNotReady) { try await session.lookUp(SimulatorNumbers.customer) }
 
         // The supervisor makes a new session from the archive: no QR needed.
         let again = harness.network.makeSimulatedSession(harness.configuration(instance, archive: archive))
@@ -123,10 +123,10 @@ struct SimulatorFaultInjectionTests {
         #expect(await reader.rest() == [.stateChanged(.blocked), .disconnected(.banned)])
         #expect(DisconnectReason.banned.kind == .terminal)
         #expect(try await customerSession.lookUp(shop.number) == nil)
-        await expectSimulatorError(.recipientNotOnWhatsApp) {
+        await expectWAError(.recipientNotOnWhatsApp) {
             try await customerSession.send(simulatedText("hello?", to: shop.jid, id: "3EB00000000000000060"))
         }
-        await expectSimulatorError(.transportError) { try shop.send(text: "still here", to: customer.number) }
+        expectWAError(.transportError) { try shop.send(text: "still here", to: customer.number) }
 
         let restored = harness.network.makeSimulatedSession(harness.configuration(harness.newInstance(), archive: archive))
         let events = EventReader(restored.events)
@@ -143,13 +143,13 @@ struct SimulatorFaultInjectionTests {
 
         harness.network.restrict(shop.number, until: harness.clock.now().addingTimeInterval(3600))
         #expect(session.isReady)  // still connected, but sends fail
-        await expectSimulatorError(.accountRestricted) { try await session.send(simulatedText("no", to: customer.jid, id: "3EB00000000000000070")) }
+        await expectWAError(.accountRestricted) { try await session.send(simulatedText("no", to: customer.jid, id: "3EB00000000000000070")) }
         harness.clock.advance(by: .seconds(3600))
         _ = try await session.send(simulatedText("again", to: customer.jid, id: "3EB00000000000000070"))
         #expect(customer.inbox.count == 1)
 
         harness.network.restrict(shop.number)
-        await expectSimulatorError(.accountRestricted) { try await session.send(simulatedText("no", to: customer.jid, id: "3EB00000000000000071")) }
+        await expectWAError(.accountRestricted) { try await session.send(simulatedText("no", to: customer.jid, id: "3EB00000000000000071")) }
         harness.network.liftRestriction(shop.number)
         _ = try await session.send(simulatedText("ok", to: customer.jid, id: "3EB00000000000000071"))
         await session.stop()

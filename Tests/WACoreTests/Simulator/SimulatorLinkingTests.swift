@@ -84,9 +84,9 @@ struct SimulatorLinkingTests {
         harness.clock.advance(by: .seconds(20))
         let second = try #require(await reader.next { if case .qrCode(let c) = $0 { c } else { nil } })
 
-        await expectSimulatorError(.invalidArgument) { try harness.network.scan(qrCode: first, with: SimulatorNumbers.shop) }
-        await expectSimulatorError(.recipientNotOnWhatsApp) { try harness.network.scan(qrCode: second, with: SimulatorNumbers.stranger) }
-        await expectSimulatorError(.invalidArgument) { try harness.network.enterPairingCode(second, on: SimulatorNumbers.shop) }
+        expectWAError(.invalidArgument) { try harness.network.scan(qrCode: first, with: SimulatorNumbers.shop) }
+        expectWAError(.recipientNotOnWhatsApp) { try harness.network.scan(qrCode: second, with: SimulatorNumbers.stranger) }
+        expectWAError(.invalidArgument) { try harness.network.enterPairingCode(second, on: SimulatorNumbers.shop) }
         try harness.network.scan(qrCode: second, with: SimulatorNumbers.shop)
         #expect(session.isReady)
         await session.stop()
@@ -104,8 +104,8 @@ struct SimulatorLinkingTests {
         guard case .pairingCode(let code) = await reader.next() else { Issue.record("no pairing code"); return }
         #expect(code.wholeMatch(of: /[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}/) != nil)
 
-        await expectSimulatorError(.invalidArgument) { try harness.network.enterPairingCode(code, on: SimulatorNumbers.other) }
-        await expectSimulatorError(.invalidArgument) { try harness.network.scan(qrCode: code, with: SimulatorNumbers.shop) }
+        expectWAError(.invalidArgument) { try harness.network.enterPairingCode(code, on: SimulatorNumbers.other) }
+        expectWAError(.invalidArgument) { try harness.network.scan(qrCode: code, with: SimulatorNumbers.shop) }
         // Typed on the phone: case, spaces and the dash do not matter.
         try harness.network.enterPairingCode(code.lowercased().replacingOccurrences(of: "-", with: " "), on: SimulatorNumbers.shop)
         #expect(await reader.next() == .authenticated)
@@ -133,7 +133,7 @@ struct SimulatorLinkingTests {
         let session = harness.network.makeSimulatedSession(
             harness.configuration(harness.newInstance(), link: .pairingCode(SimulatorNumbers.stranger)))
         let reader = EventReader(session.events)
-        await expectSimulatorError(.recipientNotOnWhatsApp) { try await session.start() }
+        await expectWAError(.recipientNotOnWhatsApp) { try await session.start() }
         #expect(await reader.rest() == [.stateChanged(.opening)])
     }
 
@@ -141,7 +141,7 @@ struct SimulatorLinkingTests {
         let harness = SimulatorHarness()
         harness.network.addPhone(SimulatorNumbers.shop, name: "Shop")
         let instance = harness.newInstance()
-        await expectSimulatorError(.notFound) { try harness.network.link(instance: instance, to: SimulatorNumbers.shop) }
+        expectWAError(.notFound) { try harness.network.link(instance: instance, to: SimulatorNumbers.shop) }
         let session = harness.network.makeSimulatedSession(harness.configuration(instance))
         try await session.start()
         try harness.network.link(instance: instance, to: SimulatorNumbers.shop)

@@ -140,7 +140,7 @@ struct SimulatorMessagingTests {
         // Typing shows up as presence.
         customer.setPresence(.typing, in: shop.number)
         #expect(await reader.next() == .presence(chat: customer.jid, participant: nil, .typing))
-        await expectSimulatorError(.recipientNotOnWhatsApp) { try customer.send(text: "hello?", to: SimulatorNumbers.stranger) }
+        expectWAError(.recipientNotOnWhatsApp) { try customer.send(text: "hello?", to: SimulatorNumbers.stranger) }
         await session.stop()
     }
 
@@ -229,10 +229,10 @@ struct SimulatorMessagingTests {
         #expect(try await session.lookUp(shop.number) == NumberLookup(jid: shop.jid))
         #expect(try await session.lookUp(SimulatorNumbers.stranger) == nil)
 
-        await expectSimulatorError(.recipientNotOnWhatsApp) {
+        await expectWAError(.recipientNotOnWhatsApp) {
             try await session.send(simulatedText("hi", to: SimulatorNumbers.stranger.jid, id: "3EB00000000000000010"))
         }
-        await expectSimulatorError(.recipientNotOnWhatsApp) {
+        await expectWAError(.recipientNotOnWhatsApp) {
             try await session.send(simulatedText("hi", to: try JID(parsing: "120363012345678901@g.us"), id: "3EB00000000000000011"))
         }
         // Sending to the LID reaches the same phone; the receipt keeps the LID chat.

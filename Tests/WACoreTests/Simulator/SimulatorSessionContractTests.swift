@@ -28,13 +28,13 @@ struct SimulatorSessionContractTests {
         let instance = harness.newInstance()
         let session = harness.network.makeSimulatedSession(harness.configuration(instance))
 
-        await expectSimulatorError(.sessionNotReady) { try await command.run(on: session) }  // not started
+        await expectWAError(.sessionNotReady) { try await command.run(on: session) }  // not started
         try await session.start()
-        await expectSimulatorError(.sessionNotReady) { try await command.run(on: session) }  // showing a QR code
+        await expectWAError(.sessionNotReady) { try await command.run(on: session) }  // showing a QR code
         try harness.network.link(instance: instance, to: SimulatorNumbers.shop)
         try await command.run(on: session)  // ready
         await session.stop()
-        await expectSimulatorError(.sessionNotReady) { try await command.run(on: session) }  // stopped
+        await expectWAError(.sessionNotReady) { try await command.run(on: session) }  // stopped
         #expect(harness.network.deliveries(to: SimulatorNumbers.customer).count == (command == .send ? 1 : 0))
     }
 
@@ -49,7 +49,7 @@ struct SimulatorSessionContractTests {
         let events = await reader.rest()
         #expect(events.count == 2)  // opening, one QR code
         #expect(harness.clock.sleeperCount == 0)
-        await expectSimulatorError(.sessionNotReady) { try await session.start() }
+        await expectWAError(.sessionNotReady) { try await session.start() }
     }
 
     @Test func archiveRestoresStraightToReady() async throws {
@@ -88,7 +88,7 @@ struct SimulatorSessionContractTests {
         try await session.logout()
         #expect(await reader.rest() == [.stateChanged(.unpaired), .disconnected(.loggedOut)])
         #expect(try await session.exportArchive() == nil)
-        await expectSimulatorError(.sessionNotReady) { try await session.logout() }
+        await expectWAError(.sessionNotReady) { try await session.logout() }
 
         let restored = harness.network.makeSimulatedSession(harness.configuration(instance, archive: archive))
         let events = EventReader(restored.events)

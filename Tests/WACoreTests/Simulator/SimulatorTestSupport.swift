@@ -92,15 +92,3 @@ enum SimulatorNumbers {
 func simulatedText(_ body: String, to chat: JID, id: String) -> OutgoingMessage {
     OutgoingMessage(chat: chat, content: .text(body), clientMessageID: id)
 }
-
-/// Expects `body` to throw a `WAError` with `code`.
-func expectSimulatorError<T>(_ code: WAError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> T) async {
-    do {
-        _ = try await body()
-        Issue.record("expected \(code), but nothing was thrown", sourceLocation: sourceLocation)
-    } catch let error as WAError {
-        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
-    } catch {
-        Issue.record("expected WAError \(code), got \(error)", sourceLocation: sourceLocation)
-    }
-}

@@ -37,11 +37,21 @@ import WACore
 
     @Test func aCancelledWaiterNeverHoldsTheLock() async throws {
         let lock = AsyncLock()
-        let holder = Task { try await lock.withLock { try await Task.sleep(for: .milliseconds(50)) } }
-        await Task.yield()
-        let waiter = Task { try await lock.withLock { "acquired" } }
+        let (holding, holdingContinuation) = AsyncStream<Void>.makeStream()
+        let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await lock.withLock {
+                holdingContinuation.yield()
+                for await _ in release {}
+            }
+        }
+        for await _ in holding { break }  // the holder has the lock until it is released below
+        let entered = Counters()
+        let waiter = Task { try await lock.withLock { entered.total.add(1, ordering: .relaxed) } }
         waiter.cancel()
-        _ = try? await waiter.value
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(entered.total.load(ordering: .relaxed) == 0, "the cancelled waiter never ran its body")
+        releaseContinuation.finish()
         try await holder.value
         #expect(try await lock.withLock { "free" } == "free")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import WACore
 import WACoreTesting
@@ -33,6 +34,52 @@ struct TestClockTests {
         }
         #expect(child == 100)
         background.cancel()
+    }
+
+    @Test func waitForReturnsTheFirstValueAndLeavesTheClockAlone() async throws {
+        let clock = TestClock()
+        let start = clock.now()
+        let box = Box<String?>(nil)
+        let writer = Task {
+            try await clock.sleep(for: .seconds(5))
+            box.value.withLock { $0 = "written" }
+        }
+        let ready = Task { try await clock.waitFor("the value") { box.value.withLock { $0 } } }
+        await clock.waitForSleepers(1)
+        #expect(clock.now() == start, "waiting does not move the clock")
+        clock.advance(by: .seconds(5))
+        #expect(try await ready.value == "written")
+        try await writer.value
+    }
+
+    @Test func waitForThrowsAnErrorNamingWhatNeverHappened() async throws {
+        let clock = TestClock()
+        let line = #line + 1
+        let error = await #expect(throws: TestClock.WaitTimedOut.self) {
+            try await clock.waitUntil("the impossible", timeout: .milliseconds(20)) { false }
+        }
+        #expect(error?.what == "the impossible" && error?.line == line)
+        #expect(error?.description.contains("gave up waiting for the impossible") == true)
+    }
+
+    @Test func waitForAdvancingRunsSleepingWorkInVirtualTime() async throws {
+        let clock = TestClock()
+        let start = clock.now()
+        let steps = Box(0)
+        let worker = Task {
+            for _ in 0..<3 {
+                try await clock.sleep(for: .seconds(60))
+                steps.value.withLock { $0 += 1 }
+            }
+        }
+        try await clock.waitUntil("three steps", advancing: true) { steps.value.withLock { $0 } == 3 }
+        try await worker.value
+        #expect(clock.now() == start.addingTimeInterval(180), "the clock moved from deadline to deadline")
+    }
+
+    final class Box<Value: Sendable>: Sendable {
+        let value: Mutex<Value>
+        init(_ value: Value) { self.value = Mutex(value) }
     }
 
     @Test func sleepersWakeWhenTheClockPassesTheirDeadline() async throws {

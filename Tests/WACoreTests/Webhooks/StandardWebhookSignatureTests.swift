@@ -159,13 +159,13 @@ struct StandardWebhookSignatureTests {
         #expect(verifies([other, old]))
         #expect(!verifies([other]))
         #expect(!verifies([]))
-        #expect(throws: WAError.self) { try StandardWebhookSigner(secrets: []) }
+        expectWAError(.invalidWebhookSecret) { try StandardWebhookSigner(secrets: []) }
     }
 
     @Test func toleranceIsConfigurable() throws {
         let verifier = StandardWebhookVerifier(secret: try WebhookSecret(parsing: Self.a.secret), tolerance: .seconds(10))
         let payload = Array(Self.a.payload.utf8)
-        #expect(throws: WAError.self) {
+        expectWAError(.webhookTimestampTooOld) {
             try verifier.verify(
                 payload: payload, id: Self.a.id, timestamp: String(Self.a.timestamp), signature: Self.a.signature,
                 now: Self.date(Self.a.timestamp + 11))
@@ -196,19 +196,15 @@ struct WebhookSecretTests {
 
     @Test(arguments: ["", "whsec_", "whsec_!!!!", "whsec_a", "whsec_abcd=", "whsec_YQ===", "whsec_ YWJj", "whsec_YW-j"])
     func rejectsInvalidText(_ text: String) {
-        #expect {
-            _ = try WebhookSecret(parsing: text)
-        } throws: { error in
-            (error as? WAError)?.code == .invalidWebhookSecret
-        }
+        expectWAError(.invalidWebhookSecret) { try WebhookSecret(parsing: text) }
     }
 
     @Test func generationIsBoundedAndDefaultsTo32Bytes() throws {
         let random = SeededRandomSource(seed: 1)
         #expect(try WebhookSecret.generate(using: random).bytes.count == 32)
-        #expect(throws: WAError.self) { try WebhookSecret.generate(byteCount: 23, using: random) }
-        #expect(throws: WAError.self) { try WebhookSecret.generate(byteCount: 65, using: random) }
-        #expect(throws: WAError.self) { try WebhookSecret(bytes: []) }
+        expectWAError(.invalidWebhookSecret) { try WebhookSecret.generate(byteCount: 23, using: random) }
+        expectWAError(.invalidWebhookSecret) { try WebhookSecret.generate(byteCount: 65, using: random) }
+        expectWAError(.invalidWebhookSecret) { try WebhookSecret(bytes: []) }
         // Deterministic for a seeded source, different across draws.
         let first = try WebhookSecret.generate(using: SeededRandomSource(seed: 9))
         let again = try WebhookSecret.generate(using: SeededRandomSource(seed: 9))
@@ -281,6 +277,6 @@ struct HubSignature256Tests {
         #expect(!HubSignature256(webhookSecret: old).isValid(headerValue: hubValue, payload: payload))
         try StandardWebhookVerifier(secret: old).verify(
             payload: payload, headers: Dictionary(uniqueKeysWithValues: headers.map { ($0.name, $0.value) }), now: now)
-        #expect(throws: WAError.self) { try WebhookRequestSigner(mode: .standardWebhooks, secrets: []) }
+        expectWAError(.invalidWebhookSecret) { try WebhookRequestSigner(mode: .standardWebhooks, secrets: []) }
     }
 }

@@ -58,8 +58,69 @@ struct CanonicalJSONTests {
             let value = RandomJSON.object(depth: 3, using: &generator)
             let bytes = value.canonicalBytes
             #expect(bytes == value.canonicalBytes)  // deterministic
-            let parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
-            #expect(parsed is [String: Any])
+            let parsed = try JSONDecoder().decode(DecodedJSON.self, from: Data(bytes))
+            let difference = Self.difference(value, parsed, at: "$")
+            #expect(difference == nil, "\(value.canonicalString)")
+        }
+    }
+
+    /// JSON as Foundation's `JSONDecoder` reads it, independently of `JSONValue`'s own coding. (Linux's
+    /// `JSONSerialization` is no reference: it drops some U+FEFF characters and reads some doubles inexactly.)
+    enum DecodedJSON: Decodable {
+        case null, bool(Bool), integer(Int64), number(Double), string(String), array([DecodedJSON])
+        case object([String: DecodedJSON])
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                self = .null
+            } else if let bool = try? container.decode(Bool.self) {
+                self = .bool(bool)
+            } else if let integer = try? container.decode(Int64.self) {
+                self = .integer(integer)
+            } else if let number = try? container.decode(Double.self) {
+                self = .number(number)
+            } else if let string = try? container.decode(String.self) {
+                self = .string(string)
+            } else if let array = try? container.decode([DecodedJSON].self) {
+                self = .array(array)
+            } else {
+                self = .object(try container.decode([String: DecodedJSON].self))
+            }
+        }
+    }
+
+    /// Where Foundation's reading of our output differs from the value we wrote (`nil`: nowhere). Objects compare
+    /// as sets of members (a decoded dictionary has no order); a whole double is written, and read, as an integer;
+    /// non-finite numbers are written as `null`.
+    static func difference(_ expected: JSONValue, _ parsed: DecodedJSON, at path: String) -> String? {
+        switch (expected, parsed) {
+        case (.null, .null):
+            return nil
+        case (.bool(let a), .bool(let b)) where a == b:
+            return nil
+        case (.integer(let a), .integer(let b)) where a == b:
+            return nil
+        case (.number(let a), .null) where !a.isFinite:
+            return nil
+        case (.number(let a), .number(let b)) where a == b:
+            return nil
+        case (.number(let a), .integer(let b)) where a == Double(b):
+            return nil
+        case (.string(let a), .string(let b)) where a == b:
+            return nil
+        case (.array(let a), .array(let b)) where a.count == b.count:
+            for index in a.indices {
+                if let difference = difference(a[index], b[index], at: "\(path)[\(index)]") { return difference }
+            }
+            return nil
+        case (.object(let a), .object(let b)) where Set(a.keys) == Set(b.keys) && a.keys.count == b.count:
+            for key in a.keys {
+                if let difference = difference(a[key]!, b[key]!, at: "\(path).\(key.debugDescription)") { return difference }
+            }
+            return nil
+        default:
+            return "\(path): wrote \(expected.canonicalString), read \(parsed)"
         }
     }
 }
@@ -204,9 +265,9 @@ struct WebhookEventFilterTests {
         #expect(try WebhookEventType.automation("crm.lead_won").rawValue == "automation.crm.lead_won")
         #expect(WebhookEventType.messageReceived.category == "message")
         for bad in ["", "message", "Message.received", "message..received", "message.", ".message", "message.re ceived", "message.*"] {
-            #expect(throws: WAError.self, "\(bad)") { try WebhookEventType(validating: bad) }
+            expectWAError(.invalidEventType, "\(bad)") { try WebhookEventType(validating: bad) }
         }
-        #expect(throws: WAError.self) { try WebhookEventType.automation("Bad Name") }
+        expectWAError(.invalidEventType) { try WebhookEventType.automation("Bad Name") }
         #expect(try JSONDecoder().decode(WebhookEventType.self, from: Data(#""risk.alert""#.utf8)) == .riskAlert)
     }
 
@@ -226,12 +287,8 @@ struct WebhookEventFilterTests {
 
     @Test func rejectsInvalidPatternsNamingTheIndex() {
         for bad in ["", "message", "mess*", "message.re*", "message..*", "Message.*", "**"] {
-            #expect {
-                _ = try WebhookEventFilter(patterns: ["message.received", bad])
-            } throws: { error in
-                let error = error as? WAError
-                return error?.code == .invalidEventFilter && error?.field == "eventFilters[1]"
-            }
+            let error = expectWAError(.invalidEventFilter, "\(bad)") { try WebhookEventFilter(patterns: ["message.received", bad]) }
+            #expect(error?.field == "eventFilters[1]")
         }
     }
 

@@ -143,7 +143,7 @@ struct AnalyticsServiceExportTests {
             by: world.manager)
         _ = try await world.analytics.exportContacts(
             format: .jsonLines, filter: Contact.Filter(tag: "vip", optedOut: false), by: world.admin)
-        await #expect(throws: WAError.self) { try await world.analytics.exportMessages(format: .csv, by: world.viewer) }
+        await expectWAError(.permissionDenied) { try await world.analytics.exportMessages(format: .csv, by: world.viewer) }
 
         let messages = try await world.audit.query(filter: .init(action: "messages.exported"), by: world.admin).items
         #expect(messages.count == 1)

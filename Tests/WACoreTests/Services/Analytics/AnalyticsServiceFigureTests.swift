@@ -108,11 +108,11 @@ struct AnalyticsServiceFigureTests {
     func dailyMetricsRange() async throws {
         let world = try await AnalyticsServiceWorld.make(messageCount: 0)
         let day = DayKey(AnalyticsServiceWorld.now)
-        let backwards = await #expect(throws: WAError.self) {
+        let backwards = await expectWAError(.invalidArgument) {
             try await world.analytics.dailyMetrics(from: day, to: day.advanced(by: -1), by: world.admin)
         }
         #expect(backwards?.field == "from")
-        let tooLong = await #expect(throws: WAError.self) {
+        let tooLong = await expectWAError(.invalidArgument) {
             try await world.analytics.dailyMetrics(from: day.advanced(by: -366), to: day, by: world.admin)
         }
         #expect(tooLong?.field == "to")

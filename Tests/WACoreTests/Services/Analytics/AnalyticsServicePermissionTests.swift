@@ -42,10 +42,9 @@ struct AnalyticsServicePermissionTests {
             if Self.allowed[role]!.contains(operation) {
                 await #expect(throws: Never.self, "\(role) \(operation)") { try await Self.run(operation, world, as: principal) }
             } else {
-                let error = await #expect(throws: WAError.self, "\(role) \(operation)") {
+                await expectWAError(.permissionDenied, "\(role) \(operation)") {
                     try await Self.run(operation, world, as: principal)
                 }
-                #expect(error?.code == .permissionDenied, "\(role) \(operation)")
             }
         }
     }
@@ -56,20 +55,17 @@ struct AnalyticsServicePermissionTests {
         var key = world.admin
         key.scopes = [.analyticsRead]
         _ = try await world.analytics.dashboard(by: key)
-        let denied = await #expect(throws: WAError.self) { try await world.analytics.exportContacts(format: .csv, by: key) }
-        #expect(denied?.code == .permissionDenied)
+        await expectWAError(.permissionDenied) { try await world.analytics.exportContacts(format: .csv, by: key) }
     }
 
     @Test("agents are held to their instances")
     func agentInstances() async throws {
         let world = try await World.make(messageCount: 200)
         let day = DayKey(World.now)
-        let report = await #expect(throws: WAError.self) { try await world.analytics.campaignReport(world.c2, by: world.agent) }
-        #expect(report?.code == .permissionDenied)
-        let metrics = await #expect(throws: WAError.self) {
+        await expectWAError(.permissionDenied) { try await world.analytics.campaignReport(world.c2, by: world.agent) }
+        await expectWAError(.permissionDenied) {
             try await world.analytics.dailyMetrics(from: day, to: day, instance: world.i2, by: world.agent)
         }
-        #expect(metrics?.code == .permissionDenied)
         // Organization-wide daily metrics are narrowed to the agent's instance.
         let mine = try await world.analytics.dailyMetrics(from: day.advanced(by: -40), to: day, by: world.agent)
         let theirs = try await world.analytics.dailyMetrics(
@@ -83,16 +79,13 @@ struct AnalyticsServicePermissionTests {
         let world = try await World.make(messageCount: 300)
         let other = try await World.make(messageCount: 300, seed: 99, environment: world.env)
         let day = DayKey(World.now)
-        let report = await #expect(throws: WAError.self) { try await world.analytics.campaignReport(other.c1, by: world.admin) }
-        #expect(report?.code == .notFound)
-        let metrics = await #expect(throws: WAError.self) {
+        await expectWAError(.notFound) { try await world.analytics.campaignReport(other.c1, by: world.admin) }
+        await expectWAError(.notFound) {
             try await world.analytics.dailyMetrics(from: day, to: day, instance: other.i1, by: world.admin)
         }
-        #expect(metrics?.code == .notFound)
-        let campaign = await #expect(throws: WAError.self) {
+        await expectWAError(.notFound) {
             try await world.analytics.dailyMetrics(from: day, to: day, campaign: other.c1, by: world.admin)
         }
-        #expect(campaign?.code == .notFound)
 
         // Same store, two tenants: each sees exactly its own messages.
         let export = try await World.collect(try await world.analytics.exportMessages(format: .csv, by: world.admin))

@@ -46,10 +46,9 @@ struct AuditServiceTests {
         #expect(exact.items.map(\.id) == [events[11].id])
 
         for principal in [world.manager, world.agent, world.viewer] {
-            let error = await #expect(throws: WAError.self) { try await world.audit.query(by: principal) }
-            #expect(error?.code == .permissionDenied)
+            await expectWAError(.permissionDenied) { try await world.audit.query(by: principal) }
         }
-        let backwards = await #expect(throws: WAError.self) {
+        let backwards = await expectWAError(.invalidArgument) {
             try await world.audit.query(filter: .init(since: World.now, until: World.now.addingTimeInterval(-1)), by: world.admin)
         }
         #expect(backwards?.field == "until")
@@ -130,8 +129,7 @@ struct AuditServiceTests {
         #expect(event.occurredAt == World.now)
 
         for principal in [world.manager, world.viewer, world.agent] {
-            let error = await #expect(throws: WAError.self) { try await world.audit.export(format: .csv, by: principal) }
-            #expect(error?.code == .permissionDenied)
+            await expectWAError(.permissionDenied) { try await world.audit.export(format: .csv, by: principal) }
         }
         #expect(try await world.audit.query(filter: .init(action: "audit."), by: world.admin).items.count == 1)
     }

@@ -72,8 +72,7 @@ struct AutomationServiceTests {
         #expect(try await s.service.list(by: admin, where: .init(appliesTo: s.instance.id)).items.map(\.id) == [created.id])
 
         try await s.service.delete(created.id, by: admin)
-        let gone = await #expect(throws: WAError.self) { try await s.service.get(created.id, by: admin) }
-        #expect(gone?.code == .notFound)
+        await expectWAError(.notFound) { try await s.service.get(created.id, by: admin) }
         #expect(
             try await s.auditActions() == [
                 "automation.created", "automation.updated", "automation.updated", "automation.disabled",
@@ -173,12 +172,11 @@ struct AutomationServiceTests {
         case .event(let value): actions = [.emitWebhookEvent(value)]
         case .cooldown(let value): cooldown = value
         }
-        let error = await #expect(throws: WAError.self) {
+        let error = await expectWAError(testCase.code) {
             try await s.service.create(
                 name: name, instanceID: instance, trigger: trigger, actions: actions, cooldownSeconds: cooldown,
                 by: admin)
         }
-        #expect(error?.code == testCase.code)
         #expect(error?.field == testCase.field)
         #expect(try await s.service.list(by: admin).items.isEmpty, "nothing was stored")
         #expect(try await s.auditActions().isEmpty)
@@ -189,11 +187,10 @@ struct AutomationServiceTests {
         let admin = Principal.member(s.admin)
         let rule = try await s.service.create(
             name: "rule", trigger: .keyword("hi", wholeMessage: true), actions: [.tagContact("x")], by: admin)
-        let badRegex = await #expect(throws: WAError.self) {
+        await expectWAError(.invalidRegex) {
             try await s.service.update(rule.id, trigger: .regex("(?<"), by: admin)
         }
-        #expect(badRegex?.code == .invalidRegex)
-        let badTemplate = await #expect(throws: WAError.self) {
+        let badTemplate = await expectWAError(.notFound) {
             try await s.service.update(rule.id, actions: [.tagContact("y"), .replyWithTemplate(s.env.ids.make())], by: admin)
         }
         #expect(badTemplate?.field == "actions[1].template_id")
@@ -208,8 +205,7 @@ struct AutomationServiceTests {
             name: "assign", trigger: .firstMessageFromNewContact, actions: [.assignMember(agent.id)], isEnabled: false,
             by: admin)
         _ = try await s.team.deactivate(agent.id, by: admin)
-        let error = await #expect(throws: WAError.self) { try await s.service.setEnabled(true, rule.id, by: admin) }
-        #expect(error?.code == .memberInactive)
+        await expectWAError(.memberInactive) { try await s.service.setEnabled(true, rule.id, by: admin) }
         #expect(try await s.service.get(rule.id, by: admin).isEnabled == false)
     }
 
@@ -229,16 +225,13 @@ struct AutomationServiceTests {
         }
         // …but only managers and admins change.
         for principal in [viewer, agent] {
-            let denials: [WAError?] = [
-                await #expect(throws: WAError.self) {
-                    try await s.service.create(
-                        name: "x", trigger: .firstMessageFromNewContact, actions: [.tagContact("x")], by: principal)
-                },
-                await #expect(throws: WAError.self) { try await s.service.update(rule.id, name: "y", by: principal) },
-                await #expect(throws: WAError.self) { try await s.service.setEnabled(false, rule.id, by: principal) },
-                await #expect(throws: WAError.self) { try await s.service.delete(rule.id, by: principal) },
-            ]
-            #expect(denials.map(\.?.code) == Array(repeating: .permissionDenied, count: 4))
+            await expectWAError(.permissionDenied) {
+                try await s.service.create(
+                    name: "x", trigger: .firstMessageFromNewContact, actions: [.tagContact("x")], by: principal)
+            }
+            await expectWAError(.permissionDenied) { try await s.service.update(rule.id, name: "y", by: principal) }
+            await expectWAError(.permissionDenied) { try await s.service.setEnabled(false, rule.id, by: principal) }
+            await expectWAError(.permissionDenied) { try await s.service.delete(rule.id, by: principal) }
         }
         #expect(try await s.service.update(rule.id, name: "renamed", by: manager).name == "renamed")
 
@@ -246,20 +239,18 @@ struct AutomationServiceTests {
         let key = Principal(
             kind: .apiKey(s.env.ids.make(), createdBy: s.admin.id), organizationID: s.admin.organizationID,
             role: .admin, scopes: [.messagesSend])
-        let scoped = await #expect(throws: WAError.self) { try await s.service.list(by: key) }
-        #expect(scoped?.code == .permissionDenied)
+        await expectWAError(.permissionDenied) { try await s.service.list(by: key) }
 
         // Another organization sees nothing.
         let (_, stranger) = try await s.team.createOrganization(
             name: "Other", slug: "other", adminEmail: "eve@example.com", adminName: "Eve",
             adminPassword: "correct horse battery staple")
-        let hidden = await #expect(throws: WAError.self) { try await s.service.get(rule.id, by: .member(stranger)) }
-        #expect(hidden?.code == .notFound)
-        let elsewhere = await #expect(throws: WAError.self) {
+        await expectWAError(.notFound) { try await s.service.get(rule.id, by: .member(stranger)) }
+        let elsewhere = await expectWAError(.notFound) {
             try await s.service.create(
                 name: "x", trigger: .firstMessageFromNewContact, actions: [.replyWithTemplate(s.template.id)],
                 by: .member(stranger))
         }
-        #expect(elsewhere?.code == .notFound && elsewhere?.field == "actions[0].template_id")
+        #expect(elsewhere?.field == "actions[0].template_id")
     }
 }

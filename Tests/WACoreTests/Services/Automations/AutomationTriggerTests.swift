@@ -160,8 +160,7 @@ struct AutomationTriggerTests {
 
     @Test(arguments: invalidCases)
     func invalidTriggersAreRefusedWithTypedErrors(_ testCase: InvalidCase) {
-        let error = #expect(throws: WAError.self) { try testCase.trigger.validated() }
-        #expect(error?.code == testCase.code)
+        let error = expectWAError(testCase.code) { try testCase.trigger.validated() }
         #expect(error?.field == testCase.field)
     }
 

@@ -36,7 +36,7 @@ struct CampaignPolicyTests {
                 #expect(CampaignLifecycle.status(after: event, from: status) == nil)
             }
         }
-        #expect(throws: WAError.self) { try CampaignLifecycle.require(.pause, from: .draft) }
+        expectWAError(.campaignInvalidState) { try CampaignLifecycle.require(.pause, from: .draft) }
     }
 
     private func date(_ text: String) -> Date { RFC3339Timestamp.date(from: text)! }
@@ -77,7 +77,7 @@ struct CampaignPolicyTests {
         Campaign.Schedule(quietHours: .init(startHour: 3, endHour: 3)),
     ])
     func invalidSchedules(schedule: Campaign.Schedule) {
-        #expect(throws: WAError.self) { try CampaignSendWindow.validate(schedule) }
+        expectWAError(.invalidArgument) { try CampaignSendWindow.validate(schedule) }
     }
 
     @Test func pacingFollowsTheSlowestTierAndTheQuietHours() {
@@ -141,7 +141,7 @@ struct CampaignPolicyTests {
             body: "{{first_name}} {{code}}", createdAt: Date(timeIntervalSince1970: 0))
         #expect(CampaignVariables.missing(in: template) == ["code"])
         #expect(CampaignVariables.missing(in: template, provided: ["code"]).isEmpty)
-        #expect(throws: WAError.self) { try CampaignVariables.requireCovered(template) }
+        expectWAError(.templateVariableMissing) { try CampaignVariables.requireCovered(template) }
         #expect(CampaignWaveWorker.idempotencyKey(Identifier(high: 0, low: 1), contact.id).hasPrefix("campaign:"))
     }
 }

@@ -33,8 +33,8 @@ struct CampaignServiceTests {
             ("empty window", { try await create(schedule: .init(quietHours: .init(startHour: 7, endHour: 7))) }, .invalidArgument, "schedule.quiet_hours"),
         ]
         for (label, attempt, code, field) in cases {
-            let error = await #expect(throws: WAError.self, "\(label)") { _ = try await attempt() }
-            #expect(error?.code == code && error?.field == field, "\(label): \(String(describing: error))")
+            let error = await expectWAError(code, "\(label)") { _ = try await attempt() }
+            #expect(error?.field == field, "\(label): \(String(describing: error))")
         }
         #expect(try await h.campaigns.list(by: h.adminPrincipal).items.isEmpty)
         #expect(!(try await h.auditActions()).contains("campaign.created"))
@@ -48,8 +48,7 @@ struct CampaignServiceTests {
             name: "C", instance: h.instance.id, template: template.id, audience: .tags(["vip"]), by: h.adminPrincipal)
         _ = try await TemplateService(environment: h.env).update(
             template.id, body: "Hi {{name}}, use {{coupon}}", by: h.adminPrincipal)
-        let error = await #expect(throws: WAError.self) { try await h.campaigns.start(campaign.id, by: h.adminPrincipal) }
-        #expect(error?.code == .templateVariableMissing)
+        await expectWAError(.templateVariableMissing) { try await h.campaigns.start(campaign.id, by: h.adminPrincipal) }
         #expect(try await h.campaign(campaign.id).status == .draft)
         #expect(try await h.jobs().isEmpty)
     }
@@ -62,8 +61,7 @@ struct CampaignServiceTests {
         for audience: Campaign.Audience in [.tags(["vip"]), .tags(["nobody-has-this"])] {
             let campaign = try await h.campaigns.create(
                 name: "C", instance: h.instance.id, template: template.id, audience: audience, by: h.adminPrincipal)
-            let error = await #expect(throws: WAError.self) { try await h.campaigns.start(campaign.id, by: h.adminPrincipal) }
-            #expect(error?.code == .campaignAudienceEmpty)
+            await expectWAError(.campaignAudienceEmpty) { try await h.campaigns.start(campaign.id, by: h.adminPrincipal) }
         }
     }
 
@@ -74,24 +72,19 @@ struct CampaignServiceTests {
         let campaign = try await h.campaigns.create(
             name: "C", instance: h.instance.id, template: template.id, audience: .tags(["vip"]), by: h.adminPrincipal)
         for attempt in [h.campaigns.pause, h.campaigns.resume] {
-            let error = await #expect(throws: WAError.self) { try await attempt(campaign.id, h.adminPrincipal) }
-            #expect(error?.code == .campaignInvalidState)
+            await expectWAError(.campaignInvalidState) { try await attempt(campaign.id, h.adminPrincipal) }
         }
         _ = try await h.campaigns.start(campaign.id, by: h.adminPrincipal)
-        let twice = await #expect(throws: WAError.self) { try await h.campaigns.start(campaign.id, by: h.adminPrincipal) }
-        #expect(twice?.code == .campaignInvalidState)
-        let running = await #expect(throws: WAError.self) {
+        await expectWAError(.campaignInvalidState) { try await h.campaigns.start(campaign.id, by: h.adminPrincipal) }
+        await expectWAError(.campaignInvalidState) {
             try await h.campaigns.update(campaign.id, name: "New", by: h.adminPrincipal)
         }
-        #expect(running?.code == .campaignInvalidState)
-        let deleting = await #expect(throws: WAError.self) { try await h.campaigns.delete(campaign.id, by: h.adminPrincipal) }
-        #expect(deleting?.code == .campaignInvalidState)
+        await expectWAError(.campaignInvalidState) { try await h.campaigns.delete(campaign.id, by: h.adminPrincipal) }
         // Starting twice never duplicates the waves.
         #expect(try await h.jobs(queue: CampaignService.waveQueue).count == 1)
         _ = try await h.campaigns.cancel(campaign.id, by: h.adminPrincipal)
         try await h.campaigns.delete(campaign.id, by: h.adminPrincipal)
-        let gone = await #expect(throws: WAError.self) { try await h.campaign(campaign.id) }
-        #expect(gone?.code == .notFound)
+        await expectWAError(.notFound) { try await h.campaign(campaign.id) }
         let actions = try await h.auditActions()
         for action in ["campaign.created", "campaign.started", "campaign.cancelled", "campaign.deleted"] {
             #expect(actions.contains(action), "\(action)")
@@ -144,11 +137,9 @@ struct CampaignServiceTests {
         _ = try await h.campaigns.start(campaign.id, by: h.adminPrincipal)
         try await h.runAll()
         // Let the reply travel and be stored.
-        var report = try await h.campaigns.report(campaign.id, by: h.adminPrincipal)
-        for _ in 0..<200 where report.progress.replied == 0 {
-            h.clock.advance(by: .seconds(10))
-            for _ in 0..<50 { await Task.yield() }
-            report = try await h.campaigns.report(campaign.id, by: h.adminPrincipal)
+        let report = try await h.clock.waitFor("the reply to be counted", advancing: true) {
+            let report = try await h.campaigns.report(campaign.id, by: h.adminPrincipal)
+            return report.progress.replied > 0 ? report : nil
         }
         #expect(report.progress.replied == 1 && report.funnel[.replied].count == 1)
         #expect(chatty.inbox.count == 1 && silent.inbox.count == 1)

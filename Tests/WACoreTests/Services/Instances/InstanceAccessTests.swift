@@ -62,8 +62,7 @@ struct InstanceAccessTests {
         #expect(try await h.service.list(by: agent).items.map(\.id) == [mine.id])
         #expect(try await h.service.list(by: agent, where: .init(ids: [other.id])).items.isEmpty)
         #expect(Set(try await h.service.list(by: admin).items.map(\.id)) == [mine.id, other.id])
-        let denied = await #expect(throws: WAError.self) { try await h.service.create(name: "new", by: agent) }
-        #expect(denied?.code == .permissionDenied)
+        await expectWAError(.permissionDenied) { try await h.service.create(name: "new", by: agent) }
     }
 
     @Test func anotherOrganizationsInstanceIsNotFound() async throws {
@@ -77,8 +76,7 @@ struct InstanceAccessTests {
             { try await h.service.get(instance.id, by: .member(stranger)) as Any },
             { try await h.service.start(instance.id, by: .member(stranger)) as Any },
         ] as [() async throws -> Any] {
-            let error = await #expect(throws: WAError.self) { _ = try await attempt() }
-            #expect(error?.code == .notFound)
+            await expectWAError(.notFound) { _ = try await attempt() }
         }
     }
 

@@ -40,7 +40,7 @@ struct InstanceLifecycleTests {
         #expect(!String(decoding: sealed, as: UTF8.self).contains("wa-simulator-archive"))
         #expect(sealed.count == plaintext.count + SecretBox.overhead)
         // Sealed for this organization only.
-        #expect(throws: WAError.self) {
+        expectWAError(.decryptionFailed) {
             try h.env.secretBox.open(sealed, context: InstanceSupervisor.archiveContext(OrganizationID(high: 1, low: 1)))
         }
 
@@ -60,7 +60,7 @@ struct InstanceLifecycleTests {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
         let instance = try await h.linkedInstance(org: org, admin: admin)
-        try await eventually("ready forwarded") {
+        try await h.clock.waitUntil("ready forwarded") {
             h.handler.events.contains { if case .ready = $0.event { true } else { false } }
         }
         let forwarded = h.handler.events
@@ -187,7 +187,7 @@ struct InstanceLifecycleTests {
         default: h.network.unlinkDevices(of: h.phone)
         }
         try await h.waitForStatus(expected, instance.id, in: org)
-        try await eventually("runner gone") { !h.supervisor.isRunning(instance.id) }
+        try await h.clock.waitUntil("runner gone") { !h.supervisor.isRunning(instance.id) }
 
         let lease = try #require(try await h.lease(instance.id, in: org))
         #expect(lease.expiresAt < h.clock.now())  // released
@@ -225,7 +225,7 @@ struct InstanceLifecycleTests {
         await h.clock.waitForSleepers(2)  // QR rotation + lease renewal
         h.clock.advance(by: .seconds(20))
         try await h.waitForStatus(.loggedOut, created.id, in: org)
-        try await eventually("runner gone") { !h.supervisor.isRunning(created.id) }
+        try await h.clock.waitUntil("runner gone") { !h.supervisor.isRunning(created.id) }
         let alerts = try await h.env.store.transaction(.organization(org)) {
             try await $0.riskAlerts.count(in: org, where: .init())
         }
@@ -305,10 +305,9 @@ struct InstanceLifecycleTests {
         try await h.waitForStatus(.ready, created.id, in: org)
         #expect(try await h.sealedArchive(created.id, in: org) != nil)
 
-        let again = await #expect(throws: WAError.self) {
+        await expectWAError(.invalidInstanceState) {
             try await h.service.requestPairingCode(created.id, phone: h.phone, by: admin)
         }
-        #expect(again?.code == .invalidInstanceState)
         await h.supervisor.stopAll()
     }
 
@@ -322,8 +321,7 @@ struct InstanceLifecycleTests {
         #expect(session.hasEnded)
         #expect(try await h.lease(instance.id, in: org) == nil)
         #expect(try await h.desiredRunning().isEmpty)
-        let missing = await #expect(throws: WAError.self) { try await h.service.get(instance.id, by: admin) }
-        #expect(missing?.code == .notFound)
+        await expectWAError(.notFound) { try await h.service.get(instance.id, by: admin) }
     }
 
     @Test func stopAllKeepsStatusesAndResumeAllRestoresOnRestart() async throws {
@@ -343,7 +341,7 @@ struct InstanceLifecycleTests {
         let summary = try await restarted.resumeAll()
         #expect(summary.started.map(\.instanceID) == [instance.id])
         #expect(summary.failed.isEmpty && summary.ownedElsewhere.isEmpty)
-        try await eventually("ready again") { await restarted.readySession(for: instance.id) != nil }
+        try await h.clock.waitUntil("ready again") { await restarted.readySession(for: instance.id) != nil }
         #expect(try await h.stored(instance.id, in: org).status == .ready)
         #expect(!restarted.isRunning(idle.id))
         #expect(h.transport.configurations.last?.archive != nil)
@@ -358,10 +356,9 @@ struct InstanceLifecycleTests {
         let (org, admin) = try await h.tenant()
         let created = try await h.service.create(name: "unknown-phone", by: admin)
         let stranger = try PhoneNumber("+4915112345678")  // not on the simulated network
-        let error = await #expect(throws: WAError.self) {
+        await expectWAError(.recipientNotOnWhatsApp) {
             try await h.service.requestPairingCode(created.id, phone: stranger, by: admin)
         }
-        #expect(error?.code == .recipientNotOnWhatsApp)
         #expect(try await h.stored(created.id, in: org).status == .created)
         #expect(try await h.lease(created.id, in: org).map { $0.expiresAt < h.clock.now() } == true)
         #expect(!h.supervisor.isRunning(created.id))
@@ -376,7 +373,7 @@ struct InstanceLifecycleTests {
 
         let node = h.makeSupervisor(node: "node-a")
         let service = Task { await node.run() }
-        try await eventually("resumed") { await node.readySession(for: instance.id) != nil }
+        try await h.clock.waitUntil("resumed") { await node.readySession(for: instance.id) != nil }
         service.cancel()
         await service.value
         #expect(node.runningInstances.isEmpty)
@@ -389,16 +386,15 @@ struct InstanceLifecycleTests {
         let h = InstanceHarness()
         let (_, admin) = try await h.tenant(plan: .starter)
         _ = try await h.service.create(name: "first", by: admin)
-        let error = await #expect(throws: WAError.self) { try await h.service.create(name: "second", by: admin) }
-        #expect(error?.code == .planLimitReached)
+        await expectWAError(.planLimitReached) { try await h.service.create(name: "second", by: admin) }
     }
 
     @Test(arguments: ["", " ", "-lead", "has space", "ümlaut", String(repeating: "a", count: 64)])
     func invalidNamesAreRejected(name: String) async throws {
         let h = InstanceHarness()
         let (_, admin) = try await h.tenant()
-        let error = await #expect(throws: WAError.self) { try await h.service.create(name: name, by: admin) }
-        #expect(error?.code == .invalidArgument && error?.field == "name")
+        let error = await expectWAError(.invalidArgument) { try await h.service.create(name: name, by: admin) }
+        #expect(error?.field == "name")
     }
 
     @Test func namesAreUniqueAndUpdatesAreAudited() async throws {
@@ -406,10 +402,9 @@ struct InstanceLifecycleTests {
         let (org, admin) = try await h.tenant()
         let first = try await h.service.create(name: "alpha", by: admin)
         _ = try await h.service.create(name: "beta", by: admin)
-        let duplicate = await #expect(throws: WAError.self) {
+        await expectWAError(.alreadyExists) {
             try await h.service.update(first.id, name: "BETA", by: admin)
         }
-        #expect(duplicate?.code == .alreadyExists)
         let limits = InstanceRateLimits(perMinute: 5, perHour: 50, perDay: 500)
         let updated = try await h.service.update(first.id, name: "gamma", rateLimits: limits, by: admin)
         #expect(updated.name == "gamma" && updated.rateLimits == limits)

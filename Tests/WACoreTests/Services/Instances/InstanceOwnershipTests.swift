@@ -12,22 +12,21 @@ struct InstanceOwnershipTests {
         let instance = try await h.linkedInstance(org: org, admin: admin)
 
         // node-b cannot start what node-a runs.
-        let refused = await #expect(throws: WAError.self) { try await nodeB.start(instance.id, in: org) }
-        #expect(refused?.code == .instanceOwnedElsewhere)
+        await expectWAError(.instanceOwnedElsewhere) { try await nodeB.start(instance.id, in: org) }
         #expect(!nodeB.isRunning(instance.id))
         #expect(try await nodeB.resumeAll().ownedElsewhere.map(\.instanceID) == [instance.id])
 
         // node-a stalls: it stops renewing, its session keeps running, and its lease runs out.
         await h.clock.waitForSleepers(1)
         h.supervisor.suspendRenewal(of: instance.id)
-        try await eventually("renewal stopped") { h.clock.sleeperCount == 0 }
+        try await h.clock.waitUntil("renewal stopped") { h.clock.sleeperCount == 0 }
         h.clock.advance(by: .seconds(31))
         #expect(h.supervisor.isRunning(instance.id))
 
         // node-b adopts the instance with a higher token, restoring the link from the shared archive.
         let adopted = try await nodeB.resumeAll()
         #expect(adopted.started.map(\.instanceID) == [instance.id])
-        try await eventually("node-b ready") { await nodeB.readySession(for: instance.id) != nil }
+        try await h.clock.waitUntil("node-b ready") { await nodeB.readySession(for: instance.id) != nil }
         let lease = try #require(try await h.lease(instance.id, in: org))
         #expect(lease.owner == "node-b" && lease.token == 2)
         #expect(h.transport.configurations.last?.archive != nil)
@@ -37,7 +36,7 @@ struct InstanceOwnershipTests {
         let disconnectsBefore = h.webhooks.events(.instanceDisconnected).count
         await h.clock.waitForSleepers(1)  // node-b's renewal
         h.network.disconnect(instance: instance.id, reason: .connectionLost)
-        try await eventually("node-a gave up") { !h.supervisor.isRunning(instance.id) }
+        try await h.clock.waitUntil("node-a gave up") { !h.supervisor.isRunning(instance.id) }
         await h.clock.waitForSleepers(2)  // node-b: renewal + backoff
         #expect(h.webhooks.events(.instanceDisconnected).count == disconnectsBefore + 1)  // node-b's only
         h.clock.advanceToNextDeadline()
@@ -69,7 +68,7 @@ struct InstanceOwnershipTests {
         let summary = try await nodeB.resumeAll()
         #expect(summary.started == [InstanceReference(organizationID: org, instanceID: instance.id)])
         #expect(summary.failed.isEmpty && summary.ownedElsewhere.isEmpty && summary.alreadyRunning.isEmpty)
-        try await eventually("node-b ready") { await nodeB.readySession(for: instance.id) != nil }
+        try await h.clock.waitUntil("node-b ready") { await nodeB.readySession(for: instance.id) != nil }
 
         // Restored from the stored archive: no QR code was shown, the same account and browser identity.
         let resumedEvents = h.webhooks.events.dropFirst(eventsBefore)
@@ -98,9 +97,9 @@ struct InstanceOwnershipTests {
 
         // The renewal wakes only after the lease expired (a frozen process): it finds the lease lost.
         h.clock.advance(by: .seconds(31))
-        try await eventually("session let go") { !h.supervisor.isRunning(instance.id) }
+        try await h.clock.waitUntil("session let go") { !h.supervisor.isRunning(instance.id) }
         // The supervisor forgets the session first and stops it right after: wait for the stop to finish.
-        try await eventually("session stopped") { session.hasEnded }
+        try await h.clock.waitUntil("session stopped") { session.hasEnded }
         #expect(session.hasEnded)
         #expect(h.webhooks.events.count == writesBefore)
         #expect(try await h.stored(instance.id, in: org).status == .ready)  // untouched by the stale node
@@ -109,7 +108,7 @@ struct InstanceOwnershipTests {
         // Another node (or this one) adopts it on its next round.
         let nodeB = h.makeSupervisor(node: "node-b")
         #expect(try await nodeB.resumeAll().started.map(\.instanceID) == [instance.id])
-        try await eventually("node-b ready") { await nodeB.readySession(for: instance.id) != nil }
+        try await h.clock.waitUntil("node-b ready") { await nodeB.readySession(for: instance.id) != nil }
         #expect(try await h.lease(instance.id, in: org)?.token == 2)
         await nodeB.stopAll()
     }
@@ -128,14 +127,13 @@ struct InstanceOwnershipTests {
         await h.clock.waitForSleepers(1)
         h.clock.advance(by: .seconds(10))
         try await h.waitForStatus(.stopped, instance.id, in: org)
-        try await eventually("node-a stopped") { !h.supervisor.isRunning(instance.id) }
+        try await h.clock.waitUntil("node-a stopped") { !h.supervisor.isRunning(instance.id) }
         #expect(try await h.lease(instance.id, in: org).map { $0.expiresAt < h.clock.now() } == true)
 
         // Logging out through a node that does not run it is refused while another node does.
         try await h.service.start(instance.id, by: admin)
         try await h.waitForStatus(.ready, instance.id, in: org)
-        let refused = await #expect(throws: WAError.self) { try await serviceB.logout(instance.id, by: admin) }
-        #expect(refused?.code == .instanceOwnedElsewhere)
+        await expectWAError(.instanceOwnedElsewhere) { try await serviceB.logout(instance.id, by: admin) }
         let report = try await serviceB.status(instance.id, by: admin)
         #expect(report.runningOn == "node-a" && !report.isRunningHere && report.linkCode == nil)
         await h.supervisor.stopAll()
@@ -145,10 +143,23 @@ struct InstanceOwnershipTests {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
         let instance = try await h.linkedInstance(org: org, admin: admin)
+        let session = try #require(await h.supervisor.readySession(for: instance.id) as? SimulatedSession)
         let serviceB = InstanceService(environment: h.env, supervisor: h.makeSupervisor(node: "node-b"))
         try await serviceB.delete(instance.id, by: admin)
+        // Deleted at once, with its lease, and audited.
+        await expectWAError(.notFound) { try await h.stored(instance.id, in: org) }
+        #expect(try await h.lease(instance.id, in: org) == nil)
+        #expect(try await h.desiredRunning().isEmpty)
+        let actions = try await h.env.store.transaction(.organization(org)) {
+            try await $0.auditEvents.list(in: org, page: .all).items.map(\.action)
+        }
+        #expect(actions.last == "instance.deleted")
+        // node-a notices at its next renewal, lets go and stops its session.
+        #expect(h.supervisor.isRunning(instance.id))
         await h.clock.waitForSleepers(1)
         h.clock.advance(by: .seconds(10))
-        try await eventually("node-a let go") { !h.supervisor.isRunning(instance.id) }
+        try await h.clock.waitUntil("node-a let go") { !h.supervisor.isRunning(instance.id) }
+        try await h.clock.waitUntil("node-a's session stopped") { session.hasEnded }
+        #expect(await h.supervisor.readySession(for: instance.id) == nil)
     }
 }

@@ -62,8 +62,7 @@ struct InstanceProvisioningTests {
         // The pool's only proxy is full: a second pool instance has none and cannot start (never direct).
         let second = try await h.service.create(name: "crowded", proxyPolicy: .pool, by: admin)
         #expect(second.proxyID == nil)
-        let error = await #expect(throws: WAError.self) { try await h.service.start(second.id, by: admin) }
-        #expect(error?.code == .noProxyAvailable)
+        await expectWAError(.noProxyAvailable) { try await h.service.start(second.id, by: admin) }
         #expect(try await h.lease(second.id, in: org) == nil)  // the lease was rolled back with the rest
         #expect(try await h.stored(second.id, in: org).status == .created)
         await h.supervisor.stopAll()
@@ -72,10 +71,10 @@ struct InstanceProvisioningTests {
     @Test func fixedProxyMustExist() async throws {
         let h = InstanceHarness()
         let (_, admin) = try await h.tenant()
-        let error = await #expect(throws: WAError.self) {
+        let error = await expectWAError(.notFound) {
             try await h.service.create(name: "fixed", proxyPolicy: .fixed(h.env.ids.make()), by: admin)
         }
-        #expect(error?.code == .notFound && error?.field == "proxy_policy")
+        #expect(error?.field == "proxy_policy")
     }
 
     @Test func theSealedArchiveNeverAppearsInDescriptions() throws {

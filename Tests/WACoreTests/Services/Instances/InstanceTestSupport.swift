@@ -67,10 +67,9 @@ final class InstanceHarness: Sendable {
     }
 
     func waitForStatus(
-        _ status: InstanceStatus, _ id: InstanceID, in org: OrganizationID,
-        sourceLocation: SourceLocation = #_sourceLocation
+        _ status: InstanceStatus, _ id: InstanceID, in org: OrganizationID, fileID: String = #fileID, line: Int = #line
     ) async throws {
-        try await eventually("status \(status.rawValue)", sourceLocation: sourceLocation) {
+        try await clock.waitUntil("instance status \(status.rawValue)", fileID: fileID, line: line) {
             try await self.stored(id, in: org).status == status
         }
     }
@@ -86,17 +85,6 @@ final class InstanceHarness: Sendable {
         #expect(try await sealedArchive(created.id, in: org) != nil)  // saved with `ready`, in its transaction
         return try await stored(created.id, in: org)
     }
-}
-
-/// Waits (yielding, never sleeping) until `condition` holds; records an issue if it never does.
-func eventually(
-    _ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool
-) async throws {
-    for _ in 0..<20_000 {
-        if try await condition() { return }
-        await Task.yield()
-    }
-    Issue.record("never happened: \(what)", sourceLocation: sourceLocation)
 }
 
 /// Records every webhook event published (inside the publishing transaction).

@@ -28,18 +28,16 @@ struct NumberLookupTests {
         let instance = try await h.linkedInstance(org: org, admin: admin)
         let number = try PhoneNumber("+49 170 5550000")
         for _ in 0..<30 { _ = try await h.service.lookUp(number, on: instance.id, by: admin) }
-        let limited = await #expect(throws: WAError.self) { try await h.service.lookUp(number, on: instance.id, by: admin) }
-        #expect(limited?.code == .rateLimited)
+        await expectWAError(.rateLimited) { try await h.service.lookUp(number, on: instance.id, by: admin) }
         h.clock.advance(by: .seconds(2))
         _ = try await h.service.lookUp(number, on: instance.id, by: admin)  // one more after 60 s / 30
 
         let team = TeamService(environment: h.env)
         let (_, invitation) = try await team.invite(email: "vi@example.com", displayName: "Vi", role: .viewer, by: admin)
         let viewer = try await team.acceptInvitation(token: invitation.reveal(), password: "a different passphrase 99")
-        let denied = await #expect(throws: WAError.self) {
+        await expectWAError(.permissionDenied) {
             try await h.service.lookUp(number, on: instance.id, by: .member(viewer))
         }
-        #expect(denied?.code == .permissionDenied)
 
         // While the risk monitor pauses the instance, lookups wait too.
         h.clock.advance(by: .seconds(60))
@@ -48,12 +46,11 @@ struct NumberLookupTests {
             paused.risk.pausedUntil = h.clock.now().addingTimeInterval(600)
             return try await tx.instances.update(paused)
         }
-        let whilePaused = await #expect(throws: WAError.self) { try await h.service.lookUp(number, on: instance.id, by: admin) }
-        #expect(whilePaused?.code == .rateLimited && whilePaused?.field == "instance_id")
+        let whilePaused = await expectWAError(.rateLimited) { try await h.service.lookUp(number, on: instance.id, by: admin) }
+        #expect(whilePaused?.field == "instance_id")
         h.clock.advance(by: .seconds(601))
 
         try await h.service.stop(instance.id, by: admin)
-        let notReady = await #expect(throws: WAError.self) { try await h.service.lookUp(number, on: instance.id, by: admin) }
-        #expect(notReady?.code == .sessionNotReady)
+        await expectWAError(.sessionNotReady) { try await h.service.lookUp(number, on: instance.id, by: admin) }
     }
 }

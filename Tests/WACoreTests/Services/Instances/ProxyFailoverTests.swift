@@ -66,13 +66,16 @@ struct ProxyFailoverTests {
         try await h.waitForStatus(.reconnecting, created.id, in: org)
         #expect(try await h.stored(created.id, in: org).proxyID == second.id, "nothing better to move to")
         h.transport.setProxy(first.host, down: false)
+        func ready() async throws -> Bool { try await h.stored(created.id, in: org).status == .ready }
         for _ in 0..<200 {
-            if try await h.stored(created.id, in: org).status == .ready { break }
-            // Renewal and backoff asleep: the next attempt is due at the earlier deadline. (Bounded: the session
-            // may become ready meanwhile, and then no backoff sleeps.)
-            for _ in 0..<10_000 where h.clock.sleeperCount < 2 { await Task.yield() }
-            if h.clock.sleeperCount >= 2 { h.clock.advanceToNextDeadline() }
-            for _ in 0..<50 { await Task.yield() }
+            // Renewal and backoff asleep: the next attempt is due at the earlier deadline. (The session may become
+            // ready meanwhile, and then no backoff sleeps.)
+            try await h.clock.waitUntil("renewal and backoff asleep, or ready") {
+                if h.clock.sleeperCount >= 2 { return true }
+                return try await ready()
+            }
+            if try await ready() { break }
+            h.clock.advanceToNextDeadline()
         }
         try await h.waitForStatus(.ready, created.id, in: org)
         let attempts = h.transport.configurations.compactMap(\.proxy?.host)

@@ -236,10 +236,9 @@ struct MediaServiceTests {
         if let quota = c.quota { try await w.setQuota(quota) }
 
         let bytes = try c.bytes()
-        let error = await #expect(throws: WAError.self) {
+        await expectWAError(c.code) {
             try await w.media.upload(bytes, declaredMIMEType: c.declared, kind: c.kind, by: w.ana)
         }
-        #expect(error?.code == c.code)
         #expect(try await w.objectCount() == 1)
         #expect(try await w.media.list(by: w.ana).items.map(\.id) == [baseline.id])
         #expect(w.store.count(in: w.org) == 1)
@@ -254,10 +253,9 @@ struct MediaServiceTests {
     func failedWrite() async throws {
         let w = try await World()
         w.store.failPuts(true)
-        let error = await #expect(throws: WAError.self) {
+        await expectWAError(.internalError) {
             try await w.media.upload(try Self.sample("sample.jpg"), declaredMIMEType: "image/jpeg", by: w.ana)
         }
-        #expect(error?.code == .internalError)
         #expect(w.store.puts == 1)
         #expect(w.store.count(in: w.org) == 0)
         #expect(try await w.objectCount() == 0)
@@ -274,17 +272,15 @@ struct MediaServiceTests {
         let jpeg = try Self.sample("sample.jpg")
         try await w.setQuota(Int64(pdf.count) + 200)
         let document = try await w.media.upload(pdf, declaredMIMEType: "application/pdf", by: w.ana)
-        let refused = await #expect(throws: WAError.self) {
+        await expectWAError(.mediaOverQuota) {
             try await w.media.upload(jpeg, declaredMIMEType: "image/jpeg", by: w.ana)
         }
-        #expect(refused?.code == .mediaOverQuota)
 
         try await w.media.delete(document.id, by: w.ana)
         #expect(try await w.organization().mediaBytesUsed == 0)
         #expect(w.store.count(in: w.org) == 0)
         #expect(try await w.objectCount() == 0)
-        let gone = await #expect(throws: WAError.self) { try await w.media.get(document.id, by: w.ana) }
-        #expect(gone?.code == .notFound)
+        await expectWAError(.notFound) { try await w.media.get(document.id, by: w.ana) }
         let deleted = try #require(try await w.auditEvents("media.deleted").first)
         #expect(deleted.resourceID == document.id.description)
         #expect(deleted.metadata == ["mime_type": "application/pdf", "kind": "document", "byte_count": "\(pdf.count)"])
@@ -292,8 +288,7 @@ struct MediaServiceTests {
         let image = try await w.media.upload(jpeg, declaredMIMEType: "image/jpeg", by: w.ana)
         #expect(try await w.organization().mediaBytesUsed == Int64(jpeg.count))
         #expect(try await w.media.list(by: w.ana).items.map(\.id) == [image.id])
-        let again = await #expect(throws: WAError.self) { try await w.media.delete(document.id, by: w.ana) }
-        #expect(again?.code == .notFound)
+        await expectWAError(.notFound) { try await w.media.delete(document.id, by: w.ana) }
         #expect(try await w.organization().mediaBytesUsed == Int64(jpeg.count))
     }
 
@@ -333,12 +328,9 @@ struct MediaServiceTests {
         let bytes = try Self.sample("sample.jpg")
         let object = try await w.media.upload(bytes, declaredMIMEType: "image/jpeg", by: w.ana)
 
-        let get = await #expect(throws: WAError.self) { try await w.media.get(object.id, by: w.oz) }
-        #expect(get?.code == .notFound)
-        let read = await #expect(throws: WAError.self) { try await w.media.bytes(of: object.id, by: w.oz) }
-        #expect(read?.code == .notFound)
-        let delete = await #expect(throws: WAError.self) { try await w.media.delete(object.id, by: w.oz) }
-        #expect(delete?.code == .notFound)
+        await expectWAError(.notFound) { try await w.media.get(object.id, by: w.oz) }
+        await expectWAError(.notFound) { try await w.media.bytes(of: object.id, by: w.oz) }
+        await expectWAError(.notFound) { try await w.media.delete(object.id, by: w.oz) }
         #expect(try await w.media.list(by: w.oz).items.isEmpty)
         #expect(try await w.media.usage(by: w.oz).usedBytes == 0)
 
@@ -351,8 +343,7 @@ struct MediaServiceTests {
         #expect(try await w.organization(w.other).mediaBytesUsed == theirs.byteCount)
         #expect(try await w.organization().mediaBytesUsed == Int64(bytes.count))
         #expect(try await w.objectCount(w.other) == 1)
-        let crossed = await #expect(throws: WAError.self) { try await w.media.get(theirs.id, by: w.ana) }
-        #expect(crossed?.code == .notFound)
+        await expectWAError(.notFound) { try await w.media.get(theirs.id, by: w.ana) }
     }
 
     // MARK: Stored organizations

@@ -86,14 +86,15 @@ final class MessagingHarness: Sendable {
         return try await env.store.transaction(.organization(org)) { try await $0.messages.get(id, in: org) }
     }
 
-    /// Waits (yielding) until `condition` holds for the stored message, or gives up after many turns.
-    func waitFor(_ id: MessageID, _ condition: @Sendable (Message) -> Bool) async throws -> Message {
-        for _ in 0..<2_000 {
+    /// Waits until `condition` holds for the stored message (`what` names it if it never does), and returns it.
+    func waitFor(
+        _ id: MessageID, _ what: String, fileID: String = #fileID, line: Int = #line,
+        _ condition: @Sendable (Message) -> Bool
+    ) async throws -> Message {
+        try await clock.waitFor("message \(id): \(what)", fileID: fileID, line: line) {
             let current = try await message(id)
-            if condition(current) { return current }
-            await Task.yield()
+            return condition(current) ? current : nil
         }
-        return try await message(id)
     }
 
     func jobs() async throws -> [Job] {

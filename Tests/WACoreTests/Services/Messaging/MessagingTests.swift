@@ -16,7 +16,7 @@ struct MessagingTests {
 
         try await h.dispatchAll()
         #expect(ada.inbox.map(\.text) == ["Hello Ada, your order shipped 📦"])
-        let sent = try await h.waitFor(queued.id) { $0.status.rank! >= MessageStatus.sent.rank! }
+        let sent = try await h.waitFor(queued.id, "sent") { $0.status.rank! >= MessageStatus.sent.rank! }
         #expect(sent.whatsappID?.hasPrefix("true_") == true)
         #expect(sent.timestamps.pendingAt == start)
         // Typing took at least the planner's floor (1 s) in virtual time before the send.
@@ -31,10 +31,10 @@ struct MessagingTests {
         let ada = try h.phone("1234567")
         let queued = try await h.send("Hi", to: ada)
         try await h.dispatchAll()
-        let delivered = try await h.waitFor(queued.id) { $0.status == .delivered }
+        let delivered = try await h.waitFor(queued.id, "delivered") { $0.status == .delivered }
         #expect(delivered.status == .delivered)
         ada.read(chat: h.shop.number)
-        let read = try await h.waitFor(queued.id) { $0.status == .read }
+        let read = try await h.waitFor(queued.id, "read") { $0.status == .read }
         #expect(read.status == .read && read.timestamps.deliveredAt != nil && read.timestamps.readAt != nil)
         // A late "delivered" changes nothing.
         let late = try await h.handler.statusChanged(try #require(read.whatsappID), .delivered, h.clock.now(), h.instance)
@@ -69,7 +69,7 @@ struct MessagingTests {
         h.clock.advance(by: .seconds(10))
         try await h.dispatchAll()
         #expect(ada.inbox.count == 1, "the retry did not reach the phone again")
-        let sent = try await h.waitFor(queued.id) { $0.status.rank! >= MessageStatus.sent.rank! }
+        let sent = try await h.waitFor(queued.id, "sent") { $0.status.rank! >= MessageStatus.sent.rank! }
         #expect(sent.whatsappID != nil)
         #expect(try await h.jobs().first?.attempt == 2)
     }
@@ -101,10 +101,7 @@ struct MessagingTests {
         let queued = try await h.send("Exactly once", to: ada)
         let worker = Task { try await h.dispatcher.runOnce(worker: "w1") }
         // Through typing and the pause, up to the send.
-        for _ in 0..<10_000 where ada.inbox.isEmpty {
-            if h.clock.sleeperCount > 0 { h.clock.advanceToNextDeadline() }
-            await Task.yield()
-        }
+        try await h.clock.waitUntil("the message to reach Ada", advancing: true) { !ada.inbox.isEmpty }
         #expect(ada.inbox.count == 1)
         await h.clock.waitForSleepers(1)  // inside send, after WhatsApp took the message
         worker.cancel()
@@ -114,7 +111,7 @@ struct MessagingTests {
         h.directory.set(h.session, for: h.instance.id)
         try await h.dispatchAll()
         #expect(ada.inbox.count == 1, "the retry was recognised by its client message id")
-        let sent = try await h.waitFor(queued.id) { $0.whatsappID != nil }
+        let sent = try await h.waitFor(queued.id, "a WhatsApp id") { $0.whatsappID != nil }
         #expect(sent.status.rank! >= MessageStatus.sent.rank!)
         #expect(try await h.jobs().first?.state == .completed)
     }
@@ -140,8 +137,7 @@ struct MessagingTests {
             name: "code", body: "Hi {{name}}, your code is {{code}}", by: .member(h.admin))
         // Numbers are parsed before a request can name them.
         for garbage in ["12", "+49 170", "call me", "+999 1234567"] {
-            let error = #expect(throws: WAError.self) { try PhoneNumber(garbage) }
-            #expect(error?.code == .invalidPhoneNumber, "\(garbage)")
+            expectWAError(.invalidPhoneNumber, "\(garbage)") { try PhoneNumber(garbage) }
         }
         // A photo uploaded as a document, sent as an image under a deployment whose image cap is lower.
         let photo = try await MediaService(environment: h.env).upload(
@@ -152,13 +148,12 @@ struct MessagingTests {
             sizeCaps: MediaSizeCaps(
                 image: photo.byteCount - 1, video: 1 << 20, audio: 1 << 20, document: 1 << 20, staticSticker: 1 << 10,
                 animatedSticker: 1 << 10))
-        let oversized = await #expect(throws: WAError.self) {
+        await expectWAError(.mediaTooLarge) {
             try await MessagingService(environment: strict).send(
                 .init(instanceID: h.instance.id, recipient: .phone(bob.number),
                       content: .media(photo.id, kind: .image, caption: nil)),
                 by: .member(h.admin))
         }
-        #expect(oversized?.code == .mediaTooLarge)
         let cases: [(SendMessageRequest, WAError.Code)] = [
             (.text("x", to: ada.number, from: h.instance.id), .recipientOptedOut),
             (.init(instanceID: h.instance.id, recipient: .phone(bob.number), content: .text("   ")), .invalidArgument),
@@ -175,8 +170,7 @@ struct MessagingTests {
              .notFound),
         ]
         for (request, code) in cases {
-            let error = await #expect(throws: WAError.self) { try await h.messaging.send(request, by: .member(h.admin)) }
-            #expect(error?.code == code, "\(request.content): \(String(describing: error))")
+            await expectWAError(code, "\(request.content)") { try await h.messaging.send(request, by: .member(h.admin)) }
         }
         #expect(try await h.jobs().isEmpty)
         #expect(try await h.messaging.list(by: .member(h.admin)).items.isEmpty)
@@ -184,8 +178,7 @@ struct MessagingTests {
         // The quota of 1 is counted at dispatch: the first send passes, the next is refused up front.
         _ = try await h.send("first", to: bob)
         try await h.dispatchAll()
-        let overQuota = await #expect(throws: WAError.self) { try await h.send("second", to: bob) }
-        #expect(overQuota?.code == .quotaExceeded)
+        await expectWAError(.quotaExceeded) { try await h.send("second", to: bob) }
     }
 
     @Test(arguments: [InstanceStatus.loggedOut, .stopped, .failed, .created])
@@ -196,8 +189,8 @@ struct MessagingTests {
             let instance = try await tx.instances.get(h.instance.id, in: org)
             return try await tx.instances.update(instance.restored(status: status))
         }
-        let error = await #expect(throws: WAError.self) { try await h.send("x", to: try h.phone("1234567")) }
-        #expect(error?.code == .instanceUnavailable && error?.field == "instance_id")
+        let error = await expectWAError(.instanceUnavailable) { try await h.send("x", to: try h.phone("1234567")) }
+        #expect(error?.field == "instance_id")
         #expect(try await h.jobs().isEmpty)
     }
 
@@ -231,8 +224,7 @@ struct MessagingTests {
         let (agent, invitation) = try await team.invite(email: "bo@example.com", displayName: "Bo", role: .agent, by: .member(h.admin))
         _ = try await team.acceptInvitation(token: invitation.reveal(), password: "a different passphrase 99")
         let ada = try h.phone("1234567")
-        let denied = await #expect(throws: WAError.self) { try await h.send("x", to: ada, by: .member(agent)) }
-        #expect(denied?.code == .permissionDenied)
+        await expectWAError(.permissionDenied) { try await h.send("x", to: ada, by: .member(agent)) }
         let assigned = try await team.assign(instances: [h.instance.id], to: agent.id, by: .member(h.admin))
         _ = try await h.send("x", to: ada, by: .member(assigned))
         #expect(try await h.messaging.list(by: .member(assigned)).items.count == 1)
@@ -260,12 +252,7 @@ struct MessagingTests {
         let ada = try h.phone("1234567", name: "Ada")
         _ = try ada.send(text: "Hi shop!", to: h.shop.number)
         let contacts = ContactService(environment: h.env)
-        var found: [Contact] = []
-        for _ in 0..<2_000 where found.isEmpty {
-            found = try await contacts.list(by: .member(h.admin)).items
-            await Task.yield()
-        }
-        let contact = try #require(found.first)
+        let contact = try await h.clock.waitFor("the new contact") { try await contacts.list(by: .member(h.admin)).items.first }
         #expect(contact.jid == ada.number.jid && contact.phone == ada.number && contact.name == "Ada")
         #expect(h.webhooks.events.map(\.type).contains(.messageReceived))
 
@@ -296,7 +283,7 @@ struct MessagingTests {
                 try await $0.chats.find(jid: ada.number.jid, instance: h.instance.id, in: org)
             }
         }
-        try await eventually("two unread") { try await chat()?.unreadCount == 2 }
+        try await h.clock.waitUntil("two unread") { try await chat()?.unreadCount == 2 }
         #expect(h.network.messages.filter { $0.from == ada.number }.allSatisfy { $0.status == .delivered })
         // Search finds a message by its text, in any case.
         let found = try await h.messaging.list(by: .member(h.admin), where: .init(search: "ORDER Nº"))
@@ -314,10 +301,9 @@ struct MessagingTests {
         #expect(try await h.jobs().filter { $0.queue == MessagingService.seenQueue }.map(\.state) == [.completed])
         #expect(h.network.messages.filter { $0.from == ada.number }.allSatisfy { $0.status == .read })
 
-        let notAChat = await #expect(throws: WAError.self) {
+        await expectWAError(.invalidJID) {
             try await h.messaging.markSeen(.statusBroadcast, on: h.instance.id, by: .member(h.admin))
         }
-        #expect(notAChat?.code == .invalidJID)
     }
 
     @Test func receiptsThatArriveBeforeTheirMessageIsRecordedAreAppliedInOrder() async throws {
@@ -360,7 +346,7 @@ struct MessagingTests {
         try await record(second, as: "W2")
         await h.clock.waitForSleepers(2)  // W2's retry, and W1's (which finds nothing left to do)
         h.clock.advance(by: .seconds(1))
-        try await eventually("the kept receipt applied") { try await h.message(second.id).status == .delivered }
+        try await h.clock.waitUntil("the kept receipt applied") { try await h.message(second.id).status == .delivered }
         #expect(statusEvents(second) == ["delivered"])
 
         // A receipt whose message appears only after the last retry is given up: it is not applied later.

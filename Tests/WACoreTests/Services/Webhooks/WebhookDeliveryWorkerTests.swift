@@ -34,11 +34,10 @@ struct WebhookDeliveryWorkerTests {
         }
         // Each endpoint has its own secret.
         let plainRequest = try #require(bed.sender.requests(to: plain.endpoint.url).first)
-        let wrong = #expect(throws: WAError.self) {
+        expectWAError(.webhookSignatureMismatch) {
             try StandardWebhookVerifier(secret: hub.secret)
                 .verify(payload: plainRequest.body, headers: WebhookTestbed.headers(plainRequest), now: bed.clock.now())
         }
-        #expect(wrong?.code == .webhookSignatureMismatch)
         for delivery in deliveries {
             let stored = try await bed.storedDelivery(delivery.id, in: t.org)
             #expect(stored.status == .succeeded && stored.attempts.map(\.statusCode) == [200])
@@ -71,11 +70,10 @@ struct WebhookDeliveryWorkerTests {
         #expect(after.header("webhook-signature")?.split(separator: " ").count == 1)
         try StandardWebhookVerifier(secret: rotated.secret)
             .verify(payload: after.body, headers: WebhookTestbed.headers(after), now: bed.clock.now())
-        let old = #expect(throws: WAError.self) {
+        expectWAError(.webhookSignatureMismatch) {
             try StandardWebhookVerifier(secret: created.secret)
                 .verify(payload: after.body, headers: WebhookTestbed.headers(after), now: bed.clock.now())
         }
-        #expect(old?.code == .webhookSignatureMismatch)
         // The retired secret is dropped from storage at the endpoint's next change.
         _ = try await bed.service.update(created.endpoint.id, label: "renamed", by: t.admin)
         #expect(try await bed.storedEndpoint(created.endpoint.id, in: t.org).sealedSecrets.count == 1)
@@ -92,7 +90,7 @@ struct WebhookDeliveryWorkerTests {
         let request = try #require(bed.sender.requests.last)
         try StandardWebhookVerifier(secret: rotated.secret)
             .verify(payload: request.body, headers: WebhookTestbed.headers(request), now: bed.clock.now())
-        #expect(throws: WAError.self) {
+        expectWAError(.webhookSignatureMismatch) {
             try StandardWebhookVerifier(secret: created.secret)
                 .verify(payload: request.body, headers: WebhookTestbed.headers(request), now: bed.clock.now())
         }
@@ -440,7 +438,7 @@ struct WebhookDeliveryWorkerTests {
         var env = bed.env
         env.store = FailingStore()
         let worker = WebhookDeliveryWorker(service: WebhookService(environment: env), sender: bed.sender)
-        await #expect(throws: WAError.self) { try await worker.run(worker: "w") }
+        await expectWAError(.internalError) { try await worker.run(worker: "w") }
         let errors = WebhookCallCounter()
         let task = Task { try await worker.run(worker: "w", pollInterval: .seconds(1), onError: { _ in _ = errors.next() }) }
         await bed.clock.waitForSleepers(1)

@@ -53,10 +53,10 @@ struct WebhookServiceTests {
             ("https://hooks.example.com/", [], "two\nlines", .invalidArgument, "label"),
         ]
         for (url, filters, label, code, field) in cases {
-            let error = await #expect(throws: WAError.self) {
+            let error = await expectWAError(code) {
                 try await service.create(url: url, eventFilters: filters, label: label, by: t.admin)
             }
-            #expect(error?.code == code && error?.field == field, "\(url) \(filters)")
+            #expect(error?.field == field, "\(url) \(filters)")
         }
         #expect(try await service.endpoints(by: t.admin).items.isEmpty)
         #expect(try await bed.auditEvents(t.org, action: "webhook_endpoint.").isEmpty)
@@ -66,13 +66,12 @@ struct WebhookServiceTests {
         let t = try await bed.tenant(plan: .starter)
         let first = try await service.create(url: "https://a.example.com/", by: t.admin)
         _ = try await service.create(url: "https://b.example.com/", by: t.admin)
-        let error = await #expect(throws: WAError.self) {
+        await expectWAError(.planLimitReached) {
             try await service.create(url: "https://c.example.com/", by: t.admin)
         }
-        #expect(error?.code == .planLimitReached)
         // Disabled endpoints count too; deleting one makes room.
         _ = try await service.update(first.endpoint.id, isEnabled: false, by: t.admin)
-        await #expect(throws: WAError.self) { try await service.create(url: "https://c.example.com/", by: t.admin) }
+        await expectWAError(.planLimitReached) { try await service.create(url: "https://c.example.com/", by: t.admin) }
         try await service.delete(first.endpoint.id, by: t.admin)
         _ = try await service.create(url: "https://c.example.com/", by: t.admin)
         #expect(try await service.endpoints(by: t.admin).items.count == 2)
@@ -102,10 +101,9 @@ struct WebhookServiceTests {
         let enabled = try await service.update(id, isEnabled: true, by: t.manager)
         #expect(enabled.isEnabled && enabled.disabledReason == nil)
 
-        let refused = await #expect(throws: WAError.self) {
+        await expectWAError(.webhookTargetForbidden) {
             try await service.update(id, url: "https://10.0.0.1/", by: t.manager)
         }
-        #expect(refused?.code == .webhookTargetForbidden)
 
         let audit = try await bed.auditEvents(t.org, action: "webhook_endpoint.")
         #expect(audit.map(\.action) == [
@@ -123,8 +121,7 @@ struct WebhookServiceTests {
         let created = try await service.create(url: "https://a.example.com/", by: t.admin)
         let (_, deliveries) = try await bed.publish(.messageReceived, in: t.org)
         try await service.delete(created.endpoint.id, by: t.admin)
-        let missing = await #expect(throws: WAError.self) { try await service.endpoint(created.endpoint.id, by: t.admin) }
-        #expect(missing?.code == .notFound)
+        await expectWAError(.notFound) { try await service.endpoint(created.endpoint.id, by: t.admin) }
         #expect(try await service.deliveries(by: t.admin).items.map(\.id) == deliveries.map(\.id))
         #expect(try await bed.auditActions(t.org).last == "webhook_endpoint.deleted")
 
@@ -233,8 +230,9 @@ struct WebhookServiceTests {
         let t = try await bed.tenant()
         let fixture = try await failedDelivery(in: t)
         for principal in [t.viewer, t.agent] {
-            let error = await #expect(throws: WAError.self) { try await perform(operation, fixture, by: principal) }
-            #expect(error?.code == .permissionDenied, "\(operation) by \(principal.role)")
+            await expectWAError(.permissionDenied, "\(operation) by \(principal.role)") {
+                try await perform(operation, fixture, by: principal)
+            }
         }
         // A manager's API key without the webhook scopes cannot either; with webhooks:read it can only read.
         let managerID = try #require(t.manager.memberID)
@@ -247,10 +245,9 @@ struct WebhookServiceTests {
             createdAt: bed.clock.now())
         let keyPrincipal = Principal.apiKey(readKey, creator: manager)
         if operation.needsManage {
-            let error = await #expect(throws: WAError.self) { try await perform(operation, fixture, by: keyPrincipal) }
-            #expect(error?.code == .permissionDenied)
+            await expectWAError(.permissionDenied) { try await perform(operation, fixture, by: keyPrincipal) }
         } else {
-            try await perform(operation, fixture, by: keyPrincipal)
+            try await expectPerformed(operation, fixture, by: keyPrincipal, in: t.org)
         }
     }
 
@@ -259,8 +256,7 @@ struct WebhookServiceTests {
         let t = try await bed.tenant()
         let fixture = try await failedDelivery(in: t)
         let other = try await bed.tenant(slug: "rival")
-        let error = await #expect(throws: WAError.self) { try await perform(operation, fixture, by: other.admin) }
-        #expect(error?.code == .notFound, "\(operation)")
+        await expectWAError(.notFound, "\(operation)") { try await perform(operation, fixture, by: other.admin) }
         // And their lists do not show it.
         #expect(try await service.endpoints(by: other.admin).items.isEmpty)
         #expect(try await service.deliveries(by: other.admin).items.isEmpty)
@@ -271,7 +267,7 @@ struct WebhookServiceTests {
         let t = try await bed.tenant()
         for principal in [t.manager, t.admin] {
             let fixture = try await failedDelivery(in: t, url: "https://\(principal.role.rawValue).example.com/")
-            try await perform(operation, fixture, by: principal)
+            try await expectPerformed(operation, fixture, by: principal, in: t.org)
         }
     }
 
@@ -280,8 +276,7 @@ struct WebhookServiceTests {
         let fixture = try await failedDelivery(in: t)
         let replayed = try await service.replay(fixture.delivery, by: t.manager)
         #expect(replayed.status == .pending && replayed.attempts.count == 1)
-        let again = await #expect(throws: WAError.self) { try await service.replay(fixture.delivery, by: t.manager) }
-        #expect(again?.code == .deliveryNotReplayable)
+        await expectWAError(.deliveryNotReplayable) { try await service.replay(fixture.delivery, by: t.manager) }
         let audit = try await bed.auditEvents(t.org, action: "webhook_delivery.replayed")
         #expect(audit.count == 1 && audit[0].resourceID == fixture.delivery.description)
         #expect(audit[0].metadata["event_id"] == replayed.eventID)
@@ -289,8 +284,7 @@ struct WebhookServiceTests {
         // A delivery of a disabled endpoint is not replayed until the endpoint is enabled.
         let second = try await failedDelivery(in: t, url: "https://second.example.com/")
         _ = try await service.update(second.endpoint, isEnabled: false, by: t.manager)
-        let disabled = await #expect(throws: WAError.self) { try await service.replay(second.delivery, by: t.manager) }
-        #expect(disabled?.code == .webhookEndpointDisabled)
+        await expectWAError(.webhookEndpointDisabled) { try await service.replay(second.delivery, by: t.manager) }
     }
 
     // MARK: Helpers
@@ -327,6 +321,45 @@ struct WebhookServiceTests {
         case .deliveries: _ = try await service.deliveries(by: principal, endpoint: fixture.endpoint)
         case .delivery: _ = try await service.delivery(fixture.delivery, by: principal)
         case .replay: _ = try await service.replay(fixture.delivery, by: principal)
+        }
+    }
+
+    /// Performs `operation` and checks that it did what it says: the answer it returned, or the stored state.
+    private func expectPerformed(
+        _ operation: Operation, _ fixture: Fixture, by principal: Principal, in org: OrganizationID
+    ) async throws {
+        switch operation {
+        case .create:
+            let created = try await service.create(url: "https://new-\(principal.role).example.com/", by: principal)
+            #expect(try await bed.storedEndpoint(created.endpoint.id, in: org).url == created.endpoint.url)
+        case .list:
+            #expect(try await service.endpoints(by: principal).items.map(\.id).contains(fixture.endpoint))
+        case .get:
+            #expect(try await service.endpoint(fixture.endpoint, by: principal).id == fixture.endpoint)
+        case .update:
+            _ = try await service.update(fixture.endpoint, label: "x", by: principal)
+            #expect(try await bed.storedEndpoint(fixture.endpoint, in: org).label == "x")
+        case .delete:
+            try await service.delete(fixture.endpoint, by: principal)
+            await expectWAError(.notFound) { try await bed.storedEndpoint(fixture.endpoint, in: org) }
+        case .rotate:
+            _ = try await service.rotateSecret(fixture.endpoint, by: principal)
+            #expect(try await bed.storedEndpoint(fixture.endpoint, in: org).sealedSecrets.count == 2, "new and previous")
+        case .finishRotation:
+            _ = try await service.rotateSecret(fixture.endpoint, by: principal)
+            _ = try await service.finishRotation(fixture.endpoint, by: principal)
+            #expect(try await bed.storedEndpoint(fixture.endpoint, in: org).sealedSecrets.count == 1, "the previous is gone")
+        case .test:
+            let delivery = try await service.sendTestEvent(to: fixture.endpoint, by: principal)
+            #expect(try await bed.storedDelivery(delivery.id, in: org).endpointID == fixture.endpoint)
+        case .deliveries:
+            let deliveries = try await service.deliveries(by: principal, endpoint: fixture.endpoint).items
+            #expect(deliveries.map(\.id).contains(fixture.delivery))
+        case .delivery:
+            #expect(try await service.delivery(fixture.delivery, by: principal).id == fixture.delivery)
+        case .replay:
+            _ = try await service.replay(fixture.delivery, by: principal)
+            #expect(try await bed.storedDelivery(fixture.delivery, in: org).status == .pending)
         }
     }
 

@@ -192,8 +192,8 @@ struct WebhookURLPolicyTests {
     @Test func insecureHTTPAloneStillRefusesPrivateTargets() throws {
         let policy = WebhookURLPolicy(allowInsecureHTTP: true)
         #expect(try policy.validate("http://hooks.example.com").description == "http://hooks.example.com/")
-        let error = #expect(throws: WAError.self) { try policy.validate("http://127.0.0.1/", field: "target") }
-        #expect(error?.code == .webhookTargetForbidden && error?.field == "target")
+        let error = expectWAError(.webhookTargetForbidden) { try policy.validate("http://127.0.0.1/", field: "target") }
+        #expect(error?.field == "target")
         let privateOnly = WebhookURLPolicy(allowPrivateTargets: true)
         #expect(!privateOnly.accepts("http://10.0.0.1/") && privateOnly.accepts("https://10.0.0.1/"))
     }
@@ -282,11 +282,11 @@ struct WebhookURLPolicyTests {
             // Normalization is idempotent: the stored form validates to itself.
             #expect(try policy.validate(url.description).description == normalized)
         case .invalid:
-            let error = #expect(throws: WAError.self) { try policy.validate(row.input) }
-            #expect(error?.code == .invalidWebhookURL && error?.field == "url")
+            let error = expectWAError(.invalidWebhookURL) { try policy.validate(row.input) }
+            #expect(error?.field == "url")
         case .forbidden:
-            let error = #expect(throws: WAError.self) { try policy.validate(row.input) }
-            #expect(error?.code == .webhookTargetForbidden && error?.field == "url")
+            let error = expectWAError(.webhookTargetForbidden) { try policy.validate(row.input) }
+            #expect(error?.field == "url")
             // The same URL passes once private targets are allowed.
             #expect(WebhookURLPolicy.permissive.accepts(row.input))
         }
