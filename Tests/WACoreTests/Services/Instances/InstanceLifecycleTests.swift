@@ -90,12 +90,12 @@ struct InstanceLifecycleTests {
         let (org, admin) = try await h.tenant()
         let instance = try await h.linkedInstance(org: org, admin: admin)
         let readyEvents = { h.handler.events.filter { if case .ready = $0.event { true } else { false } }.count }
-        try await eventually("ready forwarded") { readyEvents() == 1 }
+        try await h.clock.waitUntil("ready forwarded") { readyEvents() == 1 }
         let webhooksBefore = h.webhooks.events.map(\.type)
         let versionBefore = try await h.stored(instance.id, in: org).version
 
         h.network.reloadPage(instance: instance.id)
-        try await eventually("the reload's ready forwarded") { readyEvents() == 2 }
+        try await h.clock.waitUntil("the reload's ready forwarded") { readyEvents() == 2 }
 
         // The events reached the handler, the instance stayed ready throughout, and nothing was announced twice.
         let reload = h.handler.events.suffix(from: h.handler.events.count - 8)
