@@ -1,8 +1,9 @@
 public import WACore
 
 extension ServiceEnvironment {
-    /// A complete environment for tests and examples: a fresh ``MemoryStore``, the given test clock, a seeded
-    /// random source, a fast (insecure) password hasher and a secret box with a generated key.
+    /// A complete environment for tests and examples: a fresh ``MemoryStore``, ``MemoryRateLimitStore`` and
+    /// ``MemoryMediaStore``, the given test clock, a seeded random source, a fast (insecure) password hasher and a
+    /// secret box with a generated key.
     public static func inMemory(clock: TestClock = TestClock(), seed: UInt64 = 1) -> ServiceEnvironment {
         let random = SeededRandomSource(seed: seed)
         // The keyring key is valid by construction; a failure here is a bug in SecretKeyring.
@@ -11,6 +12,7 @@ extension ServiceEnvironment {
             store: MemoryStore(), clock: clock, random: random,
             ids: IdentifierGenerator(clock: clock, random: random),
             passwordHasher: InsecureFastPasswordHasher(random: random),
-            secretBox: SecretBox(keyring: keyring, random: random))
+            secretBox: SecretBox(keyring: keyring, random: random), rateLimits: MemoryRateLimitStore(),
+            media: MemoryMediaStore())
     }
 }

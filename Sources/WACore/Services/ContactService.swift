@@ -4,6 +4,7 @@ import Foundation
 public struct ContactService: Sendable {
     private let env: ServiceEnvironment
 
+    /// A service over `environment`, of which it uses the store, clock, identifier generator and access policy.
     public init(environment: ServiceEnvironment) { self.env = environment }
 
     /// What an import did, or would have done.

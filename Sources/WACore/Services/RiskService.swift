@@ -13,6 +13,7 @@ public struct RiskService: Sendable {
     private let webhooks: (any WebhookPublisher)?
     private let policy: RiskPolicy
 
+    /// A service over `environment`, of which it uses the store, clock, identifier generator, access policy and logger.
     public init(environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil, policy: RiskPolicy = .standard) {
         self.env = environment
         self.webhooks = webhooks

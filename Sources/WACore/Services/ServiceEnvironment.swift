@@ -6,9 +6,13 @@ public import Logging
 /// ```swift
 /// let environment = ServiceEnvironment(
 ///     store: postgresStore, clock: SystemWallClock(), random: SystemRandomSource(),
-///     passwordHasher: BcryptPasswordHasher(), secretBox: SecretBox(keyring: keyring, random: SystemRandomSource()))
+///     passwordHasher: BcryptPasswordHasher(), secretBox: SecretBox(keyring: keyring, random: SystemRandomSource()),
+///     rateLimits: postgresRateLimits, media: postgresMedia, logger: Logger(label: "wa-gateway"))
 /// ```
-/// Tests pass a `MemoryStore`, a `TestClock`, a `SeededRandomSource` and an `InsecureFastPasswordHasher`.
+/// The rate-limit store and the media store have no default: every node must share them in production, so an
+/// in-memory one is a choice to make explicitly (``MemoryRateLimitStore``, ``MemoryMediaStore``, one process
+/// only). Tests pass a `MemoryStore`, a `TestClock`, a `SeededRandomSource`, an `InsecureFastPasswordHasher` and the
+/// memory stores (`ServiceEnvironment.inMemory` in WACoreTesting does all of it).
 public struct ServiceEnvironment: Sendable {
     public var store: any Store
     public var clock: any WallClock
@@ -35,7 +39,7 @@ public struct ServiceEnvironment: Sendable {
         store: any Store, clock: any WallClock, random: any RandomSource, ids: IdentifierGenerator? = nil,
         policy: AccessPolicy = AccessPolicy(), passwordHasher: any PasswordHasher,
         passwordPolicy: PasswordPolicy = PasswordPolicy(), secretBox: SecretBox,
-        rateLimits: any RateLimitStore = MemoryRateLimitStore(), media: any MediaStore = MemoryMediaStore(),
+        rateLimits: any RateLimitStore, media: any MediaStore,
         mediaPolicy: MediaPolicy = MediaPolicy(), logger: Logger = Logger(label: "wa-gateway")
     ) {
         self.store = store

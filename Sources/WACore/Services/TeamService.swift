@@ -14,6 +14,7 @@ public struct TeamService: Sendable {
     /// How long a password-reset link stays valid.
     public var passwordResetLifetime: TimeInterval
 
+    /// A service over `environment`, of which it uses the store, clock, random source, identifier generator, access policy, password hasher, password policy and logger.
     public init(
         environment: ServiceEnvironment, invitationLifetime: TimeInterval = 7 * 86_400,
         passwordResetLifetime: TimeInterval = 3_600

@@ -6,6 +6,7 @@ public struct TemplateService: Sendable {
     /// The longest template body (WhatsApp text messages allow more, but templates are meant to be short).
     public static let maximumBodyLength = 4_096
 
+    /// A service over `environment`, of which it uses the store, clock, identifier generator and access policy.
     public init(environment: ServiceEnvironment) { self.env = environment }
 
     /// Creates a template. Names are 1–100 characters, unique in the organization; the body is 1–4,096

@@ -34,6 +34,8 @@ public struct AnalyticsService: Sendable {
     public static let connectedStatuses: [InstanceStatus] = [.authenticated, .ready]
 
     /// A service over `environment`'s store.
+    ///
+    /// Uses the environment's store, clock, identifier generator and access policy.
     public init(
         environment: ServiceEnvironment, replyAttribution: ReplyAttribution = ReplyAttribution(),
         latencyConfiguration: LatencyDistribution.Configuration = LatencyDistribution.Configuration()

@@ -8,6 +8,8 @@ public struct AuditService: Sendable {
     private let env: ServiceEnvironment
 
     /// A service over `environment`'s store.
+    ///
+    /// Uses the environment's store, clock, identifier generator and access policy.
     public init(environment: ServiceEnvironment) { env = environment }
 
     /// A page of the audit events matching `filter` (action or `prefix.`, actor, resource id, `since` ≤

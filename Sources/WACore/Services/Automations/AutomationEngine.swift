@@ -39,6 +39,7 @@ public struct AutomationEngine: Sendable {
     public let loopGuard: AutomationLoopGuard
 
     /// - Parameters:
+    ///   - environment: what it uses of it: the store, clock and identifier generator.
     ///   - webhooks: Publishes the `automation.<name>` events; without it those actions do nothing.
     ///   - loopGuard: The loop protection rules.
     ///   - onError: Told about failures of ``handleInbound(_:from:)`` (storage errors); nothing was recorded for

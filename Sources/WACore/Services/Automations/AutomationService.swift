@@ -27,6 +27,8 @@ public struct AutomationService: Sendable {
     public static let maximumCooldownSeconds = 30 * 86_400
 
     /// A service acting on `environment`'s store, clock and access policy.
+    ///
+    /// Uses the environment's store, clock, identifier generator and access policy.
     public init(environment: ServiceEnvironment) { self.env = environment }
 
     /// Creates an automation (enabled unless `isEnabled` is false).

@@ -43,6 +43,8 @@ public struct CampaignService: Sendable {
 
     /// A service over `environment`; `webhooks` receives `campaign.*` events; `engagement` defines segment
     /// audiences; `replyAttribution` decides which inbound messages count as replies in reports.
+    ///
+    /// Uses the environment's store, clock, identifier generator and access policy.
     public init(
         environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil, pacing: CampaignPacing = .init(),
         engagement: EngagementPolicy = .init(), replyAttribution: ReplyAttribution = .init()

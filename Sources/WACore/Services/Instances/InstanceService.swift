@@ -11,6 +11,7 @@ public struct InstanceService: Sendable {
     private let env: ServiceEnvironment
     private let supervisor: InstanceSupervisor
 
+    /// A service over `environment`, of which it uses the store, clock, identifier generator, access policy and rate-limit store.
     public init(environment: ServiceEnvironment, supervisor: InstanceSupervisor) {
         self.env = environment
         self.supervisor = supervisor

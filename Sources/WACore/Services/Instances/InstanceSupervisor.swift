@@ -66,8 +66,9 @@ public final class InstanceSupervisor: SessionDirectory {
     ///
     /// - Parameters:
     ///   - environment: store (instances with their archives and desired states, leases), clock (leases,
-    ///     backoff), random source (jitter), secret box (archives, proxies). Nodes that share the store share
-    ///     the instances; they must share the secret box's keys too, to open each other's archives.
+    ///     backoff), random source (jitter), identifier generator, secret box (archives, proxies) and logger.
+    ///     Nodes that share the store share the instances; they must share the secret box's keys too, to open
+    ///     each other's archives.
     ///   - transport: makes the sessions (`WABrowser`, or ``SimulatedWhatsApp``).
     ///   - webhooks: publishes `instance.*` and `risk.alert` events in the transaction of the change.
     ///   - eventHandler: receives every session event (can also be set later with ``setEventHandler(_:)``).

@@ -11,6 +11,7 @@ import Logging
 public struct MediaService: Sendable {
     private let env: ServiceEnvironment
 
+    /// A service over `environment`, of which it uses the store, clock, identifier generator, access policy, media store, media policy and logger.
     public init(environment: ServiceEnvironment) { self.env = environment }
 
     /// An organization's media storage: what it uses, what it may use, and what is left.

@@ -22,6 +22,7 @@ public final class MessageDispatcher: Sendable {
     /// Per instance: no send before this instant (the behaviour plan's gap after the previous message).
     private let nextSendAt = Mutex<[InstanceID: Date]>([:])
 
+    /// A service over `environment`, of which it uses the store, clock, random source, identifier generator, rate-limit store, media store and logger.
     public init(
         environment: ServiceEnvironment, sessions: any SessionDirectory, webhooks: (any WebhookPublisher)? = nil,
         planner: BehaviourPlanner = BehaviourPlanner(), risk: RiskService? = nil, lease: TimeInterval = 300

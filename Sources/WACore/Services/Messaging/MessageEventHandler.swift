@@ -20,6 +20,7 @@ public struct MessageEventHandler: SessionEventHandler {
     /// When a receipt whose message is not found yet is tried again (then it is given up).
     static let earlyReceiptRetries: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(30)]
 
+    /// A service over `environment`, of which it uses the store, clock, identifier generator, media store and logger.
     public init(
         environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil, risk: RiskService? = nil,
         onInbound: (@Sendable (Message, Contact) async -> Void)? = nil

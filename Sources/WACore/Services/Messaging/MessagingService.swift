@@ -16,6 +16,7 @@ public struct MessagingService: Sendable {
     /// The longest text message WhatsApp accepts.
     public static let maximumTextLength = 65_536
 
+    /// A service over `environment`, of which it uses the store, clock, identifier generator, access policy, rate-limit store and media policy.
     public init(environment: ServiceEnvironment) { self.env = environment }
 
     /// Queues a message for sending and returns it (status `queued`). With an idempotency key that was used

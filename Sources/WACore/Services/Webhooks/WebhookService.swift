@@ -49,6 +49,7 @@ public struct WebhookService: WebhookPublisher {
     /// The most event filter patterns one endpoint may have.
     public static let maximumEventFilters = 50
 
+    /// A service over `environment`, of which it uses the store, clock, random source, identifier generator, access policy, secret box and logger.
     public init(
         environment: ServiceEnvironment, urlPolicy: WebhookURLPolicy = .standard,
         retryPolicy: WebhookRetryPolicy = .standard, healthPolicy: WebhookEndpointHealthPolicy = .standard,
