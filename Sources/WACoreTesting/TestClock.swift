@@ -10,7 +10,7 @@ import Synchronization
 /// ```swift
 /// let clock = TestClock()
 /// let task = Task { try await clock.sleep(for: .seconds(60)); return "done" }
-/// await clock.waitForSleepers(1)        // the task is now waiting
+/// try await clock.waitForSleepers(1)        // the task is now waiting
 /// clock.advance(by: .seconds(60))       // wakes it
 /// ```
 public final class TestClock: WallClock {
@@ -101,9 +101,14 @@ public final class TestClock: WallClock {
     /// The earliest deadline any sleeper waits for.
     public var nextDeadline: Date? { state.withLock { $0.sleepers.map(\.deadline).min() } }
 
-    /// Waits (yielding, not sleeping) until at least `count` tasks sleep on this clock.
-    public func waitForSleepers(_ count: Int) async {
-        while sleeperCount < count { await Task.yield() }
+    /// Waits until at least `count` tasks sleep on this clock (``waitUntil(_:advancing:timeout:fileID:line:_:)``,
+    /// so it fails with ``WaitTimedOut`` instead of hanging when they never do).
+    public func waitForSleepers(
+        _ count: Int, timeout: Duration = .seconds(60), fileID: String = #fileID, line: Int = #line
+    ) async throws {
+        try await waitUntil("\(count) task(s) sleeping on the test clock", timeout: timeout, fileID: fileID, line: line) {
+            sleeperCount >= count
+        }
     }
 
     /// Advances the clock to the next sleeper's deadline, if any; returns whether there was one.

@@ -61,7 +61,7 @@ struct SimulatorDocsExampleTests {
 
         try shop.send(text: "hello", to: customer.number)  // no reply: no STOP
         try shop.send(text: "STOP", to: customer.number)
-        await harness.clock.waitForSleepers(1)
+        try await harness.clock.waitForSleepers(1)
         harness.clock.advance(by: .seconds(1))
         try await harness.clock.waitUntil("the scripted reply") { !shop.inbox.isEmpty }
         #expect(shop.inbox.map(\.text) == ["Unsubscribed"])

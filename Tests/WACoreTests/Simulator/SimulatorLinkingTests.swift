@@ -21,7 +21,7 @@ struct SimulatorLinkingTests {
         #expect(harness.network.currentCode(of: instance) == first)
 
         for number in 2...5 {
-            await harness.clock.waitForSleepers(1)
+            try await harness.clock.waitForSleepers(1)
             harness.clock.advance(by: .seconds(20))
             guard case .qrCode(let code) = await reader.next() else { Issue.record("no QR code \(number)"); return }
             #expect(code.hasPrefix("sim:\(instance):\(number):"))
@@ -30,7 +30,7 @@ struct SimulatorLinkingTests {
         #expect(Set(codes).count == 5)
 
         // The fifth code expires: linking gives up with a terminal reason and the events finish.
-        await harness.clock.waitForSleepers(1)
+        try await harness.clock.waitForSleepers(1)
         harness.clock.advance(by: .seconds(20))
         #expect(await reader.rest() == [.disconnected(.linkTimeout)])
         #expect(DisconnectReason.linkTimeout.kind == .terminal)
@@ -80,7 +80,7 @@ struct SimulatorLinkingTests {
         let reader = EventReader(session.events)
         try await session.start()
         let first = try #require(await reader.next { if case .qrCode(let c) = $0 { c } else { nil } })
-        await harness.clock.waitForSleepers(1)
+        try await harness.clock.waitForSleepers(1)
         harness.clock.advance(by: .seconds(20))
         let second = try #require(await reader.next { if case .qrCode(let c) = $0 { c } else { nil } })
 
@@ -121,7 +121,7 @@ struct SimulatorLinkingTests {
             harness.configuration(harness.newInstance(), link: .pairingCode(SimulatorNumbers.shop)))
         let reader = EventReader(session.events)
         try await session.start()
-        await harness.clock.waitForSleepers(1)
+        try await harness.clock.waitForSleepers(1)
         harness.clock.advance(by: .seconds(100))
         let events = await reader.rest()
         #expect(events.count == 3)

@@ -49,12 +49,12 @@ struct SimulatorMessagingTests {
         #expect(await reader.next()?.simulatedStatus == .sent)
         #expect(customer.inbox.isEmpty)  // still in flight
 
-        await harness.clock.waitForSleepers(1)
+        try await harness.clock.waitForSleepers(1)
         harness.clock.advance(by: .seconds(5))
         #expect(await reader.next()?.simulatedStatus == .delivered)
         #expect(customer.inbox.count == 1)
 
-        await harness.clock.waitForSleepers(1)
+        try await harness.clock.waitForSleepers(1)
         harness.clock.advance(by: .seconds(30))
         let read = await reader.next()
         #expect(read == .messageStatus(
@@ -70,7 +70,7 @@ struct SimulatorMessagingTests {
             let customer = harness.network.addPhone(SimulatorNumbers.customer, name: "Ada")
             let (session, reader) = try await harness.linkedSession(to: shop.number)
             for n in 0..<3 { _ = try await session.send(simulatedText("m\(n)", to: customer.jid, id: "3EB0000000000000000\(n)")) }
-            await harness.clock.waitForSleepers(3)
+            try await harness.clock.waitForSleepers(3)
             harness.clock.advance(by: .seconds(15))
             _ = await reader.next { $0.simulatedStatus == .delivered ? () : nil }
             _ = await reader.next { $0.simulatedStatus == .delivered ? () : nil }
@@ -113,7 +113,7 @@ struct SimulatorMessagingTests {
         let (session, reader) = try await harness.linkedSession(to: shop.number)
 
         _ = try await session.send(simulatedText("ping", to: customer.jid, id: "3EB0000000000000000D"))
-        await harness.clock.waitForSleepers(1)
+        try await harness.clock.waitForSleepers(1)
         #expect(shop.inbox.isEmpty)
         harness.clock.advance(by: .seconds(8))
         #expect(try #require(await reader.next(\.simulatedReceived)).body == "echo: ping")

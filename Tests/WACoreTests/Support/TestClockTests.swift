@@ -13,7 +13,7 @@ struct TestClockTests {
         let background = Task {
             while !Task.isCancelled { try await clock.sleep(for: .seconds(3_600)) }
         }
-        await clock.waitForSleepers(1)
+        try await clock.waitForSleepers(1)
         // The operation is busy (not sleeping) for many turns, then sleeps 5 seconds twice.
         let elapsed = try await clock.run { () async throws -> TimeInterval in
             for _ in 0..<5_000 { await Task.yield() }
@@ -45,7 +45,7 @@ struct TestClockTests {
             box.value.withLock { $0 = "written" }
         }
         let ready = Task { try await clock.waitFor("the value") { box.value.withLock { $0 } } }
-        await clock.waitForSleepers(1)
+        try await clock.waitForSleepers(1)
         #expect(clock.now() == start, "waiting does not move the clock")
         clock.advance(by: .seconds(5))
         #expect(try await ready.value == "written")
@@ -87,7 +87,7 @@ struct TestClockTests {
         let start = clock.now()
         let early = Task { try await clock.sleep(for: .seconds(10)); return clock.now() }
         let late = Task { try await clock.sleep(for: .seconds(60)); return clock.now() }
-        await clock.waitForSleepers(2)
+        try await clock.waitForSleepers(2)
         clock.advance(by: .seconds(30))
         #expect(try await early.value == start.addingTimeInterval(30))
         #expect(clock.sleeperCount == 1)
@@ -95,10 +95,10 @@ struct TestClockTests {
         #expect(try await late.value == start.addingTimeInterval(60))
     }
 
-    @Test func cancellingASleeperEndsItsWait() async {
+    @Test func cancellingASleeperEndsItsWait() async throws {
         let clock = TestClock()
         let task = Task { try await clock.sleep(for: .seconds(10)) }
-        await clock.waitForSleepers(1)
+        try await clock.waitForSleepers(1)
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(clock.sleeperCount == 0)

@@ -113,7 +113,7 @@ struct InstanceLifecycleTests {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
         let instance = try await h.linkedInstance(org: org, admin: admin)
-        await h.clock.waitForSleepers(1)  // the lease renewal
+        try await h.clock.waitForSleepers(1)  // the lease renewal
         let qrCodesBefore = h.webhooks.events(.instanceQR).count
 
         let disconnectedAt = h.clock.now()
@@ -124,7 +124,7 @@ struct InstanceLifecycleTests {
         #expect(disconnected.data["kind"]?.stringValue == "transient")
         #expect(await h.supervisor.readySession(for: instance.id) == nil)
 
-        await h.clock.waitForSleepers(2)  // renewal + backoff
+        try await h.clock.waitForSleepers(2)  // renewal + backoff
         let deadline = try #require(h.clock.nextDeadline)
         let delay = deadline.timeIntervalSince(disconnectedAt)
         #expect(delay >= 0.8 && delay <= 1.2)  // 1 s ± 20 % jitter
@@ -144,7 +144,7 @@ struct InstanceLifecycleTests {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
         let instance = try await h.linkedInstance(org: org, admin: admin)
-        await h.clock.waitForSleepers(1)
+        try await h.clock.waitForSleepers(1)
         // The next two restores are refused as if the network were down: the session ends with a transient
         // reason at once.
         var delays: [Double] = []
@@ -153,13 +153,13 @@ struct InstanceLifecycleTests {
             if attempt == 0 {
                 h.network.disconnect(instance: instance.id, reason: .timeout)
             }
-            await h.clock.waitForSleepers(2)
+            try await h.clock.waitForSleepers(2)
             delays.append(try #require(h.clock.nextDeadline).timeIntervalSince(before))
             h.clock.advanceToNextDeadline()
             try await h.waitForStatus(.ready, instance.id, in: org)
             if attempt < 2 {
                 // Lose the fresh connection immediately (not stable): the backoff keeps climbing.
-                await h.clock.waitForSleepers(1)
+                try await h.clock.waitForSleepers(1)
                 h.network.disconnect(instance: instance.id, reason: .timeout)
             }
         }
@@ -222,7 +222,7 @@ struct InstanceLifecycleTests {
         let created = try await h.service.create(name: "nobody-scans", by: admin)
         try await h.service.start(created.id, by: admin)
         try await h.waitForStatus(.awaitingQR, created.id, in: org)
-        await h.clock.waitForSleepers(2)  // QR rotation + lease renewal
+        try await h.clock.waitForSleepers(2)  // QR rotation + lease renewal
         h.clock.advance(by: .seconds(20))
         try await h.waitForStatus(.loggedOut, created.id, in: org)
         try await h.clock.waitUntil("runner gone") { !h.supervisor.isRunning(created.id) }

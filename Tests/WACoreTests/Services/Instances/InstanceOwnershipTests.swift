@@ -17,7 +17,7 @@ struct InstanceOwnershipTests {
         #expect(try await nodeB.resumeAll().ownedElsewhere.map(\.instanceID) == [instance.id])
 
         // node-a stalls: it stops renewing, its session keeps running, and its lease runs out.
-        await h.clock.waitForSleepers(1)
+        try await h.clock.waitForSleepers(1)
         h.supervisor.suspendRenewal(of: instance.id)
         try await h.clock.waitUntil("renewal stopped") { h.clock.sleeperCount == 0 }
         h.clock.advance(by: .seconds(31))
@@ -34,10 +34,10 @@ struct InstanceOwnershipTests {
         // The connection drops for both sessions. node-a's write of `reconnecting` is rejected (its token is
         // stale), so it lets the session go; node-b reconnects and stays the owner.
         let disconnectsBefore = h.webhooks.events(.instanceDisconnected).count
-        await h.clock.waitForSleepers(1)  // node-b's renewal
+        try await h.clock.waitForSleepers(1)  // node-b's renewal
         h.network.disconnect(instance: instance.id, reason: .connectionLost)
         try await h.clock.waitUntil("node-a gave up") { !h.supervisor.isRunning(instance.id) }
-        await h.clock.waitForSleepers(2)  // node-b: renewal + backoff
+        try await h.clock.waitForSleepers(2)  // node-b: renewal + backoff
         #expect(h.webhooks.events(.instanceDisconnected).count == disconnectsBefore + 1)  // node-b's only
         h.clock.advanceToNextDeadline()
         try await h.waitForStatus(.ready, instance.id, in: org)
@@ -92,7 +92,7 @@ struct InstanceOwnershipTests {
         let (org, admin) = try await h.tenant()
         let instance = try await h.linkedInstance(org: org, admin: admin)
         let session = try #require(await h.supervisor.readySession(for: instance.id) as? SimulatedSession)
-        await h.clock.waitForSleepers(1)
+        try await h.clock.waitForSleepers(1)
         let writesBefore = h.webhooks.events.count
 
         // The renewal wakes only after the lease expired (a frozen process): it finds the lease lost.
@@ -124,7 +124,7 @@ struct InstanceOwnershipTests {
         #expect(answer.status == .ready)  // node-a still runs it for now
         #expect(h.supervisor.isRunning(instance.id))
 
-        await h.clock.waitForSleepers(1)
+        try await h.clock.waitForSleepers(1)
         h.clock.advance(by: .seconds(10))
         try await h.waitForStatus(.stopped, instance.id, in: org)
         try await h.clock.waitUntil("node-a stopped") { !h.supervisor.isRunning(instance.id) }
@@ -156,7 +156,7 @@ struct InstanceOwnershipTests {
         #expect(actions.last == "instance.deleted")
         // node-a notices at its next renewal, lets go and stops its session.
         #expect(h.supervisor.isRunning(instance.id))
-        await h.clock.waitForSleepers(1)
+        try await h.clock.waitForSleepers(1)
         h.clock.advance(by: .seconds(10))
         try await h.clock.waitUntil("node-a let go") { !h.supervisor.isRunning(instance.id) }
         try await h.clock.waitUntil("node-a's session stopped") { session.hasEnded }

@@ -52,7 +52,7 @@ struct ProxyFailoverTests {
         ])
 
         // The reconnect goes through the healthy proxy.
-        await h.clock.waitForSleepers(2)  // renewal + backoff
+        try await h.clock.waitForSleepers(2)  // renewal + backoff
         h.clock.advanceToNextDeadline()
         try await h.waitForStatus(.ready, created.id, in: org)
         #expect(h.transport.configurations.last?.proxy?.host == second.host)

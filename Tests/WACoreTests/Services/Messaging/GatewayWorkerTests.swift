@@ -34,7 +34,7 @@ struct GatewayWorkerTests {
         let worker = GatewayWorker(nodeID: "node-a", dispatcher: h.dispatcher)
         let queued = try await h.send("In hand", to: ada)
         let running = Task { try await worker.runUntilCancelled() }
-        await h.clock.waitForSleepers(1)
+        try await h.clock.waitForSleepers(1)
         #expect(try await h.message(queued.id).status == .pending, "the worker is typing")
         running.cancel()
         try await h.clock.waitUntil("the message in hand to reach Ada", advancing: true) { !ada.inbox.isEmpty }

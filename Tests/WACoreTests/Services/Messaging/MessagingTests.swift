@@ -79,7 +79,7 @@ struct MessagingTests {
         let ada = try h.phone("1234567")
         let queued = try await h.send("Patience", to: ada)
         let worker = Task { try await h.dispatcher.runOnce(worker: "w1") }
-        await h.clock.waitForSleepers(1)  // typing
+        try await h.clock.waitForSleepers(1)  // typing
         worker.cancel()
         _ = try? await worker.value
         #expect(ada.inbox.isEmpty)
@@ -103,7 +103,7 @@ struct MessagingTests {
         // Through typing and the pause, up to the send.
         try await h.clock.waitUntil("the message to reach Ada", advancing: true) { !ada.inbox.isEmpty }
         #expect(ada.inbox.count == 1)
-        await h.clock.waitForSleepers(1)  // inside send, after WhatsApp took the message
+        try await h.clock.waitForSleepers(1)  // inside send, after WhatsApp took the message
         worker.cancel()
         _ = try? await worker.value
         #expect(try await h.message(queued.id).status == .pending)
@@ -344,7 +344,7 @@ struct MessagingTests {
         // `delivered` comes first and nothing follows: a retry a second later applies it.
         #expect(try await h.handler.statusChanged("W2", .delivered, h.clock.now(), h.instance) == nil)
         try await record(second, as: "W2")
-        await h.clock.waitForSleepers(2)  // W2's retry, and W1's (which finds nothing left to do)
+        try await h.clock.waitForSleepers(2)  // W2's retry, and W1's (which finds nothing left to do)
         h.clock.advance(by: .seconds(1))
         try await h.clock.waitUntil("the kept receipt applied") { try await h.message(second.id).status == .delivered }
         #expect(statusEvents(second) == ["delivered"])
@@ -353,14 +353,15 @@ struct MessagingTests {
         let third = try await pendingMessage()
         #expect(try await h.handler.statusChanged("W3", .delivered, h.clock.now(), h.instance) == nil)
         for _ in 0..<6 {  // retries 1, 3, 7, 15, 31 and 61 s after the receipt
-            await h.clock.waitForSleepers(1)
+            try await h.clock.waitForSleepers(1)
             h.clock.advanceToNextDeadline()
         }
-        for _ in 0..<2_000 { await Task.yield() }  // the last retry runs, misses, and gives up
-        #expect(h.clock.sleeperCount == 0)
+        // The last retry runs, misses, and gives up: nothing sleeps on the clock any more.
+        try await h.clock.waitUntil("the last retry gave up") { h.clock.sleeperCount == 0 }
         try await record(third, as: "W3")
+        // With no retry left, nothing can apply the receipt, however much time passes.
         h.clock.advance(by: .seconds(120))
-        for _ in 0..<1_000 { await Task.yield() }
+        #expect(h.clock.sleeperCount == 0)
         let late = try await h.message(third.id)
         #expect(late.status == .sent && statusEvents(third).isEmpty, "\(late.status) \(statusEvents(third))")
     }

@@ -385,11 +385,11 @@ struct WebhookDeliveryWorkerTests {
         _ = try await bed.service.create(url: "https://a.example.com/", by: t.admin)
         let worker = bed.worker
         let task = Task { try await worker.run(worker: "loop", pollInterval: .seconds(5)) }
-        await bed.clock.waitForSleepers(1)
+        try await bed.clock.waitForSleepers(1)
         try await bed.publish(.messageReceived, in: t.org)
         #expect(bed.sender.requests.isEmpty)
         bed.clock.advance(by: .seconds(5))
-        await bed.clock.waitForSleepers(1)
+        try await bed.clock.waitForSleepers(1)
         #expect(bed.sender.requests.count == 1)
         task.cancel()
         try await task.value
@@ -441,9 +441,9 @@ struct WebhookDeliveryWorkerTests {
         await expectWAError(.internalError) { try await worker.run(worker: "w") }
         let errors = WebhookCallCounter()
         let task = Task { try await worker.run(worker: "w", pollInterval: .seconds(1), onError: { _ in _ = errors.next() }) }
-        await bed.clock.waitForSleepers(1)
+        try await bed.clock.waitForSleepers(1)
         bed.clock.advance(by: .seconds(1))
-        await bed.clock.waitForSleepers(1)
+        try await bed.clock.waitForSleepers(1)
         task.cancel()
         try await task.value
         #expect(errors.next() == 3)
