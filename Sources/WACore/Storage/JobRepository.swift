@@ -37,27 +37,6 @@ public protocol JobRepository: Repository where Entity == Job {
         -> Job
 }
 
-/// Instance leases for sharing instances between gateway nodes.
-public protocol LeaseRepository: Repository where Entity == InstanceLease {
-    /// Takes the instance's lease for `owner` if it is free, expired, or already `owner`'s (then it is extended
-    /// and keeps its token). A lease that changes hands gets a higher token. `nil` while another owner holds a
-    /// valid lease.
-    func acquire(
-        instance: InstanceID, in organization: OrganizationID, owner: String, duration: TimeInterval, now: Date
-    ) async throws(WAError) -> InstanceLease?
-
-    /// Extends a lease its owner still holds; `lease_lost` if the stored lease has another token or owner, or
-    /// expired.
-    func renew(_ lease: InstanceLease, duration: TimeInterval, now: Date) async throws(WAError) -> InstanceLease
-
-    /// Gives a lease up (if it is still this one); afterwards anyone may acquire it.
-    func release(_ lease: InstanceLease) async throws(WAError)
-
-    /// Whether `token` is the current, unexpired token of the instance's lease: the check a fenced write makes.
-    func isCurrent(instance: InstanceID, in organization: OrganizationID, token: Int64, now: Date)
-        async throws(WAError) -> Bool
-}
-
 extension WAError.Code {
     /// A worker acted on a job or lease it no longer holds (its lease expired and was taken over).
     public static let leaseLost: WAError.Code = "lease_lost"

@@ -1,5 +1,5 @@
 /// Sends one webhook HTTP request and reports what happened. The HTTP adapter implements it with a real client;
-/// ``RecordingWebhookSender`` is the in-memory implementation for tests and the simulator.
+/// `RecordingWebhookSender` (in WACoreTesting) is the in-memory implementation for tests.
 ///
 /// Implementations must:
 /// - resolve the URL's host and check **every** resolved address with

@@ -1,9 +1,10 @@
 import Synchronization
+public import WACore
 
 /// A ``WebhookSender`` that sends nothing: it records every request and answers with scripted outcomes.
 ///
-/// It is product code, not a mock: the gateway's simulator mode uses it, and tests use it to drive the delivery
-/// worker. Answers are chosen in this order:
+/// Tests use it to drive the ``WebhookDeliveryWorker`` without a network (as do applications that test their own
+/// webhook handling); real deliveries go through an HTTP sender such as WAHTTP's. Answers are chosen in this order:
 /// 1. the next outcome queued for the request's URL (``enqueue(_:for:)``), consumed;
 /// 2. the responder closure, if one was given;
 /// 3. the standing outcome for the URL (``setOutcome(_:for:)``);

@@ -1,0 +1,8 @@
+/// Where the services find the running session of an instance.
+///
+/// The instance supervisor implements it; the messaging side asks it for a ready session before it sends. Keeping
+/// it a protocol lets each side be tested alone.
+public protocol SessionDirectory: Sendable {
+    /// The instance's session if it runs on this node and is ready; `nil` otherwise.
+    func readySession(for instance: InstanceID) async -> (any WhatsAppSession)?
+}
