@@ -7,9 +7,11 @@ import UnixSignals
 import WACore
 import WAHTTP
 
-/// `wa-gateway serve`: runs the HTTP front until SIGTERM or SIGINT.
+/// `wa-gateway serve`: runs the HTTP front until SIGTERM or SIGINT. Today it answers `/health` and `/ready` only;
+/// the REST API, the services and their workers join it with the HTTP adapter.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the gateway (HTTP API and workers).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway's HTTP front (today: /health and /ready; the API and workers are coming).")
 
     @Option(help: "Address to listen on (env WA_HOST).")
     var host: String = ProcessInfo.processInfo.environment["WA_HOST"] ?? "127.0.0.1"
