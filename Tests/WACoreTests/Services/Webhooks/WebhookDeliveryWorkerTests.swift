@@ -379,6 +379,35 @@ struct WebhookDeliveryWorkerTests {
         #expect(stored.consecutiveFailures == 0 && stored.firstFailureAt == nil)
     }
 
+    @Test func theAttemptIsStoredInFlightBeforeTheRequestAndMadeAgainWhenItsWorkerDies() async throws {
+        let calls = WebhookCallCounter()
+        let slot = WebhookTestSlot<(WebhookTestbed, OrganizationID)>()
+        let seen = WebhookTestSlot<[WebhookDeliveryStateMachine.State]>()
+        let sender = RecordingWebhookSender { request in
+            guard let (bed, org) = slot.current else { return .response(statusCode: 500) }
+            let state = (try? await bed.storedDelivery(request.deliveryID, in: org))?.state
+            seen.set((seen.current ?? []) + (state.map { [$0] } ?? []))
+            guard calls.next() == 1 else { return .response(statusCode: 204) }
+            // Worker A dies mid-request: its lease runs out, worker B claims the job again.
+            bed.clock.advance(by: .seconds(61))
+            _ = try? await bed.worker.runOnce(worker: "B")
+            return .response(statusCode: 500)
+        }
+        let bed = WebhookTestbed(sender: sender, lease: .seconds(60))
+        let t = try await bed.tenant()
+        slot.set((bed, t.org))
+        _ = try await bed.service.create(url: "https://a.example.com/", by: t.admin)
+        let id = try #require(try await bed.publish(.messageReceived, in: t.org).1.first).id
+        let start = bed.clock.now()
+
+        #expect(try await bed.worker.runOnce(worker: "A") == 1)
+        // Each request went out with its attempt already stored as in flight; B made A's attempt again.
+        #expect(seen.current == [.inFlight(attempt: 1, since: start), .inFlight(attempt: 1, since: start.addingTimeInterval(61))])
+        #expect(bed.sender.requests.map(\.attempt) == [1, 1])
+        let delivery = try await bed.storedDelivery(id, in: t.org)
+        #expect(delivery.state == .succeeded(attempts: 1) && delivery.attempts.map(\.statusCode) == [204])
+    }
+
     @Test func theLoopSleepsWhenIdleAndStopsWhenCancelled() async throws {
         let bed = WebhookTestbed()
         let t = try await bed.tenant()
