@@ -79,7 +79,7 @@ extension RepositoryContract {
                 AggregateSpec(
                     repository: { generic($0.campaigns) },
                     make: { f, t in f.campaign(in: t.id, instance: t.instance.id, template: t.template.id) },
-                    mutate: { $0.status = .running; $0.progress.sent = 10 })),
+                    mutate: { $0 = $0.restored(status: .running); $0.progress.sent = 10 })),
             erase(
                 "automation",
                 AggregateSpec(

@@ -157,8 +157,8 @@ extension RepositoryContract {
                 var chat = f.chat(in: t.id, instance: i % 2 == 0 ? second.id : t.instance.id)
                 chat.isArchived = i % 3 == 0
                 _ = try await tx.chats.insert(chat)
-                var campaign = f.campaign(in: t.id, instance: i % 2 == 0 ? second.id : t.instance.id, template: t.template.id)
-                campaign.status = i % 3 == 0 ? .running : .draft
+                let campaign = f.campaign(in: t.id, instance: i % 2 == 0 ? second.id : t.instance.id, template: t.template.id)
+                    .restored(status: i % 3 == 0 ? .running : .draft)
                 _ = try await tx.campaigns.insert(campaign)
                 var automation = f.automation(in: t.id, template: t.template.id)
                 automation.instanceID = [nil, second.id, t.instance.id][i % 3]

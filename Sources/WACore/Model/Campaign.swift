@@ -9,7 +9,8 @@ public struct Campaign: Sendable, Hashable, Codable {
     public var templateID: TemplateID
     public var audience: Audience
     public var schedule: Schedule
-    public var status: Status
+    /// Where the campaign is in its life. Moved only by ``apply(_:)`` (the transitions of ``CampaignLifecycle``).
+    public private(set) var status: Status
     public var progress: Progress
     public var createdBy: MemberID?
     public var createdAt: Date
@@ -34,6 +35,19 @@ public struct Campaign: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.version = version
+    }
+
+    /// Moves ``status`` by `event` as ``CampaignLifecycle`` allows.
+    ///
+    /// - Throws: ``WAError/Code-swift.struct/campaignInvalidState`` naming the status and the event when the
+    ///   campaign's status does not allow it (nothing changes then).
+    public mutating func apply(_ event: CampaignLifecycle.Event) throws(WAError) {
+        status = try CampaignLifecycle.require(event, from: status)
+    }
+
+    /// Whether ``apply(_:)`` would accept `event` now.
+    public func allows(_ event: CampaignLifecycle.Event) -> Bool {
+        CampaignLifecycle.status(after: event, from: status) != nil
     }
 
     /// Who receives the campaign.

@@ -189,15 +189,14 @@ public struct CampaignService: Sendable {
             var campaign = try await tx.campaigns.get(id, in: org)
             try env.policy.require(principal, .campaignsRun, on: .instance(campaign.instanceID, in: org))
             let window = try CampaignSendWindow(campaign.schedule)
-            let next = try CampaignLifecycle.require(
-                .start(immediately: (campaign.schedule.startAt ?? now) <= now), from: campaign.status)
+            try campaign.apply(.start(immediately: (campaign.schedule.startAt ?? now) <= now))
             let template = try await Self.template(campaign.templateID, tx, org)
             try CampaignVariables.requireCovered(template)
             _ = try await Self.instance(campaign.instanceID, tx, org)
             let (contacts, missing) = try await resolver.resolve(campaign.audience, in: org, tx, now: now)
             let recipients = contacts.filter(Self.isReachable).map { CampaignRecipient(contact: $0.id) }
             return try await launch(
-                &campaign, as: next, template: template, recipients: recipients, total: contacts.count + missing,
+                &campaign, template: template, recipients: recipients, total: contacts.count + missing,
                 window: window, now: now, tx, by: principal)
         }
     }
@@ -333,22 +332,21 @@ public struct CampaignService: Sendable {
                     createdAt: now))
             _ = try await tx.auditEvents.insert(
                 audit("campaign.created", campaign, by: principal, ["instance": instance.description, "bulk": "true"]))
-            let next = try CampaignLifecycle.require(
-                .start(immediately: (schedule.startAt ?? now) <= now), from: campaign.status)
+            try campaign.apply(.start(immediately: (schedule.startAt ?? now) <= now))
             let reachable = contacts.filter { Self.isReachable($0.0) }.map {
                 CampaignRecipient(contact: $0.0.id, variables: $0.1)
             }
             return try await launch(
-                &campaign, as: next, template: template, recipients: reachable, total: contacts.count + missing,
+                &campaign, template: template, recipients: reachable, total: contacts.count + missing,
                 window: window, now: now, tx, by: principal)
         }
     }
 
     // MARK: Internals
 
-    /// Writes the waves and the finish job, and moves the campaign to `status`.
+    /// Writes the waves and the finish job of a campaign that was just started (its status already moved).
     private func launch(
-        _ campaign: inout Campaign, as status: Campaign.Status, template: Template, recipients: [CampaignRecipient],
+        _ campaign: inout Campaign, template: Template, recipients: [CampaignRecipient],
         total: Int, window: CampaignSendWindow, now: Date, _ tx: any StoreTransaction, by principal: Principal
     ) async throws -> Campaign {
         let org = campaign.organizationID
@@ -374,7 +372,6 @@ public struct CampaignService: Sendable {
                 id: env.ids.make(), organizationID: org, queue: Self.finishQueue,
                 payload: Job.encodePayload(CampaignFinishPayload(campaign: campaign.id)), maxAttempts: 25,
                 priority: 1, scheduledAt: firstSend, uniqueKey: campaign.id.description, createdAt: now))
-        campaign.status = status
         campaign.progress = Campaign.Progress(total: total, skipped: total - recipients.count)
         campaign.updatedAt = now
         let stored = try await tx.campaigns.update(campaign)
@@ -383,7 +380,7 @@ public struct CampaignService: Sendable {
                 "campaign.started", stored, by: principal,
                 [
                     "recipients": String(recipients.count), "skipped": String(total - recipients.count),
-                    "waves": String(batches), "status": status.rawValue,
+                    "waves": String(batches), "status": campaign.status.rawValue,
                 ]))
         try await publish(.campaignProgress, CampaignEventData.progress(stored), org, tx)
         return stored
@@ -401,8 +398,7 @@ public struct CampaignService: Sendable {
             var campaign = try await tx.campaigns.get(id, in: org)
             try env.policy.require(principal, .campaignsRun, on: .instance(campaign.instanceID, in: org))
             let previous = campaign.status
-            campaign.status = try CampaignLifecycle.require(
-                event ?? .resume(immediately: (campaign.schedule.startAt ?? now) <= now), from: campaign.status)
+            try campaign.apply(event ?? .resume(immediately: (campaign.schedule.startAt ?? now) <= now))
             try await extra(&campaign, tx, org)
             campaign.updatedAt = now
             let stored = try await tx.campaigns.update(campaign)

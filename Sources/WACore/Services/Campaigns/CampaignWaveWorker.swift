@@ -269,10 +269,9 @@ public struct CampaignWaveWorker: Sendable {
     private func beginSending(_ id: CampaignID, _ org: OrganizationID) async throws {
         let now = env.clock.now()
         try await env.store.transaction(.organization(org)) { tx in
-            guard var campaign = try await tx.campaigns.find(id, in: org),
-                let next = CampaignLifecycle.status(after: .beginSending, from: campaign.status)
-            else { return }
-            campaign.status = next
+            // Paused or cancelled meanwhile: the wave finds out for itself; nothing to begin.
+            guard var campaign = try await tx.campaigns.find(id, in: org), campaign.allows(.beginSending) else { return }
+            try campaign.apply(.beginSending)
             campaign.updatedAt = now
             let stored = try await tx.campaigns.update(campaign)
             _ = try await tx.auditEvents.insert(service.audit("campaign.running", stored, by: .system(org)))
@@ -287,10 +286,9 @@ public struct CampaignWaveWorker: Sendable {
         let now = env.clock.now()
         try await env.store.transaction(.organization(org)) { tx in
             _ = try await tx.jobs.complete(job.id, in: org, attempt: job.attempt, now: now)
-            guard var campaign = try await tx.campaigns.find(id, in: org),
-                let next = CampaignLifecycle.status(after: .fail, from: campaign.status)
-            else { return }
-            campaign.status = next
+            // Already final (cancelled, or failed by another wave): nothing more to record.
+            guard var campaign = try await tx.campaigns.find(id, in: org), campaign.allows(.fail) else { return }
+            try campaign.apply(.fail)
             campaign.progress = try await CampaignMetrics.measure(campaign, tx).progress
             campaign.updatedAt = now
             let stored = try await tx.campaigns.update(campaign)
@@ -337,7 +335,7 @@ public struct CampaignWaveWorker: Sendable {
                     _ = try await tx.jobs.snooze(job.id, in: org, attempt: job.attempt, until: until)
                     return
                 }
-                campaign.status = try CampaignLifecycle.require(.complete, from: campaign.status)
+                try campaign.apply(.complete)
                 let report = try await CampaignMetrics.report(of: campaign, in: tx, now: now, replyWindow: replies)
                 campaign.progress = report.progress
                 campaign.updatedAt = now

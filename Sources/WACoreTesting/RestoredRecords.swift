@@ -15,3 +15,14 @@ extension Instance {
             version: version)
     }
 }
+
+extension Campaign {
+    /// The same record with its status at `status`, as a storage adapter reads it back (WACore moves a campaign's
+    /// status only through ``Campaign/apply(_:)``).
+    public func restored(status: Status) -> Campaign {
+        Campaign(
+            id: id, organizationID: organizationID, instanceID: instanceID, name: name, templateID: templateID,
+            audience: audience, schedule: schedule, status: status, progress: progress, createdBy: createdBy,
+            createdAt: createdAt, updatedAt: updatedAt, version: version)
+    }
+}
