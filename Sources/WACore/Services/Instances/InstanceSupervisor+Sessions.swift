@@ -125,7 +125,11 @@ extension InstanceSupervisor {
                     throw Self.refusal(action, "linkCodeIssued", instance)
                 }
             }
-            if case .written = written { runner.box.withLock { $0.linkCode = code } }
+            // Shown unless the lifecycle refused it (a store failure must not keep the phone from scanning).
+            switch written {
+            case .written, .failed: runner.box.withLock { $0.linkCode = code }
+            case .unchanged, .rejected, .lost: break
+            }
             return written
 
         case .authenticated:
@@ -136,7 +140,10 @@ extension InstanceSupervisor {
                 case let action: throw Self.refusal(action, "authenticated", instance)
                 }
             }
-            if case .written = written { runner.box.withLock { $0.linkCode = nil } }
+            switch written {
+            case .written, .failed: runner.box.withLock { $0.linkCode = nil }
+            case .unchanged, .rejected, .lost: break
+            }
             return written
 
         case .ready(let account):
