@@ -57,8 +57,3 @@ public protocol LeaseRepository: Repository where Entity == InstanceLease {
     func isCurrent(instance: InstanceID, in organization: OrganizationID, token: Int64, now: Date)
         async throws(WAError) -> Bool
 }
-
-extension WAError.Code {
-    /// A worker acted on a job or lease it no longer holds (its lease expired and was taken over).
-    public static let leaseLost: WAError.Code = "lease_lost"
-}

@@ -23,7 +23,7 @@ public struct StandardWebhookSigner: Sendable {
         self.secrets = [secret]
     }
 
-    /// A signer for a rotation window, or throws ``WAError/Code-swift.struct/invalidWebhookSecret`` when
+    /// A signer for a rotation window, or throws ``WAError/Code-swift.enum/invalidWebhookSecret`` when
     /// `secrets` is empty.
     public init(secrets: [WebhookSecret]) throws(WAError) {
         guard !secrets.isEmpty else {

@@ -3,12 +3,12 @@ public import Foundation
 /// Verifies Standard Webhooks v1 signatures on received requests (for inbound webhooks from other Standard
 /// Webhooks senders, for tests, and for users who run WACore on the receiving side).
 ///
-/// Checks, in order: the three headers are present and non-empty (``WAError/Code-swift.struct/webhookMissingHeader``,
-/// field = header name); `webhook-timestamp` is an integer (``WAError/Code-swift.struct/webhookInvalidTimestamp``)
-/// within ``tolerance`` of `now` both ways (``WAError/Code-swift.struct/webhookTimestampTooOld`` /
-/// ``WAError/Code-swift.struct/webhookTimestampTooNew``); then at least one `v1,` entry of `webhook-signature`
+/// Checks, in order: the three headers are present and non-empty (``WAError/Code-swift.enum/webhookMissingHeader``,
+/// field = header name); `webhook-timestamp` is an integer (``WAError/Code-swift.enum/webhookInvalidTimestamp``)
+/// within ``tolerance`` of `now` both ways (``WAError/Code-swift.enum/webhookTimestampTooOld`` /
+/// ``WAError/Code-swift.enum/webhookTimestampTooNew``); then at least one `v1,` entry of `webhook-signature`
 /// equals the expected HMAC under at least one secret (constant-time compare), else
-/// ``WAError/Code-swift.struct/webhookSignatureMismatch``. Entries with another version (`v1a`, `v2`), malformed
+/// ``WAError/Code-swift.enum/webhookSignatureMismatch``. Entries with another version (`v1a`, `v2`), malformed
 /// entries and undecodable base64 are skipped, never fatal.
 ///
 /// Verify the raw body bytes exactly as received, before any JSON parsing.

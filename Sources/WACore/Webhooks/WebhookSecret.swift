@@ -27,7 +27,7 @@ public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible, Custo
     /// those two states instead of re-deriving them per message.
     let key: HMACSHA256Key
 
-    /// Wraps raw key bytes (at least one byte), or throws ``WAError/Code-swift.struct/invalidWebhookSecret``.
+    /// Wraps raw key bytes (at least one byte), or throws ``WAError/Code-swift.enum/invalidWebhookSecret``.
     public init(bytes: [UInt8]) throws(WAError) {
         guard !bytes.isEmpty else { throw WAError(.invalidWebhookSecret, "webhook secret may not be empty", field: "secret") }
         self.bytes = bytes
@@ -38,7 +38,7 @@ public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible, Custo
     ///
     /// Any non-empty key length is accepted, as the reference libraries do (so secrets from other providers keep
     /// working); only ``generate(byteCount:using:)`` enforces 24–64 bytes. Throws
-    /// ``WAError/Code-swift.struct/invalidWebhookSecret`` for empty input or invalid base64.
+    /// ``WAError/Code-swift.enum/invalidWebhookSecret`` for empty input or invalid base64.
     public init(parsing text: String) throws(WAError) {
         let encoded = text.hasPrefix(Self.prefix) ? text.dropFirst(Self.prefix.count) : Substring(text)
         guard !encoded.isEmpty else {

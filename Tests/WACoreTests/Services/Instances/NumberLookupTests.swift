@@ -50,6 +50,7 @@ struct NumberLookupTests {
         }
         let whilePaused = await #expect(throws: WAError.self) { try await h.service.lookUp(number, on: instance.id, by: admin) }
         #expect(whilePaused?.code == .rateLimited && whilePaused?.field == "instance_id")
+        #expect(whilePaused?.retryAfter == .seconds(600) && whilePaused?.isRetryable == true)
         h.clock.advance(by: .seconds(601))
 
         try await h.service.stop(instance.id, by: admin)

@@ -186,6 +186,9 @@ struct MessagingTests {
         try await h.dispatchAll()
         let overQuota = await #expect(throws: WAError.self) { try await h.send("second", to: bob) }
         #expect(overQuota?.code == .quotaExceeded)
+        // The quota resets at the next 00:00 UTC: the error says when.
+        let wait = try #require(overQuota?.retryAfter)
+        #expect(wait > .zero && wait <= .seconds(86_400))
     }
 
     @Test(arguments: [InstanceStatus.loggedOut, .stopped, .failed, .created])
