@@ -1,4 +1,5 @@
 public import Foundation
+import Crypto
 
 /// Verifies Standard Webhooks v1 signatures on received requests (for inbound webhooks from other Standard
 /// Webhooks senders, for tests, and for users who run WACore on the receiving side).
@@ -70,9 +71,10 @@ public struct StandardWebhookVerifier: Sendable {
         let matched = payload.withUnsafeBytes { body in
             var matched = false
             for secret in secrets {
-                let expected = Array(StandardWebhookSigner.mac(key: secret.key, id: id, timestamp: seconds, payload: body))
-                // Compare against every candidate without stopping early, so timing does not reveal which matched.
-                for candidate in candidates where ConstantTime.equals(expected, candidate) { matched = true }
+                let expected = StandardWebhookSigner.mac(key: secret.key, id: id, timestamp: seconds, payload: body)
+                // swift-crypto compares a MAC in constant time; every candidate is compared without stopping early,
+                // so timing does not reveal which one matched.
+                for candidate in candidates where expected == candidate { matched = true }
             }
             return matched
         }
@@ -89,7 +91,7 @@ public struct StandardWebhookVerifier: Sendable {
             guard let comma = entry.firstIndex(of: ","), entry[..<comma] == "v1" else { return nil }
             let encoded = entry[entry.index(after: comma)...]
             guard !encoded.isEmpty else { return nil }
-            return Base64.decode(encoded)
+            return Data(base64Encoded: String(encoded)).map(Array.init)
         }
     }
 
