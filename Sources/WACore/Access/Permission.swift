@@ -90,7 +90,7 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable, Compa
     public var description: String { rawValue }
 
     /// Parses a scope list such as `"messages:send messages:read"` (space- or comma-separated).
-    /// Unknown names are an ``WAError/Code-swift.struct/invalidArgument`` error naming `field`.
+    /// Unknown names are an ``WAError/Code-swift.enum/invalidArgument`` error naming `field`.
     public static func parseScopes(_ text: String, field: String = "scopes") throws(WAError) -> Set<Permission> {
         var result = Set<Permission>()
         for name in text.split(whereSeparator: { $0 == " " || $0 == "," }) {

@@ -61,7 +61,7 @@ public struct DailyRollups: Sendable, Hashable, Codable {
             && configuration == other.configuration
     }
 
-    /// Adds `other`'s rows. Throws ``WAError/Code-swift.struct/incompatibleRollups`` when the time zones,
+    /// Adds `other`'s rows. Throws ``WAError/Code-swift.enum/incompatibleRollups`` when the time zones,
     /// dimensions or latency configurations differ.
     public mutating func merge(_ other: DailyRollups) throws(WAError) {
         guard isCompatible(with: other) else {
@@ -111,9 +111,4 @@ public struct DailyRollups: Sendable, Hashable, Codable {
     public var sortedRows: [(key: RollupKey, stats: MessageStats)] {
         rows.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
-}
-
-extension WAError.Code {
-    /// Two rollups with different time zones, dimensions or latency configurations were merged.
-    public static let incompatibleRollups: WAError.Code = "incompatible_rollups"
 }

@@ -22,7 +22,7 @@ public struct ChromiumVersion: Sendable, Hashable, Codable, Comparable, CustomSt
     }
 
     /// Parses `156.0.8078.108`, optionally prefixed by a product (`Chrome/`, `HeadlessChrome/`, `Chromium/`).
-    /// Missing trailing components are 0. Throws ``WAError/Code-swift.struct/invalidArgument`` (field `version`).
+    /// Missing trailing components are 0. Throws ``WAError/Code-swift.enum/invalidArgument`` (field `version`).
     public init(parsing text: String) throws(WAError) {
         var body = Substring(text)
         if let slash = body.lastIndex(of: "/") { body = body[body.index(after: slash)...] }

@@ -27,7 +27,7 @@ public struct FingerprintGenerator: Sendable, Hashable {
 
     /// The fingerprint for `request`.
     ///
-    /// Throws ``WAError/Code-swift.struct/invalidArgument`` for an unknown country (field `country`), a malformed
+    /// Throws ``WAError/Code-swift.enum/invalidArgument`` for an unknown country (field `country`), a malformed
     /// locale or one that does not fit the named country (field `locale`), or a negative generation.
     public func generate(_ request: FingerprintRequest) throws(WAError) -> Fingerprint {
         guard request.generation >= 0 else { throw WAError.invalid("generation", "must not be negative") }

@@ -80,7 +80,7 @@ public enum FingerprintValidator {
         return problems
     }
 
-    /// Throws ``WAError/Code-swift.struct/inconsistentFingerprint`` naming the first problem, if there is one.
+    /// Throws ``WAError/Code-swift.enum/inconsistentFingerprint`` naming the first problem, if there is one.
     public static func validate(_ fingerprint: Fingerprint) throws(WAError) {
         if let first = problems(in: fingerprint).first {
             throw WAError(.inconsistentFingerprint, first, field: "fingerprint")

@@ -1,5 +1,5 @@
 /// The name of a risk-monitor rule, as stored in ``RiskAlert/rules``. Open for extension like
-/// ``WAError/Code-swift.struct``.
+/// ``WAError/Code-swift.enum``.
 public struct RiskRule: RawRepresentable, Sendable, Hashable, Codable, Comparable, CustomStringConvertible,
     ExpressibleByStringLiteral
 {

@@ -46,7 +46,7 @@ public enum CampaignLifecycle {
         }
     }
 
-    /// The status after `event`, or ``WAError/Code-swift.struct/campaignInvalidState`` naming both.
+    /// The status after `event`, or ``WAError/Code-swift.enum/campaignInvalidState`` naming both.
     public static func require(_ event: Event, from status: Campaign.Status) throws(WAError) -> Campaign.Status {
         guard let next = Self.status(after: event, from: status) else {
             throw WAError(.campaignInvalidState, "a \(status.rawValue) campaign cannot \(event.verb)", field: "status")

@@ -13,7 +13,7 @@
 /// JID.statusBroadcast.isStatusBroadcast // true
 /// ```
 ///
-/// Invalid input throws a ``WAError`` with code ``WAError/Code-swift.struct/invalidJID`` and field `"jid"`.
+/// Invalid input throws a ``WAError`` with code ``WAError/Code-swift.enum/invalidJID`` and field `"jid"`.
 /// JIDs are `Codable` as their string form and order by that string.
 public struct JID: Hashable, Sendable {
     /// The part before the `@` (and before any agent or device suffix): digits for users, linked identities,

@@ -15,7 +15,7 @@
 ///
 /// Validation is by possible length only, like libphonenumber's `is_possible_number`, except that numbers only
 /// dialable locally (without their area code) are rejected. Letters (vanity numbers, `ext.` suffixes) are
-/// rejected. Errors are ``WAError``s with code ``WAError/Code-swift.struct/invalidPhoneNumber`` and field `"phone"`
+/// rejected. Errors are ``WAError``s with code ``WAError/Code-swift.enum/invalidPhoneNumber`` and field `"phone"`
 /// (or `"defaultRegion"` for an unknown region).
 ///
 /// Equality and hashing compare the calling code and national number; ``Codable`` uses the ``e164`` string.

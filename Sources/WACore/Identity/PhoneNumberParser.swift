@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The parsing algorithm behind ``PhoneNumber/init(_:defaultRegion:)``.
 ///
 /// It follows the steps of Google libphonenumber's `parse` (re-implemented, driven by the generated
@@ -245,9 +247,23 @@ enum PhoneNumberParser {
 
     // MARK: - Patterns
 
-    /// Compiles a metadata pattern; `nil` if it does not compile (the metadata tests make sure all do).
+    /// The metadata patterns compiled so far, by pattern text: each is compiled once, on first use.
+    private static let compiled = Mutex<[String: CompiledPattern]>([:])
+
+    /// A compiled pattern that may be shared between threads. `Regex` is immutable once created and matches
+    /// safely from several threads (its lazily lowered program is published atomically); it is not `Sendable` only
+    /// because its `AnyRegexOutput` match type is not.
+    private struct CompiledPattern: @unchecked Sendable {
+        let regex: Regex<AnyRegexOutput>
+    }
+
+    /// Compiles a metadata pattern, or returns it from ``compiled``; `nil` if it does not compile (the metadata
+    /// tests make sure all do).
     private static func compile(_ pattern: String) -> Regex<AnyRegexOutput>? {
-        try? Regex(pattern)
+        if let cached = compiled.withLock({ $0[pattern] }) { return cached.regex }
+        guard let regex = try? Regex(pattern) else { return nil }
+        compiled.withLock { $0[pattern] = CompiledPattern(regex: regex) }
+        return regex
     }
 
     /// Whether the whole of `number` matches `pattern` (never for an empty pattern).

@@ -23,7 +23,7 @@ public struct MediaPolicy: Sendable, Hashable {
     }
 
     /// A policy whose allow-list is given as MIME types (aliases accepted, see ``MediaType/init(mimeType:)``).
-    /// Throws ``WAError/Code-swift.struct/mediaUnsupportedType`` (field `allowedMIMETypes`) for a type the gateway
+    /// Throws ``WAError/Code-swift.enum/mediaUnsupportedType`` (field `allowedMIMETypes`) for a type the gateway
     /// does not support.
     public init(sizeCaps: MediaSizeCaps = .whatsAppCloudAPI, allowedMIMETypes: some Sequence<String>) throws(WAError) {
         var types: Set<MediaType> = []
@@ -109,8 +109,8 @@ public struct MediaPolicy: Sendable, Hashable {
     ///   video brands): `audio/mp4` is kept;
     /// - `application/vnd.ms-excel` for text (Windows browsers declare `.csv` files so): `text/csv` is kept.
     ///
-    /// Throws ``WAError/Code-swift.struct/mediaUnsupportedType`` (field `mimeType`) for a declared type the
-    /// gateway does not know, and ``WAError/Code-swift.struct/mediaTypeMismatch`` (field `mimeType`) otherwise.
+    /// Throws ``WAError/Code-swift.enum/mediaUnsupportedType`` (field `mimeType`) for a declared type the
+    /// gateway does not know, and ``WAError/Code-swift.enum/mediaTypeMismatch`` (field `mimeType`) otherwise.
     public static func reconcile(declaredMIMEType: String?, sniffed: SniffedMedia) throws(WAError) -> MediaType {
         let essence = MediaType.essence(of: declaredMIMEType ?? "")
         if essence.isEmpty || essence == "application/octet-stream" || essence == "binary/octet-stream" {

@@ -49,7 +49,7 @@ public struct MediaQuota: Sendable, Hashable, Codable {
     }
 
     /// Decides whether `uploadBytes` more bytes fit on top of `currentUsage`. Throws
-    /// ``WAError/Code-swift.struct/invalidArgument`` for negative numbers.
+    /// ``WAError/Code-swift.enum/invalidArgument`` for negative numbers.
     public func decide(currentUsage: Int64, uploadBytes: Int64) throws(WAError) -> Decision {
         guard currentUsage >= 0 else { throw WAError.invalid("currentUsage", "usage must not be negative") }
         guard uploadBytes >= 0 else { throw WAError.invalid("uploadBytes", "the upload size must not be negative") }
@@ -61,7 +61,7 @@ public struct MediaQuota: Sendable, Hashable, Codable {
         return .overQuota(excessBytes: excess, availableBytes: available(currentUsage: currentUsage))
     }
 
-    /// The usage after storing `uploadBytes`, or ``WAError/Code-swift.struct/mediaOverQuota`` (field `file`) when
+    /// The usage after storing `uploadBytes`, or ``WAError/Code-swift.enum/mediaOverQuota`` (field `file`) when
     /// they do not fit.
     public func reserve(currentUsage: Int64, uploadBytes: Int64) throws(WAError) -> Int64 {
         switch try decide(currentUsage: currentUsage, uploadBytes: uploadBytes) {

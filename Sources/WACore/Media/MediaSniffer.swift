@@ -31,10 +31,10 @@
 ///   serves uploads as active content.
 ///
 /// Errors (all ``WAError``):
-/// - ``WAError/Code-swift.struct/mediaEmpty`` when the file has no bytes;
-/// - ``WAError/Code-swift.struct/mediaTruncatedHeader`` when the file ends inside the header of a format it
+/// - ``WAError/Code-swift.enum/mediaEmpty`` when the file has no bytes;
+/// - ``WAError/Code-swift.enum/mediaTruncatedHeader`` when the file ends inside the header of a format it
 ///   starts like, or when fewer than ``minimumPrefixLength`` bytes of a longer file were passed;
-/// - ``WAError/Code-swift.struct/mediaUnsupportedType`` when nothing matches.
+/// - ``WAError/Code-swift.enum/mediaUnsupportedType`` when nothing matches.
 public enum MediaSniffer {
     /// How many leading bytes callers should pass (64 KiB): enough to find the Office parts of a zip and the
     /// directory of a small OLE file.

@@ -89,10 +89,3 @@ public struct Template: Sendable, Hashable, Codable {
         return pieces
     }
 }
-
-extension WAError.Code {
-    /// A template uses a variable that was not given a value.
-    public static let templateVariableMissing: WAError.Code = "template_variable_missing"
-    /// A value was given for a variable the template does not use.
-    public static let templateVariableUnknown: WAError.Code = "template_variable_unknown"
-}

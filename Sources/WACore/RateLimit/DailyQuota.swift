@@ -9,7 +9,7 @@ public struct DailyQuota: Sendable, Hashable {
 
     /// A quota of `limit` units per UTC day (0 allows nothing).
     ///
-    /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` when `limit` is negative.
+    /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` when `limit` is negative.
     public init(limit: Int) throws(WAError) {
         guard limit >= 0 else {
             throw WAError(.invalidArgument, "a daily quota must not be negative", field: "messagesPerDay")

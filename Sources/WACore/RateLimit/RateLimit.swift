@@ -30,7 +30,7 @@ public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
     /// A limit of `count` per `period` with bursts of `burst + 1` requests (default: `burst = count − 1`, so the
     /// whole period's allowance may be used at once and the reported limit equals `count`).
     ///
-    /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` when the rate is zero (`count == 0`, or a
+    /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` when the rate is zero (`count == 0`, or a
     ///   `period / count` that rounds to zero nanoseconds: "Zero rates are not supported"), when `count` or
     ///   `burst` is negative, when `period` is not positive, or when the tolerance overflows.
     public init(count: Int, per period: Duration, burst: Int? = nil) throws(WAError) {

@@ -80,3 +80,22 @@ extension RateLimitDecision {
         }
     }
 }
+
+extension WAError {
+    /// The error for a refused ``RateLimitDecision`` (``WAError/Code-swift.enum/rateLimited`` with the decision's
+    /// ``RateLimitDecision/retryAfter``), or `nil` when it was allowed. The message names the wait in whole seconds
+    /// and nothing else.
+    public static func rateLimited(_ decision: RateLimitDecision) -> WAError? {
+        guard !decision.isAllowed else { return nil }
+        return WAError(
+            .rateLimited, rateLimitMessage("rate limit exceeded", decision.retryAfter), retryAfter: decision.retryAfter)
+    }
+
+    /// `prefix` and the wait in whole seconds (rounded up), or that the request can never pass.
+    static func rateLimitMessage(_ prefix: String, _ retryAfter: Duration?) -> String {
+        guard let seconds = retryAfter?.rateLimitWholeSecondsRoundedUp else {
+            return "\(prefix); this request is larger than the limit allows"
+        }
+        return "\(prefix); retry after \(seconds) s"
+    }
+}

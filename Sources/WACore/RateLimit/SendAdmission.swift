@@ -33,7 +33,7 @@ public struct SendAdmission: Sendable, Hashable {
     /// The limits in force for `instance` of `organization`: the organization's ``Organization/limits``
     /// `messagesPerDay`, and the instance's ``Instance/rateLimits`` (or ``InstanceRateLimits/standard``).
     ///
-    /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` for a zero or negative configured limit.
+    /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` for a zero or negative configured limit.
     public init(
         organization: Organization, instance: Instance,
         recipientLimit: RateLimit = SendAdmission.defaultRecipientLimit

@@ -34,18 +34,17 @@ public enum SendAdmissionDecision: Sendable, Hashable {
         return nil
     }
 
-    /// The error to report for a denial (``WAError/Code-swift.struct/quotaExceeded`` for the daily quota,
-    /// ``WAError/Code-swift.struct/rateLimited`` otherwise), or `nil` when admitted.
+    /// The error to report for a denial (``WAError/Code-swift.enum/quotaExceeded`` for the daily quota,
+    /// ``WAError/Code-swift.enum/rateLimited`` otherwise, each with this decision's ``retryAfter``), or `nil` when
+    /// admitted.
     public var error: WAError? {
         guard case .denied(let limit, let retryAfter, _) = self else { return nil }
-        let seconds = retryAfter?.rateLimitWholeSecondsRoundedUp
-        switch limit {
-        case .dailyQuota:
-            return WAError(.quotaExceeded, WAError.rateLimitMessage("daily message quota exceeded", seconds))
-        case .instanceRate:
-            return WAError(.rateLimited, WAError.rateLimitMessage("instance send rate exceeded", seconds))
-        case .recipient:
-            return WAError(.rateLimited, WAError.rateLimitMessage("sending to this chat too fast", seconds))
-        }
+        let (code, prefix): (WAError.Code, String) =
+            switch limit {
+            case .dailyQuota: (.quotaExceeded, "daily message quota exceeded")
+            case .instanceRate: (.rateLimited, "instance send rate exceeded")
+            case .recipient: (.rateLimited, "sending to this chat too fast")
+            }
+        return WAError(code, WAError.rateLimitMessage(prefix, retryAfter), retryAfter: retryAfter)
     }
 }

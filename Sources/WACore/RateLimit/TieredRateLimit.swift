@@ -19,7 +19,7 @@ public struct TieredRateLimit: Sendable, Hashable {
 
     /// Tiers checked together.
     ///
-    /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` unless there are 1 … 4 tiers.
+    /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` unless there are 1 … 4 tiers.
     public init(_ tiers: [RateLimit]) throws(WAError) {
         guard (1...TieredRateLimitState.capacity).contains(tiers.count) else {
             throw WAError(
@@ -37,7 +37,7 @@ public struct TieredRateLimit: Sendable, Hashable {
     /// send follows at least the behaviour planner's typing floor and gap floor (1 s + 2 s by default), so an
     /// instance never sends more than 20 messages in any 60 seconds at the default settings.
     ///
-    /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` when a count is zero or negative.
+    /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` when a count is zero or negative.
     public init(_ limits: InstanceRateLimits) throws(WAError) {
         try self.init([
             RateLimit(count: limits.perMinute, per: .seconds(60)),

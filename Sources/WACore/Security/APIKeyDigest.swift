@@ -14,7 +14,7 @@ public struct APIKeyDigest: Sendable, Equatable {
 
     /// A digest loaded from storage.
     ///
-    /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` unless `bytes` has exactly 32 elements.
+    /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` unless `bytes` has exactly 32 elements.
     public init(bytes: [UInt8]) throws(WAError) {
         guard bytes.count == Self.byteCount else {
             throw WAError(.invalidArgument, "an API key digest has \(Self.byteCount) bytes", field: "digest")
@@ -24,7 +24,7 @@ public struct APIKeyDigest: Sendable, Equatable {
 
     /// A digest loaded from storage as 64 hex characters (either case).
     ///
-    /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` for anything else.
+    /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` for anything else.
     public init(hex: String) throws(WAError) {
         guard let bytes = HexCoding.decode(hex), bytes.count == Self.byteCount else {
             throw WAError(.invalidArgument, "an API key digest is 64 hex characters", field: "digest")

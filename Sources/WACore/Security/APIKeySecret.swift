@@ -102,7 +102,7 @@ public struct APIKeySecret: Sendable {
     ///
     /// The input is not trimmed. Error messages never contain the input.
     ///
-    /// - Throws: ``WAError`` with code ``WAError/Code-swift.struct/malformedAPIKey``.
+    /// - Throws: ``WAError`` with code ``WAError/Code-swift.enum/malformedAPIKey``.
     public init(parsing text: String) throws(WAError) {
         // All checks run on the UTF-8 bytes in place (no copies, no intermediate arrays); failures come back as a
         // value because the closure-taking UTF-8 accessors cannot throw a typed error.

@@ -6,7 +6,7 @@ import HummingbirdBcrypt
 /// ## Input rules (no silent truncation)
 /// bcrypt uses at most 72 bytes of its input; `$2b$` implementations silently ignore the rest. This hasher
 /// instead **refuses** to hash a password longer than ``maximumPasswordByteCount`` UTF-8 bytes
-/// (``WAError/Code-swift.struct/weakPassword``), and ``verify(_:against:)`` returns `false` for such input, so two
+/// (``WAError/Code-swift.enum/weakPassword``), and ``verify(_:against:)`` returns `false` for such input, so two
 /// passwords that share their first 72 bytes are never interchangeable. NUL is refused too: the C implementation
 /// reads the password as a C string and would stop at the first NUL (`"abc\0x"` would equal `"abc"`). The empty
 /// password is refused.
@@ -48,7 +48,7 @@ public struct BcryptPasswordHasher: PasswordHasher {
 
     /// A hasher with the given cost. Use at least ``minimumProductionCost`` in production and 4 in tests.
     ///
-    /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` when `cost` is outside 4...31 (where
+    /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` when `cost` is outside 4...31 (where
     ///   HummingbirdBcrypt would trap).
     public init(cost: Int) throws(WAError) {
         guard Self.validCosts.contains(cost) else {
@@ -59,8 +59,8 @@ public struct BcryptPasswordHasher: PasswordHasher {
 
     /// A new `$2b$` hash of `password` with a fresh random salt.
     ///
-    /// - Throws: ``WAError/Code-swift.struct/weakPassword`` for an empty password, one longer than 72 UTF-8 bytes
-    ///   or one containing NUL; ``WAError/Code-swift.struct/internalError`` if the library returns something
+    /// - Throws: ``WAError/Code-swift.enum/weakPassword`` for an empty password, one longer than 72 UTF-8 bytes
+    ///   or one containing NUL; ``WAError/Code-swift.enum/internalError`` if the library returns something
     ///   that is not a bcrypt hash.
     public func hash(_ password: String) throws(WAError) -> String {
         if let problem = Self.inputProblem(password) {

@@ -1,8 +1,10 @@
 /// Comparisons whose running time does not depend on where two secrets differ.
 ///
-/// Use it for anything an attacker can probe byte by byte: API key digests, webhook signatures, password hashes
-/// computed in Swift. The length is not secret (it is public for every digest WACore compares), so a length
-/// mismatch returns `false` immediately.
+/// Use it for anything an attacker can probe byte by byte: API key digests, stored secrets, password hashes
+/// computed in Swift (webhook signatures are compared by swift-crypto's own MAC comparison). The length is not
+/// secret (it is public for every digest WACore compares), so a length mismatch returns `false` immediately.
+///
+/// Hand-written because swift-crypto keeps its constant-time comparison internal.
 public enum ConstantTime {
     /// Whether `lhs` and `rhs` hold the same bytes, examining every byte (XOR-accumulate, no early exit).
     ///

@@ -20,7 +20,7 @@ public struct InsecureFastPasswordHasher: PasswordHasher {
 
     /// A salted SHA-256 hash of `password`.
     ///
-    /// - Throws: ``WAError/Code-swift.struct/weakPassword`` for the same inputs ``BcryptPasswordHasher`` refuses.
+    /// - Throws: ``WAError/Code-swift.enum/weakPassword`` for the same inputs ``BcryptPasswordHasher`` refuses.
     public func hash(_ password: String) throws(WAError) -> String {
         let utf8 = password.utf8
         guard !utf8.isEmpty, utf8.count <= BcryptPasswordHasher.maximumPasswordByteCount, !utf8.contains(0) else {

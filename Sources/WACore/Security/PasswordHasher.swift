@@ -7,7 +7,7 @@
 public protocol PasswordHasher: Sendable {
     /// A new salted hash of `password`, in the implementation's self-describing string format.
     ///
-    /// - Throws: ``WAError/Code-swift.struct/weakPassword`` when the password cannot be hashed faithfully
+    /// - Throws: ``WAError/Code-swift.enum/weakPassword`` when the password cannot be hashed faithfully
     ///   (for bcrypt: empty, longer than 72 UTF-8 bytes, or containing NUL). Strength rules belong to
     ///   ``PasswordPolicy``, which should run first.
     func hash(_ password: String) throws(WAError) -> String

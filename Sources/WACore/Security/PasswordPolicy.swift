@@ -81,7 +81,7 @@ public struct PasswordPolicy: Sendable {
     /// Throws the first rule `password` breaks.
     ///
     /// - Parameter email: the account's e-mail address, when known, to reject passwords containing its name.
-    /// - Throws: ``WAError/Code-swift.struct/weakPassword`` with ``Violation/message`` and field `password`.
+    /// - Throws: ``WAError/Code-swift.enum/weakPassword`` with ``Violation/message`` and field `password`.
     public func validate(_ password: String, email: String? = nil) throws(WAError) {
         if let violation = violations(password, email: email).first {
             throw WAError(.weakPassword, violation.message, field: "password")

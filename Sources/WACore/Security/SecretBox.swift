@@ -25,8 +25,8 @@ import Foundation
 /// caps one key at 2³² seals: rotate long before that.
 ///
 /// ## Errors
-/// ``WAError/Code-swift.struct/unknownKey`` when the header names a key the keyring does not hold;
-/// ``WAError/Code-swift.struct/decryptionFailed`` for anything else that does not open (truncated, unknown
+/// ``WAError/Code-swift.enum/unknownKey`` when the header names a key the keyring does not hold;
+/// ``WAError/Code-swift.enum/decryptionFailed`` for anything else that does not open (truncated, unknown
 /// version, tampered, wrong context, wrong key).
 public struct SecretBox: Sendable {
     /// What a sealed value belongs to. Both parts must match exactly (no normalisation) to open it.
@@ -78,7 +78,7 @@ public struct SecretBox: Sendable {
     /// Encrypts `plaintext` with the current key for `context`. Sealing the same plaintext twice gives different
     /// envelopes (fresh nonce).
     ///
-    /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` for an empty organization or purpose.
+    /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` for an empty organization or purpose.
     public func seal(_ plaintext: [UInt8], context: Context) throws(WAError) -> [UInt8] {
         try Self.validate(context)
         let key = keyring.current
@@ -107,8 +107,8 @@ public struct SecretBox: Sendable {
 
     /// Decrypts an envelope sealed for `context` with any key in the keyring.
     ///
-    /// - Throws: ``WAError/Code-swift.struct/unknownKey`` or ``WAError/Code-swift.struct/decryptionFailed``
-    ///   (see the type documentation); ``WAError/Code-swift.struct/invalidArgument`` for an empty context part.
+    /// - Throws: ``WAError/Code-swift.enum/unknownKey`` or ``WAError/Code-swift.enum/decryptionFailed``
+    ///   (see the type documentation); ``WAError/Code-swift.enum/invalidArgument`` for an empty context part.
     public func open(_ envelope: [UInt8], context: Context) throws(WAError) -> [UInt8] {
         try Self.validate(context)
         let keyID = try Self.keyID(of: envelope)
@@ -133,7 +133,7 @@ public struct SecretBox: Sendable {
 
     /// Decrypts an envelope whose plaintext is UTF-8 text.
     ///
-    /// - Throws: as ``open(_:context:)``, and ``WAError/Code-swift.struct/decryptionFailed`` when the plaintext is
+    /// - Throws: as ``open(_:context:)``, and ``WAError/Code-swift.enum/decryptionFailed`` when the plaintext is
     ///   not valid UTF-8.
     public func openString(_ envelope: [UInt8], context: Context) throws(WAError) -> String {
         let bytes = try open(envelope, context: context)
@@ -161,7 +161,7 @@ public struct SecretBox: Sendable {
 
     /// The key id in an envelope's header (unauthenticated until the envelope is opened).
     ///
-    /// - Throws: ``WAError/Code-swift.struct/decryptionFailed`` when the envelope is shorter than the overhead or
+    /// - Throws: ``WAError/Code-swift.enum/decryptionFailed`` when the envelope is shorter than the overhead or
     ///   has an unknown version byte.
     public static func keyID(of envelope: [UInt8]) throws(WAError) -> UInt32 {
         guard envelope.count >= overhead, envelope[0] == formatVersion else { throw decryptionFailed }

@@ -21,7 +21,7 @@ public struct SecretKeyring: Sendable {
 
         /// A key from 32 bytes of secret material (generate them with a CSPRNG, e.g. `openssl rand 32`).
         ///
-        /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` unless `bytes` has exactly 32 elements.
+        /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` unless `bytes` has exactly 32 elements.
         public init(id: UInt32, bytes: [UInt8]) throws(WAError) {
             guard bytes.count == Self.byteCount else {
                 throw WAError(.invalidArgument, "an AES-256 key has exactly 32 bytes", field: "key")
@@ -54,7 +54,7 @@ public struct SecretKeyring: Sendable {
 
     /// A keyring.
     ///
-    /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` when two keys share an id.
+    /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` when two keys share an id.
     public init(current: Key, retired: [Key] = []) throws(WAError) {
         var ids: Set<UInt32> = [current.id]
         for key in retired where !ids.insert(key.id).inserted {
@@ -79,7 +79,7 @@ public struct SecretKeyring: Sendable {
     /// Promoting a retired key back to current (a rollback) is allowed when its material is identical; it is then
     /// removed from the retired list.
     ///
-    /// - Throws: ``WAError/Code-swift.struct/invalidArgument`` when `newCurrent.id` is already in use by different
+    /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` when `newCurrent.id` is already in use by different
     ///   material, or is the current key's id.
     public func rotated(to newCurrent: Key) throws(WAError) -> SecretKeyring {
         guard newCurrent.id != current.id else {

@@ -357,10 +357,3 @@ public struct TeamService: Sendable {
         }
     }
 }
-
-extension WAError.Code {
-    /// The organization's plan does not allow more of something (members, instances, endpoints …).
-    public static let planLimitReached: WAError.Code = "plan_limit_reached"
-    /// The change would leave the organization without an active admin.
-    public static let lastAdmin: WAError.Code = "last_admin"
-}

@@ -36,8 +36,3 @@ public protocol JobRepository: Repository where Entity == Job {
     func extendLease(_ id: JobID, in organization: OrganizationID, attempt: Int, until: Date) async throws(WAError)
         -> Job
 }
-
-extension WAError.Code {
-    /// A worker acted on a job or lease it no longer holds (its lease expired and was taken over).
-    public static let leaseLost: WAError.Code = "lease_lost"
-}

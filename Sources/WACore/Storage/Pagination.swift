@@ -39,7 +39,7 @@ public struct Cursor: Sendable, Hashable, Codable, LosslessStringConvertible {
         self.order = first == UInt8(ascii: "a") ? .oldestFirst : .newestFirst
     }
 
-    /// Parses a client-supplied cursor or throws ``WAError/Code-swift.struct/invalidCursor``.
+    /// Parses a client-supplied cursor or throws ``WAError/Code-swift.enum/invalidCursor``.
     public init(parsing text: String, field: String = "cursor") throws(WAError) {
         guard let cursor = Cursor(text) else { throw WAError(.invalidCursor, "the cursor is not valid", field: field) }
         self = cursor

@@ -1,7 +1,7 @@
 /// Storage for one aggregate, scoped by organization.
 ///
 /// Every call names the organization; a call inside a transaction opened for another organization fails with
-/// ``WAError/Code-swift.struct/tenantMismatch`` before it touches anything. Writes are optimistic: ``update(_:)``
+/// ``WAError/Code-swift.enum/tenantMismatch`` before it touches anything. Writes are optimistic: ``update(_:)``
 /// succeeds only if the stored ``StoredEntity/version`` equals the one passed in, and returns the record with the
 /// version incremented. Errors are always ``WAError``; adapters never leak their own error text.
 public protocol Repository<Entity>: Sendable {

@@ -1,7 +1,7 @@
 /// Which tenant a transaction acts for.
 public enum TransactionScope: Sendable, Hashable {
     /// Everything in the transaction belongs to this organization; a call naming another one fails with
-    /// ``WAError/Code-swift.struct/tenantMismatch`` (and PostgreSQL's row-level security enforces the same).
+    /// ``WAError/Code-swift.enum/tenantMismatch`` (and PostgreSQL's row-level security enforces the same).
     case organization(OrganizationID)
     /// Cross-tenant work the gateway itself does: creating organizations, authenticating API keys, queue
     /// maintenance. Never used on behalf of an API client.
@@ -54,7 +54,7 @@ public protocol StoreTransaction: Sendable {
 /// }
 /// ```
 /// If `body` throws, nothing it wrote is kept. Transactions do not nest: opening one inside another on the same
-/// store fails with ``WAError/Code-swift.struct/transactionMisuse``. The transaction object must not be used after
+/// store fails with ``WAError/Code-swift.enum/transactionMisuse``. The transaction object must not be used after
 /// `body` returns.
 public protocol Store: Sendable {
     func transaction<Result>(

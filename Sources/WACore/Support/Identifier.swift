@@ -32,7 +32,7 @@ public struct Identifier<Entity>: Hashable, Comparable, Sendable, Codable, Custo
         self.init(uuid: uuid)
     }
 
-    /// Parses the canonical form or throws ``WAError/Code-swift.struct/invalidIdentifier`` naming `field`.
+    /// Parses the canonical form or throws ``WAError/Code-swift.enum/invalidIdentifier`` naming `field`.
     public init(parsing text: String, field: String = "id") throws(WAError) {
         guard let id = Identifier(text) else {
             throw WAError(.invalidIdentifier, "not a valid identifier", field: field)

@@ -14,23 +14,23 @@ public struct HubSignature256: Sendable {
     /// The value prefix, `sha256=`.
     public static let valuePrefix = "sha256="
 
-    /// The keys in precomputed HMAC form (see ``HMACSHA256Key``).
-    private let keys: [HMACSHA256Key]
+    /// The HMAC-SHA256 keys; the first signs, any verifies.
+    private let keys: [SymmetricKey]
 
     /// A signer/verifier keyed with the UTF-8 bytes of `secret` (GitHub: the webhook secret; Meta: the App Secret).
     public init(secret: String) {
-        keys = [HMACSHA256Key(Array(secret.utf8))]
+        keys = [SymmetricKey(data: Array(secret.utf8))]
     }
 
     /// A signer/verifier keyed with raw bytes.
     public init(key: [UInt8]) {
-        keys = [HMACSHA256Key(key)]
+        keys = [SymmetricKey(data: key)]
     }
 
     /// Keyed with the text form (`whsec_…`) of a webhook secret; with several secrets (a rotation), signing uses
     /// the first and verification accepts any.
     public init(webhookSecrets: [WebhookSecret]) {
-        keys = webhookSecrets.map { HMACSHA256Key(Array($0.text.utf8)) }
+        keys = webhookSecrets.map { SymmetricKey(data: Array($0.text.utf8)) }
     }
 
     /// Keyed with the text form (`whsec_…`) of `webhookSecret`.
@@ -41,15 +41,7 @@ public struct HubSignature256: Sendable {
     /// The header value for `payload`: `sha256=` + 64 lowercase hex digits (signed with the first key).
     public func signature(payload: [UInt8]) -> String {
         guard let key = keys.first else { return Self.valuePrefix }
-        let mac = payload.withUnsafeBytes { key.authenticationCode(for: $0) }
-        let prefix: StaticString = "sha256="
-        let prefixLength = prefix.utf8CodeUnitCount
-        return String(unsafeUninitializedCapacity: prefixLength + 2 * SHA256.byteCount) { out in
-            for index in 0..<prefixLength { out[index] = prefix.utf8Start[index] }
-            return mac.withUnsafeBytes { bytes in
-                prefixLength + HexCoding.encode(bytes, into: UnsafeMutableBufferPointer(rebasing: out[prefixLength...]))
-            }
-        }
+        return Self.valuePrefix + HexCoding.encode(HMAC<SHA256>.authenticationCode(for: payload, using: key))
     }
 
     /// The header, ready to send.
@@ -58,24 +50,17 @@ public struct HubSignature256: Sendable {
     }
 
     /// Whether `headerValue` (`sha256=<hex>`, hex in either case) is a valid signature of `payload` under any key.
-    /// Missing prefix, wrong length or non-hex text is `false`. Comparison is constant-time.
+    /// Missing prefix, wrong length or non-hex text is `false`. Comparison is constant-time (swift-crypto's).
     public func isValid(headerValue: String?, payload: [UInt8]) -> Bool {
-        guard let headerValue, headerValue.hasPrefix(Self.valuePrefix) else { return false }
-        let hex = headerValue.dropFirst(Self.valuePrefix.count).utf8
-        guard hex.count == 2 * SHA256.byteCount else { return false }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: SHA256.byteCount) { presented in
-            guard HexCoding.decode(hex, into: presented) else { return false }
-            let presentedBytes = UnsafeRawBufferPointer(presented)
-            return payload.withUnsafeBytes { body in
-                var matched = false
-                // Every key is tried, without stopping at a match, so timing does not reveal which key matched.
-                for key in keys where key.authenticationCode(for: body).withUnsafeBytes({
-                    ConstantTime.equals($0, presentedBytes)
-                }) {
-                    matched = true
-                }
-                return matched
-            }
+        guard let headerValue, headerValue.hasPrefix(Self.valuePrefix),
+            let presented = HexCoding.decode(headerValue.dropFirst(Self.valuePrefix.count)),
+            presented.count == SHA256.byteCount
+        else { return false }
+        var matched = false
+        // Every key is tried, without stopping at a match, so timing does not reveal which key matched.
+        for key in keys where HMAC<SHA256>.isValidAuthenticationCode(presented, authenticating: payload, using: key) {
+            matched = true
         }
+        return matched
     }
 }

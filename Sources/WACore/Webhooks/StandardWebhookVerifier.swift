@@ -1,14 +1,15 @@
 public import Foundation
+import Crypto
 
 /// Verifies Standard Webhooks v1 signatures on received requests (for inbound webhooks from other Standard
 /// Webhooks senders, for tests, and for users who run WACore on the receiving side).
 ///
-/// Checks, in order: the three headers are present and non-empty (``WAError/Code-swift.struct/webhookMissingHeader``,
-/// field = header name); `webhook-timestamp` is an integer (``WAError/Code-swift.struct/webhookInvalidTimestamp``)
-/// within ``tolerance`` of `now` both ways (``WAError/Code-swift.struct/webhookTimestampTooOld`` /
-/// ``WAError/Code-swift.struct/webhookTimestampTooNew``); then at least one `v1,` entry of `webhook-signature`
+/// Checks, in order: the three headers are present and non-empty (``WAError/Code-swift.enum/webhookMissingHeader``,
+/// field = header name); `webhook-timestamp` is an integer (``WAError/Code-swift.enum/webhookInvalidTimestamp``)
+/// within ``tolerance`` of `now` both ways (``WAError/Code-swift.enum/webhookTimestampTooOld`` /
+/// ``WAError/Code-swift.enum/webhookTimestampTooNew``); then at least one `v1,` entry of `webhook-signature`
 /// equals the expected HMAC under at least one secret (constant-time compare), else
-/// ``WAError/Code-swift.struct/webhookSignatureMismatch``. Entries with another version (`v1a`, `v2`), malformed
+/// ``WAError/Code-swift.enum/webhookSignatureMismatch``. Entries with another version (`v1a`, `v2`), malformed
 /// entries and undecodable base64 are skipped, never fatal.
 ///
 /// Verify the raw body bytes exactly as received, before any JSON parsing.
@@ -70,9 +71,10 @@ public struct StandardWebhookVerifier: Sendable {
         let matched = payload.withUnsafeBytes { body in
             var matched = false
             for secret in secrets {
-                let expected = Array(StandardWebhookSigner.mac(key: secret.key, id: id, timestamp: seconds, payload: body))
-                // Compare against every candidate without stopping early, so timing does not reveal which matched.
-                for candidate in candidates where ConstantTime.equals(expected, candidate) { matched = true }
+                let expected = StandardWebhookSigner.mac(key: secret.key, id: id, timestamp: seconds, payload: body)
+                // swift-crypto compares a MAC in constant time; every candidate is compared without stopping early,
+                // so timing does not reveal which one matched.
+                for candidate in candidates where expected == candidate { matched = true }
             }
             return matched
         }
@@ -89,7 +91,7 @@ public struct StandardWebhookVerifier: Sendable {
             guard let comma = entry.firstIndex(of: ","), entry[..<comma] == "v1" else { return nil }
             let encoded = entry[entry.index(after: comma)...]
             guard !encoded.isEmpty else { return nil }
-            return Base64.decode(encoded)
+            return Data(base64Encoded: String(encoded)).map(Array.init)
         }
     }
 

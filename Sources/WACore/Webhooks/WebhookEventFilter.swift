@@ -15,7 +15,7 @@ public struct WebhookEventFilter: Sendable, Hashable {
     private let compiled: [[Substring]]
     private let matchesAll: Bool
 
-    /// A filter from `patterns`, validating each, or throws ``WAError/Code-swift.struct/invalidEventFilter`` naming
+    /// A filter from `patterns`, validating each, or throws ``WAError/Code-swift.enum/invalidEventFilter`` naming
     /// the offending index (`eventFilters[2]`).
     public init(patterns: [String]) throws(WAError) {
         for (index, pattern) in patterns.enumerated() where !Self.isValidPattern(pattern) {

@@ -32,7 +32,7 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     /// A name from a literal, unvalidated (for constants).
     public init(stringLiteral value: String) { self.rawValue = value }
 
-    /// Validates `name` against the grammar, or throws ``WAError/Code-swift.struct/invalidEventType``.
+    /// Validates `name` against the grammar, or throws ``WAError/Code-swift.enum/invalidEventType``.
     public init(validating name: String, field: String = "type") throws(WAError) {
         guard Self.isValidName(name) else {
             throw WAError(

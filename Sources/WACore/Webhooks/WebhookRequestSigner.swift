@@ -11,7 +11,7 @@ public struct WebhookRequestSigner: Sendable {
     private let hub: HubSignature256?
 
     /// A signer for an endpoint's unsealed secrets (newest first; all of them sign during a rotation window).
-    /// Throws ``WAError/Code-swift.struct/invalidWebhookSecret`` when `secrets` is empty.
+    /// Throws ``WAError/Code-swift.enum/invalidWebhookSecret`` when `secrets` is empty.
     public init(mode: WebhookEndpoint.SignatureMode, secrets: [WebhookSecret]) throws(WAError) {
         self.mode = mode
         standard = try StandardWebhookSigner(secrets: secrets)

@@ -47,8 +47,8 @@ public struct WebhookURLPolicy: Sendable, Hashable {
 
     // MARK: Validation
 
-    /// Validates `text` and returns it normalized, or throws ``WAError/Code-swift.struct/invalidWebhookURL`` (bad
-    /// form) or ``WAError/Code-swift.struct/webhookTargetForbidden`` (a non-public target), naming `field`.
+    /// Validates `text` and returns it normalized, or throws ``WAError/Code-swift.enum/invalidWebhookURL`` (bad
+    /// form) or ``WAError/Code-swift.enum/webhookTargetForbidden`` (a non-public target), naming `field`.
     public func validate(_ input: String, field: String = "url") throws(WAError) -> WebhookURL {
         func invalid(_ message: String) -> WAError { WAError(.invalidWebhookURL, message, field: field) }
         // Surrounding spaces and line breaks (a pasted URL) are dropped, as URL parsers do; inner ones are refused.

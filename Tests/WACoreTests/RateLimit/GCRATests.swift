@@ -200,7 +200,11 @@ struct GCRATests {
         #expect(limited.httpHeaders.last?.value == "9")  // 8.5 s rounds up
         #expect(WAError.rateLimited(limited)?.code == .rateLimited)
         #expect(WAError.rateLimited(limited)?.message == "rate limit exceeded; retry after 9 s")
+        #expect(WAError.rateLimited(limited)?.retryAfter == .milliseconds(8_500))
+        #expect(WAError.rateLimited(limited)?.isRetryable == true)
         let never = limit.evaluate(&state, now: rateLimitEpoch, quantity: 101)
+        #expect(WAError.rateLimited(never)?.retryAfter == nil)
+        #expect(WAError.rateLimited(never)?.isRetryable == false)
         #expect(!never.httpHeaders.contains { $0.name == "Retry-After" })
     }
 }

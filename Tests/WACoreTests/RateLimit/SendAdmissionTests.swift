@@ -39,6 +39,7 @@ struct SendAdmissionTests {
         #expect(second.deniedBy == .recipient)
         #expect(second.retryAfter == .seconds(5))
         #expect(second.error?.code == .rateLimited)
+        #expect(second.error?.retryAfter == .seconds(5))
         #expect(try await admission.admit(toB, in: store, now: rateLimitEpoch + .seconds(1)).isAdmitted)
         let boundary = rateLimitEpoch + .seconds(6)
         #expect(try await !admission.admit(toA, in: store, now: boundary - .nanoseconds(1)).isAdmitted)
@@ -96,6 +97,7 @@ struct SendAdmissionTests {
         #expect(denied.retryAfter == .seconds(12 * 3_600))
         #expect(denied.error?.code == .quotaExceeded)
         #expect(denied.error?.message == "daily message quota exceeded; retry after 43200 s")
+        #expect(denied.error?.retryAfter == .seconds(12 * 3_600))
         #expect(admission.evaluate(&state, now: noon + .seconds(12 * 3_600)).isAdmitted)
     }
 
@@ -111,6 +113,7 @@ struct SendAdmissionTests {
         let never = admission.evaluate(&state, now: rateLimitEpoch + .seconds(1), quantity: 2)
         #expect(never.retryAfter == nil)
         #expect(never.error?.message == "daily message quota exceeded; this request is larger than the limit allows")
+        #expect(never.error?.retryAfter == nil && never.error?.isRetryable == false)
     }
 
     @Test("the throttle factor slows the instance tiers only")

@@ -269,7 +269,7 @@ public struct InstanceService: Sendable {
         if let paused = stored.risk.pausedUntil, paused > env.clock.now() {
             throw WAError(
                 .rateLimited, "the risk monitor paused the instance until \(paused); lookups wait too",
-                field: "instance_id")
+                field: "instance_id", retryAfter: .seconds(paused.timeIntervalSince(env.clock.now())))
         }
         guard let session = await supervisor.readySession(for: instance) else {
             throw WAError(.sessionNotReady, "the instance has no ready session; start and link it first")

@@ -268,7 +268,8 @@ public struct MessagingService: Sendable {
         if !decision.isAllowed {
             throw WAError(
                 .quotaExceeded,
-                "the daily message quota of \(organization.limits.messagesPerDay) is used up; it resets at 00:00 UTC")
+                "the daily message quota of \(organization.limits.messagesPerDay) is used up; it resets at 00:00 UTC",
+                retryAfter: decision.retryAfter)
         }
     }
 }

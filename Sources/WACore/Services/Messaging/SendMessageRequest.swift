@@ -72,10 +72,3 @@ struct SendJobPayload: Codable, Sendable {
     /// Lets the dispatcher run different instances' sends in parallel without loading the message first.
     var instance: InstanceID?
 }
-
-extension WAError.Code {
-    /// The instance cannot send now: never linked, logged out or failed. Link it again first.
-    public static let instanceUnavailable: WAError.Code = "instance_unavailable"
-    /// The recipient asked not to be messaged.
-    public static let recipientOptedOut: WAError.Code = "recipient_opted_out"
-}

@@ -300,8 +300,8 @@ public struct WebhookService: WebhookPublisher {
 
     /// Sends a failed delivery again: it becomes pending with a fresh attempt budget and a new job, and keeps its
     /// payload and event id (`webhook-id`), so receivers that processed it already deduplicate it. Earlier
-    /// attempts stay in its history. Fails with ``WAError/Code-swift.struct/deliveryNotReplayable`` unless the
-    /// delivery failed, and with ``WAError/Code-swift.struct/webhookEndpointDisabled`` while its endpoint is
+    /// attempts stay in its history. Fails with ``WAError/Code-swift.enum/deliveryNotReplayable`` unless the
+    /// delivery failed, and with ``WAError/Code-swift.enum/webhookEndpointDisabled`` while its endpoint is
     /// disabled.
     public func replay(_ id: DeliveryID, by principal: Principal) async throws -> Delivery {
         let org = principal.organizationID

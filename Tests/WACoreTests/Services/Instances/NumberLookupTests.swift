@@ -48,6 +48,7 @@ struct NumberLookupTests {
         }
         let whilePaused = await expectWAError(.rateLimited) { try await h.service.lookUp(number, on: instance.id, by: admin) }
         #expect(whilePaused?.field == "instance_id")
+        #expect(whilePaused?.retryAfter == .seconds(600) && whilePaused?.isRetryable == true)
         h.clock.advance(by: .seconds(601))
 
         try await h.service.stop(instance.id, by: admin)

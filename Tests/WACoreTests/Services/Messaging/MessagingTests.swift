@@ -178,7 +178,10 @@ struct MessagingTests {
         // The quota of 1 is counted at dispatch: the first send passes, the next is refused up front.
         _ = try await h.send("first", to: bob)
         try await h.dispatchAll()
-        await expectWAError(.quotaExceeded) { try await h.send("second", to: bob) }
+        let overQuota = await expectWAError(.quotaExceeded) { try await h.send("second", to: bob) }
+        // The quota resets at the next 00:00 UTC: the error says when.
+        let wait = try #require(overQuota?.retryAfter)
+        #expect(wait > .zero && wait <= .seconds(86_400))
     }
 
     @Test(arguments: [InstanceStatus.loggedOut, .stopped, .failed, .created])

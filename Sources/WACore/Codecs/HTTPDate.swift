@@ -6,6 +6,9 @@ public import Foundation
 /// obsolete RFC 850 form (`Sunday, 06-Nov-94 08:49:37 GMT`) and ANSI C `asctime()` (`Sun Nov  6 08:49:37 1994`).
 /// It is a fixed-format parser over ASCII: month and day names are English, matched case-insensitively, and no
 /// `Locale` or `DateFormatter` is involved.
+///
+/// Hand-written because Foundation has no HTTP-date style: its ISO 8601 style does not apply, and a `DateFormatter`
+/// pattern would cover one of the three forms and depend on locale settings.
 public enum HTTPDate {
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
     private static let shortDays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -16,6 +16,9 @@
 /// - `true`, `false`, `null`.
 ///
 /// Timestamps inside payloads are strings in ``RFC3339Timestamp`` form.
+///
+/// Hand-written because signatures cover these exact bytes, and `JSONEncoder` promises no byte-stable output (it
+/// escapes `/`, formats numbers its own way and, unless told to sort, orders keys as it likes).
 public enum CanonicalJSON {
     /// The canonical UTF-8 bytes of `value`.
     public static func encode(_ value: JSONValue) -> [UInt8] {

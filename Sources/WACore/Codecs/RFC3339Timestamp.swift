@@ -6,6 +6,11 @@ public import Foundation
 /// The text is produced from integer arithmetic (no `DateFormatter`, no locale), so the same `Date` always gives
 /// the same bytes. Sub-millisecond precision is rounded to the nearest millisecond. Years outside 0000–9999 cannot
 /// be written in RFC 3339 and are clamped to that range.
+///
+/// Hand-written because `Date.ISO8601FormatStyle` is not exact for these timestamps: it truncates the fraction
+/// instead of rounding (so `1_767_225_600.123`, stored as `…0.12299…`, prints as `.122`), switches to the Julian
+/// calendar before 1582, and its parser rejects the `t`, `z` and space forms RFC 3339 allows. The test vectors in
+/// `WebhookTimestampTests` include those cases.
 public enum RFC3339Timestamp {
     /// `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     ///

@@ -95,8 +95,3 @@ public struct CSVReader: Sendable {
         return records
     }
 }
-
-extension WAError.Code {
-    /// CSV input could not be read.
-    public static let invalidCSV: WAError.Code = "invalid_csv"
-}

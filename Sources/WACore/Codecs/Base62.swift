@@ -3,6 +3,8 @@
 /// The alphabet is `0-9A-Za-z` in that order (digit value 0 is `"0"`, 10 is `"A"`, 36 is `"a"`, 61 is `"z"`).
 /// Numbers are big-endian and written with exactly `width` digits, left-padded with `"0"`, so the encoding of a
 /// value at a given width is unique.
+///
+/// Hand-written because neither Foundation nor swift-crypto has Base62, and this fixed-width form is our key format.
 enum Base62 {
     /// The 62 digits in value order.
     static let alphabet: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)

@@ -1,4 +1,0 @@
-extension WAError.Code {
-    /// A browser fingerprint whose parts contradict each other (see ``FingerprintValidator``).
-    public static let inconsistentFingerprint: WAError.Code = "inconsistent_fingerprint"
-}
