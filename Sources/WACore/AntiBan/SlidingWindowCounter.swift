@@ -14,7 +14,7 @@ public struct SlidingWindowCounter: Sendable, Hashable, Codable {
     /// A counter covering `window`, split into `buckets` buckets (at least 1).
     public init(window: Duration, buckets: Int = 60) {
         let count = max(1, buckets)
-        bucketWidth = max(0.001, window.antiBanSeconds / Double(count))
+        bucketWidth = max(0.001, window.timeInterval / Double(count))
         counts = Array(repeating: 0, count: count)
         indices = Array(repeating: Int64.min, count: count)
     }

@@ -175,7 +175,7 @@ public final class MessageDispatcher: Sendable {
                 guard let retryAfter else {
                     return .fail(MessageError(code: "rate_limited", message: "the message can never pass the rate limits", isRetryable: false))
                 }
-                return .wait(until: now.addingTimeInterval(Self.seconds(retryAfter)))
+                return .wait(until: now.adding(retryAfter))
             }
         } catch {
             return .retryLocally(error as? WAError ?? WAError(.internalError, "rate limiting failed"))
@@ -223,7 +223,7 @@ public final class MessageDispatcher: Sendable {
                 }
             }
             let sentAt = env.clock.now()
-            nextSendAt.withLock { $0[instance.id] = sentAt.addingTimeInterval(Self.seconds(plan.gapAfter)) }
+            nextSendAt.withLock { $0[instance.id] = sentAt.adding(plan.gapAfter) }
             guard let receipt else { return .retry(WAError(.internalError, "the behaviour plan had no send step")) }
             return .sent(receipt)
         } catch let error as WAError {
@@ -384,9 +384,5 @@ public final class MessageDispatcher: Sendable {
                 kind: message.kind, textLength: message.body?.count ?? 0, audioDuration: nil,
                 chatHasUnread: chatHasUnread, throttleFactor: throttle)
         }
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

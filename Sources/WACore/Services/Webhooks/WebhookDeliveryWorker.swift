@@ -98,7 +98,7 @@ public struct WebhookDeliveryWorker: Sendable {
 
     private func runBatch(worker: String, limit: Int, stop: StopSignal?) async throws -> Int {
         let now = env.clock.now()
-        let leaseSeconds = WebhookRetryPolicy.seconds(lease)
+        let leaseSeconds = lease.timeInterval
         let jobs = try await env.store.transaction(.system) { tx in
             try await tx.jobs.claim(
                 queues: [WebhookService.deliveryQueue], worker: worker, limit: limit, lease: leaseSeconds, now: now)
@@ -183,7 +183,7 @@ public struct WebhookDeliveryWorker: Sendable {
 
     private func prepare(_ job: Job, _ payload: WebhookDeliveryJob) async throws -> Preparation {
         let org = job.organizationID
-        let leaseSeconds = WebhookRetryPolicy.seconds(lease)
+        let leaseSeconds = lease.timeInterval
         return try await env.store.transaction(.organization(org)) { tx -> Preparation in
             let now = env.clock.now()
             _ = try await tx.jobs.extendLease(
