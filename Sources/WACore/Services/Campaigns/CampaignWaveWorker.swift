@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Logging
 import Synchronization
 
@@ -32,13 +32,13 @@ public struct CampaignWaveWorker: Sendable {
     /// The service whose environment, pacing and webhook publisher the worker uses.
     public let service: CampaignService
     /// How long a claimed job stays reserved; extended after every recipient.
-    public var lease: TimeInterval
+    public var lease: Duration
 
     private var env: ServiceEnvironment { service.env }
     private var pacing: CampaignPacing { service.pacing }
 
     /// A worker for `service`'s campaigns; `lease` is how long a claimed job stays reserved.
-    public init(service: CampaignService, lease: TimeInterval = 120) {
+    public init(service: CampaignService, lease: Duration = .seconds(120)) {
         self.service = service
         self.lease = lease
     }
@@ -220,7 +220,7 @@ public struct CampaignWaveWorker: Sendable {
         default: break
         }
         let next = updated
-        let until = env.clock.now().addingTimeInterval(lease)
+        let until = env.clock.now().adding(lease)
         let status = try await env.store.transaction(.organization(org)) { tx -> Campaign.Status? in
             var held = try await tx.jobs.extendLease(job.id, in: org, attempt: job.attempt, until: until)
             // Messages are tagged when they are queued; one found by its idempotency key may predate that (queued

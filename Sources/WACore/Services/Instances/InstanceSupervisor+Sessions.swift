@@ -334,7 +334,7 @@ extension InstanceSupervisor {
                 let (renewed, desired) = try await env.store.transaction(.organization(reference.organizationID)) {
                     tx in
                     let renewed = try await tx.leases.renew(
-                        current, duration: configuration.leaseDuration.timeInterval, now: env.clock.now())
+                        current, duration: configuration.leaseDuration, now: env.clock.now())
                     let instance = try await tx.instances.find(reference.instanceID, in: reference.organizationID)
                     return (renewed, instance?.desiredState)
                 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Logging
 import Synchronization
 
@@ -18,14 +18,14 @@ public final class MessageDispatcher: Sendable {
     private let webhooks: (any WebhookPublisher)?
     private let planner: BehaviourPlanner
     private let risk: RiskService?
-    private let lease: TimeInterval
+    private let lease: Duration
     /// Per instance: no send before this instant (the behaviour plan's gap after the previous message).
     private let nextSendAt = Mutex<[InstanceID: Date]>([:])
 
     /// A service over `environment`, of which it uses the store, clock, random source, identifier generator, rate-limit store, media store and logger.
     public init(
         environment: ServiceEnvironment, sessions: any SessionDirectory, webhooks: (any WebhookPublisher)? = nil,
-        planner: BehaviourPlanner = BehaviourPlanner(), risk: RiskService? = nil, lease: TimeInterval = 300
+        planner: BehaviourPlanner = BehaviourPlanner(), risk: RiskService? = nil, lease: Duration = .seconds(300)
     ) {
         self.env = environment
         self.sessions = sessions
@@ -262,7 +262,7 @@ public final class MessageDispatcher: Sendable {
         let org = message.organizationID
         try await env.store.transaction(.organization(org)) { tx in
             // Fenced: only the worker holding this attempt may touch the message.
-            _ = try await tx.jobs.extendLease(job.id, in: org, attempt: job.attempt, until: now.addingTimeInterval(lease))
+            _ = try await tx.jobs.extendLease(job.id, in: org, attempt: job.attempt, until: now.adding(lease))
             var current = try await tx.messages.get(message.id, in: org)
             if current.advance(to: .pending, at: now) { _ = try await tx.messages.update(current) }
         }
