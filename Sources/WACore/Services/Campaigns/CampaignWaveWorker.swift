@@ -197,7 +197,7 @@ public struct CampaignWaveWorker: Sendable {
             case .notFound where error.field == "to": return .skipped("contact_deleted")
             case .invalidArgument where error.field == "to", .invalidJID: return .skipped("no_number")
             case .notFound: return .instanceGone
-            case .instanceUnavailable: return .wait(until: now.addingTimeInterval(pacing.unavailableRetryInterval))
+            case .instanceUnavailable: return .wait(until: now.adding(pacing.unavailableRetryInterval))
             case .quotaExceeded: return .wait(until: Self.nextUTCMidnight(after: now))
             case .invalidArgument, .alreadyExists, .templateVariableMissing, .templateVariableUnknown:
                 return .failed(error.code.rawValue)
@@ -320,7 +320,7 @@ public struct CampaignWaveWorker: Sendable {
                 _ = try await tx.jobs.complete(job.id, in: org, attempt: job.attempt, now: now)
             case .cancelled:
                 guard measurement.inFlight == 0 else {
-                    let until = now.addingTimeInterval(pacing.jittered(pacing.finishCheckInterval, random: random))
+                    let until = now.adding(pacing.jittered(pacing.finishCheckInterval, random: random))
                     _ = try await tx.jobs.snooze(job.id, in: org, attempt: job.attempt, until: until)
                     return
                 }
@@ -333,7 +333,7 @@ public struct CampaignWaveWorker: Sendable {
                 guard measurement.wavesFinished, measurement.inFlight == 0 else {
                     let interval = campaign.status == .paused
                         ? max(pacing.finishCheckInterval, pacing.pausedCheckInterval) : pacing.finishCheckInterval
-                    let until = now.addingTimeInterval(pacing.jittered(interval, random: random))
+                    let until = now.adding(pacing.jittered(interval, random: random))
                     _ = try await tx.jobs.snooze(job.id, in: org, attempt: job.attempt, until: until)
                     return
                 }
@@ -363,7 +363,7 @@ public struct CampaignWaveWorker: Sendable {
         let delay = job.retryDelay
         try await env.store.transaction(.organization(org)) { tx in
             _ = try await tx.jobs.retry(
-                job.id, in: org, attempt: job.attempt, at: now.addingTimeInterval(delay), error: message)
+                job.id, in: org, attempt: job.attempt, at: now.adding(delay), error: message)
         }
     }
 

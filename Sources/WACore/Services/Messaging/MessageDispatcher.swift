@@ -304,7 +304,7 @@ public final class MessageDispatcher: Sendable {
                 } else {
                     let delay = job.retryDelay
                     _ = try await tx.jobs.retry(
-                        job.id, in: org, attempt: job.attempt, at: now.addingTimeInterval(delay), error: error.message)
+                        job.id, in: org, attempt: job.attempt, at: now.adding(delay), error: error.message)
                 }
             case .fail(let reason):
                 if reason.code == WAError.Code.recipientNotOnWhatsApp.rawValue {
