@@ -25,8 +25,8 @@ extension RepositoryContract {
     }
 
     private static func claim(
-        _ store: any Store, _ queues: Set<String>, worker: String = "w1", limit: Int = 10, lease: TimeInterval = 60,
-        at now: Date
+        _ store: any Store, _ queues: Set<String>, worker: String = "w1", limit: Int = 10,
+        lease: Duration = .seconds(60), at now: Date
     ) async throws -> [Job] {
         try await store.transaction(.system) {
             try await $0.jobs.claim(queues: queues, worker: worker, limit: limit, lease: lease, now: now)
@@ -74,13 +74,13 @@ extension RepositoryContract {
         try await store.transaction(.organization(t.id)) { tx in
             for job in [later, low, old, urgent, elsewhere] { _ = try await tx.jobs.enqueue(job) }
         }
-        let first = try await claim(store, [q], worker: "w1", limit: 2, lease: 3600, at: now)
+        let first = try await claim(store, [q], worker: "w1", limit: 2, lease: .seconds(3600), at: now)
         try check(first.map(\.id) == [urgent.id, old.id], "priority first, then the earlier schedule")
         try check(
             first.allSatisfy { $0.state == .running && $0.attempt == 1 && $0.lockedBy == "w1"
                 && $0.lockedUntil == now.addingTimeInterval(3600) },
             "claimed jobs are running, attempt 1, locked by the worker for the lease")
-        let second = try await claim(store, [q], lease: 3600, at: now)
+        let second = try await claim(store, [q], lease: .seconds(3600), at: now)
         try check(second.map(\.id) == [low.id], "running jobs and future jobs are not claimed")
         let third = try await claim(store, [q], at: now.addingTimeInterval(61))
         try check(third.map(\.id) == [later.id], "a future job is claimed once due; live leases hold")
@@ -127,7 +127,8 @@ extension RepositoryContract {
         let q = queue(f)
         _ = try await store.transaction(.organization(t.id)) { try await $0.jobs.enqueue(f.job(in: t.id, queue: q)) }
         let now = f.now()
-        let crashed = try requireValue(try await claim(store, [q], worker: "w1", lease: 30, at: now).first, "claim")
+        let crashed = try requireValue(
+            try await claim(store, [q], worker: "w1", lease: .seconds(30), at: now).first, "claim")
         try check(try await claim(store, [q], worker: "w2", at: now.addingTimeInterval(29)).isEmpty, "lease holds")
         let rescued = try requireValue(
             try await claim(store, [q], worker: "w2", at: now.addingTimeInterval(30)).first, "reclaimed")
@@ -151,7 +152,7 @@ extension RepositoryContract {
         }
         var now = f.now()
         for _ in 0..<2 {
-            let claimed = try await claim(store, [q], lease: 10, at: now)
+            let claimed = try await claim(store, [q], lease: .seconds(10), at: now)
             try check(claimed.count == 1, "claimable while attempts remain")
             now = now.addingTimeInterval(11)  // the worker "crashes": its lease expires
         }
@@ -230,7 +231,7 @@ extension RepositoryContract {
         let t = try await TenantFixture.create(in: store, using: f)
         try await checkThrows(.tenantMismatch, "claiming inside an organization's transaction") {
             try await store.transaction(.organization(t.id)) {
-                try await $0.jobs.claim(queues: ["x"], worker: "w", limit: 1, lease: 1, now: f.now())
+                try await $0.jobs.claim(queues: ["x"], worker: "w", limit: 1, lease: .seconds(1), now: f.now())
             }
         }
     }
@@ -238,7 +239,9 @@ extension RepositoryContract {
     private static func leaseExclusive(_ store: any Store, _ f: Fixtures) async throws {
         let t = try await TenantFixture.create(in: store, using: f)
         let now = f.now()
-        func acquire(_ owner: String, at date: Date, for duration: TimeInterval = 30) async throws -> InstanceLease? {
+        func acquire(
+            _ owner: String, at date: Date, for duration: Duration = .seconds(30)
+        ) async throws -> InstanceLease? {
             try await store.transaction(.organization(t.id)) {
                 try await $0.leases.acquire(instance: t.instance.id, in: t.id, owner: owner, duration: duration, now: date)
             }
@@ -249,7 +252,7 @@ extension RepositoryContract {
         let again = try requireValue(try await acquire("node-a", at: now.addingTimeInterval(10)), "owner re-acquires")
         try check(again.token == a.token, "re-acquiring keeps the token")
         let renewed = try await store.transaction(.organization(t.id)) {
-            try await $0.leases.renew(again, duration: 30, now: now.addingTimeInterval(20))
+            try await $0.leases.renew(again, duration: .seconds(30), now: now.addingTimeInterval(20))
         }
         try check(renewed.token == a.token && renewed.expiresAt == now.addingTimeInterval(50), "renewal extends")
         let current = try await store.transaction(.organization(t.id)) {
@@ -263,17 +266,19 @@ extension RepositoryContract {
         let now = f.now()
         let a = try requireValue(
             try await store.transaction(.organization(t.id)) {
-                try await $0.leases.acquire(instance: t.instance.id, in: t.id, owner: "node-a", duration: 30, now: now)
+                try await $0.leases.acquire(
+                    instance: t.instance.id, in: t.id, owner: "node-a", duration: .seconds(30), now: now)
             }, "node-a")
         let b = try requireValue(
             try await store.transaction(.organization(t.id)) {
                 try await $0.leases.acquire(
-                    instance: t.instance.id, in: t.id, owner: "node-b", duration: 30, now: now.addingTimeInterval(30))
+                    instance: t.instance.id, in: t.id, owner: "node-b", duration: .seconds(30),
+                    now: now.addingTimeInterval(30))
             }, "node-b takes the expired lease")
         try check(b.token > a.token && b.owner == "node-b", "a new owner gets a higher token")
         try await checkThrows(.leaseLost, "the stalled owner renews") {
             try await store.transaction(.organization(t.id)) {
-                try await $0.leases.renew(a, duration: 30, now: now.addingTimeInterval(31))
+                try await $0.leases.renew(a, duration: .seconds(30), now: now.addingTimeInterval(31))
             }
         }
         let stale = try await store.transaction(.organization(t.id)) {
@@ -292,11 +297,13 @@ extension RepositoryContract {
         let now = f.now()
         let a = try requireValue(
             try await store.transaction(.organization(t.id)) {
-                try await $0.leases.acquire(instance: t.instance.id, in: t.id, owner: "node-a", duration: 300, now: now)
+                try await $0.leases.acquire(
+                    instance: t.instance.id, in: t.id, owner: "node-a", duration: .seconds(300), now: now)
             }, "node-a")
         try await store.transaction(.organization(t.id)) { try await $0.leases.release(a) }
         let b = try await store.transaction(.organization(t.id)) {
-            try await $0.leases.acquire(instance: t.instance.id, in: t.id, owner: "node-b", duration: 30, now: now)
+            try await $0.leases.acquire(
+                instance: t.instance.id, in: t.id, owner: "node-b", duration: .seconds(30), now: now)
         }
         try check(b != nil && b!.token > a.token, "after release another node acquires at once, with a higher token")
     }

@@ -3,9 +3,9 @@ public import Foundation
 /// Thresholds that place contacts in ``EngagementSegment``s.
 public struct EngagementPolicy: Sendable, Hashable, Codable {
     /// Active: an inbound message within this long (default 7 days).
-    public var activeWindow: TimeInterval
+    public var activeWindow: Duration
     /// Dormant: no inbound message for this long (default 30 days), having written before.
-    public var dormantAfter: TimeInterval
+    public var dormantAfter: Duration
     /// Engaged: replied to at least this many (default 2) …
     public var engagedMinimumReplies: Int
     /// … of the last this many outbound messages (default 5).
@@ -13,7 +13,7 @@ public struct EngagementPolicy: Sendable, Hashable, Codable {
 
     /// Thresholds (counts are at least 1).
     public init(
-        activeWindow: TimeInterval = 7 * 86_400, dormantAfter: TimeInterval = 30 * 86_400,
+        activeWindow: Duration = .seconds(7 * 86_400), dormantAfter: Duration = .seconds(30 * 86_400),
         engagedMinimumReplies: Int = 2, engagedLookback: Int = 5
     ) {
         self.activeWindow = activeWindow
@@ -36,8 +36,8 @@ public struct EngagementPolicy: Sendable, Hashable, Codable {
         if activity.optedOut { result.insert(.optedOut) }
         if let last = activity.lastInboundAt {
             let silence = now.timeIntervalSince(last)
-            if silence <= activeWindow { result.insert(.active) }
-            if silence >= dormantAfter { result.insert(.dormant) }
+            if silence <= activeWindow.timeInterval { result.insert(.active) }
+            if silence >= dormantAfter.timeInterval { result.insert(.dormant) }
         }
         let recentReplies = activity.recentOutbound.suffix(engagedLookback).filter(\.replied).count
         if recentReplies >= engagedMinimumReplies { result.insert(.engaged) }
@@ -60,5 +60,29 @@ public struct EngagementPolicy: Sendable, Hashable, Codable {
         var counts = Dictionary(uniqueKeysWithValues: EngagementSegment.allCases.map { ($0, 0) })
         for activity in activities { counts[primarySegment(of: activity, asOf: now), default: 0] += 1 }
         return counts
+    }
+}
+
+extension EngagementPolicy {
+    private enum CodingKeys: String, CodingKey {
+        case activeWindow, dormantAfter, engagedMinimumReplies, engagedLookback
+    }
+
+    /// Decodes the windows as numbers of seconds, as they are encoded.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        activeWindow = .seconds(try container.decode(Double.self, forKey: .activeWindow))
+        dormantAfter = .seconds(try container.decode(Double.self, forKey: .dormantAfter))
+        engagedMinimumReplies = try container.decode(Int.self, forKey: .engagedMinimumReplies)
+        engagedLookback = try container.decode(Int.self, forKey: .engagedLookback)
+    }
+
+    /// Encodes the windows as numbers of seconds (`Duration`'s own encoding is a pair of attosecond words).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(activeWindow.timeInterval, forKey: .activeWindow)
+        try container.encode(dormantAfter.timeInterval, forKey: .dormantAfter)
+        try container.encode(engagedMinimumReplies, forKey: .engagedMinimumReplies)
+        try container.encode(engagedLookback, forKey: .engagedLookback)
     }
 }

@@ -72,9 +72,13 @@ public struct MessageEvent: Sendable, Hashable, Codable {
     /// The instant that decides the event's rollup day: ``sentAt`` when known, else ``occurredAt``.
     public var cohortDate: Date { sentAt ?? occurredAt }
 
-    /// Seconds from sending to this milestone, for `delivered`, `read` and `replied` events with a known ``sentAt``
-    /// (clamped at 0 against clock skew between devices); `nil` otherwise.
-    public var latency: TimeInterval? {
+    /// The time from sending to this milestone, for `delivered`, `read` and `replied` events with a known
+    /// ``sentAt`` (clamped at 0 against clock skew between devices); `nil` otherwise.
+    public var latency: Duration? { latencySeconds.map { .seconds($0) } }
+
+    /// ``latency`` in seconds as the two dates give it, the unit the latency distributions count in (no round trip
+    /// through `Duration`, so figures stay exactly what the dates say).
+    var latencySeconds: Double? {
         guard let sentAt else { return nil }
         switch milestone {
         case .delivered, .read, .replied: return max(0, occurredAt.timeIntervalSince(sentAt))

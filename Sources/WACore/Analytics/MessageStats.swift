@@ -32,7 +32,7 @@ public struct MessageStats: Sendable, Hashable, Codable {
     /// Folds in one event.
     public mutating func record(_ event: MessageEvent) {
         counts.record(event.milestone)
-        guard let latency = event.latency else { return }
+        guard let latency = event.latencySeconds else { return }
         switch event.milestone {
         case .delivered: timeToDelivered.add(latency)
         case .read: timeToRead.add(latency)

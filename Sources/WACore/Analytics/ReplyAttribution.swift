@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Decides which outbound message an inbound message answers, for the `replied` milestone.
 ///
@@ -7,10 +7,10 @@ public import Foundation
 /// replied at most once; the caller passes only outbound messages not yet marked replied.
 public struct ReplyAttribution: Sendable, Hashable {
     /// How long after sending an inbound message still counts as a reply.
-    public var window: TimeInterval
+    public var window: Duration
 
     /// `window` defaults to 72 hours.
-    public init(window: TimeInterval = 72 * 3600) {
+    public init(window: Duration = .seconds(72 * 3600)) {
         self.window = window
     }
 
@@ -24,7 +24,7 @@ public struct ReplyAttribution: Sendable, Hashable {
             && candidate.organizationID == inbound.organizationID && candidate.instanceID == inbound.instanceID
         {
             guard let sentAt = candidate.timestamps.sentAt, sentAt <= arrivedAt,
-                arrivedAt.timeIntervalSince(sentAt) <= window
+                arrivedAt.timeIntervalSince(sentAt) <= window.timeInterval
             else { continue }
             if best == nil || sentAt > best!.sentAt || (sentAt == best!.sentAt && candidate.id > best!.message.id) {
                 best = (candidate, sentAt)

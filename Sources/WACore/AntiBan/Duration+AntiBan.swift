@@ -7,12 +7,6 @@ extension Duration {
         return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 
-    /// The duration in seconds as a `TimeInterval`, for `Date` arithmetic.
-    var antiBanSeconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
     /// A uniformly random duration in `range` (microsecond resolution), drawn from `random`.
     static func antiBanUniform(in range: ClosedRange<Duration>, using random: any RandomSource) -> Duration {
         let low = range.lowerBound.antiBanMicroseconds

@@ -77,7 +77,7 @@ public struct ProxyRotation: Sendable, Hashable, Codable {
     public func recordFailure(_ proxy: ProxyServer, at now: Date) -> ProxyServer {
         var updated = proxy
         updated.healthScore = Self.clampHealth((1 - smoothing) * proxy.healthScore)
-        let until = now.addingTimeInterval(coolDown(health: updated.healthScore).antiBanSeconds)
+        let until = now.adding(coolDown(health: updated.healthScore))
         updated.coolingDownUntil = max(until, proxy.coolingDownUntil ?? until)
         updated.updatedAt = now
         return updated

@@ -74,7 +74,7 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
         monitor.throttleFactor = min(1, max(policy.minimumThrottle, summary.throttleFactor))
         monitor.pausedUntil = summary.pausedUntil
         var actions: [RiskAction] = []
-        monitor.pause(until: date.addingTimeInterval(policy.unreadableStatePause.antiBanSeconds), into: &actions)
+        monitor.pause(until: date.adding(policy.unreadableStatePause), into: &actions)
         if monitor.throttleFactor < 1 { actions.append(.throttle(monitor.throttleFactor)) }
         actions.append(
             .alert(
@@ -115,7 +115,7 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
             if count >= policy.blockLimit, !activeRules.contains(.blocksAndReports) {
                 activeRules.insert(.blocksAndReports)
                 addScore(policy.criticalPoints, at: date)
-                pause(until: date.addingTimeInterval(policy.blockPause.antiBanSeconds), into: &actions)
+                pause(until: date.adding(policy.blockPause), into: &actions)
                 actions.append(
                     .alert(
                         .critical, rules: [.blocksAndReports],
@@ -137,7 +137,7 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
         if score >= policy.pauseScore, !relinkRequired {
             if !activeRules.contains(.highRiskScore) {
                 activeRules.insert(.highRiskScore)
-                pause(until: date.addingTimeInterval(policy.highScorePause.antiBanSeconds), into: &actions)
+                pause(until: date.adding(policy.highScorePause), into: &actions)
                 actions.append(
                     .alert(.critical, rules: [.highRiskScore], evidence: ["score": String(format: "%.1f", score)]))
             }
@@ -164,7 +164,7 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
     public func score(at date: Date) -> Double {
         guard let scoreAt else { return 0 }
         let elapsed = max(0, date.timeIntervalSince(scoreAt))
-        let halfLife = policy.scoreHalfLife.antiBanSeconds
+        let halfLife = policy.scoreHalfLife.timeInterval
         guard halfLife > 0 else { return elapsed > 0 ? 0 : scoreValue }
         return scoreValue * pow(0.5, elapsed / halfLife)
     }
@@ -184,7 +184,7 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
     /// How many distinct recipients got the text whose normalised form is that of `text`, within the window
     /// ending at `date`.
     public func recipientsOfText(_ text: String, at date: Date) -> Int {
-        let cutoff = date.addingTimeInterval(-policy.identicalTextWindow.antiBanSeconds)
+        let cutoff = date.subtracting(policy.identicalTextWindow)
         return texts[TextDigest(text).value]?.recipients.values.filter { $0 > cutoff }.count ?? 0
     }
 
@@ -285,7 +285,7 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
         code: Int?, expiresAt: Date?, at date: Date, into actions: inout [RiskAction]
     ) {
         addScore(policy.criticalPoints, at: date)
-        let until = expiresAt ?? date.addingTimeInterval(policy.temporaryBanPause.antiBanSeconds)
+        let until = expiresAt ?? date.adding(policy.temporaryBanPause)
         pause(until: until, into: &actions)
         var evidence = [
             "category": code.flatMap(TemporaryBanReason.init(rawValue:))?.name ?? "unknown",
@@ -324,7 +324,7 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
         if Double(recentSends.count(at: date)) < rateSpikeThreshold(at: date) { activeRules.remove(.rateSpike) }
         pruneTexts(at: date)
         if activeRules.contains(.identicalTextBurst) {
-            let cutoff = date.addingTimeInterval(-policy.identicalTextWindow.antiBanSeconds)
+            let cutoff = date.subtracting(policy.identicalTextWindow)
             let stillBursting = texts.values.contains { entry in
                 entry.recipients.values.count(where: { $0 > cutoff }) >= policy.identicalTextRecipients
             }
@@ -350,14 +350,14 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
     private func rateSpikeThreshold(at date: Date) -> Double {
         let recent = recentSends.count(at: date)
         let history = max(0, baselineSends.count(at: date) - recent)
-        let windows = max(1, policy.rateBaselineWindow.antiBanSeconds / policy.rateSpikeWindow.antiBanSeconds - 1)
+        let windows = max(1, policy.rateBaselineWindow.timeInterval / policy.rateSpikeWindow.timeInterval - 1)
         let baseline = Double(history) / windows
         return max(Double(policy.rateSpikeMinimum), policy.rateSpikeFactor * baseline)
     }
 
     /// Adds `recipient` to the digest's recipients and returns how many distinct recipients got it in the window.
     private mutating func trackText(_ digest: UInt64, recipient: UInt64, at date: Date) -> Int {
-        let cutoff = date.addingTimeInterval(-policy.identicalTextWindow.antiBanSeconds)
+        let cutoff = date.subtracting(policy.identicalTextWindow)
         var entry = texts[digest] ?? TrackedText(lastSent: date)
         entry.recipients = entry.recipients.filter { $0.value > cutoff }
         entry.recipients[recipient] = max(date, entry.recipients[recipient] ?? date)
@@ -376,7 +376,7 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
 
     /// Forgets texts last sent before the window (their recipients are all outside it too).
     private mutating func pruneTexts(at date: Date) {
-        let cutoff = date.addingTimeInterval(-policy.identicalTextWindow.antiBanSeconds)
+        let cutoff = date.subtracting(policy.identicalTextWindow)
         guard texts.values.contains(where: { $0.lastSent <= cutoff }) else { return }
         texts = texts.filter { $0.value.lastSent > cutoff }
     }
@@ -393,6 +393,6 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
     }
 
     private func seconds(_ duration: Duration) -> String {
-        String(Int(duration.antiBanSeconds.rounded()))
+        String(Int(duration.timeInterval.rounded()))
     }
 }

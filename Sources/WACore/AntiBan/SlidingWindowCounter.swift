@@ -6,15 +6,17 @@ public import Foundation
 /// before it, so it covers between `window − width` and `window` of history. Events recorded out of order land in
 /// their own bucket as long as it is still inside the window, and are dropped otherwise.
 public struct SlidingWindowCounter: Sendable, Hashable, Codable {
-    /// The length of one bucket in seconds.
-    public let bucketWidth: TimeInterval
+    /// The length of one bucket.
+    public var bucketWidth: Duration { .seconds(bucketSeconds) }
+    /// ``bucketWidth`` in seconds, the unit of the bucket arithmetic (encoded under the key `bucketWidth`).
+    private let bucketSeconds: Double
     private var counts: [Int]
     private var indices: [Int64]
 
     /// A counter covering `window`, split into `buckets` buckets (at least 1).
     public init(window: Duration, buckets: Int = 60) {
         let count = max(1, buckets)
-        bucketWidth = max(0.001, window.antiBanSeconds / Double(count))
+        bucketSeconds = max(0.001, window.timeInterval / Double(count))
         counts = Array(repeating: 0, count: count)
         indices = Array(repeating: Int64.min, count: count)
     }
@@ -46,8 +48,13 @@ public struct SlidingWindowCounter: Sendable, Hashable, Codable {
         return total
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case bucketSeconds = "bucketWidth"
+        case counts, indices
+    }
+
     private func bucketIndex(_ date: Date) -> Int64 {
-        let value = (date.timeIntervalSince1970 / bucketWidth).rounded(.down)
+        let value = (date.timeIntervalSince1970 / bucketSeconds).rounded(.down)
         guard value.isFinite else { return 0 }
         return Int64(max(Double(Int64.min / 2), min(Double(Int64.max / 2), value)))
     }

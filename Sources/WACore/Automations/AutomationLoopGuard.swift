@@ -18,17 +18,20 @@ public import Foundation
 /// The guard only concerns replies: automations without a reply action are never suppressed by it. Outbound and
 /// phone-sent (`fromMe`) messages never trigger automations at all.
 public struct AutomationLoopGuard: Sendable, Hashable {
-    /// Rule 1's window, in seconds.
-    public let replyWindow: TimeInterval
+    /// Rule 1's window.
+    public let replyWindow: Duration
     /// Rule 2's limit (at least 1).
     public let maximumConsecutiveReplies: Int
-    /// Rule 2's window, in seconds; also how far back the engine reads outbound messages.
-    public let consecutiveWindow: TimeInterval
+    /// Rule 2's window; also how far back the engine reads outbound messages.
+    public let consecutiveWindow: Duration
 
     /// A guard; values are clamped to sensible ranges (limit ≥ 1, windows ≥ 0, reply window ≤ consecutive window).
-    public init(replyWindow: TimeInterval = 30, maximumConsecutiveReplies: Int = 3, consecutiveWindow: TimeInterval = 86_400) {
-        self.consecutiveWindow = max(0, consecutiveWindow)
-        self.replyWindow = min(max(0, replyWindow), self.consecutiveWindow)
+    public init(
+        replyWindow: Duration = .seconds(30), maximumConsecutiveReplies: Int = 3,
+        consecutiveWindow: Duration = .seconds(86_400)
+    ) {
+        self.consecutiveWindow = max(.zero, consecutiveWindow)
+        self.replyWindow = min(max(.zero, replyWindow), self.consecutiveWindow)
         self.maximumConsecutiveReplies = max(1, maximumConsecutiveReplies)
     }
 
@@ -47,11 +50,12 @@ public struct AutomationLoopGuard: Sendable, Hashable {
     ///   the first ``maximumConsecutiveReplies`` of them are enough.
     /// - Returns: `nil` when automated replies are allowed, otherwise the reason they are not.
     public func refusal(receivedAt: Date, earlierOutbound: [Message]) -> Reason? {
-        let recent = earlierOutbound.filter { $0.createdAt >= receivedAt.addingTimeInterval(-consecutiveWindow) }
+        let since = receivedAt.subtracting(consecutiveWindow)
+        let recent = earlierOutbound.filter { $0.createdAt >= since }
         guard let latest = recent.first else { return nil }
         if AutomationReplyKey.isAutomated(latest) {
             let repliedAt = latest.timestamps.sentAt ?? latest.createdAt
-            if receivedAt.timeIntervalSince(repliedAt) < replyWindow { return .replyToAutomatedReply }
+            if receivedAt.timeIntervalSince(repliedAt) < replyWindow.timeInterval { return .replyToAutomatedReply }
         }
         let run = recent.prefix(maximumConsecutiveReplies)
         if run.count == maximumConsecutiveReplies, run.allSatisfy(AutomationReplyKey.isAutomated) {

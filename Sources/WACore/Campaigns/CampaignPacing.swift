@@ -13,64 +13,75 @@ public struct CampaignPacing: Sendable, Hashable {
     /// At most this many of the campaign's messages are queued or pending at once.
     public var maxInFlight: Int
     /// The shortest wait before a wave looks again.
-    public var minimumCheckInterval: TimeInterval
+    public var minimumCheckInterval: Duration
     /// The longest wait before a wave looks again (while it has recipients and is not in quiet hours).
-    public var maximumCheckInterval: TimeInterval
+    public var maximumCheckInterval: Duration
     /// How often a wave of a paused campaign looks whether it was resumed.
-    public var pausedCheckInterval: TimeInterval
+    public var pausedCheckInterval: Duration
     /// How often the `campaign.finish` job looks whether the campaign is done.
-    public var finishCheckInterval: TimeInterval
+    public var finishCheckInterval: Duration
     /// How long a wave waits when the instance cannot send (logged out, failed, never linked).
-    public var unavailableRetryInterval: TimeInterval
+    public var unavailableRetryInterval: Duration
     /// Relative spread (0…1) applied to every wait, so waves of many campaigns do not wake together.
     public var jitter: Double
 
-    /// Pacing with the given values (counts at least 1, jitter clamped to 0…1).
+    /// Pacing with the given values (counts at least 1, intervals at least 1 ms, jitter clamped to 0…1).
     public init(
-        batchSize: Int = 50, maxInFlight: Int = 10, minimumCheckInterval: TimeInterval = 5,
-        maximumCheckInterval: TimeInterval = 300, pausedCheckInterval: TimeInterval = 60,
-        finishCheckInterval: TimeInterval = 30, unavailableRetryInterval: TimeInterval = 300, jitter: Double = 0.2
+        batchSize: Int = 50, maxInFlight: Int = 10, minimumCheckInterval: Duration = .seconds(5),
+        maximumCheckInterval: Duration = .seconds(300), pausedCheckInterval: Duration = .seconds(60),
+        finishCheckInterval: Duration = .seconds(30), unavailableRetryInterval: Duration = .seconds(300),
+        jitter: Double = 0.2
     ) {
         self.batchSize = max(1, batchSize)
         self.maxInFlight = max(1, maxInFlight)
-        self.minimumCheckInterval = max(0.001, minimumCheckInterval)
+        self.minimumCheckInterval = max(Self.shortestWait, minimumCheckInterval)
         self.maximumCheckInterval = max(self.minimumCheckInterval, maximumCheckInterval)
-        self.pausedCheckInterval = max(0.001, pausedCheckInterval)
-        self.finishCheckInterval = max(0.001, finishCheckInterval)
-        self.unavailableRetryInterval = max(0.001, unavailableRetryInterval)
+        self.pausedCheckInterval = max(Self.shortestWait, pausedCheckInterval)
+        self.finishCheckInterval = max(Self.shortestWait, finishCheckInterval)
+        self.unavailableRetryInterval = max(Self.shortestWait, unavailableRetryInterval)
         self.jitter = min(1, max(0, jitter))
     }
 
-    /// Seconds between sends the instance can keep up for an hour or a day: the slowest of its tiers
-    /// (60 / per minute, 3600 / per hour, 86400 / per day), divided by the risk monitor's throttle factor.
-    public func sustainedSpacing(for limits: InstanceRateLimits, throttleFactor: Double = 1) -> TimeInterval {
+    /// The floor of every wait.
+    private static let shortestWait = Duration.milliseconds(1)
+
+    /// The time between sends the instance can keep up for an hour or a day: the slowest of its tiers
+    /// (60 s / per minute, 3600 s / per hour, 86400 s / per day), divided by the risk monitor's throttle factor.
+    public func sustainedSpacing(for limits: InstanceRateLimits, throttleFactor: Double = 1) -> Duration {
         let spacing = max(
             60 / Double(max(1, limits.perMinute)), 3_600 / Double(max(1, limits.perHour)),
             86_400 / Double(max(1, limits.perDay)))
-        return spacing / min(1, max(0.01, throttleFactor))
+        return .seconds(spacing / min(1, max(0.01, throttleFactor)))
     }
 
     /// How many messages a wave may create now, with `inFlight` of the campaign's messages unsent: what fits
-    /// under ``maxInFlight``, and no message that would (at `spacing` seconds per send) still wait at
-    /// `quietStart`.
-    public func allowance(inFlight: Int, spacing: TimeInterval, now: Date, quietStart: Date?) -> Int {
+    /// under ``maxInFlight``, and no message that would (at `spacing` per send) still wait at `quietStart`.
+    public func allowance(inFlight: Int, spacing: Duration, now: Date, quietStart: Date?) -> Int {
         var allowed = max(0, maxInFlight - inFlight)
         if let quietStart {
-            let fitting = Int((quietStart.timeIntervalSince(now) / max(0.001, spacing)).rounded(.down)) - inFlight
+            let seconds = max(0.001, spacing.timeInterval)
+            let fitting = Int((quietStart.timeIntervalSince(now) / seconds).rounded(.down)) - inFlight
             allowed = min(allowed, max(0, fitting))
         }
         return allowed
     }
 
     /// When a wave with recipients left should look again: after about half its backlog has gone out at
-    /// `spacing` seconds per send, within ``minimumCheckInterval``…``maximumCheckInterval``, with jitter.
-    public func nextCheck(after now: Date, inFlight: Int, spacing: TimeInterval, random: any RandomSource) -> Date {
-        let base = min(maximumCheckInterval, max(minimumCheckInterval, Double(inFlight) * spacing / 2))
-        return now.addingTimeInterval(jittered(base, random: random))
+    /// `spacing` per send, within ``minimumCheckInterval``…``maximumCheckInterval``, with jitter.
+    public func nextCheck(after now: Date, inFlight: Int, spacing: Duration, random: any RandomSource) -> Date {
+        let base = min(
+            maximumCheckInterval.timeInterval,
+            max(minimumCheckInterval.timeInterval, Double(inFlight) * spacing.timeInterval / 2))
+        return now.addingTimeInterval(jittered(seconds: base, random: random))
     }
 
     /// `interval` spread by ±``jitter`` (never below ``minimumCheckInterval``'s floor of 1 ms).
-    public func jittered(_ interval: TimeInterval, random: any RandomSource) -> TimeInterval {
+    public func jittered(_ interval: Duration, random: any RandomSource) -> Duration {
+        guard jitter > 0 else { return interval }
+        return .seconds(jittered(seconds: interval.timeInterval, random: random))
+    }
+
+    private func jittered(seconds interval: Double, random: any RandomSource) -> Double {
         guard jitter > 0 else { return interval }
         var generator = random.generator
         let factor = 1 + Double.random(in: -jitter...jitter, using: &generator)

@@ -37,25 +37,21 @@ public struct ReconnectBackoff: Sendable, Hashable {
 
     /// The delay of `attempt` (0-based) before jitter.
     public func nominalDelay(attempt: Int) -> Duration {
-        let cap = Self.seconds(maximumDelay)
+        let cap = maximumDelay.timeInterval
         let factor = multiplier.isFinite ? max(1, multiplier) : 2
         let exponent = max(0, min(attempt, 1_000))
-        let value = Self.seconds(initialDelay) * Self.power(factor, exponent)
+        let value = initialDelay.timeInterval * Self.power(factor, exponent)
         return Self.duration(value.isFinite ? min(cap, value) : cap)
     }
 
     /// The delay of `attempt` with jitter drawn from `random`.
     public func delay(attempt: Int, random: any RandomSource) -> Duration {
-        let nominal = Self.seconds(nominalDelay(attempt: attempt))
+        let nominal = nominalDelay(attempt: attempt).timeInterval
         let spread = jitter.isFinite ? min(1, max(0, jitter)) : 0
         guard spread > 0 else { return Self.duration(nominal) }
         let unit = Double(random.next() >> 11) / Double(1 << 53)  // uniform in [0, 1)
         let value = nominal * (1 - spread + 2 * spread * unit)
-        return Self.duration(min(Self.seconds(maximumDelay), max(0, value)))
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return Self.duration(min(maximumDelay.timeInterval, max(0, value)))
     }
 
     /// `base` raised to `exponent` by repeated multiplication (stops early once it overflows to infinity).

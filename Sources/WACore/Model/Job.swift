@@ -83,7 +83,7 @@ public struct Job: Sendable, Hashable, Codable {
 
     /// How long to wait before trying a job again after its latest claim failed: 5 s after the first failed claim,
     /// doubling with each further one, at most 5 minutes.
-    public var retryDelay: TimeInterval { min(300, 5 * pow(2, Double(max(0, failedClaims - 1)))) }
+    public var retryDelay: Duration { .seconds(min(300, 5 * pow(2, Double(max(0, failedClaims - 1))))) }
 
     /// Whether a worker may claim the job at `now`: available and due, or running with an expired lease.
     public func isClaimable(at now: Date) -> Bool {

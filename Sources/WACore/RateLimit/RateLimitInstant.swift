@@ -11,6 +11,10 @@ public import Foundation
 /// ```
 ///
 /// Arithmetic saturates at the ends of the 64-bit range (about the years 1677 and 2262) instead of trapping.
+///
+/// It is public, an exception to "`Date` for instants", because the rate-limit state types that storage adapters
+/// persist need an exact integer-nanosecond instant: `Date`'s `Double` of seconds cannot hold nanoseconds exactly
+/// at today's dates, so a stored state would not round-trip bit for bit.
 public struct RateLimitInstant: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Nanoseconds since the Unix epoch (negative before 1970).
     public var nanosecondsSinceEpoch: Int64

@@ -21,7 +21,7 @@ public struct APIKeyService: Sendable {
     private let ids: IdentifierGenerator
     private let policy: AccessPolicy
     private let environment: APIKeySecret.Environment
-    private let lastUsedResolution: TimeInterval
+    private let lastUsedResolution: Duration
     private let logger: Logger
 
     /// - Parameters:
@@ -33,7 +33,7 @@ public struct APIKeyService: Sendable {
     public init(
         store: any Store, clock: any WallClock, random: any RandomSource, ids: IdentifierGenerator,
         policy: AccessPolicy = AccessPolicy(), environment: APIKeySecret.Environment = .live,
-        lastUsedResolution: TimeInterval = 60, logger: Logger = Logger(label: "wa-gateway")
+        lastUsedResolution: Duration = .seconds(60), logger: Logger = Logger(label: "wa-gateway")
     ) {
         self.store = store
         self.clock = clock
@@ -48,7 +48,7 @@ public struct APIKeyService: Sendable {
     /// A service over a ``ServiceEnvironment`` (its store, clock, random source, identifiers and access policy).
     public init(
         environment: ServiceEnvironment, keyEnvironment: APIKeySecret.Environment = .live,
-        lastUsedResolution: TimeInterval = 60
+        lastUsedResolution: Duration = .seconds(60)
     ) {
         self.init(
             store: environment.store, clock: environment.clock, random: environment.random, ids: environment.ids,
@@ -107,7 +107,7 @@ public struct APIKeyService: Sendable {
             throw WAError(.invalidCredentials, "the API key is not valid")
         }
         let now = clock.now()
-        let resolution = lastUsedResolution
+        let resolution = lastUsedResolution.timeInterval
         return try await store.transaction(.system) { tx in
             guard let key = try await tx.apiKeys.find(lookupID: secret.lookupID) else {
                 throw WAError(.invalidCredentials, "the API key is not valid")
@@ -167,21 +167,21 @@ public struct APIKeyService: Sendable {
     }
 
     /// The longest overlap ``rotate(_:overlap:by:)`` allows: 30 days.
-    public static let maximumRotationOverlap: TimeInterval = 30 * 86_400
+    public static let maximumRotationOverlap: Duration = .seconds(30 * 86_400)
 
     /// Replaces a key with a new one with the same name, creator, scopes and expiry, and retires the old one: at
-    /// once, or after `overlap` seconds so that clients can switch over (the old key then expires at now +
+    /// once, or after `overlap` so that clients can switch over (the old key then expires at now +
     /// `overlap`, or at its own expiry if that is sooner). The new key's text is returned once.
     ///
     /// Only the key's owner rotates it (the new secret acts for them; an admin revokes other members' keys instead).
     /// A revoked key, or one rotated before (``APIKey/replacedBy``), is `api_key_revoked`; an expired one
     /// `api_key_expired`; `overlap` outside 0…30 days is `invalid_argument`. Writes `api_key.rotated` in the same
     /// transaction.
-    public func rotate(_ id: APIKeyID, overlap: TimeInterval = 0, by principal: Principal) async throws -> IssuedKey {
+    public func rotate(_ id: APIKeyID, overlap: Duration = .zero, by principal: Principal) async throws -> IssuedKey {
         guard case .member = principal.kind else {
             throw WAError(.permissionDenied, "only signed-in members can rotate API keys")
         }
-        guard (0...Self.maximumRotationOverlap).contains(overlap) else {
+        guard (.zero...Self.maximumRotationOverlap).contains(overlap) else {
             throw WAError.invalid("overlap", "the overlap is 0 to 30 days")
         }
         let now = clock.now()
@@ -208,10 +208,10 @@ public struct APIKeyService: Sendable {
                     lookupID: secret.lookupID, digest: secret.digest.bytes, hint: secret.lastFour, scopes: old.scopes,
                     expiresAt: old.expiresAt, createdAt: now))
             old.replacedBy = newID
-            if overlap == 0 {
+            if overlap == .zero {
                 old.revokedAt = now
             } else {
-                let retireAt = now.addingTimeInterval(overlap)
+                let retireAt = now.adding(overlap)
                 old.expiresAt = min(old.expiresAt ?? retireAt, retireAt)
             }
             _ = try await tx.apiKeys.update(old)
@@ -220,7 +220,8 @@ public struct APIKeyService: Sendable {
                     id: auditID, organizationID: org, actor: principal.auditActor, action: "api_key.rotated",
                     resourceType: "api_key", resourceID: id.description,
                     metadata: [
-                        "name": old.name, "new_key_id": newID.description, "overlap_seconds": "\(Int(overlap))",
+                        "name": old.name, "new_key_id": newID.description,
+                        "overlap_seconds": "\(overlap.components.seconds)",
                     ],
                     occurredAt: now))
             return replacement

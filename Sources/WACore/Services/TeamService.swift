@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Logging
 
 /// Organizations and their people: sign-up, invitations, roles, deactivation, passwords, sign-in and instance
@@ -10,14 +10,14 @@ import Logging
 public struct TeamService: Sendable {
     private let env: ServiceEnvironment
     /// How long an invitation link stays valid.
-    public var invitationLifetime: TimeInterval
+    public var invitationLifetime: Duration
     /// How long a password-reset link stays valid.
-    public var passwordResetLifetime: TimeInterval
+    public var passwordResetLifetime: Duration
 
     /// A service over `environment`, of which it uses the store, clock, random source, identifier generator, access policy, password hasher, password policy and logger.
     public init(
-        environment: ServiceEnvironment, invitationLifetime: TimeInterval = 7 * 86_400,
-        passwordResetLifetime: TimeInterval = 3_600
+        environment: ServiceEnvironment, invitationLifetime: Duration = .seconds(7 * 86_400),
+        passwordResetLifetime: Duration = .seconds(3_600)
     ) {
         self.env = environment
         self.invitationLifetime = invitationLifetime
@@ -70,7 +70,7 @@ public struct TeamService: Sendable {
         let token = CredentialToken(organizationID: org, memberID: id, random: env.random)
         let member = Member(
             id: id, organizationID: org, email: email, displayName: displayName, role: role,
-            credentialToken: token.stored(purpose: .invitation, expiresAt: now.addingTimeInterval(invitationLifetime)),
+            credentialToken: token.stored(purpose: .invitation, expiresAt: now.adding(invitationLifetime)),
             createdAt: now)
         let stored = try await env.store.transaction(.organization(org)) { tx in
             try await requireMemberCapacity(tx, org)
@@ -245,7 +245,7 @@ public struct TeamService: Sendable {
             else { return nil }
             let token = CredentialToken(organizationID: org.id, memberID: member.id, random: env.random)
             member.credentialToken = token.stored(
-                purpose: .passwordReset, expiresAt: now.addingTimeInterval(passwordResetLifetime))
+                purpose: .passwordReset, expiresAt: now.adding(passwordResetLifetime))
             member.updatedAt = now
             _ = try await tx.members.update(member)
             _ = try await tx.auditEvents.insert(

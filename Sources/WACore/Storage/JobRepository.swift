@@ -14,7 +14,7 @@ public protocol JobRepository: Repository where Entity == Job {
     /// expired), in order of priority, then scheduled time, then id. Each claimed job becomes `running` with
     /// `attempt + 1`, `lockedBy = worker` and `lockedUntil = now + lease`. A job whose counted attempts
     /// (``Job/failedClaims``) reached ``Job/maxAttempts`` is failed instead of claimed. Requires system scope.
-    func claim(queues: Set<String>, worker: String, limit: Int, lease: TimeInterval, now: Date) async throws(WAError)
+    func claim(queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date) async throws(WAError)
         -> [Job]
 
     /// Marks a claimed job completed. Fails with `lease_lost` unless the job is running with `attempt`.

@@ -6,12 +6,12 @@ public protocol LeaseRepository: Repository where Entity == InstanceLease {
     /// and keeps its token). A lease that changes hands gets a higher token. `nil` while another owner holds a
     /// valid lease.
     func acquire(
-        instance: InstanceID, in organization: OrganizationID, owner: String, duration: TimeInterval, now: Date
+        instance: InstanceID, in organization: OrganizationID, owner: String, duration: Duration, now: Date
     ) async throws(WAError) -> InstanceLease?
 
     /// Extends a lease its owner still holds; `lease_lost` if the stored lease has another token or owner, or
     /// expired.
-    func renew(_ lease: InstanceLease, duration: TimeInterval, now: Date) async throws(WAError) -> InstanceLease
+    func renew(_ lease: InstanceLease, duration: Duration, now: Date) async throws(WAError) -> InstanceLease
 
     /// Gives a lease up (if it is still this one); afterwards anyone may acquire it.
     func release(_ lease: InstanceLease) async throws(WAError)

@@ -17,8 +17,7 @@ public protocol WallClock: Sendable {
 extension WallClock {
     /// Suspends for `duration` from now.
     public func sleep(for duration: Duration) async throws {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        try await sleep(until: now().addingTimeInterval(seconds))
+        try await sleep(until: now().adding(duration))
     }
 }
 

@@ -56,7 +56,7 @@ public struct StandardWebhookVerifier: Sendable {
                 .webhookInvalidTimestamp, "webhook-timestamp must be Unix seconds",
                 field: StandardWebhookHeaders.timestampName)
         }
-        let toleranceSeconds = Double(tolerance.components.seconds) + Double(tolerance.components.attoseconds) / 1e18
+        let toleranceSeconds = tolerance.timeInterval
         let nowSeconds = now.timeIntervalSince1970
         if Double(seconds) < nowSeconds - toleranceSeconds {
             throw WAError(

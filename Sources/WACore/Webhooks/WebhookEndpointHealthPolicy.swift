@@ -68,7 +68,7 @@ public struct WebhookEndpointHealthPolicy: Sendable, Hashable {
             return disable(&endpoint, reason: "endpoint answered 410 Gone", at: now)
         }
         let failingFor = now.timeIntervalSince(since)
-        if endpoint.consecutiveFailures >= failureThreshold, failingFor >= WebhookRetryPolicy.seconds(failingDuration) {
+        if endpoint.consecutiveFailures >= failureThreshold, failingFor >= failingDuration.timeInterval {
             return disable(
                 &endpoint,
                 reason: "\(endpoint.consecutiveFailures) consecutive failed deliveries since "

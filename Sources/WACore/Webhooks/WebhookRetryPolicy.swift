@@ -111,7 +111,7 @@ public struct WebhookRetryPolicy: Sendable, Hashable {
             guard let last = delays.last else { return .zero }
             return attempt <= delays.count ? delays[attempt - 1] : last
         case .exponential(let initial, let multiplier):
-            let seconds = Self.seconds(initial) * pow(multiplier, Double(attempt - 1))
+            let seconds = initial.timeInterval * pow(multiplier, Double(attempt - 1))
             return Self.duration(seconds: seconds)
         }
     }
@@ -122,13 +122,13 @@ public struct WebhookRetryPolicy: Sendable, Hashable {
         afterAttempt attempt: Int, retryAfter: RetryAfter?, now: Date, random: any RandomSource
     ) -> Duration? {
         guard let base = baseDelay(afterAttempt: attempt) else { return nil }
-        var seconds = Self.seconds(base)
+        var seconds = base.timeInterval
         if jitter > 0 {
             // Uniform in [0, 1) from the top 53 bits.
             let unit = Double(random.next() >> 11) * 0x1p-53
             seconds *= 1 - jitter + 2 * jitter * unit
         }
-        seconds = min(seconds, Self.seconds(maxDelay))
+        seconds = min(seconds, maxDelay.timeInterval)
         var delay = Self.duration(seconds: seconds)
         if honoursRetryAfter, let retryAfter {
             delay = max(delay, min(retryAfter.delay(from: now), maxRetryAfter))
@@ -141,12 +141,8 @@ public struct WebhookRetryPolicy: Sendable, Hashable {
         afterAttempt attempt: Int, retryAfter: RetryAfter?, now: Date, random: any RandomSource
     ) -> Date? {
         delay(afterAttempt: attempt, retryAfter: retryAfter, now: now, random: random).map {
-            now.addingTimeInterval(Self.seconds($0))
+            now.adding($0)
         }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     static func duration(seconds: Double) -> Duration {

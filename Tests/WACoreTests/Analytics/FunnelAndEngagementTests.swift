@@ -51,7 +51,7 @@ struct FunnelAndEngagementTests {
         let now = AnalyticsTestData.origin
         let day: TimeInterval = 86_400
         let policy = EngagementPolicy(
-            activeWindow: 7 * day, dormantAfter: 30 * day, engagedMinimumReplies: 2, engagedLookback: 3)
+            activeWindow: .seconds(7 * day), dormantAfter: .seconds(30 * day), engagedMinimumReplies: 2, engagedLookback: 3)
         let id = ContactID(high: 1, low: 2)
         func recent(_ replies: [Bool]) -> [ContactActivity.RecentOutbound] {
             replies.enumerated().map {
@@ -87,6 +87,16 @@ struct FunnelAndEngagementTests {
         let summary = policy.summary(of: [new, optedOut, active, engaged, lapsed, dormant, silent], asOf: now)
         #expect(
             summary == [.new: 1, .optedOut: 1, .active: 1, .engaged: 1, .occasional: 1, .dormant: 1, .neverReplied: 1])
+    }
+
+    @Test("an engagement policy encodes its windows as seconds")
+    func engagementPolicyCoding() throws {
+        let policy = EngagementPolicy(activeWindow: .seconds(1.5), dormantAfter: .seconds(86_400), engagedLookback: 4)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(policy), as: UTF8.self)
+        #expect(json == #"{"activeWindow":1.5,"dormantAfter":86400,"engagedLookback":4,"engagedMinimumReplies":2}"#)
+        #expect(try JSONDecoder().decode(EngagementPolicy.self, from: Data(json.utf8)) == policy)
     }
 
     @Test("contact activity folds events and keeps the last M outbound messages")

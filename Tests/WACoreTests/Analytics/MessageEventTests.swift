@@ -29,7 +29,7 @@ struct MessageEventTests {
         m.advance(to: .read, at: t0.addingTimeInterval(12))  // the delivered receipt never came
         let read = MessageEvent.events(advancing: m, from: previous)
         #expect(read.map(\.milestone) == [.delivered, .read])
-        #expect(read.map(\.latency) == [10, 10])
+        #expect(read.map(\.latency) == [.seconds(10), .seconds(10)])
         #expect(read.allSatisfy { $0.campaignID == data.campaigns[1] && $0.cohortDate == t0.addingTimeInterval(2) })
         previous = m.timestamps
         let changed = m.advance(to: .delivered, at: t0.addingTimeInterval(20))
@@ -50,7 +50,7 @@ struct MessageEventTests {
         #expect(MessageEvent.events(for: inbound).map(\.milestone) == [.received])
         #expect(MessageEvent.events(advancing: inbound, from: .init()).isEmpty)
         let reply = MessageEvent.reply(to: m, at: t0.addingTimeInterval(62))
-        #expect(reply.milestone == .replied && reply.latency == 60)
+        #expect(reply.milestone == .replied && reply.latency == .seconds(60))
     }
 
     @Test("a reply is attributed to the latest outbound message in the chat within the window")
@@ -64,11 +64,11 @@ struct MessageEventTests {
         let unsent = try message(.outbound, at: t0.addingTimeInterval(160))
         let later = try message(.outbound, at: t0.addingTimeInterval(500))
         let inbound = try message(.inbound, at: t0.addingTimeInterval(200))
-        let policy = ReplyAttribution(window: 3600)
+        let policy = ReplyAttribution(window: .seconds(3600))
         let candidates = [first, second, otherChat, unsent, later]
         #expect(policy.repliedMessage(for: inbound, among: candidates)?.id == second.id)
         #expect(policy.repliedMessage(for: inbound, among: [first])?.id == first.id)
-        #expect(ReplyAttribution(window: 50).repliedMessage(for: inbound, among: candidates) == nil)
+        #expect(ReplyAttribution(window: .seconds(50)).repliedMessage(for: inbound, among: candidates) == nil)
         #expect(policy.repliedMessage(for: first, among: candidates) == nil)
     }
 }

@@ -13,7 +13,7 @@ struct APIKeyServiceTests {
     init() {
         service = APIKeyService(
             store: store, clock: fixtures.clock, random: SeededRandomSource(seed: 99), ids: fixtures.ids,
-            lastUsedResolution: 60)
+            lastUsedResolution: .seconds(60))
     }
 
     private func tenant() async throws -> TenantFixture {
@@ -135,17 +135,17 @@ struct APIKeyServiceTests {
         await expectWAError(.permissionDenied) { try await service.rotate(rotated.record.id, by: .member(t.admin)) }
 
         // With an overlap: both work until the overlap ends; the old one cannot be rotated a second time.
-        let overlapped = try await service.rotate(rotated.record.id, overlap: 3_600, by: .member(agent))
+        let overlapped = try await service.rotate(rotated.record.id, overlap: .seconds(3_600), by: .member(agent))
         #expect(overlapped.record.createdBy == agent.id)
         _ = try await service.authenticate(rotated.secret.reveal())
         await expectWAError(.apiKeyRevoked) {
-            try await service.rotate(rotated.record.id, overlap: 60, by: .member(agent))
+            try await service.rotate(rotated.record.id, overlap: .seconds(60), by: .member(agent))
         }
         fixtures.clock.advance(by: .seconds(3_600))
         await expectWAError(.apiKeyExpired) { try await service.authenticate(rotated.secret.reveal()) }
         _ = try await service.authenticate(overlapped.secret.reveal())
         await expectWAError(.invalidArgument) {
-            try await service.rotate(overlapped.record.id, overlap: 31 * 86_400, by: .member(agent))
+            try await service.rotate(overlapped.record.id, overlap: .seconds(31 * 86_400), by: .member(agent))
         }
 
         let audit = try await store.transaction(.organization(t.id)) {

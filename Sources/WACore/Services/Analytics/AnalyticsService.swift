@@ -27,7 +27,7 @@ public struct AnalyticsService: Sendable {
 
     /// How long before a range messages are still read, so that messages queued before the range but sent inside
     /// it (outbound figures count on the send day) are counted: one day.
-    public static let sendDelayAllowance: TimeInterval = 86_400
+    public static let sendDelayAllowance: Duration = .seconds(86_400)
     /// The most days ``dailyMetrics(from:to:instance:campaign:timeZone:by:)`` returns at once.
     public static let maximumDailyMetricsDays = 366
     /// Instance statuses counted as connected on the dashboard.
@@ -64,7 +64,7 @@ public struct AnalyticsService: Sendable {
         let now = asOf ?? env.clock.now()
         let firstDay = DayKey(now, in: timeZone).advanced(by: -29)
         let filter = Message.Filter(
-            instanceIDs: restriction, since: firstDay.start(in: timeZone).addingTimeInterval(-Self.sendDelayAllowance))
+            instanceIDs: restriction, since: firstDay.start(in: timeZone).subtracting(Self.sendDelayAllowance))
         return try await env.store.transaction(.organization(org)) { tx in
             var rollups = DailyRollups(dimensions: .campaign, timeZone: timeZone, configuration: latencyConfiguration)
             try await scanEvents(tx, org, filter) { rollups.record($0) }
@@ -110,8 +110,8 @@ public struct AnalyticsService: Sendable {
         if let instance { try Self.requireAssigned(instance, restriction) }
         let filter = Message.Filter(
             instanceID: instance, instanceIDs: restriction,
-            since: first.start(in: timeZone).addingTimeInterval(-Self.sendDelayAllowance),
-            until: last.advanced(by: 1).start(in: timeZone).addingTimeInterval(replyAttribution.window))
+            since: first.start(in: timeZone).subtracting(Self.sendDelayAllowance),
+            until: last.advanced(by: 1).start(in: timeZone).adding(replyAttribution.window))
         return try await env.store.transaction(.organization(org)) { tx in
             if let instance { _ = try await tx.instances.get(instance, in: org) }
             if let campaign { _ = try await tx.campaigns.get(campaign, in: org) }
@@ -170,15 +170,15 @@ public struct AnalyticsService: Sendable {
                 // Every message of the campaign's chats from its first message (less the send-delay allowance, so
                 // that other messages sent in between are candidates too) until the last reply could arrive.
                 let context = Message.Filter(
-                    instanceIDs: instances, since: earliestCreated.addingTimeInterval(-Self.sendDelayAllowance),
-                    until: lastSent.addingTimeInterval(replyAttribution.window + 1))
+                    instanceIDs: instances, since: earliestCreated.subtracting(Self.sendDelayAllowance),
+                    until: lastSent.adding(replyAttribution.window + .seconds(1)))
                 var scan = MessageEventScan(attribution: replyAttribution)
                 try await tx.messages.forEachPage(in: org, where: context) { page in
                     for message in page where chats.contains(ChatReference(message)) { scan.remember(message) }
                 }
                 for event in scan.replyEvents() where event.campaignID == id {
                     stats.record(event)
-                    if let latency = event.latency { timeToReply.add(latency) }
+                    if let latency = event.latencySeconds { timeToReply.add(latency) }
                 }
             }
             return CampaignAnalyticsReport(

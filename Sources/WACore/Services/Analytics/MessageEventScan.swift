@@ -69,7 +69,7 @@ struct MessageEventScan {
                 chat.isSorted = true
             }
             let arrival = message.createdAt
-            let oldest = arrival.addingTimeInterval(-attribution.window)
+            let oldest = arrival.subtracting(attribution.window)
             while chat.start < chat.messages.count, chat.messages[chat.start].timestamps.sentAt! < oldest {
                 chat.start += 1
             }

@@ -214,7 +214,7 @@ public struct AutomationEngine: Sendable {
             in: org,
             where: Message.Filter(
                 instanceID: message.instanceID, contactID: contact.id, direction: .outbound,
-                since: message.createdAt.addingTimeInterval(-loopGuard.consecutiveWindow)),
+                since: message.createdAt.subtracting(loopGuard.consecutiveWindow)),
             page: try PageRequest(limit: 50, order: .newestFirst))
         // Identifiers grow with creation, so "before the inbound message" is exact even within one instant.
         let earlier = recent.items.filter { $0.id < message.id }

@@ -103,7 +103,7 @@ enum CampaignMetrics {
             in: org,
             where: Message.Filter(
                 instanceID: message.instanceID, chatJID: message.chatJID, direction: .inbound, since: sentAt,
-                until: sentAt.addingTimeInterval(attribution.window + 1)),
+                until: sentAt.adding(attribution.window + .seconds(1))),
             page: try PageRequest(limit: 20, order: .oldestFirst)
         ).items
         guard !inbound.isEmpty else { return false }

@@ -12,7 +12,7 @@ public enum CampaignWaveDecision: Sendable, Hashable {
     case send(count: Int, beginSending: Bool)
 
     /// The decision for a wave of a campaign in `status` (nil: deleted) at `now`, with `inFlight` of its messages
-    /// queued or pending and the instance sending one message every `spacing` seconds at its sustained rate.
+    /// queued or pending and the instance sending one message every `spacing` at its sustained rate.
     ///
     /// In order: finished or missing campaigns stop; paused ones wait ``CampaignPacing/pausedCheckInterval``
     /// (jittered); before the start time or inside quiet hours the wave waits until sending is allowed; a full
@@ -20,12 +20,12 @@ public enum CampaignWaveDecision: Sendable, Hashable {
     /// before even one more message could go out, the wave waits until they end; otherwise it sends
     /// ``CampaignPacing/allowance(inFlight:spacing:now:quietStart:)`` messages.
     public static func decide(
-        status: Campaign.Status?, window: CampaignSendWindow, now: Date, inFlight: Int, spacing: TimeInterval,
+        status: Campaign.Status?, window: CampaignSendWindow, now: Date, inFlight: Int, spacing: Duration,
         pacing: CampaignPacing, random: any RandomSource
     ) -> CampaignWaveDecision {
         guard let status, CampaignLifecycle.isActive(status) else { return .stop }
         if status == .paused {
-            return .wait(until: now.addingTimeInterval(pacing.jittered(pacing.pausedCheckInterval, random: random)))
+            return .wait(until: now.adding(pacing.jittered(pacing.pausedCheckInterval, random: random)))
         }
         let sendable = window.nextSendTime(atOrAfter: now)
         if sendable > now { return .wait(until: sendable) }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Logging
 import Synchronization
 
@@ -32,13 +32,13 @@ public struct CampaignWaveWorker: Sendable {
     /// The service whose environment, pacing and webhook publisher the worker uses.
     public let service: CampaignService
     /// How long a claimed job stays reserved; extended after every recipient.
-    public var lease: TimeInterval
+    public var lease: Duration
 
     private var env: ServiceEnvironment { service.env }
     private var pacing: CampaignPacing { service.pacing }
 
     /// A worker for `service`'s campaigns; `lease` is how long a claimed job stays reserved.
-    public init(service: CampaignService, lease: TimeInterval = 120) {
+    public init(service: CampaignService, lease: Duration = .seconds(120)) {
         self.service = service
         self.lease = lease
     }
@@ -197,7 +197,7 @@ public struct CampaignWaveWorker: Sendable {
             case .notFound where error.field == "to": return .skipped("contact_deleted")
             case .invalidArgument where error.field == "to", .invalidJID: return .skipped("no_number")
             case .notFound: return .instanceGone
-            case .instanceUnavailable: return .wait(until: now.addingTimeInterval(pacing.unavailableRetryInterval))
+            case .instanceUnavailable: return .wait(until: now.adding(pacing.unavailableRetryInterval))
             case .quotaExceeded: return .wait(until: Self.nextUTCMidnight(after: now))
             case .invalidArgument, .alreadyExists, .templateVariableMissing, .templateVariableUnknown:
                 return .failed(error.code.rawValue)
@@ -220,7 +220,7 @@ public struct CampaignWaveWorker: Sendable {
         default: break
         }
         let next = updated
-        let until = env.clock.now().addingTimeInterval(lease)
+        let until = env.clock.now().adding(lease)
         let status = try await env.store.transaction(.organization(org)) { tx -> Campaign.Status? in
             var held = try await tx.jobs.extendLease(job.id, in: org, attempt: job.attempt, until: until)
             // Messages are tagged when they are queued; one found by its idempotency key may predate that (queued
@@ -318,7 +318,7 @@ public struct CampaignWaveWorker: Sendable {
                 _ = try await tx.jobs.complete(job.id, in: org, attempt: job.attempt, now: now)
             case .cancelled:
                 guard measurement.inFlight == 0 else {
-                    let until = now.addingTimeInterval(pacing.jittered(pacing.finishCheckInterval, random: random))
+                    let until = now.adding(pacing.jittered(pacing.finishCheckInterval, random: random))
                     _ = try await tx.jobs.snooze(job.id, in: org, attempt: job.attempt, until: until)
                     return
                 }
@@ -331,7 +331,7 @@ public struct CampaignWaveWorker: Sendable {
                 guard measurement.wavesFinished, measurement.inFlight == 0 else {
                     let interval = campaign.status == .paused
                         ? max(pacing.finishCheckInterval, pacing.pausedCheckInterval) : pacing.finishCheckInterval
-                    let until = now.addingTimeInterval(pacing.jittered(interval, random: random))
+                    let until = now.adding(pacing.jittered(interval, random: random))
                     _ = try await tx.jobs.snooze(job.id, in: org, attempt: job.attempt, until: until)
                     return
                 }
@@ -361,7 +361,7 @@ public struct CampaignWaveWorker: Sendable {
         let delay = job.retryDelay
         try await env.store.transaction(.organization(org)) { tx in
             _ = try await tx.jobs.retry(
-                job.id, in: org, attempt: job.attempt, at: now.addingTimeInterval(delay), error: message)
+                job.id, in: org, attempt: job.attempt, at: now.adding(delay), error: message)
         }
     }
 

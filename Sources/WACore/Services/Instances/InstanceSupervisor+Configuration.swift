@@ -36,10 +36,3 @@ extension InstanceSupervisor {
         }
     }
 }
-
-extension Duration {
-    /// The duration in (fractional) seconds, for `Date` arithmetic.
-    var instanceSeconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

@@ -116,7 +116,7 @@ extension InstanceSupervisor {
             let lifetime = isQR ? configuration.qrCodeLifetime : configuration.pairingCodeLifetime
             let code = LinkCode(
                 kind: isQR ? .qrCode : .pairingCode, value: value, issuedAt: now,
-                expiresAt: now.addingTimeInterval(lifetime.instanceSeconds))
+                expiresAt: now.adding(lifetime))
             let written = await fencedWrite(runner) { instance, _ in
                 switch instance.lifecycle.linkCodeIssued(pairing: !isQR) {
                 case .announceLinkCode:
@@ -216,7 +216,7 @@ extension InstanceSupervisor {
     {
         runner.box.withLock { $0.isReady = false }
         let stable = readyAt.map {
-            env.clock.now().timeIntervalSince($0) >= configuration.stableConnection.instanceSeconds
+            env.clock.now().timeIntervalSince($0) >= configuration.stableConnection.timeInterval
         } ?? false
         // The runner's copy of the instance has the status this runner last wrote (only the lease holder writes
         // it), so the lifecycle's answer here is the one the fenced write meets in the store.
@@ -341,7 +341,7 @@ extension InstanceSupervisor {
                 let (renewed, desired) = try await env.store.transaction(.organization(reference.organizationID)) {
                     tx in
                     let renewed = try await tx.leases.renew(
-                        current, duration: configuration.leaseDuration.instanceSeconds, now: env.clock.now())
+                        current, duration: configuration.leaseDuration, now: env.clock.now())
                     let instance = try await tx.instances.find(reference.instanceID, in: reference.organizationID)
                     return (renewed, instance?.desiredState)
                 }

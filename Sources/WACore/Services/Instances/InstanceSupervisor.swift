@@ -397,7 +397,7 @@ public final class InstanceSupervisor: SessionDirectory {
             guard
                 let lease = try await tx.leases.acquire(
                     instance: id, in: organization, owner: nodeID,
-                    duration: configuration.leaseDuration.instanceSeconds, now: now)
+                    duration: configuration.leaseDuration, now: now)
             else {
                 let holder = try await leaseHolder(tx, id, in: organization) ?? "another node"
                 throw WAError(.instanceOwnedElsewhere, "the instance runs on gateway node \(holder)")

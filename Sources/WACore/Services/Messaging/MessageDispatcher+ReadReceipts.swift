@@ -51,7 +51,7 @@ extension MessageDispatcher {
                 } else {
                     let delay = job.retryDelay
                     _ = try await tx.jobs.retry(
-                        job.id, in: org, attempt: job.attempt, at: now.addingTimeInterval(delay), error: reason)
+                        job.id, in: org, attempt: job.attempt, at: now.adding(delay), error: reason)
                 }
             }
         }

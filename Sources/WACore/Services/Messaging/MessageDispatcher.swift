@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Logging
 import Synchronization
 
@@ -18,14 +18,14 @@ public final class MessageDispatcher: Sendable {
     private let webhooks: (any WebhookPublisher)?
     private let planner: BehaviourPlanner
     private let risk: RiskService?
-    private let lease: TimeInterval
+    private let lease: Duration
     /// Per instance: no send before this instant (the behaviour plan's gap after the previous message).
     private let nextSendAt = Mutex<[InstanceID: Date]>([:])
 
     /// A service over `environment`, of which it uses the store, clock, random source, identifier generator, rate-limit store, media store and logger.
     public init(
         environment: ServiceEnvironment, sessions: any SessionDirectory, webhooks: (any WebhookPublisher)? = nil,
-        planner: BehaviourPlanner = BehaviourPlanner(), risk: RiskService? = nil, lease: TimeInterval = 300
+        planner: BehaviourPlanner = BehaviourPlanner(), risk: RiskService? = nil, lease: Duration = .seconds(300)
     ) {
         self.env = environment
         self.sessions = sessions
@@ -175,7 +175,7 @@ public final class MessageDispatcher: Sendable {
                 guard let retryAfter else {
                     return .fail(MessageError(code: "rate_limited", message: "the message can never pass the rate limits", isRetryable: false))
                 }
-                return .wait(until: now.addingTimeInterval(Self.seconds(retryAfter)))
+                return .wait(until: now.adding(retryAfter))
             }
         } catch {
             return .retryLocally(error as? WAError ?? WAError(.internalError, "rate limiting failed"))
@@ -223,7 +223,7 @@ public final class MessageDispatcher: Sendable {
                 }
             }
             let sentAt = env.clock.now()
-            nextSendAt.withLock { $0[instance.id] = sentAt.addingTimeInterval(Self.seconds(plan.gapAfter)) }
+            nextSendAt.withLock { $0[instance.id] = sentAt.adding(plan.gapAfter) }
             guard let receipt else { return .retry(WAError(.internalError, "the behaviour plan had no send step")) }
             return .sent(receipt)
         } catch let error as WAError {
@@ -262,7 +262,7 @@ public final class MessageDispatcher: Sendable {
         let org = message.organizationID
         try await env.store.transaction(.organization(org)) { tx in
             // Fenced: only the worker holding this attempt may touch the message.
-            _ = try await tx.jobs.extendLease(job.id, in: org, attempt: job.attempt, until: now.addingTimeInterval(lease))
+            _ = try await tx.jobs.extendLease(job.id, in: org, attempt: job.attempt, until: now.adding(lease))
             var current = try await tx.messages.get(message.id, in: org)
             if current.advance(to: .pending, at: now) { _ = try await tx.messages.update(current) }
         }
@@ -304,7 +304,7 @@ public final class MessageDispatcher: Sendable {
                 } else {
                     let delay = job.retryDelay
                     _ = try await tx.jobs.retry(
-                        job.id, in: org, attempt: job.attempt, at: now.addingTimeInterval(delay), error: error.message)
+                        job.id, in: org, attempt: job.attempt, at: now.adding(delay), error: error.message)
                 }
             case .fail(let reason):
                 if reason.code == WAError.Code.recipientNotOnWhatsApp.rawValue {
@@ -384,9 +384,5 @@ public final class MessageDispatcher: Sendable {
                 kind: message.kind, textLength: message.body?.count ?? 0, audioDuration: nil,
                 chatHasUnread: chatHasUnread, throttleFactor: throttle)
         }
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -98,10 +98,9 @@ public struct WebhookDeliveryWorker: Sendable {
 
     private func runBatch(worker: String, limit: Int, stop: StopSignal?) async throws -> Int {
         let now = env.clock.now()
-        let leaseSeconds = WebhookRetryPolicy.seconds(lease)
         let jobs = try await env.store.transaction(.system) { tx in
             try await tx.jobs.claim(
-                queues: [WebhookService.deliveryQueue], worker: worker, limit: limit, lease: leaseSeconds, now: now)
+                queues: [WebhookService.deliveryQueue], worker: worker, limit: limit, lease: lease, now: now)
         }
         var firstError: (any Error)?
         for (index, job) in jobs.enumerated() {
@@ -183,11 +182,10 @@ public struct WebhookDeliveryWorker: Sendable {
 
     private func prepare(_ job: Job, _ payload: WebhookDeliveryJob) async throws -> Preparation {
         let org = job.organizationID
-        let leaseSeconds = WebhookRetryPolicy.seconds(lease)
         return try await env.store.transaction(.organization(org)) { tx -> Preparation in
             let now = env.clock.now()
             _ = try await tx.jobs.extendLease(
-                job.id, in: org, attempt: job.attempt, until: now.addingTimeInterval(leaseSeconds))
+                job.id, in: org, attempt: job.attempt, until: now.adding(lease))
             guard var delivery = try await tx.deliveries.find(payload.delivery, in: org) else {
                 _ = try await tx.jobs.fail(job.id, in: org, attempt: job.attempt, error: "delivery not found", now: now)
                 return .finished

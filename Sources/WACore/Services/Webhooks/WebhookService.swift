@@ -206,7 +206,7 @@ public struct WebhookService: WebhookPublisher {
         try env.policy.require(principal, .webhooksManage, on: .organization(org))
         let secret = try WebhookSecret.generate(using: env.random)
         let now = env.clock.now()
-        let retiresAt = now.addingTimeInterval(WebhookRetryPolicy.seconds(rotationWindow))
+        let retiresAt = now.adding(rotationWindow)
         let box = env.secretBox
         let stored = try await env.store.transaction(.organization(org)) { tx in
             var endpoint = try await tx.webhookEndpoints.get(id, in: org)

@@ -8,7 +8,7 @@ extension MemoryRepository: JobRepository where Entity == Job {
         return try await insert(job)
     }
 
-    func claim(queues: Set<String>, worker: String, limit: Int, lease: TimeInterval, now: Date) async throws(WAError)
+    func claim(queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date) async throws(WAError)
         -> [Job]
     {
         guard transaction.scope == .system else {
@@ -34,7 +34,7 @@ extension MemoryRepository: JobRepository where Entity == Job {
                     job.state = .running
                     job.attempt += 1
                     job.lockedBy = worker
-                    job.lockedUntil = now.addingTimeInterval(lease)
+                    job.lockedUntil = now.adding(lease)
                     claimed.append(job)
                 }
                 table.put(job)
@@ -111,7 +111,7 @@ extension MemoryRepository: JobRepository where Entity == Job {
 
 extension MemoryRepository: LeaseRepository where Entity == InstanceLease {
     func acquire(
-        instance: InstanceID, in organization: OrganizationID, owner: String, duration: TimeInterval, now: Date
+        instance: InstanceID, in organization: OrganizationID, owner: String, duration: Duration, now: Date
     ) async throws(WAError) -> InstanceLease? {
         try transaction.withTable(InstanceLease.self, for: organization) { table, undo in
             let id: Identifier<InstanceLease> = instance.retyped()
@@ -120,18 +120,18 @@ extension MemoryRepository: LeaseRepository where Entity == InstanceLease {
             switch old {
             case let current? where current.owner == owner && current.expiresAt > now:
                 lease = current
-                lease.expiresAt = now.addingTimeInterval(duration)
+                lease.expiresAt = now.adding(duration)
             case let current? where current.expiresAt > now:
                 return nil
             case let expired?:
                 lease = InstanceLease(
                     instanceID: instance, organizationID: organization, owner: owner, token: expired.token + 1,
-                    expiresAt: now.addingTimeInterval(duration))
+                    expiresAt: now.adding(duration))
                 lease.version = expired.version
             case nil:
                 lease = InstanceLease(
                     instanceID: instance, organizationID: organization, owner: owner, token: 1,
-                    expiresAt: now.addingTimeInterval(duration))
+                    expiresAt: now.adding(duration))
             }
             lease.version += 1
             table.put(lease)
@@ -140,13 +140,13 @@ extension MemoryRepository: LeaseRepository where Entity == InstanceLease {
         }
     }
 
-    func renew(_ lease: InstanceLease, duration: TimeInterval, now: Date) async throws(WAError) -> InstanceLease {
+    func renew(_ lease: InstanceLease, duration: Duration, now: Date) async throws(WAError) -> InstanceLease {
         try transaction.withTable(InstanceLease.self, for: lease.organizationID) { table, undo throws(WAError) in
             guard let old = table.row(lease.id, in: lease.organizationID), old.token == lease.token,
                 old.owner == lease.owner, old.expiresAt > now
             else { throw WAError(.leaseLost, "the instance's lease was lost") }
             var renewed = old
-            renewed.expiresAt = now.addingTimeInterval(duration)
+            renewed.expiresAt = now.adding(duration)
             renewed.version += 1
             table.put(renewed)
             undo.append { table.put(old) }

@@ -106,10 +106,6 @@ struct SimulatorState {
 
     var now: Date { clock.now() }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
     func unitRandom() -> Double { Double(random.next() >> 11) / Double(UInt64(1) << 53) }
 
     func hex(_ count: Int) -> String {
@@ -206,7 +202,7 @@ extension SimulatorState {
             restore(id, from: archive, &effects)
             return false
         }
-        let interval = Self.seconds(configuration.qrRotationInterval)
+        let interval = configuration.qrRotationInterval.timeInterval
         let now = now
         switch session.configuration.linkMethod {
         case .qrCode:
@@ -246,7 +242,7 @@ extension SimulatorState {
             let code = "sim:\(session.instanceID):\(number):\(hex(8))"
             sessions[id]?.code = code
             sessions[id]?.codesShown = number
-            sessions[id]?.codeDeadline = deadline.addingTimeInterval(Self.seconds(configuration.qrRotationInterval))
+            sessions[id]?.codeDeadline = deadline.adding(configuration.qrRotationInterval)
             emit(.qrCode(code), to: id)
         } else {
             end(id, reason: .linkTimeout, &effects)
@@ -462,8 +458,8 @@ extension SimulatorState {
     }
 
     private func deliveryLatency() -> Duration {
-        var seconds = Self.seconds(configuration.latency)
-        let jitter = Self.seconds(configuration.latencyJitter)
+        var seconds = configuration.latency.timeInterval
+        let jitter = configuration.latencyJitter.timeInterval
         if jitter > 0 { seconds += (unitRandom() * 2 - 1) * jitter }
         return .nanoseconds(Int64((max(0, seconds) * 1e9).rounded()))
     }
@@ -542,7 +538,7 @@ extension SimulatorState {
 extension SimulatorState {
     mutating func schedule(_ action: Action, after delay: Duration, _ effects: inout Effects) {
         nextSequence += 1
-        let deadline = now.addingTimeInterval(Self.seconds(delay))
+        let deadline = now.adding(delay)
         pending.append(PendingAction(deadline: deadline, sequence: nextSequence, action: action))
         if delay > .zero {
             effects.wakeAt.append(deadline)

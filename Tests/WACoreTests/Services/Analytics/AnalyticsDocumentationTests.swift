@@ -43,12 +43,12 @@ struct AnalyticsDocumentationTests {
         let sentence = text[contacts.upperBound...].prefix(400)
         for column in ExportColumn.contactColumns.map(\.name) { #expect(sentence.contains(column), "\(column)") }
         #expect(text.contains("At most \(AnalyticsService.maximumDailyMetricsDays) days per call"))
-        #expect(AnalyticsService.sendDelayAllowance == 86_400 && text.contains("one day before"))
+        #expect(AnalyticsService.sendDelayAllowance == .seconds(86_400) && text.contains("one day before"))
         #expect(AnalyticsService.connectedStatuses.map(\.rawValue) == ["authenticated", "ready"])
         #expect(text.contains("instances now `authenticated` or `ready`"))
-        #expect(ReplyAttribution().window == 72 * 3600 && text.contains("at most **72 hours** earlier"))
+        #expect(ReplyAttribution().window == .seconds(72 * 3600) && text.contains("at most **72 hours** earlier"))
         let policy = EngagementPolicy()
-        #expect(policy.activeWindow == 7 * 86_400 && policy.dormantAfter == 30 * 86_400)
+        #expect(policy.activeWindow == .seconds(7 * 86_400) && policy.dormantAfter == .seconds(30 * 86_400))
         #expect(policy.engagedMinimumReplies == 2 && policy.engagedLookback == 5)
         #expect(text.contains("replied to at least 2 of its last 5 outbound messages"))
     }

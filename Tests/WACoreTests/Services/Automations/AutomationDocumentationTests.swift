@@ -16,9 +16,9 @@ import WACore
         }
         let guardDefaults = AutomationLoopGuard()
         let actual: [String: String] = [
-            "AutomationLoopGuard.replyWindow": "\(Int(guardDefaults.replyWindow))",
+            "AutomationLoopGuard.replyWindow": "\(guardDefaults.replyWindow.components.seconds) s",
             "AutomationLoopGuard.maximumConsecutiveReplies": "\(guardDefaults.maximumConsecutiveReplies)",
-            "AutomationLoopGuard.consecutiveWindow": "\(Int(guardDefaults.consecutiveWindow))",
+            "AutomationLoopGuard.consecutiveWindow": "\(guardDefaults.consecutiveWindow.components.seconds) s",
             "AutomationService.maximumActions": "\(AutomationService.maximumActions)",
             "AutomationService.maximumCooldownSeconds": "\(AutomationService.maximumCooldownSeconds)",
             "Automation.Trigger.maximumKeywordLength": "\(Automation.Trigger.maximumKeywordLength)",

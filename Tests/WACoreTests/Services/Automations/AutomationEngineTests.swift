@@ -245,7 +245,7 @@ struct AutomationEngineTests {
     }
 
     @Test func aQuickAnswerToAnAutoReplyGetsNoAutoReply() async throws {
-        let h = try await AutomationHarness(loopGuard: AutomationLoopGuard(replyWindow: 30))
+        let h = try await AutomationHarness(loopGuard: AutomationLoopGuard(replyWindow: .seconds(30)))
         try await h.autoReply(.regex("."), text: "Thanks, we got your message")
         let ada = try h.phone("1234567", name: "Ada")
         ada.setReplyScript(.echo(prefix: "Auto: ", delay: .seconds(1)))

@@ -83,33 +83,33 @@ struct CampaignPolicyTests {
     @Test func pacingFollowsTheSlowestTierAndTheQuietHours() {
         let pacing = CampaignPacing(maxInFlight: 10, jitter: 0)
         // Standard: 20/min, 100/h, 1000/day — the day is the slowest (86.4 s a message).
-        #expect(pacing.sustainedSpacing(for: .standard) == 86.4)
-        #expect(pacing.sustainedSpacing(for: InstanceRateLimits(perMinute: 20, perHour: 100, perDay: 5_000)) == 36)
-        #expect(pacing.sustainedSpacing(for: InstanceRateLimits(perMinute: 20, perHour: 2_000, perDay: 100_000)) == 3)
-        #expect(pacing.sustainedSpacing(for: .standard, throttleFactor: 0.5) == 172.8)
+        #expect(pacing.sustainedSpacing(for: .standard) == .seconds(86.4))
+        #expect(pacing.sustainedSpacing(for: InstanceRateLimits(perMinute: 20, perHour: 100, perDay: 5_000)) == .seconds(36))
+        #expect(pacing.sustainedSpacing(for: InstanceRateLimits(perMinute: 20, perHour: 2_000, perDay: 100_000)) == .seconds(3))
+        #expect(pacing.sustainedSpacing(for: .standard, throttleFactor: 0.5) == .seconds(172.8))
         let now = date("2026-01-01T12:00:00Z")
-        #expect(pacing.allowance(inFlight: 4, spacing: 36, now: now, quietStart: nil) == 6)
-        #expect(pacing.allowance(inFlight: 12, spacing: 36, now: now, quietStart: nil) == 0)
+        #expect(pacing.allowance(inFlight: 4, spacing: .seconds(36), now: now, quietStart: nil) == 6)
+        #expect(pacing.allowance(inFlight: 12, spacing: .seconds(36), now: now, quietStart: nil) == 0)
         // Five minutes before the quiet hours at 36 s a send: 8 fit, 3 are already waiting.
-        #expect(pacing.allowance(inFlight: 3, spacing: 36, now: now, quietStart: now.addingTimeInterval(300)) == 5)
+        #expect(pacing.allowance(inFlight: 3, spacing: .seconds(36), now: now, quietStart: now.addingTimeInterval(300)) == 5)
         let random = SeededRandomSource(seed: 3)
-        #expect(pacing.nextCheck(after: now, inFlight: 10, spacing: 36, random: random) == now.addingTimeInterval(180))
-        #expect(pacing.nextCheck(after: now, inFlight: 0, spacing: 36, random: random) == now.addingTimeInterval(5))
+        #expect(pacing.nextCheck(after: now, inFlight: 10, spacing: .seconds(36), random: random) == now.addingTimeInterval(180))
+        #expect(pacing.nextCheck(after: now, inFlight: 0, spacing: .seconds(36), random: random) == now.addingTimeInterval(5))
         let jittered = CampaignPacing(jitter: 0.2)
         for _ in 0..<100 {
-            let wait = jittered.jittered(100, random: random)
-            #expect(wait >= 80 && wait <= 120)
+            let wait = jittered.jittered(.seconds(100), random: random)
+            #expect(wait >= .seconds(80) && wait <= .seconds(120))
         }
     }
 
     @Test func waveDecisions() throws {
-        let pacing = CampaignPacing(maxInFlight: 10, pausedCheckInterval: 60, jitter: 0)
+        let pacing = CampaignPacing(maxInFlight: 10, pausedCheckInterval: .seconds(60), jitter: 0)
         let random = SeededRandomSource(seed: 1)
         let now = date("2026-01-01T12:00:00Z")
         let open = try CampaignSendWindow(Campaign.Schedule())
         func decide(_ status: Campaign.Status?, _ window: CampaignSendWindow = open, inFlight: Int = 0) -> CampaignWaveDecision {
             CampaignWaveDecision.decide(
-                status: status, window: window, now: now, inFlight: inFlight, spacing: 36, pacing: pacing, random: random)
+                status: status, window: window, now: now, inFlight: inFlight, spacing: .seconds(36), pacing: pacing, random: random)
         }
         #expect(decide(nil) == .stop)
         #expect(decide(.cancelled) == .stop)
@@ -127,7 +127,7 @@ struct CampaignPolicyTests {
             Campaign.Schedule(quietHours: .init(startHour: 12, endHour: 14), timeZone: "Asia/Kolkata"))
         let kolkataNow = date("2026-01-01T06:29:50Z")  // 11:59:50 in Kolkata
         let decision = CampaignWaveDecision.decide(
-            status: .running, window: soon, now: kolkataNow, inFlight: 0, spacing: 36, pacing: pacing, random: random)
+            status: .running, window: soon, now: kolkataNow, inFlight: 0, spacing: .seconds(36), pacing: pacing, random: random)
         #expect(decision == .wait(until: date("2026-01-01T08:30:00Z")))
     }
 

@@ -92,7 +92,7 @@ struct CampaignRunTests {
         let org = h.organization.id
         let now = h.clock.now()
         let claimed = try await h.env.store.transaction(.system) { tx in
-            try await tx.jobs.claim(queues: [CampaignService.waveQueue], worker: "doomed", limit: 1, lease: 120, now: now)
+            try await tx.jobs.claim(queues: [CampaignService.waveQueue], worker: "doomed", limit: 1, lease: .seconds(120), now: now)
         }
         let doomed = try #require(claimed.first)
         struct Payload: Decodable {
