@@ -62,11 +62,11 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
 
     /// A monitor for an instance whose stored monitor state could not be read (a bug, or a state written by an
     /// incompatible version): it must not start the instance calm again. It keeps what the instance's stored
-    /// summary says (score, throttle, pause) and pauses sending for ``RiskPolicy/unreadableStatePause`` at least;
+    /// summary says (score, throttle, pause) and pauses sending for `pause` at least;
     /// the returned actions are that pause and a critical `risk_state_unreadable` alert for a person to look at.
     /// The traffic history is lost, so rules that count over windows start counting again from here.
     public static func recovering(
-        from summary: RiskState, policy: RiskPolicy = .standard, at date: Date
+        from summary: RiskState, policy: RiskPolicy = .standard, pause: Duration, at date: Date
     ) -> (monitor: RiskMonitor, actions: [RiskAction]) {
         var monitor = RiskMonitor(policy: policy)
         monitor.scoreValue = min(100, max(0, summary.score))
@@ -74,7 +74,7 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
         monitor.throttleFactor = min(1, max(policy.minimumThrottle, summary.throttleFactor))
         monitor.pausedUntil = summary.pausedUntil
         var actions: [RiskAction] = []
-        monitor.pause(until: date.adding(policy.unreadableStatePause), into: &actions)
+        monitor.pause(until: date.adding(pause), into: &actions)
         if monitor.throttleFactor < 1 { actions.append(.throttle(monitor.throttleFactor)) }
         actions.append(
             .alert(

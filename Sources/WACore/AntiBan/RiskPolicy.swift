@@ -14,7 +14,7 @@
 /// | `terminal_disconnect` | terminal, but `proxy_blocked` or `deprecated_version` | critical (no relink) |
 /// | `temporary_ban` | a temporary ban, or a disconnect with code `restricted` | pause until it expires (24 h if unknown), critical |
 /// | `high_risk_score` | score ≥ 80 | pause 1 h, critical |
-/// | `risk_state_unreadable` | the instance's stored monitor state cannot be read | pause 1 h, critical |
+/// | `risk_state_unreadable` | the instance's stored monitor state cannot be read | pause (1 h by default, ``RiskService``), critical |
 ///
 /// The score (0…100) adds ``warningPoints`` or ``criticalPoints`` when a rule fires and a few points per bad
 /// event, and halves every ``scoreHalfLife``. Each active throttling rule multiplies the throttle factor by
@@ -91,8 +91,6 @@ public struct RiskPolicy: Sendable, Hashable, Codable {
     public var highScorePause: Duration = .seconds(3_600)
     /// The throttle is relaxed only below this score. Default 20.
     public var recoveryScore: Double = 20
-    /// How long an instance whose stored monitor state could not be read is paused at least. Default 1 h.
-    public var unreadableStatePause: Duration = .seconds(3_600)
 
     /// The documented defaults.
     public init() {}

@@ -31,6 +31,6 @@ public struct RiskRule: RawRepresentable, Sendable, Hashable, Codable, Comparabl
     /// The combined risk score crossed ``RiskPolicy/pauseScore``.
     public static let highRiskScore: RiskRule = "high_risk_score"
     /// The instance's stored monitor state could not be read; the instance was paused rather than started calm
-    /// (``RiskMonitor/recovering(from:policy:at:)``).
+    /// (``RiskMonitor/recovering(from:policy:pause:at:)``).
     public static let riskStateUnreadable: RiskRule = "risk_state_unreadable"
 }

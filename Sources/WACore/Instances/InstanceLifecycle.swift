@@ -132,11 +132,12 @@ public struct InstanceLifecycle: Sendable, Hashable {
     /// The session shows a new QR code (`pairing: false`) or pairing code (`pairing: true`).
     public mutating func linkCodeIssued(pairing: Bool) -> Action {
         switch status {
-        case .starting, .awaitingQR, .awaitingPairingCode, .reconnecting:
-            // From reconnecting: the archive no longer restores the link, so the session links anew.
+        case .starting, .awaitingQR, .awaitingPairingCode, .authenticated, .reconnecting:
+            // From authenticated: the phone scanned but the link failed ("couldn't link device"), and WhatsApp
+            // Web shows a new code. From reconnecting: the archive no longer restores the link.
             status = pairing ? .awaitingPairingCode : .awaitingQR
             return .announceLinkCode
-        case .created, .authenticated, .ready, .stopped, .loggedOut, .failed:
+        case .created, .ready, .stopped, .loggedOut, .failed:
             return reject(pairing ? "pairingCode" : "qrCode")
         }
     }

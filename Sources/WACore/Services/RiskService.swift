@@ -12,12 +12,24 @@ public struct RiskService: Sendable {
     private let env: ServiceEnvironment
     private let webhooks: (any WebhookPublisher)?
     private let policy: RiskPolicy
+    private let unreadableStatePause: Duration
 
-    /// A service over `environment`, of which it uses the store, clock, identifier generator, access policy and logger.
-    public init(environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil, policy: RiskPolicy = .standard) {
+    /// A service over `environment`, of which it uses the store, clock, identifier generator, access policy and
+    /// logger.
+    ///
+    /// - Parameters:
+    ///   - policy: the thresholds of new monitors (a stored monitor keeps the policy it was created with).
+    ///   - unreadableStatePause: how long an instance whose stored monitor state cannot be read is paused at
+    ///     least (``RiskMonitor/recovering(from:policy:pause:at:)``). Not part of ``RiskPolicy``, whose fields are
+    ///     stored inside every monitor's state: a new field there would make every stored state unreadable.
+    public init(
+        environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil, policy: RiskPolicy = .standard,
+        unreadableStatePause: Duration = .seconds(3_600)
+    ) {
         self.env = environment
         self.webhooks = webhooks
         self.policy = policy
+        self.unreadableStatePause = unreadableStatePause
     }
 
     /// Records one signal for an instance and returns the actions the monitor took.
@@ -69,7 +81,7 @@ public struct RiskService: Sendable {
 
     /// The instance's monitor as stored, or a fresh one for an instance that has none yet. A stored state that
     /// cannot be read does not start the instance calm: it is paused and a critical alert is raised
-    /// (``RiskMonitor/recovering(from:policy:at:)``), and the failure is logged.
+    /// (``RiskMonitor/recovering(from:policy:pause:at:)``), and the failure is logged.
     private func storedMonitor(of instance: Instance, at now: Date) -> (RiskMonitor, [RiskAction]) {
         guard let stored = instance.riskMonitorState else { return (RiskMonitor(policy: policy), []) }
         do {
@@ -81,7 +93,7 @@ public struct RiskService: Sendable {
                     "organization_id": "\(instance.organizationID)", "instance_id": "\(instance.id)",
                     "bytes": "\(stored.count)",
                 ])
-            return RiskMonitor.recovering(from: instance.risk, policy: policy, at: now)
+            return RiskMonitor.recovering(from: instance.risk, policy: policy, pause: unreadableStatePause, at: now)
         }
     }
 

@@ -86,7 +86,8 @@ extension InstanceSupervisor {
             }
             if case .disconnected(let reason) = event {
                 let outcome = await disconnect(runner, reason, readyAt: readyAt)
-                await forward(event, runner)
+                // A runner that found its lease lost lets the new owner report the account's events.
+                if runner.ending != .abandoned { await forward(event, runner) }
                 return outcome
             }
             switch await handleLifecycle(event, session, runner, readyAt: &readyAt) {

@@ -431,8 +431,11 @@ public final class InstanceSupervisor: SessionDirectory {
                     {
                         let before = current.status
                         // Only if nothing moved the instance on since `starting` was written.
-                        if case .releaseLease = current.lifecycle.startFailed(restoring: previous.lifecycle) {
+                        switch current.lifecycle.startFailed(restoring: previous.lifecycle) {
+                        case .releaseLease:
                             _ = try await save(current, previous: before, tx)
+                        case let action:
+                            log(Self.refusal(action, "startFailed", current), runner)
                         }
                     }
                     try await tx.leases.release(lease)

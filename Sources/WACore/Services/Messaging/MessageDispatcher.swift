@@ -112,11 +112,7 @@ public final class MessageDispatcher: Sendable {
         do {
             payload = try job.decodePayload()
         } catch {
-            // A payload no version of the dispatcher can read would fail on every claim: fail it once, loudly.
-            env.logFailure("reading a send job's payload (the job is failed)", error, .job(job), level: .error)
-            _ = try await env.store.transaction(.organization(org)) {
-                try await $0.jobs.fail(job.id, in: org, attempt: job.attempt, error: "unreadable job payload", now: now)
-            }
+            try await env.setAside(unreadable: job, error)
             return
         }
         let (message, instance, organization, chat) = try await env.store.transaction(.organization(org)) { tx in

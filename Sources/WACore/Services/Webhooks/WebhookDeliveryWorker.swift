@@ -148,11 +148,7 @@ public struct WebhookDeliveryWorker: Sendable {
                 throw WAError(.tenantMismatch, "the job's payload names another organization")
             }
         } catch {
-            env.logFailure("reading a delivery job's payload (the job is failed)", error, .job(job), level: .error)
-            try await env.store.transaction(.organization(org)) { tx in
-                _ = try await tx.jobs.fail(
-                    job.id, in: org, attempt: job.attempt, error: "unreadable job payload", now: env.clock.now())
-            }
+            try await env.setAside(unreadable: job, error)
             return
         }
         let preparation = try await prepare(job, payload)

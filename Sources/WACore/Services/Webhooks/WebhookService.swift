@@ -319,13 +319,14 @@ public struct WebhookService: WebhookPublisher {
             guard endpoint.isEnabled else {
                 throw WAError(.webhookEndpointDisabled, "the endpoint is disabled; enable it before replaying")
             }
-            // Attempts made so far tell this replay's job apart from the first run's and earlier replays'.
-            let replayNumber = delivery.attempts.count
+            // Every replay gets a job of its own: a replay given up without an attempt (its endpoint disabled
+            // before a worker came) must not make the next replay find that finished job by its key.
+            let replay: JobID = env.ids.make()
             delivery.state = machine.state
             delivery.updatedAt = now
             let stored = try await tx.deliveries.update(delivery)
             _ = try await tx.jobs.enqueue(
-                deliveryJob(stored, uniqueKey: "\(stored.endpointID)/\(stored.eventID)/replay-\(replayNumber)", now: now))
+                deliveryJob(stored, id: replay, uniqueKey: "\(stored.endpointID)/\(stored.eventID)/replay-\(replay)", now: now))
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(
                     "webhook_delivery.replayed", by: principal.auditActor, in: org, resourceType: "webhook_delivery",
@@ -382,9 +383,9 @@ public struct WebhookService: WebhookPublisher {
         return delivery
     }
 
-    private func deliveryJob(_ delivery: Delivery, uniqueKey: String, now: Date) -> Job {
+    private func deliveryJob(_ delivery: Delivery, id: JobID? = nil, uniqueKey: String, now: Date) -> Job {
         Job(
-            id: env.ids.make(), organizationID: delivery.organizationID, queue: Self.deliveryQueue,
+            id: id ?? env.ids.make(), organizationID: delivery.organizationID, queue: Self.deliveryQueue,
             payload: Job.encodePayload(
                 WebhookDeliveryJob(organization: delivery.organizationID, delivery: delivery.id)),
             // The retry policy decides when to give up; the job's own limit only stops a job whose worker keeps

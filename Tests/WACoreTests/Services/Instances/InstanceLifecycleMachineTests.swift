@@ -77,6 +77,8 @@ struct InstanceLifecycleMachineTests {
     static let active: [InstanceStatus] = [.starting, .awaitingQR, .awaitingPairingCode, .authenticated, .ready, .reconnecting]
     static let resting: [InstanceStatus] = [.created, .stopped, .loggedOut, .failed]
     static let linking: [InstanceStatus] = [.starting, .awaitingQR, .awaitingPairingCode, .reconnecting]
+    /// Where a new link code may appear: while linking, and after a scan whose link failed.
+    static let showingCodes: [InstanceStatus] = linking + [.authenticated]
 
     static func reject(_ event: Event, _ from: [InstanceStatus]) -> Rows {
         Rows(event: event, from: from, action: nil, to: nil, desired: nil, rejects: true)
@@ -88,10 +90,10 @@ struct InstanceLifecycleMachineTests {
         Rows(event: .startFailed, from: [.starting], action: .releaseLease, to: .stopped, desired: .stopped),
         reject(.startFailed, InstanceStatus.allCases.filter { $0 != .starting }),
 
-        Rows(event: .qrCode, from: linking, action: .announceLinkCode, to: .awaitingQR),
-        reject(.qrCode, [.authenticated, .ready] + resting),
-        Rows(event: .pairingCode, from: linking, action: .announceLinkCode, to: .awaitingPairingCode),
-        reject(.pairingCode, [.authenticated, .ready] + resting),
+        Rows(event: .qrCode, from: showingCodes, action: .announceLinkCode, to: .awaitingQR),
+        reject(.qrCode, [.ready] + resting),
+        Rows(event: .pairingCode, from: showingCodes, action: .announceLinkCode, to: .awaitingPairingCode),
+        reject(.pairingCode, [.ready] + resting),
 
         Rows(event: .authenticated, from: linking, action: .clearLinkCode, to: .authenticated),
         // A page reload while linked.

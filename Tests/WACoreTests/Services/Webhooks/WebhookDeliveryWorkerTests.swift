@@ -152,7 +152,8 @@ struct WebhookDeliveryWorkerTests {
             .verify(payload: last.body, headers: WebhookTestbed.headers(last), now: bed.clock.now())
         let jobs = try await bed.jobs(t.org)
         #expect(jobs.map(\.state) == [.failed, .completed])
-        #expect(jobs.last?.uniqueKey == "\(created.endpoint.id)/\(event.id)/replay-8")
+        let replayJob = try #require(jobs.last)
+        #expect(replayJob.uniqueKey == "\(created.endpoint.id)/\(event.id)/replay-\(replayJob.id)")
         // The standard health policy needs 5 days of failures: the endpoint stayed enabled, its streak reset.
         let endpoint = try await bed.storedEndpoint(created.endpoint.id, in: t.org)
         #expect(endpoint.isEnabled && endpoint.consecutiveFailures == 0 && endpoint.firstFailureAt == nil)
@@ -406,6 +407,29 @@ struct WebhookDeliveryWorkerTests {
         #expect(bed.sender.requests.map(\.attempt) == [1, 1])
         let delivery = try await bed.storedDelivery(id, in: t.org)
         #expect(delivery.state == .succeeded(attempts: 1) && delivery.attempts.map(\.statusCode) == [204])
+    }
+
+    @Test func aJobWhosePayloadCannotBeReadIsRetriedThenFailedOnItsLastAttempt() async throws {
+        let bed = WebhookTestbed()
+        let t = try await bed.tenant()
+        let now = bed.clock.now()
+        try await bed.env.store.transaction(.organization(t.org)) { tx in
+            _ = try await tx.jobs.enqueue(
+                Job(
+                    id: bed.env.ids.make(), organizationID: t.org, queue: WebhookService.deliveryQueue,
+                    payload: Array(#"{"written":"by a newer version"}"#.utf8), maxAttempts: 2, scheduledAt: now,
+                    createdAt: now))
+        }
+        #expect(try await bed.worker.runOnce(worker: "w") == 1)
+        let retried = try #require(try await bed.jobs(t.org).first)
+        // Put back for a node that can read it, after a wait, not failed at once.
+        #expect(retried.state == .available && retried.scheduledAt == now.addingTimeInterval(5))
+        #expect(retried.lastError == "unreadable job payload")
+        bed.clock.set(retried.scheduledAt)
+        #expect(try await bed.worker.runOnce(worker: "w") == 1)
+        let failed = try #require(try await bed.jobs(t.org).first)
+        #expect(failed.state == .failed && failed.attempt == 2 && failed.lastError == "unreadable job payload")
+        #expect(bed.sender.requests.isEmpty)
     }
 
     @Test func theLoopSleepsWhenIdleAndStopsWhenCancelled() async throws {

@@ -271,6 +271,25 @@ struct WebhookServiceTests {
         }
     }
 
+    @Test func aReplayGivenUpWithoutAnAttemptCanBeReplayedAgain() async throws {
+        let t = try await bed.tenant()
+        let fixture = try await failedDelivery(in: t)
+        let attemptsBefore = try await bed.storedDelivery(fixture.delivery, in: t.org).attempts.count
+        // Replayed, then the endpoint is disabled before a worker comes: the replay is given up, no attempt made.
+        _ = try await service.replay(fixture.delivery, by: t.admin)
+        _ = try await service.update(fixture.endpoint, isEnabled: false, by: t.admin)
+        while try await bed.worker.runOnce(worker: "w") > 0 {}
+        let givenUp = try await bed.storedDelivery(fixture.delivery, in: t.org)
+        #expect(givenUp.state == .failed(reason: .endpointDisabled, attempts: 0))
+        #expect(givenUp.attempts.count == attemptsBefore)
+        // Enabled again and replayed again: this replay has a job of its own and is sent.
+        _ = try await service.update(fixture.endpoint, isEnabled: true, by: t.admin)
+        _ = try await service.replay(fixture.delivery, by: t.admin)
+        #expect(try await bed.worker.runOnce(worker: "w") == 1)
+        let delivered = try await bed.storedDelivery(fixture.delivery, in: t.org)
+        #expect(delivered.state == .succeeded(attempts: 1) && delivered.attempts.count == attemptsBefore + 1)
+    }
+
     @Test func replayRulesAndAudit() async throws {
         let t = try await bed.tenant()
         let fixture = try await failedDelivery(in: t)
