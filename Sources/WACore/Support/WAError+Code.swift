@@ -104,7 +104,9 @@ extension WAError {
         case instanceUnavailable = "instance_unavailable"
         /// A session command was given before the session was ready, or after it stopped.
         case sessionNotReady = "session_not_ready"
-        /// WhatsApp restricted the account for a while; retrying before the restriction ends does not help.
+        /// WhatsApp restricted the account for a while; retrying before the restriction ends does not help (and
+        /// looks worse to WhatsApp). A rate limit WhatsApp imposes: ``WAError/retryAfter`` says when it ends when
+        /// that is known, and without it the error is not retryable.
         case accountRestricted = "account_restricted"
         /// The transport failed (browser, network, WhatsApp); usually worth retrying.
         case transportError = "transport_error"
@@ -211,9 +213,9 @@ extension WAError {
                 .tooLarge
             case .mediaUnsupportedType, .mediaTypeNotAllowed:
                 .unsupportedType
-            case .rateLimited, .quotaExceeded:
+            case .rateLimited, .quotaExceeded, .accountRestricted:
                 .rateLimited
-            case .noProxyAvailable, .sessionNotReady, .accountRestricted, .transportError:
+            case .noProxyAvailable, .sessionNotReady, .transportError:
                 .unavailable
             case .tenantMismatch, .transactionMisuse, .immutableRecord, .decryptionFailed, .unknownKey,
                 .internalError:

@@ -143,13 +143,16 @@ struct SimulatorFaultInjectionTests {
 
         harness.network.restrict(shop.number, until: harness.clock.now().addingTimeInterval(3600))
         #expect(session.isReady)  // still connected, but sends fail
-        await expectWAError(.accountRestricted) { try await session.send(simulatedText("no", to: customer.jid, id: "3EB00000000000000070")) }
+        let restricted = await expectWAError(.accountRestricted) { try await session.send(simulatedText("no", to: customer.jid, id: "3EB00000000000000070")) }
+        // A restriction with a known end says when it ends, and is worth retrying then.
+        #expect(restricted?.retryAfter == .seconds(3600) && restricted?.kind == .rateLimited && restricted?.isRetryable == true)
         harness.clock.advance(by: .seconds(3600))
         _ = try await session.send(simulatedText("again", to: customer.jid, id: "3EB00000000000000070"))
         #expect(customer.inbox.count == 1)
 
         harness.network.restrict(shop.number)
-        await expectWAError(.accountRestricted) { try await session.send(simulatedText("no", to: customer.jid, id: "3EB00000000000000071")) }
+        let indefinite = await expectWAError(.accountRestricted) { try await session.send(simulatedText("no", to: customer.jid, id: "3EB00000000000000071")) }
+        #expect(indefinite?.retryAfter == nil && indefinite?.isRetryable == false)
         harness.network.liftRestriction(shop.number)
         _ = try await session.send(simulatedText("ok", to: customer.jid, id: "3EB00000000000000071"))
         await session.stop()

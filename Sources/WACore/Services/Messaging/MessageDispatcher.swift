@@ -229,7 +229,8 @@ public final class MessageDispatcher: Sendable {
             case .recipientNotOnWhatsApp:
                 return .fail(MessageError(code: error.code.rawValue, message: error.message, isRetryable: false))
             case .accountRestricted:
-                return .wait(until: now.addingTimeInterval(3600))
+                // Until the restriction ends when WhatsApp says so (at least a minute), else an hour.
+                return .wait(until: now.adding(error.retryAfter.map { max($0, .seconds(60)) } ?? .seconds(3_600)))
             default:
                 return .retry(error)
             }

@@ -392,7 +392,10 @@ extension SimulatorState {
         }
         if account.isBanned { throw WAError(.transportError, "WhatsApp banned this account") }
         if isRestricted(sender) {
-            throw WAError(.accountRestricted, "WhatsApp restricted this account; sending is blocked for now")
+            // WhatsApp says when a temporary restriction ends; without an end, no retry helps.
+            let retryAfter = accounts[sender]?.restriction?.until.map { Duration.seconds(max(0, $0.timeIntervalSince(clock.now()))) }
+            throw WAError(
+                .accountRestricted, "WhatsApp restricted this account; sending is blocked for now", retryAfter: retryAfter)
         }
         if let index = sentIndex[SentKey(sender: sender, clientMessageID: clientMessageID)] {
             return (messages[index].message, true)
