@@ -87,12 +87,11 @@ public struct RiskService: Sendable {
         do {
             return (try JSONDecoder().decode(RiskMonitor.self, from: Data(stored)), [])
         } catch {
+            var metadata = Logger.Metadata.instance(instance.id, in: instance.organizationID)
+            metadata["bytes"] = "\(stored.count)"
             env.logger.error(
                 "stored risk monitor state could not be read; the instance is paused and an alert raised",
-                metadata: [
-                    "organization_id": "\(instance.organizationID)", "instance_id": "\(instance.id)",
-                    "bytes": "\(stored.count)",
-                ])
+                metadata: metadata)
             return RiskMonitor.recovering(from: instance.risk, policy: policy, pause: unreadableStatePause, at: now)
         }
     }

@@ -150,14 +150,14 @@ extension InstanceSupervisor {
         case .ready(let account):
             // Exported before the write, so that the archive is stored in the transaction that records `ready`.
             let organization = runner.reference.organizationID
-            let sealed = await sealedArchive(of: session, in: organization)
+            let exported = await exportedArchive(of: session, in: organization)
             var isFirstReady = false
             let written = await fencedWrite(runner) { instance, tx in
                 switch instance.lifecycle.ready() {
                 case .recordReady:
                     isFirstReady = true
                     let isNewLink = instance.jid != account.jid
-                    if let sealed { instance.sealedArchive = sealed }
+                    if let exported { instance.sealedArchive = exported.sealed }
                     instance.jid = account.jid
                     if let phone = account.phone ?? account.jid.phoneNumber { instance.phone = phone }
                     if isNewLink {
@@ -169,11 +169,10 @@ extension InstanceSupervisor {
                     return [InstanceWebhookEvents.ready(instance, ids: self.env.ids)]
                 case .refreshArchive:
                     // A page reload while ready: keep the archive if it changed, announce nothing. (Sealing draws a
-                    // fresh nonce, so the sealed bytes always differ: compare what they hold.)
-                    guard let sealed,
-                        self.unsealArchive(sealed, in: organization) != self.unsealArchive(instance.sealedArchive, in: organization)
+                    // fresh nonce, so sealed bytes always differ: compare what they hold.)
+                    guard let exported, exported.archive != self.unsealArchive(instance.sealedArchive, in: organization)
                     else { return nil }
-                    instance.sealedArchive = sealed
+                    instance.sealedArchive = exported.sealed
                     return []
                 case let action:
                     throw Self.refusal(action, "ready", instance)

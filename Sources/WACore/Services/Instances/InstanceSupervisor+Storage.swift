@@ -78,10 +78,8 @@ extension InstanceSupervisor {
 
     /// Log metadata naming the runner's organization, instance and node.
     func metadata(_ runner: SupervisedInstance, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
-        var metadata: Logger.Metadata = [
-            "organization_id": "\(runner.reference.organizationID)", "instance_id": "\(runner.reference.instanceID)",
-            "node": "\(nodeID)",
-        ]
+        var metadata = Logger.Metadata.instance(runner.reference.instanceID, in: runner.reference.organizationID)
+        metadata["node"] = "\(nodeID)"
         metadata.merge(extra) { _, new in new }
         return metadata
     }
@@ -241,24 +239,27 @@ extension InstanceSupervisor {
         return session
     }
 
-    /// The sealed archive, unsealed; `nil` when there is none or it no longer opens (a retired key): the instance
-    /// then links anew and the next `ready` replaces it.
+    /// The sealed archive, unsealed; `nil` when there is none or it no longer opens (a retired key): it is then
+    /// treated as missing (a session links anew, a page reload stores its new archive) and the next `ready`
+    /// replaces it.
     func unsealArchive(_ sealed: [UInt8]?, in organization: OrganizationID) -> SessionArchive? {
         guard let sealed else { return nil }
         do {
             return SessionArchive(bytes: try env.secretBox.open(sealed, context: Self.archiveContext(organization)))
         } catch {
-            env.logFailure("opening a sealed session archive (the instance links anew)", error, .organization(organization))
+            env.logFailure("opening the stored session archive (treated as missing)", error, .organization(organization))
             return nil
         }
     }
 
-    /// The session's archive sealed for the organization, or `nil` when it has none or exporting fails (the
-    /// stored archive is then kept, and the next `ready` tries again).
-    func sealedArchive(of session: any WhatsAppSession, in organization: OrganizationID) async -> [UInt8]? {
+    /// The session's archive and the same sealed for the organization, or `nil` when it has none or exporting
+    /// fails (the stored archive is then kept, and the next `ready` tries again).
+    func exportedArchive(of session: any WhatsAppSession, in organization: OrganizationID) async
+        -> (archive: SessionArchive, sealed: [UInt8])?
+    {
         do {
             guard let archive = try await session.exportArchive() else { return nil }
-            return try env.secretBox.seal(archive.bytes, context: Self.archiveContext(organization))
+            return (archive, try env.secretBox.seal(archive.bytes, context: Self.archiveContext(organization)))
         } catch {
             env.logFailure("exporting and sealing the session archive (the stored one is kept)", error, .organization(organization))
             return nil
