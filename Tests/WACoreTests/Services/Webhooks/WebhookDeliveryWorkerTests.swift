@@ -452,8 +452,7 @@ struct WebhookDeliveryWorkerTests {
     @Test func cancellationFinishesTheDeliveryInHandAndReleasesTheRest() async throws {
         let slot = WebhookTestSlot<Task<Void, any Error>>()
         let sender = RecordingWebhookSender { _ in
-            while slot.current == nil { await Task.yield() }
-            slot.current?.cancel()
+            await slot.value.cancel()
             return .response(statusCode: 200)
         }
         let bed = WebhookTestbed(sender: sender)

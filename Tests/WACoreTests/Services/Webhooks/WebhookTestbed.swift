@@ -101,11 +101,37 @@ struct WebhookTestbed {
     }
 }
 
-/// A value set after creation and read from `@Sendable` closures.
+/// A value set after creation and read from `@Sendable` closures, now (``current``) or once it is set (``value``).
 final class WebhookTestSlot<Value: Sendable>: Sendable {
-    private let value = Mutex<Value?>(nil)
-    func set(_ newValue: Value) { value.withLock { $0 = newValue } }
-    var current: Value? { value.withLock { $0 } }
+    private struct State {
+        var value: Value?
+        var waiters: [CheckedContinuation<Value, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    func set(_ newValue: Value) {
+        let waiters = state.withLock { s in
+            s.value = newValue
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: newValue) }
+    }
+
+    var current: Value? { state.withLock { $0.value } }
+
+    /// The value, waiting (without polling) until it is set.
+    var value: Value {
+        get async {
+            await withCheckedContinuation { continuation in
+                let value = state.withLock { s -> Value? in
+                    if s.value == nil { s.waiters.append(continuation) }
+                    return s.value
+                }
+                if let value { continuation.resume(returning: value) }
+            }
+        }
+    }
 }
 
 /// Counts calls from `@Sendable` closures.
