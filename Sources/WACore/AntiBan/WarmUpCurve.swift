@@ -72,14 +72,7 @@ public struct WarmUpCurve: Sendable, Hashable, Codable {
     /// `limits` scaled for an instance `day` whole days old: each tier × ``fraction(day:)``, rounded down, at
     /// least 1 (and never above the configured tier).
     public func scaled(_ limits: InstanceRateLimits, day: Int) -> InstanceRateLimits {
-        let fraction = fraction(day: day)
-        func scale(_ value: Int) -> Int {
-            guard value > 0 else { return value }
-            guard fraction < 1 else { return value }
-            return min(value, max(1, Int((Double(value) * fraction).rounded(.down))))
-        }
-        return InstanceRateLimits(
-            perMinute: scale(limits.perMinute), perHour: scale(limits.perHour), perDay: scale(limits.perDay))
+        limits.scaled(by: fraction(day: day))
     }
 
     /// `limits` scaled for an instance linked at `linkedAt`, as of `now`.

@@ -31,6 +31,12 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
     public var riskMonitorState: [UInt8]?
     /// Per-instance overrides of the anti-ban rate limits (nil: the plan's defaults).
     public var rateLimits: InstanceRateLimits?
+    /// The warm-up curve of this instance's account, replacing the organization's ``PlanLimits/warmUp`` (nil: the
+    /// organization's). ``WarmUpCurve/disabled`` for an account that is already warm.
+    public var warmUp: WarmUpCurve?
+    /// When the account was linked (its first `ready` with this WhatsApp account; a link to another account
+    /// starts again): the start of its warm-up. Recorded by the supervisor.
+    public var linkedAt: Date?
     /// The session archive (browser profile and keys that restore the link without a new scan), sealed with
     /// ``SecretBox`` under the organization's context and the purpose `session_archive`. `nil` until the first
     /// link, and again after a logout. Written by the supervisor in the transaction that records `ready`. Part of

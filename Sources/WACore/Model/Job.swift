@@ -33,6 +33,10 @@ public struct Job: Sendable, Hashable, Codable {
     /// A key that identifies the work; a second job with the same key is not created (see
     /// ``JobRepository/enqueue(_:)``).
     public var uniqueKey: String?
+    /// Jobs with the same lane run one at a time: while one of them is running (its lease not expired), no other
+    /// is claimed, whichever worker or node asks. `nil`: no such limit. Messages use their instance
+    /// (``Job/instanceLane(_:)``), so an account sends one message at a time.
+    public var lane: String?
     /// The worker holding the job while ``State-swift.enum/running``.
     public var lockedBy: String?
     /// The lease end while running; after it, the job may be claimed again.
@@ -46,7 +50,7 @@ public struct Job: Sendable, Hashable, Codable {
 
     public init(
         id: JobID, organizationID: OrganizationID, queue: String, payload: [UInt8], maxAttempts: Int = 25,
-        priority: Int = 0, scheduledAt: Date, uniqueKey: String? = nil, createdAt: Date
+        priority: Int = 0, scheduledAt: Date, uniqueKey: String? = nil, lane: String? = nil, createdAt: Date
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -59,6 +63,7 @@ public struct Job: Sendable, Hashable, Codable {
         self.priority = priority
         self.scheduledAt = scheduledAt
         self.uniqueKey = uniqueKey
+        self.lane = lane
         self.createdAt = createdAt
         self.version = 0
     }
@@ -93,6 +98,9 @@ public struct Job: Sendable, Hashable, Codable {
         default: false
         }
     }
+
+    /// The lane of an instance's outbound work (sends and read receipts): one at a time per WhatsApp account.
+    public static func instanceLane(_ instance: InstanceID) -> String { "instance:\(instance)" }
 
     /// The payload decoded from JSON.
     public func decodePayload<T: Decodable>(_ type: T.Type = T.self) throws(WAError) -> T {

@@ -36,12 +36,35 @@ public struct PlanLimits: Sendable, Hashable, Codable {
     public var mediaStorageBytes: Int64
     /// Webhook endpoints.
     public var webhookEndpoints: Int
+    /// How new WhatsApp accounts ramp up to their send limits (``SendLimits``); an instance may replace it
+    /// (``Instance/warmUp``). Default ``WarmUpCurve/init(initialFraction:rampDays:shape:)``: 15 % on day 0,
+    /// linear to 100 % on day 14.
+    public var warmUp: WarmUpCurve
 
-    public init(instances: Int, members: Int, messagesPerDay: Int, mediaStorageBytes: Int64, webhookEndpoints: Int) {
+    public init(
+        instances: Int, members: Int, messagesPerDay: Int, mediaStorageBytes: Int64, webhookEndpoints: Int,
+        warmUp: WarmUpCurve = WarmUpCurve()
+    ) {
         self.instances = instances
         self.members = members
         self.messagesPerDay = messagesPerDay
         self.mediaStorageBytes = mediaStorageBytes
         self.webhookEndpoints = webhookEndpoints
+        self.warmUp = warmUp
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case instances, members, messagesPerDay, mediaStorageBytes, webhookEndpoints, warmUp
+    }
+
+    /// Decodes limits; limits stored before ``warmUp`` existed get the default curve.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(
+            instances: c.decode(Int.self, forKey: .instances), members: c.decode(Int.self, forKey: .members),
+            messagesPerDay: c.decode(Int.self, forKey: .messagesPerDay),
+            mediaStorageBytes: c.decode(Int64.self, forKey: .mediaStorageBytes),
+            webhookEndpoints: c.decode(Int.self, forKey: .webhookEndpoints),
+            warmUp: c.decodeIfPresent(WarmUpCurve.self, forKey: .warmUp) ?? WarmUpCurve())
     }
 }

@@ -10,8 +10,10 @@ public enum SendAdmissionDecision: Sendable, Hashable {
     public enum Limit: Sendable, Hashable {
         /// The organization's messages per UTC day (plan quota).
         case dailyQuota
-        /// One of the instance's anti-ban tiers (0: per minute, 1: per hour, 2: per day for the standard tiers).
+        /// One of the account's hard caps (0: per minute, 1: per hour, 2: per day for the standard caps).
         case instanceRate(tier: Int)
+        /// The pause after the account's previous send (the behaviour plan's gap).
+        case pause
         /// The per-recipient pair limit (same instance, same chat).
         case recipient
     }
@@ -43,6 +45,7 @@ public enum SendAdmissionDecision: Sendable, Hashable {
             switch limit {
             case .dailyQuota: (.quotaExceeded, "daily message quota exceeded")
             case .instanceRate: (.rateLimited, "instance send rate exceeded")
+            case .pause: (.rateLimited, "the instance is pausing between messages")
             case .recipient: (.rateLimited, "sending to this chat too fast")
             }
         return WAError(code, WAError.rateLimitMessage(prefix, retryAfter), retryAfter: retryAfter)

@@ -2,13 +2,13 @@
 public struct SendAdmissionState: Sendable, Hashable {
     /// The organization's quota counter for the day.
     public var quota: DailyQuotaState?
-    /// The instance's anti-ban tiers.
-    public var instance: TieredRateLimitState?
+    /// The account's send log and pause.
+    public var instance: SendPacingState?
     /// The instance × recipient pair limit.
     public var recipient: GCRAState?
 
     /// The given states (`nil`: no history).
-    public init(quota: DailyQuotaState? = nil, instance: TieredRateLimitState? = nil, recipient: GCRAState? = nil) {
+    public init(quota: DailyQuotaState? = nil, instance: SendPacingState? = nil, recipient: GCRAState? = nil) {
         self.quota = quota
         self.instance = instance
         self.recipient = recipient

@@ -13,7 +13,9 @@ public protocol JobRepository: Repository where Entity == Job {
     /// Claims up to `limit` claimable jobs of `queues` (due available jobs, and running jobs whose lease
     /// expired), in order of priority, then scheduled time, then id. Each claimed job becomes `running` with
     /// `attempt + 1`, `lockedBy = worker` and `lockedUntil = now + lease`. A job whose counted attempts
-    /// (``Job/failedClaims``) reached ``Job/maxAttempts`` is failed instead of claimed. Requires system scope.
+    /// (``Job/failedClaims``) reached ``Job/maxAttempts`` is failed instead of claimed. A job whose ``Job/lane``
+    /// has a running job with an unexpired lease, or one claimed earlier in the same call, is passed over (a
+    /// lane runs one job at a time). Requires system scope.
     func claim(queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date) async throws(WAError)
         -> [Job]
 
@@ -26,7 +28,12 @@ public protocol JobRepository: Repository where Entity == Job {
 
     /// Puts a claimed job back to wait until `until` without counting the claim as an attempt: the work was not
     /// tried (a rate limit or a missing session said "later"). Fails with `lease_lost` like ``complete``.
-    func snooze(_ id: JobID, in organization: OrganizationID, attempt: Int, until: Date) async throws(WAError) -> Job
+    ///
+    /// With `holdingLane`, the wait is the whole lane's (the account has no session, or must pause): every other
+    /// available job of the job's ``Job/lane`` that would be due before `until` waits until then too, so the
+    /// lane keeps its order (at equal times, claims go by id).
+    func snooze(_ id: JobID, in organization: OrganizationID, attempt: Int, until: Date, holdingLane: Bool)
+        async throws(WAError) -> Job
 
     /// Gives up on a claimed job, recording `error`. Fails with `lease_lost` like ``complete``.
     func fail(_ id: JobID, in organization: OrganizationID, attempt: Int, error: String, now: Date)
@@ -35,4 +42,13 @@ public protocol JobRepository: Repository where Entity == Job {
     /// Extends the lease of a job the worker still holds. Fails with `lease_lost` like ``complete``.
     func extendLease(_ id: JobID, in organization: OrganizationID, attempt: Int, until: Date) async throws(WAError)
         -> Job
+}
+
+extension JobRepository {
+    /// ``snooze(_:in:attempt:until:holdingLane:)`` for this job alone.
+    public func snooze(_ id: JobID, in organization: OrganizationID, attempt: Int, until: Date) async throws(WAError)
+        -> Job
+    {
+        try await snooze(id, in: organization, attempt: attempt, until: until, holdingLane: false)
+    }
 }

@@ -21,3 +21,15 @@ extension Date {
         addingTimeInterval(-duration.timeInterval)
     }
 }
+
+extension Date {
+    /// When to wake up for something that becomes possible `duration` after this instant (a rate limit's
+    /// retry-after): that moment rounded up to a whole millisecond, plus one millisecond. So the wake-up is never
+    /// early, however `Date` rounds, and always later than this instant — a job snoozed for a few nanoseconds
+    /// would otherwise be due again at the same `Date` and spin.
+    func wakeUp(after duration: Duration) -> Date {
+        let target = RateLimitInstant(self) + Swift.max(.zero, duration)
+        let (milliseconds, rest) = target.nanosecondsSinceEpoch.quotientAndRemainder(dividingBy: 1_000_000)
+        return Date(timeIntervalSince1970: Double(milliseconds + (rest > 0 ? 1 : 0) + 1) / 1_000)
+    }
+}

@@ -106,7 +106,7 @@ struct MemoryRateLimitStoreTests {
     func concurrentMultiKey() async throws {
         let store = MemoryRateLimitStore(shardCount: 2)
         let admission = try SendAdmission(
-            dailyQuota: DailyQuota(limit: 25), instanceTiers: TieredRateLimit(.standard))
+            dailyQuota: DailyQuota(limit: 25), instanceCaps: SendCaps(.standard))
         let org = OrganizationID(high: 1, low: 1)
         let admitted = await withTaskGroup(of: Int.self) { group in
             for worker in 0..<6 {

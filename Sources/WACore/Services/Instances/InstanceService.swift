@@ -29,16 +29,18 @@ public struct InstanceService: Sendable {
     ///   folded); unique within the organization (`already_exists`, field `name`).
     public func create(
         name: String, proxyPolicy: ProxyPolicy = .none, rateLimits: InstanceRateLimits? = nil,
-        by principal: Principal
+        warmUp: WarmUpCurve? = nil, by principal: Principal
     ) async throws -> Instance {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesCreate, on: .organization(org))
         let name = try Self.validName(name)
         if let rateLimits { try Self.validate(rateLimits) }
+        try warmUp?.validate()
         let now = env.clock.now()
         var instance = Instance(
             id: env.ids.make(), organizationID: org, name: name, proxyPolicy: proxyPolicy, rateLimits: rateLimits,
             createdAt: now)
+        instance.warmUp = warmUp
         instance.fingerprint = try supervisor.configuration.provisioning.fingerprint(for: instance)
         return try await env.store.transaction(.organization(org)) { tx in
             let organization = try await tx.organizations.get(org, in: org)
@@ -79,16 +81,17 @@ public struct InstanceService: Sendable {
     }
 
     /// Renames the instance and changes its settings (nil leaves a setting as it is; `rateLimits: .some(nil)`
-    /// returns to the plan's defaults). A new proxy policy takes effect when the next session is made (the next
+    /// and `warmUp: .some(nil)` return to the plan's defaults). A new proxy policy takes effect when the next session is made (the next
     /// start or reconnect); a running session keeps its connection.
     public func update(
         _ id: InstanceID, name: String? = nil, proxyPolicy: ProxyPolicy? = nil,
-        rateLimits: InstanceRateLimits?? = nil, by principal: Principal
+        rateLimits: InstanceRateLimits?? = nil, warmUp: WarmUpCurve?? = nil, by principal: Principal
     ) async throws -> Instance {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesUpdate, on: .instance(id, in: org))
         let newName = try name.map(Self.validName)
         if case .some(.some(let limits)) = rateLimits { try Self.validate(limits) }
+        if case .some(.some(let curve)) = warmUp { try curve.validate() }
         let now = env.clock.now()
         return try await env.store.transaction(.organization(org)) { tx in
             var instance = try await tx.instances.get(id, in: org)
@@ -106,6 +109,10 @@ public struct InstanceService: Sendable {
             if let rateLimits, rateLimits != instance.rateLimits {
                 instance.rateLimits = rateLimits
                 changed["rate_limits"] = rateLimits.map { "\($0.perMinute)/\($0.perHour)/\($0.perDay)" } ?? "plan"
+            }
+            if let warmUp, warmUp != instance.warmUp {
+                instance.warmUp = warmUp
+                changed["warm_up"] = warmUp.map { "\(Int(($0.initialFraction * 100).rounded())) % for \($0.rampDays) days, \($0.shape.rawValue)" } ?? "plan"
             }
             guard !changed.isEmpty else { return instance }
             instance.updatedAt = now

@@ -161,6 +161,7 @@ extension InstanceSupervisor {
                     instance.jid = account.jid
                     if let phone = account.phone ?? account.jid.phoneNumber { instance.phone = phone }
                     if isNewLink {
+                        instance.linkedAt = self.env.clock.now()  // a new account starts its warm-up
                         _ = try await tx.auditEvents.insert(
                             self.audit(
                                 "instance.linked", instance, by: .system,

@@ -19,8 +19,6 @@ public final class MessageDispatcher: Sendable {
     private let planner: BehaviourPlanner
     private let risk: RiskService?
     private let lease: Duration
-    /// Per instance: no send before this instant (the behaviour plan's gap after the previous message).
-    private let nextSendAt = Mutex<[InstanceID: Date]>([:])
 
     /// A service over `environment`, of which it uses the store, clock, random source, identifier generator, rate-limit store, media store and logger.
     public init(
@@ -95,7 +93,9 @@ public final class MessageDispatcher: Sendable {
 
     private enum Outcome {
         case sent(SendReceipt)
-        case wait(until: Date)
+        /// Try later without counting an attempt. `holdingLane`: the reason is the account's (no session, a pause,
+        /// a cap), so its later messages wait too and keep their order.
+        case wait(until: Date, holdingLane: Bool)
         /// Try again later; the failure was WhatsApp's or the transport's, so the risk monitor hears of it.
         case retry(WAError)
         /// Try again later; the failure was ours (storage), which says nothing about the account's risk.
@@ -146,10 +146,9 @@ public final class MessageDispatcher: Sendable {
                     message: "the instance is \(instance.status.rawValue)", isRetryable: false))
         default: break
         }
-        if let paused = instance.risk.pausedUntil, paused > now { return .wait(until: paused) }
-        if let next = nextSendAt.withLock({ $0[instance.id] }), next > now { return .wait(until: next) }
+        if let paused = instance.risk.pausedUntil, paused > now { return .wait(until: paused, holdingLane: true) }
         guard let session = await sessions.readySession(for: instance.id) else {
-            return .wait(until: now.addingTimeInterval(5))
+            return .wait(until: now.addingTimeInterval(5), holdingLane: true)
         }
         // A message whose media was deleted fails for good, before it costs a rate-limit slot.
         if let media = message.media {
@@ -162,19 +161,16 @@ public final class MessageDispatcher: Sendable {
                 return .retryLocally(error as? WAError ?? WAError(.internalError, "the message's media could not be read"))
             }
         }
-        // Rate limits: counted only when every limit passes.
+        // The limits and the account's pause, checked before any typing (nothing is counted yet: the send step
+        // counts, at the moment it sends).
+        let admission: SendAdmission
+        let keys = SendAdmission.Keys(organization: organization.id, instance: instance.id, recipient: message.chatJID)
         do {
-            let admission = try SendAdmission(organization: organization, instance: instance)
-            let keys = SendAdmission.Keys(organization: organization.id, instance: instance.id, recipient: message.chatJID)
-            let decision = try await admit(admission, keys, at: now, throttle: instance.risk.throttleFactor)
-            if case .denied(_, let retryAfter, _) = decision {
-                guard let retryAfter else {
-                    return .fail(MessageError(code: "rate_limited", message: "the message can never pass the rate limits", isRetryable: false))
-                }
-                return .wait(until: now.adding(retryAfter))
-            }
+            admission = try SendAdmission(organization: organization, instance: instance, now: now)
+            let check = try await admission.admit(keys, in: env.rateLimits, now: RateLimitInstant(now), commit: false)
+            if let outcome = Self.outcome(ofRefused: check, now: now) { return outcome }
         } catch {
-            return .retryLocally(error as? WAError ?? WAError(.internalError, "rate limiting failed"))
+            return .retryLocally(error)
         }
         // From here on the send may happen: record `pending` first, so a crash is visible and the resend is
         // recognised by its client message id.
@@ -191,11 +187,65 @@ public final class MessageDispatcher: Sendable {
         } catch {
             return .retryLocally(error as? WAError ?? WAError(.internalError, "the message's content could not be read"))
         }
+        let plan = planner.plan(
+            behaviourRequest(for: message, chatHasUnread: (chat?.unreadCount ?? 0) > 0,
+                             throttle: instance.risk.throttleFactor),
+            random: env.random)
+        // Whether the send step was admitted (and counted): from then on the account owes its pause, whatever
+        // the send's outcome. Whether a typing or recording indicator is showing.
+        var admitted = false
+        var showsPresence = false
+        let outcome = await perform(plan, message: message, outgoing: outgoing, job: job, session: session) {
+            let sendNow = self.env.clock.now()
+            let decision: SendAdmissionDecision
+            do throws(WAError) {
+                decision = try await admission.admit(
+                    keys, in: self.env.rateLimits, now: RateLimitInstant(sendNow), pauseAfter: plan.gapAfter)
+            } catch {
+                return .retryLocally(error)  // our rate-limit store failed: says nothing about the account
+            }
+            if let refused = Self.outcome(ofRefused: decision, now: sendNow) { return refused }
+            admitted = true
+            return nil
+        } presence: { showsPresence = $0 }
+        if showsPresence {
+            // "Typing…" ends whether or not a message followed it.
+            await env.bestEffort("ending the typing indicator", level: .info, .job(job)) {
+                try await session.setPresence(.paused, in: message.chatJID)
+            }
+        }
+        if admitted {
+            // A failed send paces the account like a successful one.
+            await env.bestEffort("starting the pause after a send", .job(job)) {
+                try await SendAdmission.release(
+                    keys, in: self.env.rateLimits, now: RateLimitInstant(self.env.clock.now()), pause: plan.gapAfter)
+            }
+        }
+        return outcome
+    }
+
+    /// What to do about a refused admission: wait until every limit passes, or fail a message that never can.
+    /// `nil` when admitted.
+    private static func outcome(ofRefused decision: SendAdmissionDecision, now: Date) -> Outcome? {
+        guard case .denied(let limit, let retryAfter, _) = decision else { return nil }
+        guard let retryAfter else {
+            return .fail(
+                MessageError(
+                    code: WAError.Code.rateLimited.rawValue, message: "the message can never pass the rate limits",
+                    isRetryable: false))
+        }
+        return .wait(until: now.wakeUp(after: retryAfter), holdingLane: limit != .recipient)
+    }
+
+    /// Follows `plan`: seen, typing or recording, pauses, then the send, which `admit` must let through first
+    /// (it returns the outcome that ends the attempt instead, or `nil`). `presence` hears whether an indicator
+    /// is showing.
+    private func perform(
+        _ plan: BehaviourPlan, message: Message, outgoing: OutgoingMessage, job: Job, session: any WhatsAppSession,
+        admit: () async -> Outcome?, presence: (Bool) -> Void
+    ) async -> Outcome {
+        let now = env.clock.now()
         do {
-            let plan = planner.plan(
-                behaviourRequest(for: message, chatHasUnread: (chat?.unreadCount ?? 0) > 0,
-                                 throttle: instance.risk.throttleFactor),
-                random: env.random)
             var receipt: SendReceipt?
             for step in plan.steps {
                 switch step {
@@ -205,32 +255,35 @@ public final class MessageDispatcher: Sendable {
                         try await session.markSeen(message.chatJID)
                     }
                 case .typing(let duration):
+                    presence(true)
                     await env.bestEffort("showing typing before a send", level: .info, .job(job)) {
                         try await session.setPresence(.typing, in: message.chatJID)
                     }
                     try await env.clock.sleep(for: duration)
                 case .recording(let duration):
+                    presence(true)
                     await env.bestEffort("showing recording before a send", level: .info, .job(job)) {
                         try await session.setPresence(.recording, in: message.chatJID)
                     }
                     try await env.clock.sleep(for: duration)
                 case .pause(let duration): try await env.clock.sleep(for: duration)
-                case .send: receipt = try await session.send(outgoing)
+                case .send:
+                    if let refused = await admit() { return refused }
+                    receipt = try await session.send(outgoing)
                 }
             }
-            let sentAt = env.clock.now()
-            nextSendAt.withLock { $0[instance.id] = sentAt.adding(plan.gapAfter) }
             guard let receipt else { return .retry(WAError(.internalError, "the behaviour plan had no send step")) }
             return .sent(receipt)
         } catch let error as WAError {
             // A transport may report a cancelled call as its own error: cancellation wins.
-            if Task.isCancelled { return .wait(until: env.clock.now()) }
+            if Task.isCancelled { return .wait(until: env.clock.now(), holdingLane: false) }
             switch error.code {
             case .recipientNotOnWhatsApp:
                 return .fail(MessageError(code: error.code.rawValue, message: error.message, isRetryable: false))
             case .accountRestricted:
                 // Until the restriction ends when WhatsApp says so (at least a minute), else an hour.
-                return .wait(until: now.adding(error.retryAfter.map { max($0, .seconds(60)) } ?? .seconds(3_600)))
+                return .wait(
+                    until: now.adding(error.retryAfter.map { max($0, .seconds(60)) } ?? .seconds(3_600)), holdingLane: true)
             default:
                 return .retry(error)
             }
@@ -238,22 +291,15 @@ public final class MessageDispatcher: Sendable {
             // The worker is being stopped mid-send: hand the job back at once, without counting a failed attempt
             // (and without a risk signal). If the message did reach WhatsApp, the next attempt's client message id
             // is recognised and nothing is sent twice.
-            return .wait(until: env.clock.now())
+            return .wait(until: env.clock.now(), holdingLane: false)
         } catch {
-            if Task.isCancelled { return .wait(until: env.clock.now()) }
+            if Task.isCancelled { return .wait(until: env.clock.now(), holdingLane: false) }
             return .retry(WAError(.transportError, "the send was interrupted"))
         }
     }
 
     private static let mediaDeleted = MessageError(
         code: "media_not_found", message: "the message's media was deleted before it was sent", isRetryable: false)
-
-    private func admit(_ admission: SendAdmission, _ keys: SendAdmission.Keys, at now: Date, throttle: Double)
-        async throws -> SendAdmissionDecision
-    {
-        let store = env.rateLimits
-        return try await admission.admit(keys, in: store, now: RateLimitInstant(now), throttleFactor: throttle)
-    }
 
     private func markPending(_ job: Job, _ message: Message, now: Date) async throws {
         let org = message.organizationID
@@ -272,8 +318,9 @@ public final class MessageDispatcher: Sendable {
             switch outcome {
             case .alreadyDone:
                 _ = try await tx.jobs.complete(job.id, in: org, attempt: job.attempt, now: now)
-            case .wait(let until):
-                _ = try await tx.jobs.snooze(job.id, in: org, attempt: job.attempt, until: until)
+            case .wait(let until, let holdingLane):
+                _ = try await tx.jobs.snooze(
+                    job.id, in: org, attempt: job.attempt, until: until, holdingLane: holdingLane)
             case .sent(let receipt):
                 _ = try await tx.jobs.complete(job.id, in: org, attempt: job.attempt, now: now)
                 var current = try await tx.messages.get(message.id, in: org)

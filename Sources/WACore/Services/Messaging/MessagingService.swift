@@ -74,7 +74,8 @@ public struct MessagingService: Sendable {
                 Job(
                     id: env.ids.make(), organizationID: org, queue: Self.sendQueue,
                     payload: Job.encodePayload(SendJobPayload(message: stored.id, instance: instance.id)), maxAttempts: 100,
-                    scheduledAt: now, uniqueKey: stored.id.description, createdAt: now))
+                    scheduledAt: now, uniqueKey: stored.id.description, lane: Job.instanceLane(instance.id),
+                    createdAt: now))
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(
                     "message.queued", by: principal.auditActor, in: org, resourceType: "message",
@@ -117,7 +118,8 @@ public struct MessagingService: Sendable {
                 Job(
                     id: env.ids.make(), organizationID: org, queue: Self.seenQueue,
                     payload: Job.encodePayload(SeenJobPayload(instance: instance, chat: jid)), maxAttempts: 10,
-                    scheduledAt: now, uniqueKey: "\(instance)/\(jid)/\(newest.id)", createdAt: now))
+                    scheduledAt: now, uniqueKey: "\(instance)/\(jid)/\(newest.id)", lane: Job.instanceLane(instance),
+                    createdAt: now))
             return unread.count
         }
     }

@@ -19,9 +19,13 @@ extension MemoryRepository: JobRepository where Entity == Job {
             let due = table.rows.values
                 .filter { queues.contains($0.queue) && $0.isClaimable(at: now) }
                 .sorted { ($0.priority, $0.scheduledAt, $0.id) < ($1.priority, $1.scheduledAt, $1.id) }
+            // Lanes with a job running under an unexpired lease (in any queue) are busy.
+            var busyLanes = Set(
+                table.rows.values.lazy.filter { $0.state == .running && !$0.isClaimable(at: now) }.compactMap(\.lane))
             var claimed: [Job] = []
             for old in due {
                 if claimed.count == limit { break }
+                if let lane = old.lane, busyLanes.contains(lane) { continue }
                 var job = old
                 job.version += 1
                 if job.failedClaims >= job.maxAttempts {
@@ -36,6 +40,7 @@ extension MemoryRepository: JobRepository where Entity == Job {
                     job.lockedBy = worker
                     job.lockedUntil = now.adding(lease)
                     claimed.append(job)
+                    if let lane = job.lane { busyLanes.insert(lane) }
                 }
                 table.put(job)
                 undo.append { table.put(old) }
@@ -61,12 +66,28 @@ extension MemoryRepository: JobRepository where Entity == Job {
         }
     }
 
-    func snooze(_ id: JobID, in organization: OrganizationID, attempt: Int, until: Date) async throws(WAError) -> Job {
-        try fenced(id, organization, attempt) { job in
+    func snooze(_ id: JobID, in organization: OrganizationID, attempt: Int, until: Date, holdingLane: Bool)
+        async throws(WAError) -> Job
+    {
+        let snoozed = try fenced(id, organization, attempt) { job in
             job.state = .available
             job.scheduledAt = until
             job.snoozes += 1
         }
+        guard holdingLane, let lane = snoozed.lane else { return snoozed }
+        try transaction.withTable(Job.self, for: organization) { table, undo in
+            for old in table.rows.values
+            where old.organizationID == organization && old.lane == lane && old.id != id && old.state == .available
+                && old.scheduledAt < until
+            {
+                var job = old
+                job.scheduledAt = until
+                job.version += 1
+                table.put(job)
+                undo.append { table.put(old) }
+            }
+        }
+        return snoozed
     }
 
     func fail(_ id: JobID, in organization: OrganizationID, attempt: Int, error: String, now: Date)

@@ -164,10 +164,13 @@ final class CampaignHarness: Sendable {
     func received(by phones: [SimulatedPhone]) -> [Int] { phones.map { $0.inbox.count } }
 
     /// The largest number of `times` inside any 60-second window.
-    static func busiestMinute(_ times: [Date]) -> Int {
+    static func busiestMinute(_ times: [Date]) -> Int { busiestWindow(times, seconds: 60) }
+
+    /// The most of the sorted `times` in any window of `seconds`, wherever it starts.
+    static func busiestWindow(_ times: [Date], seconds: Double) -> Int {
         var best = 0
         for (index, start) in times.enumerated() {
-            best = max(best, times[index...].prefix { $0 < start.addingTimeInterval(60) }.count)
+            best = max(best, times[index...].prefix { $0 < start.addingTimeInterval(seconds) }.count)
         }
         return best
     }
