@@ -17,7 +17,7 @@ struct InstanceReadSecretTests {
         let got = try await h.service.get(instance.id, by: .member(viewer))
         let listed = try await h.service.list(by: .member(viewer)).items
         let status = try await h.service.status(instance.id, by: .member(viewer))
-        for json in [try Self.json(got), try Self.json(listed), try Self.json(status), try Self.json(instance)] {
+        for json in [try Self.json(got), try Self.json(listed), try Self.json(status.instance), try Self.json(instance)] {
             #expect(!json.lowercased().contains("archive"), "\(json)")
         }
         await h.supervisor.stopAll()
