@@ -32,7 +32,6 @@ extension RepositoryContract {
                     mutate: {
                         $0.role = .manager
                         $0.isActive = false
-                        $0.passwordHash = "$2b$04$abc"
                         $0.credentialToken = .init(
                             purpose: .passwordReset, digest: Array(repeating: 7, count: 32), expiresAt: $0.createdAt)
                     })),
@@ -51,8 +50,27 @@ extension RepositoryContract {
                         $0.proxyPolicy = .pool
                         $0.pairingGeneration = 2
                         $0.riskMonitorState = Array("{}".utf8)
-                        $0.sealedArchive = [0, 1, 2, 0xFE, 0xFF] + Array(repeating: 0x5A, count: 64)
                     })),
+            erase(
+                "member_credential",
+                AggregateSpec(
+                    repository: { generic($0.memberCredentials) },
+                    make: { f, t in
+                        MemberCredential(
+                            memberID: t.admin.id, organizationID: t.id, passwordHash: "$2b$04$" + f.token(53),
+                            updatedAt: f.now())
+                    },
+                    mutate: { $0.passwordHash = "$2b$12$" + String(repeating: "x", count: 53); $0.updatedAt += 1 })),
+            erase(
+                "session_archive",
+                AggregateSpec(
+                    repository: { generic($0.sessionArchives) },
+                    make: { f, t in
+                        SealedSessionArchive(
+                            instanceID: t.instance.id, organizationID: t.id,
+                            sealed: [0, 1, 2, 0xFE, 0xFF] + f.random.bytes(64), updatedAt: f.now())
+                    },
+                    mutate: { $0.sealed = Array(repeating: 0x5A, count: 80); $0.updatedAt += 1 })),
             erase(
                 "contact",
                 AggregateSpec(

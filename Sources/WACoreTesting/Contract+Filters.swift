@@ -171,7 +171,10 @@ extension RepositoryContract {
             [("instanceID", .init(instanceID: second.id)), ("isArchived", .init(isArchived: true))])
         try await agree(
             store, t.id, { generic($0.campaigns) },
-            [("status", .init(status: .running)), ("instanceID", .init(instanceID: t.instance.id))])
+            [
+                ("status", .init(status: .running)), ("instanceID", .init(instanceID: t.instance.id)),
+                ("instanceIDs", .init(instanceIDs: [second.id])),
+            ])
         try await agree(
             store, t.id, { generic($0.automations) },
             [("appliesTo (own and organization-wide)", .init(appliesTo: second.id)), ("isEnabled", .init(isEnabled: false))])

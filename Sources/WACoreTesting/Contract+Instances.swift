@@ -27,20 +27,16 @@ extension RepositoryContract {
         }
     }
 
-    private static func instance(
-        _ f: Fixtures, in org: OrganizationID, _ desired: InstanceDesiredState, archive: [UInt8]? = nil
-    ) -> Instance {
-        var instance = f.instance(in: org).restored(status: .created, desiredState: desired)
-        instance.sealedArchive = archive
-        return instance
+    private static func instance(_ f: Fixtures, in org: OrganizationID, _ desired: InstanceDesiredState) -> Instance {
+        f.instance(in: org).restored(status: .created, desiredState: desired)
     }
 
     private static func desiredRunningScope(_ store: any Store, _ f: Fixtures) async throws {
         let start: InstanceID = f.ids.make()
         let a = try await TenantFixture.create(in: store, using: f)
         let b = try await TenantFixture.create(in: store, using: f)
-        let runningA = instance(f, in: a.id, .running, archive: f.random.bytes(48))
-        let stoppedA = instance(f, in: a.id, .stopped, archive: f.random.bytes(48))
+        let runningA = instance(f, in: a.id, .running)
+        let stoppedA = instance(f, in: a.id, .stopped)
         let runningB = instance(f, in: b.id, .running)
         let laterA = instance(f, in: a.id, .running)
         try await store.transaction(.organization(a.id)) { tx in
@@ -60,7 +56,7 @@ extension RepositoryContract {
         let storedA = try await store.transaction(.organization(a.id)) {
             try await $0.instances.get(runningA.id, in: a.id)
         }
-        try check(first.first == storedA, "the records are returned whole, sealed archive included")
+        try check(first.first == storedA, "the records are returned whole")
 
         // Stopping one and deleting another takes them out; starting one brings it in.
         try await store.transaction(.organization(a.id)) { tx in

@@ -30,7 +30,7 @@ extension RepositoryContract {
             try check(try await tx.instances.find(name: a.instance.name, in: b.id) == nil, "name lookup crosses tenants")
             try check(try await tx.templates.find(name: a.template.name, in: b.id) == nil, "template lookup crosses")
             try check(
-                try await tx.messages.find(idempotencyKey: idempotencyKey, in: b.id) == nil,
+                try await tx.messages.find(idempotencyKey: idempotencyKey, instance: a.instance.id, in: b.id) == nil,
                 "idempotency lookup crosses tenants")
             try check(try await tx.apiKeys.find(lookupID: key.lookupID) == nil, "API key lookup crosses tenants")
             try check(
@@ -46,7 +46,8 @@ extension RepositoryContract {
             try check(try await tx.apiKeys.find(lookupID: key.lookupID)?.id == key.id, "own API key")
             try check(try await tx.organizations.find(slug: a.organization.slug)?.id == a.id, "own slug")
             try check(
-                try await tx.messages.find(idempotencyKey: idempotencyKey, in: a.id)?.id == message.id, "own message")
+                try await tx.messages.find(idempotencyKey: idempotencyKey, instance: a.instance.id, in: a.id)?.id == message.id,
+                "own message")
         }
         // Authentication happens before the tenant is known: system scope finds any organization's key.
         let found = try await store.transaction(.system) { try await $0.apiKeys.find(lookupID: key.lookupID) }

@@ -77,6 +77,15 @@ extension RepositoryContract {
             var m = f.message(in: t.id, instance: second.id)
             m.whatsappID = withWhatsAppID.whatsappID
             _ = try await tx.messages.insert(m)
+            // Idempotency keys are scoped per instance: the same key on another instance names another message.
+            let sameKey = try await tx.messages.insert(
+                f.message(in: t.id, instance: second.id, idempotencyKey: message.idempotencyKey))
+            let key = try requireValue(message.idempotencyKey, "the message has a key")
+            let onSecond = try await tx.messages.find(idempotencyKey: key, instance: second.id, in: t.id)
+            let onFirst = try await tx.messages.find(idempotencyKey: key, instance: t.instance.id, in: t.id)
+            try check(
+                onSecond?.id == sameKey.id && onFirst?.id == message.id,
+                "an idempotency key finds the message of its own instance")
             let otherEndpoint = try await tx.webhookEndpoints.insert(f.webhookEndpoint(in: t.id))
             _ = try await tx.deliveries.insert(f.delivery(in: t.id, endpoint: otherEndpoint.id, eventID: delivery.eventID))
         }

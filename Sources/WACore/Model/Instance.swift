@@ -2,7 +2,8 @@ public import Foundation
 
 /// A linked WhatsApp account ("instance"): one phone number driven by the gateway.
 ///
-/// The sealed session archive never appears in descriptions, debug output or mirrors.
+/// An instance holds no secret: its sealed session archive is a record of its own (``SealedSessionArchive``), so
+/// an instance can be returned, encoded and logged whole.
 public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
@@ -37,11 +38,6 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
     /// When the account was linked (its first `ready` with this WhatsApp account; a link to another account
     /// starts again): the start of its warm-up. Recorded by the supervisor.
     public var linkedAt: Date?
-    /// The session archive (browser profile and keys that restore the link without a new scan), sealed with
-    /// ``SecretBox`` under the organization's context and the purpose `session_archive`. `nil` until the first
-    /// link, and again after a logout. Written by the supervisor in the transaction that records `ready`. Part of
-    /// the `Codable` form (for storage adapters), so API responses must be built without it.
-    public var sealedArchive: [UInt8]?
     /// Whether a supervisor should run the instance (independent of its ``status``, what it does right now).
     /// Moved only by the instance's ``lifecycle`` machine.
     public private(set) var desiredState: InstanceDesiredState
@@ -53,7 +49,7 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
         id: InstanceID, organizationID: OrganizationID, name: String, phone: PhoneNumber? = nil, jid: JID? = nil,
         status: InstanceStatus = .created, proxyPolicy: ProxyPolicy = .none, proxyID: ProxyServerID? = nil,
         fingerprint: Fingerprint? = nil, pairingGeneration: Int = 0, risk: RiskState = RiskState(), riskMonitorState: [UInt8]? = nil, rateLimits: InstanceRateLimits? = nil,
-        sealedArchive: [UInt8]? = nil, desiredState: InstanceDesiredState = .stopped, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
+        desiredState: InstanceDesiredState = .stopped, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -68,7 +64,6 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
         self.risk = risk
         self.riskMonitorState = riskMonitorState
         self.rateLimits = rateLimits
-        self.sealedArchive = sealedArchive
         self.desiredState = desiredState
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
@@ -94,8 +89,7 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
                 "id": id, "organizationID": organizationID, "name": name, "phone": phone as Any, "jid": jid as Any,
                 "status": status, "desiredState": desiredState, "proxyPolicy": proxyPolicy,
                 "proxyID": proxyID as Any, "fingerprint": fingerprint as Any, "pairingGeneration": pairingGeneration,
-                "risk": risk, "rateLimits": rateLimits as Any,
-                "sealedArchive": sealedArchive == nil ? "none" : "<redacted>", "createdAt": createdAt,
+                "risk": risk, "rateLimits": rateLimits as Any, "createdAt": createdAt,
                 "updatedAt": updatedAt, "version": version,
             ])
     }

@@ -2,8 +2,9 @@ public import Foundation
 
 /// A person in an organization, with a role.
 ///
-/// The password hash and any outstanding token never appear in ``description`` or in reflection output; it is only read by the
-/// ``PasswordHasher`` during sign-in.
+/// A member holds no password hash: it is a record of its own (``MemberCredential``), which only ``TeamService``
+/// reads. Any outstanding invitation or reset token is kept as a digest (never the token itself) and does not appear in
+/// ``description`` or in reflection output.
 public struct Member: Sendable, Hashable, Codable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
@@ -15,8 +16,6 @@ public struct Member: Sendable, Hashable, Codable, CustomStringConvertible, Cust
     public var role: Role
     /// Deactivated members cannot sign in and their API keys stop working; their history stays.
     public var isActive: Bool
-    /// bcrypt hash (`$2b$…`), or `nil` while an invitation is pending.
-    public var passwordHash: String?
     /// Instances an agent may act on (ignored for managers and admins, who reach every instance).
     public var assignedInstances: Set<InstanceID>
     /// The outstanding invitation or password-reset token (its digest), if any.
@@ -28,7 +27,7 @@ public struct Member: Sendable, Hashable, Codable, CustomStringConvertible, Cust
 
     public init(
         id: MemberID, organizationID: OrganizationID, email: String, displayName: String, role: Role,
-        isActive: Bool = true, passwordHash: String? = nil, assignedInstances: Set<InstanceID> = [],
+        isActive: Bool = true, assignedInstances: Set<InstanceID> = [],
         credentialToken: CredentialToken.Stored? = nil, lastSignInAt: Date? = nil, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
@@ -37,7 +36,6 @@ public struct Member: Sendable, Hashable, Codable, CustomStringConvertible, Cust
         self.displayName = displayName
         self.role = role
         self.isActive = isActive
-        self.passwordHash = passwordHash
         self.assignedInstances = assignedInstances
         self.credentialToken = credentialToken
         self.lastSignInAt = lastSignInAt
@@ -57,7 +55,7 @@ public struct Member: Sendable, Hashable, Codable, CustomStringConvertible, Cust
             self,
             children: [
                 "id": id, "organizationID": organizationID, "email": email, "displayName": displayName,
-                "role": role, "isActive": isActive, "passwordHash": passwordHash == nil ? "nil" : "<redacted>",
+                "role": role, "isActive": isActive,
                 "assignedInstances": assignedInstances,
                 "credentialToken": credentialToken == nil ? "nil" : "<redacted>", "version": version,
             ])

@@ -22,7 +22,8 @@ public struct Message: Sendable, Hashable, Codable {
     public var timestamps: StatusTimestamps
     /// WhatsApp's own message id (`true_123@c.us_3EB0…`), once known; unique per instance.
     public var whatsappID: String?
-    /// The client's idempotency key for outbound sends; unique within the organization.
+    /// The client's idempotency key for outbound sends; unique per instance (the same key on two instances names
+    /// two messages).
     public var idempotencyKey: String?
     public var campaignID: CampaignID?
     /// Why the message failed.

@@ -3,7 +3,8 @@ public import Foundation
 /// A URL that receives signed event deliveries.
 ///
 /// The signing secret is stored sealed (``SecretBox``); it is shown once when created or rotated and never appears
-/// in ``description`` or reflection output.
+/// in ``description`` or reflection output. Those show the URL redacted (``WebhookURL/redacted(_:)``: no
+/// user-info, no query), as a query often carries a token.
 public struct WebhookEndpoint: Sendable, Hashable, Codable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
@@ -12,7 +13,7 @@ public struct WebhookEndpoint: Sendable, Hashable, Codable, CustomStringConverti
     /// The target URL (https unless private targets are explicitly allowed).
     public var url: String
     public var description: String {
-        "WebhookEndpoint(\(id), \(url)\(isEnabled ? "" : ", disabled"))"
+        "WebhookEndpoint(\(id), \(WebhookURL.redacted(url))\(isEnabled ? "" : ", disabled"))"
     }
     public var label: String?
     /// Event names and wildcards (`message.*`); empty means every event.
@@ -58,7 +59,7 @@ public struct WebhookEndpoint: Sendable, Hashable, Codable, CustomStringConverti
         Mirror(
             self,
             children: [
-                "id": id, "organizationID": organizationID, "url": url, "eventFilters": eventFilters,
+                "id": id, "organizationID": organizationID, "url": WebhookURL.redacted(url), "eventFilters": eventFilters,
                 "sealedSecrets": "<redacted>", "signatureMode": signatureMode, "isEnabled": isEnabled,
                 "version": version,
             ])

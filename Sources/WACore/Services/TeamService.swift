@@ -41,10 +41,11 @@ public struct TeamService: Sendable {
         let organization = Organization(id: env.ids.make(), name: name, slug: slug, plan: plan, createdAt: now)
         let admin = Member(
             id: env.ids.make(), organizationID: organization.id, email: email, displayName: adminName, role: .admin,
-            passwordHash: hash, createdAt: now)
+            createdAt: now)
         return try await env.store.transaction(.system) { tx in
             let stored = try await tx.organizations.insert(organization)
             let member = try await tx.members.insert(admin)
+            try await tx.memberCredentials.setPasswordHash(hash, of: member.id, in: stored.id, at: now)
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(
                     "organization.created", by: .member(member.id), in: stored.id, resourceType: "organization",
@@ -166,11 +167,13 @@ public struct TeamService: Sendable {
         let invalid = WAError(.invalidCredentials, "e-mail or password is wrong")
         // A malformed address matches nobody; it is still looked up (and hashed for) like any other.
         let normalized = Self.normalizedOrNil(email) ?? email.lowercased()
-        let found = try await env.store.transaction(.system) { tx -> Member? in
-            guard let org = try await tx.organizations.find(slug: organizationSlug) else { return nil }
-            return try await tx.members.find(email: normalized, in: org.id)
+        let found = try await env.store.transaction(.system) { tx -> (Member, String?)? in
+            guard let org = try await tx.organizations.find(slug: organizationSlug),
+                let member = try await tx.members.find(email: normalized, in: org.id)
+            else { return nil }
+            return (member, try await tx.memberCredentials.passwordHash(of: member.id, in: org.id))
         }
-        guard let member = found, let hash = member.passwordHash, member.isActive else {
+        guard let (member, storedHash) = found, let hash = storedHash, member.isActive else {
             // The same hashing work as a known account, so timing reveals nothing. Its result (or a refusal of an
             // unusable password) is irrelevant: the answer is `invalid_credentials` either way.
             do {
@@ -202,8 +205,11 @@ public struct TeamService: Sendable {
         }
         return try await env.store.transaction(.organization(member.organizationID)) { tx in
             var current = try await tx.members.get(member.id, in: member.organizationID)
-            current.lastSignInAt = env.clock.now()
-            if let rehash { current.passwordHash = rehash }
+            let now = env.clock.now()
+            current.lastSignInAt = now
+            if let rehash {
+                try await tx.memberCredentials.setPasswordHash(rehash, of: member.id, in: member.organizationID, at: now)
+            }
             return try await tx.members.update(current)
         }
     }
@@ -214,17 +220,20 @@ public struct TeamService: Sendable {
             throw WAError(.permissionDenied, "only a signed-in member can change their password")
         }
         let org = principal.organizationID
-        let member = try await env.store.transaction(.organization(org)) { try await $0.members.get(memberID, in: org) }
-        guard let hash = member.passwordHash, env.passwordHasher.verify(current, against: hash) else {
+        let (member, storedHash) = try await env.store.transaction(.organization(org)) { tx in
+            (try await tx.members.get(memberID, in: org), try await tx.memberCredentials.passwordHash(of: memberID, in: org))
+        }
+        guard let hash = storedHash, env.passwordHasher.verify(current, against: hash) else {
             throw WAError(.invalidCredentials, "the current password is wrong", field: "current_password")
         }
         try validatePassword(new, email: member.email)
         let newHash = try env.passwordHasher.hash(new)
         try await env.store.transaction(.organization(org)) { tx in
             var member = try await tx.members.get(memberID, in: org)
-            member.passwordHash = newHash
+            let now = env.clock.now()
+            try await tx.memberCredentials.setPasswordHash(newHash, of: memberID, in: org, at: now)
             member.credentialToken = nil
-            member.updatedAt = env.clock.now()
+            member.updatedAt = now
             _ = try await tx.members.update(member)
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(
@@ -284,7 +293,7 @@ public struct TeamService: Sendable {
             guard let stored = current.credentialToken, token.matches(stored, purpose: purpose, at: now) else {
                 throw invalid
             }
-            current.passwordHash = hash
+            try await tx.memberCredentials.setPasswordHash(hash, of: member.id, in: org, at: now)
             current.credentialToken = nil
             current.updatedAt = now
             let updated = try await tx.members.update(current)

@@ -97,7 +97,9 @@ public protocol ChatRepository: Repository where Entity == Chat {
 
 /// Messages, with the lookups idempotency and status tracking need.
 public protocol MessageRepository: Repository where Entity == Message {
-    func find(idempotencyKey: String, in organization: OrganizationID) async throws(WAError) -> Message?
+    /// The message sent from `instance` with the idempotency key `idempotencyKey` (keys are unique per instance).
+    func find(idempotencyKey: String, instance: InstanceID, in organization: OrganizationID) async throws(WAError)
+        -> Message?
     func find(whatsappID: String, instance: InstanceID, in organization: OrganizationID) async throws(WAError)
         -> Message?
 }

@@ -22,8 +22,14 @@ public protocol StoreTransaction: Sendable {
     var scope: TransactionScope { get }
     var organizations: any OrganizationRepository { get }
     var members: any MemberRepository { get }
+    /// Members' password hashes, one per member with a password (``MemberCredential``): apart from ``members``
+    /// so that no member read carries one.
+    var memberCredentials: any Repository<MemberCredential> { get }
     var apiKeys: any APIKeyRepository { get }
     var instances: any InstanceRepository { get }
+    /// Instances' sealed session archives, one per linked instance (``SealedSessionArchive``): apart from
+    /// ``instances`` so that no instance read carries one.
+    var sessionArchives: any Repository<SealedSessionArchive> { get }
     var contacts: any ContactRepository { get }
     var chats: any ChatRepository { get }
     var messages: any MessageRepository { get }

@@ -30,11 +30,37 @@ public struct WebhookURL: Sendable, Hashable, CustomStringConvertible {
     /// Whether the URL uses TLS.
     public var isSecure: Bool { scheme == "https" }
 
-    /// The normalized URL text (what is stored in ``WebhookEndpoint/url``).
+    /// The normalized URL text (what is stored in ``WebhookEndpoint/url``). It keeps the query: for descriptions
+    /// and logs use ``redacted(_:)``.
     public var description: String {
         var text = scheme + "://"
         if case .v6 = address { text += "[" + host + "]" } else { text += host }
         if let port { text += ":" + String(port) }
         return text + pathAndQuery
+    }
+}
+
+extension WebhookURL {
+    /// `url` as descriptions and logs show it: without user-info (`user:pass@`), and with any query or fragment
+    /// replaced by `?…`, since either may carry a token (`?token=…`). Scheme, host, port and path stay, so the
+    /// target is still recognisable. Works on any text, whether it passed ``WebhookURLPolicy`` or not.
+    public static func redacted(_ url: String) -> String {
+        var rest = Substring(url)
+        var scheme = ""
+        if let separator = rest.firstRange(of: "://") {
+            scheme = String(rest[..<separator.upperBound])
+            rest = rest[separator.upperBound...]
+        }
+        // The authority ends at the first `/`, `?` or `#`; user-info ends at its last `@`.
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        var authority = rest[..<authorityEnd]
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        var path = rest[authorityEnd...]
+        var cut = false
+        if let mark = path.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            path = path[..<mark]
+            cut = true
+        }
+        return scheme + authority + path + (cut ? "?…" : "")
     }
 }

@@ -24,6 +24,9 @@ struct ServicePermissionTests {
         let message: Message
         let automation: Automation
         let campaign: Campaign
+        /// An instance not assigned to the agent, and a campaign that sends from it.
+        let otherInstance: Instance
+        let otherCampaign: Campaign
         let alert: RiskAlert
         let mediaObject: MediaObject
 
@@ -77,6 +80,10 @@ struct ServicePermissionTests {
             campaign = try await CampaignService(environment: env).create(
                 name: "spring", instance: instance.id, template: template.id, audience: .tags(["vip"]),
                 by: .member(admin))
+            otherInstance = try await instances.create(name: "sales", by: .member(admin))
+            otherCampaign = try await CampaignService(environment: env).create(
+                name: "summer", instance: otherInstance.id, template: template.id, audience: .tags(["vip"]),
+                by: .member(admin))
             mediaObject = try await MediaService(environment: env).upload(
                 Array("Opening hours: 9–17\n".utf8), declaredMIMEType: "text/plain", fileName: "hours.txt",
                 by: .member(admin))
@@ -102,6 +109,8 @@ struct ServicePermissionTests {
         let minimum: Role
         /// Whether the call names a record by id (so another organization gets `not_found`).
         let takesID: Bool
+        /// Whether an agent is refused although the role would do: the call reads another instance's figures.
+        var deniedToAgents = false
         let run: @Sendable (World, Principal) async throws -> Void
         var testDescription: String { name }
     }
@@ -230,6 +239,16 @@ struct ServicePermissionTests {
         Call(name: "campaigns.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.campaigns.list(by: p) },
         Call(name: "campaigns.progress", minimum: .viewer, takesID: true) { w, p in _ = try await w.campaigns.progress(w.campaign.id, by: p) },
         Call(name: "campaigns.report", minimum: .viewer, takesID: true) { w, p in _ = try await w.campaigns.report(w.campaign.id, by: p) },
+        // Issue #9, item 2: a campaign of an instance not assigned to the agent, like the analytics report.
+        Call(name: "campaigns.get(unassigned instance)", minimum: .viewer, takesID: true, deniedToAgents: true) { w, p in
+            _ = try await w.campaigns.get(w.otherCampaign.id, by: p)
+        },
+        Call(name: "campaigns.progress(unassigned instance)", minimum: .viewer, takesID: true, deniedToAgents: true) { w, p in
+            _ = try await w.campaigns.progress(w.otherCampaign.id, by: p)
+        },
+        Call(name: "campaigns.report(unassigned instance)", minimum: .viewer, takesID: true, deniedToAgents: true) { w, p in
+            _ = try await w.campaigns.report(w.otherCampaign.id, by: p)
+        },
         Call(name: "campaigns.bulkSend", minimum: .manager, takesID: true) { w, p in
             _ = try await w.campaigns.bulkSend(instance: w.instance.id, content: .text("Hi {{name}}"), to: [.contact(w.contact.id)], by: p)
         },
@@ -290,7 +309,7 @@ struct ServicePermissionTests {
             }
         default:
             let role = Role(rawValue: c.caller.rawValue)!
-            if role >= c.call.minimum {
+            if role >= c.call.minimum, !(role == .agent && c.call.deniedToAgents) {
                 #expect(
                     outcome != .permissionDenied && outcome != .notFound,
                     "\(role) may \(c.call.name), got \(String(describing: outcome))")

@@ -63,13 +63,13 @@ struct TeamServiceTests {
         let (org, admin) = try await organization()
         let (member, invitation) = try await team.invite(
             email: "bo@example.com", displayName: "Bo", role: .agent, by: .member(admin))
-        #expect(member.passwordHash == nil && member.role == .agent)
+        #expect(try await passwordHash(member.id, in: org.id) == nil && member.role == .agent)
         await expectWAError(.invalidCredentials) {
             try await team.signIn(organizationSlug: "acme", email: "bo@example.com", password: Self.password)
         }
 
         let joined = try await team.acceptInvitation(token: invitation.reveal(), password: "bo's own password 42")
-        #expect(joined.passwordHash != nil && joined.credentialToken == nil)
+        #expect(try await passwordHash(joined.id, in: org.id) != nil && joined.credentialToken == nil)
         _ = try await team.signIn(organizationSlug: "acme", email: "bo@example.com", password: "bo's own password 42")
         await expectWAError(.invalidCredentials) {
             try await team.acceptInvitation(token: invitation.reveal(), password: "another password 43")
@@ -202,4 +202,10 @@ struct TeamServiceTests {
         await expectWAError(.notFound) { try await team.deactivate(bo.id, by: .member(adminB)) }
         #expect(try await team.members(by: .member(adminB)).items.map(\.id) == [adminB.id])
     }
+
+    /// The member's stored password hash (kept in its own record, never on ``Member``).
+    private func passwordHash(_ member: MemberID, in org: OrganizationID) async throws -> String? {
+        try await env.store.transaction(.organization(org)) { try await $0.memberCredentials.passwordHash(of: member, in: org) }
+    }
+
 }

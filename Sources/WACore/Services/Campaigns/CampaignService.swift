@@ -157,20 +157,25 @@ public struct CampaignService: Sendable {
         }
     }
 
-    /// One campaign.
+    /// One campaign. An agent reads only campaigns that send from an instance assigned to them
+    /// (`permission_denied` otherwise, as ``AnalyticsService/campaignReport(_:by:)``): a campaign carries its figures.
     public func get(_ id: CampaignID, by principal: Principal) async throws -> Campaign {
         let org = principal.organizationID
         try env.policy.require(principal, .campaignsRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { try await $0.campaigns.get(id, in: org) }
+        return try await env.store.transaction(.organization(org)) { tx in
+            try await readable(id, by: principal, tx)
+        }
     }
 
-    /// Campaigns matching `filter`, newest first by default.
+    /// Campaigns matching `filter`, newest first by default; for an agent, only those of their assigned instances.
     public func list(by principal: Principal, where filter: Campaign.Filter = .init(), page: PageRequest = .first)
         async throws -> Page<Campaign>
     {
         let org = principal.organizationID
         try env.policy.require(principal, .campaignsRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) {
+        var filter = filter
+        filter.instanceIDs = env.policy.instanceRestriction(for: principal)
+        return try await env.store.transaction(.organization(org)) { [filter] in
             try await $0.campaigns.list(in: org, where: filter, page: page)
         }
     }
@@ -242,23 +247,38 @@ public struct CampaignService: Sendable {
     /// - `sent` / `delivered` / `read`: messages that reached at least that status;
     /// - `failed`: messages that failed, plus recipients whose message could not be created;
     /// - `replied`: as of the last ``report(_:by:)`` (replies are attributed when a report is made).
+    ///
+    /// An agent gets the progress only of a campaign that sends from an instance assigned to them.
     public func progress(_ id: CampaignID, by principal: Principal) async throws -> Campaign.Progress {
         let org = principal.organizationID
         try env.policy.require(principal, .campaignsRead, on: .organization(org))
         return try await env.store.transaction(.organization(org)) { tx in
-            try await CampaignMetrics.measure(try await tx.campaigns.get(id, in: org), tx).progress
+            try await CampaignMetrics.measure(try await readable(id, by: principal, tx), tx).progress
         }
     }
 
-    /// The campaign's report now (counters with replies, funnel, first and last send).
+    /// The campaign's report now (counters with replies, funnel, first and last send). An agent gets the report
+    /// only of a campaign that sends from an instance assigned to them.
     public func report(_ id: CampaignID, by principal: Principal) async throws -> CampaignReport {
         let org = principal.organizationID
         try env.policy.require(principal, .campaignsRead, on: .organization(org))
         let now = env.clock.now()
         return try await env.store.transaction(.organization(org)) { tx in
             try await CampaignMetrics.report(
-                of: try await tx.campaigns.get(id, in: org), in: tx, now: now, replyWindow: resolver.replies)
+                of: try await readable(id, by: principal, tx), in: tx, now: now, replyWindow: resolver.replies)
         }
+    }
+
+    /// The campaign, if the principal may see its figures: everyone with `campaigns:read`, except that an agent
+    /// sees only the campaigns of instances assigned to them (the rule of ``AnalyticsService``).
+    private func readable(_ id: CampaignID, by principal: Principal, _ tx: any StoreTransaction) async throws
+        -> Campaign
+    {
+        let campaign = try await tx.campaigns.get(id, in: principal.organizationID)
+        if let restriction = env.policy.instanceRestriction(for: principal), !restriction.contains(campaign.instanceID) {
+            throw WAError(.permissionDenied, "the campaign's instance is not assigned to you")
+        }
+        return campaign
     }
 
     // MARK: Bulk send

@@ -171,7 +171,7 @@ public struct CampaignWaveWorker: Sendable {
         let org = campaign.organizationID
         let key = Self.idempotencyKey(campaign.id, recipient.contact)
         let (earlier, contact) = try await env.store.transaction(.organization(org)) { tx in
-            (try await tx.messages.find(idempotencyKey: key, in: org), try await tx.contacts.find(recipient.contact, in: org))
+            (try await tx.messages.find(idempotencyKey: key, instance: campaign.instanceID, in: org), try await tx.contacts.find(recipient.contact, in: org))
         }
         if let earlier { return .created(earlier.id) }
         guard let contact else { return .skipped("contact_deleted") }

@@ -133,6 +133,7 @@ public struct InstanceService: Sendable {
         try await env.store.transaction(.organization(org)) { tx in
             let instance = try await tx.instances.get(id, in: org)
             try await tx.instances.delete(id, in: org)
+            try await tx.sessionArchives.remove(of: id, in: org)
             if try await tx.leases.find(id.retyped(), in: org) != nil {
                 try await tx.leases.delete(id.retyped(), in: org)
             }

@@ -157,7 +157,10 @@ extension InstanceSupervisor {
                 case .recordReady:
                     isFirstReady = true
                     let isNewLink = instance.jid != account.jid
-                    if let exported { instance.sealedArchive = exported.sealed }
+                    if let exported {
+                        try await tx.sessionArchives.replace(
+                            exported.sealed, of: instance.id, in: organization, at: self.env.clock.now())
+                    }
                     instance.jid = account.jid
                     if let phone = account.phone ?? account.jid.phoneNumber { instance.phone = phone }
                     if isNewLink {
@@ -171,9 +174,11 @@ extension InstanceSupervisor {
                 case .refreshArchive:
                     // A page reload while ready: keep the archive if it changed, announce nothing. (Sealing draws a
                     // fresh nonce, so sealed bytes always differ: compare what they hold.)
-                    guard let exported, exported.archive != self.unsealArchive(instance.sealedArchive, in: organization)
-                    else { return nil }
-                    instance.sealedArchive = exported.sealed
+                    guard let exported else { return nil }
+                    let stored = try await tx.sessionArchives.sealed(of: instance.id, in: organization)
+                    guard exported.archive != self.unsealArchive(stored, in: organization) else { return nil }
+                    try await tx.sessionArchives.replace(
+                        exported.sealed, of: instance.id, in: organization, at: self.env.clock.now())
                     return []
                 case let action:
                     throw Self.refusal(action, "ready", instance)
@@ -269,7 +274,7 @@ extension InstanceSupervisor {
                 throw Self.refusal(action, "disconnected(\(reason.code))", instance)
             }
             if unlinked {
-                instance.sealedArchive = nil
+                try await tx.sessionArchives.remove(of: instance.id, in: instance.organizationID)
                 try await self.prepareRepairing(&instance, tx, now: now)
             }
             var events = [InstanceWebhookEvents.disconnected(instance, reason, requested: false, ids: self.env.ids)]

@@ -108,6 +108,13 @@ extension InstanceSupervisor {
             resourceID: instance.id.description, metadata: metadata)
     }
 
+    /// The instance's sealed session archive as stored now, if any.
+    func storedArchive(_ id: InstanceID, in organization: OrganizationID) async throws -> [UInt8]? {
+        try await env.store.transaction(.organization(organization)) {
+            try await $0.sessionArchives.sealed(of: id, in: organization)
+        }
+    }
+
     /// The instance as stored now.
     func storedInstance(_ id: InstanceID, in organization: OrganizationID) async throws -> Instance {
         try await env.store.transaction(.organization(organization)) { try await $0.instances.get(id, in: organization) }
@@ -219,7 +226,8 @@ extension InstanceSupervisor {
     }
 
     /// Makes and starts a session for `instance` (as just read from the store): restored from its sealed archive
-    /// when there is one, else linking with the runner's link method.
+    /// (read from ``StoreTransaction/sessionArchives`` now) when there is one, else linking with the runner's link
+    /// method.
     func openSession(_ runner: SupervisedInstance, instance: Instance, proxy: ProxyServer?) async throws
         -> any WhatsAppSession
     {
@@ -227,7 +235,8 @@ extension InstanceSupervisor {
         let linkMethod = runner.box.withLock { $0.linkMethod }
         let configuration = SessionConfiguration(
             organizationID: reference.organizationID, instanceID: reference.instanceID, linkMethod: linkMethod,
-            archive: unsealArchive(instance.sealedArchive, in: reference.organizationID),
+            archive: unsealArchive(
+                try await storedArchive(reference.instanceID, in: reference.organizationID), in: reference.organizationID),
             fingerprint: instance.fingerprint, proxy: try proxy.map(endpoint(for:)))
         let session = try await transport.makeSession(configuration)
         do {

@@ -13,7 +13,7 @@ import Logging
 /// - **drives the session**: builds the ``SessionConfiguration`` (unsealed archive, fingerprint, proxy), starts
 ///   it and consumes its events one at a time, in order. QR and pairing codes are kept in memory
 ///   (``linkCode(for:)``) and announced with `instance.qr`; `ready` stores the account and the session archive
-///   sealed with ``SecretBox`` (``Instance/sealedArchive``) in one fenced transaction, and announces
+///   sealed with ``SecretBox`` (a ``SealedSessionArchive``) in one fenced transaction, and announces
 ///   `instance.ready`.
 /// - **reconnects** after transient disconnects with exponential backoff and jitter (``ReconnectBackoff``),
 ///   restoring from the saved archive (no new QR scan), and **stops** on terminal ones: `logged_out` and
@@ -114,7 +114,7 @@ public final class InstanceSupervisor: SessionDirectory {
         by actor: AuditEvent.Actor = .system
     ) async throws -> Instance {
         try await control(id) {
-            if case .pairingCode = linkMethod, try await storedInstance(id, in: organization).sealedArchive != nil {
+            if case .pairingCode = linkMethod, try await storedArchive(id, in: organization) != nil {
                 throw WAError(
                     .invalidInstanceState, "the instance is already linked; log it out before pairing it again")
             }
@@ -213,10 +213,10 @@ public final class InstanceSupervisor: SessionDirectory {
                     throw WAError(.instanceOwnedElsewhere, "the instance runs on gateway node \(holder)")
                 }
                 let previous = instance.status
-                let wasLinked = instance.sealedArchive != nil || instance.jid != nil
+                let wasLinked = try await tx.sessionArchives.sealed(of: id, in: organization) != nil || instance.jid != nil
                 let action = instance.lifecycle.logoutRequested()
                 guard action == .unlink else { throw Self.refusal(action, "logoutRequested", instance) }
-                instance.sealedArchive = nil
+                try await tx.sessionArchives.remove(of: id, in: organization)
                 if wasLinked { try await prepareRepairing(&instance, tx, now: now) }
                 _ = try await tx.auditEvents.insert(
                     audit("instance.logged_out", instance, by: actor,
@@ -230,7 +230,8 @@ public final class InstanceSupervisor: SessionDirectory {
     }
 
     /// Stops the instance's session on this node before it is deleted: no status is written, the lease is
-    /// released. Does nothing when it does not run here. (The archive and the desired state go with the record.)
+    /// released. Does nothing when it does not run here. (``InstanceService/delete(_:by:)`` removes the archive with
+    /// the record.)
     public func stopForDeletion(_ id: InstanceID, in organization: OrganizationID) async throws {
         try await control(id) {
             if let runner = runner(id), runner.reference.organizationID == organization {

@@ -20,7 +20,8 @@ public struct MessagingService: Sendable {
     public init(environment: ServiceEnvironment) { self.env = environment }
 
     /// Queues a message for sending and returns it (status `queued`). With an idempotency key that was used
-    /// before, returns the earlier message and queues nothing.
+    /// before on the same instance, returns the earlier message and queues nothing. Keys are scoped per instance:
+    /// a key used on another instance is a different key, so it reveals nothing about sends the caller cannot see.
     public func send(_ request: SendMessageRequest, by principal: Principal) async throws -> Message {
         let org = principal.organizationID
         try env.policy.require(principal, .messagesSend, on: .instance(request.instanceID, in: org))
@@ -33,11 +34,9 @@ public struct MessagingService: Sendable {
         let now = env.clock.now()
 
         return try await env.store.transaction(.organization(org)) { tx in
-            if let key = request.idempotencyKey, let earlier = try await tx.messages.find(idempotencyKey: key, in: org) {
-                guard earlier.instanceID == request.instanceID else {
-                    throw WAError(
-                        .alreadyExists, "the idempotency key was used for another request", field: "idempotency_key")
-                }
+            if let key = request.idempotencyKey,
+                let earlier = try await tx.messages.find(idempotencyKey: key, instance: request.instanceID, in: org)
+            {
                 return earlier
             }
             let instance = try await tx.instances.get(request.instanceID, in: org)

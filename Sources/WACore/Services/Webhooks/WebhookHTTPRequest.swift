@@ -4,7 +4,12 @@
 /// WACore has decided everything here: the body is the stored payload byte for byte, the headers carry the
 /// signature for this attempt (`webhook-id`, `webhook-timestamp`, `webhook-signature`, optionally
 /// `X-Hub-Signature-256`) and `content-type: application/json`. The sender adds nothing that changes the body.
-public struct WebhookHTTPRequest: Sendable, Hashable {
+///
+/// ``description`` and reflection output show the URL redacted (``WebhookURL/redacted(_:)``), so logging a request
+/// does not log a token in its query.
+public struct WebhookHTTPRequest: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     /// The HTTP method; always `POST`.
     public static let method = "POST"
 
@@ -39,6 +44,21 @@ public struct WebhookHTTPRequest: Sendable, Hashable {
         self.deliveryID = deliveryID
         self.endpointID = endpointID
         self.attempt = attempt
+    }
+
+    public var description: String {
+        "WebhookHTTPRequest(\(Self.method) \(WebhookURL.redacted(url)), delivery \(deliveryID), attempt \(attempt))"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "url": WebhookURL.redacted(url), "headers": headers, "body": "\(body.count) bytes", "timeout": timeout,
+                "deliveryID": deliveryID, "endpointID": endpointID, "attempt": attempt,
+            ])
     }
 
     /// The value of the first header named `name` (case-insensitive).

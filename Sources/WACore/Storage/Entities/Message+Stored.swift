@@ -4,7 +4,8 @@ extension Message: StoredEntity {
     public static var entityName: String { "message" }
     public var uniqueKeys: [UniqueKey] {
         var keys: [UniqueKey] = []
-        if let idempotencyKey { keys.append(UniqueKey("idempotency_key", idempotencyKey)) }
+        // Per instance: a key says nothing about sends from instances the caller cannot see.
+        if let idempotencyKey { keys.append(UniqueKey("idempotency_key", "\(instanceID)/\(idempotencyKey)")) }
         if let whatsappID { keys.append(UniqueKey("whatsapp_id", "\(instanceID)/\(whatsappID)")) }
         return keys
     }

@@ -135,8 +135,10 @@ extension MemoryRepository: ChatRepository where Entity == Chat {
 }
 
 extension MemoryRepository: MessageRepository where Entity == Message {
-    func find(idempotencyKey: String, in organization: OrganizationID) async throws(WAError) -> Message? {
-        try find(unique: UniqueKey("idempotency_key", idempotencyKey), in: organization)
+    func find(idempotencyKey: String, instance: InstanceID, in organization: OrganizationID) async throws(WAError)
+        -> Message?
+    {
+        try find(unique: UniqueKey("idempotency_key", "\(instance)/\(idempotencyKey)"), in: organization)
     }
 
     func find(whatsappID: String, instance: InstanceID, in organization: OrganizationID) async throws(WAError)

@@ -90,8 +90,12 @@ final class MemoryTransaction: StoreTransaction {
 
     var organizations: any OrganizationRepository { MemoryRepository<Organization>(transaction: self) }
     var members: any MemberRepository { MemoryRepository<Member>(transaction: self) }
+    var memberCredentials: any Repository<MemberCredential> { MemoryRepository<MemberCredential>(transaction: self) }
     var apiKeys: any APIKeyRepository { MemoryRepository<APIKey>(transaction: self) }
     var instances: any InstanceRepository { MemoryRepository<Instance>(transaction: self) }
+    var sessionArchives: any Repository<SealedSessionArchive> {
+        MemoryRepository<SealedSessionArchive>(transaction: self)
+    }
     var contacts: any ContactRepository { MemoryRepository<Contact>(transaction: self) }
     var chats: any ChatRepository { MemoryRepository<Chat>(transaction: self) }
     var messages: any MessageRepository { MemoryRepository<Message>(transaction: self) }

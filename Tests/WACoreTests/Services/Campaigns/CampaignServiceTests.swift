@@ -146,6 +146,46 @@ struct CampaignServiceTests {
     }
 
     /// viewer reads; agent cannot manage or run; manager does both; other organizations see nothing.
+    /// Issue #9, item 2: campaign figures follow one rule with ``AnalyticsService/campaignReport(_:by:)``: an
+    /// agent sees a campaign (and its progress and report) only when it sends from an instance assigned to them.
+    @Test func agentsSeeOnlyTheFiguresOfTheirInstancesCampaigns() async throws {
+        let h = try await CampaignHarness()
+        try await h.customer(0, tags: ["vip"])
+        let template = try await h.template("Hi {{name}}")
+        let org = h.organization.id
+        let other = try await h.env.store.transaction(.organization(org)) { tx in
+            try await tx.instances.insert(
+                Instance(id: h.env.ids.make(), organizationID: org, name: "other", createdAt: h.clock.now())
+                    .restored(status: .ready))
+        }
+        let team = TeamService(environment: h.env)
+        let agentMember = try await h.member(.agent, email: "arno@example.com")
+        let agent = Principal.member(
+            try await team.assign(instances: [h.instance.id], to: agentMember.id, by: h.adminPrincipal))
+        let theirs = try await h.campaigns.create(
+            name: "Theirs", instance: h.instance.id, template: template.id, audience: .tags(["vip"]), by: h.adminPrincipal)
+        let foreign = try await h.campaigns.create(
+            name: "Foreign", instance: other.id, template: template.id, audience: .tags(["vip"]), by: h.adminPrincipal)
+        let analytics = AnalyticsService(environment: h.env)
+
+        // The campaign of their own instance: every read answers.
+        _ = try await h.campaigns.get(theirs.id, by: agent)
+        _ = try await h.campaigns.progress(theirs.id, by: agent)
+        _ = try await h.campaigns.report(theirs.id, by: agent)
+        _ = try await analytics.campaignReport(theirs.id, by: agent)
+        // The other instance's campaign: refused exactly as the analytics report refuses it.
+        await expectWAError(.permissionDenied) { try await analytics.campaignReport(foreign.id, by: agent) }
+        await expectWAError(.permissionDenied) { try await h.campaigns.progress(foreign.id, by: agent) }
+        await expectWAError(.permissionDenied) { try await h.campaigns.report(foreign.id, by: agent) }
+        await expectWAError(.permissionDenied) { try await h.campaigns.get(foreign.id, by: agent) }
+        #expect(try await h.campaigns.list(by: agent).items.map(\.id) == [theirs.id])
+        #expect(try await h.campaigns.list(by: agent, where: .init(instanceID: other.id)).items.isEmpty)
+        // Viewers are not limited to assigned instances.
+        let viewer = Principal.member(try await h.member(.viewer, email: "vera@example.com"))
+        _ = try await h.campaigns.report(foreign.id, by: viewer)
+        #expect(try await h.campaigns.list(by: viewer).items.count == 2)
+    }
+
     @Test func permissions() async throws {
         let h = try await CampaignHarness()
         try await h.customer(0, tags: ["vip"])

@@ -33,7 +33,7 @@ struct InstanceLifecycleTests {
 
         // The archive is stored sealed, with the `ready` status: the plaintext never reaches the store.
         #expect(ready.desiredState == .running)
-        let sealed = try #require(ready.sealedArchive)
+        let sealed = try #require(try await h.sealedArchive(created.id, in: org))
         let plaintext = try h.env.secretBox.open(sealed, context: InstanceSupervisor.archiveContext(org))
         #expect(String(decoding: plaintext, as: UTF8.self).contains("wa-simulator-archive"))
         #expect(sealed != plaintext)
@@ -180,6 +180,7 @@ struct InstanceLifecycleTests {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
         let instance = try await h.linkedInstance(org: org, admin: admin)
+        let archive = try await h.sealedArchive(instance.id, in: org)
         switch reason {
         case "banned": h.network.ban(h.phone)
         case "restricted": h.network.restrict(h.phone, disconnectSessions: true)
@@ -209,10 +210,10 @@ struct InstanceLifecycleTests {
         if reason == "logged_out" {
             // The link is gone: a new pairing generation and fingerprint, no archive.
             #expect(after.pairingGeneration == 1 && after.fingerprint != instance.fingerprint)
-            #expect(after.sealedArchive == nil)
+            #expect(try await h.sealedArchive(instance.id, in: org) == nil)
         } else {
             #expect(after.pairingGeneration == 0)
-            #expect(after.sealedArchive == instance.sealedArchive && after.sealedArchive != nil)
+            #expect(try await h.sealedArchive(instance.id, in: org) == archive && archive != nil)
         }
     }
 
@@ -243,7 +244,7 @@ struct InstanceLifecycleTests {
         #expect(loggedOut.pairingGeneration == 1)
         #expect(loggedOut.fingerprint != instance.fingerprint)
         #expect(loggedOut.fingerprint == (try InstanceProvisioning().fingerprint(for: loggedOut)))
-        #expect(loggedOut.sealedArchive == nil && loggedOut.desiredState == .stopped)
+        #expect(try await h.sealedArchive(instance.id, in: org) == nil && loggedOut.desiredState == .stopped)
         #expect(try await h.stored(instance.id, in: org) == loggedOut)
         #expect(!h.supervisor.isRunning(instance.id))
         #expect(try await h.lease(instance.id, in: org).map { $0.expiresAt < h.clock.now() } == true)
@@ -263,11 +264,12 @@ struct InstanceLifecycleTests {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
         let instance = try await h.linkedInstance(org: org, admin: admin)
+        let archive = try await h.sealedArchive(instance.id, in: org)
         let stopped = try await h.service.stop(instance.id, by: admin)
         #expect(stopped.status == .stopped)
         #expect(!h.supervisor.isRunning(instance.id))
         #expect(try await h.lease(instance.id, in: org).map { $0.expiresAt < h.clock.now() } == true)
-        #expect(stopped.sealedArchive == instance.sealedArchive && stopped.desiredState == .stopped)
+        #expect(try await h.sealedArchive(instance.id, in: org) == archive && stopped.desiredState == .stopped)
 
         try await h.service.start(instance.id, by: admin)
         try await h.waitForStatus(.ready, instance.id, in: org)

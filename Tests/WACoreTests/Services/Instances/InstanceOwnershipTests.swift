@@ -50,9 +50,9 @@ struct InstanceOwnershipTests {
     @Test func aSecondNodeOnTheSameStoreResumesFromTheStoredArchive() async throws {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
-        // node-a links the instance: the archive is stored with `ready`, on the instance record.
+        // node-a links the instance: the archive is stored with `ready`, in its own record.
         let instance = try await h.linkedInstance(org: org, admin: admin)
-        let sealed = try #require(instance.sealedArchive)
+        let sealed = try #require(try await h.sealedArchive(instance.id, in: org))
         #expect(instance.status == .ready && instance.desiredState == .running)
 
         // node-a shuts down gracefully: status, desired state and archive stay in the store.
@@ -83,7 +83,7 @@ struct InstanceOwnershipTests {
         #expect(lease.owner == "node-b" && lease.token == 2)
         let resumed = try await h.stored(instance.id, in: org)
         #expect(resumed.status == .ready && resumed.jid == instance.jid && resumed.desiredState == .running)
-        #expect(resumed.sealedArchive != nil)
+        #expect(try await h.sealedArchive(instance.id, in: org) != nil)
         await nodeB.stopAll()
     }
 

@@ -47,7 +47,7 @@ final class InstanceHarness: Sendable {
 
     /// The stored sealed archive, if any.
     func sealedArchive(_ id: InstanceID, in org: OrganizationID) async throws -> [UInt8]? {
-        try await stored(id, in: org).sealedArchive
+        try await env.store.transaction(.organization(org)) { try await $0.sessionArchives.sealed(of: id, in: org) }
     }
 
     /// The stored desired state.

@@ -55,6 +55,37 @@ struct MessagingTests {
         #expect(try await h.jobs().count == 1)
     }
 
+    /// Issue #9, item 6: idempotency keys are scoped per instance, so a key used on an instance the caller cannot
+    /// see answers exactly like an unused one (and the same key on two instances means two sends).
+    @Test func idempotencyKeysAreScopedPerInstance() async throws {
+        let h = try await MessagingHarness()
+        let org = h.organization.id
+        let ada = try h.phone("1234567")
+        let other = try await SimulatedShop.link(
+            try PhoneNumber("+49 170 0000002"), name: "Other", instanceName: "other", in: org, env: h.env,
+            network: h.network, directory: h.directory, handler: h.handler)
+        defer { other.pump.cancel() }
+        // The admin uses "k-1" on the other instance; an agent assigned only to the harness's instance uses it too.
+        let elsewhere = try await h.messaging.send(
+            .text("Elsewhere", to: ada.number, from: other.instance.id, idempotencyKey: "k-1"), by: .member(h.admin))
+        let agent = try await h.env.store.transaction(.organization(org)) { tx in
+            try await tx.members.insert(
+                Member(
+                    id: h.env.ids.make(), organizationID: org, email: "agent@shop.example.com", displayName: "Agent",
+                    role: .agent, assignedInstances: [h.instance.id], createdAt: h.clock.now()))
+        }
+        let used = try await h.send("Mine", to: ada, key: "k-1", by: .member(agent))
+        let unused = try await h.send("Mine too", to: ada, key: "k-2", by: .member(agent))
+        #expect(used.id != elsewhere.id && used.instanceID == h.instance.id && used.body == "Mine")
+        #expect(unused.instanceID == h.instance.id)
+        // Within one instance the key still returns the first message.
+        #expect(try await h.send("Again?", to: ada, key: "k-1", by: .member(agent)).id == used.id)
+        #expect(
+            try await h.messaging.send(
+                .text("Again?", to: ada.number, from: other.instance.id, idempotencyKey: "k-1"), by: .member(h.admin)
+            ).id == elsewhere.id)
+    }
+
     @Test func aCrashAfterTheSendDoesNotSendTwice() async throws {
         let h = try await MessagingHarness()
         let ada = try h.phone("1234567")

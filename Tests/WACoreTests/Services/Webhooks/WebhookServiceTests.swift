@@ -41,6 +41,34 @@ struct WebhookServiceTests {
         #expect(!audit.contains { $0.metadata.values.contains { $0.contains("whsec_") || $0.contains("t1") } })
     }
 
+    /// Issue #9, item 7: a URL's query (and any user-info) may carry a token; descriptions, reflection and the
+    /// HTTP request's description show the endpoint's URL without them.
+    @Test func descriptionsRedactTheURLsQueryAndUserInfo() async throws {
+        let t = try await bed.tenant()
+        let created = try await service.create(url: "https://hooks.example.com/wa/in?token=s3cr3t-q&x=1", by: t.admin)
+        let endpoint = created.endpoint
+        #expect(endpoint.url == "https://hooks.example.com/wa/in?token=s3cr3t-q&x=1")  // the stored value is whole
+        var dumped = ""
+        dump(endpoint, to: &dumped)
+        for text in [String(describing: endpoint), String(reflecting: endpoint), dumped] {
+            #expect(!text.contains("s3cr3t-q") && !text.contains("x=1"), "\(text)")
+            #expect(text.contains("https://hooks.example.com/wa/in"), "\(text)")
+        }
+        // A stored URL that never passed the policy (written by hand) is redacted all the same.
+        var handWritten = endpoint
+        handWritten.url = "https://user:pa55@hooks.example.com:8443/x?token=abc#frag"
+        #expect(String(describing: handWritten).contains("https://hooks.example.com:8443/x?…"))
+        #expect(!String(describing: handWritten).contains("pa55") && !String(describing: handWritten).contains("abc"))
+        let request = WebhookHTTPRequest(
+            url: endpoint.url, headers: [], body: [], timeout: .seconds(5), targetPolicy: .permissive,
+            deliveryID: bed.env.ids.make(), endpointID: endpoint.id, attempt: 1)
+        var dumpedRequest = ""
+        dump(request, to: &dumpedRequest)
+        for text in [String(describing: request), String(reflecting: request), dumpedRequest] {
+            #expect(!text.contains("s3cr3t-q"), "\(text)")
+        }
+    }
+
     @Test func createValidatesBeforeWritingAnything() async throws {
         let t = try await bed.tenant()
         let cases: [(String, [String], String?, WAError.Code, String?)] = [
