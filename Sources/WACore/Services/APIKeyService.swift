@@ -86,7 +86,7 @@ public struct APIKeyService: Sendable {
                 "name": trimmed, "scopes": scopes.sorted().map(\.rawValue).joined(separator: " "),
                 "expires_at": expiresAt.map { "\($0.timeIntervalSince1970)" } ?? "never",
             ], occurredAt: now)
-        let stored = try await store.transaction(.organization(principal.organizationID)) { tx in
+        let stored = try await store.transaction(by: principal, at: now) { tx in
             let stored = try await tx.apiKeys.insert(record)
             _ = try await tx.auditEvents.insert(audit)
             return stored
@@ -151,7 +151,7 @@ public struct APIKeyService: Sendable {
     public func revoke(_ id: APIKeyID, by principal: Principal) async throws -> APIKey {
         let now = clock.now()
         let org = principal.organizationID
-        return try await store.transaction(.organization(org)) { tx in
+        return try await store.transaction(by: principal, at: now) { tx in
             var key = try await tx.apiKeys.get(id, in: org)
             try policy.require(principal, .apiKeysManageOwn, on: .ownedBy(key.createdBy, in: org))
             guard key.revokedAt == nil else { return key }
@@ -189,7 +189,7 @@ public struct APIKeyService: Sendable {
         let secret = APIKeySecret.generate(environment: environment, using: random)
         let newID: APIKeyID = ids.make()
         let auditID: AuditEventID = ids.make()
-        let stored = try await store.transaction(.organization(org)) { tx in
+        let stored = try await store.transaction(by: principal, at: now) { tx in
             var old = try await tx.apiKeys.get(id, in: org)
             try policy.require(principal, .apiKeysManageOwn, on: .ownedBy(old.createdBy, in: org))
             // The new secret goes to the caller, and the key acts for its creator: only the creator may hold it.
@@ -241,7 +241,7 @@ public struct APIKeyService: Sendable {
             filter.createdBy = me
         }
         let query = filter
-        return try await store.transaction(.organization(org)) { tx in
+        return try await store.transaction(by: principal, at: clock.now()) { tx in
             try await tx.apiKeys.list(in: org, where: query, page: page)
         }
     }

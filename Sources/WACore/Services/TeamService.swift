@@ -72,7 +72,7 @@ public struct TeamService: Sendable {
             id: id, organizationID: org, email: email, displayName: displayName, role: role,
             credentialToken: token.stored(purpose: .invitation, expiresAt: now.adding(invitationLifetime)),
             createdAt: now)
-        let stored = try await env.store.transaction(.organization(org)) { tx in
+        let stored = try await env.transaction(by: principal) { tx in
             try await requireMemberCapacity(tx, org)
             let stored = try await tx.members.insert(member)
             _ = try await tx.auditEvents.insert(
@@ -93,7 +93,7 @@ public struct TeamService: Sendable {
     public func changeRole(of memberID: MemberID, to role: Role, by principal: Principal) async throws -> Member {
         let org = principal.organizationID
         try env.policy.validateRoleAssignment(role, by: principal)
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var member = try await tx.members.get(memberID, in: org)
             guard member.role != role else { return member }
             if member.role == .admin, member.isActive { try await requireAnotherActiveAdmin(tx, org, besides: memberID) }
@@ -127,7 +127,7 @@ public struct TeamService: Sendable {
     {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesAssign, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             for instance in instances where try await tx.instances.find(instance, in: org) == nil {
                 throw WAError(.notFound, "instance \(instance) not found", field: "instances")
             }
@@ -150,7 +150,7 @@ public struct TeamService: Sendable {
     {
         let org = principal.organizationID
         try env.policy.require(principal, .membersRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             try await tx.members.list(in: org, where: filter, page: page)
         }
     }
@@ -208,19 +208,43 @@ public struct TeamService: Sendable {
         }
     }
 
+    /// Signs a member in with e-mail and password (``signIn(organizationSlug:email:password:)``, with its
+    /// checks) and returns the principal they act as, with the member.
+    public func authenticate(organizationSlug: String, email: String, password: String) async throws
+        -> (principal: Principal, member: Member)
+    {
+        let member = try await signIn(organizationSlug: organizationSlug, email: email, password: password)
+        return (.member(member), member)
+    }
+
+    /// The principal of a member identified earlier (a session that a sign-in started), resolved from the store
+    /// now: their current role and assignments. Resolve it per request, so deactivation, removal and role changes
+    /// take effect on the next one.
+    ///
+    /// - Throws: `unauthenticated` when the member does not exist in `organization` or is deactivated.
+    public func principal(for memberID: MemberID, in organization: OrganizationID) async throws -> Principal {
+        let member = try await env.store.transaction(.organization(organization)) { tx in
+            try await tx.members.find(memberID, in: organization)
+        }
+        guard let member, member.isActive else {
+            throw WAError(.unauthenticated, "the member is no longer active; sign in again")
+        }
+        return .member(member)
+    }
+
     /// Changes the signed-in member's own password after checking the current one.
     public func changePassword(current: String, new: String, by principal: Principal) async throws {
         guard case .member(let memberID) = principal.kind, principal.isActive else {
             throw WAError(.permissionDenied, "only a signed-in member can change their password")
         }
         let org = principal.organizationID
-        let member = try await env.store.transaction(.organization(org)) { try await $0.members.get(memberID, in: org) }
+        let member = try await env.transaction(by: principal) { try await $0.members.get(memberID, in: org) }
         guard let hash = member.passwordHash, env.passwordHasher.verify(current, against: hash) else {
             throw WAError(.invalidCredentials, "the current password is wrong", field: "current_password")
         }
         try validatePassword(new, email: member.email)
         let newHash = try env.passwordHasher.hash(new)
-        try await env.store.transaction(.organization(org)) { tx in
+        try await env.transaction(by: principal) { tx in
             var member = try await tx.members.get(memberID, in: org)
             member.passwordHash = newHash
             member.credentialToken = nil
@@ -298,7 +322,7 @@ public struct TeamService: Sendable {
     private func setActive(_ active: Bool, _ memberID: MemberID, by principal: Principal) async throws -> Member {
         let org = principal.organizationID
         try env.policy.require(principal, .membersManage, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var member = try await tx.members.get(memberID, in: org)
             guard member.isActive != active else { return member }
             if active {

@@ -28,7 +28,7 @@ struct CredentialLifecycleTests {
     }
 
     private func join(_ email: String, _ role: Role, by admin: Member) async throws -> Member {
-        let (_, invitation) = try await team.invite(email: email, displayName: email, role: role, by: .member(admin))
+        let (_, invitation) = try await team.invite(email: email, displayName: email, role: role, by: .acting(as: admin))
         return try await team.acceptInvitation(token: invitation.reveal(), password: Self.memberPassword)
     }
 
@@ -45,8 +45,8 @@ struct CredentialLifecycleTests {
     @Test func testKeysNeverAuthenticateOnALiveServiceAndViceVersa() async throws {
         let (_, admin) = try await organization()
         let testKeys = APIKeyService(environment: env, keyEnvironment: .test)
-        let testKey = try await testKeys.issue(name: "sandbox", scopes: [.messagesRead], by: .member(admin))
-        let liveKey = try await keys.issue(name: "production", scopes: [.messagesRead], by: .member(admin))
+        let testKey = try await testKeys.issue(name: "sandbox", scopes: [.messagesRead], by: .acting(as: admin))
+        let liveKey = try await keys.issue(name: "production", scopes: [.messagesRead], by: .acting(as: admin))
         #expect(testKey.secret.reveal().hasPrefix("wa_test_") && liveKey.secret.reveal().hasPrefix("wa_live_"))
 
         _ = try await testKeys.authenticate(testKey.secret.reveal())
@@ -63,24 +63,24 @@ struct CredentialLifecycleTests {
         let (org, ana) = try await organization()
         let zoe = try await join("zoe@example.com", .admin, by: ana)
         let issued = try await keys.issue(
-            name: "ops", scopes: [.membersManage, .auditRead, .messagesRead], by: .member(ana))
-        let demoted = try await team.changeRole(of: ana.id, to: .agent, by: .member(zoe))
+            name: "ops", scopes: [.membersManage, .auditRead, .messagesRead], by: .acting(as: ana))
+        let demoted = try await team.changeRole(of: ana.id, to: .agent, by: .acting(as: zoe))
 
-        let rotated = try await keys.rotate(issued.record.id, by: .member(demoted))
+        let rotated = try await keys.rotate(issued.record.id, by: .acting(as: demoted))
         #expect(rotated.record.scopes == [.messagesRead])
         let event = try #require(try await audit(org.id).last { $0.action == "api_key.rotated" })
         #expect(event.metadata["scopes"] == "messages:read")
         #expect(event.metadata["dropped_scopes"] == "audit:read members:manage")
 
         // Promoted again, the rotated key does not regain what its owner lacked when it was rotated.
-        _ = try await team.changeRole(of: ana.id, to: .admin, by: .member(zoe))
+        _ = try await team.changeRole(of: ana.id, to: .admin, by: .acting(as: zoe))
         let (principal, _) = try await keys.authenticate(rotated.secret.reveal())
         #expect(principal.permissions == [.messagesRead])
 
         // A key none of whose scopes the owner's role still holds is not rotated into an empty key.
-        let adminOnly = try await keys.issue(name: "audit", scopes: [.auditRead], by: .member(try await member(ana.id, in: org.id)))
-        let agentAgain = try await team.changeRole(of: ana.id, to: .agent, by: .member(zoe))
-        await expectWAError(.scopeExceedsCreator) { try await keys.rotate(adminOnly.record.id, by: .member(agentAgain)) }
+        let adminOnly = try await keys.issue(name: "audit", scopes: [.auditRead], by: .acting(as: try await member(ana.id, in: org.id)))
+        let agentAgain = try await team.changeRole(of: ana.id, to: .agent, by: .acting(as: zoe))
+        await expectWAError(.scopeExceedsCreator) { try await keys.rotate(adminOnly.record.id, by: .acting(as: agentAgain)) }
     }
 
     // MARK: Item 5: reset tokens end with deactivation, reactivation, role change and password change
@@ -90,16 +90,16 @@ struct CredentialLifecycleTests {
         let bo = try await join("bo@example.com", .agent, by: ana)
         let changes: [(String, @Sendable () async throws -> Void)] = [
             ("deactivation and reactivation", {
-                _ = try await team.deactivate(bo.id, by: .member(ana))
-                _ = try await team.reactivate(bo.id, by: .member(ana))
+                _ = try await team.deactivate(bo.id, by: .acting(as: ana))
+                _ = try await team.reactivate(bo.id, by: .acting(as: ana))
             }),
-            ("role change", { _ = try await team.changeRole(of: bo.id, to: .viewer, by: .member(ana)) }),
+            ("role change", { _ = try await team.changeRole(of: bo.id, to: .viewer, by: .acting(as: ana)) }),
             ("password change", {
                 let current = try await member(bo.id, in: ana.organizationID)
                 try await team.changePassword(
-                    current: Self.memberPassword, new: "bo changed it himself 7", by: .member(current))
+                    current: Self.memberPassword, new: "bo changed it himself 7", by: .acting(as: current))
                 try await team.changePassword(
-                    current: "bo changed it himself 7", new: Self.memberPassword, by: .member(current))
+                    current: "bo changed it himself 7", new: Self.memberPassword, by: .acting(as: current))
             }),
         ]
         for (name, change) in changes {
@@ -118,10 +118,10 @@ struct CredentialLifecycleTests {
     @Test func aPrincipalBuiltBeforeDeactivationNoLongerActs() async throws {
         let (_, ana) = try await organization()
         let bo = try await join("bo@example.com", .manager, by: ana)
-        let stale = Principal.member(bo)
+        let stale = Principal.acting(as: bo)
         let templates = TemplateService(environment: env)
         _ = try await templates.create(name: "one", body: "Hi", by: stale)
-        _ = try await team.deactivate(bo.id, by: .member(ana))
+        _ = try await team.deactivate(bo.id, by: .acting(as: ana))
         await expectWAError(.unauthenticated) { try await templates.create(name: "two", body: "Hi", by: stale) }
         await expectWAError(.unauthenticated) { try await templates.list(by: stale) }
     }
@@ -129,23 +129,23 @@ struct CredentialLifecycleTests {
     @Test func aPrincipalBuiltBeforeADemotionHasOnlyTheCurrentRole() async throws {
         let (_, ana) = try await organization()
         let bo = try await join("bo@example.com", .manager, by: ana)
-        let stale = Principal.member(bo)
-        _ = try await team.changeRole(of: bo.id, to: .viewer, by: .member(ana))
+        let stale = Principal.acting(as: bo)
+        _ = try await team.changeRole(of: bo.id, to: .viewer, by: .acting(as: ana))
         await expectWAError(.permissionDenied) {
             try await TemplateService(environment: env).create(name: "one", body: "Hi", by: stale)
         }
         await expectWAError(.permissionDenied) {
-            try await team.invite(email: "cy@example.com", displayName: "Cy", role: .admin, by: .member(bo.with(role: .admin)))
+            try await team.invite(email: "cy@example.com", displayName: "Cy", role: .admin, by: .acting(as: bo.with(role: .admin)))
         }
     }
 
     @Test func anAPIKeyPrincipalEndsWithItsKey() async throws {
         let (_, ana) = try await organization()
-        let issued = try await keys.issue(name: "k", scopes: [.templatesManage], by: .member(ana))
+        let issued = try await keys.issue(name: "k", scopes: [.templatesManage], by: .acting(as: ana))
         let (principal, _) = try await keys.authenticate(issued.secret.reveal())
         let templates = TemplateService(environment: env)
         _ = try await templates.create(name: "one", body: "Hi", by: principal)
-        try await keys.revoke(issued.record.id, by: .member(ana))
+        try await keys.revoke(issued.record.id, by: .acting(as: ana))
         await expectWAError(.unauthenticated) { try await templates.create(name: "two", body: "Hi", by: principal) }
     }
 
@@ -215,7 +215,7 @@ struct CredentialLifecycleTests {
     @Test func failedPasswordChangesAndResetsAreAudited() async throws {
         let (org, ana) = try await organization()
         await expectWAError(.invalidCredentials) {
-            try await team.changePassword(current: "not my password", new: "whatever it is 123", by: .member(ana))
+            try await team.changePassword(current: "not my password", new: "whatever it is 123", by: .acting(as: ana))
         }
         let token = try #require(try await team.requestPasswordReset(organizationSlug: "acme", email: ana.email))
         _ = try await team.requestPasswordReset(organizationSlug: "acme", email: ana.email)  // replaces `token`
@@ -232,10 +232,10 @@ struct CredentialLifecycleTests {
     @Test func aDeactivatedMembersKeysDoNotReturnOnReactivation() async throws {
         let (org, ana) = try await organization()
         let bo = try await join("bo@example.com", .agent, by: ana)
-        let issued = try await keys.issue(name: "bo's", scopes: [.messagesRead], by: .member(bo))
-        _ = try await team.deactivate(bo.id, by: .member(ana))
+        let issued = try await keys.issue(name: "bo's", scopes: [.messagesRead], by: .acting(as: bo))
+        _ = try await team.deactivate(bo.id, by: .acting(as: ana))
         await expectWAError(.apiKeyRevoked) { try await keys.authenticate(issued.secret.reveal()) }
-        _ = try await team.reactivate(bo.id, by: .member(ana))
+        _ = try await team.reactivate(bo.id, by: .acting(as: ana))
         await expectWAError(.apiKeyRevoked) { try await keys.authenticate(issued.secret.reveal()) }
         let revoked = try #require(try await audit(org.id).last { $0.action == "api_key.revoked" })
         #expect(revoked.resourceID == issued.record.id.description && revoked.metadata["reason"] == "member_deactivated")
@@ -243,14 +243,27 @@ struct CredentialLifecycleTests {
 
     @Test func revokingARotatedKeysReplacementEndsTheOldKeysOverlap() async throws {
         let (_, ana) = try await organization()
-        let original = try await keys.issue(name: "ci", scopes: [.messagesRead], by: .member(ana))
-        let first = try await keys.rotate(original.record.id, overlap: .seconds(86_400), by: .member(ana))
-        let second = try await keys.rotate(first.record.id, overlap: .seconds(86_400), by: .member(ana))
+        let original = try await keys.issue(name: "ci", scopes: [.messagesRead], by: .acting(as: ana))
+        let first = try await keys.rotate(original.record.id, overlap: .seconds(86_400), by: .acting(as: ana))
+        let second = try await keys.rotate(first.record.id, overlap: .seconds(86_400), by: .acting(as: ana))
         _ = try await keys.authenticate(original.secret.reveal())  // still in its overlap
         _ = try await keys.authenticate(first.secret.reveal())
-        try await keys.revoke(second.record.id, by: .member(ana))
+        try await keys.revoke(second.record.id, by: .acting(as: ana))
         await expectWAError(.apiKeyRevoked) { try await keys.authenticate(first.secret.reveal()) }
         await expectWAError(.apiKeyRevoked) { try await keys.authenticate(original.secret.reveal()) }
+    }
+
+    @Test func aPrincipalForAMemberWhoWasNeverStoredDoesNothing() async throws {
+        let (org, ana) = try await organization()
+        let ghost = Member(
+            id: env.ids.make(), organizationID: org.id, email: "ghost@example.com", displayName: "Ghost", role: .admin,
+            createdAt: clock.now())
+        await expectWAError(.unauthenticated) {
+            try await team.invite(email: "x@example.com", displayName: "X", role: .admin, by: .authenticatedExternally(ghost))
+        }
+        // A session resolves the member as stored now.
+        let resolved = try await team.principal(for: ana.id, in: org.id)
+        #expect(resolved.role == .admin && resolved.kind == .member(ana.id))
     }
 }
 

@@ -41,14 +41,14 @@ struct ServicePermissionTests {
                 name: "Other", slug: "other", plan: .enterprise, adminEmail: "oz@example.com", adminName: "Oz",
                 adminPassword: "correct horse battery staple")
             func join(_ email: String, _ role: Role) async throws -> Member {
-                try await team.invite(email: email, displayName: email, role: role, by: .member(admin)).member
+                try await team.invite(email: email, displayName: email, role: role, by: .acting(as: admin)).member
             }
             manager = try await join("max@example.com", .manager)
             viewer = try await join("vi@example.com", .viewer)
             let instances = InstanceService(environment: env, supervisor: supervisor)
-            var instance = try await instances.create(name: "support", by: .member(admin))
+            var instance = try await instances.create(name: "support", by: .acting(as: admin))
             agent = try await team.assign(
-                instances: [instance.id], to: try await join("bo@example.com", .agent).id, by: .member(admin))
+                instances: [instance.id], to: try await join("bo@example.com", .agent).id, by: .acting(as: admin))
             let orgID = org.id
             instance = try await env.store.transaction(.organization(orgID)) { tx in
                 let linked = try await tx.instances.get(instance.id, in: orgID)
@@ -56,30 +56,30 @@ struct ServicePermissionTests {
             }
             self.instance = instance
             contact = try await ContactService(environment: env).create(
-                phone: try PhoneNumber("+49 170 1234567"), name: "Ada", by: .member(admin))
+                phone: try PhoneNumber("+49 170 1234567"), name: "Ada", by: .acting(as: admin))
             template = try await TemplateService(environment: env).create(
-                name: "hello", body: "Hi {{name}}", by: .member(admin))
+                name: "hello", body: "Hi {{name}}", by: .acting(as: admin))
             let webhooks = WebhookService(environment: env)
-            endpoint = try await webhooks.create(url: "https://hooks.example.com/wa", by: .member(admin)).endpoint
-            delivery = try await webhooks.sendTestEvent(to: endpoint.id, by: .member(admin))
+            endpoint = try await webhooks.create(url: "https://hooks.example.com/wa", by: .acting(as: admin)).endpoint
+            delivery = try await webhooks.sendTestEvent(to: endpoint.id, by: .acting(as: admin))
             apiKey = try await APIKeyService(environment: env).issue(
-                name: "admin key", scopes: [.messagesRead], by: .member(admin)
+                name: "admin key", scopes: [.messagesRead], by: .acting(as: admin)
             ).record
             message = try await MessagingService(environment: env).send(
-                .text("Hello", to: try PhoneNumber("+49 170 1234567"), from: instance.id), by: .member(admin))
+                .text("Hello", to: try PhoneNumber("+49 170 1234567"), from: instance.id), by: .acting(as: admin))
             automation = try await AutomationService(environment: env).create(
                 name: "price", trigger: .keyword("price", wholeMessage: false), actions: [.tagContact("asked")],
-                by: .member(admin))
+                by: .acting(as: admin))
             let alert = RiskAlert(
                 id: env.ids.make(), organizationID: orgID, instanceID: instance.id, severity: .warning, score: 50,
                 rules: ["rate_spike"], evidence: [:], createdAt: clock.now())
             self.alert = try await env.store.transaction(.organization(orgID)) { try await $0.riskAlerts.insert(alert) }
             campaign = try await CampaignService(environment: env).create(
                 name: "spring", instance: instance.id, template: template.id, audience: .tags(["vip"]),
-                by: .member(admin))
+                by: .acting(as: admin))
             mediaObject = try await MediaService(environment: env).upload(
                 Array("Opening hours: 9–17\n".utf8), declaredMIMEType: "text/plain", fileName: "hours.txt",
-                by: .member(admin))
+                by: .acting(as: admin))
         }
 
         var team: TeamService { TeamService(environment: env) }
@@ -276,7 +276,7 @@ struct ServicePermissionTests {
             }
         var outcome: WAError.Code? = nil
         do {
-            try await c.call.run(world, .member(member))
+            try await c.call.run(world, .acting(as: member))
         } catch let error as WAError {
             outcome = error.code
         }

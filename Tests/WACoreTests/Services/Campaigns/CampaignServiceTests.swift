@@ -150,10 +150,10 @@ struct CampaignServiceTests {
         let h = try await CampaignHarness()
         try await h.customer(0, tags: ["vip"])
         let template = try await h.template("Hi {{name}}")
-        let viewer = Principal.member(try await h.member(.viewer, email: "vera@example.com"))
-        let agent = Principal.member(try await h.member(.agent, email: "arno@example.com"))
-        let manager = Principal.member(try await h.member(.manager, email: "mia@example.com"))
-        let stranger = Principal.member(try await h.otherOrganization())
+        let viewer = Principal.acting(as: try await h.member(.viewer, email: "vera@example.com"))
+        let agent = Principal.acting(as: try await h.member(.agent, email: "arno@example.com"))
+        let manager = Principal.acting(as: try await h.member(.manager, email: "mia@example.com"))
+        let stranger = Principal.acting(as: try await h.otherOrganization())
         let campaign = try await h.campaigns.create(
             name: "C", instance: h.instance.id, template: template.id, audience: .tags(["vip"]), by: manager)
 
