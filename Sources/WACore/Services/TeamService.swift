@@ -13,15 +13,33 @@ public struct TeamService: Sendable {
     public var invitationLifetime: Duration
     /// How long a password-reset link stays valid.
     public var passwordResetLifetime: Duration
+    /// How fast one account may be guessed at: sign-in attempts per account (organization slug and e-mail, whether
+    /// or not such a member exists), counted in the environment's rate-limit store; a successful sign-in clears
+    /// them. See ``defaultSignInThrottle``.
+    public var signInThrottle: TieredRateLimit
 
-    /// A service over `environment`, of which it uses the store, clock, random source, identifier generator, access policy, password hasher, password policy and logger.
+    /// The default ``signInThrottle``: 5 attempts a minute, 20 an hour, 50 a day, each tier allowing its whole
+    /// allowance at once. Guessing therefore meets a growing delay — none for the first 5 attempts, then 12 s
+    /// between attempts, 3 min after 20 in an hour, about 29 min after 50 in a day — and never a lockout: the
+    /// longest wait is one attempt's share of a day, after which the right password works again.
+    public static let defaultSignInThrottle: TieredRateLimit = {
+        // Valid by construction (positive counts and periods).
+        try! TieredRateLimit([
+            RateLimit(count: 5, per: .seconds(60)), RateLimit(count: 20, per: .seconds(3_600)),
+            RateLimit(count: 50, per: .seconds(86_400)),
+        ])
+    }()
+
+    /// A service over `environment`, of which it uses the store, clock, random source, identifier generator, access
+    /// policy, password hasher, password policy, rate-limit store (for ``signInThrottle``) and logger.
     public init(
         environment: ServiceEnvironment, invitationLifetime: Duration = .seconds(7 * 86_400),
-        passwordResetLifetime: Duration = .seconds(3_600)
+        passwordResetLifetime: Duration = .seconds(3_600), signInThrottle: TieredRateLimit = Self.defaultSignInThrottle
     ) {
         self.env = environment
         self.invitationLifetime = invitationLifetime
         self.passwordResetLifetime = passwordResetLifetime
+        self.signInThrottle = signInThrottle
     }
 
     // MARK: Organizations
@@ -89,7 +107,8 @@ public struct TeamService: Sendable {
         try await redeem(token, purpose: .invitation, newPassword: password, action: "member.joined")
     }
 
-    /// Changes a member's role. Only admins assign roles; the last active admin cannot be demoted.
+    /// Changes a member's role. Only admins assign roles; the last active admin cannot be demoted. An outstanding
+    /// password-reset link ends (it was asked for by someone with the old access).
     public func changeRole(of memberID: MemberID, to role: Role, by principal: Principal) async throws -> Member {
         let org = principal.organizationID
         try env.policy.validateRoleAssignment(role, by: principal)
@@ -99,6 +118,7 @@ public struct TeamService: Sendable {
             if member.role == .admin, member.isActive { try await requireAnotherActiveAdmin(tx, org, besides: memberID) }
             let previous = member.role
             member.role = role
+            member.endPasswordReset()
             member.updatedAt = env.clock.now()
             let updated = try await tx.members.update(member)
             _ = try await tx.auditEvents.insert(
@@ -109,15 +129,39 @@ public struct TeamService: Sendable {
         }
     }
 
-    /// Deactivates a member: they cannot sign in and their API keys stop working; their history stays.
-    /// The last active admin cannot be deactivated.
+    /// Deactivates a member: they cannot sign in, principals built for them stop acting, their API keys are
+    /// revoked (each with an `api_key.revoked` event, `reason: member_deactivated`) and an outstanding invitation
+    /// or password-reset link ends; their history stays. The last active admin cannot be deactivated.
     public func deactivate(_ memberID: MemberID, by principal: Principal) async throws -> Member {
         try await setActive(false, memberID, by: principal)
     }
 
-    /// Reactivates a member, within the plan's member limit.
+    /// Reactivates a member, within the plan's member limit. Nothing they held comes back: the keys revoked at
+    /// deactivation stay revoked (they issue new ones), and a reset link from before stays ended.
     public func reactivate(_ memberID: MemberID, by principal: Principal) async throws -> Member {
         try await setActive(true, memberID, by: principal)
+    }
+
+    /// Removes a member from the organization for good: their record is deleted (so the e-mail address may be
+    /// invited again and the seat is free), every API key they created is revoked (`reason: member_removed`; the
+    /// revoked records stay for the history), their outstanding invitation or reset link goes with the record,
+    /// and any principal or session built for them stops acting. Audit events and what they created stay, under
+    /// their member id. Needs `members:remove`; the last active admin cannot be removed. Writes `member.removed`.
+    public func remove(_ memberID: MemberID, by principal: Principal) async throws {
+        let org = principal.organizationID
+        try env.policy.require(principal, .membersRemove, on: .organization(org))
+        let now = env.clock.now()
+        try await env.transaction(by: principal) { tx in
+            let member = try await tx.members.get(memberID, in: org)
+            if member.role == .admin, member.isActive { try await requireAnotherActiveAdmin(tx, org, besides: memberID) }
+            try await APIKeyService.revokeAll(
+                of: memberID, in: org, reason: "member_removed", by: principal.auditActor, at: now, ids: env.ids, in: tx)
+            try await tx.members.delete(memberID, in: org)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "member.removed", by: principal.auditActor, in: org, resourceType: "member",
+                    resourceID: memberID.description, metadata: ["role": member.role.rawValue, "email": member.email]))
+        }
     }
 
     /// Gives an agent exactly these instances (replacing earlier assignments). Every instance must exist in the
@@ -162,15 +206,31 @@ public struct TeamService: Sendable {
     /// Every failure is the same `invalid_credentials` (unknown organization, unknown e-mail, no password yet,
     /// wrong password, deactivated), and an unknown account costs the same hashing work as a known one, so
     /// neither the answer nor its timing reveals who has an account. Outdated hashes are upgraded on success.
+    ///
+    /// Attempts are throttled per account (``signInThrottle``, in the environment's rate-limit store and by its
+    /// clock): past the allowance the answer is `rate_limited` with ``WAError/retryAfter``, before any look-up or
+    /// hashing, for an account that does not exist exactly as for one that does. A successful sign-in clears the
+    /// count and writes `member.signed_in`; a failure for a known member (wrong password, deactivated, no password
+    /// yet) writes `member.sign_in_failed` with the reason, which only the organization's admins read.
     public func signIn(organizationSlug: String, email: String, password: String) async throws -> Member {
         let invalid = WAError(.invalidCredentials, "e-mail or password is wrong")
         // A malformed address matches nobody; it is still looked up (and hashed for) like any other.
         let normalized = Self.normalizedOrNil(email) ?? email.lowercased()
+        let throttleKey = RateLimitKey.signIn(organizationSlug: organizationSlug, email: normalized)
+        let decision = try await env.rateLimits.throttle(
+            throttleKey, tiers: signInThrottle, now: RateLimitInstant(env.clock.now()))
+        if let wait = decision.retryAfter {
+            throw WAError(
+                .rateLimited, WAError.rateLimitMessage("too many sign-in attempts for this account", wait),
+                retryAfter: wait)
+        }
         let found = try await env.store.transaction(.system) { tx -> Member? in
             guard let org = try await tx.organizations.find(slug: organizationSlug) else { return nil }
             return try await tx.members.find(email: normalized, in: org.id)
         }
         guard let member = found, let hash = member.passwordHash, member.isActive else {
+            // A member who cannot sign in (deactivated, or invited without a password yet) still has a log to write to.
+            if let found { try await auditSignInFailure(found, reason: found.isActive ? "no_password" : "inactive") }
             // The same hashing work as a known account, so timing reveals nothing. Its result (or a refusal of an
             // unusable password) is irrelevant: the answer is `invalid_credentials` either way.
             do {
@@ -181,12 +241,7 @@ public struct TeamService: Sendable {
             throw invalid
         }
         guard env.passwordHasher.verify(password, against: hash) else {
-            try await env.store.transaction(.organization(member.organizationID)) { tx in
-                _ = try await tx.auditEvents.insert(
-                    env.auditEvent(
-                        "member.sign_in_failed", by: .member(member.id), in: member.organizationID,
-                        resourceType: "member", resourceID: member.id.description))
-            }
+            try await auditSignInFailure(member, reason: "wrong_password")
             throw invalid
         }
         var rehash: String?
@@ -200,16 +255,40 @@ public struct TeamService: Sendable {
                     ["organization_id": "\(member.organizationID)", "member_id": "\(member.id)"])
             }
         }
-        return try await env.store.transaction(.organization(member.organizationID)) { tx in
+        let signedIn = try await env.store.transaction(.organization(member.organizationID)) { tx in
             var current = try await tx.members.get(member.id, in: member.organizationID)
             current.lastSignInAt = env.clock.now()
             if let rehash { current.passwordHash = rehash }
-            return try await tx.members.update(current)
+            let updated = try await tx.members.update(current)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "member.signed_in", by: .member(member.id), in: member.organizationID, resourceType: "member",
+                    resourceID: member.id.description))
+            return updated
+        }
+        // The attempts before this one were the owner's. Clearing them is an improvement, not a condition of
+        // signing in: if it fails, the count simply runs out on its own.
+        await env.bestEffort(
+            "clearing the sign-in throttle",
+            ["organization_id": "\(member.organizationID)", "member_id": "\(member.id)"]
+        ) {
+            try await env.rateLimits.update(throttleKey, now: RateLimitInstant(env.clock.now())) { $0 = nil }
+        }
+        return signedIn
+    }
+
+    /// Writes `member.sign_in_failed` for a known member (`reason`: `wrong_password`, `inactive`, `no_password`).
+    private func auditSignInFailure(_ member: Member, reason: String) async throws {
+        try await env.store.transaction(.organization(member.organizationID)) { tx in
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "member.sign_in_failed", by: .member(member.id), in: member.organizationID,
+                    resourceType: "member", resourceID: member.id.description, metadata: ["reason": reason]))
         }
     }
 
     /// Signs a member in with e-mail and password (``signIn(organizationSlug:email:password:)``, with its
-    /// checks) and returns the principal they act as, with the member.
+    /// throttling and audit) and returns the principal they act as, with the member.
     public func authenticate(organizationSlug: String, email: String, password: String) async throws
         -> (principal: Principal, member: Member)
     {
@@ -232,7 +311,8 @@ public struct TeamService: Sendable {
         return .member(member)
     }
 
-    /// Changes the signed-in member's own password after checking the current one.
+    /// Changes the signed-in member's own password after checking the current one, and ends any outstanding
+    /// reset link. A wrong current password writes `member.password_change_failed`.
     public func changePassword(current: String, new: String, by principal: Principal) async throws {
         guard case .member(let memberID) = principal.kind, principal.isActive else {
             throw WAError(.permissionDenied, "only a signed-in member can change their password")
@@ -240,6 +320,12 @@ public struct TeamService: Sendable {
         let org = principal.organizationID
         let member = try await env.transaction(by: principal) { try await $0.members.get(memberID, in: org) }
         guard let hash = member.passwordHash, env.passwordHasher.verify(current, against: hash) else {
+            try await env.store.transaction(.organization(org)) { tx in
+                _ = try await tx.auditEvents.insert(
+                    env.auditEvent(
+                        "member.password_change_failed", by: principal.auditActor, in: org, resourceType: "member",
+                        resourceID: memberID.description))
+            }
             throw WAError(.invalidCredentials, "the current password is wrong", field: "current_password")
         }
         try validatePassword(new, email: member.email)
@@ -297,9 +383,18 @@ public struct TeamService: Sendable {
         let member = try await env.store.transaction(.system) { tx in
             try await tx.members.find(token.memberID, in: org)
         }
-        guard let member, member.isActive, let stored = member.credentialToken,
-            token.matches(stored, purpose: purpose, at: now)
-        else { throw invalid }
+        guard let member else { throw invalid }
+        guard member.isActive, let stored = member.credentialToken, token.matches(stored, purpose: purpose, at: now)
+        else {
+            // The token names a real member: someone holds a link that is not (or no longer) theirs to use.
+            try await env.store.transaction(.organization(org)) { tx in
+                _ = try await tx.auditEvents.insert(
+                    env.auditEvent(
+                        purpose == .invitation ? "member.invitation_failed" : "member.password_reset_failed",
+                        by: .member(member.id), in: org, resourceType: "member", resourceID: member.id.description))
+            }
+            throw invalid
+        }
         try validatePassword(newPassword, email: member.email)
         let hash = try env.passwordHasher.hash(newPassword)
         return try await env.store.transaction(.organization(org)) { tx in
@@ -331,7 +426,17 @@ public struct TeamService: Sendable {
                 try await requireAnotherActiveAdmin(tx, org, besides: memberID)
             }
             member.isActive = active
-            member.updatedAt = env.clock.now()
+            let now = env.clock.now()
+            if active {
+                member.endPasswordReset()
+            } else {
+                // Neither a link nor a key outlives deactivation; reactivation brings back neither.
+                member.credentialToken = nil
+                try await APIKeyService.revokeAll(
+                    of: memberID, in: org, reason: "member_deactivated", by: principal.auditActor, at: now,
+                    ids: env.ids, in: tx)
+            }
+            member.updatedAt = now
             let updated = try await tx.members.update(member)
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(
@@ -379,5 +484,12 @@ public struct TeamService: Sendable {
         } catch {
             return nil
         }
+    }
+}
+
+extension Member {
+    /// Ends an outstanding password-reset link (an invitation stays: it is how the member gets a password at all).
+    fileprivate mutating func endPasswordReset() {
+        if credentialToken?.purpose == .passwordReset { credentialToken = nil }
     }
 }

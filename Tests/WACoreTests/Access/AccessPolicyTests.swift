@@ -8,7 +8,7 @@ import WACoreTesting
 private let matrix: [Permission: Role] = [
     .organizationRead: .viewer, .organizationManage: .admin, .organizationDelete: .admin,
     .billingRead: .manager, .billingManage: .admin,
-    .membersRead: .viewer, .membersManage: .admin, .rolesAssign: .admin,
+    .membersRead: .viewer, .membersManage: .admin, .membersRemove: .admin, .rolesAssign: .admin,
     .apiKeysReadOwn: .viewer, .apiKeysManageOwn: .agent, .apiKeysManageAll: .admin,
     .instancesRead: .viewer, .instancesCreate: .manager, .instancesLink: .manager, .instancesControl: .agent,
     .instancesUpdate: .manager, .instancesDelete: .admin, .instancesAssign: .manager,

@@ -212,6 +212,24 @@ struct CredentialLifecycleTests {
         #expect(event.actor == .member(ana.id))
     }
 
+    @Test func aKnownMembersFailedSignInsAreAuditedWithTheReason() async throws {
+        let (org, ana) = try await organization()
+        let bo = try await join("bo@example.com", .agent, by: ana)
+        let (cy, _) = try await team.invite(email: "cy@example.com", displayName: "Cy", role: .viewer, by: .acting(as: ana))
+        _ = try await team.deactivate(bo.id, by: .acting(as: ana))
+        for (email, password) in [
+            ("ana@acme.example.com", "not my password"), ("bo@example.com", Self.memberPassword),
+            ("cy@example.com", Self.memberPassword), ("nobody@example.com", Self.memberPassword),
+        ] {
+            await expectWAError(.invalidCredentials, "\(email)") {
+                try await team.signIn(organizationSlug: "acme", email: email, password: password)
+            }
+        }
+        let failures = try await audit(org.id).filter { $0.action == "member.sign_in_failed" }
+        #expect(failures.map(\.resourceID) == [ana.id.description, bo.id.description, cy.id.description])
+        #expect(failures.map { $0.metadata["reason"] } == ["wrong_password", "inactive", "no_password"])
+    }
+
     @Test func failedPasswordChangesAndResetsAreAudited() async throws {
         let (org, ana) = try await organization()
         await expectWAError(.invalidCredentials) {
@@ -251,6 +269,43 @@ struct CredentialLifecycleTests {
         try await keys.revoke(second.record.id, by: .acting(as: ana))
         await expectWAError(.apiKeyRevoked) { try await keys.authenticate(first.secret.reveal()) }
         await expectWAError(.apiKeyRevoked) { try await keys.authenticate(original.secret.reveal()) }
+    }
+
+    @Test func removingAMemberRevokesTheirKeysSessionsAndLinks() async throws {
+        let (org, ana) = try await organization()
+        let bo = try await join("bo@example.com", .manager, by: ana)
+        let issued = try await keys.issue(name: "bo's", scopes: [.templatesManage], by: .acting(as: bo))
+        let (session, _) = try await team.authenticate(
+            organizationSlug: "acme", email: "bo@example.com", password: Self.memberPassword)
+        let (keyPrincipal, _) = try await keys.authenticate(issued.secret.reveal())
+        let link = try #require(try await team.requestPasswordReset(organizationSlug: "acme", email: "bo@example.com"))
+
+        try await team.remove(bo.id, by: .acting(as: ana))
+
+        await expectWAError(.apiKeyRevoked) { try await keys.authenticate(issued.secret.reveal()) }
+        let templates = TemplateService(environment: env)
+        await expectWAError(.unauthenticated) { try await templates.create(name: "x", body: "Hi", by: session) }
+        await expectWAError(.unauthenticated) { try await templates.create(name: "y", body: "Hi", by: keyPrincipal) }
+        await expectWAError(.unauthenticated) { try await team.principal(for: bo.id, in: org.id) }
+        await expectWAError(.invalidCredentials) {
+            try await team.resetPassword(token: link.reveal(), newPassword: "an attacker's passphrase 1")
+        }
+        await expectWAError(.invalidCredentials) {
+            try await team.signIn(organizationSlug: "acme", email: "bo@example.com", password: Self.memberPassword)
+        }
+        let events = try await audit(org.id)
+        let removed = try #require(events.last)
+        #expect(removed.action == "member.removed" && removed.resourceID == bo.id.description)
+        #expect(events.contains { $0.action == "api_key.revoked" && $0.metadata["reason"] == "member_removed" })
+        // The address is free again.
+        _ = try await team.invite(email: "bo@example.com", displayName: "Bo", role: .viewer, by: .acting(as: ana))
+    }
+
+    @Test func theLastActiveAdminCannotBeRemoved() async throws {
+        let (_, ana) = try await organization()
+        await expectWAError(.lastAdmin) { try await team.remove(ana.id, by: .acting(as: ana)) }
+        let zoe = try await join("zoe@example.com", .admin, by: ana)
+        try await team.remove(ana.id, by: .acting(as: zoe))
     }
 
     @Test func aPrincipalForAMemberWhoWasNeverStoredDoesNothing() async throws {

@@ -120,6 +120,7 @@ struct ServicePermissionTests {
         },
         Call(name: "team.members", minimum: .viewer, takesID: false) { w, p in _ = try await w.team.members(by: p) },
         Call(name: "team.reactivate", minimum: .admin, takesID: true) { w, p in _ = try await w.team.reactivate(w.viewer.id, by: p) },
+        Call(name: "team.remove", minimum: .admin, takesID: true) { w, p in try await w.team.remove(w.viewer.id, by: p) },
         // API keys (the admin's key: others need api_keys:manage_all)
         Call(name: "apiKeys.revoke(another's)", minimum: .admin, takesID: true) { w, p in _ = try await w.keys.revoke(w.apiKey.id, by: p) },
         // The admin's own key: nobody else may rotate it, whatever their role.

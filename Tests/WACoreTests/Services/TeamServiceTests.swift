@@ -38,7 +38,7 @@ struct TeamServiceTests {
         #expect(admin.email == "ana@example.com" && admin.role == .admin && admin.isActive)
         let signedIn = try await team.signIn(organizationSlug: "acme", email: " ANA@example.com", password: Self.password)
         #expect(signedIn.id == admin.id && signedIn.lastSignInAt == clock.now())
-        #expect(try await audit(org.id) == ["organization.created"])
+        #expect(try await audit(org.id) == ["organization.created", "member.signed_in"])
     }
 
     @Test func signUpRejectsBadInputBeforeWritingAnything() async throws {
@@ -83,7 +83,14 @@ struct TeamServiceTests {
         await expectWAError(.invalidCredentials) {
             try await team.acceptInvitation(token: "wat_" + String(repeating: "A", count: 86), password: "x password 45")
         }
-        #expect(try await audit(org.id) == ["organization.created", "member.invited", "member.joined", "member.invited"])
+        #expect(
+            try await audit(org.id) == [
+                "organization.created", "member.invited",
+                "member.sign_in_failed",  // before the invitation was accepted: no password yet
+                "member.joined", "member.signed_in",
+                "member.invitation_failed",  // the used invitation, again
+                "member.invited", "member.invitation_failed",  // the expired one
+            ])
     }
 
     @Test func onlyAdminsManageMembersAndNobodyGrantsAboveThemselves() async throws {
