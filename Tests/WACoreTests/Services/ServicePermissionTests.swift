@@ -6,7 +6,9 @@ import WACoreTesting
 /// Every service method, called by every role of the organization and by an admin of another organization:
 /// the call passes access control exactly when the role is at least the method's minimum role (an agent acting on
 /// an instance assigned to them), another organization's identifiers are `not_found`, and a denied call is
-/// `permission_denied`. The minimum roles here are the specification (Docs/Access.md).
+/// `permission_denied`. The minimum roles here are the specification (Docs/Access.md). A principal built for an
+/// admin who is deactivated (or demoted to viewer) before the call does nothing: every method re-checks it inside its
+/// transaction and answers `unauthenticated` (or `permission_denied`).
 @Suite("Service permissions")
 struct ServicePermissionTests {
     /// One organization with every kind of record, and the principals to call with.
@@ -15,6 +17,8 @@ struct ServicePermissionTests {
         let network: SimulatedWhatsApp
         let supervisor: InstanceSupervisor
         let admin: Member, manager: Member, agent: Member, viewer: Member, stranger: Member
+        /// A second admin, whose principal goes stale (deactivated or demoted) in the stale-principal cases.
+        let zed: Member
         let instance: Instance
         let contact: Contact
         let template: Template
@@ -44,6 +48,7 @@ struct ServicePermissionTests {
                 try await team.invite(email: email, displayName: email, role: role, by: .acting(as: admin)).member
             }
             manager = try await join("max@example.com", .manager)
+            zed = try await join("zed@example.com", .admin)
             viewer = try await join("vi@example.com", .viewer)
             let instances = InstanceService(environment: env, supervisor: supervisor)
             var instance = try await instances.create(name: "support", by: .acting(as: admin))
@@ -254,7 +259,13 @@ struct ServicePermissionTests {
         Call(name: "media.delete", minimum: .manager, takesID: true) { w, p in try await w.media.delete(w.mediaObject.id, by: p) },
     ]
 
-    enum Caller: String, CaseIterable, Sendable { case viewer, agent, manager, admin, otherOrganization }
+    enum Caller: String, CaseIterable, Sendable {
+        case viewer, agent, manager, admin, otherOrganization
+        /// An admin's principal, built before the admin was deactivated.
+        case deactivatedAdmin
+        /// An admin's principal, built before the admin was demoted to viewer.
+        case demotedAdmin
+    }
 
     struct Case: Sendable, CustomTestStringConvertible {
         let call: Call
@@ -274,10 +285,17 @@ struct ServicePermissionTests {
             case .manager: world.manager
             case .admin: world.admin
             case .otherOrganization: world.stranger
+            case .deactivatedAdmin, .demotedAdmin: world.zed
             }
+        let principal = Principal.acting(as: member)
+        switch c.caller {
+        case .deactivatedAdmin: _ = try await world.team.deactivate(world.zed.id, by: .acting(as: world.admin))
+        case .demotedAdmin: _ = try await world.team.changeRole(of: world.zed.id, to: .viewer, by: .acting(as: world.admin))
+        default: break
+        }
         var outcome: WAError.Code? = nil
         do {
-            try await c.call.run(world, .acting(as: member))
+            try await c.call.run(world, principal)
         } catch let error as WAError {
             outcome = error.code
         }
@@ -289,6 +307,10 @@ struct ServicePermissionTests {
                 // Calls without ids act on the caller's own organization: an admin may make them there.
                 #expect(outcome != .permissionDenied)
             }
+        case .deactivatedAdmin:
+            #expect(outcome == .unauthenticated, "a deactivated admin's principal must not \(c.call.name), got \(String(describing: outcome))")
+        case .demotedAdmin:
+            #expect(outcome == .permissionDenied, "a demoted admin's principal must not \(c.call.name), got \(String(describing: outcome))")
         default:
             let role = Role(rawValue: c.caller.rawValue)!
             if role >= c.call.minimum {
