@@ -118,6 +118,7 @@ extension RepositoryContract {
         let t = try await TenantFixture.create(in: store, using: f)
         let second = f.instance(in: t.id)
         var agents: [Member] = []
+        let replacement: APIKeyID = f.ids.make()
         try await store.transaction(.organization(t.id)) { tx in
             _ = try await tx.instances.insert(second)
             for i in 0..<8 {
@@ -129,6 +130,7 @@ extension RepositoryContract {
             for i in 0..<6 {
                 var k = f.apiKey(in: t.id, createdBy: i % 2 == 0 ? t.admin.id : agents[1].id)
                 if i % 3 == 0 { k.revokedAt = k.createdAt }
+                if i == 4 { k.replacedBy = replacement }
                 _ = try await tx.apiKeys.insert(k)
             }
             let failed = f.instance(in: t.id).restored(status: .failed)
@@ -142,7 +144,10 @@ extension RepositoryContract {
             ])
         try await agree(
             store, t.id, { generic($0.apiKeys) },
-            [("createdBy", .init(createdBy: agents[1].id)), ("excludeRevoked", .init(excludeRevoked: true))])
+            [
+                ("createdBy", .init(createdBy: agents[1].id)), ("excludeRevoked", .init(excludeRevoked: true)),
+                ("replacedBy", .init(replacedBy: replacement)),
+            ])
         try await agree(
             store, t.id, { generic($0.instances) },
             [("status", .init(status: .failed)), ("ids", .init(ids: [second.id, t.instance.id]))])

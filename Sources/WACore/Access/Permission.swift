@@ -14,6 +14,7 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable, Compa
     // Team
     case membersRead = "members:read"
     case membersManage = "members:manage"
+    case membersRemove = "members:remove"
     case rolesAssign = "roles:assign"
     case apiKeysReadOwn = "api_keys:read_own"
     case apiKeysManageOwn = "api_keys:manage_own"
@@ -68,7 +69,7 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable, Compa
             .templatesManage, .campaignsManage, .campaignsRun, .automationsManage, .webhooksRead, .webhooksManage,
             .dataExport, .riskManage, .proxiesRead, .billingRead:
             .manager
-        case .organizationManage, .organizationDelete, .billingManage, .membersManage, .rolesAssign,
+        case .organizationManage, .organizationDelete, .billingManage, .membersManage, .membersRemove, .rolesAssign,
             .apiKeysManageAll, .instancesDelete, .auditRead, .auditExport, .proxiesManage:
             .admin
         }

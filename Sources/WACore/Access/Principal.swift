@@ -1,7 +1,16 @@
 /// Who is acting: a signed-in member, an API key on behalf of its creator, or the gateway itself.
 ///
-/// A principal is built from stored records at the start of each request (``member(_:)``,
-/// ``apiKey(_:creator:)``) so that role changes, deactivation and revocation take effect immediately.
+/// Principals come from authentication, never from a caller's say-so:
+/// - ``APIKeyService/authenticate(_:)`` for an API key;
+/// - ``TeamService/authenticate(organizationSlug:email:password:)`` for a sign-in with e-mail and password;
+/// - ``TeamService/principal(for:in:)`` for a member an earlier sign-in identified (a session), resolved from
+///   the store now: active, with their current role and assignments;
+/// - ``authenticatedExternally(_:)``, the one way in for an application that authenticates members itself.
+///
+/// A principal is a snapshot, so every service re-checks it inside its own transaction: the member (or the key
+/// and its creator) must still be active and hold at least the role, scopes and instances the principal claims.
+/// One built before its member was deactivated, demoted or removed, or before its key was revoked, is refused
+/// (`unauthenticated` when the member or key no longer stands, `permission_denied` when access shrank).
 public struct Principal: Sendable, Hashable, CustomStringConvertible {
     /// The kind of actor.
     public enum Kind: Sendable, Hashable {
@@ -12,18 +21,18 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
         case system
     }
 
-    public var kind: Kind
-    public var organizationID: OrganizationID
-    /// The member's role (for an API key: its creator's role now).
-    public var role: Role
+    public private(set) var kind: Kind
+    public private(set) var organizationID: OrganizationID
+    /// The member's role (for an API key: its creator's role when the key was authenticated).
+    public private(set) var role: Role
     /// For API keys, the key's scopes; `nil` for members, who hold their whole role.
-    public var scopes: Set<Permission>?
+    public private(set) var scopes: Set<Permission>?
     /// The instances the member (or key creator) is assigned to; binding only for agents.
-    public var assignedInstances: Set<InstanceID>
+    public private(set) var assignedInstances: Set<InstanceID>
     /// False when the member (or the key's creator) is deactivated, or the key is unusable.
-    public var isActive: Bool
+    public private(set) var isActive: Bool
 
-    public init(
+    init(
         kind: Kind, organizationID: OrganizationID, role: Role, scopes: Set<Permission>? = nil,
         assignedInstances: Set<InstanceID> = [], isActive: Bool = true
     ) {
@@ -35,8 +44,20 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
         self.isActive = isActive
     }
 
-    /// A signed-in member.
-    public static func member(_ member: Member) -> Principal {
+    /// The principal for `member`, for an application that authenticates its members itself (single sign-on, its
+    /// own sessions) and has just read `member` from the store. The caller vouches for who is acting; WACore
+    /// vouches for nothing more: every service still re-checks, inside its transaction, that the member exists,
+    /// is active and holds at least this role and these instances, and refuses the call otherwise. A record that
+    /// is not the stored one (another role, another organization, a member never stored) therefore gains nothing.
+    ///
+    /// Members who sign in with a password use ``TeamService/authenticate(organizationSlug:email:password:)``;
+    /// sessions resolve their member with ``TeamService/principal(for:in:)``.
+    public static func authenticatedExternally(_ member: Member) -> Principal {
+        .member(member)
+    }
+
+    /// A member as read from the store (authentication results build it).
+    static func member(_ member: Member) -> Principal {
         Principal(
             kind: .member(member.id), organizationID: member.organizationID, role: member.role,
             assignedInstances: member.assignedInstances, isActive: member.isActive)
@@ -45,7 +66,7 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
     /// An API key acting for `creator`. The key can never do more than its creator can do now: its effective
     /// permissions are its scopes intersected with the creator's current role, and it is inactive when the creator
     /// is, or when the key belongs to someone else.
-    public static func apiKey(_ key: APIKey, creator: Member) -> Principal {
+    static func apiKey(_ key: APIKey, creator: Member) -> Principal {
         Principal(
             kind: .apiKey(key.id, createdBy: creator.id), organizationID: key.organizationID, role: creator.role,
             scopes: key.scopes, assignedInstances: creator.assignedInstances,
@@ -53,8 +74,8 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
                 && creator.organizationID == key.organizationID)
     }
 
-    /// The gateway acting for itself inside `organization`.
-    public static func system(_ organization: OrganizationID) -> Principal {
+    /// The gateway acting for itself inside `organization` (its workers only).
+    static func system(_ organization: OrganizationID) -> Principal {
         Principal(kind: .system, organizationID: organization, role: .admin)
     }
 

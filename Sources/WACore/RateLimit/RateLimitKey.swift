@@ -29,6 +29,8 @@ public struct RateLimitKey: Sendable, Hashable, CustomStringConvertible {
         public static let apiKey = Scope(rawValue: 5)
         /// "Is this number on WhatsApp?" lookups through one instance.
         public static let instanceLookups = Scope(rawValue: 6)
+        /// Failed sign-ins to one account (organization slug and e-mail address), whether or not it exists.
+        public static let signIn = Scope(rawValue: 7)
 
         public var description: String {
             switch self {
@@ -38,6 +40,7 @@ public struct RateLimitKey: Sendable, Hashable, CustomStringConvertible {
             case .ipAddress: "ip_address"
             case .apiKey: "api_key"
             case .instanceLookups: "instance_lookups"
+            case .signIn: "sign_in"
             default: "scope_\(rawValue)"
             }
         }
@@ -120,6 +123,12 @@ public struct RateLimitKey: Sendable, Hashable, CustomStringConvertible {
     /// HTTP requests from one client address given as 128 bits (IPv4 as an IPv4-mapped IPv6 address).
     public static func ipAddress(high: UInt64, low: UInt64) -> RateLimitKey {
         RateLimitKey(scope: .ipAddress, primaryHigh: high, primaryLow: low, secondaryHigh: 1)
+    }
+
+    /// Sign-in attempts to one account: an organization slug and a normalised e-mail address. Keyed by the text
+    /// presented, not by a member, so an account that does not exist is counted exactly like one that does.
+    public static func signIn(organizationSlug: String, email: String) -> RateLimitKey {
+        RateLimitKey(scope: .signIn, text: "\(organizationSlug)\u{0}\(email)")
     }
 
     /// HTTP requests authenticated with one API key.

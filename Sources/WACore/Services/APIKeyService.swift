@@ -86,7 +86,7 @@ public struct APIKeyService: Sendable {
                 "name": trimmed, "scopes": scopes.sorted().map(\.rawValue).joined(separator: " "),
                 "expires_at": expiresAt.map { "\($0.timeIntervalSince1970)" } ?? "never",
             ], occurredAt: now)
-        let stored = try await store.transaction(.organization(principal.organizationID)) { tx in
+        let stored = try await store.transaction(by: principal, at: now) { tx in
             let stored = try await tx.apiKeys.insert(record)
             _ = try await tx.auditEvents.insert(audit)
             return stored
@@ -97,7 +97,8 @@ public struct APIKeyService: Sendable {
     /// Authenticates a presented key and returns the principal it acts as, with the stored record.
     ///
     /// Unknown keys and wrong secrets give the same `invalid_credentials` error, so the answer reveals nothing
-    /// about which lookup ids exist. Revoked and expired keys give `api_key_revoked` / `api_key_expired`; a key
+    /// about which lookup ids exist. A key of the other environment (a `wa_test_` key presented to a live service,
+    /// or a `wa_live_` key to a test one) gets the same answer without a look-up: live and test never mix. Revoked and expired keys give `api_key_revoked` / `api_key_expired`; a key
     /// whose creator is deactivated gives `unauthenticated`.
     public func authenticate(_ presented: String) async throws -> (principal: Principal, key: APIKey) {
         let secret: APIKeySecret
@@ -106,6 +107,7 @@ public struct APIKeyService: Sendable {
         } catch {
             throw WAError(.invalidCredentials, "the API key is not valid")
         }
+        guard secret.environment == environment else { throw WAError(.invalidCredentials, "the API key is not valid") }
         let now = clock.now()
         let resolution = lastUsedResolution.timeInterval
         return try await store.transaction(.system) { tx in
@@ -147,31 +149,79 @@ public struct APIKeyService: Sendable {
 
     /// Revokes a key. Members revoke their own keys; revoking another member's key needs `api_keys:manage_all`.
     /// Revoking a revoked key changes nothing and succeeds.
+    ///
+    /// Revoking a key that replaced others (``rotate(_:overlap:by:)``) also ends their overlap: the keys it
+    /// replaced, and the ones those replaced, stop at once too, each with its own `api_key.revoked` event
+    /// (`reason: replacement_revoked`). Whoever revokes a leaked replacement does not leave its predecessor working.
     @discardableResult
     public func revoke(_ id: APIKeyID, by principal: Principal) async throws -> APIKey {
         let now = clock.now()
         let org = principal.organizationID
-        return try await store.transaction(.organization(org)) { tx in
-            var key = try await tx.apiKeys.get(id, in: org)
+        return try await store.transaction(by: principal, at: now) { tx in
+            let key = try await tx.apiKeys.get(id, in: org)
             try policy.require(principal, .apiKeysManageOwn, on: .ownedBy(key.createdBy, in: org))
-            guard key.revokedAt == nil else { return key }
-            key.revokedAt = now
-            let revoked = try await tx.apiKeys.update(key)
-            _ = try await tx.auditEvents.insert(
-                AuditEvent(
-                    id: ids.make(), organizationID: org, actor: principal.auditActor, action: "api_key.revoked",
-                    resourceType: "api_key", resourceID: id.description, metadata: ["name": key.name],
-                    occurredAt: now))
+            let revoked = try await Self.revoke(key, reason: nil, by: principal.auditActor, at: now, ids: ids, in: tx)
+            var replaced = revoked.id
+            while let predecessor = try await tx.apiKeys.list(
+                in: org, where: .init(replacedBy: replaced), page: .first
+            ).items.first {
+                if predecessor.isUsable(at: now) {
+                    try await Self.revoke(
+                        predecessor, reason: "replacement_revoked", by: principal.auditActor, at: now, ids: ids, in: tx)
+                }
+                replaced = predecessor.id
+            }
             return revoked
+        }
+    }
+
+    /// Revokes `key` inside `tx` with an `api_key.revoked` audit event (with `reason` when given, e.g.
+    /// `member_deactivated`); a revoked key is returned unchanged. Shared by every path that ends a key.
+    @discardableResult
+    static func revoke(
+        _ key: APIKey, reason: String?, by actor: AuditEvent.Actor, at now: Date, ids: IdentifierGenerator,
+        in tx: any StoreTransaction
+    ) async throws -> APIKey {
+        guard key.revokedAt == nil else { return key }
+        var key = key
+        key.revokedAt = now
+        let revoked = try await tx.apiKeys.update(key)
+        var metadata = ["name": key.name]
+        if let reason { metadata["reason"] = reason }
+        _ = try await tx.auditEvents.insert(
+            AuditEvent(
+                id: ids.make(), organizationID: key.organizationID, actor: actor, action: "api_key.revoked",
+                resourceType: "api_key", resourceID: key.id.description, metadata: metadata, occurredAt: now))
+        return revoked
+    }
+
+    /// Revokes every key `member` created that is not revoked yet (see ``revoke(_:reason:by:at:ids:in:)``).
+    static func revokeAll(
+        of member: MemberID, in org: OrganizationID, reason: String, by actor: AuditEvent.Actor, at now: Date,
+        ids: IdentifierGenerator, in tx: any StoreTransaction
+    ) async throws {
+        // Revoked keys leave the filter, so each round reads the next ones.
+        while true {
+            let keys = try await tx.apiKeys.list(
+                in: org, where: .init(createdBy: member, excludeRevoked: true), page: .all)
+            guard !keys.items.isEmpty else { return }
+            for key in keys.items {
+                try await revoke(key, reason: reason, by: actor, at: now, ids: ids, in: tx)
+            }
         }
     }
 
     /// The longest overlap ``rotate(_:overlap:by:)`` allows: 30 days.
     public static let maximumRotationOverlap: Duration = .seconds(30 * 86_400)
 
-    /// Replaces a key with a new one with the same name, creator, scopes and expiry, and retires the old one: at
-    /// once, or after `overlap` so that clients can switch over (the old key then expires at now +
-    /// `overlap`, or at its own expiry if that is sooner). The new key's text is returned once.
+    /// Replaces a key with a new one with the same name, creator and expiry, and retires the old one: at once, or
+    /// after `overlap` so that clients can switch over (the old key then expires at now + `overlap`, or at its own
+    /// expiry if that is sooner). The new key's text is returned once.
+    ///
+    /// The new key's scopes are the old key's scopes that the owner's role holds at rotation: a key issued by an
+    /// admin who has since become an agent comes back with the agent's share only, and keeps that share if the
+    /// owner is promoted again (`api_key.rotated` names the scopes dropped). When the role holds none of them the
+    /// rotation is `scope_exceeds_creator`: revoke the key and issue one that fits.
     ///
     /// Only the key's owner rotates it (the new secret acts for them; an admin revokes other members' keys instead).
     /// A revoked key, or one rotated before (``APIKey/replacedBy``), is `api_key_revoked`; an expired one
@@ -189,7 +239,7 @@ public struct APIKeyService: Sendable {
         let secret = APIKeySecret.generate(environment: environment, using: random)
         let newID: APIKeyID = ids.make()
         let auditID: AuditEventID = ids.make()
-        let stored = try await store.transaction(.organization(org)) { tx in
+        let stored = try await store.transaction(by: principal, at: now) { tx in
             var old = try await tx.apiKeys.get(id, in: org)
             try policy.require(principal, .apiKeysManageOwn, on: .ownedBy(old.createdBy, in: org))
             // The new secret goes to the caller, and the key acts for its creator: only the creator may hold it.
@@ -202,10 +252,18 @@ public struct APIKeyService: Sendable {
                 throw WAError(.apiKeyRevoked, "the API key was rotated already; rotate its replacement instead")
             }
             if let expiresAt = old.expiresAt, now >= expiresAt { throw WAError(.apiKeyExpired, "the API key expired") }
+            let owner = try await tx.members.get(old.createdBy, in: org)
+            let scopes = old.scopes.intersection(owner.role.permissions)
+            guard !scopes.isEmpty else {
+                throw WAError(
+                    .scopeExceedsCreator, "your role holds none of this key's scopes; revoke it and create a new one",
+                    field: "scopes")
+            }
+            let dropped = old.scopes.subtracting(scopes)
             let replacement = try await tx.apiKeys.insert(
                 APIKey(
                     id: newID, organizationID: org, createdBy: old.createdBy, name: old.name,
-                    lookupID: secret.lookupID, digest: secret.digest.bytes, hint: secret.lastFour, scopes: old.scopes,
+                    lookupID: secret.lookupID, digest: secret.digest.bytes, hint: secret.lastFour, scopes: scopes,
                     expiresAt: old.expiresAt, createdAt: now))
             old.replacedBy = newID
             if overlap == .zero {
@@ -222,6 +280,8 @@ public struct APIKeyService: Sendable {
                     metadata: [
                         "name": old.name, "new_key_id": newID.description,
                         "overlap_seconds": "\(overlap.components.seconds)",
+                        "scopes": scopes.sorted().map(\.rawValue).joined(separator: " "),
+                        "dropped_scopes": dropped.sorted().map(\.rawValue).joined(separator: " "),
                     ],
                     occurredAt: now))
             return replacement
@@ -241,7 +301,7 @@ public struct APIKeyService: Sendable {
             filter.createdBy = me
         }
         let query = filter
-        return try await store.transaction(.organization(org)) { tx in
+        return try await store.transaction(by: principal, at: clock.now()) { tx in
             try await tx.apiKeys.list(in: org, where: query, page: page)
         }
     }

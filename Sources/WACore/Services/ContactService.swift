@@ -39,7 +39,7 @@ public struct ContactService: Sendable {
         let contact = Contact(
             id: env.ids.make(), organizationID: org, jid: jid?.withoutDevice ?? phone?.jid, phone: phone,
             name: try Self.validName(name), tags: try Self.validTags(tags), createdAt: env.clock.now())
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             let stored = try await tx.contacts.insert(contact)
             _ = try await tx.auditEvents.insert(audit("contact.created", stored.id, principal))
             return stored
@@ -86,7 +86,7 @@ public struct ContactService: Sendable {
     public func delete(_ id: ContactID, by principal: Principal) async throws {
         let org = principal.organizationID
         try env.policy.require(principal, .contactsManage, on: .organization(org))
-        try await env.store.transaction(.organization(org)) { tx in
+        try await env.transaction(by: principal) { tx in
             try await tx.contacts.delete(id, in: org)
             _ = try await tx.auditEvents.insert(audit("contact.deleted", id, principal))
         }
@@ -95,7 +95,7 @@ public struct ContactService: Sendable {
     public func get(_ id: ContactID, by principal: Principal) async throws -> Contact {
         let org = principal.organizationID
         try env.policy.require(principal, .contactsRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { try await $0.contacts.get(id, in: org) }
+        return try await env.transaction(by: principal) { try await $0.contacts.get(id, in: org) }
     }
 
     public func list(by principal: Principal, where filter: Contact.Filter = .init(), page: PageRequest = .first)
@@ -103,7 +103,7 @@ public struct ContactService: Sendable {
     {
         let org = principal.organizationID
         try env.policy.require(principal, .contactsRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) {
+        return try await env.transaction(by: principal) {
             try await $0.contacts.list(in: org, where: filter, page: page)
         }
     }
@@ -191,7 +191,7 @@ public struct ContactService: Sendable {
             return ImportReport(created: 0, updated: 0, duplicates: duplicates, errors: errors, committed: false)
         }
         let now = env.clock.now()
-        let (created, updated) = try await env.store.transaction(.organization(org)) { tx in
+        let (created, updated) = try await env.transaction(by: principal) { tx in
             var created = 0
             var updated = 0
             for key in order {
@@ -243,7 +243,7 @@ public struct ContactService: Sendable {
         _ id: ContactID, _ action: String, by principal: Principal, _ change: @Sendable (inout Contact) -> Void
     ) async throws -> Contact {
         let org = principal.organizationID
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var contact = try await tx.contacts.get(id, in: org)
             change(&contact)
             contact.updatedAt = env.clock.now()

@@ -113,7 +113,7 @@ public struct RiskService: Sendable {
             filter.instanceIDs = env.policy.instanceRestriction(for: principal)
         }
         let query = filter
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             if let instance, try await tx.instances.find(instance, in: org) == nil {
                 throw WAError.notFound("instance", field: "instance_id")
             }
@@ -127,7 +127,7 @@ public struct RiskService: Sendable {
     public func acknowledge(_ id: RiskAlertID, by principal: Principal) async throws -> RiskAlert {
         let org = principal.organizationID
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var alert = try await tx.riskAlerts.get(id, in: org)
             try env.policy.require(principal, .riskManage, on: .instance(alert.instanceID, in: org))
             guard alert.acknowledgedAt == nil else { return alert }

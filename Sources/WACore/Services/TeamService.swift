@@ -13,15 +13,33 @@ public struct TeamService: Sendable {
     public var invitationLifetime: Duration
     /// How long a password-reset link stays valid.
     public var passwordResetLifetime: Duration
+    /// How fast one account may be guessed at: sign-in attempts per account (organization slug and e-mail, whether
+    /// or not such a member exists), counted in the environment's rate-limit store; a successful sign-in clears
+    /// them. See ``defaultSignInThrottle``.
+    public var signInThrottle: TieredRateLimit
 
-    /// A service over `environment`, of which it uses the store, clock, random source, identifier generator, access policy, password hasher, password policy and logger.
+    /// The default ``signInThrottle``: 5 attempts a minute, 20 an hour, 50 a day, each tier allowing its whole
+    /// allowance at once. Guessing therefore meets a growing delay — none for the first 5 attempts, then 12 s
+    /// between attempts, 3 min after 20 in an hour, about 29 min after 50 in a day — and never a lockout: the
+    /// longest wait is one attempt's share of a day, after which the right password works again.
+    public static let defaultSignInThrottle: TieredRateLimit = {
+        // Valid by construction (positive counts and periods).
+        try! TieredRateLimit([
+            RateLimit(count: 5, per: .seconds(60)), RateLimit(count: 20, per: .seconds(3_600)),
+            RateLimit(count: 50, per: .seconds(86_400)),
+        ])
+    }()
+
+    /// A service over `environment`, of which it uses the store, clock, random source, identifier generator, access
+    /// policy, password hasher, password policy, rate-limit store (for ``signInThrottle``) and logger.
     public init(
         environment: ServiceEnvironment, invitationLifetime: Duration = .seconds(7 * 86_400),
-        passwordResetLifetime: Duration = .seconds(3_600)
+        passwordResetLifetime: Duration = .seconds(3_600), signInThrottle: TieredRateLimit = Self.defaultSignInThrottle
     ) {
         self.env = environment
         self.invitationLifetime = invitationLifetime
         self.passwordResetLifetime = passwordResetLifetime
+        self.signInThrottle = signInThrottle
     }
 
     // MARK: Organizations
@@ -73,7 +91,7 @@ public struct TeamService: Sendable {
             id: id, organizationID: org, email: email, displayName: displayName, role: role,
             credentialToken: token.stored(purpose: .invitation, expiresAt: now.adding(invitationLifetime)),
             createdAt: now)
-        let stored = try await env.store.transaction(.organization(org)) { tx in
+        let stored = try await env.transaction(by: principal) { tx in
             try await requireMemberCapacity(tx, org)
             let stored = try await tx.members.insert(member)
             _ = try await tx.auditEvents.insert(
@@ -90,16 +108,18 @@ public struct TeamService: Sendable {
         try await redeem(token, purpose: .invitation, newPassword: password, action: "member.joined")
     }
 
-    /// Changes a member's role. Only admins assign roles; the last active admin cannot be demoted.
+    /// Changes a member's role. Only admins assign roles; the last active admin cannot be demoted. An outstanding
+    /// password-reset link ends (it was asked for by someone with the old access).
     public func changeRole(of memberID: MemberID, to role: Role, by principal: Principal) async throws -> Member {
         let org = principal.organizationID
         try env.policy.validateRoleAssignment(role, by: principal)
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var member = try await tx.members.get(memberID, in: org)
             guard member.role != role else { return member }
             if member.role == .admin, member.isActive { try await requireAnotherActiveAdmin(tx, org, besides: memberID) }
             let previous = member.role
             member.role = role
+            member.endPasswordReset()
             member.updatedAt = env.clock.now()
             let updated = try await tx.members.update(member)
             _ = try await tx.auditEvents.insert(
@@ -110,15 +130,40 @@ public struct TeamService: Sendable {
         }
     }
 
-    /// Deactivates a member: they cannot sign in and their API keys stop working; their history stays.
-    /// The last active admin cannot be deactivated.
+    /// Deactivates a member: they cannot sign in, principals built for them stop acting, their API keys are
+    /// revoked (each with an `api_key.revoked` event, `reason: member_deactivated`) and an outstanding invitation
+    /// or password-reset link ends; their history stays. The last active admin cannot be deactivated.
     public func deactivate(_ memberID: MemberID, by principal: Principal) async throws -> Member {
         try await setActive(false, memberID, by: principal)
     }
 
-    /// Reactivates a member, within the plan's member limit.
+    /// Reactivates a member, within the plan's member limit. Nothing they held comes back: the keys revoked at
+    /// deactivation stay revoked (they issue new ones), and a reset link from before stays ended.
     public func reactivate(_ memberID: MemberID, by principal: Principal) async throws -> Member {
         try await setActive(true, memberID, by: principal)
+    }
+
+    /// Removes a member from the organization for good: their record is deleted (so the e-mail address may be
+    /// invited again and the seat is free), every API key they created is revoked (`reason: member_removed`; the
+    /// revoked records stay for the history), their outstanding invitation or reset link goes with the record,
+    /// and any principal or session built for them stops acting. Audit events and what they created stay, under
+    /// their member id. Needs `members:remove`; the last active admin cannot be removed. Writes `member.removed`.
+    public func remove(_ memberID: MemberID, by principal: Principal) async throws {
+        let org = principal.organizationID
+        try env.policy.require(principal, .membersRemove, on: .organization(org))
+        let now = env.clock.now()
+        try await env.transaction(by: principal) { tx in
+            let member = try await tx.members.get(memberID, in: org)
+            if member.role == .admin, member.isActive { try await requireAnotherActiveAdmin(tx, org, besides: memberID) }
+            try await APIKeyService.revokeAll(
+                of: memberID, in: org, reason: "member_removed", by: principal.auditActor, at: now, ids: env.ids, in: tx)
+            try await tx.memberCredentials.removePasswordHash(of: memberID, in: org)
+            try await tx.members.delete(memberID, in: org)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "member.removed", by: principal.auditActor, in: org, resourceType: "member",
+                    resourceID: memberID.description, metadata: ["role": member.role.rawValue, "email": member.email]))
+        }
     }
 
     /// Gives an agent exactly these instances (replacing earlier assignments). Every instance must exist in the
@@ -128,7 +173,7 @@ public struct TeamService: Sendable {
     {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesAssign, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             for instance in instances where try await tx.instances.find(instance, in: org) == nil {
                 throw WAError(.notFound, "instance \(instance) not found", field: "instances")
             }
@@ -151,7 +196,7 @@ public struct TeamService: Sendable {
     {
         let org = principal.organizationID
         try env.policy.require(principal, .membersRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             try await tx.members.list(in: org, where: filter, page: page)
         }
     }
@@ -163,10 +208,24 @@ public struct TeamService: Sendable {
     /// Every failure is the same `invalid_credentials` (unknown organization, unknown e-mail, no password yet,
     /// wrong password, deactivated), and an unknown account costs the same hashing work as a known one, so
     /// neither the answer nor its timing reveals who has an account. Outdated hashes are upgraded on success.
+    ///
+    /// Attempts are throttled per account (``signInThrottle``, in the environment's rate-limit store and by its
+    /// clock): past the allowance the answer is `rate_limited` with ``WAError/retryAfter``, before any look-up or
+    /// hashing, for an account that does not exist exactly as for one that does. A successful sign-in clears the
+    /// count and writes `member.signed_in`; a failure for a known member (wrong password, deactivated, no password
+    /// yet) writes `member.sign_in_failed` with the reason, which only the organization's admins read.
     public func signIn(organizationSlug: String, email: String, password: String) async throws -> Member {
         let invalid = WAError(.invalidCredentials, "e-mail or password is wrong")
         // A malformed address matches nobody; it is still looked up (and hashed for) like any other.
         let normalized = Self.normalizedOrNil(email) ?? email.lowercased()
+        let throttleKey = RateLimitKey.signIn(organizationSlug: organizationSlug, email: normalized)
+        let decision = try await env.rateLimits.throttle(
+            throttleKey, tiers: signInThrottle, now: RateLimitInstant(env.clock.now()))
+        if let wait = decision.retryAfter {
+            throw WAError(
+                .rateLimited, WAError.rateLimitMessage("too many sign-in attempts for this account", wait),
+                retryAfter: wait)
+        }
         let found = try await env.store.transaction(.system) { tx -> (Member, String?)? in
             guard let org = try await tx.organizations.find(slug: organizationSlug),
                 let member = try await tx.members.find(email: normalized, in: org.id)
@@ -174,6 +233,8 @@ public struct TeamService: Sendable {
             return (member, try await tx.memberCredentials.passwordHash(of: member.id, in: org.id))
         }
         guard let (member, storedHash) = found, let hash = storedHash, member.isActive else {
+            // A member who cannot sign in (deactivated, or invited without a password yet) still has a log to write to.
+            if let (known, _) = found { try await auditSignInFailure(known, reason: known.isActive ? "no_password" : "inactive") }
             // The same hashing work as a known account, so timing reveals nothing. Its result (or a refusal of an
             // unusable password) is irrelevant: the answer is `invalid_credentials` either way.
             do {
@@ -184,12 +245,7 @@ public struct TeamService: Sendable {
             throw invalid
         }
         guard env.passwordHasher.verify(password, against: hash) else {
-            try await env.store.transaction(.organization(member.organizationID)) { tx in
-                _ = try await tx.auditEvents.insert(
-                    env.auditEvent(
-                        "member.sign_in_failed", by: .member(member.id), in: member.organizationID,
-                        resourceType: "member", resourceID: member.id.description))
-            }
+            try await auditSignInFailure(member, reason: "wrong_password")
             throw invalid
         }
         var rehash: String?
@@ -203,32 +259,87 @@ public struct TeamService: Sendable {
                     ["organization_id": "\(member.organizationID)", "member_id": "\(member.id)"])
             }
         }
-        return try await env.store.transaction(.organization(member.organizationID)) { tx in
+        let signedIn = try await env.store.transaction(.organization(member.organizationID)) { tx in
             var current = try await tx.members.get(member.id, in: member.organizationID)
             let now = env.clock.now()
             current.lastSignInAt = now
             if let rehash {
                 try await tx.memberCredentials.setPasswordHash(rehash, of: member.id, in: member.organizationID, at: now)
             }
-            return try await tx.members.update(current)
+            let updated = try await tx.members.update(current)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "member.signed_in", by: .member(member.id), in: member.organizationID, resourceType: "member",
+                    resourceID: member.id.description))
+            return updated
+        }
+        // The attempts before this one were the owner's. Clearing them is an improvement, not a condition of
+        // signing in: if it fails, the count simply runs out on its own.
+        await env.bestEffort(
+            "clearing the sign-in throttle",
+            ["organization_id": "\(member.organizationID)", "member_id": "\(member.id)"]
+        ) {
+            try await env.rateLimits.update(throttleKey, now: RateLimitInstant(env.clock.now())) { $0 = nil }
+        }
+        return signedIn
+    }
+
+    /// Writes `member.sign_in_failed` for a known member (`reason`: `wrong_password`, `inactive`, `no_password`).
+    private func auditSignInFailure(_ member: Member, reason: String) async throws {
+        try await env.store.transaction(.organization(member.organizationID)) { tx in
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "member.sign_in_failed", by: .member(member.id), in: member.organizationID,
+                    resourceType: "member", resourceID: member.id.description, metadata: ["reason": reason]))
         }
     }
 
-    /// Changes the signed-in member's own password after checking the current one.
+    /// Signs a member in with e-mail and password (``signIn(organizationSlug:email:password:)``, with its
+    /// throttling and audit) and returns the principal they act as, with the member.
+    public func authenticate(organizationSlug: String, email: String, password: String) async throws
+        -> (principal: Principal, member: Member)
+    {
+        let member = try await signIn(organizationSlug: organizationSlug, email: email, password: password)
+        return (.member(member), member)
+    }
+
+    /// The principal of a member identified earlier (a session that a sign-in started), resolved from the store
+    /// now: their current role and assignments. Resolve it per request, so deactivation, removal and role changes
+    /// take effect on the next one.
+    ///
+    /// - Throws: `unauthenticated` when the member does not exist in `organization` or is deactivated.
+    public func principal(for memberID: MemberID, in organization: OrganizationID) async throws -> Principal {
+        let member = try await env.store.transaction(.organization(organization)) { tx in
+            try await tx.members.find(memberID, in: organization)
+        }
+        guard let member, member.isActive else {
+            throw WAError(.unauthenticated, "the member is no longer active; sign in again")
+        }
+        return .member(member)
+    }
+
+    /// Changes the signed-in member's own password after checking the current one, and ends any outstanding
+    /// reset link. A wrong current password writes `member.password_change_failed`.
     public func changePassword(current: String, new: String, by principal: Principal) async throws {
         guard case .member(let memberID) = principal.kind, principal.isActive else {
             throw WAError(.permissionDenied, "only a signed-in member can change their password")
         }
         let org = principal.organizationID
-        let (member, storedHash) = try await env.store.transaction(.organization(org)) { tx in
+        let (member, storedHash) = try await env.transaction(by: principal) { tx in
             (try await tx.members.get(memberID, in: org), try await tx.memberCredentials.passwordHash(of: memberID, in: org))
         }
         guard let hash = storedHash, env.passwordHasher.verify(current, against: hash) else {
+            try await env.store.transaction(.organization(org)) { tx in
+                _ = try await tx.auditEvents.insert(
+                    env.auditEvent(
+                        "member.password_change_failed", by: principal.auditActor, in: org, resourceType: "member",
+                        resourceID: memberID.description))
+            }
             throw WAError(.invalidCredentials, "the current password is wrong", field: "current_password")
         }
         try validatePassword(new, email: member.email)
         let newHash = try env.passwordHasher.hash(new)
-        try await env.store.transaction(.organization(org)) { tx in
+        try await env.transaction(by: principal) { tx in
             var member = try await tx.members.get(memberID, in: org)
             let now = env.clock.now()
             try await tx.memberCredentials.setPasswordHash(newHash, of: memberID, in: org, at: now)
@@ -282,9 +393,18 @@ public struct TeamService: Sendable {
         let member = try await env.store.transaction(.system) { tx in
             try await tx.members.find(token.memberID, in: org)
         }
-        guard let member, member.isActive, let stored = member.credentialToken,
-            token.matches(stored, purpose: purpose, at: now)
-        else { throw invalid }
+        guard let member else { throw invalid }
+        guard member.isActive, let stored = member.credentialToken, token.matches(stored, purpose: purpose, at: now)
+        else {
+            // The token names a real member: someone holds a link that is not (or no longer) theirs to use.
+            try await env.store.transaction(.organization(org)) { tx in
+                _ = try await tx.auditEvents.insert(
+                    env.auditEvent(
+                        purpose == .invitation ? "member.invitation_failed" : "member.password_reset_failed",
+                        by: .member(member.id), in: org, resourceType: "member", resourceID: member.id.description))
+            }
+            throw invalid
+        }
         try validatePassword(newPassword, email: member.email)
         let hash = try env.passwordHasher.hash(newPassword)
         return try await env.store.transaction(.organization(org)) { tx in
@@ -307,7 +427,7 @@ public struct TeamService: Sendable {
     private func setActive(_ active: Bool, _ memberID: MemberID, by principal: Principal) async throws -> Member {
         let org = principal.organizationID
         try env.policy.require(principal, .membersManage, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var member = try await tx.members.get(memberID, in: org)
             guard member.isActive != active else { return member }
             if active {
@@ -316,7 +436,17 @@ public struct TeamService: Sendable {
                 try await requireAnotherActiveAdmin(tx, org, besides: memberID)
             }
             member.isActive = active
-            member.updatedAt = env.clock.now()
+            let now = env.clock.now()
+            if active {
+                member.endPasswordReset()
+            } else {
+                // Neither a link nor a key outlives deactivation; reactivation brings back neither.
+                member.credentialToken = nil
+                try await APIKeyService.revokeAll(
+                    of: memberID, in: org, reason: "member_deactivated", by: principal.auditActor, at: now,
+                    ids: env.ids, in: tx)
+            }
+            member.updatedAt = now
             let updated = try await tx.members.update(member)
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(
@@ -364,5 +494,12 @@ public struct TeamService: Sendable {
         } catch {
             return nil
         }
+    }
+}
+
+extension Member {
+    /// Ends an outstanding password-reset link (an invitation stays: it is how the member gets a password at all).
+    fileprivate mutating func endPasswordReset() {
+        if credentialToken?.purpose == .passwordReset { credentialToken = nil }
     }
 }

@@ -19,7 +19,7 @@ public struct TemplateService: Sendable {
         let template = Template(
             id: env.ids.make(), organizationID: org, name: try Self.validName(name), body: try Self.validBody(body),
             language: language, createdAt: env.clock.now())
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             let stored = try await tx.templates.insert(template)
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(
@@ -37,7 +37,7 @@ public struct TemplateService: Sendable {
         try env.policy.require(principal, .templatesManage, on: .organization(org))
         let newName = try name.map(Self.validName)
         let newBody = try body.map(Self.validBody)
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var template = try await tx.templates.get(id, in: org)
             if let newName { template.name = newName }
             if let newBody { template.body = newBody }
@@ -55,7 +55,7 @@ public struct TemplateService: Sendable {
     public func delete(_ id: TemplateID, by principal: Principal) async throws {
         let org = principal.organizationID
         try env.policy.require(principal, .templatesManage, on: .organization(org))
-        try await env.store.transaction(.organization(org)) { tx in
+        try await env.transaction(by: principal) { tx in
             try await tx.templates.delete(id, in: org)
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(
@@ -67,13 +67,13 @@ public struct TemplateService: Sendable {
     public func get(_ id: TemplateID, by principal: Principal) async throws -> Template {
         let org = principal.organizationID
         try env.policy.require(principal, .templatesRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { try await $0.templates.get(id, in: org) }
+        return try await env.transaction(by: principal) { try await $0.templates.get(id, in: org) }
     }
 
     public func list(by principal: Principal, page: PageRequest = .first) async throws -> Page<Template> {
         let org = principal.organizationID
         try env.policy.require(principal, .templatesRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { try await $0.templates.list(in: org, page: page) }
+        return try await env.transaction(by: principal) { try await $0.templates.list(in: org, page: page) }
     }
 
     /// Renders a template with `values` (see ``Template/render(_:)`` for the strictness rules).

@@ -32,7 +32,8 @@ extension WAError {
 
         // MARK: Authentication and authorisation
 
-        /// No valid credentials were presented, or their owner is no longer active.
+        /// No valid credentials were presented, or their owner is no longer active (a principal whose member was
+        /// deactivated or removed, or whose API key was revoked, since it was built: authenticate again).
         case unauthenticated = "unauthenticated"
         /// The email and password (or other credentials) do not match.
         case invalidCredentials = "invalid_credentials"
@@ -44,7 +45,8 @@ extension WAError {
         case apiKeyRevoked = "api_key_revoked"
         /// The principal does not hold the permission the operation needs.
         case permissionDenied = "permission_denied"
-        /// An API key was asked for scopes its creator does not hold.
+        /// An API key was asked for scopes its creator does not hold (or rotated when its owner's role holds none of
+        /// its scopes).
         case scopeExceedsCreator = "scope_exceeds_creator"
 
         // MARK: Organization and team

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WACore
+@testable import WACore
 import WACoreTesting
 
 /// The role × permission matrix as written in Docs/Access.md: the least role holding each permission.
@@ -8,7 +8,7 @@ import WACoreTesting
 private let matrix: [Permission: Role] = [
     .organizationRead: .viewer, .organizationManage: .admin, .organizationDelete: .admin,
     .billingRead: .manager, .billingManage: .admin,
-    .membersRead: .viewer, .membersManage: .admin, .rolesAssign: .admin,
+    .membersRead: .viewer, .membersManage: .admin, .membersRemove: .admin, .rolesAssign: .admin,
     .apiKeysReadOwn: .viewer, .apiKeysManageOwn: .agent, .apiKeysManageAll: .admin,
     .instancesRead: .viewer, .instancesCreate: .manager, .instancesLink: .manager, .instancesControl: .agent,
     .instancesUpdate: .manager, .instancesDelete: .admin, .instancesAssign: .manager,
@@ -55,7 +55,7 @@ struct AccessPolicyTests {
         let instance = fixtures.instance(in: org.id)
         var member = fixtures.member(in: org.id, role: cell.role)
         member.assignedInstances = [instance.id]
-        let principal = Principal.member(member)
+        let principal = Principal.acting(as: member)
         let expected = cell.role >= matrix[cell.permission]!
         #expect(cell.permission.minimumRole == matrix[cell.permission])
         #expect(policy.decide(principal, cell.permission, on: .organization(org.id)).isAllowed == expected)
@@ -78,7 +78,7 @@ struct AccessPolicyTests {
         let other = fixtures.instance(in: org.id)
         var member = fixtures.member(in: org.id, role: cell.role)
         member.assignedInstances = [assigned.id]
-        let principal = Principal.member(member)
+        let principal = Principal.acting(as: member)
         let decision = policy.decide(principal, cell.permission, on: .instance(other.id, in: org.id))
         let holds = cell.role >= matrix[cell.permission]!
         if !holds {
@@ -95,7 +95,7 @@ struct AccessPolicyTests {
     func anotherOrganizationIsNotFound(role: Role) {
         let mine = fixtures.organization()
         let theirs = fixtures.organization()
-        let principal = Principal.member(fixtures.member(in: mine.id, role: role))
+        let principal = Principal.acting(as: fixtures.member(in: mine.id, role: role))
         let instance = fixtures.instance(in: theirs.id)
         for permission in Permission.allCases {
             #expect(policy.decide(principal, permission, on: .organization(theirs.id)) == .deny(.otherOrganization))
@@ -113,7 +113,7 @@ struct AccessPolicyTests {
         let org = fixtures.organization()
         var member = fixtures.member(in: org.id, role: role)
         member.isActive = false
-        let principal = Principal.member(member)
+        let principal = Principal.acting(as: member)
         #expect(principal.permissions.isEmpty)
         for permission in Permission.allCases {
             #expect(policy.decide(principal, permission, on: .organization(org.id)) == .deny(.inactive))
@@ -177,7 +177,7 @@ struct AccessPolicyTests {
     @Test(arguments: Role.allCases)
     func requestedScopesMustBeASubsetOfTheCreator(role: Role) throws {
         let org = fixtures.organization()
-        let creator = Principal.member(fixtures.member(in: org.id, role: role))
+        let creator = Principal.acting(as: fixtures.member(in: org.id, role: role))
         try policy.validateScopes(role.permissions, requestedBy: creator)
         for permission in Set(Permission.allCases).subtracting(role.permissions) {
             let error = expectWAError(.scopeExceedsCreator) {
@@ -194,17 +194,17 @@ struct AccessPolicyTests {
         let admin = fixtures.member(in: org.id, role: .admin)
         let other = fixtures.member(in: org.id, role: .agent)
         #expect(
-            policy.decide(.member(manager), .apiKeysManageOwn, on: .ownedBy(manager.id, in: org.id)) == .allow)
+            policy.decide(.acting(as: manager), .apiKeysManageOwn, on: .ownedBy(manager.id, in: org.id)) == .allow)
         #expect(
-            policy.decide(.member(manager), .apiKeysManageOwn, on: .ownedBy(other.id, in: org.id))
+            policy.decide(.acting(as: manager), .apiKeysManageOwn, on: .ownedBy(other.id, in: org.id))
                 == .deny(.notOwner))
-        #expect(policy.decide(.member(admin), .apiKeysManageOwn, on: .ownedBy(other.id, in: org.id)) == .allow)
+        #expect(policy.decide(.acting(as: admin), .apiKeysManageOwn, on: .ownedBy(other.id, in: org.id)) == .allow)
     }
 
     @Test func roleAssignment() throws {
         let org = fixtures.organization()
-        let admin = Principal.member(fixtures.member(in: org.id, role: .admin))
-        let manager = Principal.member(fixtures.member(in: org.id, role: .manager))
+        let admin = Principal.acting(as: fixtures.member(in: org.id, role: .admin))
+        let manager = Principal.acting(as: fixtures.member(in: org.id, role: .manager))
         for role in Role.allCases { try policy.validateRoleAssignment(role, by: admin) }
         expectWAError(.permissionDenied) { try policy.validateRoleAssignment(.viewer, by: manager) }
     }

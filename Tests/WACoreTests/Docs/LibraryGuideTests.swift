@@ -27,7 +27,8 @@ struct LibraryGuideTests {
         let (_, admin) = try await team.createOrganization(
             name: "Acme", slug: "acme", adminEmail: "ana@example.com", adminName: "Ana",
             adminPassword: "correct horse battery staple")
-        let me = Principal.member(admin)
+        let (me, _) = try await team.authenticate(
+            organizationSlug: "acme", email: admin.email, password: "correct horse battery staple")
         let instance = try await instances.create(name: "support", by: me)
         _ = try await instances.start(instance.id, by: me)
         let qr = try await clock.waitFor("the QR code") { try await instances.linkCode(instance.id, by: me) }

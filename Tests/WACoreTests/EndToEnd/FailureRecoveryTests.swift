@@ -20,7 +20,7 @@ struct FailureRecoveryTests {
         let (org, admin) = try await TeamService(environment: env).createOrganization(
             name: "Acme", slug: "acme", adminEmail: "ana@example.com", adminName: "Ana",
             adminPassword: "correct horse battery staple")
-        let me = Principal.member(admin)
+        let me = Principal.acting(as: admin)
         let instance = try await instances.create(name: "support", by: me)
         _ = try await instances.start(instance.id, by: me)
         let qr = try await clock.waitFor("the QR code") { try await instances.linkCode(instance.id, by: me) }

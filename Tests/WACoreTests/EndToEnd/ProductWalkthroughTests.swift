@@ -40,23 +40,23 @@ struct ProductWalkthroughTests {
             name: "Acme", slug: "acme", plan: .pro, adminEmail: "ana@example.com", adminName: "Ana",
             adminPassword: "correct horse battery staple")
         let (_, invitation) = try await team.invite(
-            email: "bo@example.com", displayName: "Bo", role: .agent, by: .member(admin))
+            email: "bo@example.com", displayName: "Bo", role: .agent, by: .acting(as: admin))
         var agent = try await team.acceptInvitation(token: invitation.reveal(), password: "bo's own passphrase 1")
 
         // 2. A webhook endpoint; its secret is shown once.
-        let endpoint = try await webhooks.create(url: "https://hooks.example.com/wa", by: .member(admin))
+        let endpoint = try await webhooks.create(url: "https://hooks.example.com/wa", by: .acting(as: admin))
 
         // 3. An instance, linked by QR code, assigned to the agent.
         // The shop's number has been in use for years: no warm-up (a new number would ramp up over 14 days).
-        let instance = try await instances.create(name: "support", warmUp: .disabled, by: .member(admin))
-        agent = try await team.assign(instances: [instance.id], to: agent.id, by: .member(admin))
-        _ = try await instances.start(instance.id, by: .member(admin))
-        let qr = try await clock.waitFor("the QR code") { try await instances.linkCode(instance.id, by: .member(admin)) }
+        let instance = try await instances.create(name: "support", warmUp: .disabled, by: .acting(as: admin))
+        agent = try await team.assign(instances: [instance.id], to: agent.id, by: .acting(as: admin))
+        _ = try await instances.start(instance.id, by: .acting(as: admin))
+        let qr = try await clock.waitFor("the QR code") { try await instances.linkCode(instance.id, by: .acting(as: admin)) }
         try network.scan(qrCode: qr.value, with: shopPhone.number)
         _ = try await clock.waitFor("a ready session") { await supervisor.readySession(for: instance.id) }
 
         // 4. The agent's API key, with a subset of the agent's permissions.
-        let issued = try await keys.issue(name: "CRM", scopes: [.messagesSend, .messagesRead], by: .member(agent))
+        let issued = try await keys.issue(name: "CRM", scopes: [.messagesSend, .messagesRead], by: .acting(as: agent))
         let (keyPrincipal, _) = try await keys.authenticate(issued.secret.reveal())
         #expect(keyPrincipal.permissions == [.messagesSend, .messagesRead])
         await expectWAError(.permissionDenied) {
@@ -72,16 +72,16 @@ struct ProductWalkthroughTests {
             audience.append(phone)
             csv += "\(phone.number.e164),Subscriber \(i),newsletter;de\n"
         }
-        let imported = try await ContactService(environment: env).importCSV(csv, by: .member(admin))
+        let imported = try await ContactService(environment: env).importCSV(csv, by: .acting(as: admin))
         #expect(imported.created == 250 && imported.errors.isEmpty && imported.committed)
 
         // 6. An automation: a customer asking for prices gets a templated reply.
         let template = try await TemplateService(environment: env).create(
-            name: "prices", body: "Hi {{name}}, our prices are on acme.example/prices", by: .member(admin))
+            name: "prices", body: "Hi {{name}}, our prices are on acme.example/prices", by: .acting(as: admin))
         _ = try await AutomationService(environment: env).create(
             name: "prices", trigger: .keyword("price", wholeMessage: false),
             actions: [.replyWithTemplate(template.id), .tagContact("asked-price")], cooldownSeconds: 3600,
-            by: .member(admin))
+            by: .acting(as: admin))
 
         // 7. 50 messages through the API key, sent human-shaped in virtual time.
         var sent: [Message] = []
@@ -99,7 +99,7 @@ struct ProductWalkthroughTests {
         for customer in customers { customer.read(chat: shopPhone.number) }
         for message in sent {
             let read = try await clock.waitFor("message \(message.id) read") { () async throws -> Message? in
-                let current = try await messaging.get(message.id, by: .member(admin))
+                let current = try await messaging.get(message.id, by: .acting(as: admin))
                 return current.status == .read ? current : nil
             }
             let t = read.timestamps
@@ -114,7 +114,7 @@ struct ProductWalkthroughTests {
         try await drainUntil(dispatcher, env: env, org: org.id, clock: clock) { asker.inbox.count == 2 }
         #expect(customers[7].inbox.last?.text == "Hi Customer 7, our prices are on acme.example/prices")
         #expect(customers[8].inbox.count == 1)
-        let tagged = try await ContactService(environment: env).list(by: .member(admin), where: .init(tag: "asked-price"))
+        let tagged = try await ContactService(environment: env).list(by: .acting(as: admin), where: .init(tag: "asked-price"))
         #expect(tagged.items.map(\.phone) == [customers[7].number])
 
         // 10. Media both ways: a customer sends a photo; the agent answers with an uploaded PDF.
@@ -123,18 +123,18 @@ struct ProductWalkthroughTests {
             .media(MediaPayload(kind: .image, mimeType: "image/jpeg", caption: "damaged box", bytes: photo)),
             to: shopPhone.number.jid)
         let received = try await clock.waitFor("the customer's photo") { () async throws -> Message? in
-            try await messaging.list(by: .member(agent), where: .init(direction: .inbound)).items.first { $0.kind == .image }
+            try await messaging.list(by: .acting(as: agent), where: .init(direction: .inbound)).items.first { $0.kind == .image }
         }
         let media = MediaService(environment: env)
-        #expect(try await media.bytes(of: try #require(received.media).mediaID, by: .member(agent)).1 == photo)
+        #expect(try await media.bytes(of: try #require(received.media).mediaID, by: .acting(as: agent)).1 == photo)
         let pdf = try MediaServiceTests.sample("sample.pdf")
         let invoice = try await media.upload(
-            pdf, declaredMIMEType: "application/pdf", fileName: "invoice 9.pdf", by: .member(agent))
+            pdf, declaredMIMEType: "application/pdf", fileName: "invoice 9.pdf", by: .acting(as: agent))
         _ = try await messaging.send(
             SendMessageRequest(
                 instanceID: instance.id, recipient: .phone(customers[9].number),
                 content: .media(invoice.id, kind: .document, caption: "Your invoice")),
-            by: .member(agent))
+            by: .acting(as: agent))
         let customer9 = customers[9]
         try await drainUntil(dispatcher, env: env, org: org.id, clock: clock) { customer9.inbox.count == 2 }
         guard case .media(let document)? = customer9.inbox.last?.content else {
@@ -142,22 +142,22 @@ struct ProductWalkthroughTests {
             return
         }
         #expect(document.bytes == pdf && document.fileName == "invoice 9.pdf" && document.caption == "Your invoice")
-        #expect(try await media.usage(by: .member(admin)).usedBytes == Int64(photo.count + pdf.count))
+        #expect(try await media.usage(by: .acting(as: admin)).usedBytes == Int64(photo.count + pdf.count))
 
         // 11. A campaign to 200 imported contacts. It shares the instance's tiers (20/min, 100/h, 1000/day) with
         //    everything sent before, so it takes hours of virtual time.
         let campaigns = CampaignService(environment: env, webhooks: webhooks)
         let waves = CampaignWaveWorker(service: campaigns)
         let newsletter = try await TemplateService(environment: env).create(
-            name: "newsletter", body: "Hello {{first_name}}, the autumn collection is here.", by: .member(admin))
+            name: "newsletter", body: "Hello {{first_name}}, the autumn collection is here.", by: .acting(as: admin))
         let campaign = try await campaigns.create(
             name: "Autumn", instance: instance.id, template: newsletter.id, audience: .tags(["newsletter"]),
-            by: .member(admin))
-        let started = try await campaigns.start(campaign.id, by: .member(admin))
+            by: .acting(as: admin))
+        let started = try await campaigns.start(campaign.id, by: .acting(as: admin))
         #expect(started.status == .running && started.progress.total == 200)
         try await runCampaign(campaign.id, campaigns: campaigns, waves: waves, dispatcher: dispatcher, env: env,
                               org: org.id, admin: admin, clock: clock)
-        let finished = try await campaigns.get(campaign.id, by: .member(admin))
+        let finished = try await campaigns.get(campaign.id, by: .acting(as: admin))
         #expect(finished.status == .completed && finished.progress.sent == 200 && finished.progress.failed == 0)
         #expect(audience.allSatisfy { $0.inbox.count == 1 })
         #expect(audience[3].inbox.first?.text == "Hello Subscriber, the autumn collection is here.")
@@ -244,7 +244,7 @@ struct ProductWalkthroughTests {
         let deadline = clock.now().addingTimeInterval(7 * 86_400)
         try await clock.run {
             while clock.now() < deadline {
-                if [.completed, .cancelled, .failed].contains(try await campaigns.get(campaign, by: .member(admin)).status) {
+                if [.completed, .cancelled, .failed].contains(try await campaigns.get(campaign, by: .acting(as: admin)).status) {
                     return
                 }
                 let sent = try await dispatcher.runOnce(worker: "w", limit: 20)

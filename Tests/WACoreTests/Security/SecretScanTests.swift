@@ -22,6 +22,10 @@ struct SecretScanTests {
     /// Every read: what it returns is scanned, for every role.
     static let reads: [String: Read] = [
         "TeamService.members": { w, p in try await w.team.members(by: p) },
+        "TeamService.authenticate": { w, _ in
+            try await w.team.authenticate(organizationSlug: "acme", email: "max@example.com", password: World.password)
+        },
+        "TeamService.principal": { w, p in try await w.team.principal(for: w.admin.id, in: p.organizationID) },
         "TeamService.signIn": { w, _ in
             try await w.team.signIn(organizationSlug: "acme", email: "max@example.com", password: World.password)
         },
@@ -72,7 +76,7 @@ struct SecretScanTests {
     static let writes: Set<String> = [
         "TeamService.createOrganization", "TeamService.invite", "TeamService.acceptInvitation", "TeamService.changeRole",
         "TeamService.deactivate", "TeamService.reactivate", "TeamService.assign", "TeamService.changePassword",
-        "TeamService.requestPasswordReset", "TeamService.resetPassword",
+        "TeamService.requestPasswordReset", "TeamService.resetPassword", "TeamService.remove",
         "APIKeyService.issue", "APIKeyService.revoke", "APIKeyService.rotate",
         "InstanceService.create", "InstanceService.update", "InstanceService.delete", "InstanceService.start",
         "InstanceService.stop", "InstanceService.logout", "InstanceService.requestPairingCode",
@@ -147,7 +151,7 @@ struct SecretScanTests {
             for (role, member) in roles {
                 let value: Any
                 do {
-                    value = try await read(world, .member(member))
+                    value = try await read(world, .acting(as: member))
                 } catch let error as WAError where error.code == .permissionDenied {
                     continue
                 }

@@ -58,7 +58,7 @@ extension SecretScanTests {
             self.admin = admin
             returned += [organization, admin]
             func join(_ email: String, _ role: Role) async throws -> Member {
-                let (invited, token) = try await team.invite(email: email, displayName: email, role: role, by: .member(admin))
+                let (invited, token) = try await team.invite(email: email, displayName: email, role: role, by: .acting(as: admin))
                 let joined = try await team.acceptInvitation(token: token.reveal(), password: Self.password)
                 returned += [invited, joined]
                 return joined
@@ -66,34 +66,34 @@ extension SecretScanTests {
             manager = try await join("max@example.com", .manager)
             viewer = try await join("vi@example.com", .viewer)
             let agent = try await join("bo@example.com", .agent)
-            let pending = try await team.invite(email: "new@example.com", displayName: "New", role: .viewer, by: .member(admin))
+            let pending = try await team.invite(email: "new@example.com", displayName: "New", role: .viewer, by: .acting(as: admin))
             invitation = pending.invitation
             returned.append(pending.member)
             reset = try #require(try await team.requestPasswordReset(organizationSlug: "acme", email: "vi@example.com"))
 
             // A webhook endpoint, its secret rotated once.
-            let createdEndpoint = try await webhooks.create(url: "https://hooks.example.com/wa", by: .member(admin))
-            let rotation = try await webhooks.rotateSecret(createdEndpoint.endpoint.id, by: .member(admin))
+            let createdEndpoint = try await webhooks.create(url: "https://hooks.example.com/wa", by: .acting(as: admin))
+            let rotation = try await webhooks.rotateSecret(createdEndpoint.endpoint.id, by: .acting(as: admin))
             webhookSecrets = [createdEndpoint.secret, rotation.secret]
             endpoint = rotation.endpoint
             returned += [createdEndpoint.endpoint, rotation.endpoint]
 
             // A linked instance, assigned to the agent.
             let instances = InstanceService(environment: env, supervisor: supervisor)
-            let created = try await instances.create(name: "support", by: .member(admin))
-            self.agent = try await team.assign(instances: [created.id], to: agent.id, by: .member(admin))
-            returned += [created, self.agent, try await instances.start(created.id, by: .member(admin))]
-            let qr = try await clock.waitFor("the QR code") { try await instances.linkCode(created.id, by: .member(admin)) }
+            let created = try await instances.create(name: "support", by: .acting(as: admin))
+            self.agent = try await team.assign(instances: [created.id], to: agent.id, by: .acting(as: admin))
+            returned += [created, self.agent, try await instances.start(created.id, by: .acting(as: admin))]
+            let qr = try await clock.waitFor("the QR code") { try await instances.linkCode(created.id, by: .acting(as: admin)) }
             try network.scan(qrCode: qr.value, with: shop.number)
             let supervisor = self.supervisor
             _ = try await clock.waitFor("a ready session") { await supervisor.readySession(for: created.id) }
-            instance = try await instances.get(created.id, by: .member(admin))
+            instance = try await instances.get(created.id, by: .acting(as: admin))
 
             // Keys: the admin's rotated once, the agent's own.
             let keys = APIKeyService(environment: env)
-            let adminKey = try await keys.issue(name: "CRM", scopes: [.messagesRead, .messagesSend], by: .member(admin))
-            let rotated = try await keys.rotate(adminKey.record.id, overlap: .seconds(3_600), by: .member(admin))
-            let agentKey = try await keys.issue(name: "mine", scopes: [.messagesRead], by: .member(self.agent))
+            let adminKey = try await keys.issue(name: "CRM", scopes: [.messagesRead, .messagesSend], by: .acting(as: admin))
+            let rotated = try await keys.rotate(adminKey.record.id, overlap: .seconds(3_600), by: .acting(as: admin))
+            let agentKey = try await keys.issue(name: "mine", scopes: [.messagesRead], by: .acting(as: self.agent))
             adminKeys = [adminKey.secret, rotated.secret]
             self.agentKey = agentKey.secret
             returned += [adminKey.record, rotated.record, agentKey.record]
@@ -107,18 +107,18 @@ extension SecretScanTests {
             }
 
             // Everything else, through the services.
-            contact = try await ContactService(environment: env).create(phone: customer, name: "Ada", tags: ["vip"], by: .member(admin))
-            template = try await TemplateService(environment: env).create(name: "hello", body: "Hi {{name}}", by: .member(admin))
+            contact = try await ContactService(environment: env).create(phone: customer, name: "Ada", tags: ["vip"], by: .acting(as: admin))
+            template = try await TemplateService(environment: env).create(name: "hello", body: "Hi {{name}}", by: .acting(as: admin))
             message = try await MessagingService(environment: env).send(
-                .text("Hello", to: customer, from: created.id), by: .member(self.agent))
+                .text("Hello", to: customer, from: created.id), by: .acting(as: self.agent))
             campaign = try await CampaignService(environment: env, webhooks: webhooks).create(
-                name: "spring", instance: created.id, template: template.id, audience: .tags(["vip"]), by: .member(admin))
+                name: "spring", instance: created.id, template: template.id, audience: .tags(["vip"]), by: .acting(as: admin))
             automation = try await AutomationService(environment: env).create(
                 name: "price", trigger: .keyword("price", wholeMessage: false), actions: [.tagContact("asked")],
-                by: .member(admin))
+                by: .acting(as: admin))
             mediaObject = try await MediaService(environment: env).upload(
-                Array("Opening hours: 9–17\n".utf8), declaredMIMEType: "text/plain", fileName: "hours.txt", by: .member(admin))
-            delivery = try await webhooks.sendTestEvent(to: endpoint.id, by: .member(admin))
+                Array("Opening hours: 9–17\n".utf8), declaredMIMEType: "text/plain", fileName: "hours.txt", by: .acting(as: admin))
+            delivery = try await webhooks.sendTestEvent(to: endpoint.id, by: .acting(as: admin))
             returned += [contact, template, message, campaign, automation, mediaObject, delivery]
             let worker = WebhookDeliveryWorker(service: webhooks, sender: sender)
             while try await worker.runOnce(worker: "w", limit: 50) > 0 {}

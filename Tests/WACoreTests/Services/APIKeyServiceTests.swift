@@ -29,7 +29,7 @@ struct APIKeyServiceTests {
     @Test func issuedKeysAuthenticateWithTheirScopes() async throws {
         let t = try await tenant()
         let issued = try await service.issue(
-            name: " CRM sync ", scopes: [.messagesSend, .messagesRead], by: .member(t.admin))
+            name: " CRM sync ", scopes: [.messagesSend, .messagesRead], by: .acting(as: t.admin))
         let text = issued.secret.reveal()
         #expect(text.hasPrefix("wa_live_"))
         #expect(issued.record.name == "CRM sync")
@@ -47,7 +47,7 @@ struct APIKeyServiceTests {
 
     @Test func lastUsedIsRecordedAtMostOncePerResolution() async throws {
         let t = try await tenant()
-        let issued = try await service.issue(name: "k", scopes: [.messagesRead], by: .member(t.admin))
+        let issued = try await service.issue(name: "k", scopes: [.messagesRead], by: .acting(as: t.admin))
         let first = try await service.authenticate(issued.secret.reveal()).key
         #expect(first.lastUsedAt == fixtures.clock.now())
         fixtures.clock.advance(by: .seconds(30))
@@ -60,7 +60,7 @@ struct APIKeyServiceTests {
 
     @Test func unknownTyposAndWrongSecretsAreAllInvalidCredentials() async throws {
         let t = try await tenant()
-        let issued = try await service.issue(name: "k", scopes: [.messagesRead], by: .member(t.admin))
+        let issued = try await service.issue(name: "k", scopes: [.messagesRead], by: .acting(as: t.admin))
         let text = issued.secret.reveal()
         let neverStored = APIKeySecret.generate(environment: .live, using: SeededRandomSource(seed: 5)).reveal()
         var typo = Array(text)
@@ -81,13 +81,13 @@ struct APIKeyServiceTests {
     @Test func expiry() async throws {
         let t = try await tenant()
         let expiresAt = fixtures.clock.now().addingTimeInterval(3600)
-        let issued = try await service.issue(name: "k", scopes: [.messagesRead], expiresAt: expiresAt, by: .member(t.admin))
+        let issued = try await service.issue(name: "k", scopes: [.messagesRead], expiresAt: expiresAt, by: .acting(as: t.admin))
         fixtures.clock.set(expiresAt.addingTimeInterval(-0.001))
         _ = try await service.authenticate(issued.secret.reveal())
         fixtures.clock.set(expiresAt)
         await expectWAError(.apiKeyExpired) { try await service.authenticate(issued.secret.reveal()) }
         let past = await expectWAError(.invalidArgument) {
-            try await service.issue(name: "k", scopes: [.messagesRead], expiresAt: expiresAt, by: .member(t.admin))
+            try await service.issue(name: "k", scopes: [.messagesRead], expiresAt: expiresAt, by: .acting(as: t.admin))
         }
         #expect(past?.field == "expires_at")
     }
@@ -96,13 +96,13 @@ struct APIKeyServiceTests {
         let t = try await tenant()
         let agent = try await addMember(.agent, to: t)
         let other = try await addMember(.agent, to: t)
-        let issued = try await service.issue(name: "k", scopes: [.messagesSend], by: .member(agent))
-        await expectWAError(.permissionDenied) { try await service.revoke(issued.record.id, by: .member(other)) }
+        let issued = try await service.issue(name: "k", scopes: [.messagesSend], by: .acting(as: agent))
+        await expectWAError(.permissionDenied) { try await service.revoke(issued.record.id, by: .acting(as: other)) }
         _ = try await service.authenticate(issued.secret.reveal())
 
-        let revoked = try await service.revoke(issued.record.id, by: .member(agent))
+        let revoked = try await service.revoke(issued.record.id, by: .acting(as: agent))
         #expect(revoked.revokedAt == fixtures.clock.now())
-        let again = try await service.revoke(issued.record.id, by: .member(t.admin))
+        let again = try await service.revoke(issued.record.id, by: .acting(as: t.admin))
         #expect(again.revokedAt == revoked.revokedAt && again.version == revoked.version)
         await expectWAError(.apiKeyRevoked) { try await service.authenticate(issued.secret.reveal()) }
 
@@ -118,34 +118,34 @@ struct APIKeyServiceTests {
         let agent = try await addMember(.agent, to: t)
         let other = try await addMember(.agent, to: t)
         let expiry = fixtures.clock.now().addingTimeInterval(90 * 86_400)
-        let issued = try await service.issue(name: "CRM", scopes: [.messagesSend], expiresAt: expiry, by: .member(agent))
+        let issued = try await service.issue(name: "CRM", scopes: [.messagesSend], expiresAt: expiry, by: .acting(as: agent))
 
         // At once: the old key stops working, the new one acts for the same member with the same scopes.
-        await expectWAError(.permissionDenied) { try await service.rotate(issued.record.id, by: .member(other)) }
-        let rotated = try await service.rotate(issued.record.id, by: .member(agent))
+        await expectWAError(.permissionDenied) { try await service.rotate(issued.record.id, by: .acting(as: other)) }
+        let rotated = try await service.rotate(issued.record.id, by: .acting(as: agent))
         #expect(rotated.secret.reveal() != issued.secret.reveal())
         #expect(rotated.record.name == "CRM" && rotated.record.scopes == [.messagesSend])
         #expect(rotated.record.createdBy == agent.id && rotated.record.expiresAt == expiry)
         await expectWAError(.apiKeyRevoked) { try await service.authenticate(issued.secret.reveal()) }
         let (principal, _) = try await service.authenticate(rotated.secret.reveal())
         #expect(principal.memberID == agent.id && principal.permissions == [.messagesSend])
-        await expectWAError(.apiKeyRevoked) { try await service.rotate(issued.record.id, by: .member(agent)) }
+        await expectWAError(.apiKeyRevoked) { try await service.rotate(issued.record.id, by: .acting(as: agent)) }
 
         // Not even an admin rotates another member's key (the new secret would act for that member).
-        await expectWAError(.permissionDenied) { try await service.rotate(rotated.record.id, by: .member(t.admin)) }
+        await expectWAError(.permissionDenied) { try await service.rotate(rotated.record.id, by: .acting(as: t.admin)) }
 
         // With an overlap: both work until the overlap ends; the old one cannot be rotated a second time.
-        let overlapped = try await service.rotate(rotated.record.id, overlap: .seconds(3_600), by: .member(agent))
+        let overlapped = try await service.rotate(rotated.record.id, overlap: .seconds(3_600), by: .acting(as: agent))
         #expect(overlapped.record.createdBy == agent.id)
         _ = try await service.authenticate(rotated.secret.reveal())
         await expectWAError(.apiKeyRevoked) {
-            try await service.rotate(rotated.record.id, overlap: .seconds(60), by: .member(agent))
+            try await service.rotate(rotated.record.id, overlap: .seconds(60), by: .acting(as: agent))
         }
         fixtures.clock.advance(by: .seconds(3_600))
         await expectWAError(.apiKeyExpired) { try await service.authenticate(rotated.secret.reveal()) }
         _ = try await service.authenticate(overlapped.secret.reveal())
         await expectWAError(.invalidArgument) {
-            try await service.rotate(overlapped.record.id, overlap: .seconds(31 * 86_400), by: .member(agent))
+            try await service.rotate(overlapped.record.id, overlap: .seconds(31 * 86_400), by: .acting(as: agent))
         }
 
         let audit = try await store.transaction(.organization(t.id)) {
@@ -160,9 +160,9 @@ struct APIKeyServiceTests {
         let instance = t.instance
         let agent = try await addMember(.agent, to: t, assigned: [instance.id])
         await expectWAError(.scopeExceedsCreator) {
-            try await service.issue(name: "k", scopes: [.messagesSend, .auditRead], by: .member(agent))
+            try await service.issue(name: "k", scopes: [.messagesSend, .auditRead], by: .acting(as: agent))
         }
-        let issued = try await service.issue(name: "k", scopes: [.messagesSend], by: .member(agent))
+        let issued = try await service.issue(name: "k", scopes: [.messagesSend], by: .acting(as: agent))
         let (principal, _) = try await service.authenticate(issued.secret.reveal())
         #expect(AccessPolicy().decide(principal, .messagesSend, on: .instance(instance.id, in: t.id)) == .allow)
         let unassigned = fixtures.instance(in: t.id).id
@@ -187,18 +187,18 @@ struct APIKeyServiceTests {
     @Test func listingShowsOwnKeysUnlessManagingAll() async throws {
         let t = try await tenant()
         let agent = try await addMember(.agent, to: t)
-        let mine = try await service.issue(name: "mine", scopes: [.messagesSend], by: .member(agent))
-        let admins = try await service.issue(name: "admin's", scopes: [.auditRead], by: .member(t.admin))
-        #expect(try await service.list(by: .member(agent)).items.map(\.id) == [mine.record.id])
-        #expect(Set(try await service.list(by: .member(t.admin)).items.map(\.id)) == [mine.record.id, admins.record.id])
-        try await service.revoke(mine.record.id, by: .member(agent))
-        #expect(try await service.list(by: .member(agent)).items.isEmpty)
-        #expect(try await service.list(by: .member(agent), includeRevoked: true).items.count == 1)
+        let mine = try await service.issue(name: "mine", scopes: [.messagesSend], by: .acting(as: agent))
+        let admins = try await service.issue(name: "admin's", scopes: [.auditRead], by: .acting(as: t.admin))
+        #expect(try await service.list(by: .acting(as: agent)).items.map(\.id) == [mine.record.id])
+        #expect(Set(try await service.list(by: .acting(as: t.admin)).items.map(\.id)) == [mine.record.id, admins.record.id])
+        try await service.revoke(mine.record.id, by: .acting(as: agent))
+        #expect(try await service.list(by: .acting(as: agent)).items.isEmpty)
+        #expect(try await service.list(by: .acting(as: agent), includeRevoked: true).items.count == 1)
     }
 
     @Test func neitherTheKeyNorItsDigestAppearsInDescriptionsOrAudit() async throws {
         let t = try await tenant()
-        let issued = try await service.issue(name: "k", scopes: [.messagesRead], by: .member(t.admin))
+        let issued = try await service.issue(name: "k", scopes: [.messagesRead], by: .acting(as: t.admin))
         let text = issued.secret.reveal()
         let secretPart = String(text.dropFirst(19))  // after "wa_live_<10>_"
         let digestHex = issued.record.digest.map { String(format: "%02x", $0) }.joined()

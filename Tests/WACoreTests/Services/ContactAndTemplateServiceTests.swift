@@ -29,20 +29,20 @@ struct ContactAndTemplateServiceTests {
     @Test func contactLifecycle() async throws {
         let t = try await tenant()
         let phone = try PhoneNumber("+49 170 1234567")
-        let created = try await contacts.create(phone: phone, name: " Zoë ", tags: ["VIP", "de"], by: .member(t.agent))
+        let created = try await contacts.create(phone: phone, name: " Zoë ", tags: ["VIP", "de"], by: .acting(as: t.agent))
         #expect(created.jid == phone.jid && created.name == "Zoë" && created.tags == ["vip", "de"])
-        let tagged = try await contacts.tag(created.id, adding: ["Late Payer"], removing: ["DE"], by: .member(t.agent))
+        let tagged = try await contacts.tag(created.id, adding: ["Late Payer"], removing: ["DE"], by: .acting(as: t.agent))
         #expect(tagged.tags == ["vip", "late payer"])
-        let optedOut = try await contacts.setOptedOut(true, created.id, by: .member(t.agent))
+        let optedOut = try await contacts.setOptedOut(true, created.id, by: .acting(as: t.agent))
         #expect(optedOut.optedOut && optedOut.optedOutAt != nil)
-        #expect(try await contacts.list(by: .member(t.viewer), where: .init(optedOut: true)).items.map(\.id) == [created.id])
-        await expectWAError(.permissionDenied) { try await contacts.delete(created.id, by: .member(t.viewer)) }
-        await expectWAError(.alreadyExists) { try await contacts.create(phone: phone, by: .member(t.agent)) }
+        #expect(try await contacts.list(by: .acting(as: t.viewer), where: .init(optedOut: true)).items.map(\.id) == [created.id])
+        await expectWAError(.permissionDenied) { try await contacts.delete(created.id, by: .acting(as: t.viewer)) }
+        await expectWAError(.alreadyExists) { try await contacts.create(phone: phone, by: .acting(as: t.agent)) }
         let badTag = await expectWAError(.invalidArgument) {
-            try await contacts.create(phone: try PhoneNumber("+4917012345678"), tags: ["<script>"], by: .member(t.agent))
+            try await contacts.create(phone: try PhoneNumber("+4917012345678"), tags: ["<script>"], by: .acting(as: t.agent))
         }
         #expect(badTag?.field == "tags")
-        try await contacts.delete(created.id, by: .member(t.agent))
+        try await contacts.delete(created.id, by: .acting(as: t.agent))
     }
 
     @Test func importIsAllOrNothing() async throws {
@@ -54,25 +54,25 @@ struct ContactAndTemplateServiceTests {
             12ab,Broken,,
             0151 23456789,Mobile,vip,maybe
             """
-        let report = try await contacts.importCSV(csv, defaultRegion: "DE", by: .member(t.admin))
+        let report = try await contacts.importCSV(csv, defaultRegion: "DE", by: .acting(as: t.admin))
         #expect(!report.committed && report.created == 0)
         #expect(report.errors.map(\.line) == [4, 5])
         #expect(report.errors.map(\.column) == ["phone", "opted_out"])
-        #expect(try await contacts.list(by: .member(t.admin)).items.isEmpty)
+        #expect(try await contacts.list(by: .acting(as: t.admin)).items.isEmpty)
 
-        let partial = try await contacts.importCSV(csv, defaultRegion: "DE", skipInvalidRows: true, by: .member(t.admin))
+        let partial = try await contacts.importCSV(csv, defaultRegion: "DE", skipInvalidRows: true, by: .acting(as: t.admin))
         #expect(partial.committed && partial.created == 2 && partial.errors.count == 2)
-        let london = try await contacts.list(by: .member(t.admin), where: .init(search: "london")).items
+        let london = try await contacts.list(by: .acting(as: t.admin), where: .init(search: "london")).items
         #expect(london.map(\.phone?.e164) == ["+442079460958"])
     }
 
     @Test func importUpdatesExistingContactsAndMergesDuplicateRows() async throws {
         let t = try await tenant()
-        _ = try await contacts.create(phone: try PhoneNumber("+4930123456"), name: "Old", tags: ["old"], by: .member(t.admin))
+        _ = try await contacts.create(phone: try PhoneNumber("+4930123456"), name: "Old", tags: ["old"], by: .acting(as: t.admin))
         let csv = "phone,name,tags\n030 123456,New,new\n'+49 30 123456,,extra\n+1 650 253 0000,Google,\n"
-        let report = try await contacts.importCSV(csv, defaultRegion: "DE", by: .member(t.admin))
+        let report = try await contacts.importCSV(csv, defaultRegion: "DE", by: .acting(as: t.admin))
         #expect(report.committed && report.created == 1 && report.updated == 1 && report.duplicates == 1)
-        let berlin = try #require(try await contacts.list(by: .member(t.admin), where: .init(search: "New")).items.first)
+        let berlin = try #require(try await contacts.list(by: .acting(as: t.admin), where: .init(search: "New")).items.first)
         #expect(berlin.tags == ["old", "new", "extra"])
         let audit = try await env.store.transaction(.organization(t.org)) {
             try await $0.auditEvents.list(in: t.org, where: .init(action: "contacts.imported"), page: .all).items
@@ -88,13 +88,13 @@ struct ContactAndTemplateServiceTests {
     ])
     func importRejectsMalformedFiles(_ csv: String, _ code: WAError.Code) async throws {
         let t = try await tenant()
-        await expectWAError(code) { try await contacts.importCSV(csv, by: .member(t.admin)) }
+        await expectWAError(code) { try await contacts.importCSV(csv, by: .acting(as: t.admin)) }
     }
 
     @Test func importNeedsThePermission() async throws {
         let t = try await tenant()
         await expectWAError(.permissionDenied) {
-            try await contacts.importCSV("phone\n+4930123456\n", by: .member(t.agent))
+            try await contacts.importCSV("phone\n+4930123456\n", by: .acting(as: t.agent))
         }
     }
 
@@ -102,26 +102,26 @@ struct ContactAndTemplateServiceTests {
         let t = try await tenant()
         let template = try await templates.create(
             name: "shipping", body: "Hi {{ name }}, order {{order.id}} ships {{when}}. {{not a var}} {{name}}",
-            by: .member(t.admin))
+            by: .acting(as: t.admin))
         #expect(template.variables == ["name", "order.id", "when"])
         let text = try await templates.render(
-            template.id, with: ["name": "Zoë", "order.id": "A-1", "when": "today {{name}}"], by: .member(t.viewer))
+            template.id, with: ["name": "Zoë", "order.id": "A-1", "when": "today {{name}}"], by: .acting(as: t.viewer))
         #expect(text == "Hi Zoë, order A-1 ships today {{name}}. {{not a var}} Zoë")
         let missing = await expectWAError(.templateVariableMissing) {
-            try await templates.render(template.id, with: ["name": "Zoë"], by: .member(t.viewer))
+            try await templates.render(template.id, with: ["name": "Zoë"], by: .acting(as: t.viewer))
         }
         #expect(missing?.message.contains("order.id, when") == true)
         let unknown = await expectWAError(.templateVariableUnknown) {
             try await templates.render(
-                template.id, with: ["name": "a", "order.id": "b", "when": "c", "nmae": "d"], by: .member(t.viewer))
+                template.id, with: ["name": "a", "order.id": "b", "when": "c", "nmae": "d"], by: .acting(as: t.viewer))
         }
         #expect(unknown?.message.contains("nmae") == true)
         await expectWAError(.permissionDenied) {
-            try await templates.create(name: "x", body: "y", by: .member(t.agent))
+            try await templates.create(name: "x", body: "y", by: .acting(as: t.agent))
         }
-        let empty = await expectWAError(.invalidArgument) { try await templates.create(name: "x", body: "  ", by: .member(t.admin)) }
+        let empty = await expectWAError(.invalidArgument) { try await templates.create(name: "x", body: "  ", by: .acting(as: t.admin)) }
         #expect(empty?.field == "body")
-        let renamed = try await templates.update(template.id, name: "shipping-v2", by: .member(t.admin))
+        let renamed = try await templates.update(template.id, name: "shipping-v2", by: .acting(as: t.admin))
         #expect(renamed.name == "shipping-v2" && renamed.body == template.body)
     }
 }

@@ -6,7 +6,9 @@ import WACoreTesting
 /// Every service method, called by every role of the organization and by an admin of another organization:
 /// the call passes access control exactly when the role is at least the method's minimum role (an agent acting on
 /// an instance assigned to them), another organization's identifiers are `not_found`, and a denied call is
-/// `permission_denied`. The minimum roles here are the specification (Docs/Access.md).
+/// `permission_denied`. The minimum roles here are the specification (Docs/Access.md). A principal built for an
+/// admin who is deactivated (or demoted to viewer) before the call does nothing: every method re-checks it inside its
+/// transaction and answers `unauthenticated` (or `permission_denied`).
 @Suite("Service permissions")
 struct ServicePermissionTests {
     /// One organization with every kind of record, and the principals to call with.
@@ -15,6 +17,8 @@ struct ServicePermissionTests {
         let network: SimulatedWhatsApp
         let supervisor: InstanceSupervisor
         let admin: Member, manager: Member, agent: Member, viewer: Member, stranger: Member
+        /// A second admin, whose principal goes stale (deactivated or demoted) in the stale-principal cases.
+        let zed: Member
         let instance: Instance
         let contact: Contact
         let template: Template
@@ -44,14 +48,15 @@ struct ServicePermissionTests {
                 name: "Other", slug: "other", plan: .enterprise, adminEmail: "oz@example.com", adminName: "Oz",
                 adminPassword: "correct horse battery staple")
             func join(_ email: String, _ role: Role) async throws -> Member {
-                try await team.invite(email: email, displayName: email, role: role, by: .member(admin)).member
+                try await team.invite(email: email, displayName: email, role: role, by: .acting(as: admin)).member
             }
             manager = try await join("max@example.com", .manager)
+            zed = try await join("zed@example.com", .admin)
             viewer = try await join("vi@example.com", .viewer)
             let instances = InstanceService(environment: env, supervisor: supervisor)
-            var instance = try await instances.create(name: "support", by: .member(admin))
+            var instance = try await instances.create(name: "support", by: .acting(as: admin))
             agent = try await team.assign(
-                instances: [instance.id], to: try await join("bo@example.com", .agent).id, by: .member(admin))
+                instances: [instance.id], to: try await join("bo@example.com", .agent).id, by: .acting(as: admin))
             let orgID = org.id
             instance = try await env.store.transaction(.organization(orgID)) { tx in
                 let linked = try await tx.instances.get(instance.id, in: orgID)
@@ -59,34 +64,34 @@ struct ServicePermissionTests {
             }
             self.instance = instance
             contact = try await ContactService(environment: env).create(
-                phone: try PhoneNumber("+49 170 1234567"), name: "Ada", by: .member(admin))
+                phone: try PhoneNumber("+49 170 1234567"), name: "Ada", by: .acting(as: admin))
             template = try await TemplateService(environment: env).create(
-                name: "hello", body: "Hi {{name}}", by: .member(admin))
+                name: "hello", body: "Hi {{name}}", by: .acting(as: admin))
             let webhooks = WebhookService(environment: env)
-            endpoint = try await webhooks.create(url: "https://hooks.example.com/wa", by: .member(admin)).endpoint
-            delivery = try await webhooks.sendTestEvent(to: endpoint.id, by: .member(admin))
+            endpoint = try await webhooks.create(url: "https://hooks.example.com/wa", by: .acting(as: admin)).endpoint
+            delivery = try await webhooks.sendTestEvent(to: endpoint.id, by: .acting(as: admin))
             apiKey = try await APIKeyService(environment: env).issue(
-                name: "admin key", scopes: [.messagesRead], by: .member(admin)
+                name: "admin key", scopes: [.messagesRead], by: .acting(as: admin)
             ).record
             message = try await MessagingService(environment: env).send(
-                .text("Hello", to: try PhoneNumber("+49 170 1234567"), from: instance.id), by: .member(admin))
+                .text("Hello", to: try PhoneNumber("+49 170 1234567"), from: instance.id), by: .acting(as: admin))
             automation = try await AutomationService(environment: env).create(
                 name: "price", trigger: .keyword("price", wholeMessage: false), actions: [.tagContact("asked")],
-                by: .member(admin))
+                by: .acting(as: admin))
             let alert = RiskAlert(
                 id: env.ids.make(), organizationID: orgID, instanceID: instance.id, severity: .warning, score: 50,
                 rules: ["rate_spike"], evidence: [:], createdAt: clock.now())
             self.alert = try await env.store.transaction(.organization(orgID)) { try await $0.riskAlerts.insert(alert) }
             campaign = try await CampaignService(environment: env).create(
                 name: "spring", instance: instance.id, template: template.id, audience: .tags(["vip"]),
-                by: .member(admin))
-            otherInstance = try await instances.create(name: "sales", by: .member(admin))
+                by: .acting(as: admin))
+            otherInstance = try await instances.create(name: "sales", by: .acting(as: admin))
             otherCampaign = try await CampaignService(environment: env).create(
                 name: "summer", instance: otherInstance.id, template: template.id, audience: .tags(["vip"]),
-                by: .member(admin))
+                by: .acting(as: admin))
             mediaObject = try await MediaService(environment: env).upload(
                 Array("Opening hours: 9–17\n".utf8), declaredMIMEType: "text/plain", fileName: "hours.txt",
-                by: .member(admin))
+                by: .acting(as: admin))
         }
 
         var team: TeamService { TeamService(environment: env) }
@@ -129,6 +134,7 @@ struct ServicePermissionTests {
         },
         Call(name: "team.members", minimum: .viewer, takesID: false) { w, p in _ = try await w.team.members(by: p) },
         Call(name: "team.reactivate", minimum: .admin, takesID: true) { w, p in _ = try await w.team.reactivate(w.viewer.id, by: p) },
+        Call(name: "team.remove", minimum: .admin, takesID: true) { w, p in try await w.team.remove(w.viewer.id, by: p) },
         // API keys (the admin's key: others need api_keys:manage_all)
         Call(name: "apiKeys.revoke(another's)", minimum: .admin, takesID: true) { w, p in _ = try await w.keys.revoke(w.apiKey.id, by: p) },
         // The admin's own key: nobody else may rotate it, whatever their role.
@@ -272,7 +278,13 @@ struct ServicePermissionTests {
         Call(name: "media.delete", minimum: .manager, takesID: true) { w, p in try await w.media.delete(w.mediaObject.id, by: p) },
     ]
 
-    enum Caller: String, CaseIterable, Sendable { case viewer, agent, manager, admin, otherOrganization }
+    enum Caller: String, CaseIterable, Sendable {
+        case viewer, agent, manager, admin, otherOrganization
+        /// An admin's principal, built before the admin was deactivated.
+        case deactivatedAdmin
+        /// An admin's principal, built before the admin was demoted to viewer.
+        case demotedAdmin
+    }
 
     struct Case: Sendable, CustomTestStringConvertible {
         let call: Call
@@ -292,10 +304,17 @@ struct ServicePermissionTests {
             case .manager: world.manager
             case .admin: world.admin
             case .otherOrganization: world.stranger
+            case .deactivatedAdmin, .demotedAdmin: world.zed
             }
+        let principal = Principal.acting(as: member)
+        switch c.caller {
+        case .deactivatedAdmin: _ = try await world.team.deactivate(world.zed.id, by: .acting(as: world.admin))
+        case .demotedAdmin: _ = try await world.team.changeRole(of: world.zed.id, to: .viewer, by: .acting(as: world.admin))
+        default: break
+        }
         var outcome: WAError.Code? = nil
         do {
-            try await c.call.run(world, .member(member))
+            try await c.call.run(world, principal)
         } catch let error as WAError {
             outcome = error.code
         }
@@ -307,6 +326,10 @@ struct ServicePermissionTests {
                 // Calls without ids act on the caller's own organization: an admin may make them there.
                 #expect(outcome != .permissionDenied)
             }
+        case .deactivatedAdmin:
+            #expect(outcome == .unauthenticated, "a deactivated admin's principal must not \(c.call.name), got \(String(describing: outcome))")
+        case .demotedAdmin:
+            #expect(outcome == .permissionDenied, "a demoted admin's principal must not \(c.call.name), got \(String(describing: outcome))")
         default:
             let role = Role(rawValue: c.caller.rawValue)!
             if role >= c.call.minimum, !(role == .agent && c.call.deniedToAgents) {

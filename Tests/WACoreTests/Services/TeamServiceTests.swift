@@ -29,7 +29,7 @@ struct TeamServiceTests {
     }
 
     private func join(_ email: String, _ role: Role, by admin: Member) async throws -> Member {
-        let (_, invitation) = try await team.invite(email: email, displayName: email, role: role, by: .member(admin))
+        let (_, invitation) = try await team.invite(email: email, displayName: email, role: role, by: .acting(as: admin))
         return try await team.acceptInvitation(token: invitation.reveal(), password: Self.memberPassword)
     }
 
@@ -38,7 +38,7 @@ struct TeamServiceTests {
         #expect(admin.email == "ana@example.com" && admin.role == .admin && admin.isActive)
         let signedIn = try await team.signIn(organizationSlug: "acme", email: " ANA@example.com", password: Self.password)
         #expect(signedIn.id == admin.id && signedIn.lastSignInAt == clock.now())
-        #expect(try await audit(org.id) == ["organization.created"])
+        #expect(try await audit(org.id) == ["organization.created", "member.signed_in"])
     }
 
     @Test func signUpRejectsBadInputBeforeWritingAnything() async throws {
@@ -62,7 +62,7 @@ struct TeamServiceTests {
     @Test func invitationsAreSingleUseAndExpire() async throws {
         let (org, admin) = try await organization()
         let (member, invitation) = try await team.invite(
-            email: "bo@example.com", displayName: "Bo", role: .agent, by: .member(admin))
+            email: "bo@example.com", displayName: "Bo", role: .agent, by: .acting(as: admin))
         #expect(try await passwordHash(member.id, in: org.id) == nil && member.role == .agent)
         await expectWAError(.invalidCredentials) {
             try await team.signIn(organizationSlug: "acme", email: "bo@example.com", password: Self.password)
@@ -75,7 +75,7 @@ struct TeamServiceTests {
             try await team.acceptInvitation(token: invitation.reveal(), password: "another password 43")
         }
 
-        let (_, late) = try await team.invite(email: "cy@example.com", displayName: "Cy", role: .viewer, by: .member(admin))
+        let (_, late) = try await team.invite(email: "cy@example.com", displayName: "Cy", role: .viewer, by: .acting(as: admin))
         clock.advance(by: .seconds(7 * 86_400))
         await expectWAError(.invalidCredentials) {
             try await team.acceptInvitation(token: late.reveal(), password: "cy's own password 44")
@@ -83,17 +83,24 @@ struct TeamServiceTests {
         await expectWAError(.invalidCredentials) {
             try await team.acceptInvitation(token: "wat_" + String(repeating: "A", count: 86), password: "x password 45")
         }
-        #expect(try await audit(org.id) == ["organization.created", "member.invited", "member.joined", "member.invited"])
+        #expect(
+            try await audit(org.id) == [
+                "organization.created", "member.invited",
+                "member.sign_in_failed",  // before the invitation was accepted: no password yet
+                "member.joined", "member.signed_in",
+                "member.invitation_failed",  // the used invitation, again
+                "member.invited", "member.invitation_failed",  // the expired one
+            ])
     }
 
     @Test func onlyAdminsManageMembersAndNobodyGrantsAboveThemselves() async throws {
         let (_, admin) = try await organization()
         let manager = try await join("max@example.com", .manager, by: admin)
         await expectWAError(.permissionDenied) {
-            try await team.invite(email: "x@example.com", displayName: "X", role: .viewer, by: .member(manager))
+            try await team.invite(email: "x@example.com", displayName: "X", role: .viewer, by: .acting(as: manager))
         }
         await expectWAError(.permissionDenied) {
-            try await team.changeRole(of: admin.id, to: .viewer, by: .member(manager))
+            try await team.changeRole(of: admin.id, to: .viewer, by: .acting(as: manager))
         }
     }
 
@@ -102,30 +109,30 @@ struct TeamServiceTests {
         let bo = try await join("bo@example.com", .agent, by: admin)
         _ = try await join("cy@example.com", .viewer, by: admin)
         await expectWAError(.planLimitReached) {
-            try await team.invite(email: "di@example.com", displayName: "Di", role: .viewer, by: .member(admin))
+            try await team.invite(email: "di@example.com", displayName: "Di", role: .viewer, by: .acting(as: admin))
         }
-        _ = try await team.deactivate(bo.id, by: .member(admin))
-        _ = try await team.invite(email: "di@example.com", displayName: "Di", role: .viewer, by: .member(admin))
-        await expectWAError(.planLimitReached) { try await team.reactivate(bo.id, by: .member(admin)) }
+        _ = try await team.deactivate(bo.id, by: .acting(as: admin))
+        _ = try await team.invite(email: "di@example.com", displayName: "Di", role: .viewer, by: .acting(as: admin))
+        await expectWAError(.planLimitReached) { try await team.reactivate(bo.id, by: .acting(as: admin)) }
     }
 
     @Test func theLastActiveAdminStays() async throws {
         let (_, admin) = try await organization()
         for attempt in [
-            { try await team.changeRole(of: admin.id, to: .manager, by: .member(admin)) },
-            { try await team.deactivate(admin.id, by: .member(admin)) },
+            { try await team.changeRole(of: admin.id, to: .manager, by: .acting(as: admin)) },
+            { try await team.deactivate(admin.id, by: .acting(as: admin)) },
         ] as [@Sendable () async throws -> Member] {
             await expectWAError(.lastAdmin) { try await attempt() }
         }
         let second = try await join("zoe@example.com", .admin, by: admin)
-        let demoted = try await team.changeRole(of: admin.id, to: .manager, by: .member(second))
+        let demoted = try await team.changeRole(of: admin.id, to: .manager, by: .acting(as: second))
         #expect(demoted.role == .manager)
     }
 
     @Test func deactivatedMembersCannotSignIn() async throws {
         let (org, admin) = try await organization()
         let bo = try await join("bo@example.com", .agent, by: admin)
-        _ = try await team.deactivate(bo.id, by: .member(admin))
+        _ = try await team.deactivate(bo.id, by: .acting(as: admin))
         await expectWAError(.invalidCredentials) {
             try await team.signIn(organizationSlug: "acme", email: "bo@example.com", password: Self.memberPassword)
         }
@@ -161,10 +168,10 @@ struct TeamServiceTests {
         _ = try await team.signIn(organizationSlug: "acme", email: "ana@example.com", password: "a brand new passphrase")
 
         let wrong = await expectWAError(.invalidCredentials) {
-            try await team.changePassword(current: "not it at all", new: "yet another passphrase", by: .member(admin))
+            try await team.changePassword(current: "not it at all", new: "yet another passphrase", by: .acting(as: admin))
         }
         #expect(wrong?.field == "current_password")
-        try await team.changePassword(current: "a brand new passphrase", new: "yet another passphrase", by: .member(admin))
+        try await team.changePassword(current: "a brand new passphrase", new: "yet another passphrase", by: .acting(as: admin))
         _ = try await team.signIn(organizationSlug: "acme", email: "ana@example.com", password: "yet another passphrase")
         let actions = try await audit(org.id)
         #expect(actions.filter { $0 == "member.password_reset_requested" }.count == 2)
@@ -184,13 +191,13 @@ struct TeamServiceTests {
         let instance = Instance(id: env.ids.make(), organizationID: org.id, name: "support", createdAt: clock.now())
         _ = try await env.store.transaction(.organization(org.id)) { try await $0.instances.insert(instance) }
         let unknown = await expectWAError(.notFound) {
-            try await team.assign(instances: [env.ids.make()], to: bo.id, by: .member(admin))
+            try await team.assign(instances: [env.ids.make()], to: bo.id, by: .acting(as: admin))
         }
         #expect(unknown?.field == "instances")
-        let assigned = try await team.assign(instances: [instance.id], to: bo.id, by: .member(admin))
-        #expect(env.policy.decide(.member(assigned), .messagesSend, on: .instance(instance.id, in: org.id)) == .allow)
+        let assigned = try await team.assign(instances: [instance.id], to: bo.id, by: .acting(as: admin))
+        #expect(env.policy.decide(.acting(as: assigned), .messagesSend, on: .instance(instance.id, in: org.id)) == .allow)
         await expectWAError(.permissionDenied) {
-            try await team.assign(instances: [], to: admin.id, by: .member(assigned))
+            try await team.assign(instances: [], to: admin.id, by: .acting(as: assigned))
         }
     }
 
@@ -199,8 +206,8 @@ struct TeamServiceTests {
         let (_, adminB) = try await team.createOrganization(
             name: "Beta", slug: "beta", adminEmail: "ben@example.com", adminName: "Ben", adminPassword: Self.password)
         let bo = try await join("bo@example.com", .agent, by: adminA)
-        await expectWAError(.notFound) { try await team.deactivate(bo.id, by: .member(adminB)) }
-        #expect(try await team.members(by: .member(adminB)).items.map(\.id) == [adminB.id])
+        await expectWAError(.notFound) { try await team.deactivate(bo.id, by: .acting(as: adminB)) }
+        #expect(try await team.members(by: .acting(as: adminB)).items.map(\.id) == [adminB.id])
     }
 
     /// The member's stored password hash (kept in its own record, never on ``Member``).

@@ -65,7 +65,7 @@ public struct AnalyticsService: Sendable {
         let firstDay = DayKey(now, in: timeZone).advanced(by: -29)
         let filter = Message.Filter(
             instanceIDs: restriction, since: firstDay.start(in: timeZone).subtracting(Self.sendDelayAllowance))
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var rollups = DailyRollups(dimensions: .campaign, timeZone: timeZone, configuration: latencyConfiguration)
             try await scanEvents(tx, org, filter) { rollups.record($0) }
             let total = try await tx.instances.count(in: org, where: Instance.Filter(ids: restriction))
@@ -112,7 +112,7 @@ public struct AnalyticsService: Sendable {
             instanceID: instance, instanceIDs: restriction,
             since: first.start(in: timeZone).subtracting(Self.sendDelayAllowance),
             until: last.advanced(by: 1).start(in: timeZone).adding(replyAttribution.window))
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             if let instance { _ = try await tx.instances.get(instance, in: org) }
             if let campaign { _ = try await tx.campaigns.get(campaign, in: org) }
             var rollups = DailyRollups(dimensions: .organization, timeZone: timeZone, configuration: latencyConfiguration)
@@ -138,7 +138,7 @@ public struct AnalyticsService: Sendable {
         let org = principal.organizationID
         try env.policy.require(principal, .analyticsRead, on: .organization(org))
         let restriction = env.policy.instanceRestriction(for: principal)
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             let campaign = try await tx.campaigns.get(id, in: org)
             try Self.requireAssigned(campaign.instanceID, restriction)
             var stats = MessageStats(configuration: latencyConfiguration)
@@ -202,7 +202,7 @@ public struct AnalyticsService: Sendable {
         try env.policy.require(principal, .analyticsRead, on: .organization(org))
         let restriction = env.policy.instanceRestriction(for: principal)
         let now = asOf ?? env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             try await countSegments(tx, org, restriction, now, policy)
         }
     }
@@ -230,7 +230,7 @@ public struct AnalyticsService: Sendable {
         let event = env.auditEvent(
             "messages.exported", by: principal.auditActor, in: org, resourceType: "message", resourceID: nil,
             metadata: Self.metadata(format, query))
-        try await env.store.transaction(.organization(org)) { _ = try await $0.auditEvents.insert(event) }
+        try await env.transaction(by: principal) { _ = try await $0.auditEvents.insert(event) }
         let store = env.store
         let filter = query
         return pagedExportStream(
@@ -258,7 +258,7 @@ public struct AnalyticsService: Sendable {
         let event = env.auditEvent(
             "contacts.exported", by: principal.auditActor, in: org, resourceType: "contact", resourceID: nil,
             metadata: metadata)
-        try await env.store.transaction(.organization(org)) { _ = try await $0.auditEvents.insert(event) }
+        try await env.transaction(by: principal) { _ = try await $0.auditEvents.insert(event) }
         let store = env.store
         return pagedExportStream(
             format: format, columns: ExportColumn.contactColumns, chunkSize: chunkSize, boundary: event.id.retyped(),

@@ -20,7 +20,7 @@ public struct AuditService: Sendable {
         let org = principal.organizationID
         try env.policy.require(principal, .auditRead, on: .organization(org))
         try Self.validate(filter)
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             try await tx.auditEvents.list(in: org, where: filter, page: page)
         }
     }
@@ -47,7 +47,7 @@ public struct AuditService: Sendable {
         let event = env.auditEvent(
             "audit.exported", by: principal.auditActor, in: org, resourceType: "audit_event", resourceID: nil,
             metadata: metadata)
-        try await env.store.transaction(.organization(org)) { _ = try await $0.auditEvents.insert(event) }
+        try await env.transaction(by: principal) { _ = try await $0.auditEvents.insert(event) }
         let store = env.store
         return pagedExportStream(
             format: format, columns: ExportColumn.auditColumns, chunkSize: chunkSize, boundary: event.id,

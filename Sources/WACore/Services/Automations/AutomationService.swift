@@ -42,7 +42,7 @@ public struct AutomationService: Sendable {
             id: env.ids.make(), organizationID: org, instanceID: instanceID, name: try Self.validName(name),
             isEnabled: isEnabled, trigger: try trigger.validated(), actions: try Self.validActions(actions),
             cooldownSeconds: try Self.validCooldown(cooldownSeconds), createdAt: env.clock.now())
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             try await checkReferences(of: automation, in: tx)
             let stored = try await tx.automations.insert(automation)
             _ = try await tx.auditEvents.insert(audit("automation.created", stored, principal))
@@ -61,7 +61,7 @@ public struct AutomationService: Sendable {
         let newTrigger = try trigger.map { trigger throws(WAError) in try trigger.validated() }
         let newActions = try actions.map(Self.validActions)
         let newCooldown = try cooldownSeconds.map(Self.validCooldown)
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var automation = try await tx.automations.get(id, in: org)
             if let newName { automation.name = newName }
             if let instanceID { automation.instanceID = instanceID }
@@ -81,7 +81,7 @@ public struct AutomationService: Sendable {
     public func setEnabled(_ enabled: Bool, _ id: AutomationID, by principal: Principal) async throws -> Automation {
         let org = principal.organizationID
         try env.policy.require(principal, .automationsManage, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var automation = try await tx.automations.get(id, in: org)
             guard automation.isEnabled != enabled else { return automation }
             if enabled { try await checkReferences(of: automation, in: tx) }
@@ -98,7 +98,7 @@ public struct AutomationService: Sendable {
     public func delete(_ id: AutomationID, by principal: Principal) async throws {
         let org = principal.organizationID
         try env.policy.require(principal, .automationsManage, on: .organization(org))
-        try await env.store.transaction(.organization(org)) { tx in
+        try await env.transaction(by: principal) { tx in
             let automation = try await tx.automations.get(id, in: org)
             try await tx.automations.delete(id, in: org)
             _ = try await tx.auditEvents.insert(audit("automation.deleted", automation, principal))
@@ -109,7 +109,7 @@ public struct AutomationService: Sendable {
     public func get(_ id: AutomationID, by principal: Principal) async throws -> Automation {
         let org = principal.organizationID
         try env.policy.require(principal, .automationsRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { try await $0.automations.get(id, in: org) }
+        return try await env.transaction(by: principal) { try await $0.automations.get(id, in: org) }
     }
 
     /// Automations matching `filter` (newest first by default; the engine runs them oldest first).
@@ -118,7 +118,7 @@ public struct AutomationService: Sendable {
     {
         let org = principal.organizationID
         try env.policy.require(principal, .automationsRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) {
+        return try await env.transaction(by: principal) {
             try await $0.automations.list(in: org, where: filter, page: page)
         }
     }

@@ -71,7 +71,7 @@ public struct CampaignService: Sendable {
         let audience = try Self.validAudience(audience)
         try CampaignSendWindow.validate(schedule)
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             _ = try await Self.instance(instance, tx, org)
             let stored = try await Self.template(template, tx, org)
             try CampaignVariables.requireCovered(stored)
@@ -98,7 +98,7 @@ public struct CampaignService: Sendable {
         let newAudience = try audience.map(Self.validAudience)
         if let schedule { try CampaignSendWindow.validate(schedule) }
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var campaign = try await tx.campaigns.get(id, in: org)
             try env.policy.require(principal, .campaignsManage, on: .instance(campaign.instanceID, in: org))
             switch campaign.status {
@@ -144,7 +144,7 @@ public struct CampaignService: Sendable {
     /// Deletes a campaign that is not under way (draft, completed, cancelled or failed). Its messages stay.
     public func delete(_ id: CampaignID, by principal: Principal) async throws {
         let org = principal.organizationID
-        try await env.store.transaction(.organization(org)) { tx in
+        try await env.transaction(by: principal) { tx in
             let campaign = try await tx.campaigns.get(id, in: org)
             try env.policy.require(principal, .campaignsManage, on: .instance(campaign.instanceID, in: org))
             guard !CampaignLifecycle.isActive(campaign.status) else {
@@ -162,7 +162,7 @@ public struct CampaignService: Sendable {
     public func get(_ id: CampaignID, by principal: Principal) async throws -> Campaign {
         let org = principal.organizationID
         try env.policy.require(principal, .campaignsRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             try await readable(id, by: principal, tx)
         }
     }
@@ -175,7 +175,7 @@ public struct CampaignService: Sendable {
         try env.policy.require(principal, .campaignsRead, on: .organization(org))
         var filter = filter
         filter.instanceIDs = env.policy.instanceRestriction(for: principal)
-        return try await env.store.transaction(.organization(org)) { [filter] in
+        return try await env.transaction(by: principal) { [filter] in
             try await $0.campaigns.list(in: org, where: filter, page: page)
         }
     }
@@ -190,7 +190,7 @@ public struct CampaignService: Sendable {
     public func start(_ id: CampaignID, by principal: Principal) async throws -> Campaign {
         let org = principal.organizationID
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var campaign = try await tx.campaigns.get(id, in: org)
             try env.policy.require(principal, .campaignsRun, on: .instance(campaign.instanceID, in: org))
             let window = try CampaignSendWindow(campaign.schedule)
@@ -252,7 +252,7 @@ public struct CampaignService: Sendable {
     public func progress(_ id: CampaignID, by principal: Principal) async throws -> Campaign.Progress {
         let org = principal.organizationID
         try env.policy.require(principal, .campaignsRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             try await CampaignMetrics.measure(try await readable(id, by: principal, tx), tx).progress
         }
     }
@@ -263,7 +263,7 @@ public struct CampaignService: Sendable {
         let org = principal.organizationID
         try env.policy.require(principal, .campaignsRead, on: .organization(org))
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             try await CampaignMetrics.report(
                 of: try await readable(id, by: principal, tx), in: tx, now: now, replyWindow: resolver.replies)
         }
@@ -309,7 +309,7 @@ public struct CampaignService: Sendable {
         let text: String?
         if case .text(let body) = content { text = try TemplateService.validBody(body) } else { text = nil }
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             _ = try await Self.instance(instance, tx, org)
             let campaignID: CampaignID = env.ids.make()
             let template: Template
@@ -414,7 +414,7 @@ public struct CampaignService: Sendable {
     ) async throws -> Campaign {
         let org = principal.organizationID
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var campaign = try await tx.campaigns.get(id, in: org)
             try env.policy.require(principal, .campaignsRun, on: .instance(campaign.instanceID, in: org))
             let previous = campaign.status

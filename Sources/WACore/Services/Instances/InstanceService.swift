@@ -42,7 +42,7 @@ public struct InstanceService: Sendable {
             createdAt: now)
         instance.warmUp = warmUp
         instance.fingerprint = try supervisor.configuration.provisioning.fingerprint(for: instance)
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             let organization = try await tx.organizations.get(org, in: org)
             let count = try await tx.instances.count(in: org, where: .init())
             guard count < organization.limits.instances else {
@@ -62,7 +62,7 @@ public struct InstanceService: Sendable {
     public func get(_ id: InstanceID, by principal: Principal) async throws -> Instance {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesRead, on: .instance(id, in: org))
-        return try await env.store.transaction(.organization(org)) { try await $0.instances.get(id, in: org) }
+        return try await env.transaction(by: principal) { try await $0.instances.get(id, in: org) }
     }
 
     /// The organization's instances; agents see only those assigned to them.
@@ -75,7 +75,7 @@ public struct InstanceService: Sendable {
         if let allowed = env.policy.instanceRestriction(for: principal) {
             filter.ids = filter.ids.map { $0.intersection(allowed) } ?? allowed
         }
-        return try await env.store.transaction(.organization(org)) { [filter] tx in
+        return try await env.transaction(by: principal) { [filter] tx in
             try await tx.instances.list(in: org, where: filter, page: page)
         }
     }
@@ -93,7 +93,7 @@ public struct InstanceService: Sendable {
         if case .some(.some(let limits)) = rateLimits { try Self.validate(limits) }
         if case .some(.some(let curve)) = warmUp { try curve.validate() }
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var instance = try await tx.instances.get(id, in: org)
             var changed: [String: String] = [:]
             if let newName, newName != instance.name {
@@ -128,9 +128,9 @@ public struct InstanceService: Sendable {
     public func delete(_ id: InstanceID, by principal: Principal) async throws {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesDelete, on: .instance(id, in: org))
-        _ = try await env.store.transaction(.organization(org)) { try await $0.instances.get(id, in: org) }
+        _ = try await env.transaction(by: principal) { try await $0.instances.get(id, in: org) }
         try await supervisor.stopForDeletion(id, in: org)
-        try await env.store.transaction(.organization(org)) { tx in
+        try await env.transaction(by: principal) { tx in
             let instance = try await tx.instances.get(id, in: org)
             try await tx.instances.delete(id, in: org)
             try await tx.sessionArchives.remove(of: id, in: org)
@@ -148,7 +148,7 @@ public struct InstanceService: Sendable {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesRead, on: .instance(id, in: org))
         let now = env.clock.now()
-        let (instance, owner) = try await env.store.transaction(.organization(org)) { tx -> (Instance, String?) in
+        let (instance, owner) = try await env.transaction(by: principal) { tx -> (Instance, String?) in
             let instance = try await tx.instances.get(id, in: org)
             let lease = try await tx.leases.find(id.retyped(), in: org)
             return (instance, lease.flatMap { $0.expiresAt > now ? $0.owner : nil })
@@ -164,7 +164,7 @@ public struct InstanceService: Sendable {
     public func linkCode(_ id: InstanceID, by principal: Principal) async throws -> LinkCode? {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesLink, on: .instance(id, in: org))
-        _ = try await env.store.transaction(.organization(org)) { try await $0.instances.get(id, in: org) }
+        _ = try await env.transaction(by: principal) { try await $0.instances.get(id, in: org) }
         return supervisor.linkCode(for: id)
     }
 
@@ -176,6 +176,7 @@ public struct InstanceService: Sendable {
     public func start(_ id: InstanceID, by principal: Principal) async throws -> Instance {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesControl, on: .instance(id, in: org))
+        try await env.requireCurrent(principal)
         return try await supervisor.start(id, in: org, by: principal.auditActor)
     }
 
@@ -184,6 +185,7 @@ public struct InstanceService: Sendable {
     public func stop(_ id: InstanceID, by principal: Principal) async throws -> Instance {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesControl, on: .instance(id, in: org))
+        try await env.requireCurrent(principal)
         return try await supervisor.stop(id, in: org, by: principal.auditActor)
     }
 
@@ -192,6 +194,7 @@ public struct InstanceService: Sendable {
     public func logout(_ id: InstanceID, by principal: Principal) async throws -> Instance {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesLink, on: .instance(id, in: org))
+        try await env.requireCurrent(principal)
         return try await supervisor.logout(id, in: org, by: principal.auditActor)
     }
 
@@ -206,6 +209,7 @@ public struct InstanceService: Sendable {
     {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesLink, on: .instance(id, in: org))
+        try await env.requireCurrent(principal)
         return try await supervisor.start(id, in: org, linkMethod: .pairingCode(phone), by: principal.auditActor)
     }
 
@@ -273,7 +277,7 @@ public struct InstanceService: Sendable {
     {
         let org = principal.organizationID
         try env.policy.require(principal, .messagesSend, on: .instance(instance, in: org))
-        let stored = try await env.store.transaction(.organization(org)) { try await $0.instances.get(instance, in: org) }
+        let stored = try await env.transaction(by: principal) { try await $0.instances.get(instance, in: org) }
         if let paused = stored.risk.pausedUntil, paused > env.clock.now() {
             throw WAError(
                 .rateLimited, "the risk monitor paused the instance until \(paused); lookups wait too",
@@ -287,7 +291,7 @@ public struct InstanceService: Sendable {
         if let limited = WAError.rateLimited(decision) { throw limited }
         guard let found = try await session.lookUp(phone) else { return nil }
         let now = env.clock.now()
-        try await env.store.transaction(.organization(org)) { tx in
+        try await env.transaction(by: principal) { tx in
             guard var contact = try await tx.contacts.find(phone: phone, in: org) else { return }
             guard contact.jid != found.jid || (found.lid != nil && contact.lid != found.lid) else { return }
             contact.jid = found.jid

@@ -65,7 +65,7 @@ public struct MediaService: Sendable {
             fileName: accepted.fileName, createdAt: env.clock.now())
         do {
             try await env.media.put(bytes, for: object.id, in: org)
-            return try await env.store.transaction(.organization(org), retryingConflicts: 3) { tx in
+            return try await env.transaction(by: principal, retryingConflicts: 3) { tx in
                 var organization = try await tx.organizations.get(org, in: org)
                 organization.mediaBytesUsed = try MediaQuota(organization: organization).reserve(
                     currentUsage: organization.mediaBytesUsed, uploadBytes: object.byteCount)
@@ -87,7 +87,7 @@ public struct MediaService: Sendable {
     public func get(_ id: MediaObjectID, by principal: Principal) async throws -> MediaObject {
         let org = principal.organizationID
         try env.policy.require(principal, .mediaRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { try await $0.mediaObjects.get(id, in: org) }
+        return try await env.transaction(by: principal) { try await $0.mediaObjects.get(id, in: org) }
     }
 
     /// A media object's metadata and bytes; `not_found` for another organization's id.
@@ -100,7 +100,7 @@ public struct MediaService: Sendable {
     public func list(by principal: Principal, page: PageRequest = .first) async throws -> Page<MediaObject> {
         let org = principal.organizationID
         try env.policy.require(principal, .mediaRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) {
+        return try await env.transaction(by: principal) {
             try await $0.mediaObjects.list(in: org, page: page)
         }
     }
@@ -109,7 +109,7 @@ public struct MediaService: Sendable {
     public func usage(by principal: Principal) async throws -> Usage {
         let org = principal.organizationID
         try env.policy.require(principal, .mediaRead, on: .organization(org))
-        let organization = try await env.store.transaction(.organization(org)) {
+        let organization = try await env.transaction(by: principal) {
             try await $0.organizations.get(org, in: org)
         }
         let quota = MediaQuota(organization: organization)
@@ -127,7 +127,7 @@ public struct MediaService: Sendable {
     public func delete(_ id: MediaObjectID, by principal: Principal) async throws {
         let org = principal.organizationID
         try env.policy.require(principal, .mediaDelete, on: .organization(org))
-        try await env.store.transaction(.organization(org), retryingConflicts: 3) { tx in
+        try await env.transaction(by: principal, retryingConflicts: 3) { tx in
             let object = try await tx.mediaObjects.get(id, in: org)
             try await tx.mediaObjects.delete(id, in: org)
             var organization = try await tx.organizations.get(org, in: org)

@@ -33,7 +33,7 @@ public struct MessagingService: Sendable {
         try Self.validate(request.content)
         let now = env.clock.now()
 
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             if let key = request.idempotencyKey,
                 let earlier = try await tx.messages.find(idempotencyKey: key, instance: request.instanceID, in: org)
             {
@@ -94,7 +94,7 @@ public struct MessagingService: Sendable {
         guard chat.isUser || chat.isGroup else { throw WAError(.invalidJID, "chats are users or groups", field: "chat") }
         let jid = chat.withoutDevice
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             _ = try await tx.instances.get(instance, in: org)
             // Inbound messages arrive `delivered`; each page marked `read` leaves the filter, so the loop ends.
             let unreadFilter = Message.Filter(instanceID: instance, chatJID: jid, direction: .inbound, status: .delivered)
@@ -126,7 +126,7 @@ public struct MessagingService: Sendable {
     /// One message, if the principal may read its instance.
     public func get(_ id: MessageID, by principal: Principal) async throws -> Message {
         let org = principal.organizationID
-        let message = try await env.store.transaction(.organization(org)) { try await $0.messages.get(id, in: org) }
+        let message = try await env.transaction(by: principal) { try await $0.messages.get(id, in: org) }
         try env.policy.require(principal, .messagesRead, on: .instance(message.instanceID, in: org))
         return message
     }
@@ -146,7 +146,7 @@ public struct MessagingService: Sendable {
             }
         }
         let query = filter
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             // Naming an instance that is not the organization's is "not found", not an empty list.
             if let instance = query.instanceID, try await tx.instances.find(instance, in: org) == nil {
                 throw WAError.notFound("instance", field: "instance_id")

@@ -83,7 +83,7 @@ public struct WebhookService: WebhookPublisher {
         let endpoint = WebhookEndpoint(
             id: env.ids.make(), organizationID: org, url: normalized.description, label: label,
             eventFilters: filters, sealedSecrets: [sealed], signatureMode: signatureMode, createdAt: env.clock.now())
-        let stored = try await env.store.transaction(.organization(org)) { tx in
+        let stored = try await env.transaction(by: principal) { tx in
             let organization = try await tx.organizations.get(org, in: org)
             let count = try await tx.webhookEndpoints.count(in: org, where: .init())
             guard count < organization.limits.webhookEndpoints else {
@@ -107,7 +107,7 @@ public struct WebhookService: WebhookPublisher {
     ) async throws -> Page<WebhookEndpoint> {
         let org = principal.organizationID
         try env.policy.require(principal, .webhooksRead, on: .organization(org))
-        var result = try await env.store.transaction(.organization(org)) { tx in
+        var result = try await env.transaction(by: principal) { tx in
             try await tx.webhookEndpoints.list(in: org, where: filter, page: page)
         }
         result.items = result.items.map(Self.redacted)
@@ -119,7 +119,7 @@ public struct WebhookService: WebhookPublisher {
         let org = principal.organizationID
         try env.policy.require(principal, .webhooksRead, on: .organization(org))
         return Self.redacted(
-            try await env.store.transaction(.organization(org)) { try await $0.webhookEndpoints.get(id, in: org) })
+            try await env.transaction(by: principal) { try await $0.webhookEndpoints.get(id, in: org) })
     }
 
     /// Changes an endpoint; `nil` leaves a field as it is (`label: .some(nil)` clears the label).
@@ -136,7 +136,7 @@ public struct WebhookService: WebhookPublisher {
         let newFilters = try eventFilters.map(Self.validFilters)
         let newLabel = try label.map { try Self.validLabel($0) }
         let now = env.clock.now()
-        let updated = try await env.store.transaction(.organization(org)) { tx in
+        let updated = try await env.transaction(by: principal) { tx in
             var endpoint = try await tx.webhookEndpoints.get(id, in: org)
             var changed: [String] = []
             if let newURL, newURL.description != endpoint.url {
@@ -189,7 +189,7 @@ public struct WebhookService: WebhookPublisher {
     public func delete(_ id: WebhookEndpointID, by principal: Principal) async throws {
         let org = principal.organizationID
         try env.policy.require(principal, .webhooksManage, on: .organization(org))
-        try await env.store.transaction(.organization(org)) { tx in
+        try await env.transaction(by: principal) { tx in
             let endpoint = try await tx.webhookEndpoints.get(id, in: org)
             try await tx.webhookEndpoints.delete(id, in: org)
             _ = try await tx.auditEvents.insert(
@@ -208,7 +208,7 @@ public struct WebhookService: WebhookPublisher {
         let now = env.clock.now()
         let retiresAt = now.adding(rotationWindow)
         let box = env.secretBox
-        let stored = try await env.store.transaction(.organization(org)) { tx in
+        let stored = try await env.transaction(by: principal) { tx in
             var endpoint = try await tx.webhookEndpoints.get(id, in: org)
             var sealed = [try WebhookSigningKeys.seal(.init(secret: secret, retiresAt: nil), for: org, with: box)]
             // A secret that no longer opens (its key left the keyring) cannot keep signing: rotate it out.
@@ -240,7 +240,7 @@ public struct WebhookService: WebhookPublisher {
         let org = principal.organizationID
         try env.policy.require(principal, .webhooksManage, on: .organization(org))
         let now = env.clock.now()
-        let stored = try await env.store.transaction(.organization(org)) { tx in
+        let stored = try await env.transaction(by: principal) { tx in
             var endpoint = try await tx.webhookEndpoints.get(id, in: org)
             guard endpoint.sealedSecrets.count > 1 else { return endpoint }
             endpoint.sealedSecrets = Array(endpoint.sealedSecrets.prefix(1))
@@ -260,7 +260,7 @@ public struct WebhookService: WebhookPublisher {
         let org = principal.organizationID
         try env.policy.require(principal, .webhooksManage, on: .organization(org))
         let event = WebhookEvent.test(organizationID: org, endpointID: id, ids: env.ids)
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             let endpoint = try await tx.webhookEndpoints.get(id, in: org)
             let delivery = try await enqueueDelivery(event, payload: event.encoded(), to: endpoint.id, in: tx)
             _ = try await tx.auditEvents.insert(
@@ -277,7 +277,7 @@ public struct WebhookService: WebhookPublisher {
     ) async throws -> Page<Delivery> {
         let org = principal.organizationID
         try env.policy.require(principal, .webhooksRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             let result = try await tx.deliveries.list(
                 in: org, where: .init(endpointID: endpoint, status: status), page: page)
             // An endpoint id the organization never had is "not found" (a deleted endpoint keeps its history).
@@ -295,7 +295,7 @@ public struct WebhookService: WebhookPublisher {
     public func delivery(_ id: DeliveryID, by principal: Principal) async throws -> Delivery {
         let org = principal.organizationID
         try env.policy.require(principal, .webhooksRead, on: .organization(org))
-        return try await env.store.transaction(.organization(org)) { try await $0.deliveries.get(id, in: org) }
+        return try await env.transaction(by: principal) { try await $0.deliveries.get(id, in: org) }
     }
 
     /// Sends a failed delivery again: it becomes pending with a fresh attempt budget and a new job, and keeps its
@@ -307,7 +307,7 @@ public struct WebhookService: WebhookPublisher {
         let org = principal.organizationID
         try env.policy.require(principal, .webhooksManage, on: .organization(org))
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var delivery = try await tx.deliveries.get(id, in: org)
             var machine = WebhookDeliveryStateMachine(policy: retryPolicy, state: delivery.state)
             guard case .enqueueReplay = machine.replayRequested(at: now) else {

@@ -57,4 +57,11 @@ extension Repository where Entity == MemberCredential {
                 MemberCredential(memberID: member, organizationID: organization, passwordHash: hash, updatedAt: now))
         }
     }
+
+    /// Removes the member's password hash, if any (the member is removed).
+    public func removePasswordHash(of member: MemberID, in organization: OrganizationID) async throws(WAError) {
+        if try await find(member.retyped(), in: organization) != nil {
+            try await delete(member.retyped(), in: organization)
+        }
+    }
 }

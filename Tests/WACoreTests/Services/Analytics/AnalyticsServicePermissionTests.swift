@@ -52,8 +52,9 @@ struct AnalyticsServicePermissionTests {
     @Test("API keys need the scope as well as the role")
     func apiKeyScopes() async throws {
         let world = try await World.make(messageCount: 10)
-        var key = world.admin
-        key.scopes = [.analyticsRead]
+        let keys = APIKeyService(environment: world.env)
+        let issued = try await keys.issue(name: "dashboard", scopes: [.analyticsRead], by: world.admin)
+        let key = try await keys.authenticate(issued.secret.reveal()).principal
         _ = try await world.analytics.dashboard(by: key)
         await expectWAError(.permissionDenied) { try await world.analytics.exportContacts(format: .csv, by: key) }
     }

@@ -163,8 +163,8 @@ struct AnalyticsServiceWorld {
             for message in seededMessages { _ = try await tx.messages.insert(message) }
         }
         return AnalyticsServiceWorld(
-            env: env, counting: counting, org: org.id, admin: .member(members[0]), manager: .member(members[1]),
-            agent: .member(members[2]), viewer: .member(members[3]), i1: i1.id, i2: i2.id, c1: c1.id, c2: c2.id,
+            env: env, counting: counting, org: org.id, admin: .acting(as: members[0]), manager: .acting(as: members[1]),
+            agent: .acting(as: members[2]), viewer: .acting(as: members[3]), i1: i1.id, i2: i2.id, c1: c1.id, c2: c2.id,
             contacts: seededContacts, messages: seededMessages)
     }
 

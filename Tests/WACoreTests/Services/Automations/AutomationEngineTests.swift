@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WACore
+@testable import WACore
 import WACoreTesting
 
 /// The engine in the real pipeline: simulated phones write to a linked instance, `MessageEventHandler` stores the

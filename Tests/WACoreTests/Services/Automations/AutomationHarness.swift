@@ -37,7 +37,7 @@ final class AutomationHarness: Sendable {
 
         deinit { pump.cancel() }
 
-        var principal: Principal { .member(admin) }
+        var principal: Principal { .acting(as: admin) }
     }
 
     let clock: TestClock

@@ -22,7 +22,7 @@ struct AutomationServiceTests {
                 name: "Shop", slug: "shop", plan: .pro, adminEmail: "ana@example.com", adminName: "Ana",
                 adminPassword: "correct horse battery staple")
             template = try await TemplateService(environment: env).create(
-                name: "welcome", body: "Hi {{first_name}}! We reply within a day.", by: .member(admin))
+                name: "welcome", body: "Hi {{first_name}}! We reply within a day.", by: .acting(as: admin))
             let org = admin.organizationID
             let now = env.clock.now()
             let id: InstanceID = env.ids.make()
@@ -32,7 +32,7 @@ struct AutomationServiceTests {
         }
 
         func member(_ role: Role, _ email: String) async throws -> Member {
-            try await team.invite(email: email, displayName: "Someone", role: role, by: .member(admin)).member
+            try await team.invite(email: email, displayName: "Someone", role: role, by: .acting(as: admin)).member
         }
 
         func auditActions() async throws -> [String] {
@@ -45,7 +45,7 @@ struct AutomationServiceTests {
 
     @Test func createReadUpdateEnableDelete() async throws {
         let s = try await Setup()
-        let admin = Principal.member(s.admin)
+        let admin = Principal.acting(as: s.admin)
         let created = try await s.service.create(
             name: "  Welcome  ", trigger: .keyword("  Hello ", wholeMessage: false),
             actions: [.replyWithTemplate(s.template.id), .tagContact("Lead"), .assignMember(s.admin.id),
@@ -82,7 +82,7 @@ struct AutomationServiceTests {
 
     @Test func instanceScopedAutomationsApplyToTheirInstanceAndOrganizationWideOnesToAll() async throws {
         let s = try await Setup()
-        let admin = Principal.member(s.admin)
+        let admin = Principal.acting(as: s.admin)
         let everywhere = try await s.service.create(
             name: "all", trigger: .firstMessageFromNewContact, actions: [.tagContact("new")], by: admin)
         let scoped = try await s.service.create(
@@ -146,7 +146,7 @@ struct AutomationServiceTests {
     @Test(arguments: invalid)
     func invalidAutomationsAreRefusedWithTypedErrors(_ testCase: Invalid) async throws {
         let s = try await Setup()
-        let admin = Principal.member(s.admin)
+        let admin = Principal.acting(as: s.admin)
         var name = "rule"
         var instance: InstanceID?
         var trigger = Automation.Trigger.keyword("hello", wholeMessage: false)
@@ -184,7 +184,7 @@ struct AutomationServiceTests {
 
     @Test func updatesAreValidatedToo() async throws {
         let s = try await Setup()
-        let admin = Principal.member(s.admin)
+        let admin = Principal.acting(as: s.admin)
         let rule = try await s.service.create(
             name: "rule", trigger: .keyword("hi", wholeMessage: true), actions: [.tagContact("x")], by: admin)
         await expectWAError(.invalidRegex) {
@@ -199,7 +199,7 @@ struct AutomationServiceTests {
 
     @Test func enablingChecksReferencesAgain() async throws {
         let s = try await Setup()
-        let admin = Principal.member(s.admin)
+        let admin = Principal.acting(as: s.admin)
         let agent = try await s.member(.agent, "bo@example.com")
         let rule = try await s.service.create(
             name: "assign", trigger: .firstMessageFromNewContact, actions: [.assignMember(agent.id)], isEnabled: false,
@@ -211,12 +211,12 @@ struct AutomationServiceTests {
 
     @Test func permissions() async throws {
         let s = try await Setup()
-        let admin = Principal.member(s.admin)
+        let admin = Principal.acting(as: s.admin)
         let rule = try await s.service.create(
             name: "rule", trigger: .keyword("hi", wholeMessage: true), actions: [.tagContact("x")], by: admin)
-        let viewer = Principal.member(try await s.member(.viewer, "vi@example.com"))
-        let agent = Principal.member(try await s.member(.agent, "ag@example.com"))
-        let manager = Principal.member(try await s.member(.manager, "ma@example.com"))
+        let viewer = Principal.acting(as: try await s.member(.viewer, "vi@example.com"))
+        let agent = Principal.acting(as: try await s.member(.agent, "ag@example.com"))
+        let manager = Principal.acting(as: try await s.member(.manager, "ma@example.com"))
 
         // Viewers and agents read…
         for reader in [viewer, agent] {
@@ -236,20 +236,20 @@ struct AutomationServiceTests {
         #expect(try await s.service.update(rule.id, name: "renamed", by: manager).name == "renamed")
 
         // An API key without automations:read cannot read.
-        let key = Principal(
-            kind: .apiKey(s.env.ids.make(), createdBy: s.admin.id), organizationID: s.admin.organizationID,
-            role: .admin, scopes: [.messagesSend])
+        let keys = APIKeyService(environment: s.env)
+        let issued = try await keys.issue(name: "sender", scopes: [.messagesSend], by: admin)
+        let key = try await keys.authenticate(issued.secret.reveal()).principal
         await expectWAError(.permissionDenied) { try await s.service.list(by: key) }
 
         // Another organization sees nothing.
         let (_, stranger) = try await s.team.createOrganization(
             name: "Other", slug: "other", adminEmail: "eve@example.com", adminName: "Eve",
             adminPassword: "correct horse battery staple")
-        await expectWAError(.notFound) { try await s.service.get(rule.id, by: .member(stranger)) }
+        await expectWAError(.notFound) { try await s.service.get(rule.id, by: .acting(as: stranger)) }
         let elsewhere = await expectWAError(.notFound) {
             try await s.service.create(
                 name: "x", trigger: .firstMessageFromNewContact, actions: [.replyWithTemplate(s.template.id)],
-                by: .member(stranger))
+                by: .acting(as: stranger))
         }
         #expect(elsewhere?.field == "actions[0].template_id")
     }

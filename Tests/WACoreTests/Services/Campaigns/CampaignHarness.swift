@@ -59,7 +59,7 @@ final class CampaignHarness: Sendable {
 
     deinit { pump.cancel() }
 
-    var adminPrincipal: Principal { .member(admin) }
+    var adminPrincipal: Principal { .acting(as: admin) }
 
     /// New service, worker and dispatcher instances on the same store, as after a process restart.
     func restartServices() {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WACore
+@testable import WACore
 import WACoreTesting
 
 @Suite("Campaign runs")

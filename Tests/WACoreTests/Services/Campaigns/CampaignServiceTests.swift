@@ -160,7 +160,7 @@ struct CampaignServiceTests {
         }
         let team = TeamService(environment: h.env)
         let agentMember = try await h.member(.agent, email: "arno@example.com")
-        let agent = Principal.member(
+        let agent = Principal.acting(as:
             try await team.assign(instances: [h.instance.id], to: agentMember.id, by: h.adminPrincipal))
         let theirs = try await h.campaigns.create(
             name: "Theirs", instance: h.instance.id, template: template.id, audience: .tags(["vip"]), by: h.adminPrincipal)
@@ -181,7 +181,7 @@ struct CampaignServiceTests {
         #expect(try await h.campaigns.list(by: agent).items.map(\.id) == [theirs.id])
         #expect(try await h.campaigns.list(by: agent, where: .init(instanceID: other.id)).items.isEmpty)
         // Viewers are not limited to assigned instances.
-        let viewer = Principal.member(try await h.member(.viewer, email: "vera@example.com"))
+        let viewer = Principal.acting(as: try await h.member(.viewer, email: "vera@example.com"))
         _ = try await h.campaigns.report(foreign.id, by: viewer)
         #expect(try await h.campaigns.list(by: viewer).items.count == 2)
     }
@@ -190,10 +190,10 @@ struct CampaignServiceTests {
         let h = try await CampaignHarness()
         try await h.customer(0, tags: ["vip"])
         let template = try await h.template("Hi {{name}}")
-        let viewer = Principal.member(try await h.member(.viewer, email: "vera@example.com"))
-        let agent = Principal.member(try await h.member(.agent, email: "arno@example.com"))
-        let manager = Principal.member(try await h.member(.manager, email: "mia@example.com"))
-        let stranger = Principal.member(try await h.otherOrganization())
+        let viewer = Principal.acting(as: try await h.member(.viewer, email: "vera@example.com"))
+        let agent = Principal.acting(as: try await h.member(.agent, email: "arno@example.com"))
+        let manager = Principal.acting(as: try await h.member(.manager, email: "mia@example.com"))
+        let stranger = Principal.acting(as: try await h.otherOrganization())
         let campaign = try await h.campaigns.create(
             name: "C", instance: h.instance.id, template: template.id, audience: .tags(["vip"]), by: manager)
 

@@ -30,9 +30,7 @@ struct InstanceAccessTests {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
         let instance = try await h.service.create(name: "desk", by: admin)
-        let principal = Principal(
-            kind: .member(h.env.ids.make()), organizationID: org, role: role,
-            assignedInstances: assigned ? [instance.id] : [])
+        let principal = try await h.member(role, in: org, assigned: assigned ? [instance.id] : [])
         do {
             switch action {
             case .get: _ = try await h.service.get(instance.id, by: principal)
@@ -58,7 +56,7 @@ struct InstanceAccessTests {
         let (org, admin) = try await h.tenant()
         let mine = try await h.service.create(name: "mine", by: admin)
         let other = try await h.service.create(name: "other", by: admin)
-        let agent = Principal(kind: .member(h.env.ids.make()), organizationID: org, role: .agent, assignedInstances: [mine.id])
+        let agent = try await h.member(.agent, in: org, assigned: [mine.id])
         #expect(try await h.service.list(by: agent).items.map(\.id) == [mine.id])
         #expect(try await h.service.list(by: agent, where: .init(ids: [other.id])).items.isEmpty)
         #expect(Set(try await h.service.list(by: admin).items.map(\.id)) == [mine.id, other.id])
@@ -73,8 +71,8 @@ struct InstanceAccessTests {
             name: "Other", slug: "other", adminEmail: "eve@example.com", adminName: "Eve",
             adminPassword: "correct horse battery staple")
         for attempt in [
-            { try await h.service.get(instance.id, by: .member(stranger)) as Any },
-            { try await h.service.start(instance.id, by: .member(stranger)) as Any },
+            { try await h.service.get(instance.id, by: .acting(as: stranger)) as Any },
+            { try await h.service.start(instance.id, by: .acting(as: stranger)) as Any },
         ] as [() async throws -> Any] {
             await expectWAError(.notFound) { _ = try await attempt() }
         }
@@ -86,7 +84,7 @@ struct InstanceAccessTests {
         let instance = try await h.service.create(name: "qr", by: admin)
         try await h.service.start(instance.id, by: admin)
         try await h.waitForStatus(.awaitingQR, instance.id, in: org)
-        let agent = Principal(kind: .member(h.env.ids.make()), organizationID: org, role: .agent, assignedInstances: [instance.id])
+        let agent = try await h.member(.agent, in: org, assigned: [instance.id])
         let forAdmin = try await h.service.status(instance.id, by: admin)
         #expect(forAdmin.status == .awaitingQR && forAdmin.linkCode?.kind == .qrCode && forAdmin.isRunningHere)
         #expect(forAdmin.runningOn == "node-a")

@@ -14,9 +14,9 @@ struct InstanceReadSecretTests {
         let viewer = try await TeamService(environment: h.env).invite(
             email: "vi@example.com", displayName: "Vi", role: .viewer, by: admin
         ).member
-        let got = try await h.service.get(instance.id, by: .member(viewer))
-        let listed = try await h.service.list(by: .member(viewer)).items
-        let status = try await h.service.status(instance.id, by: .member(viewer))
+        let got = try await h.service.get(instance.id, by: .acting(as: viewer))
+        let listed = try await h.service.list(by: .acting(as: viewer)).items
+        let status = try await h.service.status(instance.id, by: .acting(as: viewer))
         for json in [try Self.json(got), try Self.json(listed), try Self.json(status.instance), try Self.json(instance)] {
             #expect(!json.lowercased().contains("archive"), "\(json)")
         }
@@ -30,11 +30,11 @@ struct InstanceReadSecretTests {
             name: "Acme", slug: "acme", plan: .pro, adminEmail: "ana@example.com", adminName: "Ana",
             adminPassword: "correct horse battery staple")
         let (_, invitation) = try await team.invite(
-            email: "vi@example.com", displayName: "Vi", role: .viewer, by: .member(admin))
+            email: "vi@example.com", displayName: "Vi", role: .viewer, by: .acting(as: admin))
         let viewer = try await team.acceptInvitation(token: invitation.reveal(), password: "vi's own passphrase 1")
         let signedIn = try await team.signIn(
             organizationSlug: "acme", email: "ana@example.com", password: "correct horse battery staple")
-        let members = try await team.members(by: .member(viewer)).items
+        let members = try await team.members(by: .acting(as: viewer)).items
         #expect(members.count == 2)
         for json in [try Self.json(members), try Self.json(viewer), try Self.json(signedIn), try Self.json(admin)] {
             #expect(!json.contains("$2") && !json.lowercased().contains("hash"), "\(json)")

@@ -37,7 +37,7 @@ final class InstanceHarness: Sendable {
         let (org, admin) = try await TeamService(environment: env).createOrganization(
             name: "Acme", slug: "acme", plan: plan, adminEmail: "ana@example.com", adminName: "Ana",
             adminPassword: "correct horse battery staple")
-        return (org.id, .member(admin))
+        return (org.id, .acting(as: admin))
     }
 
     /// The stored instance.
@@ -75,6 +75,14 @@ final class InstanceHarness: Sendable {
     }
 
     /// Creates an instance, starts it, scans its QR code with ``phone`` and waits until it is ready.
+    /// A stored member of `org` with `role` and `assigned` instances, as a principal.
+    func member(_ role: Role, in org: OrganizationID, assigned: Set<InstanceID> = []) async throws -> Principal {
+        let member = Member(
+            id: env.ids.make(), organizationID: org, email: "\(role.rawValue)-\(env.ids.make() as MemberID)@example.com",
+            displayName: role.rawValue, role: role, assignedInstances: assigned, createdAt: env.clock.now())
+        return .acting(as: try await env.store.transaction(.organization(org)) { try await $0.members.insert(member) })
+    }
+
     func linkedInstance(org: OrganizationID, admin: Principal, name: String = "support") async throws -> Instance {
         let created = try await service.create(name: name, by: admin)
         try await service.start(created.id, by: admin)

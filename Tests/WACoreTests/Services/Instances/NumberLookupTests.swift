@@ -36,7 +36,7 @@ struct NumberLookupTests {
         let (_, invitation) = try await team.invite(email: "vi@example.com", displayName: "Vi", role: .viewer, by: admin)
         let viewer = try await team.acceptInvitation(token: invitation.reveal(), password: "a different passphrase 99")
         await expectWAError(.permissionDenied) {
-            try await h.service.lookUp(number, on: instance.id, by: .member(viewer))
+            try await h.service.lookUp(number, on: instance.id, by: .acting(as: viewer))
         }
 
         // While the risk monitor pauses the instance, lookups wait too.

@@ -86,8 +86,8 @@ struct MediaServiceTests {
 
         /// A service over the environment as it is now (with its current media policy).
         var media: MediaService { MediaService(environment: env) }
-        var ana: Principal { .member(admin) }
-        var oz: Principal { .member(stranger) }
+        var ana: Principal { .acting(as: admin) }
+        var oz: Principal { .acting(as: stranger) }
 
         /// Sets Acme's media storage quota through its limit overrides.
         func setQuota(_ bytes: Int64) async throws {

@@ -63,7 +63,7 @@ final class MessagingHarness: Sendable {
         async throws -> Message
     {
         try await messaging.send(
-            .text(text, to: phone.number, from: instance.id, idempotencyKey: key), by: principal ?? .member(admin))
+            .text(text, to: phone.number, from: instance.id, idempotencyKey: key), by: principal ?? .acting(as: admin))
     }
 
     /// Runs the dispatcher until every send job is finished, in virtual time: when nothing is due, the clock jumps

@@ -67,22 +67,22 @@ struct MessagingTests {
         defer { other.pump.cancel() }
         // The admin uses "k-1" on the other instance; an agent assigned only to the harness's instance uses it too.
         let elsewhere = try await h.messaging.send(
-            .text("Elsewhere", to: ada.number, from: other.instance.id, idempotencyKey: "k-1"), by: .member(h.admin))
+            .text("Elsewhere", to: ada.number, from: other.instance.id, idempotencyKey: "k-1"), by: .acting(as: h.admin))
         let agent = try await h.env.store.transaction(.organization(org)) { tx in
             try await tx.members.insert(
                 Member(
                     id: h.env.ids.make(), organizationID: org, email: "agent@shop.example.com", displayName: "Agent",
                     role: .agent, assignedInstances: [h.instance.id], createdAt: h.clock.now()))
         }
-        let used = try await h.send("Mine", to: ada, key: "k-1", by: .member(agent))
-        let unused = try await h.send("Mine too", to: ada, key: "k-2", by: .member(agent))
+        let used = try await h.send("Mine", to: ada, key: "k-1", by: .acting(as: agent))
+        let unused = try await h.send("Mine too", to: ada, key: "k-2", by: .acting(as: agent))
         #expect(used.id != elsewhere.id && used.instanceID == h.instance.id && used.body == "Mine")
         #expect(unused.instanceID == h.instance.id)
         // Within one instance the key still returns the first message.
-        #expect(try await h.send("Again?", to: ada, key: "k-1", by: .member(agent)).id == used.id)
+        #expect(try await h.send("Again?", to: ada, key: "k-1", by: .acting(as: agent)).id == used.id)
         #expect(
             try await h.messaging.send(
-                .text("Again?", to: ada.number, from: other.instance.id, idempotencyKey: "k-1"), by: .member(h.admin)
+                .text("Again?", to: ada.number, from: other.instance.id, idempotencyKey: "k-1"), by: .acting(as: h.admin)
             ).id == elsewhere.id)
     }
 
@@ -150,7 +150,7 @@ struct MessagingTests {
     @Test func recipientsNotOnWhatsAppFailWithAReason() async throws {
         let h = try await MessagingHarness()
         let queued = try await h.messaging.send(
-            .text("Anyone?", to: try PhoneNumber("+49 170 9999999"), from: h.instance.id), by: .member(h.admin))
+            .text("Anyone?", to: try PhoneNumber("+49 170 9999999"), from: h.instance.id), by: .acting(as: h.admin))
         try await h.dispatchAll()
         let failed = try await h.message(queued.id)
         #expect(failed.status == .failed && failed.error?.code == "recipient_not_on_whatsapp")
@@ -161,11 +161,11 @@ struct MessagingTests {
     @Test func badInputIsRejectedBeforeAnythingIsWritten() async throws {
         let h = try await MessagingHarness(quota: 1)
         let ada = try h.phone("1234567")
-        let optedOut = try await ContactService(environment: h.env).create(phone: ada.number, by: .member(h.admin))
-        _ = try await ContactService(environment: h.env).setOptedOut(true, optedOut.id, by: .member(h.admin))
+        let optedOut = try await ContactService(environment: h.env).create(phone: ada.number, by: .acting(as: h.admin))
+        _ = try await ContactService(environment: h.env).setOptedOut(true, optedOut.id, by: .acting(as: h.admin))
         let bob = try h.phone("7654321")
         let template = try await TemplateService(environment: h.env).create(
-            name: "code", body: "Hi {{name}}, your code is {{code}}", by: .member(h.admin))
+            name: "code", body: "Hi {{name}}, your code is {{code}}", by: .acting(as: h.admin))
         // Numbers are parsed before a request can name them.
         for garbage in ["12", "+49 170", "call me", "+999 1234567"] {
             expectWAError(.invalidPhoneNumber, "\(garbage)") { try PhoneNumber(garbage) }
@@ -173,7 +173,7 @@ struct MessagingTests {
         // A photo uploaded as a document, sent as an image under a deployment whose image cap is lower.
         let photo = try await MediaService(environment: h.env).upload(
             try MediaServiceTests.sample("sample.jpg"), declaredMIMEType: "image/jpeg", kind: .document,
-            fileName: "photo.jpg", by: .member(h.admin))
+            fileName: "photo.jpg", by: .acting(as: h.admin))
         var strict = h.env
         strict.mediaPolicy = MediaPolicy(
             sizeCaps: MediaSizeCaps(
@@ -183,7 +183,7 @@ struct MessagingTests {
             try await MessagingService(environment: strict).send(
                 .init(instanceID: h.instance.id, recipient: .phone(bob.number),
                       content: .media(photo.id, kind: .image, caption: nil)),
-                by: .member(h.admin))
+                by: .acting(as: h.admin))
         }
         let cases: [(SendMessageRequest, WAError.Code)] = [
             (.text("x", to: ada.number, from: h.instance.id), .recipientOptedOut),
@@ -201,10 +201,10 @@ struct MessagingTests {
              .notFound),
         ]
         for (request, code) in cases {
-            await expectWAError(code, "\(request.content)") { try await h.messaging.send(request, by: .member(h.admin)) }
+            await expectWAError(code, "\(request.content)") { try await h.messaging.send(request, by: .acting(as: h.admin)) }
         }
         #expect(try await h.jobs().isEmpty)
-        #expect(try await h.messaging.list(by: .member(h.admin)).items.isEmpty)
+        #expect(try await h.messaging.list(by: .acting(as: h.admin)).items.isEmpty)
         #expect(try await h.auditActions().filter { $0.hasPrefix("message.") }.isEmpty)
         // The quota of 1 is counted at dispatch: the first send passes, the next is refused up front.
         _ = try await h.send("first", to: bob)
@@ -233,18 +233,18 @@ struct MessagingTests {
         let ada = try h.phone("1234567", name: "Ada")
         let stranger = try h.phone("7654321")
         _ = try await ContactService(environment: h.env).create(
-            phone: ada.number, name: "Ada Lovelace", by: .member(h.admin))
+            phone: ada.number, name: "Ada Lovelace", by: .acting(as: h.admin))
         let template = try await TemplateService(environment: h.env).create(
-            name: "code", body: "Hi {{first_name}}, your code is {{code}} ({{phone}})", by: .member(h.admin))
+            name: "code", body: "Hi {{first_name}}, your code is {{code}} ({{phone}})", by: .acting(as: h.admin))
         let toAda = try await h.messaging.send(
             .init(instanceID: h.instance.id, recipient: .phone(ada.number),
                   content: .template(template.id, variables: ["code": "A1"])),
-            by: .member(h.admin))
+            by: .acting(as: h.admin))
         // A supplied value wins over a built-in one; a stranger has a number but no name.
         let toStranger = try await h.messaging.send(
             .init(instanceID: h.instance.id, recipient: .phone(stranger.number),
                   content: .template(template.id, variables: ["code": "B2", "first_name": "friend"])),
-            by: .member(h.admin))
+            by: .acting(as: h.admin))
         #expect(toAda.kind == .text && toAda.body == "Hi Ada, your code is A1 (\(ada.number.e164))")
         #expect(toStranger.body == "Hi friend, your code is B2 (\(stranger.number.e164))")
         try await h.dispatchAll()
@@ -255,15 +255,15 @@ struct MessagingTests {
     @Test func agentsSendOnlyFromTheirInstances() async throws {
         let h = try await MessagingHarness()
         let team = TeamService(environment: h.env)
-        let (agent, invitation) = try await team.invite(email: "bo@example.com", displayName: "Bo", role: .agent, by: .member(h.admin))
+        let (agent, invitation) = try await team.invite(email: "bo@example.com", displayName: "Bo", role: .agent, by: .acting(as: h.admin))
         _ = try await team.acceptInvitation(token: invitation.reveal(), password: "a different passphrase 99")
         let ada = try h.phone("1234567")
-        await expectWAError(.permissionDenied) { try await h.send("x", to: ada, by: .member(agent)) }
-        let assigned = try await team.assign(instances: [h.instance.id], to: agent.id, by: .member(h.admin))
-        _ = try await h.send("x", to: ada, by: .member(assigned))
-        #expect(try await h.messaging.list(by: .member(assigned)).items.count == 1)
-        let unassigned = try await team.assign(instances: [], to: agent.id, by: .member(h.admin))
-        #expect(try await h.messaging.list(by: .member(unassigned)).items.isEmpty)
+        await expectWAError(.permissionDenied) { try await h.send("x", to: ada, by: .acting(as: agent)) }
+        let assigned = try await team.assign(instances: [h.instance.id], to: agent.id, by: .acting(as: h.admin))
+        _ = try await h.send("x", to: ada, by: .acting(as: assigned))
+        #expect(try await h.messaging.list(by: .acting(as: assigned)).items.count == 1)
+        let unassigned = try await team.assign(instances: [], to: agent.id, by: .acting(as: h.admin))
+        #expect(try await h.messaging.list(by: .acting(as: unassigned)).items.isEmpty)
     }
 
     @Test func theMinuteTierSpacesSends() async throws {
@@ -286,7 +286,7 @@ struct MessagingTests {
         let ada = try h.phone("1234567", name: "Ada")
         _ = try ada.send(text: "Hi shop!", to: h.shop.number)
         let contacts = ContactService(environment: h.env)
-        let contact = try await h.clock.waitFor("the new contact") { try await contacts.list(by: .member(h.admin)).items.first }
+        let contact = try await h.clock.waitFor("the new contact") { try await contacts.list(by: .acting(as: h.admin)).items.first }
         #expect(contact.jid == ada.number.jid && contact.phone == ada.number && contact.name == "Ada")
         #expect(h.webhooks.events.map(\.type).contains(.messageReceived))
 
@@ -303,7 +303,7 @@ struct MessagingTests {
             timestamp: h.clock.now())
         #expect(try await h.handler.received(fromLID, h.instance)?.1.id == contact.id)
         #expect(try await h.handler.received(fromLID, h.instance) == nil)
-        #expect(try await contacts.list(by: .member(h.admin)).items.count == 1)
+        #expect(try await contacts.list(by: .acting(as: h.admin)).items.count == 1)
     }
 
     @Test func markingAChatSeenReadsItsMessagesAndSendsTheReceipts() async throws {
@@ -320,14 +320,14 @@ struct MessagingTests {
         try await h.clock.waitUntil("two unread") { try await chat()?.unreadCount == 2 }
         #expect(h.network.messages.filter { $0.from == ada.number }.allSatisfy { $0.status == .delivered })
         // Search finds a message by its text, in any case.
-        let found = try await h.messaging.list(by: .member(h.admin), where: .init(search: "ORDER Nº"))
+        let found = try await h.messaging.list(by: .acting(as: h.admin), where: .init(search: "ORDER Nº"))
         #expect(found.items.map(\.body) == ["Order nº 42"])
 
-        #expect(try await h.messaging.markSeen(ada.number.jid, on: h.instance.id, by: .member(h.admin)) == 2)
+        #expect(try await h.messaging.markSeen(ada.number.jid, on: h.instance.id, by: .acting(as: h.admin)) == 2)
         #expect(try await chat()?.unreadCount == 0)
-        let inbound = try await h.messaging.list(by: .member(h.admin), where: .init(direction: .inbound)).items
+        let inbound = try await h.messaging.list(by: .acting(as: h.admin), where: .init(direction: .inbound)).items
         #expect(inbound.count == 2 && inbound.allSatisfy { $0.status == .read && $0.timestamps.readAt == h.clock.now() })
-        #expect(try await h.messaging.markSeen(ada.number.jid, on: h.instance.id, by: .member(h.admin)) == 0)
+        #expect(try await h.messaging.markSeen(ada.number.jid, on: h.instance.id, by: .acting(as: h.admin)) == 0)
         let seenJobs = try await h.jobs().filter { $0.queue == MessagingService.seenQueue }
         #expect(seenJobs.count == 1, "nothing new to mark, no second job")
 
@@ -336,7 +336,7 @@ struct MessagingTests {
         #expect(h.network.messages.filter { $0.from == ada.number }.allSatisfy { $0.status == .read })
 
         await expectWAError(.invalidJID) {
-            try await h.messaging.markSeen(.statusBroadcast, on: h.instance.id, by: .member(h.admin))
+            try await h.messaging.markSeen(.statusBroadcast, on: h.instance.id, by: .acting(as: h.admin))
         }
     }
 
@@ -432,11 +432,11 @@ struct MessagingTests {
         let ada = try h.phone("1234567")
         let media = MediaService(environment: h.env)
         let photo = try await media.upload(
-            try MediaServiceTests.sample("sample.jpg"), declaredMIMEType: "image/jpeg", by: .member(h.admin))
+            try MediaServiceTests.sample("sample.jpg"), declaredMIMEType: "image/jpeg", by: .acting(as: h.admin))
         let queued = try await h.messaging.send(
             .init(instanceID: h.instance.id, recipient: .phone(ada.number), content: .media(photo.id, kind: .image, caption: nil)),
-            by: .member(h.admin))
-        try await media.delete(photo.id, by: .member(h.admin))
+            by: .acting(as: h.admin))
+        try await media.delete(photo.id, by: .acting(as: h.admin))
         try await h.dispatchAll()
         let failed = try await h.message(queued.id)
         #expect(failed.status == .failed && failed.error?.code == "media_not_found" && failed.error?.isRetryable == false)
@@ -456,13 +456,13 @@ struct MessagingTests {
         let reference = try #require(message.media)
         #expect(reference.mimeType == "image/jpeg" && reference.byteCount == Int64(photo.count))
         let media = MediaService(environment: h.env)
-        let (object, bytes) = try await media.bytes(of: reference.mediaID, by: .member(h.admin))
+        let (object, bytes) = try await media.bytes(of: reference.mediaID, by: .acting(as: h.admin))
         #expect(bytes == photo && object.sha256 == MediaServiceTests.sha256Hex(photo))
-        #expect(try await media.usage(by: .member(h.admin)).usedBytes == Int64(photo.count))
+        #expect(try await media.usage(by: .acting(as: h.admin)).usedBytes == Int64(photo.count))
         // Delivered twice: stored once, counted once.
         #expect(try await h.handler.received(incoming, h.instance) == nil)
-        #expect(try await media.usage(by: .member(h.admin)).usedBytes == Int64(photo.count))
-        #expect(try await media.list(by: .member(h.admin)).items.count == 1)
+        #expect(try await media.usage(by: .acting(as: h.admin)).usedBytes == Int64(photo.count))
+        #expect(try await media.list(by: .acting(as: h.admin)).items.count == 1)
     }
 }
 

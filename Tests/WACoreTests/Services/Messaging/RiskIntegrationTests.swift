@@ -68,21 +68,21 @@ struct RiskIntegrationTests {
         // People read the alerts: an agent only those of their instances; a manager acknowledges them.
         let team = TeamService(environment: h.env)
         func join(_ email: String, _ role: Role) async throws -> Member {
-            let (_, invitation) = try await team.invite(email: email, displayName: email, role: role, by: .member(h.admin))
+            let (_, invitation) = try await team.invite(email: email, displayName: email, role: role, by: .acting(as: h.admin))
             return try await team.acceptInvitation(token: invitation.reveal(), password: "a different passphrase 99")
         }
         let manager = try await join("max@example.com", .manager)
         let agent = try await join("bo@example.com", .agent)
-        let listed = try await risk.alerts(by: .member(manager)).items
+        let listed = try await risk.alerts(by: .acting(as: manager)).items
         #expect(Set(listed.map(\.id)) == Set(alerts.map(\.id)))
-        #expect(try await risk.alerts(by: .member(agent)).items.isEmpty, "not assigned to the instance")
-        let assigned = try await team.assign(instances: [h.instance.id], to: agent.id, by: .member(h.admin))
-        #expect(try await risk.alerts(by: .member(assigned)).items.count == alerts.count)
+        #expect(try await risk.alerts(by: .acting(as: agent)).items.isEmpty, "not assigned to the instance")
+        let assigned = try await team.assign(instances: [h.instance.id], to: agent.id, by: .acting(as: h.admin))
+        #expect(try await risk.alerts(by: .acting(as: assigned)).items.count == alerts.count)
         let first = try #require(alerts.first)
-        await expectWAError(.permissionDenied) { try await risk.acknowledge(first.id, by: .member(assigned)) }
-        let acknowledged = try await risk.acknowledge(first.id, by: .member(manager))
+        await expectWAError(.permissionDenied) { try await risk.acknowledge(first.id, by: .acting(as: assigned)) }
+        let acknowledged = try await risk.acknowledge(first.id, by: .acting(as: manager))
         #expect(acknowledged.acknowledgedAt == h.clock.now() && acknowledged.acknowledgedBy == manager.id)
-        let open = try await risk.alerts(on: h.instance.id, unacknowledgedOnly: true, by: .member(manager)).items
+        let open = try await risk.alerts(on: h.instance.id, unacknowledgedOnly: true, by: .acting(as: manager)).items
         #expect(open.count == alerts.count - 1 && !open.contains { $0.id == first.id })
         #expect(try await h.auditActions().contains("risk.alert_acknowledged"))
     }

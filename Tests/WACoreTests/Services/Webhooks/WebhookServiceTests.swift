@@ -267,11 +267,9 @@ struct WebhookServiceTests {
         let manager = try await bed.env.store.transaction(.organization(t.org)) {
             try await $0.members.get(managerID, in: t.org)
         }
-        let readKey = APIKey(
-            id: bed.env.ids.make(), organizationID: t.org, createdBy: manager.id, name: "read", lookupID: "lk1",
-            digest: [UInt8](repeating: 1, count: 32), hint: "abcd", scopes: [.webhooksRead, .messagesRead],
-            createdAt: bed.clock.now())
-        let keyPrincipal = Principal.apiKey(readKey, creator: manager)
+        let keys = APIKeyService(environment: bed.env)
+        let readKey = try await keys.issue(name: "read", scopes: [.webhooksRead, .messagesRead], by: .acting(as: manager))
+        let keyPrincipal = try await keys.authenticate(readKey.secret.reveal()).principal
         if operation.needsManage {
             await expectWAError(.permissionDenied) { try await perform(operation, fixture, by: keyPrincipal) }
         } else {

@@ -49,8 +49,8 @@ struct WebhookTestbed {
             return members
         }
         return Tenant(
-            org: org.id, admin: .member(admin), manager: .member(members[0]), agent: .member(members[1]),
-            viewer: .member(members[2]))
+            org: org.id, admin: .acting(as: admin), manager: .acting(as: members[0]), agent: .acting(as: members[1]),
+            viewer: .acting(as: members[2]))
     }
 
     func auditActions(_ org: OrganizationID) async throws -> [String] {
