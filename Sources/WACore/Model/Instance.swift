@@ -31,6 +31,9 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
     public var riskMonitorState: [UInt8]?
     /// Per-instance overrides of the anti-ban rate limits (nil: the plan's defaults).
     public var rateLimits: InstanceRateLimits?
+    /// Opt-out keyword settings that replace the organization's for this number (nil: the organization's,
+    /// ``Organization/optOut``). ``effectiveOptOut(in:)`` is what applies.
+    public var optOut: OptOutSettings?
     /// The session archive (browser profile and keys that restore the link without a new scan), sealed with
     /// ``SecretBox`` under the organization's context and the purpose `session_archive`. `nil` until the first
     /// link, and again after a logout. Written by the supervisor in the transaction that records `ready`. Part of
@@ -79,6 +82,9 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
         }
     }
 
+    /// The opt-out settings in force for this instance: its own if set, else its organization's.
+    public func effectiveOptOut(in organization: Organization) -> OptOutSettings { optOut ?? organization.optOut }
+
     public var description: String { "Instance(\(id), \(name), \(status.rawValue))" }
     public var debugDescription: String { description }
     public var customMirror: Mirror {
@@ -88,7 +94,7 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
                 "id": id, "organizationID": organizationID, "name": name, "phone": phone as Any, "jid": jid as Any,
                 "status": status, "desiredState": desiredState, "proxyPolicy": proxyPolicy,
                 "proxyID": proxyID as Any, "fingerprint": fingerprint as Any, "pairingGeneration": pairingGeneration,
-                "risk": risk, "rateLimits": rateLimits as Any,
+                "risk": risk, "rateLimits": rateLimits as Any, "optOut": optOut as Any,
                 "sealedArchive": sealedArchive == nil ? "none" : "<redacted>", "createdAt": createdAt,
                 "updatedAt": updatedAt, "version": version,
             ])
