@@ -19,6 +19,8 @@ public struct Contact: Sendable, Hashable, Codable {
     /// The contact asked not to be messaged; sends and campaigns skip them.
     public var optedOut: Bool
     public var optedOutAt: Date?
+    /// How the contact was opted out (`nil` while not opted out, and for opt-outs recorded before sources were).
+    public var optOutSource: OptOutSource?
     /// Last inbound message from the contact.
     public var lastInboundAt: Date?
     public var createdAt: Date
@@ -28,7 +30,7 @@ public struct Contact: Sendable, Hashable, Codable {
     public init(
         id: ContactID, organizationID: OrganizationID, jid: JID? = nil, lid: JID? = nil, phone: PhoneNumber? = nil,
         name: String? = nil, tags: Set<String> = [], optedOut: Bool = false, optedOutAt: Date? = nil,
-        lastInboundAt: Date? = nil, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
+        optOutSource: OptOutSource? = nil, lastInboundAt: Date? = nil, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -39,9 +41,32 @@ public struct Contact: Sendable, Hashable, Codable {
         self.tags = tags
         self.optedOut = optedOut
         self.optedOutAt = optedOutAt
+        self.optOutSource = optedOut ? optOutSource : nil
         self.lastInboundAt = lastInboundAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.version = version
+    }
+}
+
+extension Contact {
+    /// Opts the contact out, from `source` at `now`. Returns `false` (and changes nothing) when they already are.
+    @discardableResult
+    public mutating func optOut(_ source: OptOutSource, at now: Date) -> Bool {
+        guard !optedOut else { return false }
+        optedOut = true
+        optedOutAt = now
+        optOutSource = source
+        return true
+    }
+
+    /// Opts the contact back in. Returns `false` (and changes nothing) when they are not opted out.
+    @discardableResult
+    public mutating func optIn() -> Bool {
+        guard optedOut else { return false }
+        optedOut = false
+        optedOutAt = nil
+        optOutSource = nil
+        return true
     }
 }

@@ -38,6 +38,9 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
     /// When the account was linked (its first `ready` with this WhatsApp account; a link to another account
     /// starts again): the start of its warm-up. Recorded by the supervisor.
     public var linkedAt: Date?
+    /// Opt-out keyword settings that replace the organization's for this number (nil: the organization's,
+    /// ``Organization/optOut``). ``effectiveOptOut(in:)`` is what applies.
+    public var optOut: OptOutSettings?
     /// Whether a supervisor should run the instance (independent of its ``status``, what it does right now).
     /// Moved only by the instance's ``lifecycle`` machine.
     public private(set) var desiredState: InstanceDesiredState
@@ -80,6 +83,9 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
         }
     }
 
+    /// The opt-out settings in force for this instance: its own if set, else its organization's.
+    public func effectiveOptOut(in organization: Organization) -> OptOutSettings { optOut ?? organization.optOut }
+
     public var description: String { "Instance(\(id), \(name), \(status.rawValue))" }
     public var debugDescription: String { description }
     public var customMirror: Mirror {
@@ -89,7 +95,7 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
                 "id": id, "organizationID": organizationID, "name": name, "phone": phone as Any, "jid": jid as Any,
                 "status": status, "desiredState": desiredState, "proxyPolicy": proxyPolicy,
                 "proxyID": proxyID as Any, "fingerprint": fingerprint as Any, "pairingGeneration": pairingGeneration,
-                "risk": risk, "rateLimits": rateLimits as Any, "createdAt": createdAt,
+                "risk": risk, "rateLimits": rateLimits as Any, "optOut": optOut as Any, "createdAt": createdAt,
                 "updatedAt": updatedAt, "version": version,
             ])
     }

@@ -14,6 +14,9 @@ public struct Organization: Sendable, Hashable, Codable {
     /// ``MediaService`` in the same transaction as each upload and deletion and checked against
     /// ``PlanLimits/mediaStorageBytes``. Records written before the counter existed decode as 0.
     public var mediaBytesUsed: Int64
+    /// Opting out by replying (keywords, confirmations); an instance may replace it (``Instance/optOut``).
+    /// Records written before it existed decode as ``OptOutSettings/standard``.
+    public var optOut: OptOutSettings
     public var createdAt: Date
     public var updatedAt: Date
     /// Optimistic-concurrency version, managed by the store.
@@ -21,7 +24,7 @@ public struct Organization: Sendable, Hashable, Codable {
 
     public init(
         id: OrganizationID, name: String, slug: String, plan: Plan, limitOverrides: PlanLimits? = nil,
-        mediaBytesUsed: Int64 = 0, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
+        mediaBytesUsed: Int64 = 0, optOut: OptOutSettings = .standard, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
         self.name = name
@@ -29,6 +32,7 @@ public struct Organization: Sendable, Hashable, Codable {
         self.plan = plan
         self.limitOverrides = limitOverrides
         self.mediaBytesUsed = mediaBytesUsed
+        self.optOut = optOut
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.version = version
@@ -54,10 +58,11 @@ public struct Organization: Sendable, Hashable, Codable {
 
 extension Organization {
     enum CodingKeys: String, CodingKey {
-        case id, name, slug, plan, limitOverrides, mediaBytesUsed, createdAt, updatedAt, version
+        case id, name, slug, plan, limitOverrides, mediaBytesUsed, optOut, createdAt, updatedAt, version
     }
 
-    /// Decodes an organization; `mediaBytesUsed` is optional so that records stored before it existed still load.
+    /// Decodes an organization; `mediaBytesUsed` and `optOut` are optional so that records stored before they existed
+    /// still load.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(OrganizationID.self, forKey: .id)
@@ -66,6 +71,7 @@ extension Organization {
         plan = try container.decode(Plan.self, forKey: .plan)
         limitOverrides = try container.decodeIfPresent(PlanLimits.self, forKey: .limitOverrides)
         mediaBytesUsed = try container.decodeIfPresent(Int64.self, forKey: .mediaBytesUsed) ?? 0
+        optOut = try container.decodeIfPresent(OptOutSettings.self, forKey: .optOut) ?? .standard
         createdAt = try container.decode(Date.self, forKey: .createdAt)
         updatedAt = try container.decode(Date.self, forKey: .updatedAt)
         version = try container.decode(Int.self, forKey: .version)

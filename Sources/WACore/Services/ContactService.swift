@@ -73,13 +73,14 @@ public struct ContactService: Sendable {
         }
     }
 
-    /// Records that the contact asked not to be messaged (sends and campaigns skip them), or withdraws that.
+    /// Records that the contact asked not to be messaged (sends and campaigns skip them; source
+    /// ``OptOutSource/manual``), or withdraws that. Opting out a contact who already is keeps their original time and
+    /// source. (Contacts also opt themselves out and in by replying: ``OptOutSettings``.)
     public func setOptedOut(_ optedOut: Bool, _ id: ContactID, by principal: Principal) async throws -> Contact {
         try env.policy.require(principal, .contactsManage, on: .organization(principal.organizationID))
         let now = env.clock.now()
         return try await modify(id, optedOut ? "contact.opted_out" : "contact.opted_in", by: principal) { contact in
-            contact.optedOut = optedOut
-            contact.optedOutAt = optedOut ? now : nil
+            if optedOut { contact.optOut(.manual, at: now) } else { contact.optIn() }
         }
     }
 
@@ -199,9 +200,8 @@ public struct ContactService: Sendable {
                 if var existing = try await tx.contacts.find(phone: row.phone, in: org) {
                     if let name = row.name { existing.name = name }
                     existing.tags.formUnion(row.tags)
-                    if let optedOut = row.optedOut, optedOut != existing.optedOut {
-                        existing.optedOut = optedOut
-                        existing.optedOutAt = optedOut ? now : nil
+                    if let optedOut = row.optedOut {
+                        if optedOut { existing.optOut(.import, at: now) } else { existing.optIn() }
                     }
                     existing.updatedAt = now
                     _ = try await tx.contacts.update(existing)
@@ -212,7 +212,7 @@ public struct ContactService: Sendable {
                         Contact(
                             id: env.ids.make(), organizationID: org, jid: row.phone.jid, phone: row.phone,
                             name: row.name, tags: row.tags, optedOut: optedOut, optedOutAt: optedOut ? now : nil,
-                            createdAt: now))
+                            optOutSource: optedOut ? .import : nil, createdAt: now))
                     created += 1
                 }
             }

@@ -72,6 +72,39 @@ public struct TeamService: Sendable {
         }
     }
 
+    /// Replaces the organization's opt-out settings (``OptOutSettings``: the keywords that opt contacts out and back
+    /// in, the confirmations, on or off), which apply to every instance without settings of its own. Needs
+    /// `organization:manage`; invalid settings are `invalid_argument` (see ``OptOutSettings/validated()``). Audited
+    /// as `organization.opt_out_updated`.
+    public func updateOptOutSettings(_ settings: OptOutSettings, by principal: Principal) async throws -> Organization {
+        let org = principal.organizationID
+        try env.policy.require(principal, .organizationManage, on: .organization(org))
+        let settings = try settings.validated()
+        let now = env.clock.now()
+        return try await env.store.transaction(.organization(org)) { tx in
+            var organization = try await tx.organizations.get(org, in: org)
+            guard organization.optOut != settings else { return organization }
+            organization.optOut = settings
+            organization.updatedAt = now
+            let stored = try await tx.organizations.update(organization)
+            _ = try await tx.auditEvents.insert(
+                env.auditEvent(
+                    "organization.opt_out_updated", by: principal.auditActor, in: org, resourceType: "organization",
+                    resourceID: org.description, metadata: Self.describe(settings)))
+            return stored
+        }
+    }
+
+    /// Audit metadata for opt-out settings (their shape, not the texts).
+    static func describe(_ settings: OptOutSettings) -> [String: String] {
+        [
+            "enabled": String(settings.isEnabled), "keywords": settings.keywords.joined(separator: ","),
+            "opt_in_keywords": settings.optInKeywords.joined(separator: ","),
+            "confirmation": String(settings.confirmation != nil),
+            "opt_in_confirmation": String(settings.optInConfirmation != nil),
+        ]
+    }
+
     // MARK: Members
 
     /// Adds a member and returns the invitation token to send them (shown once). They choose a password with

@@ -14,6 +14,8 @@
 /// | `message.sent` | an outbound message was accepted by WhatsApp |
 /// | `message.status_changed` | an outbound message moved to delivered/read/played (`data.status`) |
 /// | `message.failed` | an outbound message failed for good (`data.error`) |
+/// | `contact.opted_out` | a contact opted out by replying with a keyword (`data.contact_id`, `data.keyword` …) |
+/// | `contact.opted_in` | a contact who was opted out opted back in by replying with a keyword |
 /// | `campaign.progress` | a campaign's counters moved (`data.sent`, `data.failed`, `data.total`) |
 /// | `campaign.completed` | a campaign finished |
 /// | `risk.alert` | the anti-ban monitor raised an alert (`data.level`, `data.reason`) |
@@ -81,6 +83,10 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     public static let messageRevoked: WebhookEventType = "message.revoked"
     /// `message.edited`.
     public static let messageEdited: WebhookEventType = "message.edited"
+    /// `contact.opted_out`.
+    public static let contactOptedOut: WebhookEventType = "contact.opted_out"
+    /// `contact.opted_in`.
+    public static let contactOptedIn: WebhookEventType = "contact.opted_in"
     /// `campaign.progress`.
     public static let campaignProgress: WebhookEventType = "campaign.progress"
     /// `campaign.completed`.
@@ -96,7 +102,7 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     public static let builtIn: [WebhookEventType] = [
         .instanceStatusChanged, .instanceQR, .instanceReady, .instanceDisconnected,
         .messageReceived, .messageSent, .messageStatusChanged, .messageFailed, .messageRevoked, .messageEdited,
-        .campaignProgress, .campaignCompleted, .riskAlert, .webhookTest, .webhookEndpointDisabled,
+        .contactOptedOut, .contactOptedIn, .campaignProgress, .campaignCompleted, .riskAlert, .webhookTest, .webhookEndpointDisabled,
     ]
 
     /// A user automation's event, `automation.<name>`; `name` may itself contain dots (`automation.crm.lead_won`).

@@ -77,6 +77,7 @@ struct SecretScanTests {
         "TeamService.createOrganization", "TeamService.invite", "TeamService.acceptInvitation", "TeamService.changeRole",
         "TeamService.deactivate", "TeamService.reactivate", "TeamService.assign", "TeamService.changePassword",
         "TeamService.requestPasswordReset", "TeamService.resetPassword", "TeamService.remove",
+        "TeamService.updateOptOutSettings", "InstanceService.setOptOutSettings",
         "APIKeyService.issue", "APIKeyService.revoke", "APIKeyService.rotate",
         "InstanceService.create", "InstanceService.update", "InstanceService.delete", "InstanceService.start",
         "InstanceService.stop", "InstanceService.logout", "InstanceService.requestPairingCode",

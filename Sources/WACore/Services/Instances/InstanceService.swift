@@ -122,6 +122,29 @@ public struct InstanceService: Sendable {
         }
     }
 
+    /// Gives the instance opt-out settings of its own (``OptOutSettings``, replacing the organization's as a whole:
+    /// another language's keywords and confirmation, or `isEnabled: false` for this number only), or, with `nil`,
+    /// returns it to the organization's. Needs `instances:update` on the instance; invalid settings are
+    /// `invalid_argument`. Audited as `instance.updated` (`opt_out`: `organization`, `custom` or `disabled`).
+    public func setOptOutSettings(_ settings: OptOutSettings?, for id: InstanceID, by principal: Principal)
+        async throws -> Instance
+    {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesUpdate, on: .instance(id, in: org))
+        let settings = try settings?.validated()
+        let now = env.clock.now()
+        return try await env.store.transaction(.organization(org)) { tx in
+            var instance = try await tx.instances.get(id, in: org)
+            guard instance.optOut != settings else { return instance }
+            instance.optOut = settings
+            instance.updatedAt = now
+            let stored = try await tx.instances.update(instance)
+            let summary = settings.map { $0.isEnabled ? "custom" : "disabled" } ?? "organization"
+            _ = try await tx.auditEvents.insert(audit("instance.updated", id, principal, ["opt_out": summary]))
+            return stored
+        }
+    }
+
     /// Deletes the instance: stops it first if it runs on this node, then removes it (with its sealed archive and
     /// desired state) and its lease in one transaction. (A node running it elsewhere finds it gone at its next
     /// lease renewal and drops the session.)

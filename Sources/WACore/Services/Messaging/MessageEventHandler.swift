@@ -6,11 +6,17 @@ import Crypto
 /// back), inbound messages are stored with their chat and contact (phone-number JID and LID kept together), and
 /// each change publishes its webhook event in the same transaction.
 ///
+/// An inbound opt-out keyword (``OptOutSettings``: `STOP` …) also opts its contact out in that transaction, queues
+/// one confirmation and publishes `contact.opted_out`; such a message is not handed on to `onInbound` (automations)
+/// and is not counted as a reply by the risk monitor.
+///
 /// The instance supervisor calls it for every session event, in order per instance.
 public struct MessageEventHandler: SessionEventHandler {
     private let env: ServiceEnvironment
     private let webhooks: (any WebhookPublisher)?
     /// Called after an inbound message is stored (automations, risk signals); errors are the callee's to handle.
+    /// Not called for opt-out keywords, nor for opt-in keywords that opted a contact back in: the gateway has
+    /// answered those itself.
     private let onInbound: (@Sendable (Message, Contact) async -> Void)?
     /// Receives inbound messages (replies calm the monitor) and transient disconnects (flapping); the supervisor
     /// handles terminal disconnects itself.
@@ -37,14 +43,20 @@ public struct MessageEventHandler: SessionEventHandler {
             case .messageStatus(let whatsappID, _, let status, let at):
                 try await statusChanged(whatsappID, status, at, instance)
             case .messageReceived(let incoming):
-                if let (message, contact) = try await received(incoming, instance), !incoming.fromMe {
-                    // A failed risk write must not cost the automations their turn.
-                    await env.bestEffort("recording an inbound message for the risk monitor", .instance(instance.id, in: instance.organizationID)) {
-                        _ = try await risk?.record(
-                            .messageReceived(from: message.chatJID.description), instance: instance.id,
-                            in: instance.organizationID)
+                if let received = try await receive(incoming, instance), !incoming.fromMe {
+                    let (message, contact) = (received.message, received.contact)
+                    // "STOP" is not the kind of reply that shows people want the messages.
+                    let optingOut = received.optOut.map { $0.kind != .optedIn } ?? false
+                    if !optingOut {
+                        // A failed risk write must not cost the automations their turn.
+                        await env.bestEffort("recording an inbound message for the risk monitor", .instance(instance.id, in: instance.organizationID)) {
+                            _ = try await risk?.record(
+                                .messageReceived(from: message.chatJID.description), instance: instance.id,
+                                in: instance.organizationID)
+                        }
                     }
-                    await onInbound?(message, contact)
+                    // A keyword the gateway answered is not also answered by automations.
+                    if received.optOut == nil { await onInbound?(message, contact) }
                 }
             case .messageRevoked(let whatsappID, _):
                 try await revoked(whatsappID, instance)
@@ -206,9 +218,22 @@ public struct MessageEventHandler: SessionEventHandler {
         }
     }
 
-    /// Stores an inbound (or phone-sent) message with its chat and contact. Returns `nil` for a duplicate.
+    /// Stores an inbound (or phone-sent) message with its chat and contact, and acts on an opt-out or opt-in keyword
+    /// (``OptOutSettings``) in the same transaction. Returns `nil` for a duplicate; the contact returned is as the
+    /// message left it (opted out after `STOP`).
     @discardableResult
     public func received(_ incoming: IncomingMessage, _ instance: Instance) async throws -> (Message, Contact)? {
+        try await receive(incoming, instance).map { ($0.message, $0.contact) }
+    }
+
+    /// A stored inbound message, and what its keyword did, if it was one.
+    struct Received: Sendable {
+        var message: Message
+        var contact: Contact
+        var optOut: InboundOptOutOutcome?
+    }
+
+    func receive(_ incoming: IncomingMessage, _ instance: Instance) async throws -> Received? {
         let org = instance.organizationID
         let now = env.clock.now()
         // Media bytes go to the media store first; their metadata and the organization's usage are written in the
@@ -219,7 +244,7 @@ public struct MessageEventHandler: SessionEventHandler {
         let stored = media
         do {
             let outcome = try await env.store.transaction(.organization(org), retryingConflicts: 3) {
-                tx -> (Message, Contact)? in
+                tx -> Received? in
                 try await record(incoming, instance, media: stored, tx, now)
             }
             if outcome == nil, let media { await removeOrphaned(media, instance) }
@@ -241,7 +266,7 @@ public struct MessageEventHandler: SessionEventHandler {
 
     private func record(
         _ incoming: IncomingMessage, _ instance: Instance, media: MediaObject?, _ tx: any StoreTransaction, _ now: Date
-    ) async throws -> (Message, Contact)? {
+    ) async throws -> Received? {
         let org = instance.organizationID
         if try await tx.messages.find(whatsappID: incoming.whatsappID, instance: instance.id, in: org) != nil {
             return nil
@@ -286,7 +311,9 @@ public struct MessageEventHandler: SessionEventHandler {
                     instanceID: instance.id, data: MessageEventData.json(stored), ids: env.ids),
                 in: tx)
         }
-        return (stored, contact)
+        let optOut = try await InboundOptOut.apply(
+            to: stored, from: contact, on: instance, in: tx, env, webhooks: webhooks, now: now)
+        return Received(message: stored, contact: optOut?.contact ?? contact, optOut: optOut)
     }
 
     /// Finds the sender's contact by either JID (phone-number or LID) and fills in what this message reveals;

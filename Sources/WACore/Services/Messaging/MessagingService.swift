@@ -68,19 +68,33 @@ public struct MessagingService: Sendable {
             try await fill(&message, with: request.content, to: chat, contact: contact, tx, org)
             let organization = try await tx.organizations.get(org, in: org)
             try await checkQuota(organization, now: now)
-            let stored = try await tx.messages.insert(message)
-            _ = try await tx.jobs.enqueue(
-                Job(
-                    id: env.ids.make(), organizationID: org, queue: Self.sendQueue,
-                    payload: Job.encodePayload(SendJobPayload(message: stored.id, instance: instance.id)), maxAttempts: 100,
-                    scheduledAt: now, uniqueKey: stored.id.description, lane: Job.instanceLane(instance.id),
-                    createdAt: now))
-            _ = try await tx.auditEvents.insert(
-                env.auditEvent(
-                    "message.queued", by: principal.auditActor, in: org, resourceType: "message",
-                    resourceID: stored.id.description, metadata: ["instance": instance.id.description]))
-            return stored
+            return try await Self.enqueue(message, by: principal.auditActor, in: tx, env, now: now)
         }
+    }
+
+    /// Writes a `queued` outbound message, its `message.send` job and the audit event `message.queued` in `tx`:
+    /// how every outbound message enters the queue the ``MessageDispatcher`` runs. The caller has made every check
+    /// (``send(_:by:)`` the ones it documents; the opt-out confirmation, which must reach a contact who has just opted
+    /// out, its own).
+    static func enqueue(
+        _ message: Message, by actor: AuditEvent.Actor, metadata: [String: String] = [:],
+        in tx: any StoreTransaction, _ env: ServiceEnvironment, now: Date
+    ) async throws -> Message {
+        let org = message.organizationID
+        let stored = try await tx.messages.insert(message)
+        _ = try await tx.jobs.enqueue(
+            Job(
+                id: env.ids.make(), organizationID: org, queue: sendQueue,
+                payload: Job.encodePayload(SendJobPayload(message: stored.id, instance: stored.instanceID)),
+                maxAttempts: 100, scheduledAt: now, uniqueKey: stored.id.description,
+                lane: Job.instanceLane(stored.instanceID), createdAt: now))
+        var details = metadata
+        details["instance"] = stored.instanceID.description
+        _ = try await tx.auditEvents.insert(
+            env.auditEvent(
+                "message.queued", by: actor, in: org, resourceType: "message", resourceID: stored.id.description,
+                metadata: details))
+        return stored
     }
 
     /// Marks a chat as read on the instance, as opening it in WhatsApp would: its inbound messages that are not
