@@ -88,6 +88,12 @@ public struct SimulatedPhone: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// What this phone (or a session linked to it) shows in its chat with `chat` right now: typing, recording,
+    /// paused, or `nil` when it never showed anything there.
+    public func presence(in chat: PhoneNumber) -> ChatPresence? {
+        network.read { $0.accounts[number]?.presence[chat] }
+    }
+
     /// Shows `presence` (typing, recording, paused) in the chat with `chat`; its linked sessions report it.
     public func setPresence(_ presence: ChatPresence, in chat: PhoneNumber) {
         network.mutate { s, _ in s.setPresence(presence, from: number, in: chat.jid) }

@@ -16,7 +16,7 @@ struct SimulatedShop: Sendable {
     static func link(
         _ number: PhoneNumber, name: String, instanceName: String, in organization: OrganizationID,
         env: ServiceEnvironment, network: SimulatedWhatsApp, directory: TestSessionDirectory,
-        handler: MessageEventHandler, rateLimits: InstanceRateLimits? = nil
+        handler: MessageEventHandler, rateLimits: InstanceRateLimits? = nil, warmUp: WarmUpCurve? = nil
     ) async throws -> SimulatedShop {
         let phone = network.addPhone(number, name: name)
         let id: InstanceID = env.ids.make()
@@ -29,6 +29,8 @@ struct SimulatedShop: Sendable {
                 id: id, organizationID: organization, name: instanceName, phone: number, jid: number.jid,
                 status: .ready, createdAt: now)
             instance.rateLimits = rateLimits
+            instance.warmUp = warmUp
+            instance.linkedAt = now
             return try await tx.instances.insert(instance)
         }
         directory.set(session, for: id)
