@@ -171,15 +171,20 @@ public struct InstanceService: Sendable {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesRead, on: .instance(id, in: org))
         let now = env.clock.now()
-        let (instance, owner) = try await env.transaction(by: principal) { tx -> (Instance, String?) in
+        let (instance, owner, organization) = try await env.transaction(by: principal) {
+            tx -> (Instance, String?, Organization) in
             let instance = try await tx.instances.get(id, in: org)
             let lease = try await tx.leases.find(id.retyped(), in: org)
-            return (instance, lease.flatMap { $0.expiresAt > now ? $0.owner : nil })
+            return (
+                instance, lease.flatMap { $0.expiresAt > now ? $0.owner : nil },
+                try await tx.organizations.get(org, in: org)
+            )
         }
         let mayLink = env.policy.decide(principal, .instancesLink, on: .instance(id, in: org)).isAllowed
         return InstanceStatusReport(
             instance: instance, runningOn: owner, isRunningHere: supervisor.isRunning(id),
-            linkCode: mayLink ? supervisor.linkCode(for: id) : nil)
+            linkCode: mayLink ? supervisor.linkCode(for: id) : nil,
+            sendLimits: SendLimits(instance: instance, organization: organization, at: now))
     }
 
     /// The QR or pairing code the instance shows right now, when it is linking on this node (`nil` otherwise:

@@ -9,12 +9,18 @@ public struct InstanceStatusReport: Sendable, Hashable {
     /// The QR or pairing code shown right now, when the instance is linking on this node and the principal may
     /// link it (`instances:link`).
     public var linkCode: LinkCode?
+    /// The send limits in force right now: configured caps, the account's age and warm-up fraction, the risk
+    /// throttle, and the caps that result.
+    public var sendLimits: SendLimits
 
-    public init(instance: Instance, runningOn: String?, isRunningHere: Bool, linkCode: LinkCode?) {
+    public init(
+        instance: Instance, runningOn: String?, isRunningHere: Bool, linkCode: LinkCode?, sendLimits: SendLimits
+    ) {
         self.instance = instance
         self.runningOn = runningOn
         self.isRunningHere = isRunningHere
         self.linkCode = linkCode
+        self.sendLimits = sendLimits
     }
 
     /// The instance's status.
