@@ -279,3 +279,29 @@ struct SimulatorMessagingTests {
         await bobSession.stop()
     }
 }
+
+/// The simulated world's timers belong to nobody's operation.
+@Suite("Simulator timers and TestClock.run")
+struct SimulatorTimerTests {
+    /// `TestClock.run` moves time while its operation's tasks sleep; a timer the simulator starts because of the
+    /// operation (here a read two days later) is not one of them, so it cannot pull the clock days ahead while the
+    /// operation waits for something else.
+    @Test func runDoesNotAdvanceToTimersTheSimulatorStartedForTheOperation() async throws {
+        let harness = SimulatorHarness()
+        let alice = harness.network.addPhone(SimulatorNumbers.shop, name: "Alice")
+        let bob = harness.network.addPhone(SimulatorNumbers.other, name: "Bob")
+        bob.setAutoRead(after: .seconds(2 * 86_400))
+        let (session, events) = try await harness.linkedSession(to: alice.number)
+        let start = harness.clock.now()
+        try await harness.clock.run {
+            _ = try await session.send(
+                OutgoingMessage(chat: bob.jid, content: .text("hi"), clientMessageID: "3EB00000000000000099"))
+            // Waiting for something that is not the clock (real time), while the read timer sleeps on the clock.
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(harness.clock.now() < start.addingTimeInterval(60), "the clock stood at \(harness.clock.now())")
+        #expect(bob.inbox.first?.readAt == nil)
+        _ = events
+        await session.stop()
+    }
+}

@@ -276,7 +276,10 @@ public final class SimulatedWhatsApp: WhatsAppTransport, Sendable {
     private func apply(_ effects: SimulatorState.Effects) {
         for task in effects.cancel { task.cancel() }
         for deadline in effects.wakeAt {
-            Task { [self] in
+            // Detached: the simulated world's timers (delivery, reading, scripted replies) are nobody's work, so they
+            // inherit nothing from the task that caused them (a test clock driving that task's work must not treat
+            // them as its own and run ahead to them).
+            Task.detached { [self] in
                 try? await clock.sleep(until: deadline)
                 drain()
             }
@@ -325,7 +328,7 @@ public final class SimulatedWhatsApp: WhatsAppTransport, Sendable {
 
     /// Starts the link timer of session `id`.
     func startLinkTimer(session id: Int) {
-        let task = Task { [self] in await runLinkTimer(session: id) }
+        let task = Task.detached { [self] in await runLinkTimer(session: id) }
         let keep = state.withLock { s -> Bool in
             guard s.sessions[id]?.phase == .linking else { return false }
             s.sessions[id]?.linkTask = task
