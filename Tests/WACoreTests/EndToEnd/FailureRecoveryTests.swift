@@ -37,21 +37,23 @@ struct FailureRecoveryTests {
         _ = try await clock.run { try await dispatcher.runOnce(worker: "w") }
         #expect(ada.inbox.isEmpty)
 
-        // The supervisor reconnects from the stored archive after its backoff, and the queue drains.
+        // The supervisor reconnects from the stored archive after its backoff (the clock moves to the backoff's end
+        // once nothing else happens) ...
+        _ = try await clock.waitFor("the reconnected session", advancing: true) {
+            await supervisor.readySession(for: instance.id)
+        }
+        // ... and the queue drains, in order: the dispatcher runs whatever is due, and the clock moves to the next
+        // waiting job when nothing is.
         try await clock.run {
-            for _ in 0..<1_000 {
-                if ada.inbox.count == 3 { return }
-                if await supervisor.readySession(for: instance.id) != nil {
-                    _ = try await dispatcher.runOnce(worker: "w")
-                }
+            for _ in 0..<1_000 where ada.inbox.count < 3 {
+                if try await dispatcher.runOnce(worker: "w") > 0 { continue }
                 let due = try await env.store.transaction(.organization(org.id)) {
                     try await $0.jobs.list(
                         in: org.id, where: .init(queue: MessagingService.sendQueue, state: .available), page: .all
                     ).items
                 }.map(\.scheduledAt).min()
-                if let due, due > clock.now(), await supervisor.readySession(for: instance.id) != nil { clock.set(due) }
-                for _ in 0..<20 { await Task.yield() }
-                if await supervisor.readySession(for: instance.id) == nil { clock.advanceToNextDeadline() }
+                guard let due else { break }
+                if due > clock.now() { clock.set(due) }
             }
         }
         #expect(ada.inbox.map(\.text) == ["Update 0", "Update 1", "Update 2"])

@@ -266,10 +266,17 @@ struct ProductWalkthroughTests {
                     }
                 }
                 guard let next else {
-                    for _ in 0..<200 { await Task.yield() }  // acks may still be on their way
-                    continue
+                    // No job is left, so the finish job has run: the campaign is over.
+                    try await clock.waitUntil("the campaign to be over") {
+                        [.completed, .cancelled, .failed].contains(try await campaigns.get(campaign, by: .acting(as: admin)).status)
+                    }
+                    return
                 }
-                if next > clock.now() { clock.set(next) } else { await Task.yield() }
+                guard next > clock.now() else {
+                    Issue.record("a due job was not claimed at \(clock.now())")
+                    return
+                }
+                clock.set(next)
             }
             Issue.record("the campaign did not finish within a week of virtual time")
         }
@@ -299,7 +306,16 @@ struct ProductWalkthroughTests {
                 }
                 guard let next = waiting.map(\.scheduledAt).min() else {
                     if done() || !waitForDone { return }
-                    for _ in 0..<2_000 { await Task.yield() }  // inbound processing may still enqueue replies
+                    // Inbound processing (on the session's event pump) may still queue a reply.
+                    try await clock.waitUntil("a reply to be queued") {
+                        if done() { return true }
+                        let queued = try await env.store.transaction(.organization(org)) {
+                            try await $0.jobs.list(
+                                in: org, where: .init(queue: MessagingService.sendQueue, state: .available), page: .all
+                            ).items
+                        }
+                        return !queued.isEmpty
+                    }
                     continue
                 }
                 if next > clock.now() { clock.set(next) }
