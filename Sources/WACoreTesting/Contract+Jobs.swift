@@ -13,6 +13,8 @@ extension RepositoryContract {
             Case("jobs: concurrent workers never claim one job twice", jobConcurrentClaims),
             Case("jobs: a job enqueued in a rolled-back transaction never runs", jobRollback),
             Case("jobs: claiming needs system scope", jobClaimScope),
+            Case("jobs: a lane runs one job at a time, across queues and workers", jobLanes),
+            Case("jobs: a snooze that holds its lane moves the lane's due jobs after it, in order", jobLaneHold),
         ]
     }
 
@@ -186,6 +188,64 @@ extension RepositoryContract {
             try await $0.jobs.retry(job.id, in: t.id, attempt: last.attempt, at: now, error: "timeout")
         }
         try check(try await claim(store, [q], at: now).isEmpty, "a real failure used up the single attempt")
+    }
+
+    private static func jobLanes(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let (q1, q2) = (queue(f), queue(f))
+        let lane = "instance:\(f.token(8))"
+        let jobs = try await store.transaction(.organization(t.id)) { tx in
+            [
+                try await tx.jobs.enqueue(f.job(in: t.id, queue: q1, lane: lane)),
+                try await tx.jobs.enqueue(f.job(in: t.id, queue: q2, lane: lane)),
+                try await tx.jobs.enqueue(f.job(in: t.id, queue: q1, lane: "other:\(f.token(8))")),
+                try await tx.jobs.enqueue(f.job(in: t.id, queue: q1)),
+            ]
+        }
+        let now = f.now()
+        let first = try await claim(store, [q1, q2], worker: "w1", lease: .seconds(30), at: now)
+        try check(Set(first.map(\.id)) == [jobs[0].id, jobs[2].id, jobs[3].id], "one job per lane in a claim: \(first.map(\.id))")
+        try check(try await claim(store, [q1, q2], worker: "w2", at: now).isEmpty, "the lane is busy for every worker")
+        _ = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.complete(jobs[0].id, in: t.id, attempt: 1, now: now)
+        }
+        let second = try await claim(store, [q2], worker: "w2", lease: .seconds(30), at: now)
+        try check(second.map(\.id) == [jobs[1].id], "the lane's next job, once the first finished")
+        // A lane held by a worker whose lease expired is free again (its job is claimable too).
+        let third = try await claim(store, [q2], worker: "w3", at: now.addingTimeInterval(30))
+        try check(third.map(\.id) == [jobs[1].id] && third.first?.attempt == 2, "an expired lease frees the lane")
+    }
+
+    private static func jobLaneHold(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let q = queue(f)
+        let lane = "instance:\(f.token(8))"
+        let later = f.now().addingTimeInterval(3_600)
+        let jobs = try await store.transaction(.organization(t.id)) { tx in
+            [
+                try await tx.jobs.enqueue(f.job(in: t.id, queue: q, lane: lane)),
+                try await tx.jobs.enqueue(f.job(in: t.id, queue: q, lane: lane)),
+                try await tx.jobs.enqueue(f.job(in: t.id, queue: q, scheduledAt: later, lane: lane)),
+                try await tx.jobs.enqueue(f.job(in: t.id, queue: q, lane: "other:\(f.token(8))")),
+            ]
+        }
+        let now = f.now()
+        let claimed = try requireValue(try await claim(store, [q], at: now).first { $0.id == jobs[0].id }, "head")
+        let until = now.addingTimeInterval(10)
+        _ = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.snooze(claimed.id, in: t.id, attempt: claimed.attempt, until: until, holdingLane: true)
+        }
+        let stored = try await store.transaction(.organization(t.id)) { tx in
+            var stored: [Job] = []
+            for job in jobs { stored.append(try await tx.jobs.get(job.id, in: t.id)) }
+            return stored
+        }
+        try check(stored[1].scheduledAt == until, "the lane's other due job waits with it")
+        try check(stored[2].scheduledAt == later, "a job due later keeps its time")
+        try check(stored[3].state == .running && stored[3].scheduledAt < until, "another lane is untouched")
+        try check(try await claim(store, [q], at: until.addingTimeInterval(-1)).allSatisfy { $0.lane != lane }, "the lane waits")
+        let next = try await claim(store, [q], at: until)
+        try check(next.filter { $0.lane == lane }.map(\.id) == [jobs[0].id], "in order: the snoozed head first")
     }
 
     private static func jobConcurrentClaims(_ store: any Store, _ f: Fixtures) async throws {

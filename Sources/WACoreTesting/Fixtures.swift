@@ -133,13 +133,13 @@ public struct Fixtures: Sendable {
 
     public func job(
         in org: OrganizationID, queue: String = "message.send", scheduledAt: Date? = nil, priority: Int = 0,
-        uniqueKey: String? = nil, maxAttempts: Int = 5
+        uniqueKey: String? = nil, maxAttempts: Int = 5, lane: String? = nil
     ) -> Job {
         let now = now()
         return Job(
             id: ids.make(), organizationID: org, queue: queue, payload: Array(#"{"n":1}"#.utf8),
             maxAttempts: maxAttempts, priority: priority, scheduledAt: scheduledAt ?? now, uniqueKey: uniqueKey,
-            createdAt: now)
+            lane: lane, createdAt: now)
     }
 
     public func riskAlert(in org: OrganizationID, instance: InstanceID) -> RiskAlert {
