@@ -44,6 +44,78 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The same decision as exact sliding-window caps (issue #10): SendCaps (20 in any 60 s, 100 in any 3,600 s,
+    // 1,000 in any 86,400 s) over each key's SendLog, through the memory store's synchronous entry point. Same
+    // key count, shuffled order and 1 ms clock step as above. Each key is warmed with 100–1,200 sends (uniformly
+    // drawn) spread evenly, with jitter, over the 30 hours before `start`: about 80 % of them fall in the last day,
+    // so the day cap's window holds 80–960 sends, and keys with more than 1,000 sends have wrapped rings. At
+    // ~40 sends an hour per key the caps rarely bind, so most decisions are allowed and record a send.
+    let caps = try! SendCaps(InstanceRateLimits.standard)
+    let capsStore = MemoryRateLimitStore()
+    func warmedPacing(_ generator: inout RandomSourceGenerator) -> RateLimitState {
+        let sends = Int.random(in: 100...1_200, using: &generator)
+        let history: Int64 = 30 * 3_600 * 1_000_000_000
+        let step = history / Int64(sends)
+        var log = SendLog(capacity: caps.largestCount)
+        for index in 0..<sends {
+            let at = start.nanosecondsSinceEpoch - history + Int64(index) * step + Int64.random(in: 0..<step, using: &generator)
+            log.record(RateLimitInstant(nanosecondsSinceEpoch: at))
+        }
+        return .sendPacing(SendPacingState(log: log, horizon: caps.longestWindow))
+    }
+    for key in keys {
+        let warmed = warmedPacing(&generator)
+        capsStore.withState(key, now: start) { $0 = warmed }
+    }
+
+    Benchmark(
+        "RateLimit: 3-cap send decision (exact sliding windows), 100k keys",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo)
+    ) { benchmark in
+        var now = start
+        var position = 0
+        for _ in benchmark.scaledIterations {
+            now = now + .milliseconds(1)
+            let decision = capsStore.evaluate(keys[order[position]], caps: caps, now: now)
+            blackHole(decision)
+            position = position == keyCount - 1 ? 0 : position + 1
+        }
+    }
+
+    // A whole send admission (SendAdmission.admit: organization quota, the caps above and the pause on the
+    // instance's log, the instance × recipient pair limit), atomically over three keys through the store's
+    // async multi-key update, as the send path calls it. The same 100k warmed instances (in their own store),
+    // 1,000 organizations (quota 10 million a day, so it never binds) and one recipient per instance (revisited
+    // every 100 s, past the 6 s pair limit); no pause after a send, so the pause never binds either.
+    let admission = SendAdmission(dailyQuota: try! DailyQuota(limit: 10_000_000), instanceCaps: caps)
+    let admissionStore = MemoryRateLimitStore()
+    let admissionKeys: [SendAdmission.Keys] = keys.enumerated().map { index, key in
+        SendAdmission.Keys(
+            quota: RateLimitKey(scope: .organizationMessages, primaryHigh: 1, primaryLow: UInt64(index % 1_000)),
+            instance: key,
+            recipient: RateLimitKey(
+                scope: .recipient, primaryHigh: key.primaryHigh, primaryLow: key.primaryLow,
+                secondaryHigh: random.next(), secondaryLow: random.next()))
+    }
+    for keys in admissionKeys {
+        let warmed = warmedPacing(&generator)
+        admissionStore.withState(keys.instance, now: start) { $0 = warmed }
+    }
+
+    Benchmark(
+        "RateLimit: send admission (quota + caps + pause + pair), 100k instances",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo)
+    ) { benchmark in
+        var now = start
+        var position = 0
+        for _ in benchmark.scaledIterations {
+            now = now + .milliseconds(1)
+            let decision = try await admission.admit(admissionKeys[order[position]], in: admissionStore, now: now)
+            blackHole(decision)
+            position = position == keyCount - 1 ? 0 : position + 1
+        }
+    }
+
     // MARK: Webhook signing
 
     // Standard Webhooks v1: HMAC-SHA256 (swift-crypto's HMAC<SHA256>) over "id.timestamp.payload" for a 1 KiB

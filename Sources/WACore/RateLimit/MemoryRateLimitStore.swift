@@ -177,7 +177,9 @@ public final class MemoryRateLimitStore: RateLimitStore {
         return shards[index].state.withLock { shard in
             if shard.sweepIfDue(now: now, interval: interval) { swept = true }
             for k in keys.indices where shardOfKey[k] == index {
-                if let state = shard.entries[keys[k]], state.expiresAt.nanosecondsSinceEpoch > now {
+                // Moved out, not copied: the body then holds the only reference to a state's storage (a send
+                // log), so changing it does not copy it. Written back below, before the lock is released.
+                if let state = shard.entries.removeValue(forKey: keys[k]), state.expiresAt.nanosecondsSinceEpoch > now {
                     states[k] = state
                 }
             }
@@ -231,6 +233,25 @@ extension MemoryRateLimitStore {
     ) -> RateLimitDecision {
         withState(key, now: now) { stored in
             RateLimitState.evaluate(&stored, tiers: tiers, now: now, quantity: quantity)
+        }
+    }
+
+    /// Synchronously checks an account's hard send caps and, when they pass, records `quantity` sends at `now` in
+    /// its log (``SendCaps/evaluate(_:now:quantity:)`` on the key's ``RateLimitState/sendPacing`` state; a state
+    /// of another kind counts as no history). The pause (``SendPacingState/notBefore``) is kept but not checked:
+    /// ``SendAdmission`` checks it beside the caps.
+    ///
+    /// The log is taken out of the store before it is recorded into, so its storage is referenced once and a
+    /// decision copies nothing.
+    public func evaluate(
+        _ key: RateLimitKey, caps: SendCaps, quantity: Int = 1, now: RateLimitInstant
+    ) -> RateLimitDecision {
+        withState(key, now: now) { stored in
+            var state = stored?.sendPacing
+            if state != nil { stored = nil }  // the log's storage is now referenced once: recording does not copy it
+            let decision = caps.evaluate(&state, now: now, quantity: quantity)
+            if let state { stored = .sendPacing(state) }
+            return decision
         }
     }
 

@@ -147,6 +147,38 @@ struct MemoryRateLimitStoreTests {
         #expect(sync.evaluate(Self.key(3), quota: quota, now: rateLimitEpoch).status.remaining == 0)
     }
 
+    @Test("the synchronous send-caps entry point decides and records like SendCaps on a state of its own")
+    func synchronousSendCaps() throws {
+        let store = MemoryRateLimitStore()
+        let caps = try SendCaps([WindowCap(count: 3, window: .seconds(10)), WindowCap(count: 5, window: .seconds(60))])
+        var expected: SendPacingState? = nil
+        var allowed = 0
+        for step in 0..<40 {
+            let now = rateLimitEpoch + .milliseconds(1_500 * step)
+            let quantity = step % 7 == 3 ? 2 : 1
+            let decision = store.evaluate(Self.key(1), caps: caps, quantity: quantity, now: now)
+            #expect(decision == caps.evaluate(&expected, now: now, quantity: quantity))
+            if decision.isAllowed { allowed += quantity }
+            let stored = store.withState(Self.key(1), now: now) { $0?.sendPacing }
+            #expect(stored == expected)
+        }
+        #expect(allowed > 0 && allowed < 40)
+        // The pause written by SendAdmission survives a caps decision, allowed or not.
+        let later = rateLimitEpoch + .seconds(3_600)
+        store.withState(Self.key(2), now: later) {
+            $0 = .sendPacing(SendPacingState(log: SendLog(capacity: 1), notBefore: later + .seconds(5), horizon: .zero))
+        }
+        #expect(store.evaluate(Self.key(2), caps: caps, now: later).isAllowed)
+        let pacing = store.withState(Self.key(2), now: later) { $0?.sendPacing }
+        #expect(pacing?.notBefore == later + .seconds(5))
+        #expect(pacing?.log.count == 1 && pacing?.log.capacity == 5)
+        // A state of another kind counts as no history and stays when the caps refuse.
+        let other = RateLimitState.gcra(TieredRateLimitState(tats: [later + .seconds(30)]))
+        store.withState(Self.key(3), now: later) { $0 = other }
+        #expect(!store.evaluate(Self.key(3), caps: caps, quantity: 4, now: later).isAllowed)
+        #expect(store.withState(Self.key(3), now: later) { $0 } == other)
+    }
+
     @Test("shard counts round up to a power of two")
     func shardCount() {
         #expect(MemoryRateLimitStore(shardCount: 0).shardCount == 1)
