@@ -106,7 +106,7 @@ public struct SendAdmission: Sendable, Hashable {
             if commit {
                 var pacing = state.instance
                 state.instance = nil  // referenced once, so recording does not copy the log
-                instanceCaps.evaluate(&pacing, now: now, quantity: quantity)
+                instanceCaps.record(&pacing, now: now, quantity: quantity)  // already decided above
                 pacing?.notBefore = pauseAfter > .zero ? now + pauseAfter : nil
                 state = SendAdmissionState(quota: quota.state, instance: pacing, recipient: recipient.state)
             }

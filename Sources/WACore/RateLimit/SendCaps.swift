@@ -10,6 +10,7 @@
 /// }
 /// ```
 ///
+/// The caps are the numbers in force: configured, warm-up and throttle are applied before (``SendLimits``).
 /// A cap of `n` is full exactly when the account's `n`-th most recent send lies inside the window, and it frees
 /// a slot the moment that send leaves it, so every decision is exact and costs one look into the log per cap.
 /// Nothing is smoothed here: a rested account may send a cap's whole count at once, as far as the caps go. The
@@ -44,17 +45,6 @@ public struct SendCaps: Sendable, Hashable {
         ])
     }
 
-    private init(unchecked caps: [WindowCap]) {
-        self.caps = caps
-    }
-
-    /// Every cap's count multiplied by `factor` (0 < factor ≤ 1: the risk monitor's throttle, a warm-up
-    /// fraction), rounded down and never below 1.
-    public func scaled(by factor: Double) -> SendCaps {
-        guard factor < 1 else { return self }
-        return SendCaps(unchecked: caps.map { $0.scaled(by: factor) })
-    }
-
     /// The longest window: how long a send stays relevant.
     public var longestWindow: Duration { caps.map(\.window).max() ?? .zero }
 
@@ -83,14 +73,19 @@ public struct SendCaps: Sendable, Hashable {
         -> RateLimitDecision
     {
         let decision = decide(state, now: now, quantity: quantity)
-        guard decision.isAllowed else { return decision }
+        if decision.isAllowed { record(&state, now: now, quantity: quantity) }
+        return decision
+    }
+
+    /// Records `quantity` sends at `now` that ``decide(_:now:quantity:)`` allowed (the log grows to
+    /// ``largestCount`` if the caps grew).
+    func record(_ state: inout SendPacingState?, now: RateLimitInstant, quantity: Int) {
         var current = state ?? SendPacingState(log: SendLog(capacity: largestCount), horizon: longestWindow)
         state = nil  // the log's storage is now referenced once, so recording does not copy it
         if current.log.capacity < largestCount { current.log = current.log.resized(to: largestCount) }
         for _ in 0..<quantity { current.log.record(now) }
         current.horizon = Swift.max(current.horizon, longestWindow)
         state = current
-        return decision
     }
 
     /// One cap: after `quantity` more sends, the window ending at `now` must hold at most `cap.count`, which is

@@ -29,13 +29,13 @@ public struct TieredRateLimit: Sendable, Hashable {
         self.tiers = tiers
     }
 
-    /// The three anti-ban tiers of an instance: `perMinute`/minute, `perHour`/hour and `perDay`/day, each with
+    /// An instance's three numbers as GCRA tiers: `perMinute`/minute, `perHour`/hour and `perDay`/day, each with
     /// the whole period's allowance as its burst.
     ///
     /// GCRA tiers bound the sustained rate; after a long rest a tier lets its whole allowance through at once
-    /// and then one request per `period / count`. The message dispatcher adds the human spacing on top: every
-    /// send follows at least the behaviour planner's typing floor and gap floor (1 s + 2 s by default), so an
-    /// instance never sends more than 20 messages in any 60 seconds at the default settings.
+    /// and then one request per `period / count`, so a window of a tier's length can see up to about twice its
+    /// count. Sends are therefore not limited this way but by exact caps over sliding windows
+    /// (``SendCaps``).
     ///
     /// - Throws: ``WAError/Code-swift.enum/invalidArgument`` when a count is zero or negative.
     public init(_ limits: InstanceRateLimits) throws(WAError) {

@@ -14,11 +14,4 @@ public struct WindowCap: Sendable, Hashable, Codable {
         self.count = count
         self.window = window
     }
-
-    /// This cap with its count multiplied by `factor` (0 < factor ≤ 1), rounded down but never below 1.
-    public func scaled(by factor: Double) -> WindowCap {
-        guard factor < 1, factor.isFinite else { return self }
-        let scaled = Double(count) * Swift.max(0, factor)
-        return WindowCap(count: Swift.max(1, Swift.min(count, Int(scaled.rounded(.down)))), window: window)
-    }
 }
