@@ -206,16 +206,9 @@ struct ProductWalkthroughTests {
         for message in sent {
             #expect(statusEvents[message.id.description] == ["delivered", "read"], "status events of \(message.id)")
         }
-        var allDeliveries: [Delivery] = []
-        var cursor: Cursor?
-        repeat {
-            let page = try await env.store.transaction(.organization(org.id)) { tx in
-                try await tx.deliveries.list(
-                    in: org.id, page: try PageRequest(limit: PageRequest.maximumLimit, cursor: cursor))
-            }
-            allDeliveries += page.items
-            cursor = page.nextCursor
-        } while cursor != nil
+        let allDeliveries = try await everyPage { page in
+            try await env.store.transaction(.organization(org.id)) { try await $0.deliveries.list(in: org.id, page: page) }
+        }
         #expect(allDeliveries.count == requests.count && allDeliveries.allSatisfy { $0.status == .succeeded })
 
         // 12. The audit trail: every kind of change made above, and nothing else.

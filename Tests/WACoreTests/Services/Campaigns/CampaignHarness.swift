@@ -124,16 +124,9 @@ final class CampaignHarness: Sendable {
     func jobs(queue: String? = nil) async throws -> [Job] {
         let org = organization.id
         return try await env.store.transaction(.organization(org)) { tx in
-            var items: [Job] = []
-            var cursor: Cursor?
-            repeat {
-                let page = try await tx.jobs.list(
-                    in: org, where: Job.Filter(queue: queue),
-                    page: try PageRequest(limit: PageRequest.maximumLimit, cursor: cursor, order: .oldestFirst))
-                items += page.items
-                cursor = page.nextCursor
-            } while cursor != nil
-            return items
+            try await everyPage(order: .oldestFirst) { page in
+                try await tx.jobs.list(in: org, where: Job.Filter(queue: queue), page: page)
+            }
         }
     }
 

@@ -87,7 +87,7 @@ struct AntiBanGuaranteeTests {
                     return try await group.reduce(0, +)
                 }
                 if claimed > 0 { continue }
-                let jobs = try await Self.everyPage { page in
+                let jobs = try await everyPage { page in
                     try await env.store.transaction(.organization(org)) { tx in
                         try await tx.jobs.list(in: org, where: .init(queue: MessagingService.sendQueue), page: page)
                     }
@@ -120,7 +120,7 @@ struct AntiBanGuaranteeTests {
                 }
             }
             // Attempts (sends, and sends WhatsApp refused) never follow each other closer than the pause.
-            let failed = try await Self.everyPage { page in
+            let failed = try await everyPage { page in
                 try await env.store.transaction(.organization(org)) { tx in
                     try await tx.messages.list(in: org, where: .init(instanceID: shop.instance.id, status: .failed), page: page)
                 }
@@ -161,18 +161,6 @@ struct AntiBanGuaranteeTests {
                 "\(length) characters typed in \(elapsed) s")
             #expect(h.shop.presence(in: customer.number) == .paused, "the typing indicator ended")
         }
-    }
-
-    /// Every record of a paged list.
-    static func everyPage<Item: Sendable>(_ list: (PageRequest) async throws -> Page<Item>) async throws -> [Item] {
-        var items: [Item] = []
-        var cursor: Cursor?
-        repeat {
-            let page = try await list(try PageRequest(limit: PageRequest.maximumLimit, cursor: cursor))
-            items += page.items
-            cursor = page.nextCursor
-        } while cursor != nil
-        return items
     }
 
     private func seconds(_ duration: Duration) -> Double {
