@@ -44,6 +44,27 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The caps decision (below) in exactly the shape of the GCRA benchmark above: the same keys, order and clock
+    // step, and no history before the run but one send per key at `start`, so each key's log holds only the sends
+    // this benchmark records (one every 100 s of benchmark time).
+    let freshCapsStore = MemoryRateLimitStore()
+    let freshCaps = try! SendCaps(InstanceRateLimits.standard)
+    for key in keys { _ = freshCapsStore.evaluate(key, caps: freshCaps, now: start) }
+
+    Benchmark(
+        "RateLimit: 3-cap send decision, 100k keys, no history before the run",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo)
+    ) { benchmark in
+        var now = start
+        var position = 0
+        for _ in benchmark.scaledIterations {
+            now = now + .milliseconds(1)
+            let decision = freshCapsStore.evaluate(keys[order[position]], caps: freshCaps, now: now)
+            blackHole(decision)
+            position = position == keyCount - 1 ? 0 : position + 1
+        }
+    }
+
     // The same decision as exact sliding-window caps (issue #10): SendCaps (20 in any 60 s, 100 in any 3,600 s,
     // 1,000 in any 86,400 s) over each key's SendLog, through the memory store's synchronous entry point. Same
     // key count, shuffled order and 1 ms clock step as above. Each key is warmed with 100–1,200 sends (uniformly

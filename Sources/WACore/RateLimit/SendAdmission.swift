@@ -93,7 +93,7 @@ public struct SendAdmission: Sendable, Hashable {
     ) -> SendAdmissionDecision {
         precondition(quantity >= 1, "a send admission is about at least one send")
         let quota = dailyQuota.evaluated(state.quota, now: now, quantity: quantity)
-        let caps = instanceCaps.decide(state.instance, now: now, quantity: quantity)
+        let caps = instanceCaps.decide(&state.instance, now: now, quantity: quantity)
         let recipient = recipientLimit.evaluated(state.recipient, now: now, quantity: quantity)
         let pause: RateLimitDecision =
             if let notBefore = state.instance?.notBefore, notBefore > now {

@@ -12,7 +12,8 @@
 ///
 /// The caps are the numbers in force: configured, warm-up and throttle are applied before (``SendLimits``).
 /// A cap of `n` is full exactly when the account's `n`-th most recent send lies inside the window, and it frees
-/// a slot the moment that send leaves it, so every decision is exact and costs one look into the log per cap.
+/// a slot the moment that send leaves it, so every decision is exact; each cap counts its window from where its
+/// previous decision left off (``SendLog/count(after:cursor:)``), a few neighbouring slots of the log.
 /// Nothing is smoothed here: a rested account may send a cap's whole count at once, as far as the caps go. The
 /// spacing between sends is the behaviour plan's pause (``SendPacingState/notBefore``), which
 /// ``SendAdmission`` checks beside the caps.
@@ -57,10 +58,17 @@ public struct SendCaps: Sendable, Hashable {
     ///
     /// - Precondition: `quantity >= 1`.
     public func decide(_ state: SendPacingState?, now: RateLimitInstant, quantity: Int = 1) -> RateLimitDecision {
+        var copy = state
+        return decide(&copy, now: now, quantity: quantity)
+    }
+
+    /// Decides like ``decide(_:now:quantity:)``, leaving the log's search cursors where this decision's searches
+    /// ended so that the next decision starts from there (the log's events are not changed).
+    func decide(_ state: inout SendPacingState?, now: RateLimitInstant, quantity: Int) -> RateLimitDecision {
         precondition(quantity >= 1, "a send decision is about at least one send")
         var combined: RateLimitDecision?
-        for (index, cap) in caps.enumerated() {
-            var decision = Self.decide(cap, state?.log, now: now, quantity: quantity)
+        for index in caps.indices {
+            var decision = Self.decide(caps[index], cursor: index, &state, now: now, quantity: quantity)
             decision.setTier(index)
             combined = combined.map { $0.mostRestrictive(decision) } ?? decision
         }
@@ -72,7 +80,7 @@ public struct SendCaps: Sendable, Hashable {
     public func evaluate(_ state: inout SendPacingState?, now: RateLimitInstant, quantity: Int = 1)
         -> RateLimitDecision
     {
-        let decision = decide(state, now: now, quantity: quantity)
+        let decision = decide(&state, now: now, quantity: quantity)
         if decision.isAllowed { record(&state, now: now, quantity: quantity) }
         return decision
     }
@@ -88,23 +96,25 @@ public struct SendCaps: Sendable, Hashable {
         state = current
     }
 
-    /// One cap: after `quantity` more sends, the window ending at `now` must hold at most `cap.count`, which is
-    /// so exactly when the `(count − quantity + 1)`-th most recent send is outside it (at or before
-    /// `now − window`); that send leaves the window at its own instant plus the window.
-    private static func decide(_ cap: WindowCap, _ log: SendLog?, now: RateLimitInstant, quantity: Int)
-        -> RateLimitDecision
-    {
-        let windowStart = now - cap.window
-        let inWindow = log?.count(after: windowStart) ?? 0
-        let resetAfter = log?.latest.map { Swift.max(.zero, ($0 + cap.window) - now) } ?? .zero
+    /// One cap: after `quantity` more sends, the window ending at `now` must hold at most `cap.count`, so the
+    /// sends pass exactly when the window now holds at most `count − quantity`. When it holds more, the
+    /// `(count − quantity + 1)`-th most recent send is inside it and is the one whose leaving frees the slot.
+    private static func decide(
+        _ cap: WindowCap, cursor: Int, _ state: inout SendPacingState?, now: RateLimitInstant, quantity: Int
+    ) -> RateLimitDecision {
         guard quantity <= cap.count else {
+            let resetAfter = state?.log.latest.map { Swift.max(.zero, ($0 + cap.window) - now) } ?? .zero
             return .limited(retryAfter: nil, RateLimitStatus(limit: cap.count, remaining: 0, resetAfter: resetAfter))
         }
-        if let blocking = log?.recent(cap.count - quantity + 1), blocking > windowStart {
-            let remaining = Swift.max(0, cap.count - inWindow)
+        let inWindow = state?.log.count(after: now - cap.window, cursor: cursor) ?? 0
+        if inWindow + quantity > cap.count, let log = state?.log, let blocking = log.recent(cap.count - quantity + 1),
+            let latest = log.latest
+        {
             return .limited(
                 retryAfter: (blocking + cap.window) - now,
-                RateLimitStatus(limit: cap.count, remaining: remaining, resetAfter: resetAfter))
+                RateLimitStatus(
+                    limit: cap.count, remaining: Swift.max(0, cap.count - inWindow),
+                    resetAfter: (latest + cap.window) - now))
         }
         // Once these sends are recorded, the window is rested a whole window from now.
         return .allowed(
