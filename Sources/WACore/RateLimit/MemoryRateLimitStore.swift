@@ -50,7 +50,9 @@ public final class MemoryRateLimitStore: RateLimitStore {
         mutating func sweep(now: Int64) -> Int {
             let before = entries.count
             if before > 0 {
-                entries = entries.filter { $0.value.expiresAt.nanosecondsSinceEpoch > now }
+                // Removing in place leaves the live entries where they are: nothing is copied or retained.
+                let expired = entries.compactMap { $0.value.expiresAt.nanosecondsSinceEpoch > now ? nil : $0.key }
+                for key in expired { entries.removeValue(forKey: key) }
             }
             lastSweep = now
             sweepAtCount = Swift.max(sweepFloor, entries.count * 2)
@@ -247,10 +249,15 @@ extension MemoryRateLimitStore {
         _ key: RateLimitKey, caps: SendCaps, quantity: Int = 1, now: RateLimitInstant
     ) -> RateLimitDecision {
         withState(key, now: now) { stored in
-            var state = stored?.sendPacing
-            if state != nil { stored = nil }  // the log's storage is now referenced once: recording does not copy it
+            // Moved out of the entry (not copied), so the log's storage stays referenced once and recording into
+            // it copies nothing; moved back afterwards.
+            var state: SendPacingState?
+            switch stored.take() {
+            case .sendPacing(let pacing)?: state = pacing
+            case let other: stored = other  // another kind of state counts as no history
+            }
             let decision = caps.evaluate(&state, now: now, quantity: quantity)
-            if let state { stored = .sendPacing(state) }
+            if state != nil { stored = .sendPacing(state.take()!) }
             return decision
         }
     }

@@ -104,11 +104,10 @@ public struct SendAdmission: Sendable, Hashable {
 
         if quota.decision.isAllowed && caps.isAllowed && recipient.decision.isAllowed && pause.isAllowed {
             if commit {
-                var pacing = state.instance
-                state.instance = nil  // referenced once, so recording does not copy the log
-                instanceCaps.record(&pacing, now: now, quantity: quantity)  // already decided above
-                pacing?.notBefore = pauseAfter > .zero ? now + pauseAfter : nil
-                state = SendAdmissionState(quota: quota.state, instance: pacing, recipient: recipient.state)
+                instanceCaps.record(&state.instance, now: now, quantity: quantity)  // already decided above
+                state.instance?.notBefore = pauseAfter > .zero ? now + pauseAfter : nil
+                state.quota = quota.state
+                state.recipient = recipient.state
             }
             return .admitted(quota: quota.decision.status, instance: caps.status, recipient: recipient.decision.status)
         }

@@ -88,12 +88,11 @@ public struct SendCaps: Sendable, Hashable {
     /// Records `quantity` sends at `now` that ``decide(_:now:quantity:)`` allowed (the log grows to
     /// ``largestCount`` if the caps grew).
     func record(_ state: inout SendPacingState?, now: RateLimitInstant, quantity: Int) {
-        var current = state ?? SendPacingState(log: SendLog(capacity: largestCount), horizon: longestWindow)
-        state = nil  // the log's storage is now referenced once, so recording does not copy it
-        if current.log.capacity < largestCount { current.log = current.log.resized(to: largestCount) }
-        for _ in 0..<quantity { current.log.record(now) }
-        current.horizon = Swift.max(current.horizon, longestWindow)
-        state = current
+        // Changed in place (`state!`), so the log's storage stays referenced once and is never copied.
+        if state == nil { state = SendPacingState(log: SendLog(capacity: largestCount), horizon: longestWindow) }
+        if state!.log.capacity < largestCount { state!.log = state!.log.resized(to: largestCount) }
+        for _ in 0..<quantity { state!.log.record(now) }
+        if state!.horizon < longestWindow { state!.horizon = longestWindow }
     }
 
     /// One cap: after `quantity` more sends, the window ending at `now` must hold at most `cap.count`, so the

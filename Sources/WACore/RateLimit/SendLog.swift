@@ -32,6 +32,9 @@ public struct SendLog: Sendable {
     public private(set) var count = 0
     /// How many events the log keeps.
     public private(set) var capacity: Int
+    /// The latest event's instant (`Int64.min` while empty), kept beside the ring so that a store's sweep and a
+    /// record read no slot.
+    private var newest = Int64.min
     /// Where each cursor's last search ended: the logical index (oldest first) of the first event after its
     /// bound. Hints only; excluded from equality.
     private var cursors = Cursors()
@@ -54,7 +57,9 @@ public struct SendLog: Sendable {
     }
 
     /// The latest event, if any.
-    public var latest: RateLimitInstant? { recent(1) }
+    public var latest: RateLimitInstant? {
+        count == 0 ? nil : RateLimitInstant(nanosecondsSinceEpoch: newest)
+    }
 
     /// The `n`-th most recent event (1: the latest), or `nil` when the log holds fewer than `n`.
     public func recent(_ n: Int) -> RateLimitInstant? {
@@ -95,8 +100,8 @@ public struct SendLog: Sendable {
     /// Records an event at `instant` (at the latest event's instant if `instant` is earlier); the oldest event
     /// leaves a full log.
     public mutating func record(_ instant: RateLimitInstant) {
-        var value = instant.nanosecondsSinceEpoch
-        if let latest { value = Swift.max(value, latest.nanosecondsSinceEpoch) }
+        let value = Swift.max(instant.nanosecondsSinceEpoch, newest)
+        newest = value
         if count == capacity {
             ring[start] = value
             start = start + 1 == ring.count ? 0 : start + 1
