@@ -15,6 +15,7 @@ extension RepositoryContract {
             Case("jobs: claiming needs system scope", jobClaimScope),
             Case("jobs: a lane runs one job at a time, across queues and workers", jobLanes),
             Case("jobs: a snooze that holds its lane moves the lane's due jobs after it, in order", jobLaneHold),
+            Case("jobs: the next claim time is the earliest claimable job's, lanes and leases included", jobNextClaimTime),
         ]
     }
 
@@ -214,6 +215,56 @@ extension RepositoryContract {
         // A lane held by a worker whose lease expired is free again (its job is claimable too).
         let third = try await claim(store, [q2], worker: "w3", at: now.addingTimeInterval(30))
         try check(third.map(\.id) == [jobs[1].id] && third.first?.attempt == 2, "an expired lease frees the lane")
+    }
+
+    private static func jobNextClaimTime(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let (q, other) = (queue(f), queue(f))
+        let lane = "instance:\(f.token(8))"
+        let now = f.now()
+        func next(_ queues: Set<String>, at instant: Date) async throws -> Date? {
+            try await store.transaction(.system) { try await $0.jobs.nextClaimTime(queues: queues, now: instant) }
+        }
+        try check(try await next([q], at: now) == nil, "no job: nothing to wait for")
+        let scheduled = now.addingTimeInterval(300)
+        let (head, behind) = try await store.transaction(.organization(t.id)) { tx in
+            _ = try await tx.jobs.enqueue(f.job(in: t.id, queue: other, scheduledAt: now.addingTimeInterval(5)))
+            return (
+                try await tx.jobs.enqueue(f.job(in: t.id, queue: q, scheduledAt: now, lane: lane)),
+                try await tx.jobs.enqueue(f.job(in: t.id, queue: q, scheduledAt: now.addingTimeInterval(10), lane: lane))
+            )
+        }
+        _ = try await store.transaction(.organization(t.id)) { tx in
+            try await tx.jobs.enqueue(f.job(in: t.id, queue: q, scheduledAt: scheduled))
+        }
+        try check(try await next([q], at: now) == now, "a due job: claimable now")
+        try check(try await next([other], at: now) == now.addingTimeInterval(5), "only the queues asked about")
+
+        // The head of the lane runs under a 60 s lease: the job behind it waits for the lease, not its schedule.
+        let claimed = try await claim(store, [q], lease: .seconds(60), at: now)
+        try check(claimed.map(\.id) == [head.id], "the head is claimed")
+        let leaseEnd = now.addingTimeInterval(60)
+        try check(
+            try await next([q], at: now) == leaseEnd,
+            "a busy lane waits for its lease (and an expired lease is claimable again at its end)")
+        try check(try await claim(store, [q], at: leaseEnd.addingTimeInterval(-0.001)).isEmpty, "nothing before then")
+
+        // Finished, the lane is free: the next time is the job behind it.
+        _ = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.complete(head.id, in: t.id, attempt: claimed[0].attempt, now: now)
+        }
+        try check(try await next([q], at: now) == now.addingTimeInterval(10), "then the lane's next job")
+        let second = try await claim(store, [q], at: now.addingTimeInterval(10))
+        try check(second.map(\.id) == [behind.id], "claimable at exactly that time")
+        _ = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.fail(behind.id, in: t.id, attempt: second[0].attempt, error: "x", now: now)
+        }
+        try check(try await next([q], at: now) == scheduled, "finished jobs wait for nothing")
+        try await checkThrows(.tenantMismatch, "the next claim time needs system scope") {
+            try await store.transaction(.organization(t.id)) {
+                try await $0.jobs.nextClaimTime(queues: [q], now: now)
+            }
+        }
     }
 
     private static func jobLaneHold(_ store: any Store, _ f: Fixtures) async throws {

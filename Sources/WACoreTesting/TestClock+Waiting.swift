@@ -16,8 +16,8 @@ extension TestClock {
     /// timeout guards a broken test against hanging; it is not a measure of speed, so keep it generous.
     ///
     /// By default this clock stands still while waiting. With `advancing: true`, whenever some task sleeps on the
-    /// clock and no task has gone to sleep on it or woken for a millisecond of real time, the clock moves to the
-    /// earliest deadline (as ``advanceToNextDeadline()`` does), so work that sleeps on the clock (typing delays,
+    /// clock and nothing has happened for ``TestClock/quietPeriod`` of real time (no task went to sleep on it or
+    /// woke, no probed store was used), the clock moves to the earliest deadline (as ``advanceToNextDeadline()`` does), so work that sleeps on the clock (typing delays,
     /// backoffs, scripted replies) gets done in virtual time. As with ``run(_:)``, time may then pass while a task
     /// that does not sleep is still working, as it would in real time.
     ///
@@ -40,9 +40,8 @@ extension TestClock {
         let deadline = realClock.now.advanced(by: timeout)
         let shortestPause = Duration.microseconds(50)
         var pause = shortestPause
-        // For `advancing`: the clock moves only once its sleepers have stayed the same for `quietPeriod`.
-        let quietPeriod = Duration.milliseconds(1)
-        var lastActivity = sleepActivity
+        // For `advancing`: the clock moves only once nothing has happened for `quietPeriod`.
+        var lastActivity = activity
         var quietSince = realClock.now
         while true {
             if let value = try await probe() { return value }
@@ -52,11 +51,11 @@ extension TestClock {
             try await realClock.sleep(for: pause)
             pause = min(pause * 2, .milliseconds(5))
             guard advancing else { continue }
-            let activity = sleepActivity
-            if activity != lastActivity {
-                (lastActivity, quietSince) = (activity, realClock.now)
+            let current = activity
+            if current != lastActivity {
+                (lastActivity, quietSince) = (current, realClock.now)
             } else if realClock.now - quietSince >= quietPeriod, advanceToNextDeadline() {
-                (lastActivity, quietSince, pause) = (sleepActivity, realClock.now, shortestPause)
+                (lastActivity, quietSince, pause) = (activity, realClock.now, shortestPause)
             }
         }
     }

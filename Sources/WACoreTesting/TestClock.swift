@@ -19,6 +19,8 @@ public final class TestClock: WallClock {
         let deadline: Date
         /// The ``run(_:)`` whose operation (or a task it started) sleeps here, if any.
         let run: Int?
+        /// Periodic upkeep (``sleepForUpkeep(until:)``): nothing waits for it.
+        let isUpkeep: Bool
         let continuation: CheckedContinuation<Void, any Error>
     }
 
@@ -32,18 +34,38 @@ public final class TestClock: WallClock {
         var nextRun = 0
         /// Counts every sleeper added or removed, so a waiter can tell whether anything slept or woke meanwhile.
         var activity = 0
+        /// Other counters of work happening (``addActivityProbe(_:)``).
+        var probes: [@Sendable () -> Int] = []
     }
 
     private let state: Mutex<State>
 
+    /// How long, in real time, nothing must happen before ``run(_:)`` (and the other helpers that move time on
+    /// their own) conclude that every task is waiting.
+    public let quietPeriod: Duration
+
     /// A clock standing at `now` (by default 2026-01-01T00:00:00Z).
-    public init(now: Date = Date(timeIntervalSince1970: 1_767_225_600)) {
+    ///
+    /// - Parameter quietPeriod: how long nothing must happen, in real time, before time is moved on its own (see
+    ///   ``run(_:)``). Longer is safer on a loaded machine and slower.
+    public init(now: Date = Date(timeIntervalSince1970: 1_767_225_600), quietPeriod: Duration = .milliseconds(1)) {
         state = Mutex(State(now: now))
+        self.quietPeriod = quietPeriod
     }
 
     public func now() -> Date { state.withLock { $0.now } }
 
     public func sleep(until deadline: Date) async throws {
+        try await sleep(until: deadline, isUpkeep: false)
+    }
+
+    /// Sleeps like ``sleep(until:)``, marked as upkeep: ``nextWorkDeadline`` ignores it, so drivers that run until
+    /// nothing is left to do (WACoreTesting's `Gateway.runUntilIdle`) do not wait for lease renewals and polls.
+    public func sleepForUpkeep(until deadline: Date) async throws {
+        try await sleep(until: deadline, isUpkeep: true)
+    }
+
+    private func sleep(until deadline: Date, isUpkeep: Bool) async throws {
         let id = state.withLock { s -> Int? in
             guard deadline > s.now else { return nil }
             s.nextID += 1
@@ -56,7 +78,8 @@ public final class TestClock: WallClock {
                 let outcome = state.withLock { s -> Result<Void, any Error>? in
                     if Task.isCancelled { return .failure(CancellationError()) }
                     if deadline <= s.now { return .success(()) }
-                    s.sleepers.append(Sleeper(id: id, deadline: deadline, run: run, continuation: continuation))
+                    s.sleepers.append(
+                        Sleeper(id: id, deadline: deadline, run: run, isUpkeep: isUpkeep, continuation: continuation))
                     s.activity += 1
                     return nil
                 }
@@ -95,11 +118,27 @@ public final class TestClock: WallClock {
     /// The number of tasks currently sleeping on this clock.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
-    /// Changes whenever a task starts or stops sleeping on this clock.
-    var sleepActivity: Int { state.withLock { $0.activity } }
+    /// Changes whenever a task starts or stops sleeping on this clock, or an activity probe changes.
+    var activity: Int {
+        let (sleeps, probes) = state.withLock { ($0.activity, $0.probes) }
+        return probes.reduce(sleeps) { $0 &+ $1() }
+    }
+
+    /// Adds a counter of work happening elsewhere (a ``MemoryStore``'s ``MemoryStore/activityCount``): while it
+    /// keeps changing, the helpers that move time on their own consider the tasks under test busy.
+    /// `ServiceEnvironment.testing(clock:)` adds its store.
+    public func addActivityProbe(_ probe: @escaping @Sendable () -> Int) {
+        state.withLock { $0.probes.append(probe) }
+    }
 
     /// The earliest deadline any sleeper waits for.
     public var nextDeadline: Date? { state.withLock { $0.sleepers.map(\.deadline).min() } }
+
+    /// The earliest deadline of a sleeper that is not upkeep (``sleepForUpkeep(until:)``): when the next piece of
+    /// work is due to happen on its own.
+    public var nextWorkDeadline: Date? {
+        state.withLock { $0.sleepers.lazy.filter { !$0.isUpkeep }.map(\.deadline).min() }
+    }
 
     /// Waits until at least `count` tasks sleep on this clock (``waitUntil(_:advancing:timeout:fileID:line:_:)``,
     /// so it fails with ``WaitTimedOut`` instead of hanging when they never do).
@@ -120,7 +159,8 @@ public final class TestClock: WallClock {
     }
 
     /// Runs `operation` and, whenever it (or a task it started) sleeps on this clock and nothing else is
-    /// happening, advances the clock to the earliest deadline — so code that waits (typing delays, backoffs,
+    /// happening (nothing slept, woke or used a probed store for ``quietPeriod`` of real time: ``settle(until:)``),
+    /// advances the clock to the earliest deadline — so code that waits (typing delays, backoffs,
     /// pacing) runs to completion in virtual time. Returns the operation's result.
     ///
     /// The clock moves only while some task of the operation sleeps (the operation, its child tasks, and tasks it
@@ -145,12 +185,37 @@ public final class TestClock: WallClock {
             return try await Self.$currentRun.withValue(token) { try await operation() }
         }
         while !finished.load(ordering: .acquiring) {
-            // Let every runnable task reach its next suspension point before deciding that all are asleep.
-            for _ in 0..<20 { await Task.yield() }
+            // Every runnable task gets to its next suspension point before time moves: the clock moves only once
+            // nothing has slept, woken or used a probed store for `quietPeriod` of real time.
+            await settle { finished.load(ordering: .acquiring) }
             if finished.load(ordering: .acquiring) { break }
             let operationSleeps = state.withLock { s in s.sleepers.contains { $0.run == token } }
             if operationSleeps { advanceToNextDeadline() }
         }
         return try await task.value
+    }
+
+    /// Waits, in real time, until nothing has happened for ``quietPeriod``: no task started or stopped sleeping on
+    /// this clock and no activity probe changed (or until `done()` holds). Polls every 50 µs at first, then less
+    /// often, never counting scheduler turns.
+    public func settle(until done: () -> Bool = { false }) async {
+        let realClock = ContinuousClock()
+        let shortestPause = Duration.microseconds(50)
+        let longestPause = Swift.max(shortestPause, quietPeriod / 4)
+        var last = activity
+        var quietSince = realClock.now
+        var pause = shortestPause
+        while !done() {
+            // A cancelled sleep returns at once; the loop then ends by `done` or by the quiet period.
+            try? await realClock.sleep(for: pause)
+            let current = activity
+            if current != last {
+                (last, quietSince, pause) = (current, realClock.now, shortestPause)
+            } else if realClock.now - quietSince >= quietPeriod {
+                return
+            } else {
+                pause = Swift.min(pause * 2, longestPause)
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ public import Logging
 /// The rate-limit store and the media store have no default: every node must share them in production, so an
 /// in-memory one is a choice to make explicitly (``MemoryRateLimitStore``, ``MemoryMediaStore``, one process
 /// only). Tests pass a `MemoryStore`, a `TestClock`, a `SeededRandomSource`, an `InsecureFastPasswordHasher` and the
-/// memory stores (`ServiceEnvironment.inMemory` in WACoreTesting does all of it).
+/// memory stores (`ServiceEnvironment.testing` in WACoreTesting does all of it; ``inMemory(clock:random:passwordHasher:logger:)`` is the same on the system clock).
 public struct ServiceEnvironment: Sendable {
     public var store: any Store
     public var clock: any WallClock

@@ -21,7 +21,7 @@ func runWorkerLoop(
                 onError(error)
             }
             if handled == 0 {
-                do { try await clock.sleep(for: idle) } catch { return }
+                do { try await clock.sleepForUpkeep(for: idle) } catch { return }
             }
         }
     } onCancel: {

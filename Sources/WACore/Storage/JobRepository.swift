@@ -19,6 +19,12 @@ public protocol JobRepository: Repository where Entity == Job {
     func claim(queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date) async throws(WAError)
         -> [Job]
 
+    /// When a job of `queues` can next be claimed, as things stand at `now`: an available job's scheduled time
+    /// (or, while its ``Job/lane`` is busy, the end of the busy job's lease), or a running job's lease end. At
+    /// or before `now` when a job can be claimed now; `nil` when no job of `queues` is waiting. A worker, or a
+    /// test driving one, can sleep until then instead of polling. Requires system scope.
+    func nextClaimTime(queues: Set<String>, now: Date) async throws(WAError) -> Date?
+
     /// Marks a claimed job completed. Fails with `lease_lost` unless the job is running with `attempt`.
     func complete(_ id: JobID, in organization: OrganizationID, attempt: Int, now: Date) async throws(WAError) -> Job
 

@@ -12,12 +12,28 @@ public protocol WallClock: Sendable {
     /// Suspends until `deadline` (returns at once if it has passed). Throws `CancellationError` if the task is
     /// cancelled while waiting.
     func sleep(until deadline: Date) async throws
+
+    /// Suspends until `deadline` like ``sleep(until:)``, for periodic upkeep: a lease renewal, a worker's poll
+    /// for new jobs. Nothing waits for such a sleep to end, so a clock driven by a test does not count it as work
+    /// still to do (it wakes the sleeper when time passes its deadline, but never moves time for it alone).
+    /// Clocks that do not tell the two apart sleep as ``sleep(until:)`` does.
+    func sleepForUpkeep(until deadline: Date) async throws
 }
 
 extension WallClock {
     /// Suspends for `duration` from now.
     public func sleep(for duration: Duration) async throws {
         try await sleep(until: now().adding(duration))
+    }
+
+    /// Sleeps as ``sleep(until:)`` does.
+    public func sleepForUpkeep(until deadline: Date) async throws {
+        try await sleep(until: deadline)
+    }
+
+    /// Suspends for `duration` from now, for periodic upkeep (``sleepForUpkeep(until:)``).
+    public func sleepForUpkeep(for duration: Duration) async throws {
+        try await sleepForUpkeep(until: now().adding(duration))
     }
 }
 

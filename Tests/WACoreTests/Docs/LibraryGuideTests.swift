@@ -9,7 +9,7 @@ struct LibraryGuideTests {
     @Test func composeTheServicesWithTheMemoryStoreAndTheSimulator() async throws {
         // --- Docs/Library.md: setup ---
         let clock = TestClock()
-        let env = ServiceEnvironment.inMemory(clock: clock)
+        let env = ServiceEnvironment.testing(clock: clock)
         let network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 1))
         let shopPhone = network.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
         let ada = network.addPhone(try PhoneNumber("+49 170 1234567"), name: "Ada")

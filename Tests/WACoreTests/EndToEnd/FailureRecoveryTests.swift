@@ -7,7 +7,7 @@ import WACoreTesting
 struct FailureRecoveryTests {
     @Test func aTransientDisconnectReconnectsAndDrainsTheQueue() async throws {
         let clock = TestClock()
-        let env = ServiceEnvironment.inMemory(clock: clock)
+        let env = ServiceEnvironment.testing(clock: clock)
         let network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 5))
         let shop = network.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
         let ada = network.addPhone(try PhoneNumber("+49 170 1234567"), name: "Ada")

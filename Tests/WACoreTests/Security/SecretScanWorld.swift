@@ -39,7 +39,7 @@ extension SecretScanTests {
         let returnedByWrites: [any Sendable]
 
         init() async throws {
-            env = .inMemory(clock: clock)
+            env = .testing(clock: clock)
             network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 9))
             let shop = network.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
             customer = network.addPhone(try PhoneNumber("+49 171 0000002"), name: "Ada").number

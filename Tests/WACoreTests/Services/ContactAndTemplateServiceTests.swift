@@ -5,7 +5,7 @@ import WACoreTesting
 
 @Suite("Contacts and templates")
 struct ContactAndTemplateServiceTests {
-    let env = ServiceEnvironment.inMemory()
+    let env = ServiceEnvironment.testing()
     var contacts: ContactService { ContactService(environment: env) }
     var templates: TemplateService { TemplateService(environment: env) }
 

@@ -16,7 +16,7 @@ struct CredentialLifecycleTests {
     static let memberPassword = "a different passphrase 99"
 
     init() {
-        env = .inMemory(clock: clock)
+        env = .testing(clock: clock)
         team = TeamService(environment: env)
         keys = APIKeyService(environment: env)
     }

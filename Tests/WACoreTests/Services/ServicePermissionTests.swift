@@ -36,7 +36,7 @@ struct ServicePermissionTests {
 
         init() async throws {
             let clock = TestClock()
-            env = .inMemory(clock: clock)
+            env = .testing(clock: clock)
             network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 3))
             supervisor = InstanceSupervisor(environment: env, transport: network, nodeID: "test")
             let team = TeamService(environment: env)

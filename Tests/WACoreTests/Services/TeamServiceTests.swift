@@ -12,7 +12,7 @@ struct TeamServiceTests {
     static let memberPassword = "a different passphrase 99"
 
     init() {
-        env = .inMemory(clock: clock)
+        env = .testing(clock: clock)
         team = TeamService(environment: env)
     }
 

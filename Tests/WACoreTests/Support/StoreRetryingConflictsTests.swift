@@ -7,7 +7,7 @@ import WACoreTesting
 @Suite("Store: retrying version conflicts")
 struct StoreRetryingConflictsTests {
     @Test func aConflictRunsTheBodyAgainInANewTransactionUpToTheLimit() async throws {
-        let env = ServiceEnvironment.inMemory(clock: TestClock())
+        let env = ServiceEnvironment.testing(clock: TestClock())
         let (org, _) = try await TeamService(environment: env).createOrganization(
             name: "Acme", slug: "acme", adminEmail: "ana@example.com", adminName: "Ana",
             adminPassword: "correct horse battery staple")

@@ -337,7 +337,7 @@ extension InstanceSupervisor {
         let reference = runner.reference
         while true {
             do {
-                try await env.clock.sleep(for: configuration.renewInterval)
+                try await env.clock.sleepForUpkeep(for: configuration.renewInterval)
             } catch {
                 return
             }

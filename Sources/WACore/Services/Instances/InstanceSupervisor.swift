@@ -322,7 +322,7 @@ public final class InstanceSupervisor: SessionDirectory {
                 env.logFailure("reading the instances to resume (tried again at the next adoption)", error, ["node": "\(nodeID)"], level: .error)
             }
             do {
-                try await env.clock.sleep(for: adoptionInterval ?? configuration.leaseDuration)
+                try await env.clock.sleepForUpkeep(for: adoptionInterval ?? configuration.leaseDuration)
             } catch {
                 break
             }

@@ -83,7 +83,7 @@ public struct WebhookDeliveryWorker: Sendable {
                 }
                 if handled == 0, !stop.isSet {
                     do {
-                        try await env.clock.sleep(for: pollInterval)
+                        try await env.clock.sleepForUpkeep(for: pollInterval)
                     } catch {
                         return
                     }

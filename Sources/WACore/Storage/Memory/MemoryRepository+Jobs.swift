@@ -49,6 +49,34 @@ extension MemoryRepository: JobRepository where Entity == Job {
         }
     }
 
+    func nextClaimTime(queues: Set<String>, now: Date) async throws(WAError) -> Date? {
+        guard transaction.scope == .system else {
+            throw WAError(.tenantMismatch, "looking across every organization's jobs needs a system-scope transaction")
+        }
+        return try transaction.withTable(Job.self, for: nil) { table, _ in
+            // Until when each lane is busy: a running job (of any queue) under an unexpired lease.
+            var busyUntil: [String: Date] = [:]
+            for job in table.rows.values where job.state == .running {
+                guard let lane = job.lane, let until = job.lockedUntil, until > now else { continue }
+                busyUntil[lane] = max(busyUntil[lane] ?? until, until)
+            }
+            var next: Date?
+            for job in table.rows.values where queues.contains(job.queue) {
+                let at: Date
+                switch job.state {
+                case .available:
+                    at = max(job.scheduledAt, job.lane.flatMap { busyUntil[$0] } ?? job.scheduledAt)
+                case .running:
+                    at = job.lockedUntil ?? now
+                default:
+                    continue
+                }
+                next = min(next ?? at, at)
+            }
+            return next
+        }
+    }
+
     func complete(_ id: JobID, in organization: OrganizationID, attempt: Int, now: Date) async throws(WAError) -> Job {
         try fenced(id, organization, attempt) { job in
             job.state = .completed

@@ -24,10 +24,15 @@ public final class MemoryStore: Store {
 
     let state = Mutex(State())
     private let gate = AsyncLock()
+    private let transactionEvents = Atomic<Int>(0)
 
     @TaskLocal private static var openTransactions: Set<ObjectIdentifier> = []
 
     public init() {}
+
+    /// A counter that changes whenever a transaction starts or ends, so a test can tell whether anything used the
+    /// store meanwhile (WACoreTesting's `TestClock` waits for it to stand still before moving time).
+    public var activityCount: Int { transactionEvents.load(ordering: .relaxed) }
 
     public func transaction<Result>(
         _ scope: TransactionScope, _ body: (any StoreTransaction) async throws -> Result
@@ -40,6 +45,8 @@ public final class MemoryStore: Store {
         open.insert(me)
         return try await Self.$openTransactions.withValue(open) {
             try await gate.withLock {
+                transactionEvents.add(1, ordering: .relaxed)
+                defer { transactionEvents.add(1, ordering: .relaxed) }
                 let transaction = MemoryTransaction(store: self, scope: scope)
                 do {
                     let result = try await body(transaction)

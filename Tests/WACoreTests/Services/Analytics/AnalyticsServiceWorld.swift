@@ -50,7 +50,7 @@ struct AnalyticsServiceWorld {
     static func make(
         messageCount: Int, contactCount: Int = 30, seed: UInt64 = 7, environment: ServiceEnvironment? = nil
     ) async throws -> AnalyticsServiceWorld {
-        var env = environment ?? ServiceEnvironment.inMemory(clock: TestClock(now: now), seed: seed)
+        var env = environment ?? ServiceEnvironment.testing(clock: TestClock(now: now), seed: seed)
         let counting = AnalyticsCountingStore(env.store)
         env.store = counting
         let clock = env.clock

@@ -58,7 +58,7 @@ final class AutomationHarness: Sendable {
     init(loopGuard: AutomationLoopGuard = AutomationLoopGuard(), start: Date? = nil) async throws {
         let clock = start.map { TestClock(now: $0) } ?? TestClock()
         self.clock = clock
-        let env = ServiceEnvironment.inMemory(clock: clock)
+        let env = ServiceEnvironment.testing(clock: clock)
         self.env = env
         network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 11))
         messaging = MessagingService(environment: env)

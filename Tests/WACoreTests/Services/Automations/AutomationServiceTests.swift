@@ -15,7 +15,7 @@ struct AutomationServiceTests {
         let instance: Instance
 
         init() async throws {
-            env = ServiceEnvironment.inMemory()
+            env = ServiceEnvironment.testing()
             service = AutomationService(environment: env)
             team = TeamService(environment: env)
             (_, admin) = try await team.createOrganization(

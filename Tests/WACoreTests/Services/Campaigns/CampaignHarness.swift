@@ -34,7 +34,7 @@ final class CampaignHarness: Sendable {
     ) async throws {
         let clock = TestClock(now: start)
         self.clock = clock
-        let env = ServiceEnvironment.inMemory(clock: clock)
+        let env = ServiceEnvironment.testing(clock: clock)
         let network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 11))
         self.env = env
         self.network = network

@@ -24,7 +24,7 @@ struct InstanceReadSecretTests {
     }
 
     @Test func membersCarryNoPasswordHash() async throws {
-        let env = ServiceEnvironment.inMemory(clock: TestClock())
+        let env = ServiceEnvironment.testing(clock: TestClock())
         let team = TeamService(environment: env)
         let (_, admin) = try await team.createOrganization(
             name: "Acme", slug: "acme", plan: .pro, adminEmail: "ana@example.com", adminName: "Ana",

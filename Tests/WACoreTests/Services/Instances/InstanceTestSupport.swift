@@ -18,7 +18,7 @@ final class InstanceHarness: Sendable {
     let phone = try! PhoneNumber("+4917012345678")
 
     init(networkConfiguration: SimulatedWhatsApp.Configuration = .init()) {
-        env = ServiceEnvironment.inMemory(clock: clock)
+        env = ServiceEnvironment.testing(clock: clock)
         network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 7), configuration: networkConfiguration)
         network.addPhone(phone, name: "Shop")
         transport = RecordingTransport(network: network)

@@ -69,7 +69,7 @@ struct MediaServiceTests {
 
         init() async throws {
             store = RecordingMediaStore()
-            env = .inMemory(clock: TestClock())
+            env = .testing(clock: TestClock())
             env.media = store
             let team = TeamService(environment: env)
             let (org, admin) = try await team.createOrganization(

@@ -33,7 +33,7 @@ struct AntiBanGuaranteeTests {
     @Test(arguments: configurations)
     func capsHoldOverEverySlidingWindowAndPausesFollowEverySend(_ configuration: Configuration) async throws {
         let clock = TestClock()
-        let env = ServiceEnvironment.inMemory(clock: clock)
+        let env = ServiceEnvironment.testing(clock: clock)
         let network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 23))
         let directory = TestSessionDirectory()
         let handler = MessageEventHandler(environment: env)

@@ -24,7 +24,7 @@ final class MessagingHarness: Sendable {
 
     init(plan: Plan = .pro, quota: Int? = nil) async throws {
         let clock = self.clock
-        let env = ServiceEnvironment.inMemory(clock: clock)
+        let env = ServiceEnvironment.testing(clock: clock)
         let network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 11))
         self.env = env
         self.network = network

@@ -26,7 +26,7 @@ struct WebhookTestbed {
         lease: Duration = .seconds(60)
     ) {
         clock = TestClock()
-        env = ServiceEnvironment.inMemory(clock: clock)
+        env = ServiceEnvironment.testing(clock: clock)
         self.sender = sender
         service = WebhookService(
             environment: env, urlPolicy: urlPolicy, retryPolicy: retryPolicy, healthPolicy: healthPolicy)
