@@ -93,6 +93,15 @@ let package = Package(
             path: "Examples/wa-gateway",
             swiftSettings: strict
         ),
+        // A library user's code: an auto-reply bot (a library of its own), the program that runs it on the system
+        // clock with WACore alone, and its tests on the test clock. Docs/Library.md shows these files.
+        .target(name: "AutoReplyBot", dependencies: ["WACore"], path: "Examples/AutoReplyBot", swiftSettings: strict),
+        .executableTarget(
+            name: "auto-reply-bot", dependencies: ["AutoReplyBot", "WACore"], path: "Examples/auto-reply-bot",
+            swiftSettings: strict),
+        .testTarget(
+            name: "AutoReplyBotTests", dependencies: ["AutoReplyBot", "WACore", "WACoreTesting"],
+            path: "Examples/AutoReplyBotTests", swiftSettings: strict),
         .testTarget(
             name: "WACoreTests",
             dependencies: [

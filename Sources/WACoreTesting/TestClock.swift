@@ -34,6 +34,8 @@ public final class TestClock: WallClock {
         var nextRun = 0
         /// Counts every sleeper added or removed, so a waiter can tell whether anything slept or woke meanwhile.
         var activity = 0
+        /// Sleepers ``set(_:)`` woke whose tasks have not run again yet (they leave in `sleep`, once resumed).
+        var woken: Set<Int> = []
         /// Other counters of work happening (``addActivityProbe(_:)``).
         var probes: [@Sendable () -> Int] = []
     }
@@ -73,6 +75,12 @@ public final class TestClock: WallClock {
         }
         guard let id else { return try Task.checkCancellation() }
         let run = Self.currentRun
+        // Once resumed, this task runs again: it no longer counts as woken but not yet running.
+        defer {
+            state.withLock { s in
+                if s.woken.remove(id) != nil { s.activity += 1 }
+            }
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let outcome = state.withLock { s -> Result<Void, any Error>? in
@@ -110,6 +118,7 @@ public final class TestClock: WallClock {
             let due = s.sleepers.filter { $0.deadline <= date }
             s.sleepers.removeAll { $0.deadline <= date }
             s.activity += due.count
+            s.woken.formUnion(due.map(\.id))
             return due.sorted { $0.deadline < $1.deadline }
         }
         for sleeper in due { sleeper.continuation.resume() }
@@ -195,10 +204,12 @@ public final class TestClock: WallClock {
         return try await task.value
     }
 
-    /// Waits, in real time, until nothing has happened for ``quietPeriod``: no task started or stopped sleeping on
-    /// this clock and no activity probe changed (or until `done()` holds). Polls every 50 µs at first, then less
+    /// Waits, in real time, until nothing has happened for `quietPeriod` (by default ``quietPeriod``; no task started or stopped sleeping on
+    /// this clock, no activity probe changed) and every task this clock woke has run again (or until `done()`
+    /// holds). Polls every 50 µs at first, then less
     /// often, never counting scheduler turns.
-    public func settle(until done: () -> Bool = { false }) async {
+    public func settle(quietPeriod: Duration? = nil, until done: () -> Bool = { false }) async {
+        let quietPeriod = quietPeriod ?? self.quietPeriod
         let realClock = ContinuousClock()
         let shortestPause = Duration.microseconds(50)
         let longestPause = Swift.max(shortestPause, quietPeriod / 4)
@@ -211,7 +222,7 @@ public final class TestClock: WallClock {
             let current = activity
             if current != last {
                 (last, quietSince, pause) = (current, realClock.now, shortestPause)
-            } else if realClock.now - quietSince >= quietPeriod {
+            } else if realClock.now - quietSince >= quietPeriod, state.withLock({ $0.woken.isEmpty }) {
                 return
             } else {
                 pause = Swift.min(pause * 2, longestPause)

@@ -60,7 +60,13 @@ public struct AutomationEngine: Sendable {
         do {
             _ = try await process(message, from: contact)
         } catch {
-            onError?(error)
+            if let onError {
+                onError(error)
+            } else {
+                env.logFailure(
+                    "running the automations for an inbound message", error,
+                    .instance(message.instanceID, in: message.organizationID))
+            }
         }
     }
 

@@ -137,7 +137,7 @@ final class AutomationHarness: Sendable {
     /// available and nothing sleeps on the clock.
     func settle() async throws {
         for _ in 0..<20_000 {
-            for _ in 0..<10 { await Task.yield() }
+            await clock.settle()  // every runnable task has reached its next wait
             if try await hasAvailableJobs() {
                 try await dispatchAll()
             } else if !caughtUp {
