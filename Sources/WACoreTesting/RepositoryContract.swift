@@ -36,7 +36,7 @@ public enum RepositoryContract {
     /// Every case of the contract.
     public static var cases: [Case] {
         crudCases + tenantIsolationCases + uniquenessCases + paginationCases + filterCases + transactionCases
-            + concurrencyCases + jobQueueCases + leaseCases + instanceCases + secretRecordCases
+            + concurrencyCases + jobQueueCases + leaseCases + instanceCases + secretRecordCases + eventLogCases
     }
 }
 

@@ -46,6 +46,8 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable, Compa
     case automationsManage = "automations:manage"
     // Integration and insight
     case webhooksRead = "webhooks:read"
+    /// Watch the event log (agents: the events of their instances).
+    case eventsRead = "events:read"
     case webhooksManage = "webhooks:manage"
     case analyticsRead = "analytics:read"
     case dataExport = "data:export"
@@ -61,7 +63,7 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable, Compa
     public var minimumRole: Role {
         switch self {
         case .organizationRead, .instancesRead, .messagesRead, .contactsRead, .mediaRead, .templatesRead,
-            .campaignsRead, .automationsRead, .analyticsRead, .membersRead, .riskRead, .apiKeysReadOwn:
+            .campaignsRead, .automationsRead, .analyticsRead, .membersRead, .riskRead, .apiKeysReadOwn, .eventsRead:
             .viewer
         case .messagesSend, .contactsManage, .mediaUpload, .instancesControl, .apiKeysManageOwn:
             .agent
@@ -79,7 +81,7 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable, Compa
     public var isInstanceScoped: Bool {
         switch self {
         case .instancesRead, .instancesLink, .instancesControl, .instancesUpdate, .instancesDelete, .messagesRead,
-            .messagesSend, .riskRead, .riskManage:
+            .messagesSend, .riskRead, .riskManage, .eventsRead:
             true
         default:
             false

@@ -23,6 +23,8 @@ extension Gateway {
         public var webhookRequestTimeout: Duration
         /// Campaign wave sizes and spacing.
         public var campaignPacing: CampaignPacing
+        /// How long the event log keeps events (``EventLogService``); the gateway prunes older ones hourly.
+        public var eventRetention: Duration
 
         /// A configuration; every parameter has the gateway's default.
         public init(
@@ -30,7 +32,7 @@ extension Gateway {
             supervisor: InstanceSupervisor.Configuration = .init(), behaviour: BehaviourPlanner = BehaviourPlanner(),
             riskPolicy: RiskPolicy = .standard, webhookURLPolicy: WebhookURLPolicy = .standard,
             webhookRetryPolicy: WebhookRetryPolicy = .standard, webhookRequestTimeout: Duration = .seconds(15),
-            campaignPacing: CampaignPacing = CampaignPacing()
+            campaignPacing: CampaignPacing = CampaignPacing(), eventRetention: Duration = .seconds(7 * 86_400)
         ) {
             self.nodeID = nodeID
             self.dispatchLoops = dispatchLoops
@@ -42,6 +44,7 @@ extension Gateway {
             self.webhookRetryPolicy = webhookRetryPolicy
             self.webhookRequestTimeout = webhookRequestTimeout
             self.campaignPacing = campaignPacing
+            self.eventRetention = eventRetention
         }
     }
 }

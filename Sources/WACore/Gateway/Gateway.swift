@@ -62,6 +62,8 @@ public final class Gateway: Service, Sendable {
     public let audit: AuditService
     /// The risk monitor: signals, throttle and pause, alerts.
     public let risk: RiskService
+    /// The event log: every domain event in commit order, to read or to watch live.
+    public let events: EventLogService
 
     // MARK: Workers
 
@@ -126,6 +128,7 @@ public final class Gateway: Service, Sendable {
         media = MediaService(environment: environment)
         analytics = AnalyticsService(environment: environment)
         audit = AuditService(environment: environment)
+        events = EventLogService(environment: environment, retention: configuration.eventRetention)
         dispatcher = MessageDispatcher(
             environment: environment, sessions: supervisor, webhooks: webhooks, planner: configuration.behaviour,
             risk: risk)
@@ -139,18 +142,34 @@ public final class Gateway: Service, Sendable {
 
     /// The background work of this node as one ServiceLifecycle `Service`: the supervisor (resuming the instances
     /// that should run, adopting orphaned ones), ``Configuration/dispatchLoops`` dispatch loops, the campaign
-    /// worker and ``Configuration/webhookLoops`` webhook loops.
+    /// worker, ``Configuration/webhookLoops`` webhook loops, and the hourly pruning of the event log.
     ///
     /// On graceful shutdown every loop stops taking new work and finishes what it holds (see ``GatewayWorker``),
     /// the sessions stop and their leases are released, and `run()` returns. Errors a loop survives (a store
     /// hiccup) are logged on the environment's logger.
     public func run() async throws {
-        try await worker.run()
+        try await cancelWhenGracefulShutdown {
+            try await self.runUntilCancelled()
+        }
     }
 
     /// The same work as ``run()`` without ServiceLifecycle: runs until the calling task is cancelled.
     public func runUntilCancelled() async throws {
-        try await worker.runUntilCancelled()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.worker.runUntilCancelled() }
+            group.addTask { await self.pruneEventsHourly() }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Removes events older than ``Configuration/eventRetention`` now and then every hour, until cancelled.
+    private func pruneEventsHourly() async {
+        while !Task.isCancelled {
+            await environment.bestEffort("pruning the event log (tried again in an hour)", [:]) {
+                _ = try await self.events.pruneExpired()
+            }
+            do { try await environment.clock.sleepForUpkeep(for: .seconds(3_600)) } catch { return }
+        }
     }
 
     /// The workers as a ``GatewayWorker``.

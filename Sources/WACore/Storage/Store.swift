@@ -47,6 +47,8 @@ public protocol StoreTransaction: Sendable {
     var jobs: any JobRepository { get }
     /// Instance ownership between gateway nodes.
     var leases: any LeaseRepository { get }
+    /// Every organization's domain events, numbered in commit order.
+    var eventLog: any EventLogRepository { get }
 }
 
 /// Durable storage for every aggregate: ``MemoryStore`` in WACore, `PostgresStore` in WAPostgres.

@@ -75,6 +75,9 @@ extension WAError {
         case immutableRecord = "immutable_record"
         /// A worker acted on a job or lease it no longer holds (its lease expired and was taken over).
         case leaseLost = "lease_lost"
+        /// An event log read started at a position whose events were pruned: the events between it and the oldest
+        /// kept one are gone. Start again from the oldest kept event (or now) and reconcile.
+        case eventLogPositionPruned = "event_log_position_pruned"
 
         // MARK: Cryptography
 
@@ -205,7 +208,7 @@ extension WAError {
                 .unauthenticated
             case .permissionDenied, .scopeExceedsCreator, .recipientOptedOut:
                 .forbidden
-            case .notFound, .recipientNotOnWhatsApp:
+            case .notFound, .recipientNotOnWhatsApp, .eventLogPositionPruned:
                 .notFound
             case .alreadyExists, .versionConflict, .leaseLost, .planLimitReached, .lastAdmin, .memberInactive,
                 .instanceOwnedElsewhere, .invalidInstanceState, .instanceUnavailable, .campaignInvalidState,

@@ -18,7 +18,7 @@ private let matrix: [Permission: Role] = [
     .templatesRead: .viewer, .templatesManage: .manager,
     .campaignsRead: .viewer, .campaignsManage: .manager, .campaignsRun: .manager,
     .automationsRead: .viewer, .automationsManage: .manager,
-    .webhooksRead: .manager, .webhooksManage: .manager,
+    .webhooksRead: .manager, .webhooksManage: .manager, .eventsRead: .viewer,
     .analyticsRead: .viewer, .dataExport: .manager, .auditRead: .admin, .auditExport: .admin,
     .proxiesRead: .manager, .proxiesManage: .admin, .riskRead: .viewer, .riskManage: .manager,
 ]

@@ -63,6 +63,25 @@ struct SecretScanTests {
         "AnalyticsService.exportMessages": { w, p in try await collect(w.analytics.exportMessages(format: .jsonLines, by: p)) },
         "AnalyticsService.exportContacts": { w, p in try await collect(w.analytics.exportContacts(format: .csv, by: p)) },
         "AuditService.query": { w, p in try await w.audit.query(page: .all, by: p) },
+        "EventLogService.read": { w, p in
+            try await EventLogService(environment: w.env).read(after: 0, limit: 1_000, by: p).events
+                .map { String(decoding: $0.event.encoded(), as: UTF8.self) }
+        },
+        "EventLogService.bounds": { w, p in try await EventLogService(environment: w.env).bounds(by: p) },
+        "EventLogService.subscribe": { w, p in
+            // The first page arrives at once; then the subscription waits for new events and is cancelled.
+            let subscription = EventLogService(environment: w.env).subscribe(from: .oldest, by: p)
+            let reader = Task { () async throws -> [String] in
+                var seen: [String] = []
+                do {
+                    for try await logged in subscription { seen.append(String(decoding: logged.event.encoded(), as: UTF8.self)) }
+                } catch is CancellationError {}
+                return seen
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            reader.cancel()
+            return try await reader.value
+        },
         "AuditService.export": { w, p in try await collect(w.audit.export(format: .jsonLines, by: p)) },
         "MediaService.get": { w, p in try await w.media.get(w.mediaObject.id, by: p) },
         "MediaService.bytes": { w, p in try await w.media.bytes(of: w.mediaObject.id, by: p) },
@@ -74,6 +93,7 @@ struct SecretScanTests {
     /// Every method that changes something (or is the system's own entry point). What the world's calls of them
     /// returned is scanned too, except the secrets they hand out on purpose, once.
     static let writes: Set<String> = [
+        "EventLogService.pruneExpired",
         "TeamService.createOrganization", "TeamService.invite", "TeamService.acceptInvitation", "TeamService.changeRole",
         "TeamService.deactivate", "TeamService.reactivate", "TeamService.assign", "TeamService.changePassword",
         "TeamService.requestPasswordReset", "TeamService.resetPassword", "TeamService.remove",

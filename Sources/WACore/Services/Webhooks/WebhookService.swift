@@ -350,6 +350,8 @@ public struct WebhookService: WebhookPublisher {
         async throws -> [Delivery]
     {
         let org = event.organizationID
+        // The event log first: every published event is numbered in this transaction (EventLogService).
+        _ = try await tx.eventLog.append(event)
         let payload = event.encoded()
         var deliveries: [Delivery] = []
         var cursor: Cursor?

@@ -10,6 +10,8 @@ public final class MemoryStore: Store {
     /// Everything the store holds; only touched inside `state.withLock`.
     struct State: ~Copyable {
         var tables: [ObjectIdentifier: AnyObject] = [:]
+        /// Each organization's event log.
+        var eventLogs: [OrganizationID: MemoryEventLog] = [:]
         /// Reverts the open transaction's writes, newest last.
         var undo: [() -> Void] = []
 
@@ -117,4 +119,28 @@ final class MemoryTransaction: StoreTransaction {
     var riskAlerts: any Repository<RiskAlert> { MemoryRepository<RiskAlert>(transaction: self) }
     var jobs: any JobRepository { MemoryRepository<Job>(transaction: self) }
     var leases: any LeaseRepository { MemoryRepository<InstanceLease>(transaction: self) }
+    var eventLog: any EventLogRepository { MemoryEventLogRepository(transaction: self) }
+
+    /// The organizations that have an event log.
+    func eventLogOrganizations() -> [OrganizationID] {
+        store.state.withLock { Array($0.eventLogs.keys) }
+    }
+
+    /// Runs `body` on `organization`'s event log after checking the transaction is open and may act for it;
+    /// `body` appends to the undo log how to revert what it changed.
+    func withEventLog<Result: Sendable>(
+        of organization: OrganizationID, _ body: (MemoryEventLog, inout [() -> Void]) throws(WAError) -> Result
+    ) throws(WAError) -> Result {
+        guard isOpen.load(ordering: .acquiring) else {
+            throw WAError(.transactionMisuse, "the transaction has ended")
+        }
+        guard scope.permits(organization) else {
+            throw WAError(.tenantMismatch, "the event log belongs to another organization")
+        }
+        return try store.state.withLock { (s: inout MemoryStore.State) throws(WAError) -> Result in
+            let log = s.eventLogs[organization] ?? MemoryEventLog()
+            s.eventLogs[organization] = log
+            return try body(log, &s.undo)
+        }
+    }
 }
