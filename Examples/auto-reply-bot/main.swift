@@ -16,6 +16,13 @@ let (owner, _) = try await gateway.team.authenticate(
     organizationSlug: "shop", email: "owner@shop.example", password: "correct horse battery staple")
 try await AutoReplyBot.install(on: gateway, by: owner)
 
+// Watch what happens inside, as it commits: the same events webhooks carry, numbered in order.
+let watcher = Task {
+    for try await logged in gateway.events.subscribe(from: .oldest, by: owner) {
+        print("  event \(logged.sequence): \(logged.event.type)")
+    }
+}
+
 // The shop's WhatsApp account, linked by scanning its QR code with the shop's phone.
 let workers = Task { try await gateway.runUntilCancelled() }
 let account = try await gateway.instances.create(name: "shop", warmUp: .disabled, by: owner)
@@ -33,3 +40,4 @@ while ada.inbox.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
 print("Ada asked:    What is the price of a bag?")
 print("Shop replied: \(ada.inbox[0].text ?? "")")
 workers.cancel()
+watcher.cancel()
