@@ -1,7 +1,8 @@
 public import WACore
 
 /// A shop's auto-reply bot: answers questions about prices and opening hours on every WhatsApp account of the
-/// organization, at most once an hour per customer and question.
+/// organization, at most once an hour per customer and question, and tells the shop's systems (an
+/// `automation.price` or `automation.hours` event) what was asked.
 public enum AutoReplyBot {
     /// Installs the bot's templates and automations in the organization `principal` acts for.
     public static func install(on gateway: Gateway, by principal: Principal) async throws {
@@ -13,7 +14,8 @@ public enum AutoReplyBot {
             let template = try await gateway.templates.create(name: keyword, body: answer, by: principal)
             _ = try await gateway.automations.create(
                 name: keyword, trigger: .keyword(keyword, wholeMessage: false),
-                actions: [.replyWithTemplate(template.id)], cooldownSeconds: 3_600, by: principal)
+                actions: [.replyWithTemplate(template.id), .emitWebhookEvent(keyword)], cooldownSeconds: 3_600,
+                by: principal)
         }
     }
 }
