@@ -22,7 +22,7 @@ struct AutoReplyBotTests {
 
         _ = try ada.send(text: "What is the price of a bag?", to: shopPhone.number)
         try await gateway.runUntilIdle()  // typing, sending and receipts, in virtual time
-        #expect(ada.inbox.map(\.text) == ["Hi Ada, our prices are at shop.example/prices"])
+        #expect(ada.inbox.map(\.body) == ["Hi Ada, our prices are at shop.example/prices"])
 
         _ = try ada.send(text: "And the price of a belt?", to: shopPhone.number)
         try await gateway.runUntilIdle()
@@ -35,7 +35,7 @@ struct AutoReplyBotTests {
         try await gateway.advance(by: .seconds(60))
         _ = try ada.send(text: "What was the price again?", to: shopPhone.number)
         try await gateway.runUntilIdle()
-        #expect(ada.inbox.map(\.text).dropFirst() == [
+        #expect(ada.inbox.map(\.body).dropFirst() == [
             "Hi Ada, we are open Monday to Friday, 9:00 to 18:00", "Hi Ada, our prices are at shop.example/prices",
         ])
     }

@@ -38,7 +38,7 @@ struct EveryEventTests {
             name: "Sale", instance: account.id, template: sale.id, audience: .tags(["newsletter"]), by: owner)
         _ = try await gateway.campaigns.start(campaign.id, by: owner)
         try await gateway.runUntilIdle()
-        #expect(ada.inbox.map(\.text).last == "Hi Ada, 20 % off today")
+        #expect(ada.inbox.map(\.body).last == "Hi Ada, 20 % off today")
 
         let delivered = Set(sender.requests.compactMap { request -> String? in
             let envelope = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]

@@ -38,6 +38,6 @@ try whatsapp.scan(qrCode: qr!.value, with: shopPhone.number)
 _ = try ada.send(text: "What is the price of a bag?", to: shopPhone.number)
 while ada.inbox.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
 print("Ada asked:    What is the price of a bag?")
-print("Shop replied: \(ada.inbox[0].text ?? "")")
+print("Shop replied: \(ada.inbox[0].body ?? "")")
 workers.cancel()
 watcher.cancel()

@@ -56,7 +56,7 @@ struct FailureRecoveryTests {
                 if due > clock.now() { clock.set(due) }
             }
         }
-        #expect(ada.inbox.map(\.text) == ["Update 0", "Update 1", "Update 2"])
+        #expect(ada.inbox.map(\.body) == ["Update 0", "Update 1", "Update 2"])
         let status = try await instances.get(instance.id, by: me).status
         #expect(status == .ready)
         await supervisor.stopAll()

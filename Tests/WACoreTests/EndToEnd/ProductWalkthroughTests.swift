@@ -104,7 +104,7 @@ struct ProductWalkthroughTests {
         _ = try customers[7].send(text: "What is the price?", to: shopPhone.number)
         _ = try customers[8].send(text: "Thanks!", to: shopPhone.number)
         try await gateway.runUntilIdle()
-        #expect(customers[7].inbox.last?.text == "Hi Customer 7, our prices are on acme.example/prices")
+        #expect(customers[7].inbox.last?.body == "Hi Customer 7, our prices are on acme.example/prices")
         #expect(customers[8].inbox.count == 1)
         let tagged = try await gateway.contacts.list(by: .acting(as: admin), where: .init(tag: "asked-price"))
         #expect(tagged.items.map(\.phone) == [customers[7].number])
@@ -151,7 +151,7 @@ struct ProductWalkthroughTests {
         let finished = try await campaigns.get(campaign.id, by: .acting(as: admin))
         #expect(finished.status == .completed && finished.progress.sent == 200 && finished.progress.failed == 0)
         #expect(audience.allSatisfy { $0.inbox.count == 1 })
-        #expect(audience[3].inbox.first?.text == "Hello Subscriber, the autumn collection is here.")
+        #expect(audience[3].inbox.first?.body == "Hello Subscriber, the autumn collection is here.")
         // The minute tier held over everything the instance sent: 50 messages, the automation's reply, the invoice,
         // the campaign.
         let sendTimes = try await env.store.transaction(.organization(org.id)) { tx in

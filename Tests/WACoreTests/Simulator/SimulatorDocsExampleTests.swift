@@ -42,7 +42,7 @@ struct SimulatorDocsExampleTests {
 
         #expect(receipt.whatsappID == "true_14155550102@c.us_3EB0C0FFEE0000000001")
         #expect(reply == "It is 5 euros")
-        #expect(customer.inbox.map(\.text) == ["What is the price?"])
+        #expect(customer.inbox.map(\.body) == ["What is the price?"])
         await session.stop()
     }
 
@@ -55,7 +55,7 @@ struct SimulatorDocsExampleTests {
         customer.setReplyScript(.keywords(["price": "How much?", "hello": "Hi!"], fallback: nil, delay: .seconds(2)))
         customer.setReplyScript(.echo(prefix: "you said: "))
         customer.setReplyScript(SimulatedReplyScript(delay: .seconds(1)) { message in
-            message.text?.contains("STOP") == true ? "Unsubscribed" : nil
+            message.body?.contains("STOP") == true ? "Unsubscribed" : nil
         })
         // --- end ---
 
@@ -64,6 +64,6 @@ struct SimulatorDocsExampleTests {
         try await harness.clock.waitForSleepers(1)
         harness.clock.advance(by: .seconds(1))
         try await harness.clock.waitUntil("the scripted reply") { !shop.inbox.isEmpty }
-        #expect(shop.inbox.map(\.text) == ["Unsubscribed"])
+        #expect(shop.inbox.map(\.body) == ["Unsubscribed"])
     }
 }

@@ -15,7 +15,7 @@ struct SimulatorFaultInjectionTests {
         let lost = try await session.send(simulatedText("lost", to: customer.jid, id: "3EB00000000000000020"))
         _ = try await session.send(simulatedText("kept", to: customer.jid, id: "3EB00000000000000021"))
         #expect(lost.status == .sent)
-        #expect(customer.inbox.map(\.text) == ["kept"])
+        #expect(customer.inbox.map(\.body) == ["kept"])
         #expect(harness.network.messages.map(\.isDropped) == [true, false])
         #expect(harness.network.faults.dropNextMessages == 0)
         await session.stop()

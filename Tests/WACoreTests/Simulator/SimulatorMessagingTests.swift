@@ -21,7 +21,7 @@ struct SimulatorMessagingTests {
         // Latency 0: the phone has it already, unread until its owner opens the chat.
         let inbox = customer.inbox
         #expect(inbox.count == 1)
-        #expect(inbox.first?.text == "Your order shipped")
+        #expect(inbox.first?.body == "Your order shipped")
         #expect(inbox.first?.from == shop.number)
         #expect(inbox.first?.status == .delivered)
         #expect(customer.messages(from: shop.number).count == 1)
@@ -101,7 +101,7 @@ struct SimulatorMessagingTests {
         #expect(reply.kind == .text)
         #expect(reply.pushName == "Ada")
         #expect(reply.whatsappID.hasPrefix("false_14155550102@c.us_3A"))
-        #expect(shop.inbox.map(\.text) == ["How much is it?"])
+        #expect(shop.inbox.map(\.body) == ["How much is it?"])
         await session.stop()
     }
 
@@ -239,7 +239,7 @@ struct SimulatorMessagingTests {
         let receipt = try await session.send(simulatedText("via lid", to: lid, id: "3EB00000000000000012"))
         #expect(receipt.chat == lid)
         #expect(receipt.whatsappID == "true_179950657237125@lid_3EB00000000000000012")
-        #expect(customer.inbox.map(\.text) == ["via lid"])
+        #expect(customer.inbox.map(\.body) == ["via lid"])
         // The protocol spelling of a phone JID works as well.
         _ = try await session.send(simulatedText("wire form", to: customer.jid.protocolForm, id: "3EB00000000000000013"))
         #expect(customer.inbox.count == 2)

@@ -41,8 +41,9 @@ public struct SimulatedMessage: Sendable, Hashable {
         self.isDropped = isDropped
     }
 
-    /// The text, or a media caption; `nil` for locations and contact cards.
-    public var text: String? {
+    /// The text, or a media caption; `nil` for locations and contact cards (named as ``Message/body`` and
+    /// ``IncomingMessage/body`` are).
+    public var body: String? {
         switch content {
         case .text(let text): text
         case .media(let media): media.caption
@@ -69,7 +70,7 @@ public struct SimulatedMessage: Sendable, Hashable {
     /// The message as the recipient's linked sessions report it.
     func incoming(pushName: String?) -> IncomingMessage {
         var message = IncomingMessage(
-            whatsappID: recipientWhatsappID, chat: from.jid, sender: from.jid, kind: kind, body: text,
+            whatsappID: recipientWhatsappID, chat: from.jid, sender: from.jid, kind: kind, body: body,
             quotedWhatsappID: quotedWhatsappID, pushName: pushName, timestamp: sentAt)
         switch content {
         case .text: break

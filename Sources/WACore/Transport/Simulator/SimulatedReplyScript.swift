@@ -28,13 +28,13 @@ public struct SimulatedReplyScript: Sendable {
     ) -> SimulatedReplyScript {
         let rules = rules.map { (keyword: $0.key.lowercased(), reply: $0.value) }
         return SimulatedReplyScript(delay: delay) { message in
-            guard let text = message.text?.lowercased() else { return fallback }
+            guard let text = message.body?.lowercased() else { return fallback }
             return rules.first { text.contains($0.keyword) }?.reply ?? fallback
         }
     }
 
     /// Repeats every text message back, prefixed with `prefix`.
     public static func echo(prefix: String = "", delay: Duration = .zero) -> SimulatedReplyScript {
-        SimulatedReplyScript(delay: delay) { message in message.text.map { prefix + $0 } }
+        SimulatedReplyScript(delay: delay) { message in message.body.map { prefix + $0 } }
     }
 }

@@ -217,7 +217,7 @@ final class AutomationHarness: Sendable {
 
     /// Texts a phone received from the shop.
     func texts(_ phone: SimulatedPhone, from gateway: Gateway? = nil) -> [String] {
-        phone.messages(from: (gateway ?? shop).phone.number).compactMap(\.text)
+        phone.messages(from: (gateway ?? shop).phone.number).compactMap(\.body)
     }
 }
 

@@ -29,7 +29,7 @@ struct CampaignRunTests {
         try await h.runAll()
 
         for (phone, contact) in vips {
-            let texts = phone.inbox.map(\.text)
+            let texts = phone.inbox.map(\.body)
             #expect(texts == ["Hi \(contact.name!), your VIP offer is ready (\(phone.number.e164))."])
         }
         #expect(bystander.inbox.isEmpty)
@@ -248,8 +248,8 @@ struct CampaignRunTests {
         #expect(campaign.status == .running && campaign.name.hasPrefix("Bulk send "))
         #expect(campaign.progress.total == 3 && campaign.progress.skipped == 1)
         try await h.runAll()
-        #expect(known.inbox.map(\.text) == ["Hi Ada, your code is A1"])
-        #expect(stranger.inbox.map(\.text) == ["Hi , your code is B2"])
+        #expect(known.inbox.map(\.body) == ["Hi Ada, your code is A1"])
+        #expect(stranger.inbox.map(\.body) == ["Hi , your code is B2"])
         #expect(optedOut.inbox.isEmpty)
         let final = try await h.campaign(campaign.id)
         #expect(final.status == .completed && final.progress.sent == 2)

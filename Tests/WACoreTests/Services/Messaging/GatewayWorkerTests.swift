@@ -15,7 +15,7 @@ struct GatewayWorkerTests {
             let running = Task { try await worker.run() }
             _ = try await h.send("Sent by the worker", to: ada)
             try await h.clock.waitUntil("the message to reach Ada", advancing: true) { !ada.inbox.isEmpty }
-            #expect(ada.inbox.map(\.text) == ["Sent by the worker"])
+            #expect(ada.inbox.map(\.body) == ["Sent by the worker"])
             trigger.triggerGracefulShutdown()
             try await running.value  // returns: the loop stops taking work
         }
@@ -39,7 +39,7 @@ struct GatewayWorkerTests {
         running.cancel()
         try await h.clock.waitUntil("the message in hand to reach Ada", advancing: true) { !ada.inbox.isEmpty }
         try await running.value
-        #expect(ada.inbox.map(\.text) == ["In hand"])
+        #expect(ada.inbox.map(\.body) == ["In hand"])
         #expect(try await h.jobs().map(\.state) == [.completed])
     }
 }

@@ -15,7 +15,7 @@ struct MessagingTests {
         #expect(ada.inbox.isEmpty)
 
         try await h.dispatchAll()
-        #expect(ada.inbox.map(\.text) == ["Hello Ada, your order shipped 📦"])
+        #expect(ada.inbox.map(\.body) == ["Hello Ada, your order shipped 📦"])
         let sent = try await h.waitFor(queued.id, "sent") { $0.status.rank! >= MessageStatus.sent.rank! }
         #expect(sent.whatsappID?.hasPrefix("true_") == true)
         #expect(sent.timestamps.pendingAt == start)
@@ -248,7 +248,7 @@ struct MessagingTests {
         #expect(toAda.kind == .text && toAda.body == "Hi Ada, your code is A1 (\(ada.number.e164))")
         #expect(toStranger.body == "Hi friend, your code is B2 (\(stranger.number.e164))")
         try await h.dispatchAll()
-        #expect(ada.inbox.map(\.text) == ["Hi Ada, your code is A1 (\(ada.number.e164))"])
+        #expect(ada.inbox.map(\.body) == ["Hi Ada, your code is A1 (\(ada.number.e164))"])
         #expect(stranger.inbox.count == 1)
     }
 

@@ -270,7 +270,7 @@ extension MessagingHarness {
 
     /// Texts `phone` received from the shop.
     func texts(_ phone: SimulatedPhone) -> [String] {
-        phone.messages(from: shop.number).compactMap(\.text)
+        phone.messages(from: shop.number).compactMap(\.body)
     }
 
     func auditEvents(_ action: String) async throws -> [AuditEvent] {
