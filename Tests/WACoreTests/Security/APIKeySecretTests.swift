@@ -23,6 +23,25 @@ struct APIKeySecretTests {
         #expect(CRC32.checksum([UInt8]()) == 0)
     }
 
+    /// Slicing-by-8 against the bit-by-bit definition, for every length around the 8-byte steps, from contiguous
+    /// storage and from a sequence that has none.
+    @Test func crc32AgreesWithTheBitwiseDefinition() {
+        func bitwise(_ bytes: [UInt8]) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        let random = SeededRandomSource(seed: 32)
+        for length in 0...70 {
+            let bytes = random.bytes(length)
+            #expect(CRC32.checksum(bytes) == bitwise(bytes), "length \(length)")
+            #expect(CRC32.checksum(bytes.lazy.map { $0 }) == bitwise(bytes), "length \(length), no contiguous storage")
+        }
+    }
+
     @Test func base62RoundTripsAndRejectsOverflow() throws {
         let random = SeededRandomSource(seed: 99)
         for _ in 0..<200 {
