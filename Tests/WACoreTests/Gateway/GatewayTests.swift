@@ -1,0 +1,54 @@
+import Foundation
+import ServiceLifecycleTestKit
+import Testing
+import WACore
+import WACoreTesting
+
+@Suite("Gateway")
+struct GatewayTests {
+    @Test func runServesTheInstancesAndStopsThemOnGracefulShutdown() async throws {
+        let clock = TestClock()
+        let whatsapp = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 6))
+        let gateway = Gateway(environment: .testing(clock: clock), transport: whatsapp)
+        let shopPhone = whatsapp.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
+        let ada = whatsapp.addPhone(try PhoneNumber("+49 170 1234567"), name: "Ada")
+        let (_, admin) = try await gateway.team.createOrganization(
+            name: "Shop", slug: "shop", adminEmail: "owner@shop.example", adminName: "Owner",
+            adminPassword: "correct horse battery staple")
+        let owner = Principal.acting(as: admin)
+        let account = try await gateway.instances.create(name: "shop", warmUp: .disabled, by: owner)
+        try await gateway.link(account.id, with: shopPhone, by: owner)
+
+        try await testGracefulShutdown { trigger in
+            let running = Task { try await gateway.run() }
+            _ = try await gateway.messaging.send(.text("Sent by run()", to: ada.number, from: account.id), by: owner)
+            try await clock.waitUntil("the message to reach Ada", advancing: true) { !ada.inbox.isEmpty }
+            trigger.triggerGracefulShutdown()
+            try await running.value  // returns once every loop stopped
+        }
+        #expect(ada.inbox.map(\.body) == ["Sent by run()"])
+        // The supervisor stopped the session and gave up its lease on the way out.
+        #expect(!gateway.supervisor.isRunning(account.id))
+        #expect(gateway.supervisor.runningInstances.isEmpty)
+    }
+
+    @Test func withoutAWebhookSenderDeliveriesWaitInTheQueue() async throws {
+        let clock = TestClock()
+        let gateway = Gateway(
+            environment: .testing(clock: clock), transport: SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 7)))
+        #expect(gateway.webhookWorker == nil)
+        #expect(!gateway.queues.contains(WebhookService.deliveryQueue))
+        let (_, admin) = try await gateway.team.createOrganization(
+            name: "Shop", slug: "shop", adminEmail: "owner@shop.example", adminName: "Owner",
+            adminPassword: "correct horse battery staple")
+        let owner = Principal.acting(as: admin)
+        _ = try await gateway.webhooks.create(url: "https://crm.shop.example/hooks", by: owner)
+        let instance = try await gateway.instances.create(name: "shop", by: owner)
+        _ = try await gateway.instances.start(instance.id, by: owner)
+        _ = try await clock.waitFor("the QR code") { try await gateway.instances.linkCode(instance.id, by: owner) }
+        try await gateway.runUntilIdle(until: clock.now())
+        let deliveries = try await gateway.webhooks.deliveries(by: owner).items
+        #expect(!deliveries.isEmpty && deliveries.allSatisfy { $0.status == .pending }, "recorded, not sent, not lost")
+        await gateway.supervisor.stopAll()
+    }
+}
