@@ -46,7 +46,7 @@ struct EveryEventTests {
         })
         let expected: Set = [
             "instance.status_changed", "instance.qr", "instance.ready", "message.received", "automation.price",
-            "message.sent", "message.status_changed", "campaign.progress", "campaign.completed",
+            "message.queued", "message.sent", "message.status_changed", "campaign.progress", "campaign.completed",
         ]
         #expect(expected.isSubset(of: delivered), "missing: \(expected.subtracting(delivered).sorted())")
 

@@ -121,7 +121,7 @@ public final class Gateway: Service, Sendable {
         team = TeamService(environment: environment)
         apiKeys = APIKeyService(environment: environment)
         instances = InstanceService(environment: environment, supervisor: supervisor)
-        messaging = MessagingService(environment: environment)
+        messaging = MessagingService(environment: environment, webhooks: webhooks)
         contacts = ContactService(environment: environment)
         templates = TemplateService(environment: environment)
         automations = AutomationService(environment: environment)

@@ -73,6 +73,8 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     public static let instanceDisconnected: WebhookEventType = "instance.disconnected"
     /// `message.received`.
     public static let messageReceived: WebhookEventType = "message.received"
+    /// `message.queued`.
+    public static let messageQueued: WebhookEventType = "message.queued"
     /// `message.sent`.
     public static let messageSent: WebhookEventType = "message.sent"
     /// `message.status_changed`.
@@ -101,7 +103,7 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     /// Every built-in name (not the open `automation.*` family), for documentation and subscription pickers.
     public static let builtIn: [WebhookEventType] = [
         .instanceStatusChanged, .instanceQR, .instanceReady, .instanceDisconnected,
-        .messageReceived, .messageSent, .messageStatusChanged, .messageFailed, .messageRevoked, .messageEdited,
+        .messageReceived, .messageQueued, .messageSent, .messageStatusChanged, .messageFailed, .messageRevoked, .messageEdited,
         .contactOptedOut, .contactOptedIn, .campaignProgress, .campaignCompleted, .riskAlert, .webhookTest, .webhookEndpointDisabled,
     ]
 

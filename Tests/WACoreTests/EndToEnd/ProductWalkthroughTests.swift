@@ -181,7 +181,7 @@ struct ProductWalkthroughTests {
             return object["type"] as? String
         })
         for expected in [
-            "instance.qr", "instance.ready", "message.sent", "message.status_changed", "message.received",
+            "instance.qr", "instance.ready", "message.queued", "message.sent", "message.status_changed", "message.received",
             "campaign.progress", "campaign.completed",
         ] {
             #expect(types.contains(expected), "a \(expected) webhook was delivered")

@@ -258,7 +258,7 @@ struct WebhookEventFilterTests {
     @Test func builtInNamesAreStableAndValid() throws {
         #expect(WebhookEventType.builtIn.map(\.rawValue) == [
             "instance.status_changed", "instance.qr", "instance.ready", "instance.disconnected",
-            "message.received", "message.sent", "message.status_changed", "message.failed", "message.revoked",
+            "message.received", "message.queued", "message.sent", "message.status_changed", "message.failed", "message.revoked",
             "message.edited", "contact.opted_out", "contact.opted_in", "campaign.progress", "campaign.completed", "risk.alert", "webhook.test", "webhook.endpoint_disabled",
         ])
         #expect(WebhookEventType.builtIn.allSatisfy { WebhookEventType.isValidName($0.rawValue) })

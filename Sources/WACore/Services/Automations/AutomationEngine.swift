@@ -50,7 +50,7 @@ public struct AutomationEngine: Sendable {
     ) {
         self.env = environment
         self.webhooks = webhooks
-        self.messaging = MessagingService(environment: environment)
+        self.messaging = MessagingService(environment: environment, webhooks: webhooks)
         self.loopGuard = loopGuard
         self.onError = onError
     }

@@ -188,7 +188,7 @@ public struct CampaignWaveWorker: Sendable {
                 instanceID: campaign.instanceID, recipient: .contact(contact.id), content: .text(text),
                 idempotencyKey: key)
             request.campaignID = campaign.id
-            let message = try await MessagingService(environment: env).send(request, by: .system(org))
+            let message = try await MessagingService(environment: env, webhooks: service.webhooks).send(request, by: .system(org))
             return .created(message.id)
         } catch let error as WAError {
             let now = env.clock.now()

@@ -84,7 +84,7 @@ enum InboundOptOut {
                 reply.timestamps.queuedAt = now
                 confirmation = try await MessagingService.enqueue(
                     reply, by: .system, metadata: ["reason": kind == .optedOut ? "opt_out_confirmation" : "opt_in_confirmation"],
-                    in: tx, env, now: now)
+                    in: tx, env, webhooks: webhooks, now: now)
             }
         }
 

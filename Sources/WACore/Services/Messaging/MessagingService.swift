@@ -5,7 +5,7 @@ import Foundation
 /// ``send(_:by:)`` validates everything it can before writing (permission on the instance, the recipient, the
 /// content and its template variables, stored media and its size cap for the kind, opt-out, the instance's state,
 /// the organization's daily quota) and then, in one transaction, writes the message as `queued`, its
-/// `message.send` job and an audit event. The ``MessageDispatcher`` does the rest.
+/// `message.send` job, an audit event and the `message.queued` event. The ``MessageDispatcher`` does the rest.
 public struct MessagingService: Sendable {
     /// The queue of outbound sends.
     public static let sendQueue = "message.send"
@@ -13,11 +13,17 @@ public struct MessagingService: Sendable {
     public static let seenQueue = "chat.seen"
 
     private let env: ServiceEnvironment
+    /// Receives `message.queued` for every message queued here.
+    private let webhooks: (any WebhookPublisher)?
     /// The longest text message WhatsApp accepts.
     public static let maximumTextLength = 65_536
 
-    /// A service over `environment`, of which it uses the store, clock, identifier generator, access policy, rate-limit store and media policy.
-    public init(environment: ServiceEnvironment) { self.env = environment }
+    /// A service over `environment`, of which it uses the store, clock, identifier generator, access policy,
+    /// rate-limit store and media policy; `webhooks` receives `message.queued` in the transaction that queues.
+    public init(environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil) {
+        self.env = environment
+        self.webhooks = webhooks
+    }
 
     /// Queues a message for sending and returns it (status `queued`). With an idempotency key that was used
     /// before on the same instance, returns the earlier message and queues nothing. Keys are scoped per instance:
@@ -68,17 +74,18 @@ public struct MessagingService: Sendable {
             try await fill(&message, with: request.content, to: chat, contact: contact, tx, org)
             let organization = try await tx.organizations.get(org, in: org)
             try await checkQuota(organization, now: now)
-            return try await Self.enqueue(message, by: principal.auditActor, in: tx, env, now: now)
+            return try await Self.enqueue(message, by: principal.auditActor, in: tx, env, webhooks: webhooks, now: now)
         }
     }
 
-    /// Writes a `queued` outbound message, its `message.send` job and the audit event `message.queued` in `tx`:
+    /// Writes a `queued` outbound message, its `message.send` job, the audit event `message.queued` and (with
+    /// `webhooks`) the `message.queued` event in `tx`:
     /// how every outbound message enters the queue the ``MessageDispatcher`` runs. The caller has made every check
     /// (``send(_:by:)`` the ones it documents; the opt-out confirmation, which must reach a contact who has just opted
     /// out, its own).
     static func enqueue(
         _ message: Message, by actor: AuditEvent.Actor, metadata: [String: String] = [:],
-        in tx: any StoreTransaction, _ env: ServiceEnvironment, now: Date
+        in tx: any StoreTransaction, _ env: ServiceEnvironment, webhooks: (any WebhookPublisher)?, now: Date
     ) async throws -> Message {
         let org = message.organizationID
         let stored = try await tx.messages.insert(message)
@@ -94,6 +101,11 @@ public struct MessagingService: Sendable {
             env.auditEvent(
                 "message.queued", by: actor, in: org, resourceType: "message", resourceID: stored.id.description,
                 metadata: details))
+        _ = try await webhooks?.publish(
+            WebhookEvent(
+                type: .messageQueued, organizationID: org, instanceID: stored.instanceID,
+                data: MessageEventData.json(stored), ids: env.ids),
+            in: tx)
         return stored
     }
 
