@@ -81,7 +81,7 @@ public struct TeamService: Sendable {
         try env.policy.require(principal, .organizationManage, on: .organization(org))
         let settings = try settings.validated()
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var organization = try await tx.organizations.get(org, in: org)
             guard organization.optOut != settings else { return organization }
             organization.optOut = settings

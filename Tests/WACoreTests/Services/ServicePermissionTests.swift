@@ -133,6 +133,9 @@ struct ServicePermissionTests {
             _ = try await w.team.assign(instances: [w.instance.id], to: w.viewer.id, by: p)
         },
         Call(name: "team.members", minimum: .viewer, takesID: false) { w, p in _ = try await w.team.members(by: p) },
+        Call(name: "team.updateOptOutSettings", minimum: .admin, takesID: false) { w, p in
+            _ = try await w.team.updateOptOutSettings(OptOutSettings(keywords: ["HALT"]), by: p)
+        },
         Call(name: "team.reactivate", minimum: .admin, takesID: true) { w, p in _ = try await w.team.reactivate(w.viewer.id, by: p) },
         Call(name: "team.remove", minimum: .admin, takesID: true) { w, p in try await w.team.remove(w.viewer.id, by: p) },
         // API keys (the admin's key: others need api_keys:manage_all)
@@ -179,6 +182,12 @@ struct ServicePermissionTests {
         },
         // Instances
         Call(name: "instances.create", minimum: .manager, takesID: false) { w, p in _ = try await w.instances.create(name: "second", by: p) },
+        Call(name: "instances.setOptOutSettings", minimum: .manager, takesID: true) { w, p in
+            _ = try await w.instances.setOptOutSettings(OptOutSettings(keywords: ["HALT"]), for: w.instance.id, by: p)
+        },
+        Call(name: "events.read", minimum: .viewer, takesID: false) { w, p in
+            _ = try await EventLogService(environment: w.env).read(after: 0, by: p)
+        },
         Call(name: "instances.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.instances.get(w.instance.id, by: p) },
         Call(name: "instances.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.instances.list(by: p) },
         Call(name: "instances.update", minimum: .manager, takesID: true) { w, p in _ = try await w.instances.update(w.instance.id, name: "renamed", by: p) },

@@ -133,7 +133,7 @@ public struct InstanceService: Sendable {
         try env.policy.require(principal, .instancesUpdate, on: .instance(id, in: org))
         let settings = try settings?.validated()
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(org)) { tx in
+        return try await env.transaction(by: principal) { tx in
             var instance = try await tx.instances.get(id, in: org)
             guard instance.optOut != settings else { return instance }
             instance.optOut = settings
