@@ -44,11 +44,8 @@ extension Gateway {
     public func advance(
         by duration: Duration, timeout: Duration = .seconds(120), fileID: String = #fileID, line: Int = #line
     ) async throws {
-        let clock = testClock
-        let (seconds, attoseconds) = duration.components
-        let target = clock.now().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
         try await drive(
-            until: target, upkeepCounts: true, timeout: timeout,
+            until: testClock.instant(after: duration), upkeepCounts: true, timeout: timeout,
             what: "\(duration) of virtual time to pass", fileID: fileID, line: line)
     }
 

@@ -106,9 +106,13 @@ public final class TestClock: WallClock {
     /// Moves the clock forward (or backward, with a negative duration, to simulate a clock step) and wakes every
     /// sleeper whose deadline has been reached.
     public func advance(by duration: Duration) {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        let target = now().addingTimeInterval(seconds)
-        set(target)
+        set(instant(after: duration))
+    }
+
+    /// The instant `duration` after the clock's current time (before it for a negative duration).
+    public func instant(after duration: Duration) -> Date {
+        let (seconds, attoseconds) = duration.components
+        return now().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
     }
 
     /// Sets the clock to `date` and wakes every sleeper whose deadline has been reached.

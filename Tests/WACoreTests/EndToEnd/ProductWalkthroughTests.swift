@@ -44,10 +44,7 @@ struct ProductWalkthroughTests {
         // The shop's number has been in use for years: no warm-up (a new number would ramp up over 14 days).
         let instance = try await instances.create(name: "support", warmUp: .disabled, by: .acting(as: admin))
         agent = try await team.assign(instances: [instance.id], to: agent.id, by: .acting(as: admin))
-        _ = try await instances.start(instance.id, by: .acting(as: admin))
-        let qr = try await clock.waitFor("the QR code") { try await instances.linkCode(instance.id, by: .acting(as: admin)) }
-        try network.scan(qrCode: qr.value, with: shopPhone.number)
-        _ = try await clock.waitFor("a ready session") { await gateway.supervisor.readySession(for: instance.id) }
+        try await gateway.link(instance.id, with: shopPhone, by: .acting(as: admin))
 
         // 4. The agent's API key, with a subset of the agent's permissions.
         let issued = try await keys.issue(name: "CRM", scopes: [.messagesSend, .messagesRead], by: .acting(as: agent))

@@ -19,9 +19,7 @@ extension MemoryRepository: JobRepository where Entity == Job {
             let due = table.rows.values
                 .filter { queues.contains($0.queue) && $0.isClaimable(at: now) }
                 .sorted { ($0.priority, $0.scheduledAt, $0.id) < ($1.priority, $1.scheduledAt, $1.id) }
-            // Lanes with a job running under an unexpired lease (in any queue) are busy.
-            var busyLanes = Set(
-                table.rows.values.lazy.filter { $0.state == .running && !$0.isClaimable(at: now) }.compactMap(\.lane))
+            var busyLanes = Set(Self.busyLanes(in: table.rows.values, at: now).keys)
             var claimed: [Job] = []
             for old in due {
                 if claimed.count == limit { break }
@@ -54,12 +52,7 @@ extension MemoryRepository: JobRepository where Entity == Job {
             throw WAError(.tenantMismatch, "looking across every organization's jobs needs a system-scope transaction")
         }
         return try transaction.withTable(Job.self, for: nil) { table, _ in
-            // Until when each lane is busy: a running job (of any queue) under an unexpired lease.
-            var busyUntil: [String: Date] = [:]
-            for job in table.rows.values where job.state == .running {
-                guard let lane = job.lane, let until = job.lockedUntil, until > now else { continue }
-                busyUntil[lane] = max(busyUntil[lane] ?? until, until)
-            }
+            let busyUntil = Self.busyLanes(in: table.rows.values, at: now)
             var next: Date?
             for job in table.rows.values where queues.contains(job.queue) {
                 let at: Date
@@ -75,6 +68,16 @@ extension MemoryRepository: JobRepository where Entity == Job {
             }
             return next
         }
+    }
+
+    /// The lanes busy at `now` and until when: those with a running job (of any queue) under an unexpired lease.
+    private static func busyLanes(in jobs: some Sequence<Job>, at now: Date) -> [String: Date] {
+        var busyUntil: [String: Date] = [:]
+        for job in jobs where job.state == .running && !job.isClaimable(at: now) {
+            guard let lane = job.lane, let until = job.lockedUntil else { continue }
+            busyUntil[lane] = max(busyUntil[lane] ?? until, until)
+        }
+        return busyUntil
     }
 
     func complete(_ id: JobID, in organization: OrganizationID, attempt: Int, now: Date) async throws(WAError) -> Job {

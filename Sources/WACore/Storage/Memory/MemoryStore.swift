@@ -80,17 +80,23 @@ final class MemoryTransaction: StoreTransaction {
 
     func close() { isOpen.store(false, ordering: .releasing) }
 
+    /// Fails unless the transaction is still open and may act for `organization` (`nil`: no organization named);
+    /// `what` names the data in the error.
+    private func requireUsable(for organization: OrganizationID?, _ what: String) throws(WAError) {
+        guard isOpen.load(ordering: .acquiring) else {
+            throw WAError(.transactionMisuse, "the transaction has ended")
+        }
+        if let organization, !scope.permits(organization) {
+            throw WAError(.tenantMismatch, "the \(what) belongs to another organization")
+        }
+    }
+
     /// Runs `body` on `Entity`'s table after checking the transaction is open and may act for `organization`.
     func withTable<Entity: StoredEntity, Result: Sendable>(
         _: Entity.Type, for organization: OrganizationID?,
         _ body: (MemoryTable<Entity>, inout [() -> Void]) throws(WAError) -> Result
     ) throws(WAError) -> Result {
-        guard isOpen.load(ordering: .acquiring) else {
-            throw WAError(.transactionMisuse, "the transaction has ended")
-        }
-        if let organization, !scope.permits(organization) {
-            throw WAError(.tenantMismatch, "the \(Entity.entityName) belongs to another organization")
-        }
+        try requireUsable(for: organization, Entity.entityName)
         return try store.state.withLock { (s: inout MemoryStore.State) throws(WAError) -> Result in
             let table = s.table(Entity.self)
             return try body(table, &s.undo)
@@ -131,12 +137,7 @@ final class MemoryTransaction: StoreTransaction {
     func withEventLog<Result: Sendable>(
         of organization: OrganizationID, _ body: (MemoryEventLog, inout [() -> Void]) throws(WAError) -> Result
     ) throws(WAError) -> Result {
-        guard isOpen.load(ordering: .acquiring) else {
-            throw WAError(.transactionMisuse, "the transaction has ended")
-        }
-        guard scope.permits(organization) else {
-            throw WAError(.tenantMismatch, "the event log belongs to another organization")
-        }
+        try requireUsable(for: organization, "event log")
         return try store.state.withLock { (s: inout MemoryStore.State) throws(WAError) -> Result in
             let log = s.eventLogs[organization] ?? MemoryEventLog()
             s.eventLogs[organization] = log

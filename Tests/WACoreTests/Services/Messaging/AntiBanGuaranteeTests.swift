@@ -106,7 +106,7 @@ struct AntiBanGuaranteeTests {
         #expect(clock.now().timeIntervalSince(start) > 86_400, "the burst keeps the warm account busy for over a day")
 
         let limits = configuration.limits ?? .standard
-        let minimumGap = seconds(BehaviourConfiguration.standard.gap.lowerBound)
+        let minimumGap = BehaviourConfiguration.standard.gap.lowerBound.inSeconds
         for (shop, curve) in [(warm, WarmUpCurve.disabled), (fresh, configuration.warmUp)] {
             // What the phone itself sent, in order.
             let sends = shop.phone.sentMessages.map(\.sentAt).sorted()
@@ -155,15 +155,11 @@ struct AntiBanGuaranteeTests {
             let upper = clamped(.milliseconds(100) * length)
             // Typing, the hesitation before sending (and a reading pause for an unread chat) lie between.
             let elapsed = sent.timeIntervalSince(before)
-            #expect(elapsed >= seconds(lower), "\(length) characters typed in \(elapsed) s")
+            #expect(elapsed >= lower.inSeconds, "\(length) characters typed in \(elapsed) s")
             #expect(
-                elapsed <= seconds(upper + configuration.beforeSendPause.upperBound + configuration.readingPause.upperBound),
+                elapsed <= (upper + configuration.beforeSendPause.upperBound + configuration.readingPause.upperBound).inSeconds,
                 "\(length) characters typed in \(elapsed) s")
             #expect(h.shop.presence(in: customer.number) == .paused, "the typing indicator ended")
         }
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
