@@ -9,6 +9,8 @@ extension RepositoryContract {
             Case("event log: pruning removes old events, the numbering goes on, and it needs system scope", eventLogPruning),
             Case("event log: a transaction reaches its own organization's log only", eventLogIsolation),
             Case("event log: readers never see a gap while many writers append", eventLogConcurrentWriters),
+            Case("event log: a consumer's position and schedule save with the transaction, per name and organization", eventLogConsumers),
+            Case("event log: pruning keeps the events a consumer has yet to read", eventLogPruningWaitsForConsumers),
         ]
     }
 
@@ -154,5 +156,84 @@ extension RepositoryContract {
         let seen = try await reader.value
         try check(seen == Array(1...UInt64(seen.count)), "the reader saw every number once, in order")
         try check(seen.count == committed, "the reader saw all \(committed) (\(seen.count))")
+    }
+
+    private static func eventLogConsumers(_ store: any Store, _ f: Fixtures) async throws {
+        let a = try await TenantFixture.create(in: store, using: f)
+        let b = try await TenantFixture.create(in: store, using: f)
+        func consumer(_ name: String, _ org: OrganizationID) async throws -> EventLogConsumer {
+            try await store.transaction(.organization(org)) { try await $0.eventLog.consumer(name, in: org) }
+        }
+        let fresh = try await consumer("webhooks", a.id)
+        try check(
+            fresh == EventLogConsumer(name: "webhooks", organizationID: a.id, position: 0, isScheduled: false),
+            "a consumer never saved starts at 0, unscheduled: \(fresh)")
+        try await store.transaction(.organization(a.id)) { tx in
+            for n in 1...3 { _ = try await tx.eventLog.append(event(f, a.id, n)) }
+            try await tx.eventLog.save(EventLogConsumer(name: "webhooks", organizationID: a.id, position: 2, isScheduled: true))
+            let inside = try await tx.eventLog.consumer("webhooks", in: a.id)
+            try check(inside.position == 2 && inside.isScheduled, "the transaction reads its own save: \(inside)")
+        }
+        let saved = try await consumer("webhooks", a.id)
+        try check(saved.position == 2 && saved.isScheduled, "the save committed: \(saved)")
+        try check(try await consumer("audit-export", a.id).position == 0, "another name has its own position")
+        try check(try await consumer("webhooks", b.id).position == 0, "another organization has its own position")
+
+        struct Rollback: Error {}
+        do {
+            try await store.transaction(.organization(a.id)) { tx in
+                try await tx.eventLog.save(EventLogConsumer(name: "webhooks", organizationID: a.id, position: 3))
+                throw Rollback()
+            }
+        } catch is Rollback {}
+        let afterRollback = try await consumer("webhooks", a.id)
+        try check(afterRollback.position == 2 && afterRollback.isScheduled, "a rolled-back save is gone: \(afterRollback)")
+
+        try await checkThrows(.invalidArgument, field: "position", "a position past the last number") {
+            try await store.transaction(.organization(a.id)) {
+                try await $0.eventLog.save(EventLogConsumer(name: "webhooks", organizationID: a.id, position: 4))
+            }
+        }
+        try await checkThrows(.invalidArgument, field: "name", "an empty name") {
+            try await store.transaction(.organization(a.id)) {
+                try await $0.eventLog.save(EventLogConsumer(name: "", organizationID: a.id, position: 1))
+            }
+        }
+        try await checkThrows(.invalidArgument, field: "name", "a name of 65 characters") {
+            try await store.transaction(.organization(a.id)) {
+                try await $0.eventLog.save(
+                    EventLogConsumer(name: String(repeating: "c", count: 65), organizationID: a.id, position: 1))
+            }
+        }
+        try await checkThrows(.tenantMismatch, "reading another organization's consumer") {
+            try await store.transaction(.organization(b.id)) { try await $0.eventLog.consumer("webhooks", in: a.id) }
+        }
+        try await checkThrows(.tenantMismatch, "saving another organization's consumer") {
+            try await store.transaction(.organization(b.id)) {
+                try await $0.eventLog.save(EventLogConsumer(name: "webhooks", organizationID: a.id, position: 0))
+            }
+        }
+    }
+
+    private static func eventLogPruningWaitsForConsumers(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        try await store.transaction(.organization(t.id)) { tx in
+            for n in 1...5 { _ = try await tx.eventLog.append(event(f, t.id, n)) }
+            try await tx.eventLog.save(EventLogConsumer(name: "fast", organizationID: t.id, position: 5))
+            try await tx.eventLog.save(EventLogConsumer(name: "slow", organizationID: t.id, position: 2))
+        }
+        f.clock.advance(by: .seconds(1))
+        let cutoff = f.clock.now()
+        _ = try await store.transaction(.system) { try await $0.eventLog.prune(before: cutoff) }
+        let bounds = try await store.transaction(.organization(t.id)) { try await $0.eventLog.bounds(in: t.id) }
+        try check(
+            bounds == EventLogBounds(firstRetained: 3, last: 5),
+            "events 3 to 5 wait for the slowest consumer, however old: \(bounds)")
+        try await store.transaction(.organization(t.id)) { tx in
+            try await tx.eventLog.save(EventLogConsumer(name: "slow", organizationID: t.id, position: 5))
+        }
+        _ = try await store.transaction(.system) { try await $0.eventLog.prune(before: cutoff) }
+        let after = try await store.transaction(.organization(t.id)) { try await $0.eventLog.bounds(in: t.id) }
+        try check(after == EventLogBounds(firstRetained: 6, last: 5), "once read, they go: \(after)")
     }
 }

@@ -17,7 +17,8 @@ public final class TestSessionDirectory: SessionDirectory {
     }
 }
 
-/// A ``WebhookPublisher`` that records every event it is given (and enqueues nothing).
+/// A ``WebhookPublisher`` that records every event it is given and appends it to the event log, as
+/// `WebhookService` does, but schedules no fan-out (so no delivery is ever created).
 public final class RecordingWebhookPublisher: WebhookPublisher {
     private let recorded = Mutex<[WebhookEvent]>([])
 
@@ -25,8 +26,9 @@ public final class RecordingWebhookPublisher: WebhookPublisher {
 
     public var events: [WebhookEvent] { recorded.withLock { $0 } }
 
-    public func publish(_ event: WebhookEvent, in transaction: any StoreTransaction) async throws -> [Delivery] {
+    public func publish(_ event: WebhookEvent, in transaction: any StoreTransaction) async throws -> LoggedEvent {
+        let logged = try await transaction.eventLog.append(event)
         recorded.withLock { $0.append(event) }
-        return []
+        return logged
     }
 }

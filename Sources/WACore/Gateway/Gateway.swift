@@ -14,8 +14,8 @@ public import ServiceLifecycle
 /// ```
 ///
 /// **Services** (``team``, ``instances``, ``messaging`` …) are what an application calls, each with a
-/// ``Principal``. **Workers** (``supervisor``, ``dispatcher``, ``campaignWorker``, ``webhookWorker``) do the work in
-/// the background while ``run()`` runs. Everything shares one ``ServiceEnvironment`` (store, clock, random source,
+/// ``Principal``. **Workers** (``supervisor``, ``dispatcher``, ``campaignWorker``, ``webhookFanOut``,
+/// ``webhookWorker``) do the work in the background while ``run()`` runs. Everything shares one ``ServiceEnvironment`` (store, clock, random source,
 /// secrets, rate-limit and media stores) and one webhook publisher, so every change that has a webhook event
 /// publishes it: instances, messages, campaigns, automations, contacts, the risk monitor.
 ///
@@ -73,6 +73,8 @@ public final class Gateway: Service, Sendable {
     public let dispatcher: MessageDispatcher
     /// Creates campaign messages wave by wave.
     public let campaignWorker: CampaignWaveWorker
+    /// Reads the event log and creates webhook deliveries (``WebhookFanOutWorker``).
+    public let webhookFanOut: WebhookFanOutWorker
     /// Sends webhook deliveries; `nil` without a webhook sender (deliveries then wait in the queue, nothing is
     /// lost).
     public let webhookWorker: WebhookDeliveryWorker?
@@ -133,6 +135,7 @@ public final class Gateway: Service, Sendable {
             environment: environment, sessions: supervisor, webhooks: webhooks, planner: configuration.behaviour,
             risk: risk)
         campaignWorker = CampaignWaveWorker(service: campaigns)
+        webhookFanOut = WebhookFanOutWorker(service: webhooks)
         webhookWorker = webhookSender.map {
             WebhookDeliveryWorker(service: webhooks, sender: $0, requestTimeout: configuration.webhookRequestTimeout)
         }
@@ -142,7 +145,8 @@ public final class Gateway: Service, Sendable {
 
     /// The background work of this node as one ServiceLifecycle `Service`: the supervisor (resuming the instances
     /// that should run, adopting orphaned ones), ``Configuration/dispatchLoops`` dispatch loops, the campaign
-    /// worker, ``Configuration/webhookLoops`` webhook loops, and the hourly pruning of the event log.
+    /// worker, the webhook fan-out, ``Configuration/webhookLoops`` webhook loops, and the hourly pruning of the
+    /// event log.
     ///
     /// On graceful shutdown every loop stops taking new work and finishes what it holds (see ``GatewayWorker``),
     /// the sessions stop and their leases are released, and `run()` returns. Errors a loop survives (a store
@@ -177,7 +181,7 @@ public final class Gateway: Service, Sendable {
         let logger = environment.logger
         return GatewayWorker(
             nodeID: configuration.nodeID, supervisor: supervisor, dispatcher: dispatcher,
-            webhookWorker: webhookWorker, campaignWorker: campaignWorker,
+            fanOutWorker: webhookFanOut, webhookWorker: webhookWorker, campaignWorker: campaignWorker,
             dispatchLoops: configuration.dispatchLoops, webhookLoops: configuration.webhookLoops,
             onError: { error in
                 logger.warning(
@@ -190,14 +194,15 @@ public final class Gateway: Service, Sendable {
     public var queues: Set<String> {
         var queues: Set<String> = [
             MessagingService.sendQueue, MessagingService.seenQueue, CampaignService.waveQueue,
-            CampaignService.finishQueue,
+            CampaignService.finishQueue, WebhookService.fanOutQueue,
         ]
         if webhookWorker != nil { queues.insert(WebhookService.deliveryQueue) }
         return queues
     }
 
     /// Handles every job that is due now, as the workers would: campaign waves (which queue messages), then
-    /// sends and read receipts, then webhook deliveries; again until a round finds nothing due. Returns how many
+    /// sends and read receipts, then the webhook fan-out, then webhook deliveries; again until a round finds
+    /// nothing due. Returns how many
     /// jobs were claimed.
     ///
     /// Sends are paced on the environment's clock (typing, pauses), so on the system clock this takes the time
@@ -209,6 +214,7 @@ public final class Gateway: Service, Sendable {
         while true {
             var round = try await campaignWorker.runOnce(worker: "\(node)/campaigns-0", limit: batchSize)
             round += try await dispatcher.runOnce(worker: "\(node)/dispatch-0", limit: batchSize)
+            round += try await webhookFanOut.runOnce(worker: "\(node)/fan-out-0", limit: batchSize)
             if let webhookWorker {
                 round += try await webhookWorker.runOnce(worker: "\(node)/webhooks-0", limit: batchSize)
             }

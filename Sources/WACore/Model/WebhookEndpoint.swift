@@ -27,6 +27,9 @@ public struct WebhookEndpoint: Sendable, Hashable, Codable, CustomStringConverti
     /// Consecutive failed deliveries, for the health policy.
     public var consecutiveFailures: Int
     public var firstFailureAt: Date?
+    /// The first number of the organization's event log this endpoint receives: the log's next number when the
+    /// endpoint was created, so events logged before it are not delivered to it.
+    public var firstEventSequence: UInt64
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int
@@ -35,7 +38,8 @@ public struct WebhookEndpoint: Sendable, Hashable, Codable, CustomStringConverti
         id: WebhookEndpointID, organizationID: OrganizationID, url: String, label: String? = nil,
         eventFilters: [String] = [], sealedSecrets: [[UInt8]], signatureMode: SignatureMode = .standardWebhooks,
         isEnabled: Bool = true, disabledReason: String? = nil, consecutiveFailures: Int = 0,
-        firstFailureAt: Date? = nil, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
+        firstFailureAt: Date? = nil, firstEventSequence: UInt64 = 1, createdAt: Date, updatedAt: Date? = nil,
+        version: Int = 0
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -48,6 +52,7 @@ public struct WebhookEndpoint: Sendable, Hashable, Codable, CustomStringConverti
         self.disabledReason = disabledReason
         self.consecutiveFailures = consecutiveFailures
         self.firstFailureAt = firstFailureAt
+        self.firstEventSequence = firstEventSequence
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.version = version

@@ -1,7 +1,7 @@
 public import ServiceLifecycle
 
 /// The gateway's background work as one ServiceLifecycle `Service`: the instance supervisor, message dispatchers,
-/// webhook delivery workers and the campaign wave worker.
+/// the webhook fan-out, webhook delivery workers and the campaign wave worker.
 ///
 /// On graceful shutdown (SIGTERM through a `ServiceGroup`) every loop stops taking new work, finishes or hands
 /// back what it holds (dispatchers finish the sends in hand; webhook workers finish the delivery in hand and
@@ -10,7 +10,7 @@ public import ServiceLifecycle
 ///
 /// ```swift
 /// let worker = GatewayWorker(nodeID: "node-a", supervisor: supervisor, dispatcher: dispatcher,
-///                            webhookWorker: webhookWorker)
+///                            fanOutWorker: fanOut, webhookWorker: webhookWorker)
 /// let group = ServiceGroup(services: [worker, httpServer], gracefulShutdownSignals: [.sigterm], logger: logger)
 /// try await group.run()
 /// ```
@@ -18,6 +18,8 @@ public struct GatewayWorker: Service {
     public var nodeID: String
     public var supervisor: InstanceSupervisor?
     public var dispatcher: MessageDispatcher?
+    /// Turns the event log into webhook deliveries (one loop).
+    public var fanOutWorker: WebhookFanOutWorker?
     public var webhookWorker: WebhookDeliveryWorker?
     /// Creates campaign messages wave by wave.
     public var campaignWorker: CampaignWaveWorker?
@@ -30,13 +32,14 @@ public struct GatewayWorker: Service {
 
     public init(
         nodeID: String, supervisor: InstanceSupervisor? = nil, dispatcher: MessageDispatcher? = nil,
-        webhookWorker: WebhookDeliveryWorker? = nil, campaignWorker: CampaignWaveWorker? = nil,
+        fanOutWorker: WebhookFanOutWorker? = nil, webhookWorker: WebhookDeliveryWorker? = nil, campaignWorker: CampaignWaveWorker? = nil,
         dispatchLoops: Int = 1, webhookLoops: Int = 1,
         onError: (@Sendable (any Error) -> Void)? = nil
     ) {
         self.nodeID = nodeID
         self.supervisor = supervisor
         self.dispatcher = dispatcher
+        self.fanOutWorker = fanOutWorker
         self.webhookWorker = webhookWorker
         self.campaignWorker = campaignWorker
         self.dispatchLoops = dispatchLoops
@@ -61,6 +64,9 @@ public struct GatewayWorker: Service {
                 for loop in 0..<max(1, dispatchLoops) {
                     group.addTask { try await dispatcher.run(worker: "\(nodeID)/dispatch-\(loop)", onError: onError) }
                 }
+            }
+            if let fanOutWorker {
+                group.addTask { try await fanOutWorker.run(worker: "\(nodeID)/fan-out-0", onError: onError) }
             }
             if let webhookWorker {
                 for loop in 0..<max(1, webhookLoops) {

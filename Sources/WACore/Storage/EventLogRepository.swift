@@ -7,9 +7,12 @@ public import Foundation
 /// are serialized by the store, so a reader that has seen number `n` has seen every event up to `n`. The sequence
 /// is per organization, not global, so that tenants never contend on one counter.
 ///
-/// **Retention.** Events are kept until ``prune(before:)`` removes the ones created before a date; the bounds
-/// say what is left. Reading from a pruned position is the caller's to refuse (``EventLogService`` fails with
-/// `event_log_position_pruned`), never a silent gap.
+/// **Retention.** Events are kept until ``prune(before:)`` removes the ones created before a date, except those a
+/// ``EventLogConsumer`` has yet to read; the bounds say what is left. Reading from a pruned position is the
+/// caller's to refuse (``EventLogService`` fails with `event_log_position_pruned`), never a silent gap.
+///
+/// **Consumers.** The store also keeps where each named consumer of a log has got (``EventLogConsumer``): the
+/// webhook fan-out reads the log through one.
 public protocol EventLogRepository: Sendable {
     /// Appends `event` to its organization's log with the next sequence number, in this transaction.
     func append(_ event: WebhookEvent) async throws(WAError) -> LoggedEvent
@@ -22,9 +25,19 @@ public protocol EventLogRepository: Sendable {
     func bounds(in organization: OrganizationID) async throws(WAError) -> EventLogBounds
 
     /// Removes, in every organization, the events created before `date` (``WebhookEvent/createdAt``; within an
-    /// organization, from its oldest event up to the first one created at or after `date`) and returns how many.
-    /// The numbering goes on: the next append takes the next number. Requires system scope.
+    /// organization, from its oldest event up to the first one created at or after `date`, and never past the
+    /// lowest ``EventLogConsumer/position`` of its consumers) and returns how many. The numbering goes on: the
+    /// next append takes the next number. Requires system scope.
     func prune(before date: Date) async throws(WAError) -> Int
+
+    /// The consumer `name` of `organization`'s log: position 0 and not scheduled when it was never saved. Until
+    /// the transaction ends, every other transaction that reads the same consumer waits (PostgreSQL:
+    /// `SELECT … FOR UPDATE`).
+    func consumer(_ name: String, in organization: OrganizationID) async throws(WAError) -> EventLogConsumer
+
+    /// Stores `consumer`, in this transaction. Fails with `invalid_argument` when its position is past the
+    /// log's last number or its name is empty or longer than 64 characters.
+    func save(_ consumer: EventLogConsumer) async throws(WAError)
 }
 
 /// One event in an organization's log, with its number there.

@@ -120,8 +120,9 @@ extension SecretScanTests {
                 Array("Opening hours: 9–17\n".utf8), declaredMIMEType: "text/plain", fileName: "hours.txt", by: .acting(as: admin))
             delivery = try await webhooks.sendTestEvent(to: endpoint.id, by: .acting(as: admin))
             returned += [contact, template, message, campaign, automation, mediaObject, delivery]
+            let fanOut = WebhookFanOutWorker(service: webhooks)
             let worker = WebhookDeliveryWorker(service: webhooks, sender: sender)
-            while try await worker.runOnce(worker: "w", limit: 50) > 0 {}
+            while try await fanOut.runOnce(worker: "f", limit: 50) + worker.runOnce(worker: "w", limit: 50) > 0 {}
             returnedByWrites = returned
         }
 

@@ -309,7 +309,7 @@ public struct WebhookDeliveryWorker: Sendable {
                 if let label = endpoint.label { data["label"] = .string(label) }
                 let event = WebhookEvent(
                     type: .webhookEndpointDisabled, organizationID: org, data: .object(data), ids: env.ids)
-                _ = try await service.publish(event, in: tx, excluding: [endpoint.id])
+                _ = try await service.publish(event, in: tx)  // the fan-out never sends it to this endpoint
             }
         }
     }

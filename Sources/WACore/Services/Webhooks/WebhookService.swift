@@ -17,11 +17,14 @@ import Logging
 /// - Every change writes an audit event in the same transaction; reads need `webhooks:read`, changes
 ///   `webhooks:manage`.
 ///
-/// Publishing creates one ``Delivery`` per enabled endpoint whose filter matches and enqueues one job on
-/// ``deliveryQueue`` for it, in the caller's transaction; ``WebhookDeliveryWorker`` sends them.
+/// Publishing appends the event to the organization's event log in the caller's transaction; the fan-out
+/// (``WebhookFanOutWorker``, jobs on ``fanOutQueue``) reads the log and creates one ``Delivery`` and one job on
+/// ``deliveryQueue`` per enabled endpoint whose filter matches; ``WebhookDeliveryWorker`` sends them.
 public struct WebhookService: WebhookPublisher {
     /// The job queue deliveries wait on.
     public static let deliveryQueue = "webhook.deliver"
+    /// The job queue of fan-out runs: each reads an organization's event log and creates deliveries.
+    public static let fanOutQueue = "webhook.fan_out"
 
     /// A newly created endpoint and its signing secret, which is shown to the user once and never again.
     public struct CreatedEndpoint: Sendable {
@@ -91,6 +94,8 @@ public struct WebhookService: WebhookPublisher {
                     .planLimitReached,
                     "the \(organization.plan.rawValue) plan allows \(organization.limits.webhookEndpoints) webhook endpoints")
             }
+            var endpoint = endpoint
+            endpoint.firstEventSequence = try await tx.eventLog.bounds(in: org).last + 1
             let stored = try await tx.webhookEndpoints.insert(endpoint)
             _ = try await tx.auditEvents.insert(
                 audit(
@@ -338,37 +343,40 @@ public struct WebhookService: WebhookPublisher {
 
     // MARK: Publishing
 
-    /// Creates a delivery and a `webhook.deliver` job for each enabled endpoint of the event's organization whose
-    /// filter matches, in `transaction`. Publishing the same event again adds nothing (one delivery per endpoint
-    /// and event id) and returns the existing deliveries.
+    /// Appends `event` to its organization's event log in `transaction` and, unless a fan-out run is already
+    /// scheduled for the organization, schedules one (a job on ``fanOutQueue``). The run
+    /// (``WebhookFanOutWorker``) reads the log and creates the deliveries: one per endpoint that is enabled then,
+    /// was created before the event, and whose filter matches. Returns the event with its number in the log.
     @discardableResult
-    public func publish(_ event: WebhookEvent, in transaction: any StoreTransaction) async throws -> [Delivery] {
-        try await publish(event, in: transaction, excluding: [])
+    public func publish(_ event: WebhookEvent, in transaction: any StoreTransaction) async throws -> LoggedEvent {
+        let tx = transaction
+        let org = event.organizationID
+        let logged = try await tx.eventLog.append(event)
+        var consumer = try await tx.eventLog.consumer(Self.fanOutConsumer, in: org)
+        guard !consumer.isScheduled else { return logged }
+        consumer.isScheduled = true
+        try await tx.eventLog.save(consumer)
+        let now = env.clock.now()
+        _ = try await tx.jobs.enqueue(
+            Job(
+                id: env.ids.make(), organizationID: org, queue: Self.fanOutQueue,
+                payload: Job.encodePayload(WebhookFanOutJob(consumer: Self.fanOutConsumer)),
+                // A fan-out job is never given up: the consumer stays scheduled until a run reads the log to its
+                // end, so a failed job would stop the organization's webhooks. Failures back off instead.
+                maxAttempts: Self.fanOutMaxAttempts, scheduledAt: now, uniqueKey: "fan-out/\(logged.sequence)",
+                lane: Self.fanOutLane(org), createdAt: now))
+        return logged
     }
 
-    func publish(_ event: WebhookEvent, in tx: any StoreTransaction, excluding: Set<WebhookEndpointID>)
-        async throws -> [Delivery]
-    {
-        let org = event.organizationID
-        // The event log first: every published event is numbered in this transaction (EventLogService).
-        _ = try await tx.eventLog.append(event)
-        let payload = event.encoded()
-        var deliveries: [Delivery] = []
-        var cursor: Cursor?
-        repeat {
-            let page = try await tx.webhookEndpoints.list(
-                in: org, where: .init(isEnabled: true),
-                page: PageRequest(limit: PageRequest.maximumLimit, cursor: cursor, order: .oldestFirst))
-            for endpoint in page.items where endpoint.shouldReceive(event.type) && !excluding.contains(endpoint.id) {
-                deliveries.append(try await enqueueDelivery(event, payload: payload, to: endpoint.id, in: tx))
-            }
-            cursor = page.nextCursor
-        } while cursor != nil
-        return deliveries
-    }
+    /// The event-log consumer name of the fan-out.
+    static let fanOutConsumer = "webhooks"
+    /// Claims of a fan-out job before the queue would fail it: effectively never.
+    static let fanOutMaxAttempts = 1_000_000
+    /// One fan-out run at a time per organization.
+    static func fanOutLane(_ organization: OrganizationID) -> String { "webhooks:\(organization)" }
 
     /// The delivery of `event` to one endpoint and its job; the existing delivery if there is one.
-    private func enqueueDelivery(
+    func enqueueDelivery(
         _ event: WebhookEvent, payload: [UInt8], to endpoint: WebhookEndpointID, in tx: any StoreTransaction
     ) async throws -> Delivery {
         let org = event.organizationID
@@ -451,4 +459,9 @@ public struct WebhookService: WebhookPublisher {
 struct WebhookDeliveryJob: Codable, Sendable {
     var organization: OrganizationID
     var delivery: DeliveryID
+}
+
+/// The payload of a `webhook.fan_out` job: which consumer of the job's organization's event log to run.
+struct WebhookFanOutJob: Codable, Sendable {
+    var consumer: String
 }

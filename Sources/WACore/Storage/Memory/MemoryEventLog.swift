@@ -6,6 +6,8 @@ final class MemoryEventLog: @unchecked Sendable {
     var events: [LoggedEvent] = []
     /// The latest number given (0 before the first append).
     var last: UInt64 = 0
+    /// The saved consumers, by name.
+    var consumers: [String: EventLogConsumer] = [:]
 
     var bounds: EventLogBounds {
         EventLogBounds(firstRetained: events.first?.sequence ?? last + 1, last: last)
@@ -55,7 +57,9 @@ struct MemoryEventLogRepository: EventLogRepository {
         var total = 0
         for organization in transaction.eventLogOrganizations() {
             total += try transaction.withEventLog(of: organization) { log, undo in
-                let removed = log.events.prefix { $0.event.createdAt < date }
+                // Never past an event a consumer has yet to read.
+                let unread = log.consumers.values.map(\.position).min() ?? .max
+                let removed = log.events.prefix { $0.event.createdAt < date && $0.sequence <= unread }
                 guard !removed.isEmpty else { return 0 }
                 log.events.removeFirst(removed.count)
                 undo.append { log.events.insert(contentsOf: removed, at: 0) }
@@ -63,5 +67,27 @@ struct MemoryEventLogRepository: EventLogRepository {
             }
         }
         return total
+    }
+
+    func consumer(_ name: String, in organization: OrganizationID) async throws(WAError) -> EventLogConsumer {
+        // Every memory transaction runs alone, which is the serialization the contract asks for.
+        try transaction.withEventLog(of: organization) { log, _ in
+            log.consumers[name] ?? EventLogConsumer(name: name, organizationID: organization)
+        }
+    }
+
+    func save(_ consumer: EventLogConsumer) async throws(WAError) {
+        guard (1...64).contains(consumer.name.count) else {
+            throw WAError(.invalidArgument, "a consumer's name has 1 to 64 characters", field: "name")
+        }
+        try transaction.withEventLog(of: consumer.organizationID) { (log, undo) throws(WAError) in
+            guard consumer.position <= log.last else {
+                throw WAError(
+                    .invalidArgument, "position \(consumer.position) is past the log's last number \(log.last)",
+                    field: "position")
+            }
+            let previous = log.consumers.updateValue(consumer, forKey: consumer.name)
+            undo.append { log.consumers[consumer.name] = previous }
+        }
     }
 }

@@ -95,13 +95,14 @@ final class InstanceHarness: Sendable {
     }
 }
 
-/// Records every webhook event published (inside the publishing transaction).
+/// Records every webhook event published (inside the publishing transaction) and logs it.
 final class InstanceWebhookRecorder: WebhookPublisher {
     private let recorded = Mutex<[WebhookEvent]>([])
 
-    func publish(_ event: WebhookEvent, in transaction: any StoreTransaction) async throws -> [Delivery] {
+    func publish(_ event: WebhookEvent, in transaction: any StoreTransaction) async throws -> LoggedEvent {
+        let logged = try await transaction.eventLog.append(event)
         recorded.withLock { $0.append(event) }
-        return []
+        return logged
     }
 
     var events: [WebhookEvent] { recorded.withLock { $0 } }

@@ -237,7 +237,8 @@ struct WebhookDeliveryWorkerTests {
         #expect(try await bed.storedDelivery(failingDelivery.id, in: t.org).attempts.last?.error
             == "connection failed: refused")
 
-        // The other endpoint hears about it; the disabled one does not.
+        // The other endpoint hears about it (through the fan-out); the disabled one does not.
+        try await bed.runFanOut()
         let notices = try await bed.deliveries(t.org).filter { $0.eventType == "webhook.endpoint_disabled" }
         #expect(notices.map(\.endpointID) == [healthy.id])
         try await bed.worker.runOnce(worker: "w")
@@ -281,6 +282,7 @@ struct WebhookDeliveryWorkerTests {
         #expect(try await bed.storedDelivery(delivery.id, in: t.org).status == .failed)
         let stored = try await bed.storedEndpoint(gone.id, in: t.org)
         #expect(!stored.isEnabled && stored.disabledReason?.contains("410") == true)
+        try await bed.runFanOut()
         let notices = try await bed.deliveries(t.org).filter { $0.eventType == "webhook.endpoint_disabled" }
         #expect(notices.map(\.endpointID) == [other.id])
         #expect(try await bed.jobs(t.org).first { $0.uniqueKey?.hasPrefix(gone.id.description) == true }?.lastError

@@ -4,7 +4,8 @@ import Testing
 import WACore
 import WACoreTesting
 
-/// A memory-store environment with a test clock, a recording sender, the webhook service and its worker.
+/// A memory-store environment with a test clock, a recording sender, the webhook service, its fan-out and its
+/// delivery worker.
 struct WebhookTestbed {
     struct Tenant {
         let org: OrganizationID
@@ -19,6 +20,7 @@ struct WebhookTestbed {
     let sender: RecordingWebhookSender
     let service: WebhookService
     let worker: WebhookDeliveryWorker
+    let fanOut: WebhookFanOutWorker
 
     init(
         retryPolicy: WebhookRetryPolicy = .standard, healthPolicy: WebhookEndpointHealthPolicy = .standard,
@@ -31,6 +33,15 @@ struct WebhookTestbed {
         service = WebhookService(
             environment: env, urlPolicy: urlPolicy, retryPolicy: retryPolicy, healthPolicy: healthPolicy)
         worker = WebhookDeliveryWorker(service: service, sender: sender, lease: lease)
+        fanOut = WebhookFanOutWorker(service: service)
+    }
+
+    /// Runs the fan-out until no run is due: every published event has its deliveries.
+    @discardableResult
+    func runFanOut() async throws -> Int {
+        var runs = 0
+        while case let claimed = try await fanOut.runOnce(worker: "fan-out"), claimed > 0 { runs += claimed }
+        return runs
     }
 
     func tenant(plan: Plan = .pro, slug: String = "acme") async throws -> Tenant {
@@ -83,16 +94,21 @@ struct WebhookTestbed {
         }
     }
 
-    /// Publishes an event of `type` for `org` in its own transaction.
+    /// Publishes an event of `type` for `org` in its own transaction, runs the fan-out, and returns the event's
+    /// deliveries.
     @discardableResult
     func publish(_ type: WebhookEventType, in org: OrganizationID, data: JSONValue = ["n": 1]) async throws
         -> (WebhookEvent, [Delivery])
     {
         let event = WebhookEvent(type: type, organizationID: org, data: data, ids: env.ids)
-        let deliveries = try await env.store.transaction(.organization(org)) { tx in
-            try await service.publish(event, in: tx)
-        }
-        return (event, deliveries)
+        _ = try await env.store.transaction(.organization(org)) { tx in try await service.publish(event, in: tx) }
+        try await runFanOut()
+        return (event, try await deliveries(of: event, in: org))
+    }
+
+    /// The deliveries of one event.
+    func deliveries(of event: WebhookEvent, in org: OrganizationID) async throws -> [Delivery] {
+        try await deliveries(org).filter { $0.eventID == event.id.description }
     }
 
     /// The request headers as a dictionary, for ``StandardWebhookVerifier``.
