@@ -65,7 +65,7 @@ struct MediaCorpusTests {
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        let output = pipe.fileHandleForReading.readAllRetryingInterrupts()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let lines = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)

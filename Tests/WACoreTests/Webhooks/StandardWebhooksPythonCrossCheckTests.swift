@@ -59,7 +59,7 @@ struct StandardWebhooksPythonCrossCheckTests {
         process.standardOutput = stdout
         process.standardError = errorsHandle
         try process.run()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let output = stdout.fileHandleForReading.readAllRetryingInterrupts()
         process.waitUntilExit()
         let errors = (try? String(contentsOf: errorsURL, encoding: .utf8)) ?? ""
         return (process.terminationStatus, output, String(errors.suffix(2000)))
