@@ -8,8 +8,9 @@ Usage (from the repository root):
 
 Only data is taken from `phonenumbers` (Google libphonenumber's metadata): for every region and every
 non-geographic calling code, the calling code, international (IDD) prefix pattern, national-prefix-for-parsing
-pattern and transform rule, the general national-number pattern, the possible lengths and the leading digits
-that tell regions sharing a calling code apart. The parsing logic lives in PhoneNumberParser.swift.
+pattern and transform rule, the leading digits that tell regions sharing a calling code apart, and the pattern
+and possible lengths of its numbers in general and of each number type (fixed line, mobile, toll free, …). The
+parsing and validation logic lives in PhoneNumberParser.swift and PhoneNumber+Validity.swift.
 """
 import sys
 
@@ -41,41 +42,56 @@ def transform_rule(value):
     return "".join(out)
 
 
-def nanp_guess_prefixes(region):
-    """Area codes that libphonenumber considers valid only for this +1 region, which has no leading-digits data (Canada)."""
-    codes = []
-    for npa in range(200, 1000):
-        for rest in ("2345678", "5550123", "7654321", "9876543", "3456789"):
-            number = phonenumbers.parse(f"+1{npa}{rest}")
-            if phonenumbers.is_valid_number_for_region(number, region) and not any(
-                phonenumbers.is_valid_number_for_region(number, other)
-                for other in COUNTRY_CODE_TO_REGION_CODE[1]
-                if other != region
-            ):
-                codes.append(str(npa))
-                break
-    return "|".join(codes)
+TYPES = [
+    # (Swift label, phonenumbers attribute), in the order libphonenumber's number-type check consults them.
+    ("premiumRate", "premium_rate"),
+    ("tollFree", "toll_free"),
+    ("sharedCost", "shared_cost"),
+    ("voip", "voip"),
+    ("personalNumber", "personal_number"),
+    ("pager", "pager"),
+    ("uan", "uan"),
+    ("voicemail", "voicemail"),
+    ("fixedLine", "fixed_line"),
+    ("mobile", "mobile"),
+]
+
+
+def description(desc, with_local=False):
+    """A `PhoneNumberDescription` literal, or None when the type has no numbers."""
+    if desc is None or not desc.national_number_pattern:
+        return None
+    lengths = list(desc.possible_length or ())
+    if lengths == [-1]:
+        return None  # libphonenumber's marker for "no numbers of this type"
+    text = f"#\"{desc.national_number_pattern}\"#, [{', '.join(map(str, sorted(lengths)))}]"
+    if '"#' in desc.national_number_pattern:
+        raise SystemExit(f"pattern needs a different raw-string delimiter: {desc.national_number_pattern!r}")
+    if with_local:
+        text += f", localOnly: [{', '.join(map(str, sorted(desc.possible_length_local_only or ())))}]"
+    return f".init({text})"
 
 
 def entry(region, code, metadata, is_main):
-    general = metadata.general_desc
-    lengths = sorted(general.possible_length)
-    local = sorted(general.possible_length_local_only or ())
-    leading = metadata.leading_digits or ""
-    guess = leading
-    if code == 1 and not is_main and not leading:
-        guess = nanp_guess_prefixes(region)
-    return (
-        "        .init(\n"
-        f'            region: "{region}", countryCode: {code}, isMainRegion: {"true" if is_main else "false"},\n'
-        f"            internationalPrefix: {swift_raw(metadata.international_prefix)},\n"
-        f"            nationalPrefixForParsing: {swift_raw(metadata.national_prefix_for_parsing)},\n"
-        f"            nationalPrefixTransformRule: {swift_raw(transform_rule(metadata.national_prefix_transform_rule))},\n"
-        f"            generalPattern: {swift_raw(general.national_number_pattern)},\n"
-        f"            possibleLengths: [{', '.join(map(str, lengths))}], localOnlyLengths: [{', '.join(map(str, local))}],\n"
-        f"            regionPrefixes: {swift_raw(guess)}\n"
-        "        ),\n"
-    )
+    lines = [
+        "        .init(",
+        f'            region: "{region}", countryCode: {code}, isMainRegion: {"true" if is_main else "false"},',
+        f"            internationalPrefix: {swift_raw(metadata.international_prefix)},",
+        f"            nationalPrefixForParsing: {swift_raw(metadata.national_prefix_for_parsing)},",
+        f"            nationalPrefixTransformRule: {swift_raw(transform_rule(metadata.national_prefix_transform_rule))},",
+        f"            leadingDigits: {swift_raw(metadata.leading_digits)},",
+        f"            sameMobileAndFixedLinePattern: {'true' if metadata.same_mobile_and_fixed_line_pattern else 'false'},",
+        f"            general: {description(metadata.general_desc, with_local=True)}",
+    ]
+    for label, attribute in TYPES:
+        if label == "mobile" and metadata.same_mobile_and_fixed_line_pattern:
+            continue  # never consulted: a fixed-line match is "fixed line or mobile"
+        literal = description(getattr(metadata, attribute))
+        if literal:
+            lines[-1] += ","
+            lines.append(f"            {label}: {literal}")
+    lines.append("        ),")
+    return "\n".join(lines) + "\n"
 
 
 HEADER = '''// GENERATED by scripts/generate-phone-metadata.py from the `phonenumbers` package {version}
@@ -83,11 +99,11 @@ HEADER = '''// GENERATED by scripts/generate-phone-metadata.py from the `phonenu
 // Why generated rather than a dependency: no Swift package in our stack carries libphonenumber's metadata, and
 // WACore must stay pure (no bundled resource files to read at run time).
 
-/// Per-region numbering-plan data used by ``PhoneNumber`` parsing, generated from libphonenumber's metadata.
+/// Per-region numbering-plan data used by ``PhoneNumber``, generated from libphonenumber's metadata.
 ///
 /// One entry exists for every ISO 3166 region libphonenumber knows and one (region `"001"`) for every
-/// non-geographic calling code such as `800` or `882`. Patterns are regular expressions in the common
-/// Perl/Python dialect, matched against ASCII digit strings.
+/// non-geographic calling code such as `800` or `882`. Patterns are libphonenumber's regular expressions
+/// (``DigitPattern``), matched against ASCII digit strings; each is compiled on first use.
 struct PhoneNumberMetadata: Sendable {
     /// ISO 3166-1 alpha-2 region code, or `"001"` for a non-geographic calling code.
     let region: String
@@ -95,20 +111,62 @@ struct PhoneNumberMetadata: Sendable {
     let countryCode: Int
     /// Whether this region is the main one for its calling code (`US` for `1`, `GB` for `44`).
     let isMainRegion: Bool
-    /// Pattern for the international (IDD) prefix dialled from this region, such as `00` or `011`; empty if none.
-    let internationalPrefix: String
-    /// Pattern recognising the national (trunk) prefix, possibly with a carrier code; empty if none.
-    let nationalPrefixForParsing: String
+    /// The international (IDD) prefix dialled from this region, such as `00` or `011`; empty if none.
+    let internationalPrefix: PhonePattern
+    /// Recognises the national (trunk) prefix, possibly with a carrier code; empty if none.
+    let nationalPrefixForParsing: PhonePattern
     /// Template (`$1`, `$2` groups) that rewrites the number when the prefix pattern captured groups; empty if none.
     let nationalPrefixTransformRule: String
-    /// Pattern every national significant number of this region matches.
-    let generalPattern: String
-    /// Possible lengths of a national significant number, ascending.
-    let possibleLengths: [Int]
-    /// Lengths that are only dialable locally (without the area code), ascending.
-    let localOnlyLengths: [Int]
-    /// Pattern for the leading digits of this region's numbers, used to tell regions sharing a calling code apart.
-    let regionPrefixes: String
+    /// The leading digits of this region's numbers, for regions sharing a calling code; empty if none (then a
+    /// number belongs to the region when it is a valid number there).
+    let leadingDigits: PhonePattern
+    /// Whether the fixed-line and mobile patterns are the same (a match is then "fixed line or mobile").
+    let sameMobileAndFixedLinePattern: Bool
+    /// Every national significant number of the region: the general pattern and possible lengths.
+    let general: PhoneNumberDescription
+    /// The numbers of each type; `nil` where the region has none.
+    let premiumRate: PhoneNumberDescription?
+    let tollFree: PhoneNumberDescription?
+    let sharedCost: PhoneNumberDescription?
+    let voip: PhoneNumberDescription?
+    let personalNumber: PhoneNumberDescription?
+    let pager: PhoneNumberDescription?
+    let uan: PhoneNumberDescription?
+    let voicemail: PhoneNumberDescription?
+    let fixedLine: PhoneNumberDescription?
+    /// `nil` too when ``sameMobileAndFixedLinePattern``.
+    let mobile: PhoneNumberDescription?
+
+    init(
+        region: String, countryCode: Int, isMainRegion: Bool, internationalPrefix: PhonePattern,
+        nationalPrefixForParsing: PhonePattern, nationalPrefixTransformRule: String, leadingDigits: PhonePattern,
+        sameMobileAndFixedLinePattern: Bool, general: PhoneNumberDescription,
+        premiumRate: PhoneNumberDescription? = nil, tollFree: PhoneNumberDescription? = nil,
+        sharedCost: PhoneNumberDescription? = nil, voip: PhoneNumberDescription? = nil,
+        personalNumber: PhoneNumberDescription? = nil, pager: PhoneNumberDescription? = nil,
+        uan: PhoneNumberDescription? = nil, voicemail: PhoneNumberDescription? = nil,
+        fixedLine: PhoneNumberDescription? = nil, mobile: PhoneNumberDescription? = nil
+    ) {
+        self.region = region
+        self.countryCode = countryCode
+        self.isMainRegion = isMainRegion
+        self.internationalPrefix = internationalPrefix
+        self.nationalPrefixForParsing = nationalPrefixForParsing
+        self.nationalPrefixTransformRule = nationalPrefixTransformRule
+        self.leadingDigits = leadingDigits
+        self.sameMobileAndFixedLinePattern = sameMobileAndFixedLinePattern
+        self.general = general
+        self.premiumRate = premiumRate
+        self.tollFree = tollFree
+        self.sharedCost = sharedCost
+        self.voip = voip
+        self.personalNumber = personalNumber
+        self.pager = pager
+        self.uan = uan
+        self.voicemail = voicemail
+        self.fixedLine = fixedLine
+        self.mobile = mobile
+    }
 }
 
 extension PhoneNumberMetadata {

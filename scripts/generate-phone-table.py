@@ -8,15 +8,16 @@ Usage (from the repository root):
     python3 scripts/generate-phone-table.py --write    # rewrite the table inside PhoneNumberTests.swift
     python3 scripts/generate-phone-table.py --check    # exit 1 if PhoneNumberTests.swift is out of date
 
-The expected value of a row is `format_number(parse(input, region), E164)` when libphonenumber parses the input
-and `is_possible_number_with_reason` says IS_POSSIBLE; otherwise `nil`, meaning PhoneNumber must reject the input
-with a typed `invalid_phone_number` error. (libphonenumber also calls local-only numbers "possible";
-PhoneNumber rejects them, and the table marks those rows with a comment.)
+A row holds `format_number(parse(input, region), E164)` when libphonenumber parses the input and
+`is_possible_number_with_reason` says IS_POSSIBLE, with `number_type` and, when `is_valid_number` says no,
+`valid: false` (PhoneNumber then accepts it only with `validation: .possible`); otherwise `nil`, meaning
+PhoneNumber must reject the input in both modes with a typed `invalid_phone_number` error. (libphonenumber also
+calls local-only numbers "possible"; PhoneNumber rejects them, and the table marks those rows with a comment.)
 """
 import sys
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult
 
 TEST_FILE = "Tests/WACoreTests/Identity/PhoneNumberTests.swift"
 BEGIN = "    // BEGIN GENERATED TABLE (scripts/generate-phone-table.py)\n"
@@ -148,18 +149,30 @@ CASES = [
 ]
 
 
+TYPE_NAMES = {
+    PhoneNumberType.FIXED_LINE: "fixedLine", PhoneNumberType.MOBILE: "mobile",
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixedLineOrMobile", PhoneNumberType.TOLL_FREE: "tollFree",
+    PhoneNumberType.PREMIUM_RATE: "premiumRate", PhoneNumberType.SHARED_COST: "sharedCost",
+    PhoneNumberType.VOIP: "voip", PhoneNumberType.PERSONAL_NUMBER: "personalNumber", PhoneNumberType.PAGER: "pager",
+    PhoneNumberType.UAN: "uan", PhoneNumberType.VOICEMAIL: "voicemail", PhoneNumberType.UNKNOWN: "unknown",
+}
+
+
 def expected(text, region):
+    """(E.164 when possible, whether valid, type name, note) — E.164 None when rejected in both modes."""
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException:
-        return None, None
+        return None, False, None, None
     reason = phonenumbers.is_possible_number_with_reason(number)
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     if reason == ValidationResult.IS_POSSIBLE:
-        return e164, None
+        valid = phonenumbers.is_valid_number(number)
+        note = None if valid else "libphonenumber: possible, not valid"
+        return e164, valid, TYPE_NAMES[phonenumbers.number_type(number)], note
     if reason == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
-        return None, f"libphonenumber: possible local-only {e164}; PhoneNumber requires the area code"
-    return None, None
+        return None, False, None, f"libphonenumber: possible local-only {e164}; PhoneNumber requires the area code"
+    return None, False, None, None
 
 
 def swift_string(text):
@@ -178,11 +191,15 @@ def table():
     lines = [BEGIN, f"    // libphonenumber (Python phonenumbers) {phonenumbers.__version__}\n"]
     lines.append("    static let rows: [Row] = [\n")
     for text, region in CASES:
-        e164, note = expected(text, region)
+        e164, valid, type_name, note = expected(text, region)
         region_literal = swift_string(region) if region else "nil"
-        e164_literal = swift_string(e164) if e164 else "nil"
         comment = f"  // {note}" if note else ""
-        lines.append(f"        Row({swift_string(text)}, {region_literal}, {e164_literal}),{comment}\n")
+        if e164 is None:
+            lines.append(f"        Row({swift_string(text)}, {region_literal}, nil),{comment}\n")
+        else:
+            validity = "" if valid else ", valid: false"
+            lines.append(
+                f"        Row({swift_string(text)}, {region_literal}, {swift_string(e164)}, .{type_name}{validity}),{comment}\n")
     lines.append("    ]\n")
     lines.append(END)
     return "".join(lines)

@@ -164,7 +164,7 @@ extension JID {
     /// whose digits are not a possible phone number.
     public var phoneNumber: PhoneNumber? {
         guard isPhoneNumberUser else { return nil }
-        return try? PhoneNumber("+" + user)
+        return try? PhoneNumber("+" + user, validation: .possible)
     }
 }
 

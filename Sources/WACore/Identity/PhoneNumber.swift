@@ -13,10 +13,14 @@
 /// number.jid         // 442079460958@c.us
 /// ```
 ///
-/// Validation is by possible length only, like libphonenumber's `is_possible_number`, except that numbers only
-/// dialable locally (without their area code) are rejected. Letters (vanity numbers, `ext.` suffixes) are
-/// rejected. Errors are ``WAError``s with code ``WAError/Code-swift.enum/invalidPhoneNumber`` and field `"phone"`
-/// (or `"defaultRegion"` for an unknown region).
+/// **Validity** is libphonenumber's: by default a number must be *valid* (`is_valid_number`: a possible length
+/// and a number range of its region, such as a mobile or a fixed-line range), so a number that could not ring
+/// anywhere is refused before it becomes a send to nobody. ``PhoneNumberValidation/possible`` asks only for a
+/// possible length (`is_possible_number`), for numbers already accepted elsewhere (stored numbers decode that way,
+/// and numbers WhatsApp reports). Numbers only dialable locally (without their area code) are refused in both
+/// modes. ``type`` says what kind of line a number is and ``region`` where it belongs. Letters (vanity numbers,
+/// `ext.` suffixes) are rejected. Errors are ``WAError``s with code ``WAError/Code-swift.enum/invalidPhoneNumber``
+/// and field `"phone"` (or `"defaultRegion"` for an unknown region).
 ///
 /// Equality and hashing compare the calling code and national number; ``Codable`` uses the ``e164`` string.
 public struct PhoneNumber: Hashable, Sendable {
@@ -33,33 +37,43 @@ public struct PhoneNumber: Hashable, Sendable {
     ///     calling code, or a national number. Spaces, `-`, `.`, `/`, brackets and Unicode decimal digits are fine.
     ///   - defaultRegion: ISO 3166-1 alpha-2 region (`"GB"`, case-insensitive) used for national input and for
     ///     its international prefix. Not needed when `text` starts with `+`.
+    ///   - validation: ``PhoneNumberValidation/valid`` (the default) or ``PhoneNumberValidation/possible``.
     /// - Throws: ``WAError`` with code `invalid_phone_number`.
-    public init(_ text: String, defaultRegion: String? = nil) throws(WAError) {
+    public init(_ text: String, defaultRegion: String? = nil, validation: PhoneNumberValidation = .valid)
+        throws(WAError)
+    {
         let parsed = try PhoneNumberParser.parse(text, defaultRegion: defaultRegion)
-        self.init(validatedCountryCode: parsed.countryCode, nationalNumber: parsed.nationalNumber)
+        try self.init(checking: parsed.countryCode, parsed.nationalNumber, validation)
     }
 
     /// Creates a phone number from a calling code and a national significant number.
     ///
     /// - Throws: ``WAError`` with code `invalid_phone_number` if the calling code is unknown, the national number
-    ///   is not all ASCII digits, or its length is not possible for the calling code.
-    public init(countryCode: Int, nationalNumber: String) throws(WAError) {
+    ///   is not all ASCII digits, or the number fails `validation`.
+    public init(countryCode: Int, nationalNumber: String, validation: PhoneNumberValidation = .valid) throws(WAError) {
+        let digits = Array(nationalNumber.utf8)
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw PhoneNumberParser.error("the national number must be ASCII digits only")
+        }
+        try self.init(checking: countryCode, digits, validation)
+    }
+
+    /// Checks a parsed number as `validation` asks.
+    private init(checking countryCode: Int, _ national: [UInt8], _ validation: PhoneNumberValidation) throws(WAError) {
         guard let metadata = PhoneNumberMetadata.main(forCountryCode: countryCode) else {
             throw PhoneNumberParser.error("unknown country calling code")
         }
-        guard !nationalNumber.isEmpty,
-            nationalNumber.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-        else {
-            throw PhoneNumberParser.error("the national number must be ASCII digits only")
+        try PhoneNumberParser.checkPossible(national, metadata: metadata)
+        if validation == .valid, Self.type(countryCode, national) == .unknown {
+            throw PhoneNumberParser.error("the number is in no number range of its country (not a valid number)")
         }
-        try PhoneNumberParser.checkPossible(nationalNumber, metadata: metadata)
-        self.init(validatedCountryCode: countryCode, nationalNumber: nationalNumber)
+        self.countryCode = countryCode
+        self.nationalNumber = String(decoding: national, as: UTF8.self)
     }
 
-    /// Creates a phone number from parts that are already validated.
-    private init(validatedCountryCode: Int, nationalNumber: String) {
-        self.countryCode = validatedCountryCode
-        self.nationalNumber = nationalNumber
+    /// libphonenumber's `getNumberType`.
+    private static func type(_ countryCode: Int, _ national: [UInt8]) -> PhoneNumberType {
+        PhoneNumberMetadata.region(countryCode: countryCode, national: national)?.numberType(national) ?? .unknown
     }
 
     /// The E.164 form: `+`, the calling code and the national number, such as `+442079460958`.
@@ -71,21 +85,21 @@ public struct PhoneNumber: Hashable, Sendable {
     /// The `c.us` user JID for this number, such as `442079460958@c.us`.
     public var jid: JID { JID.user(self) }
 
-    /// The region this number most likely belongs to (ISO 3166-1 alpha-2), or `nil` for non-geographic numbers.
-    ///
-    /// A best guess: for a calling code shared by several regions it uses the leading digits libphonenumber records
-    /// (area codes for NANPA countries such as `CA`, `JM`; `7` for `KZ`), falling back to the code's main region
-    /// (`US` for `+1`, `GB` for `+44`, `RU` for `+7`). It does not validate the number against each region's plan.
+    /// What kind of line this is (libphonenumber's `get_number_type`); ``PhoneNumberType/unknown`` for a number
+    /// that is possible but not valid (one parsed with ``PhoneNumberValidation/possible``).
+    public var type: PhoneNumberType { Self.type(countryCode, Array(nationalNumber.utf8)) }
+
+    /// Whether libphonenumber calls the number valid (`is_valid_number`). Always true for a number parsed with the
+    /// default ``PhoneNumberValidation/valid``.
+    public var isValid: Bool { type != .unknown }
+
+    /// The region the number belongs to, as libphonenumber's `region_code_for_number` says: an ISO 3166-1 alpha-2
+    /// code, `"001"` for a non-geographic number (`+800`, `+882` …), `nil` for a number of a shared calling code
+    /// that is valid in none of its regions. For a calling code shared by several regions it is the first whose
+    /// leading digits start the number (`KZ` for `+7 7…`) or, without leading digits, in which the number is valid
+    /// (`CA` for `+1 416 …`).
     public var region: String? {
-        guard let entries = PhoneNumberMetadata.byCountryCode[countryCode], let main = entries.first else {
-            return nil
-        }
-        for entry in entries.dropFirst() where !entry.regionPrefixes.isEmpty {
-            if PhoneNumberParser.prefixMatchEnd(nationalNumber, pattern: entry.regionPrefixes) != nil {
-                return entry.region
-            }
-        }
-        return main.region == "001" ? nil : main.region
+        PhoneNumberMetadata.region(countryCode: countryCode, national: Array(nationalNumber.utf8))?.region
     }
 }
 
@@ -95,12 +109,14 @@ extension PhoneNumber: CustomStringConvertible {
 }
 
 extension PhoneNumber: Codable {
-    /// Decodes a phone number from its E.164 string (any international form `+…` is accepted and normalised).
+    /// Decodes a phone number from its E.164 string (any international form `+…` is accepted and normalised). A
+    /// possible length is enough (``PhoneNumberValidation/possible``): a number stored before the numbering plan
+    /// changed still reads back.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         do {
-            self = try PhoneNumber(text)
+            self = try PhoneNumber(text, validation: .possible)
         } catch {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
         }

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The parsing algorithm behind ``PhoneNumber/init(_:defaultRegion:)``.
 ///
 /// It follows the steps of Google libphonenumber's `parse` (re-implemented, driven by the generated
@@ -22,7 +20,8 @@ enum PhoneNumberParser {
     /// A parsed number before it becomes a ``PhoneNumber``.
     struct Parsed: Equatable {
         var countryCode: Int
-        var nationalNumber: String
+        /// ASCII digits.
+        var nationalNumber: [UInt8]
     }
 
     /// How a national number's length relates to a region's possible lengths (libphonenumber's `ValidationResult`).
@@ -37,7 +36,7 @@ enum PhoneNumberParser {
     /// The outcome of looking for a calling code at the start of a digit string.
     private enum CountryCodeSearch {
         /// A calling code was found; `rest` follows it.
-        case found(countryCode: Int, rest: String)
+        case found(countryCode: Int, rest: [UInt8])
         /// The number is in national format.
         case national
         /// An international prefix was present but too few digits followed it.
@@ -68,7 +67,7 @@ enum PhoneNumberParser {
         }
 
         let countryCode: Int
-        var national: String
+        var national: [UInt8]
         var metadata: PhoneNumberMetadata
         switch search {
         case .found(let code, let rest):
@@ -91,13 +90,13 @@ enum PhoneNumberParser {
             throw error("unknown country calling code")
         }
 
-        guard national.utf8.count >= minimumNationalLength else { throw error("the number is too short") }
+        guard national.count >= minimumNationalLength else { throw error("the number is too short") }
         let stripped = stripNationalPrefix(national, metadata: metadata)
         switch lengthCheck(stripped, metadata: metadata) {
         case .tooShort, .possibleLocalOnly, .invalidLength: break
         case .possible, .tooLong: national = stripped
         }
-        guard national.utf8.count <= maximumNationalLength else { throw error("the number is too long") }
+        guard national.count <= maximumNationalLength else { throw error("the number is too long") }
         guard let main = PhoneNumberMetadata.main(forCountryCode: countryCode) else {
             throw error("unknown country calling code")
         }
@@ -107,7 +106,7 @@ enum PhoneNumberParser {
     }
 
     /// Throws unless `national` has a possible (not local-only) length for `metadata`.
-    static func checkPossible(_ national: String, metadata: PhoneNumberMetadata) throws(WAError) {
+    static func checkPossible(_ national: [UInt8], metadata: PhoneNumberMetadata) throws(WAError) {
         switch lengthCheck(national, metadata: metadata) {
         case .possible: return
         case .possibleLocalOnly: throw error("the number lacks its area code; include it or use international format")
@@ -120,7 +119,7 @@ enum PhoneNumberParser {
     // MARK: - Steps
 
     /// Reads the digits of `text` (any Unicode decimal digits, as ASCII) and whether it starts with `+`.
-    private static func scan(_ text: String) throws(WAError) -> (digits: String, hasPlus: Bool) {
+    private static func scan(_ text: String) throws(WAError) -> (digits: [UInt8], hasPlus: Bool) {
         guard text.utf8.count <= maximumInputLength else { throw error("the input is too long") }
         var digits: [UInt8] = []
         var hasPlus = false
@@ -140,41 +139,39 @@ enum PhoneNumberParser {
         }
         guard !digits.isEmpty else { throw error("a phone number needs digits") }
         guard digits.count >= minimumNationalLength else { throw error("the number is too short") }
-        return (String(decoding: digits, as: UTF8.self), hasPlus)
+        return (digits, hasPlus)
     }
 
     /// Looks for a calling code at the start of `digits` (libphonenumber's `maybeExtractCountryCode`).
     private static func findCountryCode(
-        _ digits: String, hasPlus: Bool, region: PhoneNumberMetadata?
+        _ digits: [UInt8], hasPlus: Bool, region: PhoneNumberMetadata?
     ) -> CountryCodeSearch {
-        var international: String?
+        var international: [UInt8]?
         if hasPlus {
             international = digits
         } else if let region {
-            if !region.internationalPrefix.isEmpty,
-                let end = prefixMatchEnd(digits, pattern: region.internationalPrefix)
-            {
-                let rest = String(digits.dropFirst(end))
-                if rest.first != "0" { international = rest }
+            if let end = region.internationalPrefix.prefixMatchLength(digits) {
+                let rest = Array(digits[end...])
+                if rest.first != UInt8(ascii: "0") { international = rest }
             }
-        } else if digits.hasPrefix("00"), digits.dropFirst(2).first != "0" {
+        } else if digits.starts(with: zeroZero), digits.dropFirst(2).first != UInt8(ascii: "0") {
             // No region: `00` is the international prefix of most of the world (an extension of libphonenumber,
             // which would reject this input).
-            international = String(digits.dropFirst(2))
+            international = Array(digits.dropFirst(2))
         }
 
         if let international {
-            guard international.utf8.count > minimumNationalLength else { return .tooShortAfterPrefix }
+            guard international.count > minimumNationalLength else { return .tooShortAfterPrefix }
             guard let (code, rest) = leadingCountryCode(international) else { return .unknownCountryCode }
             return .found(countryCode: code, rest: rest)
         }
 
         if let region {
-            let codeText = String(region.countryCode)
-            if digits.hasPrefix(codeText) {
-                let withoutCode = stripNationalPrefix(String(digits.dropFirst(codeText.utf8.count)), metadata: region)
-                if (!fullMatch(digits, pattern: region.generalPattern)
-                    && fullMatch(withoutCode, pattern: region.generalPattern))
+            let codeDigits = Array(String(region.countryCode).utf8)
+            if digits.starts(with: codeDigits) {
+                let withoutCode = stripNationalPrefix(Array(digits[codeDigits.count...]), metadata: region)
+                let general = region.general.pattern
+                if (!general.wholeMatch(digits) && general.wholeMatch(withoutCode))
                     || lengthCheck(digits, metadata: region) == .tooLong
                 {
                     return .found(countryCode: region.countryCode, rest: withoutCode)
@@ -184,16 +181,16 @@ enum PhoneNumberParser {
         return .national
     }
 
+    private static let zeroZero: [UInt8] = [UInt8(ascii: "0"), UInt8(ascii: "0")]
+
     /// The known calling code (1 to 3 digits, never starting with 0) at the start of `digits`, and what follows.
-    private static func leadingCountryCode(_ digits: String) -> (Int, String)? {
-        guard digits.first != "0" else { return nil }
+    private static func leadingCountryCode(_ digits: [UInt8]) -> (Int, [UInt8])? {
+        guard digits.first != UInt8(ascii: "0") else { return nil }
         var code = 0
-        var length = 0
-        for byte in digits.utf8.prefix(3) {
+        for (length, byte) in digits.prefix(3).enumerated() {
             code = code * 10 + Int(byte - UInt8(ascii: "0"))
-            length += 1
             if PhoneNumberMetadata.byCountryCode[code] != nil {
-                return (code, String(digits.dropFirst(length)))
+                return (code, Array(digits[(length + 1)...]))
             }
         }
         return nil
@@ -201,83 +198,50 @@ enum PhoneNumberParser {
 
     /// Removes the national (trunk) prefix, applying the transform rule (libphonenumber's
     /// `maybeStripNationalPrefixAndCarrierCode`); returns `number` unchanged when nothing applies.
-    static func stripNationalPrefix(_ number: String, metadata: PhoneNumberMetadata) -> String {
-        guard !number.isEmpty, !metadata.nationalPrefixForParsing.isEmpty,
-            let regex = compile(metadata.nationalPrefixForParsing),
-            let match = try? regex.prefixMatch(in: number)
+    static func stripNationalPrefix(_ number: [UInt8], metadata: PhoneNumberMetadata) -> [UInt8] {
+        guard !number.isEmpty, let prefix = metadata.nationalPrefixForParsing.pattern,
+            let match = prefix.prefixMatch(number)
         else { return number }
-        let viableBefore = fullMatch(number, pattern: metadata.generalPattern)
-        let rest = String(number[match.range.upperBound...])
-        let groupCount = match.output.count - 1
-        let lastGroupMatched = groupCount > 0 && match.output[groupCount].substring != nil
-        let result: String
+        let general = metadata.general.pattern
+        let viableBefore = general.wholeMatch(number)
+        let rest = number[match.end...]
+        let lastGroupMatched = match.groups.last.map { $0 != nil } ?? false
+        var result: [UInt8]
         if metadata.nationalPrefixTransformRule.isEmpty || !lastGroupMatched {
-            result = rest
+            result = Array(rest)
         } else {
-            var transformed = ""
-            var template = metadata.nationalPrefixTransformRule.unicodeScalars.makeIterator()
-            while let scalar = template.next() {
-                guard scalar == "$" else {
-                    transformed.unicodeScalars.append(scalar)
+            result = []
+            var template = metadata.nationalPrefixTransformRule.utf8.makeIterator()
+            while let byte = template.next() {
+                guard byte == UInt8(ascii: "$") else {
+                    result.append(byte)
                     continue
                 }
-                guard let groupScalar = template.next(), let group = digitValue(groupScalar) else { continue }
-                if Int(group) <= groupCount, let text = match.output[Int(group)].substring {
-                    transformed += text
+                guard let groupByte = template.next(), (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(groupByte)
+                else { continue }
+                let group = Int(groupByte - UInt8(ascii: "0"))
+                if group <= match.groups.count, let range = match.groups[group - 1] {
+                    result += number[range]
                 }
             }
-            result = transformed + rest
+            result += rest
         }
-        if viableBefore && !fullMatch(result, pattern: metadata.generalPattern) { return number }
+        if viableBefore && !general.wholeMatch(result) { return number }
         return result
     }
 
     /// Compares a national number's length with the region's possible lengths (libphonenumber's `testNumberLength`).
-    static func lengthCheck(_ number: String, metadata: PhoneNumberMetadata) -> LengthCheck {
-        let length = number.utf8.count
-        guard let minimum = metadata.possibleLengths.first, let maximum = metadata.possibleLengths.last,
+    static func lengthCheck(_ number: [UInt8], metadata: PhoneNumberMetadata) -> LengthCheck {
+        let length = number.count
+        let general = metadata.general
+        guard let minimum = general.possibleLengths.first, let maximum = general.possibleLengths.last,
             minimum > 0
         else { return .invalidLength }
-        if metadata.localOnlyLengths.contains(length) { return .possibleLocalOnly }
+        if general.localOnlyLengths.contains(length) { return .possibleLocalOnly }
         if length == minimum { return .possible }
         if length < minimum { return .tooShort }
         if length > maximum { return .tooLong }
-        return metadata.possibleLengths.contains(length) ? .possible : .invalidLength
-    }
-
-    // MARK: - Patterns
-
-    /// The metadata patterns compiled so far, by pattern text: each is compiled once, on first use.
-    private static let compiled = Mutex<[String: CompiledPattern]>([:])
-
-    /// A compiled pattern that may be shared between threads. `Regex` is immutable once created and matches
-    /// safely from several threads (its lazily lowered program is published atomically); it is not `Sendable` only
-    /// because its `AnyRegexOutput` match type is not.
-    private struct CompiledPattern: @unchecked Sendable {
-        let regex: Regex<AnyRegexOutput>
-    }
-
-    /// Compiles a metadata pattern, or returns it from ``compiled``; `nil` if it does not compile (the metadata
-    /// tests make sure all do).
-    private static func compile(_ pattern: String) -> Regex<AnyRegexOutput>? {
-        if let cached = compiled.withLock({ $0[pattern] }) { return cached.regex }
-        guard let regex = try? Regex(pattern) else { return nil }
-        compiled.withLock { $0[pattern] = CompiledPattern(regex: regex) }
-        return regex
-    }
-
-    /// Whether the whole of `number` matches `pattern` (never for an empty pattern).
-    static func fullMatch(_ number: String, pattern: String) -> Bool {
-        guard !pattern.isEmpty, let regex = compile(pattern) else { return false }
-        return (try? regex.wholeMatch(in: number)) != nil
-    }
-
-    /// The length of the match of `pattern` at the start of `number`, if it matches there.
-    static func prefixMatchEnd(_ number: String, pattern: String) -> Int? {
-        guard !pattern.isEmpty, let regex = compile(pattern),
-            let match = try? regex.prefixMatch(in: number)
-        else { return nil }
-        return number.utf8.distance(from: number.startIndex, to: match.range.upperBound)
+        return general.possibleLengths.contains(length) ? .possible : .invalidLength
     }
 
     // MARK: - Characters

@@ -185,7 +185,7 @@ struct SimulatorMessagingTests {
             .presence(chat: bob.jid, participant: nil, .typing),
             .messageStatus(whatsappID: receipt.whatsappID, chat: bob.jid, status: .read, at: receipt.timestamp),
             .messageReceived(IncomingMessage(
-                whatsappID: "false_447700900123@c.us_3EB0000000000000000F", chat: bob.jid, sender: bob.jid,
+                whatsappID: "false_447911123456@c.us_3EB0000000000000000F", chat: bob.jid, sender: bob.jid,
                 kind: .text, body: "Hi Alice", pushName: "Bob", timestamp: receipt.timestamp)),
         ])
         await aliceSession.stop()

@@ -85,7 +85,7 @@ extension SessionEvent {
 enum SimulatorNumbers {
     static let shop = try! PhoneNumber("+14155550101")
     static let customer = try! PhoneNumber("+14155550102")
-    static let other = try! PhoneNumber("+447700900123")
+    static let other = try! PhoneNumber("+447911123456")
     static let stranger = try! PhoneNumber("+4915112345678")
 }
 

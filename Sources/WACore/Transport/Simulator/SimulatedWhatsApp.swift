@@ -14,8 +14,8 @@ import Synchronization
 ///
 /// ```swift
 /// let network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 1))
-/// let shop = network.addPhone(try PhoneNumber("+15550001111"), name: "Shop")
-/// let customer = network.addPhone(try PhoneNumber("+15550002222"), name: "Ada")
+/// let shop = network.addPhone(try PhoneNumber("+14155550101"), name: "Shop")
+/// let customer = network.addPhone(try PhoneNumber("+14155550102"), name: "Ada")
 /// let session = try await network.makeSession(SessionConfiguration(organizationID: org, instanceID: instance))
 /// try await session.start()                      // events: stateChanged(.opening), qrCode(…)
 /// try network.link(instance: instance, to: shop.number)   // or scan(qrCode:with:) with the code from the events

@@ -97,7 +97,7 @@ struct AnalyticsServiceWorld {
             chats.append(Chat(instance: index % 3 == 0 ? i2.id : i1.id, jid: contacts[index].jid!, contact: contacts[index].id))
         }
         for index in 0..<5 {
-            chats.append(Chat(instance: index % 2 == 0 ? i1.id : i2.id, jid: try PhoneNumber("+4915110\(String(format: "%05d", index))").jid, contact: nil))
+            chats.append(Chat(instance: index % 2 == 0 ? i1.id : i2.id, jid: try PhoneNumber("+491511\(String(format: "%07d", index))").jid, contact: nil))
         }
 
         var messages: [Message] = []

@@ -140,7 +140,7 @@ struct AntiBanGuaranteeTests {
     func typingIsPacedAndEnds() async throws {
         let h = try await MessagingHarness()
         for (index, length) in [3, 40, 150, 400].enumerated() {
-            let customer = try h.phone("12345\(index)")
+            let customer = try h.phone("123456\(index)")
             let text = String(repeating: "a", count: length)
             let message = try await h.send(text, to: customer)
             try await h.dispatchAll()
