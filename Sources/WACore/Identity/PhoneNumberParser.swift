@@ -2,20 +2,22 @@
 ///
 /// It follows the steps of Google libphonenumber's `parse` (re-implemented, driven by the generated
 /// ``PhoneNumberMetadata``):
-/// 1. scan the text into digits, noting a leading `+` (letters and unknown symbols are rejected);
+/// 1. find the number in the text, its extension and its digits (``PhoneNumberText``: `tel:` URIs, labels, trailing
+///    text, extensions, vanity letters, Unicode digits), noting leading `+` signs;
 /// 2. find the calling code: after a `+`; after the default region's international prefix (unless a `0` follows);
 ///    or, for a number that starts with the default region's own calling code, when the number only makes sense
 ///    without it; otherwise the number is national and takes the default region's code;
 /// 3. strip the national (trunk) prefix, possibly rewriting the number with the region's transform rule, but only
 ///    when what remains still has a possible length;
-/// 4. require the national significant number to have a possible length for its calling code.
+/// 4. require the national significant number to have a possible length for its calling code (``PhoneNumber``
+///    then checks that it is valid, unless asked for a possible number only).
 enum PhoneNumberParser {
     /// libphonenumber's shortest national significant number.
     static let minimumNationalLength = 2
     /// libphonenumber's longest national significant number.
     static let maximumNationalLength = 17
-    /// The longest input scanned at all.
-    static let maximumInputLength = 250
+    /// libphonenumber's name for "no region".
+    static let unknownRegion = "ZZ"
 
     /// A parsed number before it becomes a ``PhoneNumber``.
     struct Parsed: Equatable {
@@ -47,16 +49,25 @@ enum PhoneNumberParser {
 
     /// Parses `text`; see ``PhoneNumber/init(_:defaultRegion:)``.
     static func parse(_ text: String, defaultRegion: String?) throws(WAError) -> Parsed {
-        let (digits, hasPlus) = try scan(text)
-
         var regionMetadata: PhoneNumberMetadata?
         if let defaultRegion, !defaultRegion.isEmpty {
-            guard let metadata = PhoneNumberMetadata.byRegion[asciiUppercased(defaultRegion)] else {
-                throw WAError(.invalidPhoneNumber, "unknown default region; use an ISO 3166-1 alpha-2 code",
-                              field: "defaultRegion")
+            let code = asciiUppercased(defaultRegion)
+            if code != unknownRegion {
+                guard let metadata = PhoneNumberMetadata.byRegion[code] else {
+                    throw WAError(.invalidPhoneNumber, "unknown default region; use an ISO 3166-1 alpha-2 code (or ZZ for none)",
+                                  field: "defaultRegion")
+                }
+                regionMetadata = metadata
             }
-            regionMetadata = metadata
         }
+        let extracted = try PhoneNumberText.extract(text, hasRegion: regionMetadata != nil)
+        var number = extracted.number[...]
+        var hasPlus = false
+        while let first = number.first, PhoneNumberText.isPlus(first) {
+            number.removeFirst()
+            hasPlus = true
+        }
+        let digits = PhoneNumberText.normalize(number)
 
         var search = findCountryCode(digits, hasPlus: hasPlus, region: regionMetadata)
         if hasPlus, regionMetadata != nil, case .unknownCountryCode = search {
@@ -118,30 +129,6 @@ enum PhoneNumberParser {
 
     // MARK: - Steps
 
-    /// Reads the digits of `text` (any Unicode decimal digits, as ASCII) and whether it starts with `+`.
-    private static func scan(_ text: String) throws(WAError) -> (digits: [UInt8], hasPlus: Bool) {
-        guard text.utf8.count <= maximumInputLength else { throw error("the input is too long") }
-        var digits: [UInt8] = []
-        var hasPlus = false
-        for scalar in text.unicodeScalars {
-            if let value = digitValue(scalar) {
-                digits.append(UInt8(ascii: "0") + value)
-                continue
-            }
-            if scalar == "+" || scalar == "\u{FF0B}" {
-                guard digits.isEmpty, !hasPlus else { throw error("'+' may only start the number") }
-                hasPlus = true
-                continue
-            }
-            if isSeparator(scalar) { continue }
-            if scalar.properties.isAlphabetic { throw error("letters are not allowed in a phone number") }
-            throw error("unexpected character in a phone number")
-        }
-        guard !digits.isEmpty else { throw error("a phone number needs digits") }
-        guard digits.count >= minimumNationalLength else { throw error("the number is too short") }
-        return (digits, hasPlus)
-    }
-
     /// Looks for a calling code at the start of `digits` (libphonenumber's `maybeExtractCountryCode`).
     private static func findCountryCode(
         _ digits: [UInt8], hasPlus: Bool, region: PhoneNumberMetadata?
@@ -154,10 +141,6 @@ enum PhoneNumberParser {
                 let rest = Array(digits[end...])
                 if rest.first != UInt8(ascii: "0") { international = rest }
             }
-        } else if digits.starts(with: zeroZero), digits.dropFirst(2).first != UInt8(ascii: "0") {
-            // No region: `00` is the international prefix of most of the world (an extension of libphonenumber,
-            // which would reject this input).
-            international = Array(digits.dropFirst(2))
         }
 
         if let international {
@@ -180,8 +163,6 @@ enum PhoneNumberParser {
         }
         return .national
     }
-
-    private static let zeroZero: [UInt8] = [UInt8(ascii: "0"), UInt8(ascii: "0")]
 
     /// The known calling code (1 to 3 digits, never starting with 0) at the start of `digits`, and what follows.
     private static func leadingCountryCode(_ digits: [UInt8]) -> (Int, [UInt8])? {
@@ -245,29 +226,6 @@ enum PhoneNumberParser {
     }
 
     // MARK: - Characters
-
-    /// The value of a Unicode decimal digit (`0`–`9`, full-width, Arabic-Indic, …).
-    private static func digitValue(_ scalar: Unicode.Scalar) -> UInt8? {
-        if scalar.value >= 0x30 && scalar.value <= 0x39 { return UInt8(scalar.value - 0x30) }
-        guard scalar.properties.numericType == .decimal, let value = scalar.properties.numericValue,
-            value >= 0, value <= 9
-        else { return nil }
-        return UInt8(value)
-    }
-
-    /// Punctuation and spaces that may appear between the digits of a phone number.
-    private static func isSeparator(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar {
-        case " ", "\t", "-", ".", "/", "(", ")", "[", "]", "~",
-            "\u{00A0}", "\u{00AD}", "\u{2007}", "\u{200B}", "\u{2060}", "\u{202F}", "\u{3000}",
-            "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{2015}", "\u{2212}", "\u{30FC}",
-            "\u{FF0D}", "\u{FF0E}", "\u{FF0F}", "\u{FF08}", "\u{FF09}", "\u{FF3B}", "\u{FF3D}",
-            "\u{2053}", "\u{223C}", "\u{FF5E}":
-            true
-        default:
-            false
-        }
-    }
 
     /// `text` with ASCII letters upper-cased.
     private static func asciiUppercased(_ text: String) -> String {
