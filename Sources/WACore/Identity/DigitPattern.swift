@@ -14,7 +14,10 @@
 /// rest of the match fails, its second, `save` records a capture boundary. Quantifiers are expanded (`x{2,4}` is
 /// `x x`, then two optional `x`), so every program is loop-free and a match does at most one pass over each path
 /// through the pattern: there is no input that makes it slow.
-struct DigitPattern: Sendable {
+///
+/// The program lives in memory of its own, allocated once and never changed (hence `@unchecked Sendable`), so a
+/// match reads it without retaining anything; a pattern lives as long as the metadata that holds it.
+final class DigitPattern: @unchecked Sendable {
     /// One step of the program.
     enum Instruction: Sendable, Equatable {
         /// Consume one digit whose bit is set in the mask (bit 0 for `0` … bit 9 for `9`).
@@ -34,9 +37,19 @@ struct DigitPattern: Sendable {
     /// The pattern as written.
     let source: String
     /// The compiled program; execution starts at 0.
-    let program: [Instruction]
+    let program: UnsafeBufferPointer<Instruction>
     /// Capturing groups in the pattern (group 0, the whole match, not counted).
     let groupCount: Int
+    /// The most backtrack points a match can hold at once: the most `split` and `save` instructions on one path
+    /// through the (loop-free) program.
+    let maximumDepth: Int
+    /// The digits a match can start with (bit `d` for digit `d`), and whether the empty string matches; a number
+    /// that starts otherwise fails without running the program.
+    let firstDigits: UInt16
+    let matchesEmpty: Bool
+
+    /// A pattern that matches nothing, standing in for one that did not compile.
+    static let neverMatching = DigitPattern(program: [.digit(mask: 0), .match])
 
     /// Compiles `source`; `nil` if it uses anything outside the supported dialect.
     init?(_ source: String) {
@@ -46,14 +59,70 @@ struct DigitPattern: Sendable {
         compiler.emit(node)
         compiler.program.append(.match)
         self.source = source
-        self.program = compiler.program
+        let storage = UnsafeMutableBufferPointer<Instruction>.allocate(capacity: compiler.program.count)
+        _ = storage.initialize(from: compiler.program)
+        self.program = UnsafeBufferPointer(storage)
         self.groupCount = parser.groupCount
+        self.maximumDepth = Self.longestPath(compiler.program)
+        (self.firstDigits, self.matchesEmpty) = Self.firstSet(compiler.program)
+    }
+
+    private init(program instructions: [Instruction]) {
+        let storage = UnsafeMutableBufferPointer<Instruction>.allocate(capacity: instructions.count)
+        _ = storage.initialize(from: instructions)
+        source = ""
+        program = UnsafeBufferPointer(storage)
+        groupCount = 0
+        maximumDepth = Self.longestPath(instructions)
+        (firstDigits, matchesEmpty) = Self.firstSet(instructions)
+    }
+
+    /// The digits the instructions reachable from the start without consuming input accept, and whether `match`
+    /// (or `$`, which holds on empty input) is among them.
+    private static func firstSet(_ program: [Instruction]) -> (UInt16, Bool) {
+        var mask: UInt16 = 0
+        var empty = false
+        var visited = Set<Int>()
+        var pending = [0]
+        while let pc = pending.popLast() {
+            guard visited.insert(pc).inserted else { continue }
+            switch program[pc] {
+            case .digit(let digits): mask |= digits
+            case .split(let preferred, let alternative): pending += [preferred, alternative]
+            case .jump(let target): pending.append(target)
+            case .save, .assertEnd: pending.append(pc + 1)
+            case .match: empty = true
+            }
+        }
+        return (mask, empty)
+    }
+
+    deinit {
+        UnsafeMutableBufferPointer(mutating: program).deallocate()
+    }
+
+    /// The most `split` and `save` instructions on one path from the start (every jump goes forward).
+    private static func longestPath(_ program: [Instruction]) -> Int {
+        var depth = [Int](repeating: 0, count: program.count + 1)
+        for pc in program.indices.reversed() {
+            switch program[pc] {
+            case .digit, .assertEnd: depth[pc] = depth[pc + 1]
+            case .save: depth[pc] = 1 + depth[pc + 1]
+            case .split(let preferred, let alternative): depth[pc] = 1 + max(depth[preferred], depth[alternative])
+            case .jump(let target): depth[pc] = depth[target]
+            case .match: depth[pc] = 0
+            }
+        }
+        return depth[0]
     }
 
     // MARK: Matching
 
     /// Whether the whole of `digits` (ASCII `0`–`9`) matches.
     func wholeMatch<Digits: RandomAccessCollection<UInt8>>(_ digits: Digits) -> Bool where Digits.Index == Int {
+        guard let first = digits.first else { return matchesEmpty }
+        let value = first &- UInt8(ascii: "0")
+        guard value < 10, firstDigits & (1 << UInt16(value)) != 0 else { return false }
         var captures: [Int] = []
         return run(digits, whole: true, captures: &captures) != nil
     }
@@ -79,61 +148,95 @@ struct DigitPattern: Sendable {
         return (end, groups)
     }
 
+    /// A backtrack point: where to resume and at which position, or (with `pc` negative) a capture slot to
+    /// restore.
+    private struct Frame {
+        var pc: Int32
+        var position: Int32
+        var slot: Int32
+        var saved: Int32
+    }
+
     /// Runs the program from the start of `digits`; returns the end position of the first match in priority
     /// order (for `whole`, one that ends at the end of the input), filling `captures` when it is not empty.
+    /// The backtrack stack is a temporary allocation sized by ``maximumDepth`` (on the stack for all but the
+    /// largest patterns), so a match allocates nothing.
     private func run<Digits: RandomAccessCollection<UInt8>>(_ digits: Digits, whole: Bool, captures: inout [Int])
         -> Int? where Digits.Index == Int
     {
-        // Backtrack points: where to resume, at which position, and (for captures) which slot to restore.
-        var stack: [(pc: Int, position: Int, slot: Int, saved: Int)] = []
-        stack.reserveCapacity(16)
+        withUnsafeTemporaryAllocation(of: Frame.self, capacity: maximumDepth + 1) { stack in
+            run(digits, whole: whole, captures: &captures, stack: stack)
+        }
+    }
+
+    private func run<Digits: RandomAccessCollection<UInt8>>(
+        _ digits: Digits, whole: Bool, captures: inout [Int], stack: UnsafeMutableBufferPointer<Frame>
+    ) -> Int? where Digits.Index == Int {
+        var depth = 0
         let tracksCaptures = !captures.isEmpty
         var pc = 0
         var position = digits.startIndex
         let end = digits.endIndex
-        while true {
-            var failed = false
-            switch program[pc] {
-            case .digit(let mask):
-                if position < end {
-                    let value = digits[position] &- UInt8(ascii: "0")
-                    if value < 10, mask & (1 << UInt16(value)) != 0 {
-                        position += 1
-                        pc += 1
+        let program = self.program
+        do {
+            while true {
+                var failed = false
+                switch program[pc] {
+                case .digit(let mask):
+                    if position < end {
+                        let value = digits[position] &- UInt8(ascii: "0")
+                        if value < 10, mask & (1 << UInt16(value)) != 0 {
+                            position += 1
+                            pc += 1
+                        } else {
+                            failed = true
+                        }
                     } else {
                         failed = true
                     }
-                } else {
+                case .split(let preferred, let alternative):
+                    // A preferred branch that starts with a digit the input does not have fails at once: go
+                    // straight to the alternative (most alternations in the metadata are keyed by their first
+                    // digit).
+                    if case .digit(let mask) = program[preferred] {
+                        let value = position < end ? digits[position] &- UInt8(ascii: "0") : 10
+                        if value >= 10 || mask & (1 << UInt16(value)) == 0 {
+                            pc = alternative
+                            continue
+                        }
+                    }
+                    stack[depth] = Frame(pc: Int32(alternative), position: Int32(position), slot: -1, saved: 0)
+                    depth += 1
+                    pc = preferred
+                case .jump(let target):
+                    pc = target
+                case .save(let slot):
+                    if tracksCaptures, slot < captures.count {
+                        stack[depth] = Frame(pc: -1, position: 0, slot: Int32(slot), saved: Int32(captures[slot]))
+                        depth += 1
+                        captures[slot] = position
+                    }
+                    pc += 1
+                case .assertEnd:
+                    if position == end { pc += 1 } else { failed = true }
+                case .match:
+                    if !whole || position == end { return position }
                     failed = true
                 }
-            case .split(let preferred, let alternative):
-                stack.append((alternative, position, -1, 0))
-                pc = preferred
-            case .jump(let target):
-                pc = target
-            case .save(let slot):
-                if tracksCaptures, slot < captures.count {
-                    stack.append((-1, 0, slot, captures[slot]))
-                    captures[slot] = position
+                guard failed else { continue }
+                // Resume at the latest backtrack point, undoing captures recorded after it.
+                while true {
+                    guard depth > 0 else { return nil }
+                    depth -= 1
+                    let top = stack[depth]
+                    if top.pc < 0 {
+                        captures[Int(top.slot)] = Int(top.saved)
+                        continue
+                    }
+                    pc = Int(top.pc)
+                    position = Int(top.position)
+                    break
                 }
-                pc += 1
-            case .assertEnd:
-                if position == end { pc += 1 } else { failed = true }
-            case .match:
-                if !whole || position == end { return position }
-                failed = true
-            }
-            guard failed else { continue }
-            // Resume at the latest backtrack point, undoing captures recorded after it.
-            while true {
-                guard let top = stack.popLast() else { return nil }
-                if top.pc < 0 {
-                    captures[top.slot] = top.saved
-                    continue
-                }
-                pc = top.pc
-                position = top.position
-                break
             }
         }
     }

@@ -53,7 +53,7 @@ enum PhoneNumberParser {
         if let defaultRegion, !defaultRegion.isEmpty {
             let code = asciiUppercased(defaultRegion)
             if code != unknownRegion {
-                guard let metadata = PhoneNumberMetadata.byRegion[code] else {
+                guard let metadata = PhoneNumberMetadata.region(named: code) else {
                     throw WAError(.invalidPhoneNumber, "unknown default region; use an ISO 3166-1 alpha-2 code (or ZZ for none)",
                                   field: "defaultRegion")
                 }
@@ -150,9 +150,8 @@ enum PhoneNumberParser {
         }
 
         if let region {
-            let codeDigits = Array(String(region.countryCode).utf8)
-            if digits.starts(with: codeDigits) {
-                let withoutCode = stripNationalPrefix(Array(digits[codeDigits.count...]), metadata: region)
+            if let codeLength = leadingLength(of: region.countryCode, in: digits) {
+                let withoutCode = stripNationalPrefix(Array(digits[codeLength...]), metadata: region)
                 let general = region.general.pattern
                 if (!general.wholeMatch(digits) && general.wholeMatch(withoutCode))
                     || lengthCheck(digits, metadata: region) == .tooLong
@@ -164,13 +163,22 @@ enum PhoneNumberParser {
         return .national
     }
 
+    /// How many digits `code` takes at the start of `digits`, if `digits` starts with it.
+    private static func leadingLength(of code: Int, in digits: [UInt8]) -> Int? {
+        let length = code >= 100 ? 3 : code >= 10 ? 2 : 1
+        guard digits.count >= length else { return nil }
+        var value = 0
+        for byte in digits[..<length] { value = value * 10 + Int(byte &- UInt8(ascii: "0")) }
+        return value == code ? length : nil
+    }
+
     /// The known calling code (1 to 3 digits, never starting with 0) at the start of `digits`, and what follows.
     private static func leadingCountryCode(_ digits: [UInt8]) -> (Int, [UInt8])? {
         guard digits.first != UInt8(ascii: "0") else { return nil }
         var code = 0
         for (length, byte) in digits.prefix(3).enumerated() {
             code = code * 10 + Int(byte - UInt8(ascii: "0"))
-            if PhoneNumberMetadata.byCountryCode[code] != nil {
+            if PhoneNumberMetadata.entries(forCountryCode: code) != nil {
                 return (code, Array(digits[(length + 1)...]))
             }
         }
@@ -180,9 +188,16 @@ enum PhoneNumberParser {
     /// Removes the national (trunk) prefix, applying the transform rule (libphonenumber's
     /// `maybeStripNationalPrefixAndCarrierCode`); returns `number` unchanged when nothing applies.
     static func stripNationalPrefix(_ number: [UInt8], metadata: PhoneNumberMetadata) -> [UInt8] {
-        guard !number.isEmpty, let prefix = metadata.nationalPrefixForParsing.pattern,
-            let match = prefix.prefixMatch(number)
-        else { return number }
+        guard !number.isEmpty, let prefix = metadata.nationalPrefixForParsing.pattern else { return number }
+        // Captures matter only to a transform rule (a few regions have one).
+        let match: (end: Int, groups: [Range<Int>?])
+        if metadata.nationalPrefixTransformRule.isEmpty {
+            guard let end = prefix.prefixMatchLength(number) else { return number }
+            match = (end, [])
+        } else {
+            guard let found = prefix.prefixMatch(number) else { return number }
+            match = found
+        }
         let general = metadata.general.pattern
         let viableBefore = general.wholeMatch(number)
         let rest = number[match.end...]

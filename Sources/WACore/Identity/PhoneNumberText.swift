@@ -9,7 +9,7 @@ enum PhoneNumberText {
     /// The part of the text that is the number, and the extension that followed it, if any.
     struct Extracted {
         /// The number: from its first `+` or digit, without trailing text, extension or parameters.
-        var number: [Unicode.Scalar]
+        var number: ArraySlice<Unicode.Scalar>
         /// The extension's digits (ASCII), if the text had one.
         var `extension`: String?
     }
@@ -35,7 +35,7 @@ enum PhoneNumberText {
         var extensionDigits: String?
         if let (start, digits) = extensionAtEnd(number), isViable(number[..<start]) {
             extensionDigits = digits
-            number.removeSubrange(start...)
+            number = number[..<start]
         }
         return Extracted(number: number, extension: extensionDigits)
     }
@@ -44,44 +44,44 @@ enum PhoneNumberText {
 
     /// `buildNationalNumberForParsing`: the number of a `tel:` URI with a `phone-context`, or the possible number
     /// in the text; without an ISDN subaddress.
-    private static func numberForParsing(_ text: [Unicode.Scalar]) throws(WAError) -> [Unicode.Scalar] {
-        var number: [Unicode.Scalar]
-        if let contextStart = firstIndex(of: phoneContext, in: text) {
+    private static func numberForParsing(_ text: [Unicode.Scalar]) throws(WAError) -> ArraySlice<Unicode.Scalar> {
+        var number: ArraySlice<Unicode.Scalar>
+        if let contextStart = firstIndex(of: phoneContext, in: text[...]) {
             let valueStart = contextStart + phoneContext.count
             let valueEnd = text[valueStart...].firstIndex(of: ";") ?? text.count
             let context = text[valueStart..<valueEnd]
             guard isGlobalNumberDigits(context) || isDomainName(context) else {
                 throw PhoneNumberParser.error("the tel: URI's phone-context is invalid")
             }
-            number = context.first == "+" ? Array(context) : []
-            let start = firstIndex(of: telPrefix, in: text).map { $0 + telPrefix.count } ?? 0
-            if start < contextStart { number += text[start..<contextStart] }
+            var joined = context.first == "+" ? Array(context) : []
+            let start = firstIndex(of: telPrefix, in: text[...]).map { $0 + telPrefix.count } ?? 0
+            if start < contextStart { joined += text[start..<contextStart] }
+            number = joined[...]
         } else {
             number = possibleNumber(text)
         }
-        if let subaddress = firstIndex(of: isdnSubaddress, in: number), subaddress > 0 {
-            number.removeSubrange(subaddress...)
+        if let subaddress = firstIndex(of: isdnSubaddress, in: number), subaddress > number.startIndex {
+            number = number[..<subaddress]
         }
         return number
     }
 
     /// `extractPossibleNumber`: from the first `+` or digit (`[+＋\d]`), without trailing characters that are
     /// neither word characters nor `#` (`(?:_|[^#\w])+$`) and without a second number (`[\\/] *x`).
-    private static func possibleNumber(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    private static func possibleNumber(_ text: [Unicode.Scalar]) -> ArraySlice<Unicode.Scalar> {
         guard let start = text.firstIndex(where: { isPlus($0) || digitValue($0) != nil }) else { return [] }
         var end = text.count
         while end > start, isUnwantedEnd(text[end - 1]) { end -= 1 }
-        var number = Array(text[start..<end])
         // A backslash or slash, spaces, then `x`: what follows is a second number.
-        for index in number.indices where number[index] == "\\" || number[index] == "/" {
+        for index in start..<end where text[index] == "\\" || text[index] == "/" {
             var next = index + 1
-            while next < number.count, number[next] == " " { next += 1 }
-            if next < number.count, number[next] == "x" {
-                number.removeSubrange(index...)
+            while next < end, text[next] == " " { next += 1 }
+            if next < end, text[next] == "x" {
+                end = index
                 break
             }
         }
-        return number
+        return text[start..<end]
     }
 
     private static let phoneContext = Array(";phone-context=".unicodeScalars)
@@ -89,9 +89,9 @@ enum PhoneNumberText {
     private static let isdnSubaddress = Array(";isub=".unicodeScalars)
 
     /// The first index where `needle` occurs in `haystack` (case-sensitive, as libphonenumber searches).
-    private static func firstIndex(of needle: [Unicode.Scalar], in haystack: [Unicode.Scalar]) -> Int? {
+    private static func firstIndex(of needle: [Unicode.Scalar], in haystack: ArraySlice<Unicode.Scalar>) -> Int? {
         guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+        for start in haystack.startIndex...(haystack.endIndex - needle.count) where haystack[start] == needle[0] {
             if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
         }
         return nil
@@ -158,9 +158,12 @@ enum PhoneNumberText {
 
     /// `maybeStripExtension`'s search for `(?:EXTN)$`: the leftmost start of an extension that runs to the end
     /// (or to a final newline), and its digits.
-    private static func extensionAtEnd(_ number: [Unicode.Scalar]) -> (start: Int, digits: String)? {
+    private static func extensionAtEnd(_ number: ArraySlice<Unicode.Scalar>) -> (start: Int, digits: String)? {
+        // Every form of extension has a label (letters, `;`, `,`, `#`, `~`) or ends with `#`: most numbers have
+        // none of these, and need no search.
+        guard number.contains(where: mayBeExtensionSyntax) else { return nil }
         for start in number.indices {
-            if let digits = extensionMatch(number[...], from: start, allowFinalNewline: true) {
+            if let digits = extensionMatch(number, from: start, allowFinalNewline: true) {
                 return (start, digits)
             }
         }
@@ -227,7 +230,9 @@ enum PhoneNumberText {
     /// `[:\.．]?[ \xa0\t,-]*(\d{1,limit})#?` to the end of `text`.
     private static func afterLabel(_ text: ArraySlice<Unicode.Scalar>, from position: Int, limit: Int) -> String? {
         var starts = [position]
-        if position < text.endIndex, [":", ".", "\u{FF0E}"].contains(text[position]) { starts.insert(position + 1, at: 0) }
+        if position < text.endIndex, text[position] == ":" || text[position] == "." || text[position] == "\u{FF0E}" {
+            starts.insert(position + 1, at: 0)
+        }
         for start in starts {
             for digitsStart in run(text, from: start, of: { isLabelSeparator($0) || $0 == "-" }) {
                 if let digits = digitsToEnd(text, from: digitsStart, limit: limit, hash: .optional) { return digits }
@@ -313,10 +318,11 @@ enum PhoneNumberText {
     /// Where `[xｘ#＃~～]|int|ｉｎｔ` can end when it starts at `position`.
     private static func ambiguousLabelEnds(_ text: ArraySlice<Unicode.Scalar>, at position: Int) -> [Int] {
         var ends: [Int] = []
-        if position < text.endIndex,
-            ["x", "\u{FF58}", "#", "\u{FF03}", "~", "\u{FF5E}"].contains(folded(text[position]))
-        {
-            ends.append(position + 1)
+        if position < text.endIndex {
+            switch folded(text[position]) {
+            case "x", "\u{FF58}", "#", "\u{FF03}", "~", "\u{FF5E}": ends.append(position + 1)
+            default: break
+            }
         }
         if let end = literal("int", in: text, at: position) { ends.append(end) }
         if let end = literal("\u{FF49}\u{FF4E}\u{FF54}", in: text, at: position) { ends.append(end) }
@@ -404,6 +410,14 @@ enum PhoneNumberText {
     private static func isTailCharacter(_ scalar: Unicode.Scalar) -> Bool {
         isPunctuation(scalar) || scalar == "*" || isASCIILetter(scalar) || digitValue(scalar) != nil
             || [0x17F, 0x212A, 0x130, 0x131].contains(scalar.value)
+    }
+
+    /// Whether `scalar` can be part of an extension's label: a letter, `;`, `,`, `#`, `＃`, `~` or `～`.
+    private static func mayBeExtensionSyntax(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case ";", ",", "#", "\u{FF03}", "~", "\u{FF5E}": return true
+        default: return isASCIILetter(scalar) || (!scalar.isASCII && scalar.properties.isAlphabetic)
+        }
     }
 
     /// `[ \xa0\t,]`.

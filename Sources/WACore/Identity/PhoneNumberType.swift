@@ -55,7 +55,7 @@ extension PhoneNumberMetadata {
     /// The entry a number belongs to (libphonenumber's `getRegionCodeForNumber`): the only one of its calling code,
     /// or the first whose leading digits start it or, for one without leading digits, in which it is valid.
     static func region(countryCode: Int, national: [UInt8]) -> PhoneNumberMetadata? {
-        guard let entries = byCountryCode[countryCode] else { return nil }
+        guard let entries = entries(forCountryCode: countryCode) else { return nil }
         if entries.count == 1 { return entries[0] }
         for entry in entries {
             if !entry.leadingDigits.isEmpty {

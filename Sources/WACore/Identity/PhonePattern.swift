@@ -5,13 +5,7 @@ import Synchronization
 final class PhonePattern: Sendable, ExpressibleByStringLiteral {
     /// The pattern as libphonenumber writes it; empty for "no pattern".
     let source: String
-    private let compiled = AtomicLazyReference<Compiled>()
-
-    /// A ``DigitPattern`` in a class, as the lazy reference needs.
-    private final class Compiled: Sendable {
-        let pattern: DigitPattern?
-        init(_ pattern: DigitPattern?) { self.pattern = pattern }
-    }
+    private let compiled = AtomicLazyReference<DigitPattern>()
 
     init(stringLiteral source: String) {
         self.source = source
@@ -23,13 +17,15 @@ final class PhonePattern: Sendable, ExpressibleByStringLiteral {
     /// The compiled pattern; `nil` when empty or outside ``DigitPattern``'s dialect (the metadata tests check that
     /// every pattern compiles).
     var pattern: DigitPattern? {
-        if let compiled = compiled.load() { return compiled.pattern }
-        return compiled.storeIfNil(Compiled(source.isEmpty ? nil : DigitPattern(source))).pattern
+        let pattern = compiled.load() ?? compiled.storeIfNil(DigitPattern(source) ?? DigitPattern.neverMatching)
+        return pattern === DigitPattern.neverMatching ? nil : pattern
     }
 
     /// Whether the whole of `digits` matches (never for an empty pattern).
     func wholeMatch(_ digits: [UInt8]) -> Bool {
-        pattern?.wholeMatch(digits) ?? false
+        guard !source.isEmpty else { return false }
+        let pattern = compiled.load() ?? compiled.storeIfNil(DigitPattern(source) ?? DigitPattern.neverMatching)
+        return pattern.wholeMatch(digits)
     }
 
     /// The length of the match at the start of `digits`, if the pattern matches there.
@@ -39,7 +35,7 @@ final class PhonePattern: Sendable, ExpressibleByStringLiteral {
 }
 
 /// The numbers of one type in one region (or of the region in general): libphonenumber's `PhoneNumberDesc`.
-struct PhoneNumberDescription: Sendable {
+final class PhoneNumberDescription: Sendable {
     /// The national significant numbers of this type.
     let pattern: PhonePattern
     /// Their possible lengths, ascending.

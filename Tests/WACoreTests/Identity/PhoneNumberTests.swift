@@ -277,8 +277,11 @@ struct PhoneNumberTests {
 
     @Test func metadataIsCompleteAndEveryPatternCompiles() throws {
         #expect(PhoneNumberMetadata.all.count >= 245)
-        #expect(PhoneNumberMetadata.byRegion.count >= 240)
-        for (code, entries) in PhoneNumberMetadata.byCountryCode {
+        let regions = PhoneNumberMetadata.all.filter { $0.region != "001" }
+        #expect(regions.count >= 240)
+        #expect(regions.allSatisfy { PhoneNumberMetadata.region(named: $0.region) === $0 }, "every region is found by its code")
+        for code in Set(PhoneNumberMetadata.all.map(\.countryCode)) {
+            let entries = try #require(PhoneNumberMetadata.entries(forCountryCode: code))
             #expect(entries.first?.isMainRegion == true, "calling code \(code)")
             #expect(entries.filter(\.isMainRegion).count == 1, "calling code \(code)")
         }
