@@ -23,4 +23,17 @@ struct PhoneNumberReferenceTests {
         let check = try ReferencePython.run(["scripts/generate-phone-table.py", "--check"])
         #expect(check.status == 0, "scripts/generate-phone-table.py --check: \(check.output)")
     }
+
+    /// `scripts/generate-phone-metadata.py`: the committed table is what the pinned libphonenumber generates.
+    @Test(.enabled(if: ReferencePython.shouldRun("phonenumbers"), "python3 with phonenumbers is not installed"))
+    func theMetadataTableIsWhatTheScriptGenerates() throws {
+        try ReferencePython.require("phonenumbers")
+        let generated = try ReferencePython.run(["scripts/generate-phone-metadata.py"])
+        #expect(generated.status == 0, "\(generated.output.prefix(2_000))")
+        let committed = try String(
+            contentsOf: ReferencePython.packageRoot.appendingPathComponent(
+                "Sources/WACore/Identity/PhoneNumberMetadata+Table.swift"),
+            encoding: .utf8)
+        #expect(generated.output == committed, "regenerate it: python3 scripts/generate-phone-metadata.py > Sources/WACore/Identity/PhoneNumberMetadata+Table.swift")
+    }
 }
