@@ -23,6 +23,9 @@ public struct ContactService: Sendable {
         /// Rows whose number appeared earlier in the same file (merged into that row).
         public var duplicates: Int
         public var errors: [RowError]
+        /// Rows imported with a remark: with `numberValidation: .possible`, numbers that libphonenumber calls
+        /// possible but not valid (column `phone`).
+        public var warnings: [RowError] = []
         /// Whether anything was written. An import with errors writes nothing unless `skipInvalidRows` was set.
         public var committed: Bool
     }
@@ -120,9 +123,13 @@ public struct ContactService: Sendable {
     /// Every row is validated first. If any row is invalid, nothing is written and the report lists every problem
     /// (never a half import) — unless `skipInvalidRows` is set, in which case the valid rows are imported and the
     /// invalid ones reported. Everything is written in one transaction.
+    ///
+    /// Numbers must be valid as libphonenumber judges them (``PhoneNumberValidation/valid``). With
+    /// `numberValidation: .possible`, a number of a possible length that is not valid (an unassigned range, a
+    /// wrong area code) is imported as written and listed in ``ImportReport/warnings`` instead.
     public func importCSV(
         _ text: String, defaultRegion: String? = nil, skipInvalidRows: Bool = false, maximumRows: Int = 50_000,
-        by principal: Principal
+        numberValidation: PhoneNumberValidation = .valid, by principal: Principal
     ) async throws -> ImportReport {
         let org = principal.organizationID
         try env.policy.require(principal, .contactsImport, on: .organization(org))
@@ -148,6 +155,7 @@ public struct ContactService: Sendable {
         var rows: [String: ImportRow] = [:]
         var order: [String] = []
         var errors: [ImportReport.RowError] = []
+        var warnings: [ImportReport.RowError] = []
         var duplicates = 0
         for record in records.dropFirst() {
             guard record.fields.count == columns.count else {
@@ -160,10 +168,15 @@ public struct ContactService: Sendable {
                 // Our own CSV exports protect `+…` cells against formula injection with a leading apostrophe.
                 var text = record.fields[phoneColumn].trimmingCharacters(in: .whitespaces)
                 if text.hasPrefix("'") { text.removeFirst() }
-                phone = try PhoneNumber(text, defaultRegion: defaultRegion)
+                phone = try PhoneNumber(text, defaultRegion: defaultRegion, validation: numberValidation)
             } catch {
                 errors.append(.init(line: record.line, column: "phone", message: error.message))
                 continue
+            }
+            if !phone.isValid {
+                warnings.append(
+                    .init(line: record.line, column: "phone",
+                          message: "\(phone.e164) is in no number range of its country (not a valid number); imported as written"))
             }
             var row = ImportRow(phone: phone)
             do throws(WAError) {
@@ -189,7 +202,8 @@ public struct ContactService: Sendable {
             }
         }
         if !errors.isEmpty && !skipInvalidRows {
-            return ImportReport(created: 0, updated: 0, duplicates: duplicates, errors: errors, committed: false)
+            return ImportReport(
+                created: 0, updated: 0, duplicates: duplicates, errors: errors, warnings: warnings, committed: false)
         }
         let now = env.clock.now()
         let (created, updated) = try await env.transaction(by: principal) { tx in
@@ -222,7 +236,9 @@ public struct ContactService: Sendable {
                     metadata: ["created": "\(created)", "updated": "\(updated)", "rejected": "\(errors.count)"]))
             return (created, updated)
         }
-        return ImportReport(created: created, updated: updated, duplicates: duplicates, errors: errors, committed: true)
+        return ImportReport(
+            created: created, updated: updated, duplicates: duplicates, errors: errors, warnings: warnings,
+            committed: true)
     }
 
     // MARK: Internals

@@ -66,6 +66,21 @@ struct ContactAndTemplateServiceTests {
         #expect(london.map(\.phone?.e164) == ["+442079460958"])
     }
 
+    @Test func possibleButInvalidNumbersAreErrorsOrWarningsAsAsked() async throws {
+        let t = try await tenant()
+        let csv = "phone,name\n+49 30 123456,Berlin\n+1 555 000 1111,Fiction\n+49 30 1,Short\n"
+        let strict = try await contacts.importCSV(csv, by: .acting(as: t.admin))
+        #expect(!strict.committed && strict.errors.map(\.line) == [3, 4] && strict.warnings.isEmpty)
+
+        let lenient = try await contacts.importCSV(csv, skipInvalidRows: true, numberValidation: .possible, by: .acting(as: t.admin))
+        #expect(lenient.committed && lenient.created == 2)
+        #expect(lenient.errors.map(\.line) == [4], "too short is not possible either")
+        #expect(lenient.warnings.map(\.line) == [3] && lenient.warnings.first?.column == "phone")
+        #expect(lenient.warnings.first?.message.contains("+15550001111") == true)
+        let fiction = try await contacts.list(by: .acting(as: t.admin), where: .init(search: "Fiction")).items
+        #expect(fiction.map(\.phone?.e164) == ["+15550001111"])
+    }
+
     @Test func importUpdatesExistingContactsAndMergesDuplicateRows() async throws {
         let t = try await tenant()
         _ = try await contacts.create(phone: try PhoneNumber("+4930123456"), name: "Old", tags: ["old"], by: .acting(as: t.admin))
