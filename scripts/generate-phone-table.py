@@ -171,13 +171,10 @@ CASES = [
 ]
 
 
-TYPE_NAMES = {
-    PhoneNumberType.FIXED_LINE: "fixedLine", PhoneNumberType.MOBILE: "mobile",
-    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixedLineOrMobile", PhoneNumberType.TOLL_FREE: "tollFree",
-    PhoneNumberType.PREMIUM_RATE: "premiumRate", PhoneNumberType.SHARED_COST: "sharedCost",
-    PhoneNumberType.VOIP: "voip", PhoneNumberType.PERSONAL_NUMBER: "personalNumber", PhoneNumberType.PAGER: "pager",
-    PhoneNumberType.UAN: "uan", PhoneNumberType.VOICEMAIL: "voicemail", PhoneNumberType.UNKNOWN: "unknown",
-}
+def type_name(numtype):
+    """libphonenumber's type as the Swift case name: FIXED_LINE_OR_MOBILE -> fixedLineOrMobile."""
+    first, *rest = PhoneNumberType.to_string(numtype).lower().split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
 def expected(text, region):
@@ -191,7 +188,7 @@ def expected(text, region):
     if reason == ValidationResult.IS_POSSIBLE:
         valid = phonenumbers.is_valid_number(number)
         note = None if valid else "libphonenumber: possible, not valid"
-        return e164, valid, TYPE_NAMES[phonenumbers.number_type(number)], note
+        return e164, valid, type_name(phonenumbers.number_type(number)), note
     if reason == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
         return None, False, None, f"libphonenumber: possible local-only {e164}; PhoneNumber requires the area code"
     return None, False, None, None

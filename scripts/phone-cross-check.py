@@ -34,14 +34,6 @@ TYPES = [
     PhoneNumberType.UAN, PhoneNumberType.VOICEMAIL,
 ]
 
-TYPE_NAMES = {
-    PhoneNumberType.FIXED_LINE: "fixed_line", PhoneNumberType.MOBILE: "mobile",
-    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile", PhoneNumberType.TOLL_FREE: "toll_free",
-    PhoneNumberType.PREMIUM_RATE: "premium_rate", PhoneNumberType.SHARED_COST: "shared_cost",
-    PhoneNumberType.VOIP: "voip", PhoneNumberType.PERSONAL_NUMBER: "personal_number", PhoneNumberType.PAGER: "pager",
-    PhoneNumberType.UAN: "uan", PhoneNumberType.VOICEMAIL: "voicemail", PhoneNumberType.UNKNOWN: "unknown",
-}
-
 # Regions whose IDD is typed in front of a foreign number, and the prefix they dial.
 IDD_FROM = [("DE", "00"), ("US", "011"), ("AU", "0011"), ("JP", "010"), ("RU", "8 10"), ("BR", "00 21"), ("GB", "00")]
 
@@ -65,7 +57,7 @@ def verdict(text, region):
     return [
         phonenumbers.format_number(number, PhoneNumberFormat.E164),
         phonenumbers.is_valid_number(number),
-        TYPE_NAMES[phonenumbers.number_type(number)],
+        PhoneNumberType.to_string(phonenumbers.number_type(number)).lower(),
     ]
 
 
