@@ -1,7 +1,8 @@
 /// CRC-32 as used by zlib, gzip and PNG (IEEE 802.3 polynomial, reflected `0xEDB88320`, initial value and final XOR
 /// `0xFFFFFFFF`). Check value: `crc32("123456789") == 0xCBF43926`.
 ///
-/// Used only as the typo-detecting checksum of ``APIKeySecret``; it is not a cryptographic integrity check.
+/// Used as the typo-detecting checksum of ``APIKeySecret`` and to check PNG chunks as they stream
+/// (``update(_:with:)``); it is not a cryptographic integrity check.
 ///
 /// Table-driven, "slicing-by-8": eight 256-entry tables let eight input bytes be folded in per step with eight
 /// independent lookups, instead of one lookup per byte whose every step waits for the previous one.
@@ -35,8 +36,14 @@ enum CRC32 {
 
     /// The CRC-32 of the bytes in `bytes`.
     static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        update(0, with: bytes)
+    }
+
+    /// The CRC-32 of the bytes whose CRC-32 is `crc` followed by `bytes`: `update(checksum(a), with: b)` is
+    /// `checksum(a + b)`, and `update(0, with: b)` is `checksum(b)`.
+    static func update(_ crc: UInt32, with bytes: UnsafeRawBufferPointer) -> UInt32 {
         tables.withUnsafeBufferPointer { table in
-            var crc: UInt32 = 0xFFFF_FFFF
+            var crc: UInt32 = crc ^ 0xFFFF_FFFF
             var index = 0
             while bytes.count - index >= 8 {
                 let low = crc ^ bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self).littleEndian

@@ -9,17 +9,29 @@
 /// ```
 ///
 /// Checks run in this order, and the first failure is thrown: empty file, non-media kind, sniffing (truncated,
-/// unsupported), declared type against content, kind against type, allow-list, size cap. Storage quota is a
-/// separate decision (``MediaQuota``).
+/// unsupported), declared type against content, kind against type, allow-list, size cap. Then the whole file is
+/// checked as it streams (``inspection(of:)``, within ``inspectionLimits``). Storage quota is a separate decision
+/// (``MediaQuota``).
 public struct MediaPolicy: Sendable, Hashable {
     /// Size caps per message kind.
     public var sizeCaps: MediaSizeCaps
     /// The types the organization accepts (its allow-list). Defaults to every supported type.
     public var allowedTypes: Set<MediaType>
+    /// The limits of the whole-file checks: pixels, trailing bytes.
+    public var inspectionLimits: MediaInspectionLimits
 
-    public init(sizeCaps: MediaSizeCaps = .whatsAppCloudAPI, allowedTypes: Set<MediaType> = Set(MediaType.allCases)) {
+    public init(
+        sizeCaps: MediaSizeCaps = .whatsAppCloudAPI, allowedTypes: Set<MediaType> = Set(MediaType.allCases),
+        inspectionLimits: MediaInspectionLimits = .standard
+    ) {
         self.sizeCaps = sizeCaps
         self.allowedTypes = allowedTypes
+        self.inspectionLimits = inspectionLimits
+    }
+
+    /// The whole-file check of an accepted file: feed it every byte, then ``MediaInspection/finish()``.
+    public func inspection(of accepted: AcceptedMedia) -> MediaInspection {
+        MediaInspection(accepted.sniffed, limits: inspectionLimits)
     }
 
     /// A policy whose allow-list is given as MIME types (aliases accepted, see ``MediaType/init(mimeType:)``).

@@ -135,6 +135,14 @@ extension WAError {
         case mediaEmpty = "media_empty"
         /// The file ends (or the bytes passed end) inside the header that identifies its format.
         case mediaTruncatedHeader = "media_truncated_header"
+        /// The file ends before its format says it does (no end marker, a chunk running past the end).
+        case mediaTruncated = "media_truncated"
+        /// The file's structure is not what its type requires (bad chunk lengths or checksums, parts out of order).
+        case mediaMalformed = "media_malformed"
+        /// The file decodes to more than the limit (an image's pixels × frames): a decompression bomb.
+        case mediaDecompressionBomb = "media_decompression_bomb"
+        /// More bytes follow the file's end marker than the tolerance: a second file riding along (a polyglot).
+        case mediaTrailingData = "media_trailing_data"
         /// Storing the file would exceed the organization's media storage quota.
         case mediaOverQuota = "media_over_quota"
         /// The organization's allow-list does not include the file's type.
@@ -199,7 +207,7 @@ extension WAError {
             case .invalidArgument, .invalidPhoneNumber, .invalidJID, .invalidIdentifier, .weakPassword,
                 .invalidCursor, .invalidCSV, .templateVariableMissing, .templateVariableUnknown,
                 .incompatibleRollups, .inconsistentFingerprint, .mediaTypeMismatch, .mediaEmpty,
-                .mediaTruncatedHeader, .campaignAudienceEmpty, .invalidRegex, .invalidBusinessHours,
+                .mediaTruncatedHeader, .mediaTruncated, .mediaMalformed, .mediaTrailingData, .campaignAudienceEmpty, .invalidRegex, .invalidBusinessHours,
                 .unknownTimeZone, .unsupportedTemplateVariable, .invalidWebhookURL, .webhookTargetForbidden,
                 .invalidWebhookSecret, .webhookInvalidTimestamp, .invalidEventType, .invalidEventFilter:
                 .invalidInput
@@ -214,7 +222,7 @@ extension WAError {
                 .instanceOwnedElsewhere, .invalidInstanceState, .instanceUnavailable, .campaignInvalidState,
                 .webhookEndpointDisabled, .deliveryNotReplayable:
                 .conflict
-            case .mediaTooLarge, .mediaOverQuota:
+            case .mediaTooLarge, .mediaOverQuota, .mediaDecompressionBomb:
                 .tooLarge
             case .mediaUnsupportedType, .mediaTypeNotAllowed:
                 .unsupportedType

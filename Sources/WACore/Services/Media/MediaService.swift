@@ -34,7 +34,8 @@ public struct MediaService: Sendable {
     ///
     /// The checks run before anything is written: ``MediaPolicy/evaluate(prefix:byteCount:declaredMIMEType:kind:fileName:)``
     /// (empty file, unsupported or truncated content, declared type or kind against content, allow-list, size cap
-    /// for the kind), then, in the transaction that records the object, the storage quota. The stored
+    /// for the kind), the whole-file inspection (``MediaInspection``: truncated, malformed, decompression bombs,
+    /// trailing data), then, in the transaction that records the object, the storage quota. The stored
     /// ``MediaObject/mimeType`` is the one established from the content, never the declared one.
     ///
     /// The bytes are written to the media store before the transaction commits the metadata; if the transaction
@@ -48,7 +49,8 @@ public struct MediaService: Sendable {
     ///   - kind: the message kind to send it as; `nil` picks the type's default.
     ///   - fileName: the client's file name, sanitised (see ``MediaFileName``); kept for documents.
     /// - Throws: the ``MediaPolicy`` errors (`media_empty`, `media_unsupported_type`, `media_truncated_header`,
-    ///   `media_type_mismatch`, `media_type_not_allowed`, `media_too_large`), `media_over_quota`, or
+    ///   `media_type_mismatch`, `media_type_not_allowed`, `media_too_large`), the inspection's (`media_truncated`,
+    ///   `media_malformed`, `media_decompression_bomb`, `media_trailing_data`), `media_over_quota`, or
     ///   `permission_denied` without ``Permission/mediaUpload``.
     public func upload(
         _ bytes: [UInt8], declaredMIMEType: String?, kind: Message.Kind? = nil, fileName: String? = nil,
@@ -56,9 +58,12 @@ public struct MediaService: Sendable {
     ) async throws -> MediaObject {
         let org = principal.organizationID
         try env.policy.require(principal, .mediaUpload, on: .organization(org))
-        let accepted = try env.mediaPolicy.evaluate(
+        var accepted = try env.mediaPolicy.evaluate(
             prefix: bytes, byteCount: Int64(bytes.count), declaredMIMEType: declaredMIMEType, kind: kind,
             fileName: fileName)
+        var inspection = env.mediaPolicy.inspection(of: accepted)
+        try inspection.consume(bytes)
+        accepted.sniffed = try inspection.finish()
         let object = MediaObject(
             id: env.ids.make(), organizationID: org, mimeType: accepted.mimeType, kind: accepted.kind,
             byteCount: accepted.byteCount, sha256: HexCoding.encode(Array(SHA256.hash(data: bytes))),

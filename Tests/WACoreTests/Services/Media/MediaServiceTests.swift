@@ -225,6 +225,10 @@ struct MediaServiceTests {
                 policy: MediaPolicy(allowedTypes: [.pdf, .png]), code: .mediaTypeNotAllowed),
         Refusal(name: "over the storage quota", bytes: { try sample("sample.jpg") }, quota: baselineSize + 100,
                 code: .mediaOverQuota, written: true),
+        Refusal(name: "a PNG that is also HTML (inspected before anything is written)",
+                bytes: { try sample("sample.png") + Array("<html><script>alert(1)</script></html>\n".utf8) + Array(repeating: 0x20, count: 64) },
+                code: .mediaTrailingData),
+        Refusal(name: "a PNG cut short", bytes: { Array(try sample("sample.png").dropLast(12)) }, code: .mediaTruncated),
     ]
 
     @Test("a refused upload leaves no object, no bytes and an unchanged counter", arguments: refusals)

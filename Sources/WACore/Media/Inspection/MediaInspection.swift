@@ -1,0 +1,77 @@
+/// Checks a whole file, as its bytes arrive, against what its sniffed type says it is; memory does not grow with
+/// the file.
+///
+/// ```swift
+/// var inspection = MediaInspection(sniffed)          // from MediaSniffer or MediaPolicy
+/// for chunk in upload { try inspection.consume(chunk) }
+/// let media = try inspection.finish()                // sniffed, plus what the whole file showed
+/// media.image?.width
+/// ```
+///
+/// Today PNG (and APNG) files are walked chunk by chunk (``SniffedMedia/image`` and
+/// ``SniffedMedia/trailingByteCount`` are filled in); other types pass unchanged. Errors: the file ends before its
+/// format's end (`media_truncated`), its structure is not its type's (`media_malformed`), it decodes to more pixels
+/// than ``MediaInspectionLimits/maximumPixels`` (`media_decompression_bomb`), or more than
+/// ``MediaInspectionLimits/trailingByteTolerance`` bytes follow its end (`media_trailing_data`). A refusal can come
+/// from any ``consume(_:)``, as soon as the bytes show it.
+public struct MediaInspection: Sendable {
+    private enum Inspector {
+        case png(PNGInspector)
+        case none
+    }
+
+    /// What the prefix showed.
+    public let sniffed: SniffedMedia
+    private var inspector: Inspector
+    private var byteCount: Int64 = 0
+
+    /// An inspection of a file sniffed as `sniffed`.
+    public init(_ sniffed: SniffedMedia, limits: MediaInspectionLimits = .standard) {
+        self.sniffed = sniffed
+        switch sniffed.type {
+        case .png: inspector = .png(PNGInspector(limits: limits))
+        default: inspector = .none
+        }
+    }
+
+    /// Feeds the file's next bytes.
+    public mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(WAError) {
+        byteCount += Int64(bytes.count)
+        switch inspector {
+        case .png(var png):
+            inspector = .none  // keep the inspector uniquely referenced while it changes
+            defer { inspector = .png(png) }
+            try png.consume(bytes)
+        case .none:
+            break
+        }
+    }
+
+    /// Feeds the file's next bytes.
+    public mutating func consume(_ bytes: some Collection<UInt8>) throws(WAError) {
+        // The standard library's `with…` calls rethrow untyped errors: carry ours out as a value.
+        var failure: WAError?
+        let contiguous: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            do throws(WAError) { try consume(UnsafeRawBufferPointer(buffer)) } catch { failure = error }
+        }
+        if contiguous == nil {
+            Array(bytes).withUnsafeBytes { buffer in
+                do throws(WAError) { try consume(buffer) } catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// After the last bytes: ``sniffed`` with what the whole file showed, or why it is refused.
+    public func finish() throws(WAError) -> SniffedMedia {
+        var media = sniffed
+        switch inspector {
+        case .png(let png):
+            media.image = try png.finish()
+            media.trailingByteCount = png.trailingByteCount
+        case .none:
+            break
+        }
+        return media
+    }
+}

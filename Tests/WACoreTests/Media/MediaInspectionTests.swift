@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+
+@testable import WACore
+
+/// Whole-file inspection: PNG files walked chunk by chunk, refused when truncated, malformed, bombs or polyglots.
+@Suite("Media inspection")
+struct MediaInspectionTests {
+    // MARK: PNG building
+
+    /// One PNG chunk: length, type, data and its CRC.
+    static func chunk(_ type: String, _ data: [UInt8], crc: UInt32? = nil) -> [UInt8] {
+        let typeBytes = Array(type.utf8)
+        let sum = crc ?? CRC32.checksum(typeBytes + data)
+        return bigEndian(UInt32(data.count)) + typeBytes + data + bigEndian(sum)
+    }
+
+    static func bigEndian(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+    }
+
+    static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    static func ihdr(width: UInt32, height: UInt32) -> [UInt8] {
+        chunk("IHDR", bigEndian(width) + bigEndian(height) + [8, 2, 0, 0, 0])
+    }
+
+    /// A structurally complete PNG (its IDAT need not inflate: the inspection reads structure, not pixels).
+    static func png(width: UInt32 = 4, height: UInt32 = 3, before: [[UInt8]] = [], after: [UInt8] = []) -> [UInt8] {
+        signature + ihdr(width: width, height: height) + before.joined() + chunk("IDAT", [0x78, 0x9C, 1, 2, 3])
+            + chunk("IEND", []) + after
+    }
+
+    /// Inspects `bytes` fed in pieces of `step` bytes.
+    static func inspect(_ bytes: [UInt8], step: Int? = nil, limits: MediaInspectionLimits = .standard) throws
+        -> SniffedMedia
+    {
+        var inspection = MediaInspection(SniffedMedia(type: .png), limits: limits)
+        let step = step ?? max(1, bytes.count)
+        var offset = 0
+        while offset < bytes.count {
+            try inspection.consume(bytes[offset..<min(bytes.count, offset + step)])
+            offset += step
+        }
+        return try inspection.finish()
+    }
+
+    /// The error code of inspecting `bytes`, the same whatever the pieces: whole, one byte at a time, seven.
+    static func refusal(_ bytes: [UInt8], limits: MediaInspectionLimits = .standard) -> WAError.Code? {
+        var codes: Set<WAError.Code?> = []
+        for step in [nil, 1, 7] {
+            do {
+                _ = try inspect(bytes, step: step, limits: limits)
+                codes.insert(nil)
+            } catch let error as WAError {
+                codes.insert(error.code)
+            } catch {
+                Issue.record("not a WAError: \(error)")
+            }
+        }
+        #expect(codes.count == 1, "the verdict depends on how the bytes arrive: \(codes)")
+        return codes.first ?? nil
+    }
+
+    // MARK: Accepted
+
+    @Test func theCorpusPNGPassesWithItsDimensions() throws {
+        let sample = try #require(MediaCorpus.samples.first { $0.name == "sample.png" })
+        let bytes = try sample.contents()
+        for step in [nil, 1, 13, 4_096] {
+            let media = try Self.inspect(bytes, step: step)
+            #expect(media.image == SniffedMedia.Image(width: 48, height: 32, frameCount: 1), "step \(step ?? 0)")
+            #expect(media.trailingByteCount == 0)
+        }
+        #expect(try Self.inspect(bytes).description == "image/png, 48×32")
+    }
+
+    @Test func anAnimatedPNGCountsItsFrames() throws {
+        let actl = Self.chunk("acTL", Self.bigEndian(12) + Self.bigEndian(0))
+        let media = try Self.inspect(Self.png(width: 10, height: 20, before: [actl]), step: 3)
+        #expect(media.image == SniffedMedia.Image(width: 10, height: 20, frameCount: 12))
+    }
+
+    @Test func aFewBytesOfPaddingAreTolerated() throws {
+        let media = try Self.inspect(Self.png(after: Array(repeating: 0, count: 64)))
+        #expect(media.trailingByteCount == 64)
+    }
+
+    @Test func otherTypesPassUnchanged() throws {
+        var inspection = MediaInspection(SniffedMedia(type: .pdf))
+        try inspection.consume(Array("%PDF-1.7 anything".utf8))
+        #expect(try inspection.finish() == SniffedMedia(type: .pdf))
+    }
+
+    // MARK: Refused
+
+    @Test func truncatedFilesAreRefused() {
+        let whole = Self.png()
+        #expect(Self.refusal(Array(whole.dropLast(12))) == .mediaTruncated, "no IEND")
+        #expect(Self.refusal(Array(whole.dropLast(20))) == .mediaTruncated, "ends inside IDAT")
+        #expect(Self.refusal(Array(whole.prefix(5))) == .mediaTruncated, "ends inside the signature")
+        // A chunk whose length runs past the end of the file.
+        let long = Self.signature + Self.ihdr(width: 1, height: 1) + Self.bigEndian(1_000_000) + Array("IDAT".utf8) + [1, 2, 3]
+        #expect(Self.refusal(long) == .mediaTruncated)
+    }
+
+    @Test func polyglotsAreRefused() {
+        let html = Array("<html><script>alert(1)</script></html>".utf8) + Array(repeating: 0x20, count: 40)
+        #expect(Self.refusal(Self.png(after: html)) == .mediaTrailingData)
+        #expect(Self.refusal(Self.png(after: Array(repeating: 0, count: 65))) == .mediaTrailingData, "one over")
+        #expect(
+            Self.refusal(Self.png(after: html), limits: .init(trailingByteTolerance: 1_000)) == nil,
+            "the tolerance is configurable")
+    }
+
+    @Test func decompressionBombsAreRefused() {
+        #expect(Self.refusal(Self.png(width: 100_000, height: 100_000)) == .mediaDecompressionBomb)
+        let frames = Self.chunk("acTL", Self.bigEndian(1_000) + Self.bigEndian(0))
+        #expect(Self.refusal(Self.png(width: 1_000, height: 1_000, before: [frames])) == .mediaDecompressionBomb, "frames count")
+        #expect(Self.refusal(Self.png(width: 1_000, height: 1_000), limits: .init(maximumPixels: 999_999)) == .mediaDecompressionBomb)
+        #expect(Self.refusal(Self.png(width: 1_000, height: 1_000), limits: .init(maximumPixels: 1_000_000)) == nil)
+    }
+
+    @Test func malformedStructureIsRefused() {
+        var badSignature = Self.png()
+        badSignature[1] = 0x51
+        var badCRC = Self.png()
+        badCRC[badCRC.count - 20] ^= 0xFF  // inside IDAT's data
+        let cases: [(String, [UInt8])] = [
+            ("signature", badSignature),
+            ("CRC", badCRC),
+            ("first chunk not IHDR", Self.signature + Self.chunk("IDAT", [1]) + Self.chunk("IEND", [])),
+            ("IHDR of 12 bytes", Self.signature + Self.chunk("IHDR", Array(repeating: 1, count: 12)) + Self.chunk("IEND", [])),
+            ("zero width", Self.png(width: 0, height: 5)),
+            ("IEND before IDAT", Self.signature + Self.ihdr(width: 1, height: 1) + Self.chunk("IEND", [])),
+            ("a second IHDR", Self.png(before: [Self.ihdr(width: 1, height: 1)])),
+            ("chunk type not letters", Self.png(before: [Self.chunk("a1b2", [0])])),
+            ("length over 2^31 - 1", Self.signature + Self.ihdr(width: 1, height: 1) + [0x80, 0, 0, 0] + Array("IDAT".utf8)),
+            ("acTL with no frames", Self.png(before: [Self.chunk("acTL", Self.bigEndian(0) + Self.bigEndian(0))])),
+        ]
+        for (name, bytes) in cases {
+            #expect(Self.refusal(bytes) == .mediaMalformed, "\(name)")
+        }
+    }
+}
