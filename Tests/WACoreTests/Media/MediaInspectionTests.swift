@@ -31,11 +31,12 @@ struct MediaInspectionTests {
             + chunk("IEND", []) + after
     }
 
-    /// Inspects `bytes` fed in pieces of `step` bytes.
+    /// Inspects `bytes` (of `type`, PNG unless they start like a GIF) fed in pieces of `step` bytes.
     static func inspect(_ bytes: [UInt8], step: Int? = nil, limits: MediaInspectionLimits = .standard) throws
         -> SniffedMedia
     {
-        var inspection = MediaInspection(SniffedMedia(type: .png), limits: limits)
+        let type: MediaType = bytes.starts(with: Array("GIF".utf8)) ? .gif : .png
+        var inspection = MediaInspection(SniffedMedia(type: type), limits: limits)
         let step = step ?? max(1, bytes.count)
         var offset = 0
         while offset < bytes.count {
@@ -141,5 +142,55 @@ struct MediaInspectionTests {
         for (name, bytes) in cases {
             #expect(Self.refusal(bytes) == .mediaMalformed, "\(name)")
         }
+    }
+
+    // MARK: GIF
+
+    /// A GIF: header, logical screen (no global colour table), the given blocks, the trailer and `after`.
+    static func gif(width: Int = 2, height: Int = 2, blocks: [[UInt8]], trailer: Bool = true, after: [UInt8] = [])
+        -> [UInt8]
+    {
+        let screen = [UInt8(width & 0xFF), UInt8(width >> 8), UInt8(height & 0xFF), UInt8(height >> 8), 0, 0, 0]
+        return Array("GIF89a".utf8) + screen + blocks.joined() + (trailer ? [0x3B] : []) + after
+    }
+
+    /// An image block: descriptor, a local colour table of two entries, LZW code size 2, one sub-block of data.
+    static func gifImage(width: Int = 2, height: Int = 2, codeSize: UInt8 = 2) -> [UInt8] {
+        [0x2C, 0, 0, 0, 0, UInt8(width & 0xFF), UInt8(width >> 8), UInt8(height & 0xFF), UInt8(height >> 8), 0x80]
+            + [0, 0, 0, 255, 255, 255] + [codeSize, 3, 0x84, 0x1D, 0x05, 0]
+    }
+
+    /// A graphic control extension (as animations carry before each frame).
+    static let gifControl: [UInt8] = [0x21, 0xF9, 4, 0, 20, 0, 0, 0]
+
+    @Test func theCorpusGIFPassesWithItsFrames() throws {
+        let sample = try #require(MediaCorpus.samples.first { $0.name == "sample.gif" })
+        let bytes = try sample.contents()
+        for step in [nil, 1, 5] {
+            let media = try Self.inspect(bytes, step: step)
+            #expect(media.image == SniffedMedia.Image(width: 32, height: 32, frameCount: 2), "step \(step ?? 0)")
+            #expect(media.trailingByteCount == 0)
+        }
+        let built = try Self.inspect(Self.gif(blocks: [Self.gifControl, Self.gifImage(), Self.gifControl, Self.gifImage()]), step: 2)
+        #expect(built.image?.frameCount == 2)
+        #expect(try Self.inspect(Self.gif(width: 0, height: 0, blocks: [Self.gifImage(width: 7, height: 9)])).image
+            == SniffedMedia.Image(width: 7, height: 9), "a zero screen takes the first frame's size")
+    }
+
+    @Test func hostileGIFsAreRefused() {
+        let image = Self.gifImage()
+        #expect(Self.refusal(Self.gif(blocks: [image], trailer: false)) == .mediaTruncated, "no trailer")
+        #expect(Self.refusal(Array(Self.gif(blocks: [image]).dropLast(4))) == .mediaTruncated, "cut inside the image")
+        #expect(Self.refusal(Self.gif(blocks: [image], after: Array(repeating: 0x41, count: 65))) == .mediaTrailingData)
+        #expect(Self.refusal(Self.gif(width: 65_535, height: 65_535, blocks: [image])) == .mediaDecompressionBomb)
+        let frames = Array([[UInt8]](repeating: Self.gifControl + Self.gifImage(width: 1_000, height: 1_000), count: 101).joined())
+        #expect(Self.refusal(Self.gif(width: 1_000, height: 1_000, blocks: [frames])) == .mediaDecompressionBomb, "frames add up")
+        #expect(Self.refusal(Self.gif(blocks: [])) == .mediaMalformed, "no image")
+        #expect(Self.refusal(Self.gif(blocks: [[0x99]])) == .mediaMalformed, "unknown block")
+        #expect(Self.refusal(Self.gif(blocks: [Self.gifImage(codeSize: 0)])) == .mediaMalformed, "LZW code size 0")
+        #expect(Self.refusal(Self.gif(blocks: [Self.gifImage(codeSize: 12)])) == .mediaMalformed, "LZW code size 12")
+        var header = Self.gif(blocks: [image])
+        header[4] = 0x38
+        #expect(Self.refusal(header) == .mediaMalformed, "GIF88a")
     }
 }

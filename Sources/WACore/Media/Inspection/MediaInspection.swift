@@ -8,43 +8,31 @@
 /// media.image?.width
 /// ```
 ///
-/// Today PNG (and APNG) files are walked chunk by chunk (``SniffedMedia/image`` and
+/// Today PNG (and APNG) files are walked chunk by chunk and GIF files block by block (``SniffedMedia/image`` and
 /// ``SniffedMedia/trailingByteCount`` are filled in); other types pass unchanged. Errors: the file ends before its
 /// format's end (`media_truncated`), its structure is not its type's (`media_malformed`), it decodes to more pixels
 /// than ``MediaInspectionLimits/maximumPixels`` (`media_decompression_bomb`), or more than
 /// ``MediaInspectionLimits/trailingByteTolerance`` bytes follow its end (`media_trailing_data`). A refusal can come
 /// from any ``consume(_:)``, as soon as the bytes show it.
 public struct MediaInspection: Sendable {
-    private enum Inspector {
-        case png(PNGInspector)
-        case none
-    }
-
     /// What the prefix showed.
     public let sniffed: SniffedMedia
-    private var inspector: Inspector
-    private var byteCount: Int64 = 0
+    /// The format's inspector; `nil` for types checked by their first bytes only.
+    private var inspector: (any ImageInspector & Sendable)?
 
     /// An inspection of a file sniffed as `sniffed`.
     public init(_ sniffed: SniffedMedia, limits: MediaInspectionLimits = .standard) {
         self.sniffed = sniffed
         switch sniffed.type {
-        case .png: inspector = .png(PNGInspector(limits: limits))
-        default: inspector = .none
+        case .png: inspector = PNGInspector(limits: limits)
+        case .gif: inspector = GIFInspector(limits: limits)
+        default: inspector = nil
         }
     }
 
     /// Feeds the file's next bytes.
     public mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(WAError) {
-        byteCount += Int64(bytes.count)
-        switch inspector {
-        case .png(var png):
-            inspector = .none  // keep the inspector uniquely referenced while it changes
-            defer { inspector = .png(png) }
-            try png.consume(bytes)
-        case .none:
-            break
-        }
+        try inspector?.consume(bytes)
     }
 
     /// Feeds the file's next bytes.
@@ -65,12 +53,9 @@ public struct MediaInspection: Sendable {
     /// After the last bytes: ``sniffed`` with what the whole file showed, or why it is refused.
     public func finish() throws(WAError) -> SniffedMedia {
         var media = sniffed
-        switch inspector {
-        case .png(let png):
-            media.image = try png.finish()
-            media.trailingByteCount = png.trailingByteCount
-        case .none:
-            break
+        if let inspector {
+            media.image = try inspector.finish()
+            media.trailingByteCount = inspector.trailingByteCount
         }
         return media
     }

@@ -7,7 +7,7 @@
 /// `IDAT`; and, for the gateway, an image whose pixels × frames exceed the limit (a decompression bomb), a file
 /// that ends before `IEND` (truncated) and more bytes after `IEND` than the tolerance (a polyglot: a PNG that is
 /// also a ZIP, HTML or script).
-struct PNGInspector {
+struct PNGInspector: ImageInspector {
     private enum State {
         /// Reading the 8-byte signature; `have` bytes seen.
         case signature(have: Int)
@@ -30,7 +30,7 @@ struct PNGInspector {
     let limits: MediaInspectionLimits
     private var state = State.signature(have: 0)
     /// The bytes of a header, CRC or captured chunk collected so far (at most 13).
-    private var pending: [UInt8] = []
+    private var pending = HeaderBytes(capacity: 13)
     /// The running CRC of the current chunk's type and data.
     private var runningCRC: UInt32 = 0
     private var chunkCount = 0
@@ -42,7 +42,6 @@ struct PNGInspector {
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
-        pending.reserveCapacity(13)
     }
 
     /// Feeds the next bytes of the file.
@@ -55,13 +54,13 @@ struct PNGInspector {
                 index += 1
                 state = have + 1 == Self.signature.count ? .header : .signature(have: have + 1)
             case .header:
-                index += collect(bytes, from: index, upTo: 8)
+                index += pending.collect(bytes, from: index, upTo: 8)
                 guard pending.count == 8 else { continue }
                 try startChunk()
             case .data(let type, let remaining):
                 if type == Self.ihdr || type == Self.actl {
                     // Captured: these few bytes are read.
-                    let taken = collect(bytes, from: index, upTo: remaining + pending.count)
+                    let taken = pending.collect(bytes, from: index, upTo: remaining + pending.count)
                     runningCRC = CRC32.update(runningCRC, with: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + taken)]))
                     index += taken
                     if taken == remaining {
@@ -77,10 +76,10 @@ struct PNGInspector {
                     state = taken == remaining ? .crc(type: type) : .data(type: type, remaining: remaining - taken)
                 }
             case .crc(let type):
-                index += collect(bytes, from: index, upTo: 4)
+                index += pending.collect(bytes, from: index, upTo: 4)
                 guard pending.count == 4 else { continue }
-                let stored = pending.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).bigEndian }
-                pending.removeAll(keepingCapacity: true)
+                let stored = pending.bigEndian32(at: 0)
+                pending.reset()
                 guard stored == runningCRC else {
                     throw Self.malformed("the CRC of chunk \(Self.name(type)) does not match")
                 }
@@ -108,19 +107,12 @@ struct PNGInspector {
 
     // MARK: Steps
 
-    /// Appends bytes from `index` until `pending` holds `count`; returns how many were taken.
-    private mutating func collect(_ bytes: UnsafeRawBufferPointer, from index: Int, upTo count: Int) -> Int {
-        let taken = min(count - pending.count, bytes.count - index)
-        pending.append(contentsOf: bytes[index..<(index + taken)])
-        return taken
-    }
-
     /// The chunk header in `pending` is complete: check it and start the chunk.
     private mutating func startChunk() throws(WAError) {
-        let length = pending.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).bigEndian }
-        let type = pending.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self).bigEndian }
-        runningCRC = pending.withUnsafeBytes { CRC32.update(0, with: UnsafeRawBufferPointer(rebasing: $0[4..<8])) }
-        pending.removeAll(keepingCapacity: true)
+        let length = pending.bigEndian32(at: 0)
+        let type = pending.bigEndian32(at: 4)
+        runningCRC = pending.bytes.withUnsafeBytes { CRC32.update(0, with: UnsafeRawBufferPointer(rebasing: $0[4..<8])) }
+        pending.reset()
         guard length <= 0x7FFF_FFFF else { throw Self.malformed("a chunk is longer than 2³¹ − 1 bytes") }
         let letters = [type >> 24, type >> 16 & 0xFF, type >> 8 & 0xFF, type & 0xFF]
         guard letters.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
@@ -143,10 +135,10 @@ struct PNGInspector {
 
     /// A captured chunk (`IHDR`, `acTL`) is complete in `pending`.
     private mutating func finishCapture(_ type: UInt32) throws(WAError) {
-        let first = pending.withUnsafeBytes { Int($0.loadUnaligned(as: UInt32.self).bigEndian) }
+        let first = Int(pending.bigEndian32(at: 0))
         if type == Self.ihdr {
             width = first
-            height = pending.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 4, as: UInt32.self).bigEndian) }
+            height = Int(pending.bigEndian32(at: 4))
             guard width > 0, height > 0, width <= 0x7FFF_FFFF, height <= 0x7FFF_FFFF else {
                 throw Self.malformed("the PNG's dimensions (\(width) × \(height)) are out of range")
             }
@@ -154,7 +146,7 @@ struct PNGInspector {
             frames = first
             guard frames > 0 else { throw Self.malformed("the animation chunk (acTL) has no frames") }
         }
-        pending.removeAll(keepingCapacity: true)
+        pending.reset()
         try limits.checkPixels(width: width, height: height, frames: frames, format: "PNG")
         state = .crc(type: type)
     }
