@@ -35,7 +35,7 @@ struct MediaInspectionTests {
     static func inspect(_ bytes: [UInt8], step: Int? = nil, limits: MediaInspectionLimits = .standard) throws
         -> SniffedMedia
     {
-        let type: MediaType = bytes.starts(with: Array("GIF".utf8)) ? .gif : .png
+        let type: MediaType = bytes.starts(with: Array("GIF".utf8)) ? .gif : bytes.starts(with: [0xFF, 0xD8]) ? .jpeg : .png
         var inspection = MediaInspection(SniffedMedia(type: type), limits: limits)
         let step = step ?? max(1, bytes.count)
         var offset = 0
@@ -192,5 +192,62 @@ struct MediaInspectionTests {
         var header = Self.gif(blocks: [image])
         header[4] = 0x38
         #expect(Self.refusal(header) == .mediaMalformed, "GIF88a")
+    }
+
+    // MARK: JPEG
+
+    static func segment(_ marker: UInt8, _ body: [UInt8]) -> [UInt8] {
+        let length = body.count + 2
+        return [0xFF, marker, UInt8(length >> 8), UInt8(length & 0xFF)] + body
+    }
+
+    static func frameHeader(width: Int = 4, height: Int = 3) -> [UInt8] {
+        segment(0xC0, [8, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 1, 1, 0x11, 0])
+    }
+
+    static let scanHeader = segment(0xDA, [1, 1, 0, 0, 63, 0])
+    /// Entropy-coded data with a stuffed FF and a restart marker in it.
+    static let scanData: [UInt8] = [0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56]
+
+    static func jpeg(_ parts: [[UInt8]]? = nil, end: Bool = true, after: [UInt8] = []) -> [UInt8] {
+        let body = parts ?? [segment(0xE0, Array("JFIF\0".utf8) + [1, 1, 0, 0, 1, 0, 1, 0, 0]), frameHeader(), scanHeader, scanData]
+        return [0xFF, 0xD8] + body.joined() + (end ? [0xFF, 0xD9] : []) + after
+    }
+
+    @Test func theCorpusJPEGPassesWithItsDimensions() throws {
+        let sample = try #require(MediaCorpus.samples.first { $0.name == "sample.jpg" })
+        let bytes = try sample.contents()
+        for step in [nil, 1, 11] {
+            let media = try Self.inspect(bytes, step: step)
+            #expect(media.image == SniffedMedia.Image(width: 48, height: 32, frameCount: 1), "step \(step ?? 0)")
+            #expect(media.trailingByteCount == 0)
+        }
+        #expect(try Self.inspect(Self.jpeg(), step: 1).image == SniffedMedia.Image(width: 4, height: 3))
+        // A progressive JPEG: several scans, tables between them; stray bytes and fill before a marker.
+        let progressive = Self.jpeg([
+            Self.frameHeader(width: 9, height: 7), Self.scanHeader, Self.scanData, Self.segment(0xC4, [0, 1, 2]),
+            Self.scanHeader, Self.scanData, [0x00, 0x00, 0xFF, 0xFF],
+        ])
+        #expect(try Self.inspect(progressive, step: 1).image == SniffedMedia.Image(width: 9, height: 7))
+    }
+
+    @Test func hostileJPEGsAreRefused() {
+        #expect(Self.refusal(Self.jpeg(end: false)) == .mediaTruncated, "no EOI")
+        #expect(Self.refusal(Array(Self.jpeg().prefix(12))) == .mediaTruncated, "cut inside a segment")
+        #expect(Self.refusal(Self.jpeg(after: Array("<?php system($_GET['c']); ?>".utf8) + Array(repeating: 0x20, count: 60))) == .mediaTrailingData)
+        #expect(Self.refusal(Self.jpeg([Self.frameHeader(width: 65_535, height: 65_535), Self.scanHeader, Self.scanData])) == .mediaDecompressionBomb)
+        let malformed: [(String, [UInt8])] = [
+            ("not SOI", [0xFF, 0xD9, 0xFF, 0xD9]),
+            ("a second SOI", Self.jpeg([[0xFF, 0xD8], Self.frameHeader(), Self.scanHeader, Self.scanData])),
+            ("SOS before SOF", Self.jpeg([Self.scanHeader, Self.scanData, Self.frameHeader()])),
+            ("EOI before SOF", Self.jpeg([Self.segment(0xE0, [1, 2])])),
+            ("segment length 1", Self.jpeg([[0xFF, 0xE1, 0x00, 0x01], Self.frameHeader(), Self.scanHeader])),
+            ("zero width", Self.jpeg([Self.frameHeader(width: 0, height: 3), Self.scanHeader, Self.scanData])),
+            ("frame header too short", Self.jpeg([Self.segment(0xC0, [8, 0, 3, 0, 4]), Self.scanHeader])),
+            ("FF 00 between segments", Self.jpeg([[0xFF, 0x00], Self.frameHeader(), Self.scanHeader])),
+        ]
+        for (name, bytes) in malformed {
+            #expect(Self.refusal(bytes) == .mediaMalformed, "\(name)")
+        }
     }
 }
