@@ -276,4 +276,41 @@ let benchmarks: @Sendable () -> Void = {
             position = position == phoneInputs.count - 1 ? 0 : position + 1
         }
     }
+
+    // MARK: Media inspection
+
+    // The whole-file check of a PNG fed in 64 KiB pieces, as an upload streams: 1 MiB and 16 MiB of image data
+    // (64 KiB IDAT chunks). Memory must not grow with the file: the malloc count is the same for both sizes.
+    func pngChunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+        func bigEndian(_ value: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8(value >> $0 & 0xFF) } }
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in Array(type.utf8) + data {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+        }
+        return bigEndian(UInt32(data.count)) + Array(type.utf8) + data + bigEndian(crc ^ 0xFFFF_FFFF)
+    }
+    let idat = pngChunk("IDAT", [UInt8](repeating: 0x5A, count: 64 * 1024))
+    func png(mebibytes: Int) -> [UInt8] {
+        let header = pngChunk("IHDR", [0, 0, 4, 0, 0, 0, 4, 0, 8, 2, 0, 0, 0])
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + header
+            + Array([[UInt8]](repeating: idat, count: 16 * mebibytes).joined()) + pngChunk("IEND", [])
+    }
+    for mebibytes in [1, 16] {
+        let file = png(mebibytes: mebibytes)
+        Benchmark(
+            "MediaInspection: PNG with \(mebibytes) MiB of image data, 64 KiB pieces",
+            configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxIterations: 200)
+        ) { benchmark in
+            for _ in benchmark.scaledIterations {
+                var inspection = MediaInspection(SniffedMedia(type: .png))
+                var offset = 0
+                while offset < file.count {
+                    try? inspection.consume(file[offset..<min(file.count, offset + 65_536)])
+                    offset += 65_536
+                }
+                blackHole(try? inspection.finish())
+            }
+        }
+    }
 }
