@@ -144,7 +144,9 @@ struct ProductWalkthroughTests {
             by: .acting(as: admin))
         let started = try await campaigns.start(campaign.id, by: .acting(as: admin))
         #expect(started.status == .running && started.progress.total == 200)
-        try await gateway.runUntilIdle()
+        // 200 paced sends with their receipts take about a minute of real time here, and twice that on a loaded
+        // machine: the timeout only catches a hang.
+        try await gateway.runUntilIdle(timeout: .seconds(600))
         let finished = try await campaigns.get(campaign.id, by: .acting(as: admin))
         #expect(finished.status == .completed && finished.progress.sent == 200 && finished.progress.failed == 0)
         #expect(audience.allSatisfy { $0.inbox.count == 1 })

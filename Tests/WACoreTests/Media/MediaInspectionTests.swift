@@ -35,7 +35,9 @@ struct MediaInspectionTests {
     static func inspect(_ bytes: [UInt8], step: Int? = nil, limits: MediaInspectionLimits = .standard) throws
         -> SniffedMedia
     {
-        let type: MediaType = bytes.starts(with: Array("GIF".utf8)) ? .gif : bytes.starts(with: [0xFF, 0xD8]) ? .jpeg : .png
+        let type: MediaType =
+            bytes.starts(with: Array("GIF".utf8)) ? .gif : bytes.starts(with: [0xFF, 0xD8]) ? .jpeg
+            : bytes.starts(with: Array("RIFF".utf8)) ? .webp : .png
         var inspection = MediaInspection(SniffedMedia(type: type), limits: limits)
         let step = step ?? max(1, bytes.count)
         var offset = 0
@@ -245,6 +247,70 @@ struct MediaInspectionTests {
             ("zero width", Self.jpeg([Self.frameHeader(width: 0, height: 3), Self.scanHeader, Self.scanData])),
             ("frame header too short", Self.jpeg([Self.segment(0xC0, [8, 0, 3, 0, 4]), Self.scanHeader])),
             ("FF 00 between segments", Self.jpeg([[0xFF, 0x00], Self.frameHeader(), Self.scanHeader])),
+        ]
+        for (name, bytes) in malformed {
+            #expect(Self.refusal(bytes) == .mediaMalformed, "\(name)")
+        }
+    }
+
+    // MARK: WebP
+
+    static func littleEndian(_ value: Int, bytes: Int = 4) -> [UInt8] {
+        (0..<bytes).map { UInt8(value >> (8 * $0) & 0xFF) }
+    }
+
+    static func riffChunk(_ code: String, _ data: [UInt8]) -> [UInt8] {
+        Array(code.utf8) + littleEndian(data.count) + data + (data.count % 2 == 1 ? [0] : [])
+    }
+
+    /// A lossy bitstream's first bytes: frame tag, start code, 14-bit width and height.
+    static func vp8(width: Int = 4, height: Int = 3) -> [UInt8] {
+        riffChunk("VP8 ", [0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A] + littleEndian(width, bytes: 2) + littleEndian(height, bytes: 2) + [1, 2, 3])
+    }
+
+    static func vp8x(width: Int, height: Int, animated: Bool = false) -> [UInt8] {
+        riffChunk("VP8X", [animated ? 0x02 : 0, 0, 0, 0] + littleEndian(width - 1, bytes: 3) + littleEndian(height - 1, bytes: 3))
+    }
+
+    static func anmf() -> [UInt8] { riffChunk("ANMF", Array(repeating: 0, count: 16) + vp8()) }
+
+    static func webp(_ chunks: [[UInt8]], riffSize: Int? = nil, after: [UInt8] = []) -> [UInt8] {
+        let body = Array("WEBP".utf8) + chunks.joined()
+        return Array("RIFF".utf8) + littleEndian(riffSize ?? body.count) + body + after
+    }
+
+    @Test func theCorpusWebPsPassWithTheirFrames() throws {
+        for (name, frames) in [("sample-static.webp", 1), ("sample-animated.webp", 2)] {
+            let sample = try #require(MediaCorpus.samples.first { $0.name == name })
+            let bytes = try sample.contents()
+            for step in [nil, 1, 9] {
+                let media = try Self.inspect(bytes, step: step)
+                #expect(media.image == SniffedMedia.Image(width: 64, height: 64, frameCount: frames), "\(name) step \(step ?? 0)")
+            }
+        }
+        #expect(try Self.inspect(Self.webp([Self.vp8(width: 5, height: 7)]), step: 1).image == SniffedMedia.Image(width: 5, height: 7))
+        let lossless = Self.riffChunk("VP8L", [0x2F] + Self.littleEndian((10 - 1) | (20 - 1) << 14) + [0])
+        #expect(try Self.inspect(Self.webp([lossless])).image == SniffedMedia.Image(width: 10, height: 20))
+        let animated = Self.webp([Self.vp8x(width: 30, height: 40, animated: true), Self.riffChunk("ANIM", [0, 0, 0, 0, 0, 0]), Self.anmf(), Self.anmf(), Self.anmf()])
+        #expect(try Self.inspect(animated, step: 3).image == SniffedMedia.Image(width: 30, height: 40, frameCount: 3))
+    }
+
+    @Test func hostileWebPsAreRefused() {
+        let plain = Self.webp([Self.vp8()])
+        #expect(Self.refusal(Array(plain.dropLast(3))) == .mediaTruncated)
+        #expect(Self.refusal(Self.webp([Self.vp8()], after: Array(repeating: 0x3C, count: 65))) == .mediaTrailingData)
+        #expect(Self.refusal(Self.webp([Self.vp8x(width: 16_384, height: 16_384), Self.vp8()])) == .mediaDecompressionBomb)
+        let frames = Array([[UInt8]](repeating: Self.anmf(), count: 101).joined())
+        #expect(Self.refusal(Self.webp([Self.vp8x(width: 1_000, height: 1_000, animated: true), frames])) == .mediaDecompressionBomb, "frames add up")
+        var noStartCode = Self.vp8()
+        noStartCode[11] = 0
+        let malformed: [(String, [UInt8])] = [
+            ("RIFF size under 4", Self.webp([Self.vp8()], riffSize: 2)),
+            ("first chunk not VP8/VP8L/VP8X", Self.webp([Self.riffChunk("EXIF", [1, 2]), Self.vp8()])),
+            ("a chunk past the RIFF end", Self.webp([Array("VP8 ".utf8) + Self.littleEndian(1_000) + Array(repeating: 0, count: 10)])),
+            ("VP8 without its start code", Self.webp([noStartCode])),
+            ("no image data", Self.webp([Self.vp8x(width: 2, height: 2)])),
+            ("a VP8 chunk too short", Self.webp([Self.riffChunk("VP8 ", [1, 2, 3])])),
         ]
         for (name, bytes) in malformed {
             #expect(Self.refusal(bytes) == .mediaMalformed, "\(name)")

@@ -32,6 +32,11 @@ struct HeaderBytes {
         bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self).bigEndian }
     }
 
+    /// The little-endian 32-bit value at `offset`.
+    func littleEndian32(at offset: Int) -> UInt32 {
+        bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian }
+    }
+
     /// The little-endian 16-bit value at `offset`.
     func littleEndian16(at offset: Int) -> Int { Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 }
 }

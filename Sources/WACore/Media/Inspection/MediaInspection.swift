@@ -8,7 +8,8 @@
 /// media.image?.width
 /// ```
 ///
-/// Today PNG (and APNG) files are walked chunk by chunk, GIF files block by block and JPEG files segment by segment (``SniffedMedia/image`` and
+/// Today PNG (and APNG) and WebP files are walked chunk by chunk, GIF files block by block and JPEG files segment by
+/// segment (``SniffedMedia/image`` and
 /// ``SniffedMedia/trailingByteCount`` are filled in); other types pass unchanged. Errors: the file ends before its
 /// format's end (`media_truncated`), its structure is not its type's (`media_malformed`), it decodes to more pixels
 /// than ``MediaInspectionLimits/maximumPixels`` (`media_decompression_bomb`), or more than
@@ -27,6 +28,7 @@ public struct MediaInspection: Sendable {
         case .png: inspector = PNGInspector(limits: limits)
         case .gif: inspector = GIFInspector(limits: limits)
         case .jpeg: inspector = JPEGInspector(limits: limits)
+        case .webp: inspector = WebPInspector(limits: limits)
         default: inspector = nil
         }
     }
