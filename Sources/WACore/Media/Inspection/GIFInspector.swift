@@ -34,11 +34,14 @@ struct GIFInspector: ImageInspector {
     private var width = 0
     private var height = 0
     private var frames = 0
-    private(set) var trailingByteCount: Int64 = 0
+    private var end: ImageEnd
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
+        end = ImageEnd(format: "GIF", marker: "trailer", limits: limits)
     }
+
+    var trailingByteCount: Int64 { end.trailingByteCount }
 
     /// Feeds the next bytes of the file.
     mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(WAError) {
@@ -109,23 +112,15 @@ struct GIFInspector: ImageInspector {
                 index += taken
                 state = taken < remaining ? .subBlock(remaining: remaining - taken) : .subBlockSize
             case .trailing:
-                trailingByteCount += Int64(bytes.count - index)
+                try end.follow(bytes.count - index)
                 index = bytes.count
-                guard trailingByteCount <= Int64(limits.trailingByteTolerance) else {
-                    throw WAError(
-                        .mediaTrailingData,
-                        "the GIF has more than \(limits.trailingByteTolerance) bytes after its end (trailer)",
-                        field: "file")
-                }
             }
         }
     }
 
     /// After the last bytes: the image's facts, or why the file is refused.
     func finish() throws(WAError) -> SniffedMedia.Image {
-        guard case .trailing = state else {
-            throw WAError(.mediaTruncated, "the GIF ends before its trailer", field: "file")
-        }
+        guard case .trailing = state else { throw end.truncated }
         return SniffedMedia.Image(width: width, height: height, frameCount: frames)
     }
 

@@ -33,11 +33,14 @@ struct JPEGInspector: ImageInspector {
     private var width = 0
     private var height = 0
     private var sawFrame = false
-    private(set) var trailingByteCount: Int64 = 0
+    private var end: ImageEnd
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
+        end = ImageEnd(format: "JPEG", marker: "EOI", limits: limits)
     }
+
+    var trailingByteCount: Int64 { end.trailingByteCount }
 
     /// Feeds the next bytes of the file.
     mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(WAError) {
@@ -91,23 +94,15 @@ struct JPEGInspector: ImageInspector {
                 default: try startSegment(code)
                 }
             case .trailing:
-                trailingByteCount += Int64(bytes.count - index)
+                try end.follow(bytes.count - index)
                 index = bytes.count
-                guard trailingByteCount <= Int64(limits.trailingByteTolerance) else {
-                    throw WAError(
-                        .mediaTrailingData,
-                        "the JPEG has more than \(limits.trailingByteTolerance) bytes after its end (EOI)",
-                        field: "file")
-                }
             }
         }
     }
 
     /// After the last bytes: the image's facts, or why the file is refused.
     func finish() throws(WAError) -> SniffedMedia.Image {
-        guard case .trailing = state else {
-            throw WAError(.mediaTruncated, "the JPEG ends before its end marker (EOI)", field: "file")
-        }
+        guard case .trailing = state else { throw end.truncated }
         return SniffedMedia.Image(width: width, height: height, frameCount: 1)
     }
 

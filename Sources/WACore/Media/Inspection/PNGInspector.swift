@@ -38,11 +38,14 @@ struct PNGInspector: ImageInspector {
     private var height = 0
     private var frames = 1
     private var sawImageData = false
-    private(set) var trailingByteCount: Int64 = 0
+    private var end: ImageEnd
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
+        end = ImageEnd(format: "PNG", marker: "IEND", limits: limits)
     }
+
+    var trailingByteCount: Int64 { end.trailingByteCount }
 
     /// Feeds the next bytes of the file.
     mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(WAError) {
@@ -85,23 +88,15 @@ struct PNGInspector: ImageInspector {
                 }
                 state = type == Self.iend ? .trailing : .header
             case .trailing:
-                trailingByteCount += Int64(bytes.count - index)
+                try end.follow(bytes.count - index)
                 index = bytes.count
-                guard trailingByteCount <= Int64(limits.trailingByteTolerance) else {
-                    throw WAError(
-                        .mediaTrailingData,
-                        "the PNG has more than \(limits.trailingByteTolerance) bytes after its end (IEND)",
-                        field: "file")
-                }
             }
         }
     }
 
     /// After the last bytes: the image's facts, or why the file is refused.
     func finish() throws(WAError) -> SniffedMedia.Image {
-        guard case .trailing = state else {
-            throw WAError(.mediaTruncated, "the PNG ends before its end chunk (IEND)", field: "file")
-        }
+        guard case .trailing = state else { throw end.truncated }
         return SniffedMedia.Image(width: width, height: height, frameCount: frames)
     }
 

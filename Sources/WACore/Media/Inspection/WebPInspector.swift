@@ -36,11 +36,14 @@ struct WebPInspector: ImageInspector {
     private var hasCanvas = false
     private var sawImageData = false
     private var animationFrames = 0
-    private(set) var trailingByteCount: Int64 = 0
+    private var end: ImageEnd
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
+        end = ImageEnd(format: "WebP", marker: "the RIFF size", limits: limits)
     }
+
+    var trailingByteCount: Int64 { end.trailingByteCount }
 
     /// Feeds the next bytes of the file.
     mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(WAError) {
@@ -86,23 +89,15 @@ struct WebPInspector: ImageInspector {
                 state = taken < remaining
                     ? .chunk(code: code, offset: offset + taken, remaining: remaining - taken, pad: pad) : try next()
             case .trailing:
-                trailingByteCount += Int64(bytes.count - index)
+                try end.follow(bytes.count - index)
                 index = bytes.count
-                guard trailingByteCount <= Int64(limits.trailingByteTolerance) else {
-                    throw WAError(
-                        .mediaTrailingData,
-                        "the WebP has more than \(limits.trailingByteTolerance) bytes after its end (the RIFF size)",
-                        field: "file")
-                }
             }
         }
     }
 
     /// After the last bytes: the image's facts, or why the file is refused.
     func finish() throws(WAError) -> SniffedMedia.Image {
-        guard case .trailing = state else {
-            throw WAError(.mediaTruncated, "the WebP ends before the end its RIFF size gives", field: "file")
-        }
+        guard case .trailing = state else { throw end.truncated }
         return SniffedMedia.Image(width: width, height: height, frameCount: max(1, animationFrames))
     }
 
