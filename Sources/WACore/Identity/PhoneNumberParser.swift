@@ -108,11 +108,7 @@ enum PhoneNumberParser {
         case .possible, .tooLong: national = stripped
         }
         guard national.count <= maximumNationalLength else { throw error("the number is too long") }
-        guard let main = PhoneNumberMetadata.main(forCountryCode: countryCode) else {
-            throw error("unknown country calling code")
-        }
-        metadata = main
-        try checkPossible(national, metadata: metadata)
+        // Step 4 is `PhoneNumber`'s, with its validity check, for parsed numbers and numbers built from parts alike.
         return Parsed(countryCode: countryCode, nationalNumber: national)
     }
 
