@@ -17,15 +17,20 @@ final class PhonePattern: Sendable, ExpressibleByStringLiteral {
     /// The compiled pattern; `nil` when empty or outside ``DigitPattern``'s dialect (the metadata tests check that
     /// every pattern compiles).
     var pattern: DigitPattern? {
-        let pattern = compiled.load() ?? compiled.storeIfNil(DigitPattern(source) ?? DigitPattern.neverMatching)
+        let pattern = compiledOrNever
         return pattern === DigitPattern.neverMatching ? nil : pattern
+    }
+
+    /// The compiled pattern, compiled now if this is its first use; ``DigitPattern/neverMatching`` for one that
+    /// does not compile.
+    private var compiledOrNever: DigitPattern {
+        compiled.load() ?? compiled.storeIfNil(DigitPattern(source) ?? DigitPattern.neverMatching)
     }
 
     /// Whether the whole of `digits` matches (never for an empty pattern).
     func wholeMatch(_ digits: [UInt8]) -> Bool {
         guard !source.isEmpty else { return false }
-        let pattern = compiled.load() ?? compiled.storeIfNil(DigitPattern(source) ?? DigitPattern.neverMatching)
-        return pattern.wholeMatch(digits)
+        return compiledOrNever.wholeMatch(digits)
     }
 
     /// The length of the match at the start of `digits`, if the pattern matches there.

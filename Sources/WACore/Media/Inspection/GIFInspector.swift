@@ -34,14 +34,13 @@ struct GIFInspector: ImageInspector {
     private var width = 0
     private var height = 0
     private var frames = 0
-    private var end: ImageEnd
+    private(set) var end: ImageEnd
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
         end = ImageEnd(format: "GIF", marker: "trailer", limits: limits)
     }
 
-    var trailingByteCount: Int64 { end.trailingByteCount }
 
     /// Feeds the next bytes of the file.
     mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(WAError) {
@@ -122,9 +121,5 @@ struct GIFInspector: ImageInspector {
     func finish() throws(WAError) -> SniffedMedia.Image {
         guard case .trailing = state else { throw end.truncated }
         return SniffedMedia.Image(width: width, height: height, frameCount: frames)
-    }
-
-    private static func malformed(_ message: String) -> WAError {
-        WAError(.mediaMalformed, message, field: "file")
     }
 }

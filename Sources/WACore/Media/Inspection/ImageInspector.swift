@@ -4,8 +4,23 @@ protocol ImageInspector {
     mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(WAError)
     /// After the last bytes: the image's facts, or why the file is refused.
     func finish() throws(WAError) -> SniffedMedia.Image
+    /// The image's end, and the bytes seen after it.
+    var end: ImageEnd { get }
+}
+
+extension ImageInspector {
     /// Bytes seen after the format's end marker.
-    var trailingByteCount: Int64 { get }
+    var trailingByteCount: Int64 { end.trailingByteCount }
+
+    /// A chunk type read as its four characters (`IDAT`, `VP8X`), for messages.
+    static func fourCharacterCode(_ code: UInt32) -> String {
+        String(decoding: [24, 16, 8, 0].map { UInt8(code >> $0 & 0xFF) }, as: UTF8.self)
+    }
+
+    /// The `media_malformed` error, for the file as a whole.
+    static func malformed(_ message: String) -> WAError {
+        WAError(.mediaMalformed, message, field: "file")
+    }
 }
 
 /// An image's end: what it is called, and the bytes that follow it, counted and refused past the tolerance.

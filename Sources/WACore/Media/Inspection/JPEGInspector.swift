@@ -33,14 +33,13 @@ struct JPEGInspector: ImageInspector {
     private var width = 0
     private var height = 0
     private var sawFrame = false
-    private var end: ImageEnd
+    private(set) var end: ImageEnd
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
         end = ImageEnd(format: "JPEG", marker: "EOI", limits: limits)
     }
 
-    var trailingByteCount: Int64 { end.trailingByteCount }
 
     /// Feeds the next bytes of the file.
     mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(WAError) {
@@ -152,9 +151,5 @@ struct JPEGInspector: ImageInspector {
     /// Whether `marker` is a frame header (`SOF0`–`SOF15` except `DHT`, `JPG` and `DAC`).
     private static func isFrameHeader(_ marker: UInt8) -> Bool {
         (0xC0...0xCF).contains(marker) && marker != 0xC4 && marker != 0xC8 && marker != 0xCC
-    }
-
-    private static func malformed(_ message: String) -> WAError {
-        WAError(.mediaMalformed, message, field: "file")
     }
 }

@@ -38,14 +38,13 @@ struct PNGInspector: ImageInspector {
     private var height = 0
     private var frames = 1
     private var sawImageData = false
-    private var end: ImageEnd
+    private(set) var end: ImageEnd
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
         end = ImageEnd(format: "PNG", marker: "IEND", limits: limits)
     }
 
-    var trailingByteCount: Int64 { end.trailingByteCount }
 
     /// Feeds the next bytes of the file.
     mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(WAError) {
@@ -84,7 +83,7 @@ struct PNGInspector: ImageInspector {
                 let stored = pending.bigEndian32(at: 0)
                 pending.reset()
                 guard stored == runningCRC else {
-                    throw Self.malformed("the CRC of chunk \(Self.name(type)) does not match")
+                    throw Self.malformed("the CRC of chunk \(Self.fourCharacterCode(type)) does not match")
                 }
                 state = type == Self.iend ? .trailing : .header
             case .trailing:
@@ -144,13 +143,5 @@ struct PNGInspector: ImageInspector {
         pending.reset()
         try limits.checkPixels(width: width, height: height, frames: frames, format: "PNG")
         state = .crc(type: type)
-    }
-
-    private static func name(_ type: UInt32) -> String {
-        String(decoding: [type >> 24, type >> 16 & 0xFF, type >> 8 & 0xFF, type & 0xFF].map { UInt8($0) }, as: UTF8.self)
-    }
-
-    private static func malformed(_ message: String) -> WAError {
-        WAError(.mediaMalformed, message, field: "file")
     }
 }

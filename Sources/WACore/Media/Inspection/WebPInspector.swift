@@ -36,14 +36,13 @@ struct WebPInspector: ImageInspector {
     private var hasCanvas = false
     private var sawImageData = false
     private var animationFrames = 0
-    private var end: ImageEnd
+    private(set) var end: ImageEnd
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
         end = ImageEnd(format: "WebP", marker: "the RIFF size", limits: limits)
     }
 
-    var trailingByteCount: Int64 { end.trailingByteCount }
 
     /// Feeds the next bytes of the file.
     mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(WAError) {
@@ -122,7 +121,7 @@ struct WebPInspector: ImageInspector {
             animationFrames += 1
             try limits.checkPixels(width: width, height: height, frames: animationFrames, format: "WebP")
         }
-        guard size >= Self.capturedLength(code) else { throw Self.malformed("a WebP \(Self.name(code)) chunk is too short") }
+        guard size >= Self.capturedLength(code) else { throw Self.malformed("a WebP \(Self.fourCharacterCode(code)) chunk is too short") }
     }
 
     /// How many leading bytes of a chunk are read.
@@ -165,13 +164,5 @@ struct WebPInspector: ImageInspector {
             height = frameHeight
         }
         try limits.checkPixels(width: width, height: height, frames: max(1, animationFrames), format: "WebP")
-    }
-
-    private static func name(_ code: UInt32) -> String {
-        String(decoding: [24, 16, 8, 0].map { UInt8(code >> $0 & 0xFF) }, as: UTF8.self)
-    }
-
-    private static func malformed(_ message: String) -> WAError {
-        WAError(.mediaMalformed, message, field: "file")
     }
 }
