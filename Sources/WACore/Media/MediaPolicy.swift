@@ -9,7 +9,7 @@
 /// ```
 ///
 /// Checks run in this order, and the first failure is thrown: empty file, non-media kind, sniffing (truncated,
-/// unsupported), declared type against content, kind against type, allow-list, size cap. Then the whole file is
+/// unsupported), active content (HTML, SVG, scripts: `media_active_content`), declared type against content, kind against type, allow-list, size cap. Then the whole file is
 /// checked as it streams (``inspection(of:)``, within ``inspectionLimits``). Storage quota is a separate decision
 /// (``MediaQuota``).
 public struct MediaPolicy: Sendable, Hashable {
@@ -74,6 +74,12 @@ public struct MediaPolicy: Sendable, Hashable {
         _ sniffed: SniffedMedia, byteCount: Int64, declaredMIMEType: String?, kind: Message.Kind?, fileName: String?
     ) throws(WAError) -> AcceptedMedia {
         try checkBasics(byteCount: byteCount, kind: kind)
+        if let active = sniffed.activeContent {
+            throw WAError(
+                .mediaActiveContent,
+                "the file is active content (\(active.rawValue)) that a receiver's viewer may render or run",
+                field: "file")
+        }
         let type = try Self.reconcile(declaredMIMEType: declaredMIMEType, sniffed: sniffed)
         let kind = kind ?? type.defaultKind
         guard type.permittedKinds.contains(kind) else {

@@ -19,16 +19,18 @@
 ///   video is unsupported.
 /// - MP3: an ID3v2 tag (unless an ADTS frame follows it, which makes it AAC) or an MPEG audio frame header;
 ///   AAC: an ADTS frame header.
-/// - Zip: Office Open XML by its entry names (`[Content_Types].xml` or `_rels/.rels`, and parts under `word/`,
-///   `xl/` or `ppt/`), otherwise `application/zip`. See `ZipEntryScanner`.
+/// - Zip: OpenDocument (text, spreadsheet, presentation) by its first entry, `mimetype`, stored; Office Open XML by
+///   its entry names (`[Content_Types].xml` or `_rels/.rels`, and parts under `word/`, `xl/` or `ppt/`); otherwise
+///   `application/zip`. See `ZipEntryScanner`.
 /// - OLE compound files: Word, Excel or PowerPoint by the streams in the root storage (`WordDocument`,
 ///   `Workbook`/`Book`, `PowerPoint Document`), otherwise `application/x-ole-storage` (for example when the
 ///   directory lies past the prefix, or for Outlook `.msg` and Windows Installer files).
-/// - Text: UTF-8 with no NUL and no control characters other than BEL, BS, TAB, LF, VT, FF, CR and ESC (the
-///   character set of `file(1)`); UTF-16 and legacy 8-bit encodings are unsupported. Text is `text/csv` when it
-///   passes the CSV heuristic of `file(1)` (every line has the same non-zero number of commas outside quotes,
-///   over ten lines or at least three). HTML, XML, JSON and scripts are all `text/plain`: the gateway never
-///   serves uploads as active content.
+/// - Text: UTF-8, or UTF-16 after a byte-order mark, with no NUL and no control characters other than BEL, BS,
+///   TAB, LF, VT, FF, CR and ESC (the character set of `file(1)`); legacy 8-bit encodings are unsupported
+///   (``SniffedMedia/textEncoding`` says which). UTF-8 text is `text/csv` when it passes the CSV heuristic of
+///   `file(1)` (every line has the same non-zero number of commas outside quotes, over ten lines or at least
+///   three). Text that is a page, a drawing or a script (HTML, SVG, XML with a style sheet, a shebang or `<?php`)
+///   is `text/plain` with ``SniffedMedia/activeContent`` set, which ``MediaPolicy`` refuses.
 ///
 /// Errors (all ``WAError``):
 /// - ``WAError/Code-swift.enum/mediaEmpty`` when the file has no bytes;
@@ -82,9 +84,7 @@ public enum MediaSniffer {
             case .noMatch: continue
             }
         }
-        if TextClassifier.isText(bytes, allowsIncompleteTail: !isComplete) {
-            return SniffedMedia(type: TextClassifier.looksLikeCSV(bytes) ? .csv : .plainText)
-        }
+        if let text = text(context) { return text }
         if endsInsideHeader {
             throw WAError(.mediaTruncatedHeader, "the file ends inside the header of its format", field: "file")
         }
@@ -120,9 +120,32 @@ public enum MediaSniffer {
         { signature($0, Array("GIF89a".utf8), .gif) },
         { signature($0, Array("%PDF-".utf8), .pdf) },
         { signature($0, Array("#!AMR\n".utf8), .amr) },
-        riff, isoBaseMedia, ogg, id3, compoundFile, zip,
+        riff, isoBaseMedia, ogg, id3, compoundFile, zip, utf16Text,
         { MPEGAudioFrame.detect(in: $0.bytes, at: 0) },
     ]
+
+    /// Text, its encoding, whether it is CSV and whether it is active content; `nil` when the bytes are not text.
+    static func text(_ context: Context, allowsIncompleteTail: Bool = false) -> SniffedMedia? {
+        let bytes = context.bytes
+        let incomplete = allowsIncompleteTail || !context.isComplete
+        guard let encoding = TextClassifier.encoding(of: bytes, allowsIncompleteTail: incomplete) else {
+            return nil
+        }
+        let isCSV = encoding == .utf8 && TextClassifier.looksLikeCSV(bytes)
+        return SniffedMedia(
+            type: isCSV ? .csv : .plainText, textEncoding: encoding,
+            activeContent: TextClassifier.activeContent(of: bytes, encoding: encoding))
+    }
+
+    /// UTF-16 text after its byte-order mark, tried before MPEG audio: the little-endian mark `FF FE` looks like an
+    /// MPEG frame sync. A file that ends inside a character is still UTF-16 text here, and the whole-file inspection
+    /// refuses it (`media_malformed`).
+    private static func utf16Text(_ context: Context) -> Detection {
+        guard context.bytes.matches([0xFF, 0xFE]) || context.bytes.matches([0xFE, 0xFF]),
+            let media = text(context, allowsIncompleteTail: true)
+        else { return .noMatch }
+        return .match(media)
+    }
 
     private static func signature(_ context: Context, _ signature: [UInt8], _ type: MediaType) -> Detection {
         if context.bytes.matches(signature) { return .match(SniffedMedia(type: type)) }
@@ -219,6 +242,7 @@ public enum MediaSniffer {
     private static func zip(_ context: Context) -> Detection {
         let bytes = context.bytes
         if bytes.matches(ZipEntryScanner.localHeader) {
+            if let type = ZipEntryScanner.openDocumentType(in: bytes) { return .match(SniffedMedia(type: type)) }
             let names = ZipEntryScanner.entryNames(in: bytes)
             return .match(SniffedMedia(type: ZipEntryScanner.officeType(entryNames: names) ?? .zip))
         }

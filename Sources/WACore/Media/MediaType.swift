@@ -38,6 +38,12 @@ public enum MediaType: String, Sendable, Hashable, Codable, CaseIterable, Custom
     case xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     /// PowerPoint (OOXML): a zip with parts under `ppt/`.
     case pptx = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+    /// OpenDocument text (LibreOffice Writer): a zip whose first entry, `mimetype`, is stored and says so.
+    case openDocumentText = "application/vnd.oasis.opendocument.text"
+    /// OpenDocument spreadsheet (LibreOffice Calc).
+    case openDocumentSpreadsheet = "application/vnd.oasis.opendocument.spreadsheet"
+    /// OpenDocument presentation (LibreOffice Impress).
+    case openDocumentPresentation = "application/vnd.oasis.opendocument.presentation"
     /// Legacy Word: an OLE compound file whose root holds a `WordDocument` stream.
     case msWord = "application/msword"
     /// Legacy Excel: an OLE compound file whose root holds a `Workbook` (or `Book`) stream.
@@ -75,7 +81,8 @@ public enum MediaType: String, Sendable, Hashable, Codable, CaseIterable, Custom
         case .jpeg, .png, .webp, .gif: .image
         case .mp4, .threeGPP, .quickTime: .video
         case .mp4Audio, .ogg, .mpegAudio, .aac, .amr, .wav: .audio
-        case .pdf, .docx, .xlsx, .pptx, .msWord, .msExcel, .msPowerPoint, .oleStorage, .zip, .plainText, .csv:
+        case .pdf, .docx, .xlsx, .pptx, .openDocumentText, .openDocumentSpreadsheet, .openDocumentPresentation,
+            .msWord, .msExcel, .msPowerPoint, .oleStorage, .zip, .plainText, .csv:
             .document
         }
     }
@@ -121,6 +128,9 @@ public enum MediaType: String, Sendable, Hashable, Codable, CaseIterable, Custom
         case .docx: ["docx"]
         case .xlsx: ["xlsx"]
         case .pptx: ["pptx"]
+        case .openDocumentText: ["odt"]
+        case .openDocumentSpreadsheet: ["ods"]
+        case .openDocumentPresentation: ["odp"]
         case .msWord: ["doc", "dot"]
         case .msExcel: ["xls", "xlt"]
         case .msPowerPoint: ["ppt", "pps", "pot"]
@@ -135,7 +145,7 @@ public enum MediaType: String, Sendable, Hashable, Codable, CaseIterable, Custom
     /// Office format (``zip``, ``oleStorage``) and ``plainText`` for ``csv``. `nil` for the others.
     public var generalization: MediaType? {
         switch self {
-        case .docx, .xlsx, .pptx: .zip
+        case .docx, .xlsx, .pptx, .openDocumentText, .openDocumentSpreadsheet, .openDocumentPresentation: .zip
         case .msWord, .msExcel, .msPowerPoint: .oleStorage
         case .csv: .plainText
         default: nil

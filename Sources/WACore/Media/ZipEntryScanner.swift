@@ -63,6 +63,21 @@ enum ZipEntryScanner {
         return nil
     }
 
+    /// The OpenDocument type of a zip whose first entry is `mimetype`, stored, holding an OpenDocument type (as
+    /// ODF 1.2 §3.3 requires and `file(1)` checks); `nil` otherwise.
+    static func openDocumentType(in bytes: MediaBytes) -> MediaType? {
+        guard bytes.matches(localHeader), bytes.le16(8) == 0, let size = bytes.le32(18), bytes.le32(22) == size,
+            bytes.le16(26) == 8, bytes.matches(ascii: "mimetype", at: 30), let extraLength = bytes.le16(28),
+            size < 128, let value = bytes.slice((38 + Int(extraLength))..<(38 + Int(extraLength) + Int(size)))
+        else { return nil }
+        switch String(decoding: value, as: UTF8.self) {
+        case MediaType.openDocumentText.rawValue: return .openDocumentText
+        case MediaType.openDocumentSpreadsheet.rawValue: return .openDocumentSpreadsheet
+        case MediaType.openDocumentPresentation.rawValue: return .openDocumentPresentation
+        default: return nil
+        }
+    }
+
     /// The next local or central header signature at or after `start` (one pass, so a hostile archive of many
     /// descriptor entries costs linear time).
     private static func nextHeader(in bytes: MediaBytes, from start: Int) -> Int? {

@@ -139,10 +139,16 @@ extension WAError {
         case mediaTruncated = "media_truncated"
         /// The file's structure is not what its type requires (bad chunk lengths or checksums, parts out of order).
         case mediaMalformed = "media_malformed"
-        /// The file decodes to more than the limit (an image's pixels × frames): a decompression bomb.
+        /// The file decodes to more than the limit (an image's pixels × frames, an archive's declared bytes, entries
+        /// or compression ratio, entries sharing data): a decompression bomb.
         case mediaDecompressionBomb = "media_decompression_bomb"
         /// More bytes follow the file's end marker than the tolerance: a second file riding along (a polyglot).
         case mediaTrailingData = "media_trailing_data"
+        /// An archive entry's name would write outside the folder it is extracted to: an absolute path, a `..`
+        /// component, a backslash or a NUL (zip slip).
+        case mediaUnsafePath = "media_unsafe_path"
+        /// Text that a viewer may run or render as a page: HTML, SVG, XML with a style sheet, or a script.
+        case mediaActiveContent = "media_active_content"
         /// Storing the file would exceed the organization's media storage quota.
         case mediaOverQuota = "media_over_quota"
         /// The organization's allow-list does not include the file's type.
@@ -207,7 +213,8 @@ extension WAError {
             case .invalidArgument, .invalidPhoneNumber, .invalidJID, .invalidIdentifier, .weakPassword,
                 .invalidCursor, .invalidCSV, .templateVariableMissing, .templateVariableUnknown,
                 .incompatibleRollups, .inconsistentFingerprint, .mediaTypeMismatch, .mediaEmpty,
-                .mediaTruncatedHeader, .mediaTruncated, .mediaMalformed, .mediaTrailingData, .campaignAudienceEmpty, .invalidRegex, .invalidBusinessHours,
+                .mediaTruncatedHeader, .mediaTruncated, .mediaMalformed, .mediaTrailingData, .mediaUnsafePath,
+                .campaignAudienceEmpty, .invalidRegex, .invalidBusinessHours,
                 .unknownTimeZone, .unsupportedTemplateVariable, .invalidWebhookURL, .webhookTargetForbidden,
                 .invalidWebhookSecret, .webhookInvalidTimestamp, .invalidEventType, .invalidEventFilter:
                 .invalidInput
@@ -224,7 +231,7 @@ extension WAError {
                 .conflict
             case .mediaTooLarge, .mediaOverQuota, .mediaDecompressionBomb:
                 .tooLarge
-            case .mediaUnsupportedType, .mediaTypeNotAllowed:
+            case .mediaUnsupportedType, .mediaTypeNotAllowed, .mediaActiveContent:
                 .unsupportedType
             case .rateLimited, .quotaExceeded, .accountRestricted:
                 .rateLimited

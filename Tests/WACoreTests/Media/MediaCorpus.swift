@@ -40,6 +40,54 @@ enum MediaCorpus {
         }
     }()
 
+    /// One line of `hostile/manifest.tsv`: a file the gateway must refuse.
+    struct HostileSample: Sendable, CustomStringConvertible {
+        /// The file name inside `hostile/`.
+        let name: String
+        /// What `file --mime-type` took it for at generation time (its disguise).
+        let fileMIMEType: String
+        /// The error code it must be refused with.
+        let expectedCode: String
+        /// How it was made.
+        let what: String
+
+        var description: String { name }
+
+        func contents() throws -> [UInt8] {
+            [UInt8](try Data(contentsOf: MediaCorpus.directory.appendingPathComponent("hostile/\(name)")))
+        }
+    }
+
+    /// The hostile manifest's files; empty if it cannot be read (the tests then fail on the count).
+    static let hostileSamples: [HostileSample] = {
+        let url = directory.appendingPathComponent("hostile/manifest.tsv")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").dropFirst().compactMap { line in
+            let columns = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard columns.count == 4 else { return nil }
+            return HostileSample(name: columns[0], fileMIMEType: columns[1], expectedCode: columns[2], what: columns[3])
+        }
+    }()
+
+    /// What an upload of `bytes` goes through: the policy on the first 64 KiB, then the whole-file inspection
+    /// fed in pieces of `step` bytes (the whole file at once by default).
+    static func accept(
+        _ bytes: [UInt8], fileName: String, policy: MediaPolicy = MediaPolicy(), step: Int? = nil
+    ) throws -> AcceptedMedia {
+        var accepted = try policy.evaluate(
+            prefix: bytes.prefix(MediaSniffer.recommendedPrefixLength), byteCount: Int64(bytes.count),
+            declaredMIMEType: nil, kind: nil, fileName: fileName)
+        var inspection = policy.inspection(of: accepted)
+        let step = step ?? max(1, bytes.count)
+        var offset = 0
+        while offset < bytes.count {
+            try inspection.consume(bytes[offset..<min(bytes.count, offset + step)])
+            offset += step
+        }
+        accepted.sniffed = try inspection.finish()
+        return accepted
+    }
+
     /// Where `file --mime-type` names a type differently from us, the names it uses, each mapped to ours. Any
     /// other difference is a disagreement.
     static let fileEquivalences: [String: MediaType] = [

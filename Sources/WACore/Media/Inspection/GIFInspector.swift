@@ -34,11 +34,11 @@ struct GIFInspector: ImageInspector {
     private var width = 0
     private var height = 0
     private var frames = 0
-    private(set) var end: ImageEnd
+    private(set) var end: FormatEnd
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
-        end = ImageEnd(format: "GIF", marker: "trailer", limits: limits)
+        end = FormatEnd(format: "GIF", marker: "trailer", limits: limits)
     }
 
 

@@ -33,11 +33,11 @@ struct JPEGInspector: ImageInspector {
     private var width = 0
     private var height = 0
     private var sawFrame = false
-    private(set) var end: ImageEnd
+    private(set) var end: FormatEnd
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
-        end = ImageEnd(format: "JPEG", marker: "EOI", limits: limits)
+        end = FormatEnd(format: "JPEG", marker: "EOI", limits: limits)
     }
 
 

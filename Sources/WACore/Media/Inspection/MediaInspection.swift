@@ -19,7 +19,7 @@ public struct MediaInspection: Sendable {
     /// What the prefix showed.
     public let sniffed: SniffedMedia
     /// The format's inspector; `nil` for types checked by their first bytes only.
-    private var inspector: (any ImageInspector & Sendable)?
+    private var inspector: (any FormatInspector & Sendable)?
 
     /// An inspection of a file sniffed as `sniffed`.
     public init(_ sniffed: SniffedMedia, limits: MediaInspectionLimits = .standard) {
@@ -29,6 +29,9 @@ public struct MediaInspection: Sendable {
         case .gif: inspector = GIFInspector(limits: limits)
         case .jpeg: inspector = JPEGInspector(limits: limits)
         case .webp: inspector = WebPInspector(limits: limits)
+        case .zip, .docx, .xlsx, .pptx, .openDocumentText, .openDocumentSpreadsheet, .openDocumentPresentation:
+            inspector = ZipInspector(type: sniffed.type, limits: limits)
+        case .plainText, .csv: inspector = TextInspector(encoding: sniffed.textEncoding ?? .utf8)
         default: inspector = nil
         }
     }
@@ -56,10 +59,7 @@ public struct MediaInspection: Sendable {
     /// After the last bytes: ``sniffed`` with what the whole file showed, or why it is refused.
     public func finish() throws(WAError) -> SniffedMedia {
         var media = sniffed
-        if let inspector {
-            media.image = try inspector.finish()
-            media.trailingByteCount = inspector.trailingByteCount
-        }
+        try inspector?.finish(into: &media)
         return media
     }
 }

@@ -38,11 +38,11 @@ struct PNGInspector: ImageInspector {
     private var height = 0
     private var frames = 1
     private var sawImageData = false
-    private(set) var end: ImageEnd
+    private(set) var end: FormatEnd
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
-        end = ImageEnd(format: "PNG", marker: "IEND", limits: limits)
+        end = FormatEnd(format: "PNG", marker: "IEND", limits: limits)
     }
 
 

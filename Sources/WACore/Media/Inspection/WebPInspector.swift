@@ -36,11 +36,11 @@ struct WebPInspector: ImageInspector {
     private var hasCanvas = false
     private var sawImageData = false
     private var animationFrames = 0
-    private(set) var end: ImageEnd
+    private(set) var end: FormatEnd
 
     init(limits: MediaInspectionLimits) {
         self.limits = limits
-        end = ImageEnd(format: "WebP", marker: "the RIFF size", limits: limits)
+        end = FormatEnd(format: "WebP", marker: "the RIFF size", limits: limits)
     }
 
 
