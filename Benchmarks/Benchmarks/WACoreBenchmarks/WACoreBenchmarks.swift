@@ -313,4 +313,64 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+
+    // Zip archives and text, fed the same way. A zip of four entries of pseudo-random bytes (a `P` every 256 bytes or
+    // so, as in compressed data), a quarter of the file each, written with sizes in each local header (skipped) or
+    // with data descriptors after the data (searched for); and UTF-8 text, validated to its last byte.
+    func littleEndian(_ value: Int, _ count: Int) -> [UInt8] { (0..<count).map { UInt8(value >> (8 * $0) & 0xFF) } }
+    func pseudoRandomBytes(_ count: Int) -> [UInt8] {
+        var seed: UInt64 = 0x5EED
+        return (0..<count).map { _ -> UInt8 in
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: seed >> 56)
+        }
+    }
+    func zipArchive(mebibytes: Int, descriptors: Bool) -> [UInt8] {
+        let entryData = pseudoRandomBytes(mebibytes << 18)
+        var bytes: [UInt8] = []
+        var central: [UInt8] = []
+        for index in 0..<4 {
+            let name = Array("part-\(index).bin".utf8)
+            let offset = bytes.count
+            let sizes = littleEndian(entryData.count, 4) + littleEndian(entryData.count, 4)
+            bytes += [0x50, 0x4B, 0x03, 0x04] + littleEndian(20, 2) + littleEndian(descriptors ? 8 : 0, 2)
+                + littleEndian(0, 2) + littleEndian(0, 4) + littleEndian(0, 4)
+                + (descriptors ? littleEndian(0, 8) : sizes) + littleEndian(name.count, 2) + littleEndian(0, 2) + name
+                + entryData
+            if descriptors { bytes += [0x50, 0x4B, 0x07, 0x08] + littleEndian(0, 4) + sizes }
+            central += [0x50, 0x4B, 0x01, 0x02] + littleEndian(20, 2) + littleEndian(20, 2)
+                + littleEndian(descriptors ? 8 : 0, 2) + littleEndian(0, 2) + littleEndian(0, 4) + littleEndian(0, 4)
+                + sizes + littleEndian(name.count, 2) + littleEndian(0, 12) + littleEndian(offset, 4) + name
+        }
+        let directoryOffset = bytes.count
+        bytes += central
+        bytes += [0x50, 0x4B, 0x05, 0x06] + littleEndian(0, 4) + littleEndian(4, 2) + littleEndian(4, 2)
+            + littleEndian(central.count, 4) + littleEndian(directoryOffset, 4) + littleEndian(0, 2)
+        return bytes
+    }
+    let line = Array("A line of plain text, with UTF-8 here and there: naïve café ✓\n".utf8)
+    let inspected: [(String, MediaType, (Int) -> [UInt8])] = [
+        ("zip, sizes in local headers", .zip, { zipArchive(mebibytes: $0, descriptors: false) }),
+        ("zip, data descriptors", .zip, { zipArchive(mebibytes: $0, descriptors: true) }),
+        ("UTF-8 text", .plainText, { Array(repeating: line, count: $0 * (1 << 20) / line.count).flatMap { $0 } }),
+    ]
+    for (label, type, make) in inspected {
+        for mebibytes in [1, 16] {
+            let file = make(mebibytes)
+            Benchmark(
+                "MediaInspection: \(label), \(mebibytes) MiB, 64 KiB pieces",
+                configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxIterations: 200)
+            ) { benchmark in
+                for _ in benchmark.scaledIterations {
+                    var inspection = MediaInspection(SniffedMedia(type: type, textEncoding: type == .plainText ? .utf8 : nil))
+                    var offset = 0
+                    while offset < file.count {
+                        try? inspection.consume(file[offset..<min(file.count, offset + 65_536)])
+                        offset += 65_536
+                    }
+                    precondition((try? inspection.finish()) != nil, "the benchmark's \(label) must pass")
+                }
+            }
+        }
+    }
 }

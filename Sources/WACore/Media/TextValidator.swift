@@ -29,10 +29,21 @@ struct TextValidator {
     mutating func consume(_ bytes: UnsafeRawBufferPointer) -> Bool {
         switch encoding {
         case .utf8:
-            for byte in bytes {
-                guard consumeUTF8(byte) else { return false }
-                byteCount += 1
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                // Printable ASCII between characters needs no state: the common case, taken without a call.
+                if continuations == 0 && byte >= 0x20 && byte < 0x7F {
+                    index += 1
+                    continue
+                }
+                guard consumeUTF8(byte) else {
+                    byteCount += Int64(index)
+                    return false
+                }
+                index += 1
             }
+            byteCount += Int64(bytes.count)
         case .utf16LittleEndian, .utf16BigEndian:
             for byte in bytes {
                 guard consumeUTF16(byte) else { return false }

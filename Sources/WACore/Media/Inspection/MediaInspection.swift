@@ -8,13 +8,15 @@
 /// media.image?.width
 /// ```
 ///
-/// Today PNG (and APNG) and WebP files are walked chunk by chunk, GIF files block by block and JPEG files segment by
-/// segment (``SniffedMedia/image`` and
-/// ``SniffedMedia/trailingByteCount`` are filled in); other types pass unchanged. Errors: the file ends before its
-/// format's end (`media_truncated`), its structure is not its type's (`media_malformed`), it decodes to more pixels
-/// than ``MediaInspectionLimits/maximumPixels`` (`media_decompression_bomb`), or more than
-/// ``MediaInspectionLimits/trailingByteTolerance`` bytes follow its end (`media_trailing_data`). A refusal can come
-/// from any ``consume(_:)``, as soon as the bytes show it.
+/// Images are walked to their end: PNG (and APNG) and WebP chunk by chunk, GIF block by block, JPEG segment by
+/// segment (``SniffedMedia/image`` and ``SniffedMedia/trailingByteCount`` are filled in). Zip archives, Office Open
+/// XML and OpenDocument packages are walked entry by entry and checked against their central directory
+/// (``SniffedMedia/archive``). Text is checked to its last byte (``SniffedMedia/textEncoding``). PDF, legacy Office,
+/// audio and video pass unchanged. Errors: the file ends before its format's end (`media_truncated`), its structure
+/// is not its type's (`media_malformed`), it decodes to more than the limits allow
+/// (`media_decompression_bomb`: pixels, an archive's entries, declared bytes or ratio), an archive entry's name is
+/// unsafe (`media_unsafe_path`), or more than ``MediaInspectionLimits/trailingByteTolerance`` bytes follow its end
+/// (`media_trailing_data`). A refusal can come from any ``consume(_:)``, as soon as the bytes show it.
 public struct MediaInspection: Sendable {
     /// What the prefix showed.
     public let sniffed: SniffedMedia

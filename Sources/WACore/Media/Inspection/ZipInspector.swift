@@ -224,7 +224,6 @@ struct ZipInspector: FormatInspector {
         let method = pending.littleEndian16(at: 10)
         let nameLength = pending.littleEndian16(at: 28)
         let name = 46..<(46 + nameLength)
-        let nameText = String(decoding: pending.bytes[name], as: UTF8.self)
         try checkName(name)
         var compressed = Int64(pending.littleEndian32(at: 20))
         var uncompressed = Int64(pending.littleEndian32(at: 24))
@@ -238,7 +237,7 @@ struct ZipInspector: FormatInspector {
         }
         guard disk == 0 else { throw Self.malformed("the archive is split across several files") }
         guard compressed >= 0, uncompressed >= 0, localOffset >= 0 else {
-            throw Self.malformed("the entry '\(nameText)' declares an impossible size or offset")
+            throw Self.malformed("the entry '\(text(name))' declares an impossible size or offset")
         }
         guard summary.entryCount < limits.maximumArchiveEntries else { throw tooManyEntries }
 
@@ -250,23 +249,23 @@ struct ZipInspector: FormatInspector {
             if locals[middle].offset < localOffset { low = middle + 1 } else { high = middle }
         }
         guard low < locals.count, locals[low].offset == localOffset else {
-            throw Self.malformed("the entry '\(nameText)' points at no local entry")
+            throw Self.malformed("the entry '\(text(name))' points at no local entry")
         }
         guard !locals[low].isReferenced else {
             throw WAError(
-                .mediaDecompressionBomb, "several entries share the data of '\(nameText)' (overlapping entries)",
+                .mediaDecompressionBomb, "several entries share the data of '\(text(name))' (overlapping entries)",
                 field: "file")
         }
         guard locals[low].nameCRC == crc(name) else {
-            throw Self.malformed("the entry '\(nameText)' has another name in its local header")
+            throw Self.malformed("the entry '\(text(name))' has another name in its local header")
         }
         guard locals[low].compressedSize == compressed else {
-            throw Self.malformed("the entry '\(nameText)' has another size in its local header")
+            throw Self.malformed("the entry '\(text(name))' has another size in its local header")
         }
         locals[low].isReferenced = true
         let encrypted = flags & 0x0001 != 0
         if method == 0 && !encrypted && compressed != uncompressed {
-            throw Self.malformed("the stored entry '\(nameText)' declares two different sizes")
+            throw Self.malformed("the stored entry '\(text(name))' declares two different sizes")
         }
 
         // The bomb checks, on what the directory declares.
@@ -289,7 +288,7 @@ struct ZipInspector: FormatInspector {
             {
                 throw WAError(
                     .mediaDecompressionBomb,
-                    "the entry '\(nameText)' expands \(Int(ratio)) times (\(compressed) to \(uncompressed) bytes), over the limit of \(limits.maximumCompressionRatio)",
+                    "the entry '\(text(name))' expands \(Int(ratio)) times (\(compressed) to \(uncompressed) bytes), over the limit of \(limits.maximumCompressionRatio)",
                     field: "file")
             }
         }
@@ -420,18 +419,33 @@ struct ZipInspector: FormatInspector {
     /// Refuses a name that would write outside the extraction folder.
     private func checkName(_ range: Range<Int>) throws(WAError) {
         let name = pending.bytes[range]
-        let text = String(decoding: name, as: UTF8.self)
         func unsafe(_ reason: String) -> WAError {
-            WAError(.mediaUnsafePath, "the archive entry '\(text)' \(reason)", field: "file")
+            WAError(.mediaUnsafePath, "the archive entry '\(text(range))' \(reason)", field: "file")
         }
         guard !name.isEmpty else { throw Self.malformed("an archive entry has no name") }
-        if name.contains(0) { throw unsafe("contains a NUL") }
-        if name.contains(UInt8(ascii: "\\")) { throw unsafe("contains a backslash") }
         if name.first == UInt8(ascii: "/") { throw unsafe("is an absolute path") }
         if name.count >= 2, name[name.startIndex + 1] == UInt8(ascii: ":") { throw unsafe("starts with a drive") }
-        if name.split(separator: UInt8(ascii: "/")).contains(where: { $0.elementsEqual("..".utf8) }) {
+        var componentStart = name.startIndex
+        for index in name.indices {
+            switch name[index] {
+            case 0: throw unsafe("contains a NUL")
+            case UInt8(ascii: "\\"): throw unsafe("contains a backslash")
+            case UInt8(ascii: "/"):
+                if index - componentStart == 2, name[componentStart] == 0x2E, name[componentStart + 1] == 0x2E {
+                    throw unsafe("has a '..' component")
+                }
+                componentStart = index + 1
+            default: break
+            }
+        }
+        if name.endIndex - componentStart == 2, name[componentStart] == 0x2E, name[componentStart + 1] == 0x2E {
             throw unsafe("has a '..' component")
         }
+    }
+
+    /// The name in `range` of `pending`, for messages.
+    private func text(_ range: Range<Int>) -> String {
+        String(decoding: pending.bytes[range], as: UTF8.self)
     }
 
     private func crc(_ range: Range<Int>) -> UInt32 {

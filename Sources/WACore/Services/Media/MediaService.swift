@@ -49,8 +49,9 @@ public struct MediaService: Sendable {
     ///   - kind: the message kind to send it as; `nil` picks the type's default.
     ///   - fileName: the client's file name, sanitised (see ``MediaFileName``); kept for documents.
     /// - Throws: the ``MediaPolicy`` errors (`media_empty`, `media_unsupported_type`, `media_truncated_header`,
-    ///   `media_type_mismatch`, `media_type_not_allowed`, `media_too_large`), the inspection's (`media_truncated`,
-    ///   `media_malformed`, `media_decompression_bomb`, `media_trailing_data`), `media_over_quota`, or
+    ///   `media_active_content`, `media_type_mismatch`, `media_type_not_allowed`, `media_too_large`), the
+    ///   inspection's (`media_truncated`, `media_malformed`, `media_decompression_bomb`, `media_unsafe_path`,
+    ///   `media_trailing_data`), `media_over_quota`, or
     ///   `permission_denied` without ``Permission/mediaUpload``.
     public func upload(
         _ bytes: [UInt8], declaredMIMEType: String?, kind: Message.Kind? = nil, fileName: String? = nil,
