@@ -1,8 +1,14 @@
 extension Store {
-    /// Runs `body` in a transaction like ``transaction(_:_:)``, and runs it again (in a new transaction, so it
-    /// reads the current rows) when it fails with ``WAError/Code-swift.enum/versionConflict``, at most
-    /// `attempts` times in all. For short read-modify-write changes of a row many requests touch, such as an
-    /// organization's usage counter; `body` must be safe to run more than once.
+    /// Runs `body` in a transaction like ``transaction(_:_:)``, and runs it again, in a new transaction that reads
+    /// the current rows, when it fails with a transaction conflict (``WAError/Code-swift.enum/versionConflict`` or
+    /// ``WAError/Code-swift.enum/storageConflict``): at most `attempts` runs in all. Between runs it waits a random
+    /// time between zero and a bound that doubles from 2 ms up to 100 ms ("full jitter"), so that transactions that
+    /// collided do not collide again in lockstep. The wait is real time (the contention is the database's, not the
+    /// domain's), and is cut short by cancellation.
+    ///
+    /// For short read-modify-write changes of rows many requests touch, such as an organization's usage counter;
+    /// `body` must be safe to run more than once (it must not send, call out or count anything outside the
+    /// transaction).
     public func transaction<Result>(
         _ scope: TransactionScope, retryingConflicts attempts: Int,
         _ body: (any StoreTransaction) async throws -> Result
@@ -11,9 +17,31 @@ extension Store {
         while true {
             do {
                 return try await transaction(scope, body)
-            } catch let error as WAError where error.code == .versionConflict && attempt < attempts {
+            } catch let error as WAError where error.code.isTransactionConflict && attempt < attempts {
+                try await Task.sleep(for: ConflictBackoff.delay(beforeAttempt: attempt + 1))
                 attempt += 1
             }
         }
+    }
+}
+
+/// The waits between the runs of a transaction that lost a race (``Store/transaction(_:retryingConflicts:_:)``).
+enum ConflictBackoff {
+    /// The bound of the first wait.
+    static let initial = Duration.milliseconds(2)
+    /// The largest bound.
+    static let maximum = Duration.milliseconds(100)
+
+    /// The bound of the wait before run `attempt` (2, 3, …): `initial` × 2^(attempt − 2), at most `maximum`.
+    static func bound(beforeAttempt attempt: Int) -> Duration {
+        let doublings = min(max(attempt - 2, 0), 16)
+        return min(initial * (1 << doublings), maximum)
+    }
+
+    /// A random wait between zero and ``bound(beforeAttempt:)``.
+    static func delay(beforeAttempt attempt: Int) -> Duration {
+        let bound = bound(beforeAttempt: attempt)
+        let nanoseconds = bound.components.seconds * 1_000_000_000 + bound.components.attoseconds / 1_000_000_000
+        return .nanoseconds(Int64.random(in: 0...max(nanoseconds, 0)))
     }
 }

@@ -64,9 +64,13 @@ extension WAError {
         case notFound = "not_found"
         /// A record with the same unique key already exists.
         case alreadyExists = "already_exists"
-        /// The record was changed by someone else since it was read (optimistic concurrency; also the one code
-        /// for a deadlock or serialization failure): read it again and retry.
+        /// The record was changed by someone else since it was read (optimistic concurrency): read it again and
+        /// retry.
         case versionConflict = "version_conflict"
+        /// The store gave up the transaction to keep concurrent transactions consistent (a serialization failure,
+        /// a deadlock, a lock that could not be had in time): nothing was written; running the transaction again
+        /// usually succeeds.
+        case storageConflict = "storage_conflict"
         /// A repository call named another organization than its transaction's (a bug in the caller).
         case tenantMismatch = "tenant_mismatch"
         /// A transaction was nested or used after it ended (a bug in the caller).
@@ -204,6 +208,11 @@ extension WAError {
         /// Something failed that the caller cannot fix; details went to the log, never to the client.
         case internalError = "internal_error"
 
+        /// Whether a transaction failed only because a concurrent one won a race (``versionConflict``,
+        /// ``storageConflict``): run again in a new transaction, it reads the current rows and usually succeeds.
+        /// ``Store/transaction(_:retryingConflicts:_:)`` does that.
+        public var isTransactionConflict: Bool { self == .versionConflict || self == .storageConflict }
+
         /// The raw value (`invalid_phone_number`).
         public var description: String { rawValue }
 
@@ -225,7 +234,7 @@ extension WAError {
                 .forbidden
             case .notFound, .recipientNotOnWhatsApp, .eventLogPositionPruned:
                 .notFound
-            case .alreadyExists, .versionConflict, .leaseLost, .planLimitReached, .lastAdmin, .memberInactive,
+            case .alreadyExists, .versionConflict, .storageConflict, .leaseLost, .planLimitReached, .lastAdmin, .memberInactive,
                 .instanceOwnedElsewhere, .invalidInstanceState, .instanceUnavailable, .campaignInvalidState,
                 .webhookEndpointDisabled, .deliveryNotReplayable:
                 .conflict
@@ -244,11 +253,11 @@ extension WAError {
         }
 
         /// Whether the same request may succeed later without being changed: rate limits and quotas (after
-        /// ``WAError/retryAfter``), unavailable services, and ``versionConflict`` (read again, then retry).
+        /// ``WAError/retryAfter``), unavailable services, and the transaction conflicts (``isTransactionConflict``).
         public var isRetryable: Bool {
             switch kind {
             case .rateLimited, .unavailable: true
-            case .conflict: self == .versionConflict
+            case .conflict: isTransactionConflict
             case .invalidInput, .unauthenticated, .forbidden, .notFound, .tooLarge, .unsupportedType, .internal: false
             }
         }

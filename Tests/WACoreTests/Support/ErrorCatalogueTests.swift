@@ -22,6 +22,7 @@ import WACore
         for code in WAError.Code.allCases {
             let expected =
                 code.kind == .rateLimited || code.kind == .unavailable || code == .versionConflict
+                || code == .storageConflict
             #expect(code.isRetryable == expected, "\(code)")
         }
     }

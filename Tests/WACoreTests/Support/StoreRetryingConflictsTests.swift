@@ -1,10 +1,10 @@
 import Foundation
 import Synchronization
 import Testing
-import WACore
+@testable import WACore
 import WACoreTesting
 
-@Suite("Store: retrying version conflicts")
+@Suite("Store: retrying transaction conflicts")
 struct StoreRetryingConflictsTests {
     @Test func aConflictRunsTheBodyAgainInANewTransactionUpToTheLimit() async throws {
         let env = ServiceEnvironment.testing(clock: TestClock())
@@ -43,5 +43,41 @@ struct StoreRetryingConflictsTests {
             }
         }
         #expect(runs.load(ordering: .relaxed) == 1)
+    }
+
+    @Test func aStorageConflictIsRetriedLikeAVersionConflict() async throws {
+        let store = MemoryStore()
+        let runs = Atomic<Int>(0)
+        let result = try await store.transaction(.system, retryingConflicts: 4) { _ in
+            if runs.add(1, ordering: .relaxed).newValue < 3 {
+                throw WAError(.storageConflict, "could not serialize access due to concurrent update")
+            }
+            return "done"
+        }
+        #expect(result == "done" && runs.load(ordering: .relaxed) == 3)
+        #expect(WAError.Code.storageConflict.isRetryable && WAError.Code.storageConflict.isTransactionConflict)
+        #expect(!WAError.Code.alreadyExists.isTransactionConflict)
+    }
+
+    @Test func theWaitsAreJitteredUnderADoublingBound() {
+        let bounds = (2...10).map { ConflictBackoff.bound(beforeAttempt: $0) }
+        #expect(bounds.prefix(6) == [.milliseconds(2), .milliseconds(4), .milliseconds(8), .milliseconds(16), .milliseconds(32), .milliseconds(64)])
+        #expect(bounds.dropFirst(6).allSatisfy { $0 == .milliseconds(100) })
+        let delays = (0..<200).map { _ in ConflictBackoff.delay(beforeAttempt: 4) }
+        #expect(delays.allSatisfy { $0 >= .zero && $0 <= .milliseconds(8) })
+        #expect(Set(delays).count > 100)  // random, not a fixed step
+    }
+
+    @Test func cancellationCutsTheWaitShort() async {
+        let store = MemoryStore()
+        let task = Task {
+            try await store.transaction(.system, retryingConflicts: 1_000) { _ in
+                throw WAError(.storageConflict, "deadlock detected")
+            }
+        }
+        try? await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        let result = await task.result
+        #expect(throws: CancellationError.self) { try result.get() }
     }
 }
