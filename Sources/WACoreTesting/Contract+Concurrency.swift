@@ -6,6 +6,7 @@ extension RepositoryContract {
             Case("concurrency: of two writers holding the same version, exactly one wins", twoWriters),
             Case("concurrency: writers that retry on conflict lose no update", noLostUpdates),
             Case("concurrency: concurrent inserts of one unique key admit exactly one", racingInserts),
+            Case("concurrency: a row locked for update serializes count-then-insert", lockedCountThenInsert),
         ]
     }
 
@@ -105,5 +106,39 @@ extension RepositoryContract {
         }
         try check(results.filter { $0 == nil }.count == 1, "exactly one insert wins: \(results)")
         try check(results.compactMap { $0 }.allSatisfy { $0 == .alreadyExists }, "the rest are already_exists")
+    }
+
+    /// Eight transactions each lock the organization, count its contacts and add one while there are fewer than
+    /// three: the limit holds. Without the lock, under READ COMMITTED, all eight count the same rows and insert.
+    private static func lockedCountThenInsert(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let scope = TransactionScope.organization(t.id)
+        let limit = 3
+        let admitted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await store.transaction(scope) { tx in
+                        _ = try await tx.organizations.getForUpdate(t.id, in: t.id)
+                        let count = try await tx.contacts.count(in: t.id, where: .init())
+                        // Let the other racers run between the count and the insert.
+                        try await Task.sleep(for: .milliseconds(5))
+                        guard count < limit else { return false }
+                        _ = try await tx.contacts.insert(f.contact(in: t.id))
+                        return true
+                    }
+                }
+            }
+            var admitted = 0
+            for try await wasAdmitted in group where wasAdmitted { admitted += 1 }
+            return admitted
+        }
+        let stored = try await store.transaction(scope) { try await $0.contacts.count(in: t.id, where: .init()) }
+        try check(admitted == limit && stored == limit, "\(admitted) admitted, \(stored) stored; the limit is \(limit)")
+        try await checkThrows(.notFound, "a missing row cannot be locked") {
+            try await store.transaction(scope) { tx in
+                let missing: ContactID = f.ids.make()
+                return try await tx.contacts.getForUpdate(missing, in: t.id)
+            }
+        }
     }
 }

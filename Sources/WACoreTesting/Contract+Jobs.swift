@@ -24,6 +24,7 @@ extension RepositoryContract {
             Case("leases: one owner at a time, renewals keep the token", leaseExclusive),
             Case("leases: an expired lease changes hands with a higher token and fences the old owner", leaseTakeover),
             Case("leases: a released lease is free", leaseRelease),
+            Case("leases: a takeover waits for a write fenced by the old token", leaseFenceHolds),
         ]
     }
 
@@ -401,6 +402,47 @@ extension RepositoryContract {
             try await $0.leases.isCurrent(instance: t.instance.id, in: t.id, token: b.token, now: now.addingTimeInterval(31))
         }
         try check(stillB, "a stale release does not free the new owner's lease")
+    }
+
+    /// Node A checks its token and, in the same transaction, takes a while to write the instance; node B, whose
+    /// clock says A's lease expired, takes the lease over meanwhile. B's takeover must wait for A's transaction:
+    /// A's fenced write lands before the lease changes hands, never after.
+    private static func leaseFenceHolds(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let scope = TransactionScope.organization(t.id)
+        let now = f.now()
+        let a = try requireValue(
+            try await store.transaction(scope) {
+                try await $0.leases.acquire(instance: t.instance.id, in: t.id, owner: "node-a", duration: .seconds(30), now: now)
+            }, "node-a")
+        let checked = AsyncStream<Void>.makeStream()
+        async let fencedWrite: Date = store.transaction(scope) { tx in
+            let current = try await tx.leases.isCurrent(
+                instance: t.instance.id, in: t.id, token: a.token, now: now.addingTimeInterval(29))
+            try check(current, "node-a's token is current when it checks")
+            checked.continuation.yield()
+            try await Task.sleep(for: .milliseconds(200))
+            var instance = try await tx.instances.get(t.instance.id, in: t.id)
+            instance.name = "written by node-a"
+            _ = try await tx.instances.update(instance)
+            return Date()
+        }
+        var iterator = checked.stream.makeAsyncIterator()
+        _ = await iterator.next()
+        let takeover = Task {
+            let lease = try await store.transaction(scope) {
+                try await $0.leases.acquire(
+                    instance: t.instance.id, in: t.id, owner: "node-b", duration: .seconds(30),
+                    now: now.addingTimeInterval(31))
+            }
+            return (lease, Date())
+        }
+        let writtenAt = try await fencedWrite
+        let (b, tookOverAt) = try await takeover.value
+        try check(b?.owner == "node-b", "node-b takes the expired lease")
+        try check(tookOverAt >= writtenAt, "the takeover waited for the fenced write")
+        let instance = try await store.transaction(scope) { try await $0.instances.get(t.instance.id, in: t.id) }
+        try check(instance.name == "written by node-a", "the fenced write was kept")
     }
 
     private static func leaseRelease(_ store: any Store, _ f: Fixtures) async throws {

@@ -206,7 +206,7 @@ public struct ContactService: Sendable {
                 created: 0, updated: 0, duplicates: duplicates, errors: errors, warnings: warnings, committed: false)
         }
         let now = env.clock.now()
-        let (created, updated) = try await env.transaction(by: principal) { tx in
+        let (created, updated) = try await env.transaction(by: principal, retryingConflicts: 3) { tx in
             var created = 0
             var updated = 0
             for key in order {
@@ -222,7 +222,7 @@ public struct ContactService: Sendable {
                     updated += 1
                 } else {
                     let optedOut = row.optedOut ?? false
-                    _ = try await tx.contacts.insert(
+                    _ = try await tx.contacts.insertMissing(
                         Contact(
                             id: env.ids.make(), organizationID: org, jid: row.phone.jid, phone: row.phone,
                             name: row.name, tags: row.tags, optedOut: optedOut, optedOutAt: optedOut ? now : nil,

@@ -489,8 +489,10 @@ public struct TeamService: Sendable {
         }
     }
 
+    /// Checks the plan's member limit. The organization row is locked, so that two invitations cannot both count
+    /// below the limit, then both insert.
     private func requireMemberCapacity(_ tx: any StoreTransaction, _ org: OrganizationID) async throws {
-        let organization = try await tx.organizations.get(org, in: org)
+        let organization = try await tx.organizations.getForUpdate(org, in: org)
         let active = try await tx.members.count(in: org, where: .init(isActive: true))
         guard active < organization.limits.members else {
             throw WAError(
@@ -502,6 +504,8 @@ public struct TeamService: Sendable {
     private func requireAnotherActiveAdmin(_ tx: any StoreTransaction, _ org: OrganizationID, besides id: MemberID)
         async throws
     {
+        // Locked: two admins who demote or remove each other at once cannot both see the other still active.
+        _ = try await tx.organizations.getForUpdate(org, in: org)
         let admins = try await tx.members.list(in: org, where: .init(role: .admin, isActive: true), page: .all)
         guard admins.items.contains(where: { $0.id != id }) else {
             throw WAError(.lastAdmin, "an organization needs at least one active admin")

@@ -17,6 +17,10 @@ public protocol LeaseRepository: Repository where Entity == InstanceLease {
     func release(_ lease: InstanceLease) async throws(WAError)
 
     /// Whether `token` is the current, unexpired token of the instance's lease: the check a fenced write makes.
+    ///
+    /// When it answers `true`, the lease stays as it is until the transaction ends (PostgreSQL: the lease row is
+    /// read `FOR SHARE`): an ``acquire(instance:in:owner:duration:now:)`` by another node waits until this
+    /// transaction commits, so a write fenced by this check can never land after the lease changed hands.
     func isCurrent(instance: InstanceID, in organization: OrganizationID, token: Int64, now: Date)
         async throws(WAError) -> Bool
 }

@@ -14,6 +14,13 @@ public protocol Repository<Entity>: Sendable {
     /// The record with `id` in `organization`, or `nil`.
     func find(_ id: Identifier<Entity>, in organization: OrganizationID) async throws(WAError) -> Entity?
 
+    /// The record with `id` in `organization`, or `nil`, locked until the transaction ends (PostgreSQL: `SELECT …
+    /// FOR UPDATE`): a concurrent transaction that locks, updates or deletes it waits until this one commits or
+    /// rolls back, and then reads what this one left. This is the contract's locking read: lock a row that stands
+    /// for a group (the organization for its plan limits, a proxy for its load) before counting the group and
+    /// writing to it, so that two transactions cannot both count, then both write.
+    func findForUpdate(_ id: Identifier<Entity>, in organization: OrganizationID) async throws(WAError) -> Entity?
+
     /// Replaces a record. Fails with `not_found`, with `version_conflict` if someone else updated it since it was
     /// read, or with `already_exists` if it now collides with another record's unique key.
     func update(_ entity: Entity) async throws(WAError) -> Entity
@@ -34,6 +41,30 @@ extension Repository {
     public func get(_ id: Identifier<Entity>, in organization: OrganizationID) async throws(WAError) -> Entity {
         guard let entity = try await find(id, in: organization) else { throw .notFound(Entity.entityName) }
         return entity
+    }
+
+    /// The record with `id`, locked until the transaction ends (``findForUpdate(_:in:)``), or `not_found`.
+    public func getForUpdate(_ id: Identifier<Entity>, in organization: OrganizationID) async throws(WAError) -> Entity
+    {
+        guard let entity = try await findForUpdate(id, in: organization) else {
+            throw .notFound(Entity.entityName)
+        }
+        return entity
+    }
+
+    /// Inserts a record that a lookup in this transaction has just found missing (get-or-create). If a concurrent
+    /// transaction inserted one with the same unique key since (under READ COMMITTED the lookup cannot prevent
+    /// that), the insert's `already_exists` becomes `storage_conflict`: the whole transaction is to run again, and
+    /// will then find the record. Call it inside ``Store/transaction(_:retryingConflicts:_:)``.
+    public func insertMissing(_ entity: Entity) async throws(WAError) -> Entity {
+        do {
+            return try await insert(entity)
+        } catch where error.code == .alreadyExists {
+            throw WAError(
+                .storageConflict,
+                "a concurrent transaction created the \(Entity.entityName) first (\(error.field ?? "unique key"))",
+                field: error.field)
+        }
     }
 
     /// A page of every record.

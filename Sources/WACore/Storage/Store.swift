@@ -64,6 +64,32 @@ public protocol StoreTransaction: Sendable {
 /// If `body` throws, nothing it wrote is kept. Transactions do not nest: opening one inside another on the same
 /// store fails with ``WAError/Code-swift.enum/transactionMisuse``. The transaction object must not be used after
 /// `body` returns.
+///
+/// ## Isolation
+///
+/// Adapters run transactions at READ COMMITTED, PostgreSQL's default, or stronger: every call sees what was
+/// committed before it began, and two transactions may interleave call by call. (``MemoryStore`` runs one
+/// transaction at a time, which is stronger.) WACore keeps its invariants under READ COMMITTED with four tools,
+/// never by checking in one call and acting in another:
+/// - **Optimistic versions.** ``Repository/update(_:)`` writes only the version it read (one conditional
+///   statement) and fails with `version_conflict` otherwise.
+/// - **Unique keys.** ``Repository/insert(_:)`` fails with `already_exists` when a committed or concurrent record
+///   holds one of the entity's unique keys; the adapter waits for a concurrent inserter to finish before it
+///   decides. A get-or-create inserts with ``Repository/insertMissing(_:)``, which turns that race into
+///   `storage_conflict` so that the transaction runs again and finds the record.
+/// - **Locking reads.** ``Repository/findForUpdate(_:in:)`` locks a row until the transaction ends. A
+///   transaction that counts a group and then writes to it (plan limits, the last admin, a proxy's load) first
+///   locks the row that stands for the group: the organization. ``LeaseRepository/isCurrent(instance:in:token:now:)``
+///   holds the lease against a takeover, and ``EventLogRepository/consumer(_:in:)`` locks the consumer.
+/// - **Atomic conditional statements** inside repository calls: an idempotent ``JobRepository/enqueue(_:)``,
+///   claims that skip rows other workers hold, a lease acquired only when free or expired, fenced job updates.
+///
+/// A repository call that fails with a ``WAError`` (`already_exists`, `version_conflict`, `not_found`,
+/// `lease_lost`, …) leaves the transaction usable: the caller may catch it and go on, and what else the body wrote
+/// commits. A PostgreSQL adapter gets there without savepoints: inserts use `ON CONFLICT DO NOTHING` and updates
+/// a version condition, and a row count tells it the call failed. When the database itself gives the transaction
+/// up (a serialization failure, a deadlock, a lock timeout), the adapter throws `storage_conflict`; nothing was
+/// kept, and ``transaction(_:retryingConflicts:_:)`` runs the body again.
 public protocol Store: Sendable {
     func transaction<Result>(
         _ scope: TransactionScope, _ body: (any StoreTransaction) async throws -> Result

@@ -263,13 +263,21 @@ public struct AutomationEngine: Sendable {
                 if case .emitWebhookEvent(let name) = action {
                     // A publishing failure aborts the run (nothing recorded) so that handling the message again
                     // publishes the event; only an invalid name is an action failure.
-                    do {
-                        try await publish(try WebhookEventType.automation(name), automation, message, contact, in: tx)
-                    } catch let error as WAError where error.code == .invalidEventType {
+                    // The name is judged before anything is written, so that no failed store call is caught.
+                    let type: WebhookEventType
+                    do throws(WAError) {
+                        type = try WebhookEventType.automation(name)
+                    } catch {
                         failures.append(AutomationActionFailure(index: index, code: error.code, message: error.message))
+                        continue
                     }
+                    try await publish(type, automation, message, contact, in: tx)
                     continue
                 }
+                // Store reads happen outside the action's failure handling: a store failure aborts the run (the
+                // transaction cannot go on), while a missing or inactive member is the action's own failure.
+                let assignee: Member? =
+                    if case .assignMember(let memberID) = action { try await tx.members.find(memberID, in: org) } else { nil }
                 do throws(WAError) {
                     switch action {
                     case .replyWithTemplate, .emitWebhookEvent:
@@ -280,9 +288,7 @@ public struct AutomationEngine: Sendable {
                         current = updated
                     case .assignMember(let memberID):
                         guard var updated = current else { throw WAError.notFound("contact") }
-                        guard let member = try await tx.members.find(memberID, in: org) else {
-                            throw WAError.notFound("member")
-                        }
+                        guard let member = assignee else { throw WAError.notFound("member") }
                         guard member.isActive else { throw WAError(.memberInactive, "the member is deactivated") }
                         updated.tags = try ContactService.validTags(
                             AutomationAssignment.assigning(memberID, in: updated.tags))

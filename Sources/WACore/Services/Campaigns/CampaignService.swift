@@ -309,7 +309,8 @@ public struct CampaignService: Sendable {
         let text: String?
         if case .text(let body) = content { text = try TemplateService.validBody(body) } else { text = nil }
         let now = env.clock.now()
-        return try await env.transaction(by: principal) { tx in
+        // Run again if a new recipient's contact is created concurrently (``Repository/insertMissing(_:)``).
+        return try await env.transaction(by: principal, retryingConflicts: 3) { tx in
             _ = try await Self.instance(instance, tx, org)
             let campaignID: CampaignID = env.ids.make()
             let template: Template
@@ -461,7 +462,7 @@ public struct CampaignService: Sendable {
             return try await tx.contacts.find(id, in: org)
         case .phone(let phone):
             if let existing = try await tx.contacts.find(phone: phone, in: org) { return existing }
-            let created = try await tx.contacts.insert(
+            let created = try await tx.contacts.insertMissing(
                 Contact(id: env.ids.make(), organizationID: org, jid: phone.jid, phone: phone, createdAt: now))
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(

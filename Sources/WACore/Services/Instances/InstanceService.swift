@@ -43,7 +43,8 @@ public struct InstanceService: Sendable {
         instance.warmUp = warmUp
         instance.fingerprint = try supervisor.configuration.provisioning.fingerprint(for: instance)
         return try await env.transaction(by: principal) { tx in
-            let organization = try await tx.organizations.get(org, in: org)
+            // Locked: two creations cannot both count below the limit, then both insert.
+            let organization = try await tx.organizations.getForUpdate(org, in: org)
             let count = try await tx.instances.count(in: org, where: .init())
             guard count < organization.limits.instances else {
                 throw WAError(

@@ -180,9 +180,12 @@ extension InstanceSupervisor {
     }
 
     /// The organization's proxy pool and every instance's current proxy assignment, as ``ProxyRotation`` needs them.
+    /// The organization row is locked first: two instances choosing at once cannot both see the same free place
+    /// on a proxy and both take it.
     private func proxyPool(of organization: OrganizationID, _ tx: any StoreTransaction) async throws
         -> (pool: [ProxyServer], assignments: [ProxyAssignment])
     {
+        _ = try await tx.organizations.getForUpdate(organization, in: organization)
         let pool = try await tx.proxyServers.list(in: organization, page: .all).items
         let assignments = try await tx.instances.list(in: organization, page: .all).items.compactMap { other in
             other.proxyID.map { ProxyAssignment(instanceID: other.id, organizationID: organization, proxyID: $0) }

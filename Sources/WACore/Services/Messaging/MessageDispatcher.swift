@@ -311,10 +311,13 @@ public final class MessageDispatcher: Sendable {
         }
     }
 
+    /// Records the outcome of an attempt in one transaction, run again on a transaction conflict (the instance's
+    /// risk state, the chat or the message changed meanwhile): after a real send, a conflict left to expire the
+    /// job's lease would send the message again.
     private func record(_ outcome: Outcome, _ job: Job, _ message: Message, _ instance: Instance) async throws {
         let org = message.organizationID
         let now = env.clock.now()
-        try await env.store.transaction(.organization(org)) { tx in
+        try await env.store.transaction(.organization(org), retryingConflicts: 5) { tx in
             switch outcome {
             case .alreadyDone:
                 _ = try await tx.jobs.complete(job.id, in: org, attempt: job.attempt, now: now)
@@ -382,7 +385,7 @@ public final class MessageDispatcher: Sendable {
             chat.updatedAt = at
             _ = try await tx.chats.update(chat)
         } else {
-            _ = try await tx.chats.insert(
+            _ = try await tx.chats.insertMissing(
                 Chat(
                     id: env.ids.make(), organizationID: org, instanceID: message.instanceID, jid: message.chatJID,
                     contactID: message.contactID, lastMessageAt: at, createdAt: at))

@@ -286,7 +286,7 @@ public struct MessageEventHandler: SessionEventHandler {
         let contact = try await upsertContact(for: incoming, in: tx, org, now)
         var chat = try await tx.chats.find(jid: incoming.chat, instance: instance.id, in: org)
         if chat == nil {
-            chat = try await tx.chats.insert(
+            chat = try await tx.chats.insertMissing(
                 Chat(
                     id: env.ids.make(), organizationID: org, instanceID: instance.id, jid: incoming.chat,
                     name: incoming.pushName, contactID: incoming.chat.isUser ? contact.id : nil, createdAt: now))
@@ -303,7 +303,8 @@ public struct MessageEventHandler: SessionEventHandler {
             body: incoming.body ?? incoming.media?.caption, media: storedMedia, location: incoming.location,
             status: incoming.fromMe ? .sent : .delivered, whatsappID: incoming.whatsappID, createdAt: now)
         message.timestamps.record(message.status, at: incoming.timestamp)
-        let stored = try await tx.messages.insert(message)
+        // Racing a concurrent delivery of the same message: the run again finds it above and records nothing.
+        let stored = try await tx.messages.insertMissing(message)
         if let webhooks {
             try await webhooks.publish(
                 WebhookEvent(
@@ -342,7 +343,7 @@ public struct MessageEventHandler: SessionEventHandler {
             contact.updatedAt = now
             return try await tx.contacts.update(contact)
         }
-        return try await tx.contacts.insert(
+        return try await tx.contacts.insertMissing(
             Contact(
                 id: env.ids.make(), organizationID: org, jid: phoneJID, lid: lid, phone: phoneJID?.phoneNumber,
                 name: incoming.fromMe ? nil : incoming.pushName,

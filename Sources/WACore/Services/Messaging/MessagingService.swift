@@ -74,7 +74,16 @@ public struct MessagingService: Sendable {
             try await fill(&message, with: request.content, to: chat, contact: contact, tx, org)
             let organization = try await tx.organizations.get(org, in: org)
             try await checkQuota(organization, now: now)
-            return try await Self.enqueue(message, by: principal.auditActor, in: tx, env, webhooks: webhooks, now: now)
+            do {
+                return try await Self.enqueue(message, by: principal.auditActor, in: tx, env, webhooks: webhooks, now: now)
+            } catch let error as WAError where error.code == .alreadyExists && error.field == "idempotency_key" {
+                // A concurrent request with the same key was queued since the lookup above: answer with its
+                // message, as if this request had come second (the failed insert left the transaction usable).
+                guard let key = request.idempotencyKey,
+                    let earlier = try await tx.messages.find(idempotencyKey: key, instance: request.instanceID, in: org)
+                else { throw error }
+                return earlier
+            }
         }
     }
 

@@ -87,7 +87,8 @@ public struct WebhookService: WebhookPublisher {
             id: env.ids.make(), organizationID: org, url: normalized.description, label: label,
             eventFilters: filters, sealedSecrets: [sealed], signatureMode: signatureMode, createdAt: env.clock.now())
         let stored = try await env.transaction(by: principal) { tx in
-            let organization = try await tx.organizations.get(org, in: org)
+            // Locked: two creations cannot both count below the limit, then both insert.
+            let organization = try await tx.organizations.getForUpdate(org, in: org)
             let count = try await tx.webhookEndpoints.count(in: org, where: .init())
             guard count < organization.limits.webhookEndpoints else {
                 throw WAError(

@@ -22,6 +22,11 @@ struct MemoryRepository<Entity: StoredEntity>: Repository {
         try transaction.withTable(Entity.self, for: organization) { table, _ in table.row(id, in: organization) }
     }
 
+    /// As ``find(_:in:)``: the store runs one transaction at a time, so every row is as good as locked.
+    func findForUpdate(_ id: Identifier<Entity>, in organization: OrganizationID) async throws(WAError) -> Entity? {
+        try await find(id, in: organization)
+    }
+
     func update(_ entity: Entity) async throws(WAError) -> Entity {
         try transaction.withTable(Entity.self, for: entity.organizationID) { table, undo throws(WAError) in
             if Entity.isAppendOnly {
