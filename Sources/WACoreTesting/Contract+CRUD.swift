@@ -49,8 +49,17 @@ extension RepositoryContract {
                         $0.risk.score = 12.5
                         $0.proxyPolicy = .pool
                         $0.pairingGeneration = 2
-                        $0.riskMonitorState = Array("{}".utf8)
                     })),
+            erase(
+                "risk_monitor",
+                AggregateSpec(
+                    repository: { generic($0.riskMonitors) },
+                    make: { f, t in
+                        RiskMonitorRecord(
+                            instanceID: t.instance.id, organizationID: t.id, state: Array(#"{"windows":[1,2,3]}"#.utf8),
+                            updatedAt: f.now())
+                    },
+                    mutate: { $0.state = Array(repeating: 0x7B, count: 4_096); $0.updatedAt += 1 })),
             erase(
                 "member_credential",
                 AggregateSpec(

@@ -10,7 +10,7 @@ extension Instance {
         Instance(
             id: id, organizationID: organizationID, name: name, phone: phone, jid: jid, status: status,
             proxyPolicy: proxyPolicy, proxyID: proxyID, fingerprint: fingerprint, pairingGeneration: pairingGeneration,
-            risk: risk, riskMonitorState: riskMonitorState, rateLimits: rateLimits,
+            risk: risk, rateLimits: rateLimits,
             desiredState: desiredState ?? self.desiredState, createdAt: createdAt, updatedAt: updatedAt,
             version: version)
     }

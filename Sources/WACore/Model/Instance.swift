@@ -26,10 +26,9 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
     /// Counts pairings: 0 until the first link, +1 each time the account is linked anew (after a logout). Seeds
     /// the fingerprint, so the browser identity changes only with a new pairing.
     public var pairingGeneration: Int
+    /// The risk monitor's summary: what the dispatcher reads to slow or hold sends. The monitor's full state is a
+    /// record of its own (``RiskMonitorRecord``). Maintained by ``RiskService``.
     public var risk: RiskState
-    /// The risk monitor's full state (its sliding windows), JSON-encoded, so the monitor survives restarts and
-    /// moves with the instance between nodes. Maintained by ``RiskService``.
-    public var riskMonitorState: [UInt8]?
     /// Per-instance overrides of the anti-ban rate limits (nil: the plan's defaults).
     public var rateLimits: InstanceRateLimits?
     /// The warm-up curve of this instance's account, replacing the organization's ``PlanLimits/warmUp`` (nil: the
@@ -51,7 +50,7 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
     public init(
         id: InstanceID, organizationID: OrganizationID, name: String, phone: PhoneNumber? = nil, jid: JID? = nil,
         status: InstanceStatus = .created, proxyPolicy: ProxyPolicy = .none, proxyID: ProxyServerID? = nil,
-        fingerprint: Fingerprint? = nil, pairingGeneration: Int = 0, risk: RiskState = RiskState(), riskMonitorState: [UInt8]? = nil, rateLimits: InstanceRateLimits? = nil,
+        fingerprint: Fingerprint? = nil, pairingGeneration: Int = 0, risk: RiskState = RiskState(), rateLimits: InstanceRateLimits? = nil,
         desiredState: InstanceDesiredState = .stopped, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
@@ -65,7 +64,6 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
         self.fingerprint = fingerprint
         self.pairingGeneration = pairingGeneration
         self.risk = risk
-        self.riskMonitorState = riskMonitorState
         self.rateLimits = rateLimits
         self.desiredState = desiredState
         self.createdAt = createdAt

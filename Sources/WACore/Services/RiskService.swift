@@ -3,8 +3,8 @@ import Logging
 
 /// Feeds what happens to an instance into its ``RiskMonitor`` and applies the monitor's decisions.
 ///
-/// The monitor's state is stored with the instance (``Instance/riskMonitorState``) and its summary in
-/// ``Instance/risk``, which the message dispatcher reads: a throttle factor slows the instance's rate tiers and
+/// The monitor's state is a record of its own (``RiskMonitorRecord``) and its summary is ``Instance/risk``, which
+/// the message dispatcher reads: a throttle factor slows the instance's rate tiers and
 /// its gaps, a pause holds its sends until the instant given. Alerts are stored as ``RiskAlert`` records and
 /// published as `risk.alert` webhook events in the same transaction. `requireRelink` is left to the instance
 /// supervisor, which stops the instance on the terminal disconnect that causes it.
@@ -50,15 +50,25 @@ public struct RiskService: Sendable {
         _ tx: any StoreTransaction
     ) async throws -> [RiskAction] {
         guard var instance = try await tx.instances.find(id, in: organization) else { return [] }
-        var (monitor, actions) = storedMonitor(of: instance, at: now)
+        let record = try await tx.riskMonitors.find(id.retyped(), in: organization)
+        var (monitor, actions) = storedMonitor(record, of: instance, at: now)
         actions += monitor.record(signal, at: now)
         instance.risk = monitor.riskState(at: now)
+        let state: [UInt8]
         do {
-            instance.riskMonitorState = Array(try JSONEncoder().encode(monitor))
+            state = Array(try JSONEncoder().encode(monitor))
         } catch {
             // Encoding a value type of plain numbers and dates cannot fail in practice; if it ever does, the
             // signal is not recorded rather than stored with a state that would reset the instance to calm.
             throw WAError(.internalError, "the risk monitor state could not be stored")
+        }
+        if var record {
+            record.state = state
+            record.updatedAt = now
+            _ = try await tx.riskMonitors.update(record)
+        } else {
+            _ = try await tx.riskMonitors.insertMissing(
+                RiskMonitorRecord(instanceID: id, organizationID: organization, state: state, updatedAt: now))
         }
         instance.updatedAt = now
         let stored = try await tx.instances.update(instance)
@@ -82,8 +92,10 @@ public struct RiskService: Sendable {
     /// The instance's monitor as stored, or a fresh one for an instance that has none yet. A stored state that
     /// cannot be read does not start the instance calm: it is paused and a critical alert is raised
     /// (``RiskMonitor/recovering(from:policy:pause:at:)``), and the failure is logged.
-    private func storedMonitor(of instance: Instance, at now: Date) -> (RiskMonitor, [RiskAction]) {
-        guard let stored = instance.riskMonitorState else { return (RiskMonitor(policy: policy), []) }
+    private func storedMonitor(_ record: RiskMonitorRecord?, of instance: Instance, at now: Date)
+        -> (RiskMonitor, [RiskAction])
+    {
+        guard let stored = record?.state else { return (RiskMonitor(policy: policy), []) }
         do {
             return (try JSONDecoder().decode(RiskMonitor.self, from: Data(stored)), [])
         } catch {

@@ -67,6 +67,16 @@ extension Repository {
         }
     }
 
+    /// Deletes the record with `id` if there is one: a record already gone (deleted by a concurrent transaction
+    /// since it was read) is no error.
+    public func deleteIfPresent(_ id: Identifier<Entity>, in organization: OrganizationID) async throws(WAError) {
+        do {
+            try await delete(id, in: organization)
+        } catch where error.code == .notFound {
+            return
+        }
+    }
+
     /// A page of every record.
     public func list(in organization: OrganizationID, page: PageRequest = .first) async throws(WAError) -> Page<Entity>
     {

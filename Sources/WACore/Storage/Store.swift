@@ -30,6 +30,9 @@ public protocol StoreTransaction: Sendable {
     /// Instances' sealed session archives, one per linked instance (``SealedSessionArchive``): apart from
     /// ``instances`` so that no instance read carries one.
     var sessionArchives: any Repository<SealedSessionArchive> { get }
+    /// Instances' risk monitors, one per instance that has had a signal (``RiskMonitorRecord``): apart from
+    /// ``instances`` so that the instance row stays small while every send rewrites the monitor.
+    var riskMonitors: any Repository<RiskMonitorRecord> { get }
     var contacts: any ContactRepository { get }
     var chats: any ChatRepository { get }
     var messages: any MessageRepository { get }

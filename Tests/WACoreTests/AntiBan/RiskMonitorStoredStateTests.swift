@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import WACore
 
-/// A risk monitor's state is stored with its instance (``Instance/riskMonitorState``) and must stay readable across
+/// A risk monitor's state is stored in its own record (``RiskMonitorRecord``) and must stay readable across
 /// versions: a state that no longer decodes pauses the instance and raises a critical alert
 /// (``RiskMonitor/recovering(from:policy:pause:at:)``), so a new stored field without a decoding default would
 /// pause every instance after an upgrade.

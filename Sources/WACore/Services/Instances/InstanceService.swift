@@ -158,9 +158,8 @@ public struct InstanceService: Sendable {
             let instance = try await tx.instances.get(id, in: org)
             try await tx.instances.delete(id, in: org)
             try await tx.sessionArchives.remove(of: id, in: org)
-            if try await tx.leases.find(id.retyped(), in: org) != nil {
-                try await tx.leases.delete(id.retyped(), in: org)
-            }
+            try await tx.riskMonitors.deleteIfPresent(id.retyped(), in: org)
+            try await tx.leases.deleteIfPresent(id.retyped(), in: org)
             _ = try await tx.auditEvents.insert(audit("instance.deleted", id, principal, ["name": instance.name]))
         }
     }

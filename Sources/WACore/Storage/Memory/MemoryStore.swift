@@ -111,6 +111,7 @@ final class MemoryTransaction: StoreTransaction {
     var sessionArchives: any Repository<SealedSessionArchive> {
         MemoryRepository<SealedSessionArchive>(transaction: self)
     }
+    var riskMonitors: any Repository<RiskMonitorRecord> { MemoryRepository<RiskMonitorRecord>(transaction: self) }
     var contacts: any ContactRepository { MemoryRepository<Contact>(transaction: self) }
     var chats: any ChatRepository { MemoryRepository<Chat>(transaction: self) }
     var messages: any MessageRepository { MemoryRepository<Message>(transaction: self) }

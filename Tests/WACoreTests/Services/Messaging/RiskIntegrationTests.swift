@@ -11,10 +11,11 @@ struct RiskIntegrationTests {
         let org = h.organization.id
         let throttled = RiskState(score: 35, throttleFactor: 0.5, updatedAt: h.clock.now())
         try await h.env.store.transaction(.organization(org)) { tx in
-            _ = try await tx.instances.modify(h.instance.id, in: org) {
-                $0.risk = throttled
-                $0.riskMonitorState = Array(#"{"not":"a monitor"}"#.utf8)
-            }
+            _ = try await tx.instances.modify(h.instance.id, in: org) { $0.risk = throttled }
+            _ = try await tx.riskMonitors.insert(
+                RiskMonitorRecord(
+                    instanceID: h.instance.id, organizationID: org, state: Array(#"{"not":"a monitor"}"#.utf8),
+                    updatedAt: h.clock.now()))
         }
         let actions = try await risk.record(.messageReceived(from: "4930123456"), instance: h.instance.id, in: org)
         let pausedUntil = h.clock.now().addingTimeInterval(3_600)
@@ -52,11 +53,17 @@ struct RiskIntegrationTests {
             }
         }
         let org = h.organization.id
-        let (instance, alerts) = try await h.env.store.transaction(.organization(org)) { tx in
-            (try await tx.instances.get(h.instance.id, in: org), try await tx.riskAlerts.list(in: org, page: .all).items)
+        let (instance, alerts, monitor) = try await h.env.store.transaction(.organization(org)) { tx in
+            (
+                try await tx.instances.get(h.instance.id, in: org), try await tx.riskAlerts.list(in: org, page: .all).items,
+                try await tx.riskMonitors.find(h.instance.id.retyped(), in: org)
+            )
         }
         #expect(instance.risk.throttleFactor < 1, "the burst slowed the instance down")
-        #expect(instance.riskMonitorState != nil)
+        // The monitor's state is its own record, bigger than the instance row it no longer weighs down.
+        let state = try #require(monitor?.state)
+        #expect(try JSONDecoder().decode(RiskMonitor.self, from: Data(state)).riskState(at: h.clock.now()).throttleFactor < 1)
+        #expect(state.count > (try JSONEncoder().encode(instance)).count)
         #expect(alerts.contains { $0.rules.contains("identical_text_burst") })
         let event = try #require(h.webhooks.events.first { $0.type == .riskAlert })
         // The documented shape, the same as the supervisor's terminal-disconnect alerts.
