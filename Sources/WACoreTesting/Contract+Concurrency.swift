@@ -7,6 +7,7 @@ extension RepositoryContract {
             Case("concurrency: writers that retry on conflict lose no update", noLostUpdates),
             Case("concurrency: concurrent inserts of one unique key admit exactly one", racingInserts),
             Case("concurrency: a row locked for update serializes count-then-insert", lockedCountThenInsert),
+            Case("concurrency: racing get-or-creates agree on one record", racingGetOrCreate),
         ]
     }
 
@@ -140,5 +141,31 @@ extension RepositoryContract {
                 return try await tx.contacts.getForUpdate(missing, in: t.id)
             }
         }
+    }
+
+    /// Eight transactions look a phone number up, find nothing and create its contact with
+    /// ``Repository/insertMissing(_:)``, run again on a conflict: one contact is stored and all eight return it.
+    /// The losers of the race must see `storage_conflict` (or wait and find the winner's row), never
+    /// `already_exists`.
+    private static func racingGetOrCreate(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let scope = TransactionScope.organization(t.id)
+        let phone = f.phone()
+        let ids = try await withThrowingTaskGroup(of: ContactID.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await store.transaction(scope, retryingConflicts: 10) { tx in
+                        if let existing = try await tx.contacts.find(phone: phone, in: t.id) { return existing.id }
+                        try await Task.sleep(for: .milliseconds(5))
+                        return try await tx.contacts.insertMissing(f.contact(in: t.id, phone: phone)).id
+                    }
+                }
+            }
+            var ids: Set<ContactID> = []
+            for try await id in group { ids.insert(id) }
+            return ids
+        }
+        let stored = try await store.transaction(scope) { try await $0.contacts.count(in: t.id, where: .init()) }
+        try check(ids.count == 1 && stored == 1, "one contact stored (\(stored)), one id returned (\(ids.count))")
     }
 }
