@@ -4,7 +4,7 @@ import WACore
 extension RepositoryContract {
     static var jobQueueCases: [Case] {
         [
-            Case("jobs: enqueue is idempotent per queue and unique key", jobEnqueueIsIdempotent),
+            Case("jobs: enqueue is idempotent per queue and unique key while the job is unfinished", jobEnqueueIsIdempotent),
             Case("jobs: claims take due jobs in priority, time and id order", jobClaimOrder),
             Case("jobs: complete, retry and fail need the claimed attempt", jobFencing),
             Case("jobs: an expired lease is claimed again with a higher attempt", jobLeaseExpiry),
@@ -62,8 +62,12 @@ extension RepositoryContract {
             try await $0.jobs.enqueue(f.job(in: t.id, queue: q, uniqueKey: "message-1"))
         }
         try check(
-            afterCompletion.id == first.id && afterCompletion.state == .completed,
-            "a completed job still holds its key, so the work is not done twice")
+            afterCompletion.id != first.id && afterCompletion.state == .available,
+            "a finished job no longer holds its key: enqueueing again adds a new job")
+        let whileWaiting = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.enqueue(f.job(in: t.id, queue: q, uniqueKey: "message-1"))
+        }
+        try check(whileWaiting.id == afterCompletion.id, "the new job holds the key while it waits")
     }
 
     private static func jobClaimOrder(_ store: any Store, _ f: Fixtures) async throws {

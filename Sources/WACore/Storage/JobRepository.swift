@@ -6,8 +6,11 @@ public import Foundation
 /// organizations, requires a `.system` transaction; completing and rescheduling name the job's organization and
 /// the attempt that was claimed (the fencing token). Claims never hand one job to two workers at the same time.
 public protocol JobRepository: Repository where Entity == Job {
-    /// Adds a job. If a job with the same queue and ``Job/uniqueKey`` exists (in any state), nothing is added and
-    /// that job is returned: enqueueing is idempotent.
+    /// Adds a job. If an unfinished job (available or running) with the same queue and ``Job/uniqueKey`` exists,
+    /// nothing is added and that job is returned: enqueueing is idempotent while the work is pending. A finished
+    /// job (completed, failed or cancelled) no longer holds its key, so that finished jobs can be pruned without
+    /// changing what an enqueue does (PostgreSQL: a unique index over unfinished jobs only). Decide "was this work
+    /// ever done" from the domain's own records (a message's status, a delivery), not from the queue.
     func enqueue(_ job: Job) async throws(WAError) -> Job
 
     /// Claims up to `limit` claimable jobs of `queues` (due available jobs, and running jobs whose lease

@@ -1,6 +1,11 @@
 extension Job: StoredEntity {
     public static var entityName: String { "job" }
-    public var uniqueKeys: [UniqueKey] { uniqueKey.map { [UniqueKey("unique_key", "\(queue)/\($0)")] } ?? [] }
+    /// An unfinished job's queue and ``Job/uniqueKey``; a finished job holds no key
+    /// (``JobRepository/enqueue(_:)``).
+    public var uniqueKeys: [UniqueKey] {
+        guard let uniqueKey, !state.isFinal else { return [] }
+        return [UniqueKey("unique_key", "\(queue)/\(uniqueKey)")]
+    }
 
     /// Criteria for listing jobs.
     public struct Filter: EntityFilter {
