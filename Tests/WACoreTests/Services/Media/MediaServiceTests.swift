@@ -22,16 +22,38 @@ final class RecordingMediaStore: MediaStore {
 
     private let state = Mutex(State())
 
-    func put(_ bytes: [UInt8], for id: MediaObjectID, in organization: OrganizationID) async throws {
+    func write<Chunks: AsyncSequence & Sendable>(
+        _ id: MediaObjectID, in organization: OrganizationID, from chunks: Chunks
+    ) async throws -> Int64 where Chunks.Element == [UInt8] {
+        var bytes: [UInt8] = []
+        for try await chunk in chunks { bytes += chunk }
+        let written = bytes
         let fail = state.withLock { s in
             s.puts += 1
-            s.objects[Key(organization: organization, id: id)] = bytes
+            s.objects[Key(organization: organization, id: id)] = written
             return s.failPuts
         }
         if fail { throw WAError(.internalError, "the disk is full") }
+        return Int64(written.count)
     }
 
-    func bytes(of id: MediaObjectID, in organization: OrganizationID) async throws -> [UInt8] {
+    func read(_ id: MediaObjectID, in organization: OrganizationID, range: Range<Int64>?) async throws
+        -> MediaByteStream
+    {
+        let bytes = try stored(id, in: organization)
+        let range = try Self.validate(range, byteCount: Int64(bytes.count))
+        let slice = Array(bytes[Int(range.lowerBound)..<Int(range.upperBound)])
+        return MediaByteStream { continuation in
+            if !slice.isEmpty { continuation.yield(slice) }
+            continuation.finish()
+        }
+    }
+
+    func byteCount(of id: MediaObjectID, in organization: OrganizationID) async throws -> Int64 {
+        Int64(try stored(id, in: organization).count)
+    }
+
+    private func stored(_ id: MediaObjectID, in organization: OrganizationID) throws -> [UInt8] {
         guard let bytes = state.withLock({ $0.objects[Key(organization: organization, id: id)] }) else {
             throw WAError.notFound("media")
         }
