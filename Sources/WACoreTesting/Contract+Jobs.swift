@@ -16,6 +16,7 @@ extension RepositoryContract {
             Case("jobs: a lane runs one job at a time, across queues and workers", jobLanes),
             Case("jobs: a snooze that holds its lane moves the lane's due jobs after it, in order", jobLaneHold),
             Case("jobs: the next claim time is the earliest claimable job's, lanes and leases included", jobNextClaimTime),
+            Case("jobs: pruning deletes finished jobs older than the cut-off, oldest first, and nothing else", jobPruning),
         ]
     }
 
@@ -39,6 +40,43 @@ extension RepositoryContract {
 
     /// A queue name unique to this run, so cases sharing a store never see each other's jobs.
     private static func queue(_ f: Fixtures) -> String { "test.\(f.token(8))" }
+
+    private static func jobPruning(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let q = queue(f)
+        // Finished long ago (2001), so that no other case's jobs on a shared store are older.
+        let ancient = Date(timeIntervalSince1970: 1_000_000_000)
+        let jobs = (0..<3).map { _ in f.job(in: t.id, queue: q, scheduledAt: ancient) }
+        let waiting = f.job(in: t.id, queue: q + ".waiting", scheduledAt: ancient)
+        let recent = f.job(in: t.id, queue: q + ".recent", scheduledAt: f.now())
+        try await store.transaction(.organization(t.id)) { tx in
+            for job in jobs + [waiting, recent] { _ = try await tx.jobs.enqueue(job) }
+        }
+        let claimed = try await claim(store, [q], limit: 3, at: ancient)
+        try check(claimed.count == 3, "the three old jobs are claimed")
+        try await store.transaction(.organization(t.id)) { tx in
+            _ = try await tx.jobs.complete(claimed[0].id, in: t.id, attempt: claimed[0].attempt, now: ancient)
+            _ = try await tx.jobs.fail(claimed[1].id, in: t.id, attempt: claimed[1].attempt, error: "x", now: ancient.addingTimeInterval(60))
+        }
+        let recentClaim = try await claim(store, [q + ".recent"], at: f.now())
+        _ = try await store.transaction(.organization(t.id)) {
+            try await $0.jobs.complete(recent.id, in: t.id, attempt: recentClaim[0].attempt, now: f.now())
+        }
+        try await checkThrows(.tenantMismatch, "pruning needs system scope") {
+            try await store.transaction(.organization(t.id)) { try await $0.jobs.pruneFinished(before: ancient, limit: 10) }
+        }
+        let cutOff = ancient.addingTimeInterval(3_600)
+        let first = try await store.transaction(.system) { try await $0.jobs.pruneFinished(before: cutOff, limit: 1) }
+        try check(first == 1, "a limit of one prunes one job (\(first))")
+        _ = try await store.transaction(.system) { try await $0.jobs.pruneFinished(before: cutOff, limit: 1_000) }
+        try await store.transaction(.organization(t.id)) { tx in
+            try check(try await tx.jobs.find(claimed[0].id, in: t.id) == nil, "the completed old job is pruned")
+            try check(try await tx.jobs.find(claimed[1].id, in: t.id) == nil, "the failed old job is pruned")
+            try check(try await tx.jobs.find(claimed[2].id, in: t.id)?.state == .running, "a running job is kept")
+            try check(try await tx.jobs.find(waiting.id, in: t.id)?.state == .available, "a waiting job is kept")
+            try check(try await tx.jobs.find(recent.id, in: t.id)?.state == .completed, "a job finished after the cut-off is kept")
+        }
+    }
 
     private static func jobEnqueueIsIdempotent(_ store: any Store, _ f: Fixtures) async throws {
         let t = try await TenantFixture.create(in: store, using: f)

@@ -22,7 +22,8 @@ extension Campaign {
     public func restored(status: Status) -> Campaign {
         Campaign(
             id: id, organizationID: organizationID, instanceID: instanceID, name: name, templateID: templateID,
-            audience: audience, schedule: schedule, status: status, progress: progress, createdBy: createdBy,
+            audience: audience, schedule: schedule, status: status, progress: progress, recipients: recipients,
+            createdBy: createdBy,
             createdAt: createdAt, updatedAt: updatedAt, version: version)
     }
 }

@@ -25,6 +25,10 @@ extension Gateway {
         public var campaignPacing: CampaignPacing
         /// How long the event log keeps events (``EventLogService``); the gateway prunes older ones hourly.
         public var eventRetention: Duration
+        /// How long finished jobs (completed, failed or cancelled) stay in the queue for inspection; the gateway
+        /// prunes older ones hourly. Nothing depends on them once finished: a campaign's progress is counted on the
+        /// campaign, a message's status on the message.
+        public var jobRetention: Duration
 
         /// A configuration; every parameter has the gateway's default.
         public init(
@@ -32,7 +36,8 @@ extension Gateway {
             supervisor: InstanceSupervisor.Configuration = .init(), behaviour: BehaviourPlanner = BehaviourPlanner(),
             riskPolicy: RiskPolicy = .standard, webhookURLPolicy: WebhookURLPolicy = .standard,
             webhookRetryPolicy: WebhookRetryPolicy = .standard, webhookRequestTimeout: Duration = .seconds(15),
-            campaignPacing: CampaignPacing = CampaignPacing(), eventRetention: Duration = .seconds(7 * 86_400)
+            campaignPacing: CampaignPacing = CampaignPacing(), eventRetention: Duration = .seconds(7 * 86_400),
+            jobRetention: Duration = .seconds(7 * 86_400)
         ) {
             self.nodeID = nodeID
             self.dispatchLoops = dispatchLoops
@@ -45,6 +50,7 @@ extension Gateway {
             self.webhookRequestTimeout = webhookRequestTimeout
             self.campaignPacing = campaignPacing
             self.eventRetention = eventRetention
+            self.jobRetention = jobRetention
         }
     }
 }

@@ -161,18 +161,37 @@ public final class Gateway: Service, Sendable {
     public func runUntilCancelled() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.worker.runUntilCancelled() }
-            group.addTask { await self.pruneEventsHourly() }
+            group.addTask { await self.upkeepHourly() }
             try await group.waitForAll()
         }
     }
 
-    /// Removes events older than ``Configuration/eventRetention`` now and then every hour, until cancelled.
-    private func pruneEventsHourly() async {
+    /// Removes events older than ``Configuration/eventRetention`` and jobs finished longer than
+    /// ``Configuration/jobRetention`` ago, now and then every hour, until cancelled.
+    private func upkeepHourly() async {
         while !Task.isCancelled {
             await environment.bestEffort("pruning the event log (tried again in an hour)", [:]) {
                 _ = try await self.events.pruneExpired()
             }
+            await environment.bestEffort("pruning finished jobs (tried again in an hour)", [:]) {
+                _ = try await self.pruneFinishedJobs()
+            }
             do { try await environment.clock.sleepForUpkeep(for: .seconds(3_600)) } catch { return }
+        }
+    }
+
+    /// Deletes the jobs that finished longer than ``Configuration/jobRetention`` ago, 1,000 per transaction, and
+    /// returns how many it deleted. The gateway does this hourly while it runs.
+    @discardableResult
+    public func pruneFinishedJobs() async throws -> Int {
+        let cutOff = environment.clock.now().subtracting(configuration.jobRetention)
+        var total = 0
+        while true {
+            let pruned = try await environment.store.transaction(.system) {
+                try await $0.jobs.pruneFinished(before: cutOff, limit: 1_000)
+            }
+            total += pruned
+            if pruned < 1_000 { return total }
         }
     }
 

@@ -12,6 +12,8 @@ public struct Campaign: Sendable, Hashable, Codable {
     /// Where the campaign is in its life. Moved only by ``apply(_:)`` (the transitions of ``CampaignLifecycle``).
     public private(set) var status: Status
     public var progress: Progress
+    /// What the campaign's waves did with the recipients they were given, counted as they went.
+    public var recipients: RecipientTally
     public var createdBy: MemberID?
     public var createdAt: Date
     public var updatedAt: Date
@@ -20,7 +22,7 @@ public struct Campaign: Sendable, Hashable, Codable {
     public init(
         id: CampaignID, organizationID: OrganizationID, instanceID: InstanceID, name: String, templateID: TemplateID,
         audience: Audience, schedule: Schedule = Schedule(), status: Status = .draft, progress: Progress = Progress(),
-        createdBy: MemberID? = nil, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
+        recipients: RecipientTally = RecipientTally(), createdBy: MemberID? = nil, createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -31,6 +33,7 @@ public struct Campaign: Sendable, Hashable, Codable {
         self.schedule = schedule
         self.status = status
         self.progress = progress
+        self.recipients = recipients
         self.createdBy = createdBy
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
@@ -98,6 +101,23 @@ public struct Campaign: Sendable, Hashable, Codable {
     }
 
     /// Counters per recipient outcome.
+    /// The campaign's recipients as its waves handled them: kept as counters on the campaign, in the transaction
+    /// of each change, so that progress is read from the campaign rather than from its wave jobs.
+    public struct RecipientTally: Sendable, Hashable, Codable {
+        /// Recipients put into waves when the campaign started.
+        public var listed: Int
+        /// Recipients a wave skipped when their turn came (opted out, contact deleted, no number).
+        public var skipped: Int
+        /// Recipients a wave could not message (the template did not render, the content was refused).
+        public var failed: Int
+
+        public init(listed: Int = 0, skipped: Int = 0, failed: Int = 0) {
+            self.listed = listed
+            self.skipped = skipped
+            self.failed = failed
+        }
+    }
+
     public struct Progress: Sendable, Hashable, Codable {
         public var total: Int
         public var queued: Int

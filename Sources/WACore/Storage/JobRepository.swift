@@ -48,6 +48,10 @@ public protocol JobRepository: Repository where Entity == Job {
     func fail(_ id: JobID, in organization: OrganizationID, attempt: Int, error: String, now: Date)
         async throws(WAError) -> Job
 
+    /// Deletes up to `limit` finished jobs (completed, failed or cancelled) that finished before `before`, the
+    /// oldest first, and returns how many it deleted. Unfinished jobs are never touched. Requires system scope.
+    func pruneFinished(before: Date, limit: Int) async throws(WAError) -> Int
+
     /// Extends the lease of a job the worker still holds. Fails with `lease_lost` like ``complete``.
     func extendLease(_ id: JobID, in organization: OrganizationID, attempt: Int, until: Date) async throws(WAError)
         -> Job

@@ -32,6 +32,37 @@ struct GatewayTests {
         #expect(gateway.supervisor.runningInstances.isEmpty)
     }
 
+    @Test func finishedJobsArePrunedAfterTheirRetention() async throws {
+        let clock = TestClock()
+        let whatsapp = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 8))
+        let gateway = Gateway(
+            environment: .testing(clock: clock), transport: whatsapp,
+            configuration: .init(jobRetention: .seconds(60)))
+        let shopPhone = whatsapp.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
+        let ada = whatsapp.addPhone(try PhoneNumber("+49 170 1234567"), name: "Ada")
+        let (org, admin) = try await gateway.team.createOrganization(
+            name: "Shop", slug: "shop", adminEmail: "owner@shop.example", adminName: "Owner",
+            adminPassword: "correct horse battery staple")
+        let owner = Principal.acting(as: admin)
+        let account = try await gateway.instances.create(name: "shop", warmUp: .disabled, by: owner)
+        try await gateway.link(account.id, with: shopPhone, by: owner)
+        let message = try await gateway.messaging.send(.text("Hello", to: ada.number, from: account.id), by: owner)
+        try await gateway.runUntilIdle()
+        func jobs() async throws -> [Job] {
+            try await gateway.environment.store.transaction(.organization(org.id)) {
+                try await $0.jobs.list(in: org.id, page: .all).items
+            }
+        }
+        let finished = try await jobs().filter(\.state.isFinal)
+        #expect(!finished.isEmpty)
+        #expect(try await gateway.pruneFinishedJobs() == 0, "kept for a minute")
+        try await gateway.advance(by: .seconds(61))
+        #expect(try await gateway.pruneFinishedJobs() >= finished.count)
+        #expect(try await jobs().allSatisfy { !$0.state.isFinal })
+        // The message keeps its status without its job.
+        #expect(try await gateway.messaging.get(message.id, by: owner).status != .queued)
+    }
+
     @Test func withoutAWebhookSenderDeliveriesWaitInTheQueue() async throws {
         let clock = TestClock()
         let gateway = Gateway(

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Counting a campaign's progress from what is stored: the recipient total fixed at start, the wave jobs'
-/// payloads (recipients, skips and failures) and the campaign's messages (by status).
+/// Counting a campaign's progress from what is stored: the recipient total fixed at start, the campaign's
+/// ``Campaign/RecipientTally`` (what its waves did), whether any wave is unfinished, and the campaign's messages (by
+/// status). No wave job's payload is read: finished jobs may be pruned.
 enum CampaignMetrics {
     /// What a count found.
     struct Measurement {
@@ -34,16 +35,9 @@ enum CampaignMetrics {
         return items
     }
 
-    /// The campaign's `campaign.wave` jobs with their payloads, in batch order.
-    static func waves(of campaign: CampaignID, in org: OrganizationID, _ tx: any StoreTransaction) async throws
-        -> [(job: Job, payload: CampaignWavePayload)]
-    {
-        let prefix = "\(campaign)/"
-        let jobs = try await all(tx.jobs, in: org, where: Job.Filter(queue: CampaignService.waveQueue))
-            .filter { $0.uniqueKey?.hasPrefix(prefix) ?? false }
-        var waves: [(job: Job, payload: CampaignWavePayload)] = []
-        for job in jobs { waves.append((job, try job.decodePayload(CampaignWavePayload.self))) }
-        return waves.sorted { $0.payload.batch < $1.payload.batch }
+    /// The filter of the campaign's `campaign.wave` jobs (their unique keys are `"<campaign>/<batch>"`).
+    static func waves(of campaign: CampaignID, state: Job.State? = nil, isFinished: Bool? = nil) -> Job.Filter {
+        Job.Filter(queue: CampaignService.waveQueue, state: state, uniqueKeyPrefix: "\(campaign)/", isFinished: isFinished)
     }
 
     /// The campaign's counters now. `replied` is carried over from the stored progress (replies are attributed
@@ -55,10 +49,10 @@ enum CampaignMetrics {
             byStatus[status] = try await tx.messages.count(
                 in: org, where: Message.Filter(campaignID: campaign.id, status: status))
         }
-        let waves = try await waves(of: campaign.id, in: org, tx)
-        let listed = waves.reduce(0) { $0 + $1.payload.recipients.count }
-        let waveSkipped = waves.reduce(0) { $0 + $1.payload.skipped.count }
-        let waveFailed = waves.reduce(0) { $0 + $1.payload.failed.count }
+        let openWaves = try await tx.jobs.count(in: org, where: waves(of: campaign.id, isFinished: false))
+        let listed = campaign.recipients.listed
+        let waveSkipped = campaign.recipients.skipped
+        let waveFailed = campaign.recipients.failed
         func count(_ statuses: MessageStatus...) -> Int { statuses.reduce(0) { $0 + (byStatus[$1] ?? 0) } }
         let total = campaign.progress.total
         let progress = Campaign.Progress(
@@ -68,7 +62,7 @@ enum CampaignMetrics {
             skipped: max(0, total - listed) + waveSkipped)
         return Measurement(
             progress: progress, created: byStatus.values.reduce(0, +), recipientFailures: waveFailed,
-            wavesFinished: waves.allSatisfy { $0.job.state.isFinal })
+            wavesFinished: openWaves == 0)
     }
 
     /// The full report: ``measure(_:_:)`` plus replies (an inbound message in the recipient's chat that

@@ -228,8 +228,9 @@ public struct CampaignService: Sendable {
     public func cancel(_ id: CampaignID, by principal: Principal) async throws -> Campaign {
         let now = env.clock.now()
         return try await steer(id, .cancel, "campaign.cancelled", by: principal) { campaign, tx, org in
-            for wave in try await CampaignMetrics.waves(of: campaign.id, in: org, tx) where wave.job.state == .available {
-                var job = wave.job
+            for var job in try await CampaignMetrics.all(
+                tx.jobs, in: org, where: CampaignMetrics.waves(of: campaign.id, state: .available))
+            {
                 job.state = .cancelled
                 job.finishedAt = now
                 _ = try await tx.jobs.update(job)
@@ -394,6 +395,7 @@ public struct CampaignService: Sendable {
                 payload: Job.encodePayload(CampaignFinishPayload(campaign: campaign.id)), maxAttempts: 25,
                 priority: 1, scheduledAt: firstSend, uniqueKey: campaign.id.description, createdAt: now))
         campaign.progress = Campaign.Progress(total: total, skipped: total - recipients.count)
+        campaign.recipients = Campaign.RecipientTally(listed: recipients.count)
         campaign.updatedAt = now
         let stored = try await tx.campaigns.update(campaign)
         _ = try await tx.auditEvents.insert(
@@ -434,9 +436,9 @@ public struct CampaignService: Sendable {
     private func rescheduleWaves(of campaign: Campaign, to date: Date, _ tx: any StoreTransaction, onlyLater: Bool)
         async throws
     {
-        for wave in try await CampaignMetrics.waves(of: campaign.id, in: campaign.organizationID, tx)
-        where wave.job.state == .available && (!onlyLater || wave.job.scheduledAt > date) {
-            var job = wave.job
+        for var job in try await CampaignMetrics.all(
+            tx.jobs, in: campaign.organizationID, where: CampaignMetrics.waves(of: campaign.id, state: .available))
+        where !onlyLater || job.scheduledAt > date {
             job.scheduledAt = date
             _ = try await tx.jobs.update(job)
         }
@@ -445,7 +447,8 @@ public struct CampaignService: Sendable {
 
     private func rescheduleFinish(of campaign: Campaign, to date: Date, _ tx: any StoreTransaction) async throws {
         let jobs = try await CampaignMetrics.all(
-            tx.jobs, in: campaign.organizationID, where: Job.Filter(queue: Self.finishQueue, state: .available))
+            tx.jobs, in: campaign.organizationID,
+            where: Job.Filter(queue: Self.finishQueue, state: .available, uniqueKeyPrefix: campaign.id.description))
         for var job in jobs where job.uniqueKey == campaign.id.description && job.scheduledAt > date {
             job.scheduledAt = date
             _ = try await tx.jobs.update(job)

@@ -221,7 +221,8 @@ public struct CampaignWaveWorker: Sendable {
         }
         let next = updated
         let until = env.clock.now().adding(lease)
-        let status = try await env.store.transaction(.organization(org)) { tx -> Campaign.Status? in
+        // Run again on a conflict: the campaign's tally is shared with its other waves.
+        let status = try await env.store.transaction(.organization(org), retryingConflicts: 5) { tx -> Campaign.Status? in
             var held = try await tx.jobs.extendLease(job.id, in: org, attempt: job.attempt, until: until)
             // Messages are tagged when they are queued; one found by its idempotency key may predate that (queued
             // by hand with the campaign's key), so it is tagged here.
@@ -233,7 +234,13 @@ public struct CampaignWaveWorker: Sendable {
             }
             held.payload = Job.encodePayload(next)
             _ = try await tx.jobs.update(held)
-            return try await tx.campaigns.find(campaign, in: org)?.status
+            guard var stored = try await tx.campaigns.find(campaign, in: org) else { return nil }
+            switch outcome {
+            case .skipped: stored.recipients.skipped += 1
+            case .failed: stored.recipients.failed += 1
+            default: return stored.status
+            }
+            return try await tx.campaigns.update(stored).status
         }
         payload = next
         return status

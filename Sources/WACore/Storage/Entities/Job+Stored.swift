@@ -11,15 +11,23 @@ extension Job: StoredEntity {
     public struct Filter: EntityFilter {
         public var queue: String?
         public var state: Job.State?
+        /// Only jobs whose ``Job/uniqueKey`` starts with this (a campaign's waves: `"<campaign id>/"`).
+        public var uniqueKeyPrefix: String?
+        /// Only finished jobs (`true`: completed, failed or cancelled) or unfinished ones (`false`).
+        public var isFinished: Bool?
 
         public init() {}
-        public init(queue: String? = nil, state: Job.State? = nil) {
+        public init(queue: String? = nil, state: Job.State? = nil, uniqueKeyPrefix: String? = nil, isFinished: Bool? = nil) {
             self.queue = queue
             self.state = state
+            self.uniqueKeyPrefix = uniqueKeyPrefix
+            self.isFinished = isFinished
         }
 
         public func matches(_ job: Job) -> Bool {
             (queue.map { job.queue == $0 } ?? true) && (state.map { job.state == $0 } ?? true)
+                && (uniqueKeyPrefix.map { job.uniqueKey?.hasPrefix($0) ?? false } ?? true)
+                && (isFinished.map { job.state.isFinal == $0 } ?? true)
         }
     }
 }

@@ -47,6 +47,24 @@ extension MemoryRepository: JobRepository where Entity == Job {
         }
     }
 
+    func pruneFinished(before: Date, limit: Int) async throws(WAError) -> Int {
+        guard transaction.scope == .system else {
+            throw WAError(.tenantMismatch, "pruning every organization's jobs needs a system-scope transaction")
+        }
+        guard limit > 0 else { return 0 }
+        return try transaction.withTable(Job.self, for: nil) { table, undo in
+            let expired = table.rows.values
+                .filter { $0.state.isFinal && ($0.finishedAt ?? .distantFuture) < before }
+                .sorted { ($0.finishedAt ?? before, $0.id) < ($1.finishedAt ?? before, $1.id) }
+                .prefix(limit)
+            for job in expired {
+                table.remove(job.id)
+                undo.append { table.put(job) }
+            }
+            return expired.count
+        }
+    }
+
     func nextClaimTime(queues: Set<String>, now: Date) async throws(WAError) -> Date? {
         guard transaction.scope == .system else {
             throw WAError(.tenantMismatch, "looking across every organization's jobs needs a system-scope transaction")
