@@ -18,7 +18,7 @@ extension Store {
             do {
                 return try await transaction(scope, body)
             } catch let error as WAError where error.code.isTransactionConflict && attempt < attempts {
-                try await Task.sleep(for: ConflictBackoff.delay(beforeAttempt: attempt + 1))
+                try await Task.sleep(for: ConflictBackoff.delay(beforeAttempt: attempt + 1, random: SystemRandomSource()))
                 attempt += 1
             }
         }
@@ -38,10 +38,11 @@ enum ConflictBackoff {
         return min(initial * (1 << doublings), maximum)
     }
 
-    /// A random wait between zero and ``bound(beforeAttempt:)``.
-    static func delay(beforeAttempt attempt: Int) -> Duration {
+    /// A random wait between zero and ``bound(beforeAttempt:)``, drawn from `random`.
+    static func delay(beforeAttempt attempt: Int, random: some RandomSource) -> Duration {
         let bound = bound(beforeAttempt: attempt)
         let nanoseconds = bound.components.seconds * 1_000_000_000 + bound.components.attoseconds / 1_000_000_000
-        return .nanoseconds(Int64.random(in: 0...max(nanoseconds, 0)))
+        var generator = random.generator
+        return .nanoseconds(Int64.random(in: 0...max(nanoseconds, 0), using: &generator))
     }
 }

@@ -6,6 +6,9 @@ public struct InstanceResumeSummary: Sendable {
     public var alreadyRunning: [InstanceReference] = []
     /// Running on another node (it holds the lease).
     public var ownedElsewhere: [InstanceReference] = []
+    /// Not tried because this node runs as many instances as its ``InstanceSupervisor/Configuration/capacity``
+    /// allows: left for a node with room (some may run on another node already).
+    public var atCapacity: [InstanceReference] = []
     /// Could not start, with the reason (no proxy available, transport failure …). Tried again next time.
     public var failed: [(instance: InstanceReference, error: WAError)] = []
 

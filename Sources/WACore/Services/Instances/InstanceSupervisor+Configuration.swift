@@ -18,13 +18,17 @@ extension InstanceSupervisor {
         public var pairingCodeLifetime: Duration
         /// Fingerprint and proxy decisions (including the browser version fingerprints claim).
         public var provisioning: InstanceProvisioning
+        /// The most instances this node adopts in ``InstanceSupervisor/resumeAll()``: once it runs this many, it
+        /// leaves the other orphaned instances to nodes with room (each browser costs memory). `nil`: no limit.
+        /// An explicit ``InstanceSupervisor/start(_:in:)`` is not limited. Default `nil`.
+        public var capacity: Int?
 
         /// A configuration; every parameter defaults to the value documented on its property.
         public init(
             leaseDuration: Duration = .seconds(30), renewInterval: Duration = .seconds(10),
             backoff: ReconnectBackoff = .standard, stableConnection: Duration = .seconds(60),
             qrCodeLifetime: Duration = .seconds(20), pairingCodeLifetime: Duration = .seconds(100),
-            provisioning: InstanceProvisioning = InstanceProvisioning()
+            provisioning: InstanceProvisioning = InstanceProvisioning(), capacity: Int? = nil
         ) {
             self.leaseDuration = leaseDuration
             self.renewInterval = renewInterval
@@ -33,6 +37,7 @@ extension InstanceSupervisor {
             self.qrCodeLifetime = qrCodeLifetime
             self.pairingCodeLifetime = pairingCodeLifetime
             self.provisioning = provisioning
+            self.capacity = capacity
         }
     }
 }

@@ -186,9 +186,13 @@ extension InstanceSupervisor {
         -> (pool: [ProxyServer], assignments: [ProxyAssignment])
     {
         _ = try await tx.organizations.getForUpdate(organization, in: organization)
-        let pool = try await tx.proxyServers.list(in: organization, page: .all).items
-        let assignments = try await tx.instances.list(in: organization, page: .all).items.compactMap { other in
-            other.proxyID.map { ProxyAssignment(instanceID: other.id, organizationID: organization, proxyID: $0) }
+        var pool: [ProxyServer] = []
+        try await tx.proxyServers.forEachPage(in: organization, where: .init()) { pool += $0 }
+        var assignments: [ProxyAssignment] = []
+        try await tx.instances.forEachPage(in: organization, where: .init(hasProxy: true)) { page in
+            assignments += page.compactMap { other in
+                other.proxyID.map { ProxyAssignment(instanceID: other.id, organizationID: organization, proxyID: $0) }
+            }
         }
         return (pool, assignments)
     }

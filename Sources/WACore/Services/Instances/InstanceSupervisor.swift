@@ -263,7 +263,8 @@ public final class InstanceSupervisor: SessionDirectory {
 
     /// Starts every instance, of every organization, whose desired state is `running` and that neither runs
     /// here nor on another node, in identifier order (``InstanceRepository/desiredRunning(after:limit:)``, read
-    /// page by page in system-scope transactions). Call it at start-up and periodically (every lease duration) so
+    /// page by page in system-scope transactions), while this node runs fewer than its
+    /// ``Configuration-swift.struct/capacity``; the others are listed in ``InstanceResumeSummary/atCapacity``. Call it at start-up and periodically (every lease duration) so
     /// instances of a node that died are adopted once their lease expired; ``run(adoptionInterval:)`` does both.
     ///
     /// - Throws: only when the store cannot be read; an instance that cannot be started is listed in
@@ -290,6 +291,10 @@ public final class InstanceSupervisor: SessionDirectory {
     private func resume(_ reference: InstanceReference, _ summary: inout InstanceResumeSummary) async {
         if isRunning(reference.instanceID) {
             summary.alreadyRunning.append(reference)
+            return
+        }
+        if let capacity = configuration.capacity, state.withLock({ $0.runners.count }) >= capacity {
+            summary.atCapacity.append(reference)
             return
         }
         do {

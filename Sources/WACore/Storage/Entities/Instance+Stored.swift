@@ -7,15 +7,19 @@ extension Instance: StoredEntity {
         public var status: InstanceStatus?
         /// Only these instances (an agent's assignments).
         public var ids: Set<InstanceID>?
+        /// Only instances with a proxy assigned (`true`) or without one (`false`).
+        public var hasProxy: Bool?
 
         public init() {}
-        public init(status: InstanceStatus? = nil, ids: Set<InstanceID>? = nil) {
+        public init(status: InstanceStatus? = nil, ids: Set<InstanceID>? = nil, hasProxy: Bool? = nil) {
             self.status = status
             self.ids = ids
+            self.hasProxy = hasProxy
         }
 
         public func matches(_ i: Instance) -> Bool {
             (status.map { i.status == $0 } ?? true) && (ids.map { $0.contains(i.id) } ?? true)
+                && (hasProxy.map { (i.proxyID != nil) == $0 } ?? true)
         }
     }
 }

@@ -47,6 +47,28 @@ struct InstanceOwnershipTests {
         await nodeB.stopAll()
     }
 
+    @Test func aNodeAdoptsOrphanedInstancesOnlyUpToItsCapacity() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let instance = try await h.linkedInstance(org: org, admin: admin)
+        await h.supervisor.stopAll()
+        let reference = InstanceReference(organizationID: org, instanceID: instance.id)
+        func node(_ name: String, capacity: Int?) -> InstanceSupervisor {
+            InstanceSupervisor(
+                environment: h.env, transport: h.transport, nodeID: name, webhooks: h.webhooks,
+                configuration: .init(capacity: capacity))
+        }
+        let full = node("node-full", capacity: 0)
+        let skipped = try await full.resumeAll()
+        #expect(skipped.atCapacity == [reference] && skipped.started.isEmpty && !full.isRunning(instance.id))
+        let roomy = node("node-roomy", capacity: 1)
+        let adopted = try await roomy.resumeAll()
+        #expect(adopted.started == [reference] && adopted.atCapacity.isEmpty)
+        try await h.clock.waitUntil("adopted and ready") { await roomy.readySession(for: instance.id) != nil }
+        #expect(try await roomy.resumeAll().alreadyRunning == [reference], "a running instance is not counted twice")
+        await roomy.stopAll()
+    }
+
     @Test func aSecondNodeOnTheSameStoreResumesFromTheStoredArchive() async throws {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
