@@ -33,6 +33,8 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable, Compa
     case contactsRead = "contacts:read"
     case contactsManage = "contacts:manage"
     case contactsImport = "contacts:import"
+    /// Erase a contact and everything the organization holds about them (``ContactService/erase(_:by:)``).
+    case contactsErase = "contacts:erase"
     case mediaRead = "media:read"
     case mediaUpload = "media:upload"
     case mediaDelete = "media:delete"
@@ -72,7 +74,7 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable, Compa
             .dataExport, .riskManage, .proxiesRead, .billingRead:
             .manager
         case .organizationManage, .organizationDelete, .billingManage, .membersManage, .membersRemove, .rolesAssign,
-            .apiKeysManageAll, .instancesDelete, .auditRead, .auditExport, .proxiesManage:
+            .apiKeysManageAll, .instancesDelete, .auditRead, .auditExport, .proxiesManage, .contactsErase:
             .admin
         }
     }

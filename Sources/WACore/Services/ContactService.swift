@@ -2,7 +2,7 @@ import Foundation
 
 /// Contacts: create, change, tag, opt out, delete, list, and import from CSV.
 public struct ContactService: Sendable {
-    private let env: ServiceEnvironment
+    let env: ServiceEnvironment
 
     /// A service over `environment`, of which it uses the store, clock, identifier generator and access policy.
     public init(environment: ServiceEnvironment) { self.env = environment }

@@ -1,10 +1,11 @@
 extension Store {
     /// Runs `body` in a transaction like ``transaction(_:_:)``, and runs it again, in a new transaction that reads
     /// the current rows, when it fails with a transaction conflict (``WAError/Code-swift.enum/versionConflict`` or
-    /// ``WAError/Code-swift.enum/storageConflict``): at most `attempts` runs in all. Between runs it waits a random
-    /// time between zero and a bound that doubles from 2 ms up to 100 ms ("full jitter"), so that transactions that
-    /// collided do not collide again in lockstep. The wait is real time (the contention is the database's, not the
-    /// domain's), and is cut short by cancellation.
+    /// ``WAError/Code-swift.enum/storageConflict``): at most `attempts` runs in all. The second run starts at once
+    /// (most conflicts are one collision); before each later run it waits a random time between zero and a bound
+    /// that doubles from 2 ms up to 100 ms ("full jitter"), so that transactions that keep colliding stop doing so
+    /// in lockstep. The wait is real time (the contention is the database's, not the domain's), and is cut short
+    /// by cancellation.
     ///
     /// For short read-modify-write changes of rows many requests touch, such as an organization's usage counter;
     /// `body` must be safe to run more than once (it must not send, call out or count anything outside the
@@ -18,7 +19,8 @@ extension Store {
             do {
                 return try await transaction(scope, body)
             } catch let error as WAError where error.code.isTransactionConflict && attempt < attempts {
-                try await Task.sleep(for: ConflictBackoff.delay(beforeAttempt: attempt + 1, random: SystemRandomSource()))
+                let delay = ConflictBackoff.delay(beforeAttempt: attempt + 1, random: SystemRandomSource())
+                if delay > .zero { try await Task.sleep(for: delay) }
                 attempt += 1
             }
         }
@@ -32,9 +34,11 @@ enum ConflictBackoff {
     /// The largest bound.
     static let maximum = Duration.milliseconds(100)
 
-    /// The bound of the wait before run `attempt` (2, 3, …): `initial` × 2^(attempt − 2), at most `maximum`.
+    /// The bound of the wait before run `attempt`: none before the second run, then `initial` × 2^(attempt − 3),
+    /// at most `maximum`.
     static func bound(beforeAttempt attempt: Int) -> Duration {
-        let doublings = min(max(attempt - 2, 0), 16)
+        guard attempt > 2 else { return .zero }
+        let doublings = min(attempt - 3, 16)
         return min(initial * (1 << doublings), maximum)
     }
 

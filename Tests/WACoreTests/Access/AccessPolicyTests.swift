@@ -13,7 +13,7 @@ private let matrix: [Permission: Role] = [
     .instancesRead: .viewer, .instancesCreate: .manager, .instancesLink: .manager, .instancesControl: .agent,
     .instancesUpdate: .manager, .instancesDelete: .admin, .instancesAssign: .manager,
     .messagesRead: .viewer, .messagesSend: .agent,
-    .contactsRead: .viewer, .contactsManage: .agent, .contactsImport: .manager,
+    .contactsRead: .viewer, .contactsManage: .agent, .contactsImport: .manager, .contactsErase: .admin,
     .mediaRead: .viewer, .mediaUpload: .agent, .mediaDelete: .manager,
     .templatesRead: .viewer, .templatesManage: .manager,
     .campaignsRead: .viewer, .campaignsManage: .manager, .campaignsRun: .manager,

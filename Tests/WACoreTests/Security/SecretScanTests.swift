@@ -103,7 +103,7 @@ struct SecretScanTests {
         "InstanceService.stop", "InstanceService.logout", "InstanceService.requestPairingCode",
         "MessagingService.send", "MessagingService.markSeen",
         "ContactService.create", "ContactService.update", "ContactService.tag", "ContactService.setOptedOut",
-        "ContactService.delete", "ContactService.importCSV",
+        "ContactService.delete", "ContactService.importCSV", "ContactService.erase",
         "TemplateService.create", "TemplateService.update", "TemplateService.delete",
         "CampaignService.create", "CampaignService.update", "CampaignService.delete", "CampaignService.start",
         "CampaignService.pause", "CampaignService.resume", "CampaignService.cancel", "CampaignService.bulkSend",

@@ -60,11 +60,12 @@ struct StoreRetryingConflictsTests {
     }
 
     @Test func theWaitsAreJitteredUnderADoublingBound() {
-        let bounds = (2...10).map { ConflictBackoff.bound(beforeAttempt: $0) }
-        #expect(bounds.prefix(6) == [.milliseconds(2), .milliseconds(4), .milliseconds(8), .milliseconds(16), .milliseconds(32), .milliseconds(64)])
-        #expect(bounds.dropFirst(6).allSatisfy { $0 == .milliseconds(100) })
+        let bounds = (2...11).map { ConflictBackoff.bound(beforeAttempt: $0) }
+        #expect(bounds.prefix(7) == [.zero, .milliseconds(2), .milliseconds(4), .milliseconds(8), .milliseconds(16), .milliseconds(32), .milliseconds(64)])
+        #expect(bounds.dropFirst(7).allSatisfy { $0 == .milliseconds(100) })
         let random = SeededRandomSource(seed: 42)
-        let delays = (0..<200).map { _ in ConflictBackoff.delay(beforeAttempt: 4, random: random) }
+        #expect(ConflictBackoff.delay(beforeAttempt: 2, random: random) == .zero, "the second run starts at once")
+        let delays = (0..<200).map { _ in ConflictBackoff.delay(beforeAttempt: 5, random: random) }
         #expect(delays.allSatisfy { $0 >= .zero && $0 <= .milliseconds(8) })
         #expect(Set(delays).count > 100)  // random, not a fixed step
     }
