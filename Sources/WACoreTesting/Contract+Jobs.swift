@@ -17,6 +17,7 @@ extension RepositoryContract {
             Case("jobs: a snooze that holds its lane moves the lane's due jobs after it, in order", jobLaneHold),
             Case("jobs: the next claim time is the earliest claimable job's, lanes and leases included", jobNextClaimTime),
             Case("jobs: pruning deletes finished jobs older than the cut-off, oldest first, and nothing else", jobPruning),
+            Case("jobs: a claim limited to lanes takes only their jobs", jobClaimByLanes),
         ]
     }
 
@@ -40,6 +41,27 @@ extension RepositoryContract {
 
     /// A queue name unique to this run, so cases sharing a store never see each other's jobs.
     private static func queue(_ f: Fixtures) -> String { "test.\(f.token(8))" }
+
+    private static func jobClaimByLanes(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let q = queue(f)
+        let mine = "lane-\(f.token(6))"
+        let theirs = "lane-\(f.token(6))"
+        let jobs = [
+            f.job(in: t.id, queue: q, lane: mine), f.job(in: t.id, queue: q, lane: theirs), f.job(in: t.id, queue: q),
+        ]
+        try await store.transaction(.organization(t.id)) { tx in for job in jobs { _ = try await tx.jobs.enqueue(job) } }
+        let limited = try await store.transaction(.system) {
+            try await $0.jobs.claim(queues: [q], worker: "w1", limit: 10, lease: .seconds(60), now: f.now(), lanes: [mine])
+        }
+        try check(limited.map(\.id) == [jobs[0].id], "only the job of the node's lane is claimed (\(limited.count))")
+        let rest = try await claim(store, [q], at: f.now())
+        try check(Set(rest.map(\.id)) == Set([jobs[1].id, jobs[2].id]), "an unlimited claim takes the others")
+        let none = try await store.transaction(.system) {
+            try await $0.jobs.claim(queues: [q], worker: "w1", limit: 10, lease: .seconds(60), now: f.now(), lanes: [])
+        }
+        try check(none.isEmpty, "no lanes, no jobs")
+    }
 
     private static func jobPruning(_ store: any Store, _ f: Fixtures) async throws {
         let t = try await TenantFixture.create(in: store, using: f)

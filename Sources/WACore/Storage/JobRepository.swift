@@ -18,9 +18,12 @@ public protocol JobRepository: Repository where Entity == Job {
     /// `attempt + 1`, `lockedBy = worker` and `lockedUntil = now + lease`. A job whose counted attempts
     /// (``Job/failedClaims``) reached ``Job/maxAttempts`` is failed instead of claimed. A job whose ``Job/lane``
     /// has a running job with an unexpired lease, or one claimed earlier in the same call, is passed over (a
-    /// lane runs one job at a time). Requires system scope.
-    func claim(queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date) async throws(WAError)
-        -> [Job]
+    /// lane runs one job at a time). With `lanes`, only jobs of those lanes are claimed (a node takes the jobs of
+    /// the instances it runs, ``Job/instanceLane(_:)``); jobs without a lane are then left to other claims.
+    /// Requires system scope.
+    func claim(
+        queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date, lanes: Set<String>?
+    ) async throws(WAError) -> [Job]
 
     /// When a job of `queues` can next be claimed, as things stand at `now`: an available job's scheduled time
     /// (or, while its ``Job/lane`` is busy, the end of the busy job's lease), or a running job's lease end. At
@@ -58,6 +61,13 @@ public protocol JobRepository: Repository where Entity == Job {
 }
 
 extension JobRepository {
+    /// ``claim(queues:worker:limit:lease:now:lanes:)`` from every lane.
+    public func claim(queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date)
+        async throws(WAError) -> [Job]
+    {
+        try await claim(queues: queues, worker: worker, limit: limit, lease: lease, now: now, lanes: nil)
+    }
+
     /// ``snooze(_:in:attempt:until:holdingLane:)`` for this job alone.
     public func snooze(_ id: JobID, in organization: OrganizationID, attempt: Int, until: Date) async throws(WAError)
         -> Job

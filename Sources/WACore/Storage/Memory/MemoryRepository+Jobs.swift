@@ -8,16 +8,19 @@ extension MemoryRepository: JobRepository where Entity == Job {
         return try await insert(job)
     }
 
-    func claim(queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date) async throws(WAError)
-        -> [Job]
-    {
+    func claim(
+        queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date, lanes: Set<String>?
+    ) async throws(WAError) -> [Job] {
         guard transaction.scope == .system else {
             throw WAError(.tenantMismatch, "claiming jobs needs a system-scope transaction")
         }
         guard limit > 0 else { return [] }
         return try transaction.withTable(Job.self, for: nil) { table, undo in
             let due = table.rows.values
-                .filter { queues.contains($0.queue) && $0.isClaimable(at: now) }
+                .filter { job in
+                    queues.contains(job.queue) && job.isClaimable(at: now)
+                        && (lanes.map { lanes in job.lane.map(lanes.contains) ?? false } ?? true)
+                }
                 .sorted { ($0.priority, $0.scheduledAt, $0.id) < ($1.priority, $1.scheduledAt, $1.id) }
             var busyLanes = Set(Self.busyLanes(in: table.rows.values, at: now).keys)
             var claimed: [Job] = []
