@@ -38,7 +38,8 @@ public struct RiskService: Sendable {
         -> [RiskAction]
     {
         let now = env.clock.now()
-        return try await env.store.transaction(.organization(organization)) { tx in
+        // Run again on a conflict: every send and receipt of the instance writes its risk state.
+        return try await env.store.transaction(.organization(organization), retryingConflicts: 3) { tx in
             try await record(signal, instance: id, in: organization, at: now, tx)
         }
     }
