@@ -12,23 +12,8 @@ public import WACore
 ///
 /// Every case uses fresh organization and object identifiers, so one store may be shared by all cases and runs.
 public enum MediaStoreContract {
-    /// One named behaviour.
-    public struct Case: Sendable, CustomStringConvertible {
-        public let name: String
-        let body: @Sendable (any MediaStore, Fixtures) async throws -> Void
-
-        init(_ name: String, _ body: @escaping @Sendable (any MediaStore, Fixtures) async throws -> Void) {
-            self.name = name
-            self.body = body
-        }
-
-        /// Runs the case against `store`, with fixtures seeded by `seed`.
-        public func run(on store: any MediaStore, seed: UInt64 = 1) async throws {
-            try await body(store, Fixtures(seed: seed))
-        }
-
-        public var description: String { name }
-    }
+    /// One named behaviour, run against a media store.
+    public typealias Case = ContractCase<any MediaStore>
 
     /// Every case of the contract.
     public static var cases: [Case] {

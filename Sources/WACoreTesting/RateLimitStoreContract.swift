@@ -13,21 +13,8 @@ public import WACore
 /// Every case uses keys of its own, drawn at random, so one store (one database table) may be shared by all cases
 /// and all runs.
 public enum RateLimitStoreContract {
-    /// One named behaviour.
-    public struct Case: Sendable, CustomStringConvertible {
-        public let name: String
-        let body: @Sendable (any RateLimitStore) async throws -> Void
-
-        init(_ name: String, _ body: @escaping @Sendable (any RateLimitStore) async throws -> Void) {
-            self.name = name
-            self.body = body
-        }
-
-        /// Runs the case against `store`.
-        public func run(on store: any RateLimitStore) async throws { try await body(store) }
-
-        public var description: String { name }
-    }
+    /// One named behaviour, run against a rate-limit store.
+    public typealias Case = ContractCase<any RateLimitStore>
 
     /// Every case of the contract.
     public static var cases: [Case] {
@@ -54,7 +41,7 @@ public enum RateLimitStoreContract {
 
     static func quota(day: Int64, used: Int64) -> RateLimitState { .dailyQuota(DailyQuotaState(day: day, used: used)) }
 
-    private static func readsWhatWasWritten(_ store: any RateLimitStore) async throws {
+    private static func readsWhatWasWritten(_ store: any RateLimitStore, _: Fixtures) async throws {
         let key = freshKey()
         let before = try await store.update(key, now: epoch) { state -> RateLimitState? in
             let seen = state
@@ -69,7 +56,7 @@ public enum RateLimitStoreContract {
         try check(deleted == nil, "a state set to nil is gone")
     }
 
-    private static func expiredStateReadsAsNil(_ store: any RateLimitStore) async throws {
+    private static func expiredStateReadsAsNil(_ store: any RateLimitStore, _: Fixtures) async throws {
         let key = freshKey()
         try await store.update(key, now: epoch) { state in
             var tats = TieredRateLimitState()
@@ -82,7 +69,7 @@ public enum RateLimitStoreContract {
         try check(expired == nil, "a state whose expiry has come reads as nil")
     }
 
-    private static func multiKey(_ store: any RateLimitStore) async throws {
+    private static func multiKey(_ store: any RateLimitStore, _: Fixtures) async throws {
         let keys = (0..<4).map { _ in freshKey(.recipient) }
         try await store.update(keys, now: epoch) { states in
             try? check(states.allSatisfy { $0 == nil }, "new keys start with no state")
@@ -95,7 +82,7 @@ public enum RateLimitStoreContract {
         try check(after == [0, 1, nil, 3], "one state deleted, the others kept (\(after))")
     }
 
-    private static func keysAreSeparate(_ store: any RateLimitStore) async throws {
+    private static func keysAreSeparate(_ store: any RateLimitStore, _: Fixtures) async throws {
         let limit = try RateLimit(count: 1, per: .seconds(60))
         let base = freshKey()
         let neighbours = [
@@ -115,7 +102,7 @@ public enum RateLimitStoreContract {
     }
 
     /// Acceptance: 8 clients hammering one key with a two-tier limit get exactly the limit through.
-    private static func racingOneKey(_ store: any RateLimitStore) async throws {
+    private static func racingOneKey(_ store: any RateLimitStore, _: Fixtures) async throws {
         let tiers = try TieredRateLimit([try RateLimit(count: 50, per: .seconds(60)), try RateLimit(count: 70, per: .seconds(3_600))])
         let key = freshKey()
         let admitted = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -150,7 +137,7 @@ public enum RateLimitStoreContract {
 
     /// Clients take the same keys in opposite orders, each admission needing every key's quota: the totals stay
     /// exact (all or nothing per admission) and no client waits forever.
-    private static func racingManyKeys(_ store: any RateLimitStore) async throws {
+    private static func racingManyKeys(_ store: any RateLimitStore, _: Fixtures) async throws {
         let keys = (0..<3).map { _ in freshKey(.organizationMessages) }
         let limit: Int64 = 20
         let admitted = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -179,7 +166,7 @@ public enum RateLimitStoreContract {
         try check(used == [limit, limit, limit], "every key counted every admission (\(used))")
     }
 
-    private static func decisionsMatchTheLogic(_ store: any RateLimitStore) async throws {
+    private static func decisionsMatchTheLogic(_ store: any RateLimitStore, _: Fixtures) async throws {
         let tiers = try TieredRateLimit([try RateLimit(count: 3, per: .seconds(10)), try RateLimit(count: 5, per: .seconds(3_600))])
         let key = freshKey()
         var reference: TieredRateLimitState?

@@ -15,23 +15,8 @@ public import WACore
 /// cases (a PostgreSQL database need not be emptied between them). A failed expectation throws a
 /// ``ContractViolation`` naming the case and what differed.
 public enum RepositoryContract {
-    /// One named behaviour.
-    public struct Case: Sendable, CustomStringConvertible {
-        public let name: String
-        let body: @Sendable (any Store, Fixtures) async throws -> Void
-
-        init(_ name: String, _ body: @escaping @Sendable (any Store, Fixtures) async throws -> Void) {
-            self.name = name
-            self.body = body
-        }
-
-        /// Runs the case against `store`, with fixtures seeded by `seed`.
-        public func run(on store: any Store, seed: UInt64 = 1) async throws {
-            try await body(store, Fixtures(seed: seed))
-        }
-
-        public var description: String { name }
-    }
+    /// One named behaviour, run against a store.
+    public typealias Case = ContractCase<any Store>
 
     /// Every case of the contract.
     public static var cases: [Case] {
