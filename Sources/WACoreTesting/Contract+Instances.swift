@@ -6,7 +6,31 @@ extension RepositoryContract {
             Case("instances: desiredRunning lists the running instances of every organization", desiredRunningScope),
             Case("instances: desiredRunning pages in identifier order", desiredRunningPaging),
             Case("instances: desiredRunning needs system scope", desiredRunningNeedsSystemScope),
+            Case("organizations: all pages every organization in identifier order, in system scope only", allOrganizations),
         ]
+    }
+
+    private static func allOrganizations(_ store: any Store, _ f: Fixtures) async throws {
+        let created = [
+            try await TenantFixture.create(in: store, using: f).id, try await TenantFixture.create(in: store, using: f).id,
+            try await TenantFixture.create(in: store, using: f).id,
+        ].sorted()
+        // Other cases on a shared store add organizations too: read pages of two from just before the first.
+        var seen: [OrganizationID] = []
+        var cursor: OrganizationID?
+        repeat {
+            let page = try await store.transaction(.system) { [cursor] in try await $0.organizations.all(after: cursor, limit: 2) }
+            try check(page.count <= 2, "a page holds at most the limit")
+            try check(page.map(\.id) == page.map(\.id).sorted(), "a page is in identifier order")
+            seen += page.map(\.id)
+            cursor = page.count == 2 ? page.last?.id : nil
+        } while cursor != nil && (seen.last.map { $0 < created.last! } ?? true)
+        try check(Set(created).isSubset(of: Set(seen)), "every organization is listed")
+        try check(seen == seen.sorted() && Set(seen).count == seen.count, "pages follow each other without repeats")
+        try check(try await store.transaction(.system) { try await $0.organizations.all(after: nil, limit: 0) }.isEmpty, "a limit of 0 lists none")
+        try await checkThrows(.tenantMismatch, "an organization scope cannot list every organization") {
+            try await store.transaction(.organization(created[0])) { try await $0.organizations.all(after: nil, limit: 10) }
+        }
     }
 
     /// Every page of ``InstanceRepository/desiredRunning(after:limit:)`` after `start`, until a page ends past

@@ -166,8 +166,9 @@ public final class Gateway: Service, Sendable {
         }
     }
 
-    /// Removes events older than ``Configuration/eventRetention`` and jobs finished longer than
-    /// ``Configuration/jobRetention`` ago, now and then every hour, until cancelled.
+    /// Removes events older than ``Configuration/eventRetention``, jobs finished longer than
+    /// ``Configuration/jobRetention`` ago, and the messages and media the plans no longer keep
+    /// (``RetentionService``), now and then every hour, until cancelled.
     private func upkeepHourly() async {
         while !Task.isCancelled {
             await environment.bestEffort("pruning the event log (tried again in an hour)", [:]) {
@@ -175,6 +176,9 @@ public final class Gateway: Service, Sendable {
             }
             await environment.bestEffort("pruning finished jobs (tried again in an hour)", [:]) {
                 _ = try await self.pruneFinishedJobs()
+            }
+            await environment.bestEffort("applying the plans' data retention (tried again in an hour)", [:]) {
+                _ = try await RetentionService(environment: self.environment).applyRetention()
             }
             do { try await environment.clock.sleepForUpkeep(for: .seconds(3_600)) } catch { return }
         }

@@ -9,11 +9,12 @@ public enum Plan: String, Sendable, Hashable, Codable, CaseIterable, CustomStrin
         switch self {
         case .starter:
             PlanLimits(
-                instances: 1, members: 3, messagesPerDay: 1_000, mediaStorageBytes: 1 << 30, webhookEndpoints: 2)
+                instances: 1, members: 3, messagesPerDay: 1_000, mediaStorageBytes: 1 << 30, webhookEndpoints: 2,
+                retentionDays: 90)
         case .pro:
             PlanLimits(
                 instances: 10, members: 25, messagesPerDay: 20_000, mediaStorageBytes: 20 << 30,
-                webhookEndpoints: 10)
+                webhookEndpoints: 10, retentionDays: 365)
         case .enterprise:
             PlanLimits(
                 instances: 200, members: 500, messagesPerDay: 500_000, mediaStorageBytes: 500 << 30,
@@ -40,10 +41,13 @@ public struct PlanLimits: Sendable, Hashable, Codable {
     /// (``Instance/warmUp``). Default ``WarmUpCurve/init(initialFraction:rampDays:shape:)``: 15 % on day 0,
     /// linear to 100 % on day 14.
     public var warmUp: WarmUpCurve
+    /// How many days messages and media are kept (``RetentionService``); `nil` keeps them until deleted. Plans:
+    /// starter 90, pro 365, enterprise `nil`.
+    public var retentionDays: Int?
 
     public init(
         instances: Int, members: Int, messagesPerDay: Int, mediaStorageBytes: Int64, webhookEndpoints: Int,
-        warmUp: WarmUpCurve = WarmUpCurve()
+        warmUp: WarmUpCurve = WarmUpCurve(), retentionDays: Int? = nil
     ) {
         self.instances = instances
         self.members = members
@@ -51,13 +55,15 @@ public struct PlanLimits: Sendable, Hashable, Codable {
         self.mediaStorageBytes = mediaStorageBytes
         self.webhookEndpoints = webhookEndpoints
         self.warmUp = warmUp
+        self.retentionDays = retentionDays
     }
 
     private enum CodingKeys: String, CodingKey {
-        case instances, members, messagesPerDay, mediaStorageBytes, webhookEndpoints, warmUp
+        case instances, members, messagesPerDay, mediaStorageBytes, webhookEndpoints, warmUp, retentionDays
     }
 
-    /// Decodes limits; limits stored before ``warmUp`` existed get the default curve.
+    /// Decodes limits; limits stored before ``warmUp`` existed get the default curve, and those stored before
+    /// ``retentionDays`` existed keep everything (`nil`), so that no data is deleted by an upgrade.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(
@@ -65,6 +71,7 @@ public struct PlanLimits: Sendable, Hashable, Codable {
             messagesPerDay: c.decode(Int.self, forKey: .messagesPerDay),
             mediaStorageBytes: c.decode(Int64.self, forKey: .mediaStorageBytes),
             webhookEndpoints: c.decode(Int.self, forKey: .webhookEndpoints),
-            warmUp: c.decodeIfPresent(WarmUpCurve.self, forKey: .warmUp) ?? WarmUpCurve())
+            warmUp: c.decodeIfPresent(WarmUpCurve.self, forKey: .warmUp) ?? WarmUpCurve(),
+            retentionDays: c.decodeIfPresent(Int.self, forKey: .retentionDays))
     }
 }

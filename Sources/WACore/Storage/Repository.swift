@@ -99,6 +99,12 @@ extension Repository {
 public protocol OrganizationRepository: Repository where Entity == Organization {
     /// The organization with `slug`, from any tenant (system scope) or the transaction's own.
     func find(slug: String) async throws(WAError) -> Organization?
+
+    /// Every organization, in identifier order: at most `limit` of them (none when `limit` is not positive),
+    /// starting after `after` (from the first when `nil`). For the gateway's upkeep across tenants.
+    ///
+    /// Fails with `tenant_mismatch` unless the transaction has system scope.
+    func all(after: OrganizationID?, limit: Int) async throws(WAError) -> [Organization]
 }
 
 /// Members, with lookup by e-mail within an organization.

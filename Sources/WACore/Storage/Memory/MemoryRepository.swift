@@ -90,6 +90,17 @@ extension MemoryRepository: OrganizationRepository where Entity == Organization 
     func find(slug: String) async throws(WAError) -> Organization? {
         try find(unique: UniqueKey("slug", slug, global: true), in: nil)
     }
+
+    func all(after: OrganizationID?, limit: Int) async throws(WAError) -> [Organization] {
+        guard transaction.scope == .system else {
+            throw WAError(.tenantMismatch, "listing every organization needs a system-scope transaction")
+        }
+        guard limit > 0 else { return [] }
+        return try transaction.withTable(Organization.self, for: nil) { table, _ in
+            let later = table.rows.values.filter { organization in after.map { organization.id > $0 } ?? true }
+            return Array(later.sorted { $0.id < $1.id }.prefix(limit))
+        }
+    }
 }
 
 extension MemoryRepository: MemberRepository where Entity == Member {
