@@ -105,32 +105,14 @@ public enum RateLimitStoreContract {
     private static func racingOneKey(_ store: any RateLimitStore, _: Fixtures) async throws {
         let tiers = try TieredRateLimit([try RateLimit(count: 50, per: .seconds(60)), try RateLimit(count: 70, per: .seconds(3_600))])
         let key = freshKey()
-        let admitted = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    var count = 0
-                    for _ in 0..<25 where try await store.throttle(key, tiers: tiers, now: epoch).isAllowed {
-                        count += 1
-                    }
-                    return count
-                }
-            }
-            return try await group.reduce(0, +)
+        let admitted = try await race(clients: 8, attempts: 25) { _ in
+            try await store.throttle(key, tiers: tiers, now: epoch).isAllowed
         }
         try check(admitted == 50, "the minute tier admits 50 of 200 racing requests (\(admitted))")
         let quota = try DailyQuota(limit: 30)
         let quotaKey = freshKey(.organizationMessages)
-        let consumed = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    var count = 0
-                    for _ in 0..<10 where try await store.consume(quotaKey, quota: quota, now: epoch).isAllowed {
-                        count += 1
-                    }
-                    return count
-                }
-            }
-            return try await group.reduce(0, +)
+        let consumed = try await race(clients: 8, attempts: 10) { _ in
+            try await store.consume(quotaKey, quota: quota, now: epoch).isAllowed
         }
         try check(consumed == 30, "a daily quota of 30 admits 30 of 80 racing requests (\(consumed))")
     }
@@ -140,30 +122,37 @@ public enum RateLimitStoreContract {
     private static func racingManyKeys(_ store: any RateLimitStore, _: Fixtures) async throws {
         let keys = (0..<3).map { _ in freshKey(.organizationMessages) }
         let limit: Int64 = 20
-        let admitted = try await withThrowingTaskGroup(of: Int.self) { group in
-            for client in 0..<8 {
+        let admitted = try await race(clients: 8, attempts: 10) { client in
+            let order = client.isMultiple(of: 2) ? keys : keys.reversed()
+            return try await store.update(order, now: epoch) { states -> Bool in
+                let used = states.map { $0?.dailyQuota?.used ?? 0 }
+                guard used.allSatisfy({ $0 < limit }) else { return false }
+                for index in states.indices {
+                    states[index] = quota(day: epoch.utcDay, used: used[index] + 1)
+                }
+                return true
+            }
+        }
+        let used = try await store.update(keys, now: epoch) { $0.map { $0?.dailyQuota?.used ?? 0 } }
+        try check(admitted == Int(limit), "\(admitted) admissions for a limit of \(limit)")
+        try check(used == [limit, limit, limit], "every key counted every admission (\(used))")
+    }
+
+    /// Runs `attempt` `attempts` times in each of `clients` concurrent tasks (told their client number) and
+    /// returns how many attempts were admitted.
+    private static func race(
+        clients: Int, attempts: Int, _ attempt: @escaping @Sendable (Int) async throws -> Bool
+    ) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for client in 0..<clients {
                 group.addTask {
-                    let order = client.isMultiple(of: 2) ? keys : keys.reversed()
                     var count = 0
-                    for _ in 0..<10 {
-                        let wasAdmitted = try await store.update(order, now: epoch) { states -> Bool in
-                            let used = states.map { $0?.dailyQuota?.used ?? 0 }
-                            guard used.allSatisfy({ $0 < limit }) else { return false }
-                            for index in states.indices {
-                                states[index] = quota(day: epoch.utcDay, used: used[index] + 1)
-                            }
-                            return true
-                        }
-                        if wasAdmitted { count += 1 }
-                    }
+                    for _ in 0..<attempts where try await attempt(client) { count += 1 }
                     return count
                 }
             }
             return try await group.reduce(0, +)
         }
-        let used = try await store.update(keys, now: epoch) { $0.map { $0?.dailyQuota?.used ?? 0 } }
-        try check(admitted == Int(limit), "\(admitted) admissions for a limit of \(limit)")
-        try check(used == [limit, limit, limit], "every key counted every admission (\(used))")
     }
 
     private static func decisionsMatchTheLogic(_ store: any RateLimitStore, _: Fixtures) async throws {

@@ -1,5 +1,3 @@
-import Logging
-
 extension ContactService {
     /// How many messages one transaction of an erasure deletes.
     public static let erasureBatchSize = 200
@@ -16,12 +14,12 @@ extension ContactService {
     public func erase(_ id: ContactID, by principal: Principal) async throws -> ContactErasure {
         let org = principal.organizationID
         try env.policy.require(principal, .contactsErase, on: .organization(org))
-        _ = try await env.transaction(by: principal) { try await $0.contacts.get(id, in: org) }
         var erased = ContactErasure()
         var removedMedia: [MediaObjectID] = []
 
         // Messages: those that name the contact, then whatever else is in their chats (a 1:1 chat is theirs).
         let chats = try await env.transaction(by: principal) { tx in
+            _ = try await tx.contacts.get(id, in: org)
             var chats: [Chat] = []
             try await tx.chats.forEachPage(in: org, where: Chat.Filter(contactID: id)) { chats += $0 }
             return chats
@@ -51,11 +49,7 @@ extension ContactService {
                     ]))
         }
         erased.chats = chats.count
-        for media in removedMedia {
-            await env.bestEffort("removing the bytes of erased media", ["organization_id": "\(org)", "media_id": "\(media)"]) {
-                try await env.media.remove(media, in: org)
-            }
-        }
+        await MediaService.removeBytes(of: removedMedia, in: org, env)
         return erased
     }
 
@@ -66,23 +60,16 @@ extension ContactService {
     {
         let page = try await tx.messages.list(
             in: org, where: filter, page: try PageRequest(limit: Self.erasureBatchSize, order: .oldestFirst))
-        var media: [MediaObjectID] = []
-        var freedBytes: Int64 = 0
+        var media: [MediaObject] = []
         for message in page.items {
             try await tx.messages.delete(message.id, in: org)
             if message.direction == .inbound, let reference = message.media,
                 let object = try await tx.mediaObjects.find(reference.mediaID, in: org)
             {
-                try await tx.mediaObjects.delete(object.id, in: org)
-                freedBytes += object.byteCount
-                media.append(object.id)
+                media.append(object)
             }
         }
-        if freedBytes > 0 {
-            var organization = try await tx.organizations.get(org, in: org)
-            organization.mediaBytesUsed = MediaQuota.usage(organization.mediaBytesUsed, afterDeleting: freedBytes)
-            _ = try await tx.organizations.update(organization)
-        }
-        return (page.items.count, media)
+        try await MediaService.deleteRecords(media, in: org, tx)
+        return (page.items.count, media.map(\.id))
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 
 /// Deletes what an organization's plan no longer keeps: messages and media older than
 /// ``PlanLimits/retentionDays`` (overrides included). The gateway runs it hourly (``Gateway``); it is the
@@ -32,7 +31,7 @@ public struct RetentionService: Sendable {
             for organization in page {
                 guard let days = organization.limits.retentionDays, days >= 0 else { continue }
                 let cutOff = now.addingTimeInterval(-Double(days) * 86_400)
-                let (messages, media) = try await apply(cutOff: cutOff, to: organization.id, now: now)
+                let (messages, media) = try await apply(cutOff: cutOff, to: organization.id)
                 summary.organizations += 1
                 summary.messages += messages
                 summary.media += media
@@ -42,7 +41,7 @@ public struct RetentionService: Sendable {
         }
     }
 
-    private func apply(cutOff: Date, to org: OrganizationID, now: Date) async throws -> (Int, Int) {
+    private func apply(cutOff: Date, to org: OrganizationID) async throws -> (Int, Int) {
         let scope = TransactionScope.organization(org)
         var messages = 0
         var cursor: Cursor?
@@ -67,23 +66,10 @@ public struct RetentionService: Sendable {
                 let page = try await tx.mediaObjects.list(
                     in: org, where: MediaObject.Filter(createdBefore: cutOff),
                     page: try PageRequest(limit: Self.batchSize, order: .oldestFirst))
-                var freed: Int64 = 0
-                for object in page.items {
-                    try await tx.mediaObjects.delete(object.id, in: org)
-                    freed += object.byteCount
-                }
-                if freed > 0 {
-                    var organization = try await tx.organizations.get(org, in: org)
-                    organization.mediaBytesUsed = MediaQuota.usage(organization.mediaBytesUsed, afterDeleting: freed)
-                    _ = try await tx.organizations.update(organization)
-                }
+                try await MediaService.deleteRecords(page.items, in: org, tx)
                 return page.items.map(\.id)
             }
-            for id in removed {
-                await env.bestEffort("removing the bytes of expired media", ["organization_id": "\(org)", "media_id": "\(id)"]) {
-                    try await env.media.remove(id, in: org)
-                }
-            }
+            await MediaService.removeBytes(of: removed, in: org, env)
             media += removed.count
             if removed.count < Self.batchSize { break }
         }

@@ -6,18 +6,34 @@ import WACoreTesting
 
 @Suite("Gateway")
 struct GatewayTests {
-    @Test func runServesTheInstancesAndStopsThemOnGracefulShutdown() async throws {
+    /// A gateway on the simulator with a shop whose account is linked, and Ada, a customer.
+    struct Shop {
         let clock = TestClock()
-        let whatsapp = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 6))
-        let gateway = Gateway(environment: .testing(clock: clock), transport: whatsapp)
-        let shopPhone = whatsapp.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
-        let ada = whatsapp.addPhone(try PhoneNumber("+49 170 1234567"), name: "Ada")
-        let (_, admin) = try await gateway.team.createOrganization(
-            name: "Shop", slug: "shop", adminEmail: "owner@shop.example", adminName: "Owner",
-            adminPassword: "correct horse battery staple")
-        let owner = Principal.acting(as: admin)
-        let account = try await gateway.instances.create(name: "shop", warmUp: .disabled, by: owner)
-        try await gateway.link(account.id, with: shopPhone, by: owner)
+        let gateway: Gateway
+        let ada: SimulatedPhone
+        let organization: Organization
+        let owner: Principal
+        let account: Instance
+
+        init(seed: UInt64, configuration: Gateway.Configuration = .init()) async throws {
+            let clock = self.clock
+            let whatsapp = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: seed))
+            gateway = Gateway(environment: .testing(clock: clock), transport: whatsapp, configuration: configuration)
+            let shopPhone = whatsapp.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
+            ada = whatsapp.addPhone(try PhoneNumber("+49 170 1234567"), name: "Ada")
+            let (organization, admin) = try await gateway.team.createOrganization(
+                name: "Shop", slug: "shop", adminEmail: "owner@shop.example", adminName: "Owner",
+                adminPassword: "correct horse battery staple")
+            self.organization = organization
+            owner = Principal.acting(as: admin)
+            account = try await gateway.instances.create(name: "shop", warmUp: .disabled, by: owner)
+            try await gateway.link(account.id, with: shopPhone, by: owner)
+        }
+    }
+
+    @Test func runServesTheInstancesAndStopsThemOnGracefulShutdown() async throws {
+        let shop = try await Shop(seed: 6)
+        let (clock, gateway, ada, owner, account) = (shop.clock, shop.gateway, shop.ada, shop.owner, shop.account)
 
         try await testGracefulShutdown { trigger in
             let running = Task { try await gateway.run() }
@@ -33,19 +49,8 @@ struct GatewayTests {
     }
 
     @Test func finishedJobsArePrunedAfterTheirRetention() async throws {
-        let clock = TestClock()
-        let whatsapp = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 8))
-        let gateway = Gateway(
-            environment: .testing(clock: clock), transport: whatsapp,
-            configuration: .init(jobRetention: .seconds(60)))
-        let shopPhone = whatsapp.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
-        let ada = whatsapp.addPhone(try PhoneNumber("+49 170 1234567"), name: "Ada")
-        let (org, admin) = try await gateway.team.createOrganization(
-            name: "Shop", slug: "shop", adminEmail: "owner@shop.example", adminName: "Owner",
-            adminPassword: "correct horse battery staple")
-        let owner = Principal.acting(as: admin)
-        let account = try await gateway.instances.create(name: "shop", warmUp: .disabled, by: owner)
-        try await gateway.link(account.id, with: shopPhone, by: owner)
+        let shop = try await Shop(seed: 8, configuration: .init(jobRetention: .seconds(60)))
+        let (gateway, ada, org, owner, account) = (shop.gateway, shop.ada, shop.organization, shop.owner, shop.account)
         let message = try await gateway.messaging.send(.text("Hello", to: ada.number, from: account.id), by: owner)
         try await gateway.runUntilIdle()
         func jobs() async throws -> [Job] {

@@ -24,18 +24,12 @@ struct CampaignRecipient: Codable, Sendable, Hashable {
     private enum CodingKeys: String, CodingKey { case contact, variables }
 }
 
-/// A recipient a wave did not message, and why (`opted_out`, `contact_deleted`, `no_number`, or an error code).
-struct CampaignRecipientNote: Codable, Sendable, Hashable {
-    var contact: ContactID
-    var reason: String
-}
-
 /// The payload of a `campaign.wave` job: the durable recipient list of one batch and how far the wave got.
 ///
-/// There is no recipient table: the list lives here, written once when the campaign starts. ``next``, ``skipped``
-/// and ``failed`` are updated in the same transaction that proves the worker still holds the job, right after
-/// each recipient's message was created, so a re-run after a crash resumes at the first unfinished recipient (and
-/// the message idempotency key covers the one in between).
+/// There is no recipient table: the list lives here, written once when the campaign starts. ``next`` is updated
+/// in the same transaction that proves the worker still holds the job (and counts a skip or failure on the
+/// campaign's ``Campaign/RecipientTally``), right after each recipient's message was created, so a re-run after a
+/// crash resumes at the first unfinished recipient (and the message idempotency key covers the one in between).
 struct CampaignWavePayload: Codable, Sendable, Hashable {
     var campaign: CampaignID
     var batch: Int
@@ -44,8 +38,6 @@ struct CampaignWavePayload: Codable, Sendable, Hashable {
     var recipients: [CampaignRecipient]
     /// The index of the first recipient not handled yet.
     var next: Int
-    var skipped: [CampaignRecipientNote]
-    var failed: [CampaignRecipientNote]
 
     init(campaign: CampaignID, batch: Int, template: Template, recipients: [CampaignRecipient]) {
         self.campaign = campaign
@@ -53,8 +45,6 @@ struct CampaignWavePayload: Codable, Sendable, Hashable {
         self.template = template
         self.recipients = recipients
         self.next = 0
-        self.skipped = []
-        self.failed = []
     }
 
     var isFinished: Bool { next >= recipients.count }

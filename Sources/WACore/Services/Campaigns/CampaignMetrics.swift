@@ -20,18 +20,12 @@ enum CampaignMetrics {
         var unreached: Int { max(0, progress.total - progress.skipped - recipientFailures - created) }
     }
 
-    /// Every record matching `filter`, page by page.
+    /// Every record matching `filter`, page by page (``Repository/forEachPage(in:where:_:)``).
     static func all<R: Repository>(_ repository: R, in org: OrganizationID, where filter: R.Entity.Filter)
         async throws -> [R.Entity]
     {
         var items: [R.Entity] = []
-        var cursor: Cursor?
-        repeat {
-            let page = try await repository.list(
-                in: org, where: filter, page: try PageRequest(limit: PageRequest.maximumLimit, cursor: cursor, order: .oldestFirst))
-            items += page.items
-            cursor = page.nextCursor
-        } while cursor != nil
+        try await repository.forEachPage(in: org, where: filter) { items += $0 }
         return items
     }
 

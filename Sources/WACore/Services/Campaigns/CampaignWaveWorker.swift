@@ -145,7 +145,7 @@ public struct CampaignWaveWorker: Sendable {
                 return try await failCampaign(campaign.id, org, job, payload)
             case .created, .skipped, .failed:
                 handled += 1
-                let status = try await advance(job, &payload, outcome, recipient, campaign.id)
+                let status = try await advance(job, &payload, outcome, campaign.id)
                 if !(status.map { $0 == .running || $0 == .scheduled } ?? false) {
                     // Paused, cancelled or deleted since the look: stop before the next recipient.
                     waitUntil = env.clock.now()
@@ -208,18 +208,11 @@ public struct CampaignWaveWorker: Sendable {
 
     /// Records one handled recipient, fenced by the job's attempt; returns the campaign's status now.
     private func advance(
-        _ job: Job, _ payload: inout CampaignWavePayload, _ outcome: RecipientOutcome, _ recipient: CampaignRecipient,
-        _ campaign: CampaignID
+        _ job: Job, _ payload: inout CampaignWavePayload, _ outcome: RecipientOutcome, _ campaign: CampaignID
     ) async throws -> Campaign.Status? {
         let org = job.organizationID
-        var updated = payload
-        updated.next += 1
-        switch outcome {
-        case .skipped(let reason): updated.skipped.append(CampaignRecipientNote(contact: recipient.contact, reason: reason))
-        case .failed(let reason): updated.failed.append(CampaignRecipientNote(contact: recipient.contact, reason: reason))
-        default: break
-        }
-        let next = updated
+        var next = payload
+        next.next += 1
         let until = env.clock.now().adding(lease)
         // Run again on a conflict: the campaign's tally is shared with its other waves.
         let status = try await env.store.transaction(.organization(org), retryingConflicts: 5) { tx -> Campaign.Status? in

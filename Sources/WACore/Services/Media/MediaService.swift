@@ -135,17 +135,10 @@ public struct MediaService: Sendable {
         try env.policy.require(principal, .mediaDelete, on: .organization(org))
         try await env.transaction(by: principal, retryingConflicts: 3) { tx in
             let object = try await tx.mediaObjects.get(id, in: org)
-            try await tx.mediaObjects.delete(id, in: org)
-            var organization = try await tx.organizations.get(org, in: org)
-            organization.mediaBytesUsed = MediaQuota.usage(
-                organization.mediaBytesUsed, afterDeleting: object.byteCount)
-            _ = try await tx.organizations.update(organization)
+            try await Self.deleteRecords([object], in: org, tx)
             _ = try await tx.auditEvents.insert(audit("media.deleted", object, principal))
         }
-        // The record is gone and the quota released; bytes that stay are unreferenced and cost only storage.
-        await env.bestEffort("removing the bytes of deleted media", ["organization_id": "\(org)", "media_id": "\(id)"]) {
-            try await env.media.remove(id, in: org)
-        }
+        await Self.removeBytes(of: [id], in: org, env)
     }
 
     // MARK: Internals
