@@ -1,3 +1,4 @@
+import Foundation
 import WACore
 
 extension RepositoryContract {
@@ -8,6 +9,7 @@ extension RepositoryContract {
             Case("transactions: a committed body keeps all of its writes", commitKeepsEverything),
             Case("transactions: a failed write inside a body can be caught and the rest commits", caughtFailure),
             Case("transactions: audit events are append-only", auditIsAppendOnly),
+            Case("transactions: a transaction reads the store's committed rate-limit state", rateLimitsThroughTransaction),
         ]
     }
 
@@ -106,5 +108,31 @@ extension RepositoryContract {
         try await checkThrows(.immutableRecord, "deleting from the audit log") {
             try await store.transaction(scope) { try await $0.auditEvents.delete(event.id, in: t.id) }
         }
+    }
+
+    /// What ``Store/rateLimits`` committed is what ``StoreTransaction/rateLimits`` reads: a quota used up outside
+    /// refuses inside, an expired state reads as none, and the read changes nothing.
+    private static func rateLimitsThroughTransaction(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let key = RateLimitKey.organizationMessages(t.id)
+        let quota = try DailyQuota(limit: 3)
+        let now = RateLimitInstant(f.now())
+        let before = try await store.transaction(.organization(t.id)) { tx in
+            try await tx.rateLimits.check(key, quota: quota, now: now)
+        }
+        try check(before.isAllowed && before.status.remaining == 2, "a fresh quota admits: \(before)")
+        for _ in 0..<3 { _ = try await store.rateLimits.consume(key, quota: quota, now: now) }
+        let (after, state) = try await store.transaction(.organization(t.id)) { tx in
+            (try await tx.rateLimits.check(key, quota: quota, now: now), try await tx.rateLimits.state(of: key, now: now))
+        }
+        try check(!after.isAllowed && after.retryAfter != nil, "a used-up quota refuses through the transaction")
+        try check(state?.dailyQuota?.used == 3, "the transaction reads the committed count: \(String(describing: state))")
+        let stillUsed = try await store.rateLimits.consume(key, quota: quota, quantity: 0, now: now)
+        try check(stillUsed.status.remaining == 0, "reading through the transaction counted nothing")
+        let tomorrow = RateLimitInstant(f.now().addingTimeInterval(86_400))
+        let expired = try await store.transaction(.organization(t.id)) { tx in
+            try await tx.rateLimits.state(of: key, now: tomorrow)
+        }
+        try check(expired == nil, "a state past its expiry reads as none")
     }
 }

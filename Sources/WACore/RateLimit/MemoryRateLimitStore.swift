@@ -12,7 +12,7 @@ import Synchronization
 ///   updates cannot deadlock), decides, and writes everything before releasing any lock it needs.
 ///
 /// Use one store per process; for several gateway nodes use a shared (database) store instead.
-public final class MemoryRateLimitStore: RateLimitStore {
+public final class MemoryRateLimitStore: RateLimitStore, RateLimitReader {
     /// One shard: a mutex around a dictionary and its sweep bookkeeping.
     private final class Shard: Sendable {
         let state: Mutex<ShardState>
@@ -270,5 +270,12 @@ extension MemoryRateLimitStore {
         withState(key, now: now) { stored in
             RateLimitState.evaluate(&stored, quota: quota, now: now, quantity: quantity)
         }
+    }
+}
+
+extension MemoryRateLimitStore {
+    /// The state of `key`, or `nil` when there is none or it has expired at `now`; changes nothing.
+    public func state(of key: RateLimitKey, now: RateLimitInstant) async throws(WAError) -> RateLimitState? {
+        try await update(key, now: now) { $0 }
     }
 }

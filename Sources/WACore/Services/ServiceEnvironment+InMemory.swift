@@ -1,7 +1,7 @@
 public import Logging
 
 extension ServiceEnvironment {
-    /// Everything in this process's memory: a fresh ``MemoryStore``, ``MemoryRateLimitStore`` and
+    /// Everything in this process's memory: a fresh ``MemoryStore`` (rate-limit state included) and
     /// ``MemoryMediaStore``, and a secret box with a new random key.
     ///
     /// For demos, embedding the gateway in one process, and `wa-gateway serve --store memory`. Data, rate-limit
@@ -31,7 +31,6 @@ extension ServiceEnvironment {
         }
         return ServiceEnvironment(
             store: MemoryStore(), clock: clock, random: random, passwordHasher: passwordHasher,
-            secretBox: SecretBox(keyring: keyring, random: random), rateLimits: MemoryRateLimitStore(),
-            media: MemoryMediaStore(), logger: logger)
+            secretBox: SecretBox(keyring: keyring, random: random), media: MemoryMediaStore(), logger: logger)
     }
 }

@@ -7,10 +7,10 @@ public import Logging
 /// let environment = ServiceEnvironment(
 ///     store: postgresStore, clock: SystemWallClock(), random: SystemRandomSource(),
 ///     passwordHasher: BcryptPasswordHasher(), secretBox: SecretBox(keyring: keyring, random: SystemRandomSource()),
-///     rateLimits: postgresRateLimits, media: postgresMedia, logger: Logger(label: "wa-gateway"))
+///     media: postgresMedia, logger: Logger(label: "wa-gateway"))
 /// ```
-/// The rate-limit store and the media store have no default: every node must share them in production, so an
-/// in-memory one is a choice to make explicitly (``MemoryRateLimitStore``, ``MemoryMediaStore``, one process
+/// Rate-limit state is the store's own (``Store/rateLimits``). The media store has no default: every node must
+/// share it in production, so an in-memory one is a choice to make explicitly (``MemoryMediaStore``, one process
 /// only). Tests pass a `MemoryStore`, a `TestClock`, a `SeededRandomSource`, an `InsecureFastPasswordHasher` and the
 /// memory stores (`ServiceEnvironment.testing` in WACoreTesting does all of it; ``inMemory(clock:random:passwordHasher:logger:)`` is the same on the system clock).
 public struct ServiceEnvironment: Sendable {
@@ -24,8 +24,10 @@ public struct ServiceEnvironment: Sendable {
     public var passwordPolicy: PasswordPolicy
     /// Seals webhook secrets, proxy passwords and session archives at rest.
     public var secretBox: SecretBox
-    /// Rate-limit state (quotas, instance tiers, pair limits). Shared by every node when it lives in PostgreSQL.
-    public var rateLimits: any RateLimitStore
+    /// Rate-limit state (quotas, instance tiers, pair limits): the store's own (``Store/rateLimits``), so that a
+    /// transaction reads the same state (``StoreTransaction/rateLimits``). Shared by every node when the store
+    /// is PostgreSQL.
+    public var rateLimits: any RateLimitStore { store.rateLimits }
     /// Media bytes.
     public var media: any MediaStore
     /// What ``MediaService`` accepts: size caps per message kind and the allowed types.
@@ -39,7 +41,7 @@ public struct ServiceEnvironment: Sendable {
         store: any Store, clock: any WallClock, random: any RandomSource, ids: IdentifierGenerator? = nil,
         policy: AccessPolicy = AccessPolicy(), passwordHasher: any PasswordHasher,
         passwordPolicy: PasswordPolicy = PasswordPolicy(), secretBox: SecretBox,
-        rateLimits: any RateLimitStore, media: any MediaStore,
+        media: any MediaStore,
         mediaPolicy: MediaPolicy = MediaPolicy(), logger: Logger = Logger(label: "wa-gateway")
     ) {
         self.store = store
@@ -50,7 +52,6 @@ public struct ServiceEnvironment: Sendable {
         self.passwordHasher = passwordHasher
         self.passwordPolicy = passwordPolicy
         self.secretBox = secretBox
-        self.rateLimits = rateLimits
         self.media = media
         self.mediaPolicy = mediaPolicy
         self.logger = logger

@@ -52,6 +52,11 @@ public protocol StoreTransaction: Sendable {
     var leases: any LeaseRepository { get }
     /// Every organization's domain events, numbered in commit order.
     var eventLog: any EventLogRepository { get }
+    /// The store's rate-limit state (``Store/rateLimits``) as this transaction reads it: for a decision that gates
+    /// a write of this transaction (the organization's daily quota when a send is accepted), so that it needs no
+    /// second connection. Decisions that gate no write here (pacing at dispatch) go to ``Store/rateLimits``
+    /// outside any transaction.
+    var rateLimits: any RateLimitReader { get }
 }
 
 /// Durable storage for every aggregate: ``MemoryStore`` in WACore, `PostgresStore` in WAPostgres.
@@ -94,6 +99,11 @@ public protocol StoreTransaction: Sendable {
 /// up (a serialization failure, a deadlock, a lock timeout), the adapter throws `storage_conflict`; nothing was
 /// kept, and ``transaction(_:retryingConflicts:_:)`` runs the body again.
 public protocol Store: Sendable {
+    /// The store's rate-limit state, updated outside any transaction (one atomic call per decision): what the
+    /// services use for pacing at dispatch, throttles and quotas. A transaction reads the same state through
+    /// ``StoreTransaction/rateLimits``.
+    var rateLimits: any RateLimitStore { get }
+
     func transaction<Result>(
         _ scope: TransactionScope, _ body: (any StoreTransaction) async throws -> Result
     ) async throws -> Result

@@ -73,7 +73,7 @@ public struct MessagingService: Sendable {
             message.timestamps.queuedAt = now
             try await fill(&message, with: request.content, to: chat, contact: contact, tx, org)
             let organization = try await tx.organizations.get(org, in: org)
-            try await checkQuota(organization, now: now)
+            try await checkQuota(organization, in: tx, now: now)
             do {
                 return try await Self.enqueue(message, by: principal.auditActor, in: tx, env, webhooks: webhooks, now: now)
             } catch let error as WAError where error.code == .alreadyExists && error.field == "idempotency_key" {
@@ -293,14 +293,11 @@ public struct MessagingService: Sendable {
         return try template.render(values)
     }
 
-    /// Refuses a send when the organization's daily quota is used up (without counting it: the dispatcher
-    /// counts actual sends).
-    private func checkQuota(_ organization: Organization, now: Date) async throws {
-        let quota = try DailyQuota(organization.limits)
-        let instant = RateLimitInstant(now)
-        let decision = try await env.rateLimits.update(.organizationMessages(organization.id), now: instant) { stored in
-            quota.evaluated(stored?.dailyQuota, now: instant, quantity: 1).decision
-        }
+    /// Refuses a send when the organization's daily quota is used up, read through the transaction that would
+    /// queue it (without counting it: the dispatcher counts actual sends).
+    private func checkQuota(_ organization: Organization, in tx: any StoreTransaction, now: Date) async throws {
+        let decision = try await tx.rateLimits.check(
+            .organizationMessages(organization.id), quota: DailyQuota(organization.limits), now: RateLimitInstant(now))
         if !decision.isAllowed {
             throw WAError(
                 .quotaExceeded,

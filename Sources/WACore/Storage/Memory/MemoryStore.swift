@@ -5,7 +5,7 @@ import Synchronization
 /// It is a product feature, not a mock: library users run their business logic against it in unit tests, and the
 /// gateway uses it when started with `--store memory`. Transactions are serializable (they run one at a time) and
 /// all-or-nothing (an undo log reverts a transaction whose body throws or is cancelled). Data lives as long as the
-/// store object.
+/// store object, rate-limit state included (``rateLimits``, a ``MemoryRateLimitStore``).
 public final class MemoryStore: Store {
     /// Everything the store holds; only touched inside `state.withLock`.
     struct State: ~Copyable {
@@ -30,7 +30,15 @@ public final class MemoryStore: Store {
 
     @TaskLocal private static var openTransactions: Set<ObjectIdentifier> = []
 
-    public init() {}
+    /// The rate-limit state, outside transactions and (read-only) through ``StoreTransaction/rateLimits``.
+    public let rateLimits: any RateLimitStore
+    let rateLimitReader: MemoryRateLimitStore
+
+    /// An empty store whose rate-limit state lives in `rateLimits`.
+    public init(rateLimits: MemoryRateLimitStore = MemoryRateLimitStore()) {
+        self.rateLimits = rateLimits
+        rateLimitReader = rateLimits
+    }
 
     /// A counter that changes whenever a transaction starts or ends, so a test can tell whether anything used the
     /// store meanwhile (WACoreTesting's `TestClock` waits for it to stand still before moving time).
@@ -127,6 +135,13 @@ final class MemoryTransaction: StoreTransaction {
     var jobs: any JobRepository { MemoryRepository<Job>(transaction: self) }
     var leases: any LeaseRepository { MemoryRepository<InstanceLease>(transaction: self) }
     var eventLog: any EventLogRepository { MemoryEventLogRepository(transaction: self) }
+    var rateLimits: any RateLimitReader { MemoryRateLimitReader(transaction: self) }
+
+    /// Reads the store's rate-limit state after checking the transaction is open.
+    func rateLimitState(of key: RateLimitKey, now: RateLimitInstant) async throws(WAError) -> RateLimitState? {
+        try requireUsable(for: nil, "rate-limit state")
+        return try await store.rateLimitReader.state(of: key, now: now)
+    }
 
     /// The organizations that have an event log.
     func eventLogOrganizations() -> [OrganizationID] {
@@ -144,5 +159,14 @@ final class MemoryTransaction: StoreTransaction {
             s.eventLogs[organization] = log
             return try body(log, &s.undo)
         }
+    }
+}
+
+/// A ``MemoryTransaction``'s read-only view of its store's rate-limit state.
+struct MemoryRateLimitReader: RateLimitReader {
+    let transaction: MemoryTransaction
+
+    func state(of key: RateLimitKey, now: RateLimitInstant) async throws(WAError) -> RateLimitState? {
+        try await transaction.rateLimitState(of: key, now: now)
     }
 }

@@ -12,6 +12,7 @@ final class AnalyticsCountingStore: Store {
     init(_ base: any Store) { self.base = base }
 
     var transactions: Int { counter.load(ordering: .sequentiallyConsistent) }
+    var rateLimits: any RateLimitStore { base.rateLimits }
 
     func transaction<Result>(
         _ scope: TransactionScope, _ body: (any StoreTransaction) async throws -> Result

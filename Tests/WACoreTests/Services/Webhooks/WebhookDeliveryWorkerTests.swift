@@ -482,6 +482,7 @@ struct WebhookDeliveryWorkerTests {
 
     @Test func loopErrorsGoToTheHandlerWhenGiven() async throws {
         struct FailingStore: Store {
+            var rateLimits: any RateLimitStore { MemoryRateLimitStore() }
             func transaction<Result>(_ scope: TransactionScope, _ body: (any StoreTransaction) async throws -> Result)
                 async throws -> Result
             {
