@@ -19,6 +19,9 @@ public struct ContactActivity: Sendable, Hashable, Codable {
     /// How many recent outbound messages are kept (the `M` of "replied to N of the last M").
     public var recentLimit: Int
 
+    /// How many recent outbound messages a store keeps per contact: 32 (``EngagementPolicy/maximumLookback``).
+    public static let storedRecentLimit = 32
+
     /// One recent outbound message.
     public struct RecentOutbound: Sendable, Hashable, Codable {
         /// The outbound message.
@@ -54,6 +57,17 @@ public struct ContactActivity: Sendable, Hashable, Codable {
         self.init(
             contactID: contact.id, optedOut: contact.optedOut, lastInboundAt: contact.lastInboundAt,
             recentLimit: recentLimit)
+    }
+
+    /// The activity segments are decided on (``ContactActivityRepository``): `stored` (or none), with the contact's
+    /// own opt-out and the later of the contact's and the stored last inbound time.
+    public init(contact: Contact, stored: ContactActivity?) {
+        var activity = stored ?? ContactActivity(contactID: contact.id, recentLimit: Self.storedRecentLimit)
+        activity.optedOut = contact.optedOut
+        if let last = contact.lastInboundAt {
+            activity.lastInboundAt = Swift.max(activity.lastInboundAt ?? last, last)
+        }
+        self = activity
     }
 
     /// Folds in one event of this contact (events of other contacts are ignored): `sent` counts an outbound

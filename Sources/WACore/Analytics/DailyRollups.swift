@@ -42,6 +42,16 @@ public struct DailyRollups: Sendable, Hashable, Codable {
         for event in events { record(event) }
     }
 
+    /// Rollups with the given rows (as a store returns them, ``MessageRollupRepository``); rows are kept as given,
+    /// so their keys should carry `dimensions` only and their stats `configuration`.
+    public init(
+        rows: [RollupKey: MessageStats], dimensions: RollupDimensions, timeZone: TimeZone,
+        configuration: LatencyDistribution.Configuration
+    ) {
+        self.init(dimensions: dimensions, timeZone: timeZone, configuration: configuration)
+        self.rows = rows
+    }
+
     /// The key `event` is filed under.
     public func key(for event: MessageEvent) -> RollupKey {
         RollupKey(

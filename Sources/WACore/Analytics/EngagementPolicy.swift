@@ -8,10 +8,14 @@ public struct EngagementPolicy: Sendable, Hashable, Codable {
     public var dormantAfter: Duration
     /// Engaged: replied to at least this many (default 2) …
     public var engagedMinimumReplies: Int
-    /// … of the last this many outbound messages (default 5).
+    /// … of the last this many outbound messages (default 5, at most ``maximumLookback``).
     public var engagedLookback: Int
 
-    /// Thresholds (counts are at least 1).
+    /// The most recent outbound messages a store keeps per contact (``ContactActivity/storedRecentLimit``), and
+    /// so the largest ``engagedLookback``: 32.
+    public static let maximumLookback = ContactActivity.storedRecentLimit
+
+    /// Thresholds (counts are at least 1; the lookback at most ``maximumLookback``).
     public init(
         activeWindow: Duration = .seconds(7 * 86_400), dormantAfter: Duration = .seconds(30 * 86_400),
         engagedMinimumReplies: Int = 2, engagedLookback: Int = 5
@@ -19,7 +23,7 @@ public struct EngagementPolicy: Sendable, Hashable, Codable {
         self.activeWindow = activeWindow
         self.dormantAfter = dormantAfter
         self.engagedMinimumReplies = Swift.max(1, engagedMinimumReplies)
-        self.engagedLookback = Swift.max(1, engagedLookback)
+        self.engagedLookback = Swift.min(Self.maximumLookback, Swift.max(1, engagedLookback))
     }
 
     /// Every segment `activity` is in at `now` (``EngagementSegment/occasional`` only when it is in no other).
@@ -74,7 +78,8 @@ extension EngagementPolicy {
         activeWindow = .seconds(try container.decode(Double.self, forKey: .activeWindow))
         dormantAfter = .seconds(try container.decode(Double.self, forKey: .dormantAfter))
         engagedMinimumReplies = try container.decode(Int.self, forKey: .engagedMinimumReplies)
-        engagedLookback = try container.decode(Int.self, forKey: .engagedLookback)
+        engagedLookback = Swift.min(
+            Self.maximumLookback, Swift.max(1, try container.decode(Int.self, forKey: .engagedLookback)))
     }
 
     /// Encodes the windows as numbers of seconds (`Duration`'s own encoding is a pair of attosecond words).

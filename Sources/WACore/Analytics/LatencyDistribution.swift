@@ -43,6 +43,14 @@ public struct LatencyDistribution: Sendable, Hashable, Codable {
         storage = .exact([])
     }
 
+    /// A distribution in sketch mode holding `sketch`'s values (``RollupFigures/stats``): its configuration has an
+    /// ``Configuration/exactLimit`` of 0 and the sketch's accuracy and minimum value.
+    public init(_ sketch: LogHistogramSketch) {
+        configuration = Configuration(
+            exactLimit: 0, relativeAccuracy: sketch.relativeAccuracy, minimumValue: sketch.minimumValue)
+        storage = .sketch(sketch)
+    }
+
     /// Number of values.
     public var count: Int {
         switch storage {

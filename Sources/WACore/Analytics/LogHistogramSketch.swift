@@ -44,6 +44,23 @@ public struct LogHistogramSketch: Sendable, Hashable, Codable {
         logGamma = log((1 + alpha) / (1 - alpha))
     }
 
+    /// A sketch rebuilt from its parts, as a storage adapter keeps them: `zeroCount` values below `minimumValue`,
+    /// `buckets` (index → count; empty and non-positive counts are dropped), and the smallest and largest value
+    /// (both `nil` exactly when the sketch is empty). ``count`` is the sum of the counts.
+    public init(
+        relativeAccuracy: Double, minimumValue: Double, zeroCount: Int, buckets: [Int: Int], min: Double?,
+        max: Double?
+    ) {
+        self.init(relativeAccuracy: relativeAccuracy, minimumValue: minimumValue)
+        self.zeroCount = Swift.max(0, zeroCount)
+        self.buckets = buckets.filter { $0.value > 0 }
+        count = self.zeroCount + self.buckets.values.reduce(0, +)
+        if count > 0 {
+            self.min = min
+            self.max = max
+        }
+    }
+
     /// Whether nothing was added.
     public var isEmpty: Bool { count == 0 }
 

@@ -86,9 +86,8 @@ public struct MessageEvent: Sendable, Hashable, Codable {
         }
     }
 
-    /// Every milestone `message` has reached so far (for backfills): `received` for an inbound message; `sent`,
-    /// `delivered`, `read` and `failed` from an outbound message's status timestamps. Replies are not visible on
-    /// the message itself; emit them with ``reply(to:at:)``.
+    /// Every milestone `message` has reached so far: `received` for an inbound message; `sent`, `delivered`,
+    /// `read`, `failed` and `replied` from an outbound message's timestamps.
     public static func events(for message: Message) -> [MessageEvent] {
         guard message.direction == .outbound else {
             return [
@@ -119,6 +118,7 @@ public struct MessageEvent: Sendable, Hashable, Codable {
         if previous.deliveredAt == nil, let at = now.deliveredAt { out.append(event(.delivered, at)) }
         if previous.readAt == nil, let at = now.readAt { out.append(event(.read, at)) }
         if previous.failedAt == nil, let at = now.failedAt { out.append(event(.failed, at)) }
+        if previous.repliedAt == nil, let at = now.repliedAt { out.append(event(.replied, at)) }
         return out
     }
 

@@ -135,10 +135,13 @@ public struct Message: Sendable, Hashable, Codable {
         public var readAt: Date?
         public var playedAt: Date?
         public var failedAt: Date?
+        /// When the first inbound message attributed to this outbound message as its reply arrived
+        /// (``ReplyAttribution``). Not a status: a message is replied to whatever its receipts say.
+        public var repliedAt: Date?
 
         public init(
             queuedAt: Date? = nil, pendingAt: Date? = nil, sentAt: Date? = nil, deliveredAt: Date? = nil,
-            readAt: Date? = nil, playedAt: Date? = nil, failedAt: Date? = nil
+            readAt: Date? = nil, playedAt: Date? = nil, failedAt: Date? = nil, repliedAt: Date? = nil
         ) {
             self.queuedAt = queuedAt
             self.pendingAt = pendingAt
@@ -147,6 +150,7 @@ public struct Message: Sendable, Hashable, Codable {
             self.readAt = readAt
             self.playedAt = playedAt
             self.failedAt = failedAt
+            self.repliedAt = repliedAt
         }
 
         /// Records `status` at `date`, filling earlier steps that were skipped (a `read` implies `delivered`).

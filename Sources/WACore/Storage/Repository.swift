@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Storage for one aggregate, scoped by organization.
 ///
 /// Every call names the organization; a call inside a transaction opened for another organization fails with
@@ -149,6 +151,15 @@ public protocol MessageRepository: Repository where Entity == Message {
         -> Message?
     func find(whatsappID: String, instance: InstanceID, in organization: OrganizationID) async throws(WAError)
         -> Message?
+
+    /// The outbound message an inbound message arriving at `arrival` in chat `chat` of `instance` answers, under
+    /// ``ReplyAttribution``'s rule: of the chat's outbound messages not yet replied to
+    /// (``Message/StatusTimestamps/repliedAt`` is `nil`) and sent at most `window` before `arrival` (and not after
+    /// it), the one sent last (ties: the greatest id); `nil` when there is none. The message is locked until the
+    /// transaction ends (``Repository/findForUpdate(_:in:)``), so two replies racing for it cannot both mark it.
+    func replyCandidate(
+        chat: JID, instance: InstanceID, arrival: Date, window: Duration, in organization: OrganizationID
+    ) async throws(WAError) -> Message?
 }
 
 /// Templates, unique by name.

@@ -33,9 +33,16 @@ public protocol StoreTransaction: Sendable {
     /// Instances' risk monitors, one per instance that has had a signal (``RiskMonitorRecord``): apart from
     /// ``instances`` so that the instance row stays small while every send rewrites the monitor.
     var riskMonitors: any Repository<RiskMonitorRecord> { get }
+    /// Contacts. Deleting one also deletes its ``contactActivities``.
     var contacts: any ContactRepository { get }
+    /// What each contact's messages say about its engagement, kept by ``messages``, and the segment queries
+    /// (``ContactActivityRepository``).
+    var contactActivities: any ContactActivityRepository { get }
     var chats: any ChatRepository { get }
+    /// Messages. Every insert and update also keeps ``rollups``.
     var messages: any MessageRepository { get }
+    /// Message figures per quarter-hour, kept by ``messages`` (``MessageRollupRepository``).
+    var rollups: any MessageRollupRepository { get }
     var templates: any TemplateRepository { get }
     var campaigns: any Repository<Campaign> { get }
     var automations: any Repository<Automation> { get }

@@ -3,31 +3,28 @@ public import Foundation
 /// Analytics over the stored messages and contacts: the dashboard, per-day metrics, campaign reports, engagement
 /// segment counts, and streamed exports of messages and contacts.
 ///
-/// Figures are computed on demand by the pure engines of `Analytics/` from one read transaction that pages through
-/// the messages involved (``MessageEvent/events(for:)`` for every milestone a message reached, ``ReplyAttribution``
-/// for replies, ``DailyRollups`` / ``MessageStats`` to fold them). `Docs/Analytics.md` explains every figure.
+/// The dashboard and daily metrics read the message rollups (``MessageRollupRepository``) and segment counts the
+/// contacts' stored activity (``ContactActivityRepository``), both kept by the store as messages change, so their
+/// cost does not grow with the number of messages. Latency percentiles from rollups are within 1 % of the exact
+/// value (``RollupFigures``). A campaign report pages through the campaign's own messages. Replies are the ones
+/// the ``MessageEventHandler`` marked when they arrived (``ReplyAttribution``). `Docs/Analytics.md` explains every
+/// figure.
 ///
 /// Access:
 /// - `analytics:read` (viewer and up) for every figure; `data:export` (manager and up) for exports.
 /// - Agents see message figures of their assigned instances only: every message query is narrowed to
 ///   ``AccessPolicy/instanceRestriction(for:)``, naming an unassigned instance (or a campaign on one) is
-///   `permission_denied`, and instance counts cover their instances. Segment counts for agents are built from
-///   their instances' messages too (a contact's stored last-inbound time, which may come from another instance,
-///   is not used for them).
+///   `permission_denied`, and instance counts cover their instances. Segment counts are about contacts, which are
+///   organization-wide records: agents get the organization's counts.
 /// - Records of another organization are `not_found`.
 ///
 /// Every export writes an audit event (`messages.exported`, `contacts.exported`) naming the actor, the format and
 /// the filter before the first byte is produced.
 public struct AnalyticsService: Sendable {
     private let env: ServiceEnvironment
-    /// Decides which outbound message an inbound message answers (72 hours by default).
-    public let replyAttribution: ReplyAttribution
-    /// The latency distributions' configuration (exact up to 1,000 values, then a 1 % sketch).
+    /// The latency distributions' configuration in campaign reports (exact up to 1,000 values, then a 1 % sketch).
     public let latencyConfiguration: LatencyDistribution.Configuration
 
-    /// How long before a range messages are still read, so that messages queued before the range but sent inside
-    /// it (outbound figures count on the send day) are counted: one day.
-    public static let sendDelayAllowance: Duration = .seconds(86_400)
     /// The most days ``dailyMetrics(from:to:instance:campaign:timeZone:by:)`` returns at once.
     public static let maximumDailyMetricsDays = 366
     /// Instance statuses counted as connected on the dashboard.
@@ -37,11 +34,10 @@ public struct AnalyticsService: Sendable {
     ///
     /// Uses the environment's store, clock, identifier generator and access policy.
     public init(
-        environment: ServiceEnvironment, replyAttribution: ReplyAttribution = ReplyAttribution(),
+        environment: ServiceEnvironment,
         latencyConfiguration: LatencyDistribution.Configuration = LatencyDistribution.Configuration()
     ) {
         env = environment
-        self.replyAttribution = replyAttribution
         self.latencyConfiguration = latencyConfiguration
     }
 
@@ -49,11 +45,11 @@ public struct AnalyticsService: Sendable {
 
     /// The organization's dashboard at `asOf` (default: now) in `timeZone`.
     ///
-    /// Reads the messages created from one day before the first of the 30 days (``sendDelayAllowance``) on,
-    /// derives their milestones and replies, and rolls them up per day and campaign. `asOf` chooses which day is
-    /// "today"; the figures are those of the messages as stored now. Active instances are those
-    /// ``connectedStatuses``. Top campaigns carry their names. With `segments`, the dashboard also holds the
-    /// contacts per primary engagement segment (``segmentCounts(asOf:policy:by:)``, a scan of every message).
+    /// Reads the message rollups of the 30 days (``MessageRollupRepository``, kept as messages change: a few
+    /// rows per day and campaign, whatever the number of messages). `asOf` chooses which day is "today"; the
+    /// figures are those of the messages as stored now. Active instances are those ``connectedStatuses``. Top
+    /// campaigns carry their names. With `segments`, the dashboard also holds the contacts per primary engagement
+    /// segment (``segmentCounts(asOf:policy:by:)``).
     public func dashboard(
         asOf: Date? = nil, timeZone: TimeZone = .gmt, topCampaignLimit: Int = 5, segments: EngagementPolicy? = nil,
         by principal: Principal
@@ -62,12 +58,11 @@ public struct AnalyticsService: Sendable {
         try env.policy.require(principal, .analyticsRead, on: .organization(org))
         let restriction = env.policy.instanceRestriction(for: principal)
         let now = asOf ?? env.clock.now()
-        let firstDay = DayKey(now, in: timeZone).advanced(by: -29)
-        let filter = Message.Filter(
-            instanceIDs: restriction, since: firstDay.start(in: timeZone).subtracting(Self.sendDelayAllowance))
+        let today = DayKey(now, in: timeZone)
         return try await env.transaction(by: principal) { tx in
-            var rollups = DailyRollups(dimensions: .campaign, timeZone: timeZone, configuration: latencyConfiguration)
-            try await scanEvents(tx, org, filter) { rollups.record($0) }
+            let rollups = try await tx.rollups.dailyRollups(
+                in: org, days: today.advanced(by: -29)...today, timeZone: timeZone, dimensions: .campaign,
+                instanceIDs: restriction)
             let total = try await tx.instances.count(in: org, where: Instance.Filter(ids: restriction))
             var active = 0
             for status in Self.connectedStatuses {
@@ -75,7 +70,7 @@ public struct AnalyticsService: Sendable {
             }
             var segmentCounts: [EngagementSegment: Int]?
             if let segments {
-                segmentCounts = try await countSegments(tx, org, restriction, now, segments)
+                segmentCounts = try await countSegments(tx, org, now, segments)
             }
             var dashboard = OrganizationDashboard(
                 organizationID: org, rollups: rollups, asOf: now, activeInstances: active, totalInstances: total,
@@ -91,11 +86,10 @@ public struct AnalyticsService: Sendable {
     /// One ``DailyMetric`` per day from `first` through `last` (days in `timeZone`, empty days included), of the
     /// whole organization or of one instance and/or one campaign.
     ///
-    /// Outbound figures count on the day of sending, inbound messages on the day they arrived. Messages created
-    /// from ``sendDelayAllowance`` before the range to the reply window (``ReplyAttribution/window``) after it are
-    /// read, so that replies arriving after the last day still count for it. With `campaign`, only the campaign's
-    /// outbound milestones count (inbound messages belong to no campaign, so `received` is 0). At most
-    /// ``maximumDailyMetricsDays`` days.
+    /// Read from the message rollups (``MessageRollupRepository``). Outbound figures count on the day of sending
+    /// (a receipt or a reply arriving days later still counts for it), inbound messages on the day they arrived.
+    /// With `campaign`, only the campaign's outbound milestones count (inbound messages belong to no campaign, so
+    /// `received` is 0). At most ``maximumDailyMetricsDays`` days.
     public func dailyMetrics(
         from first: DayKey, to last: DayKey, instance: InstanceID? = nil, campaign: CampaignID? = nil,
         timeZone: TimeZone = .gmt, by principal: Principal
@@ -108,32 +102,27 @@ public struct AnalyticsService: Sendable {
         }
         let restriction = env.policy.instanceRestriction(for: principal)
         if let instance { try Self.requireAssigned(instance, restriction) }
-        let filter = Message.Filter(
-            instanceID: instance, instanceIDs: restriction,
-            since: first.start(in: timeZone).subtracting(Self.sendDelayAllowance),
-            until: last.advanced(by: 1).start(in: timeZone).adding(replyAttribution.window))
         return try await env.transaction(by: principal) { tx in
             if let instance { _ = try await tx.instances.get(instance, in: org) }
             if let campaign { _ = try await tx.campaigns.get(campaign, in: org) }
-            var rollups = DailyRollups(dimensions: .organization, timeZone: timeZone, configuration: latencyConfiguration)
-            try await scanEvents(tx, org, filter) { event in
-                if campaign == nil || event.campaignID == campaign { rollups.record(event) }
-            }
+            let rollups = try await tx.rollups.dailyRollups(
+                in: org, days: first...last, timeZone: timeZone, instanceIDs: instance.map { [$0] } ?? restriction,
+                campaignID: campaign)
             return (first...last).map { day in
                 DailyMetric(
                     day: day,
                     stats: rollups.rows[RollupKey(organizationID: org, day: day)]
-                        ?? MessageStats(configuration: latencyConfiguration))
+                        ?? MessageStats(configuration: RollupFigures.latencyConfiguration))
             }
         }
     }
 
     /// The report of one campaign: funnel, counts, rates and latency percentiles of its messages.
     ///
-    /// Counts every outbound message carrying the campaign's id. Replies are attributed with the same rule as
-    /// everywhere (``ReplyAttribution``) over the campaign's chats, including the organization's other outbound
-    /// messages in those chats (a reply answers the most recent message, campaign or not). Agents get the report
-    /// only for campaigns on their instances.
+    /// Counts every outbound message carrying the campaign's id, one page at a time, with every milestone it
+    /// reached (``MessageEvent/events(for:)``), replies included: an outbound message is marked replied when the
+    /// first inbound message that answers it arrives (``ReplyAttribution``, applied by the ``MessageEventHandler``).
+    /// Agents get the report only for campaigns on their instances.
     public func campaignReport(_ id: CampaignID, by principal: Principal) async throws -> CampaignAnalyticsReport {
         let org = principal.organizationID
         try env.policy.require(principal, .analyticsRead, on: .organization(org))
@@ -142,43 +131,25 @@ public struct AnalyticsService: Sendable {
             let campaign = try await tx.campaigns.get(id, in: org)
             try Self.requireAssigned(campaign.instanceID, restriction)
             var stats = MessageStats(configuration: latencyConfiguration)
+            var timeToReply = LatencyDistribution(configuration: latencyConfiguration)
             var messages = 0
             var inFlight = 0
-            var chats = Set<ChatReference>()
-            var instances = Set<InstanceID>()
-            var earliestCreated: Date?
             var firstSent: Date?
             var lastSent: Date?
             let own = Message.Filter(instanceIDs: restriction, campaignID: id, direction: .outbound)
             try await tx.messages.forEachPage(in: org, where: own) { page in
                 for message in page {
                     messages += 1
-                    for event in MessageEvent.events(for: message) { stats.record(event) }
+                    for event in MessageEvent.events(for: message) {
+                        stats.record(event)
+                        if event.milestone == .replied, let latency = event.latencySeconds { timeToReply.add(latency) }
+                    }
                     if let sentAt = message.timestamps.sentAt {
-                        chats.insert(ChatReference(message))
-                        instances.insert(message.instanceID)
-                        earliestCreated = min(earliestCreated ?? message.createdAt, message.createdAt)
                         firstSent = min(firstSent ?? sentAt, sentAt)
                         lastSent = max(lastSent ?? sentAt, sentAt)
                     } else if message.timestamps.failedAt == nil {
                         inFlight += 1
                     }
-                }
-            }
-            var timeToReply = LatencyDistribution(configuration: latencyConfiguration)
-            if let earliestCreated, let lastSent {
-                // Every message of the campaign's chats from its first message (less the send-delay allowance, so
-                // that other messages sent in between are candidates too) until the last reply could arrive.
-                let context = Message.Filter(
-                    instanceIDs: instances, since: earliestCreated.subtracting(Self.sendDelayAllowance),
-                    until: lastSent.adding(replyAttribution.window + .seconds(1)))
-                var scan = MessageEventScan(attribution: replyAttribution)
-                try await tx.messages.forEachPage(in: org, where: context) { page in
-                    for message in page where chats.contains(ChatReference(message)) { scan.remember(message) }
-                }
-                for event in scan.replyEvents() where event.campaignID == id {
-                    stats.record(event)
-                    if let latency = event.latencySeconds { timeToReply.add(latency) }
                 }
             }
             return CampaignAnalyticsReport(
@@ -191,19 +162,16 @@ public struct AnalyticsService: Sendable {
     /// How many contacts have each primary engagement segment at `asOf` (default: now) under `policy`; every
     /// segment is present, possibly with 0.
     ///
-    /// One pass over the contacts and one over the messages: each message's milestones (and the replies) are
-    /// folded into its contact's ``ContactActivity`` (``ContactActivity/recentLimit`` is the policy's
-    /// ``EngagementPolicy/engagedLookback``). Messages without a contact are ignored. For agents, only messages of
-    /// their instances count, and the contact's stored last-inbound time is not used.
+    /// One aggregate query over the contacts and their stored activity (``ContactActivityRepository``, kept as
+    /// messages change). Contacts are organization-wide records, so agents get the organization's counts too.
     public func segmentCounts(
         asOf: Date? = nil, policy: EngagementPolicy = EngagementPolicy(), by principal: Principal
     ) async throws -> [EngagementSegment: Int] {
         let org = principal.organizationID
         try env.policy.require(principal, .analyticsRead, on: .organization(org))
-        let restriction = env.policy.instanceRestriction(for: principal)
         let now = asOf ?? env.clock.now()
         return try await env.transaction(by: principal) { tx in
-            try await countSegments(tx, org, restriction, now, policy)
+            try await countSegments(tx, org, now, policy)
         }
     }
 
@@ -271,49 +239,10 @@ public struct AnalyticsService: Sendable {
 
     // MARK: Internals
 
-    /// A chat of one instance.
-    private struct ChatReference: Hashable {
-        var instanceID: InstanceID
-        var chatJID: JID
-        init(_ message: Message) {
-            instanceID = message.instanceID
-            chatJID = message.chatJID
-        }
-    }
-
-    /// Feeds `record` every milestone of the messages matching `filter`, then their replies.
-    private func scanEvents(
-        _ tx: any StoreTransaction, _ org: OrganizationID, _ filter: Message.Filter,
-        _ record: (MessageEvent) -> Void
-    ) async throws {
-        var scan = MessageEventScan(attribution: replyAttribution)
-        try await tx.messages.forEachPage(in: org, where: filter) { page in
-            for message in page {
-                for event in scan.add(message) { record(event) }
-            }
-        }
-        for event in scan.replyEvents() { record(event) }
-    }
-
     private func countSegments(
-        _ tx: any StoreTransaction, _ org: OrganizationID, _ restriction: Set<InstanceID>?, _ now: Date,
-        _ policy: EngagementPolicy
+        _ tx: any StoreTransaction, _ org: OrganizationID, _ now: Date, _ policy: EngagementPolicy
     ) async throws -> [EngagementSegment: Int] {
-        var activities: [ContactID: ContactActivity] = [:]
-        try await tx.contacts.forEachPage(in: org, where: Contact.Filter()) { page in
-            for contact in page {
-                activities[contact.id] = ContactActivity(
-                    contactID: contact.id, optedOut: contact.optedOut,
-                    lastInboundAt: restriction == nil ? contact.lastInboundAt : nil,
-                    recentLimit: policy.engagedLookback)
-            }
-        }
-        // Sent and received first, replies after: a reply marks its message among the recent outbound ones.
-        try await scanEvents(tx, org, Message.Filter(instanceIDs: restriction)) { event in
-            guard let contact = event.contactID else { return }
-            activities[contact]?.record(event)
-        }
-        return policy.summary(of: activities.values, asOf: now)
+        try await tx.contactActivities.segmentCounts(in: org, policy: policy, asOf: now)
     }
 
     private static func requireAssigned(_ instance: InstanceID, _ restriction: Set<InstanceID>?) throws(WAError) {

@@ -35,7 +35,7 @@ enum CampaignMetrics {
     }
 
     /// The campaign's counters now. `replied` is carried over from the stored progress (replies are attributed
-    /// only by ``report(of:in:now:replyWindow:)``).
+    /// only by ``report(of:in:now:)``).
     static func measure(_ campaign: Campaign, _ tx: any StoreTransaction) async throws -> Measurement {
         let org = campaign.organizationID
         var byStatus: [MessageStatus: Int] = [:]
@@ -59,50 +59,27 @@ enum CampaignMetrics {
             wavesFinished: openWaves == 0)
     }
 
-    /// The full report: ``measure(_:_:)`` plus replies (an inbound message in the recipient's chat that
-    /// ``ReplyAttribution`` attributes to the campaign message) and the first and last send times.
-    static func report(
-        of campaign: Campaign, in tx: any StoreTransaction, now: Date, replyWindow: ReplyAttribution
-    ) async throws -> CampaignReport {
+    /// The full report: ``measure(_:_:)`` plus replies (campaign messages the ``MessageEventHandler`` marked
+    /// replied when an inbound message answered them, ``ReplyAttribution``) and the first and last send times,
+    /// from one pass over the campaign's messages, a page at a time.
+    static func report(of campaign: Campaign, in tx: any StoreTransaction, now: Date) async throws -> CampaignReport {
         let org = campaign.organizationID
         var measurement = try await measure(campaign, tx)
-        let messages = try await all(tx.messages, in: org, where: Message.Filter(campaignID: campaign.id))
         var replied = 0
         var firstSent: Date?
         var lastSent: Date?
-        for message in messages {
-            guard let sentAt = message.timestamps.sentAt else { continue }
-            firstSent = min(firstSent ?? sentAt, sentAt)
-            lastSent = max(lastSent ?? sentAt, sentAt)
-            if try await wasReplied(message, sentAt: sentAt, tx, attribution: replyWindow) { replied += 1 }
+        try await tx.messages.forEachPage(in: org, where: Message.Filter(campaignID: campaign.id)) { page in
+            for message in page {
+                guard let sentAt = message.timestamps.sentAt else { continue }
+                firstSent = min(firstSent ?? sentAt, sentAt)
+                lastSent = max(lastSent ?? sentAt, sentAt)
+                if message.timestamps.repliedAt != nil { replied += 1 }
+            }
         }
         measurement.progress.replied = replied
         return CampaignReport(
             campaignID: campaign.id, name: campaign.name, instanceID: campaign.instanceID, status: campaign.status,
             progress: measurement.progress, unreached: measurement.unreached, firstSentAt: firstSent,
             lastSentAt: lastSent, generatedAt: now)
-    }
-
-    private static func wasReplied(
-        _ message: Message, sentAt: Date, _ tx: any StoreTransaction, attribution: ReplyAttribution
-    ) async throws -> Bool {
-        let org = message.organizationID
-        let inbound = try await tx.messages.list(
-            in: org,
-            where: Message.Filter(
-                instanceID: message.instanceID, chatJID: message.chatJID, direction: .inbound, since: sentAt,
-                until: sentAt.adding(attribution.window + .seconds(1))),
-            page: try PageRequest(limit: 20, order: .oldestFirst)
-        ).items
-        guard !inbound.isEmpty else { return false }
-        let outbound = try await all(
-            tx.messages, in: org,
-            where: Message.Filter(
-                instanceID: message.instanceID, chatJID: message.chatJID, direction: .outbound,
-                since: message.createdAt))
-        for reply in inbound where attribution.repliedMessage(for: reply, among: outbound)?.id == message.id {
-            return true
-        }
-        return false
     }
 }

@@ -42,17 +42,17 @@ public struct CampaignService: Sendable {
     let resolver: CampaignAudienceResolver
 
     /// A service over `environment`; `webhooks` receives `campaign.*` events; `engagement` defines segment
-    /// audiences; `replyAttribution` decides which inbound messages count as replies in reports.
+    /// audiences. Replies in reports are those the ``MessageEventHandler`` marked (its ``ReplyAttribution``).
     ///
     /// Uses the environment's store, clock, identifier generator and access policy.
     public init(
         environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil, pacing: CampaignPacing = .init(),
-        engagement: EngagementPolicy = .init(), replyAttribution: ReplyAttribution = .init()
+        engagement: EngagementPolicy = .init()
     ) {
         self.env = environment
         self.webhooks = webhooks
         self.pacing = pacing
-        self.resolver = CampaignAudienceResolver(engagement: engagement, replies: replyAttribution)
+        self.resolver = CampaignAudienceResolver(engagement: engagement)
     }
 
     // MARK: Drafts
@@ -266,7 +266,7 @@ public struct CampaignService: Sendable {
         let now = env.clock.now()
         return try await env.transaction(by: principal) { tx in
             try await CampaignMetrics.report(
-                of: try await readable(id, by: principal, tx), in: tx, now: now, replyWindow: resolver.replies)
+                of: try await readable(id, by: principal, tx), in: tx, now: now)
         }
     }
 

@@ -306,7 +306,6 @@ public struct CampaignWaveWorker: Sendable {
         let now = env.clock.now()
         let pacing = self.pacing
         let random = env.random
-        let replies = service.resolver.replies
         try await env.store.transaction(.organization(org)) { tx in
             guard var campaign = try await tx.campaigns.find(payload.campaign, in: org) else {
                 _ = try await tx.jobs.complete(job.id, in: org, attempt: job.attempt, now: now)
@@ -336,7 +335,7 @@ public struct CampaignWaveWorker: Sendable {
                     return
                 }
                 try campaign.apply(.complete)
-                let report = try await CampaignMetrics.report(of: campaign, in: tx, now: now, replyWindow: replies)
+                let report = try await CampaignMetrics.report(of: campaign, in: tx, now: now)
                 campaign.progress = report.progress
                 campaign.updatedAt = now
                 let stored = try await tx.campaigns.update(campaign)

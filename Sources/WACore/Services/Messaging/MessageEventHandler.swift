@@ -21,17 +21,23 @@ public struct MessageEventHandler: SessionEventHandler {
     /// Receives inbound messages (replies calm the monitor) and transient disconnects (flapping); the supervisor
     /// handles terminal disconnects itself.
     private let risk: RiskService?
+    /// Which outbound message an inbound one answers: marked replied when the inbound message is stored.
+    private let replyAttribution: ReplyAttribution
     /// Receipts for messages not found yet (see ``EarlyReceipts``).
     private let early = EarlyReceipts()
     /// When a receipt whose message is not found yet is tried again (then it is given up).
     static let earlyReceiptRetries: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(30)]
 
     /// A service over `environment`, of which it uses the store, clock, identifier generator, media store and logger.
+    /// An inbound message marks the outbound message it answers under `replyAttribution` (72 hours by default) as
+    /// replied (``Message/StatusTimestamps/repliedAt``), which analytics count.
     public init(
         environment: ServiceEnvironment, webhooks: (any WebhookPublisher)? = nil, risk: RiskService? = nil,
+        replyAttribution: ReplyAttribution = ReplyAttribution(),
         onInbound: (@Sendable (Message, Contact) async -> Void)? = nil
     ) {
         self.env = environment
+        self.replyAttribution = replyAttribution
         self.webhooks = webhooks
         self.risk = risk
         self.onInbound = onInbound
@@ -305,6 +311,14 @@ public struct MessageEventHandler: SessionEventHandler {
         message.timestamps.record(message.status, at: incoming.timestamp)
         // Racing a concurrent delivery of the same message: the run again finds it above and records nothing.
         let stored = try await tx.messages.insertMissing(message)
+        if stored.direction == .inbound,
+            var answered = try await tx.messages.replyCandidate(
+                chat: stored.chatJID, instance: instance.id, arrival: stored.createdAt,
+                window: replyAttribution.window, in: org)
+        {
+            answered.timestamps.repliedAt = stored.createdAt
+            _ = try await tx.messages.update(answered)
+        }
         if let webhooks {
             try await webhooks.publish(
                 WebhookEvent(

@@ -60,6 +60,14 @@ struct MemoryRepository<Entity: StoredEntity>: Repository {
             table.remove(id)
             undo.append { table.put(old) }
         }
+        if Entity.self == Contact.self {
+            // A contact's activity goes with it (ContactActivityRepository).
+            let contact: ContactID = id.retyped()
+            try transaction.withActivities(of: organization) { activities, undo in
+                guard let before = activities.byContact.removeValue(forKey: contact) else { return }
+                undo.append { activities.byContact[contact] = before }
+            }
+        }
     }
 
     func list(in organization: OrganizationID, where filter: Entity.Filter, page: PageRequest)
@@ -147,20 +155,6 @@ extension MemoryRepository: ContactRepository where Entity == Contact {
 extension MemoryRepository: ChatRepository where Entity == Chat {
     func find(jid: JID, instance: InstanceID, in organization: OrganizationID) async throws(WAError) -> Chat? {
         try find(unique: UniqueKey("jid", "\(instance)/\(jid)"), in: organization)
-    }
-}
-
-extension MemoryRepository: MessageRepository where Entity == Message {
-    func find(idempotencyKey: String, instance: InstanceID, in organization: OrganizationID) async throws(WAError)
-        -> Message?
-    {
-        try find(unique: UniqueKey("idempotency_key", "\(instance)/\(idempotencyKey)"), in: organization)
-    }
-
-    func find(whatsappID: String, instance: InstanceID, in organization: OrganizationID) async throws(WAError)
-        -> Message?
-    {
-        try find(unique: UniqueKey("whatsapp_id", "\(instance)/\(whatsappID)"), in: organization)
     }
 }
 

@@ -12,6 +12,10 @@ public final class MemoryStore: Store {
         var tables: [ObjectIdentifier: AnyObject] = [:]
         /// Each organization's event log.
         var eventLogs: [OrganizationID: MemoryEventLog] = [:]
+        /// Each organization's message rollups.
+        var rollups: [OrganizationID: MemoryRollups] = [:]
+        /// Each organization's contact activities.
+        var activities: [OrganizationID: MemoryContactActivities] = [:]
         /// Reverts the open transaction's writes, newest last.
         var undo: [() -> Void] = []
 
@@ -122,7 +126,9 @@ final class MemoryTransaction: StoreTransaction {
     var riskMonitors: any Repository<RiskMonitorRecord> { MemoryRepository<RiskMonitorRecord>(transaction: self) }
     var contacts: any ContactRepository { MemoryRepository<Contact>(transaction: self) }
     var chats: any ChatRepository { MemoryRepository<Chat>(transaction: self) }
-    var messages: any MessageRepository { MemoryRepository<Message>(transaction: self) }
+    var messages: any MessageRepository { MemoryMessageRepository(transaction: self) }
+    var rollups: any MessageRollupRepository { MemoryRollupRepository(transaction: self) }
+    var contactActivities: any ContactActivityRepository { MemoryContactActivityRepository(transaction: self) }
     var templates: any TemplateRepository { MemoryRepository<Template>(transaction: self) }
     var campaigns: any Repository<Campaign> { MemoryRepository<Campaign>(transaction: self) }
     var automations: any Repository<Automation> { MemoryRepository<Automation>(transaction: self) }
@@ -141,6 +147,32 @@ final class MemoryTransaction: StoreTransaction {
     func rateLimitState(of key: RateLimitKey, now: RateLimitInstant) async throws(WAError) -> RateLimitState? {
         try requireUsable(for: nil, "rate-limit state")
         return try await store.rateLimitReader.state(of: key, now: now)
+    }
+
+    /// Runs `body` on `organization`'s message rollups after checking the transaction is open and may act for it;
+    /// `body` appends to the undo log how to revert what it changed.
+    func withRollups<Result: Sendable>(
+        of organization: OrganizationID, _ body: (MemoryRollups, inout [() -> Void]) throws(WAError) -> Result
+    ) throws(WAError) -> Result {
+        try requireUsable(for: organization, "message rollups")
+        return try store.state.withLock { (s: inout MemoryStore.State) throws(WAError) -> Result in
+            let rollups = s.rollups[organization] ?? MemoryRollups()
+            s.rollups[organization] = rollups
+            return try body(rollups, &s.undo)
+        }
+    }
+
+    /// Runs `body` on `organization`'s contact activities after checking the transaction is open and may act for
+    /// it; `body` appends to the undo log how to revert what it changed.
+    func withActivities<Result: Sendable>(
+        of organization: OrganizationID, _ body: (MemoryContactActivities, inout [() -> Void]) throws(WAError) -> Result
+    ) throws(WAError) -> Result {
+        try requireUsable(for: organization, "contact activities")
+        return try store.state.withLock { (s: inout MemoryStore.State) throws(WAError) -> Result in
+            let activities = s.activities[organization] ?? MemoryContactActivities()
+            s.activities[organization] = activities
+            return try body(activities, &s.undo)
+        }
     }
 
     /// The organizations that have an event log.

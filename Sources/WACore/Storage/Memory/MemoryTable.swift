@@ -69,11 +69,16 @@ final class MemoryTable<Entity: StoredEntity> {
     }
 
     func page(in organization: OrganizationID, where filter: Entity.Filter, page: PageRequest) -> Page<Entity> {
+        self.page(in: organization, matching: filter.matches, page: page)
+    }
+
+    /// A page of the rows of `organization` for which `matches` holds.
+    func page(in organization: OrganizationID, matching matches: (Entity) -> Bool, page: PageRequest) -> Page<Entity> {
         let ids = order[organization] ?? []
         var items: [Entity] = []
         var hasMore = false
         func visit(_ id: Identifier<Entity>) -> Bool {
-            guard let row = rows[id], filter.matches(row) else { return true }
+            guard let row = rows[id], matches(row) else { return true }
             if items.count == page.limit {
                 hasMore = true
                 return false

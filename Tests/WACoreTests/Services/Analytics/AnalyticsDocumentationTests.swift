@@ -43,7 +43,8 @@ struct AnalyticsDocumentationTests {
         let sentence = text[contacts.upperBound...].prefix(400)
         for column in ExportColumn.contactColumns.map(\.name) { #expect(sentence.contains(column), "\(column)") }
         #expect(text.contains("At most \(AnalyticsService.maximumDailyMetricsDays) days per call"))
-        #expect(AnalyticsService.sendDelayAllowance == .seconds(86_400) && text.contains("one day before"))
+        #expect(RollupSlot.length == .seconds(900) && text.contains("per quarter of an hour of UTC time"))
+        #expect(EngagementPolicy.maximumLookback == 32 && text.contains("`EngagementPolicy.engagedLookback` is at most 32"))
         #expect(AnalyticsService.connectedStatuses.map(\.rawValue) == ["authenticated", "ready"])
         #expect(text.contains("instances now `authenticated` or `ready`"))
         #expect(ReplyAttribution().window == .seconds(72 * 3600) && text.contains("at most **72 hours** earlier"))

@@ -151,7 +151,8 @@ struct AnalyticsServiceWorld {
         }
 
         let seededContacts = contacts
-        let seededMessages = messages
+        // Outbound messages carry their replies, as the event handler marks them when the inbound message arrives.
+        let seededMessages = AnalyticsServiceReference.markingReplies(messages)
         try await env.store.transaction(.system) { tx in
             _ = try await tx.organizations.insert(org)
             _ = try await tx.instances.insert(i1)
@@ -219,6 +220,25 @@ enum AnalyticsServiceReference {
             if let best { replied[best.id] = message.createdAt }
         }
         return replied
+    }
+
+    /// `messages` with every outbound message that got a reply (``replies(_:window:)``) marked replied then.
+    static func markingReplies(_ messages: [Message]) -> [Message] {
+        let replied = replies(messages)
+        return messages.map { message in
+            var marked = message
+            marked.timestamps.repliedAt = replied[message.id]
+            return marked
+        }
+    }
+
+    /// Whether `stored`, read from the rollups' sketches, is within their 1 % (or 1 ms) of the exact `exact`.
+    static func close(_ stored: Percentiles, _ exact: Percentiles) -> Bool {
+        func close(_ a: Double?, _ b: Double?) -> Bool {
+            guard let a, let b else { return a == nil && b == nil }
+            return abs(a - b) <= max(b * RollupFigures.latencyAccuracy, RollupFigures.minimumLatency) * 1.000_001
+        }
+        return close(stored.p50, exact.p50) && close(stored.p90, exact.p90) && close(stored.p99, exact.p99)
     }
 
     struct Figures: Equatable {
