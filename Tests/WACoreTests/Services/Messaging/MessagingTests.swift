@@ -306,6 +306,39 @@ struct MessagingTests {
         #expect(try await contacts.list(by: .acting(as: h.admin)).items.count == 1)
     }
 
+    @Test func anInboundMessageMarksTheOutboundMessageItAnswers() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567", name: "Ada")
+        let first = try await h.send("Your order shipped", to: ada)
+        let second = try await h.send("Tracking: 42", to: ada)
+        try await h.dispatchAll()
+        _ = try await h.waitFor(second.id, "sent") { $0.timestamps.sentAt != nil }
+        let sent = try await h.message(second.id).timestamps.sentAt!
+
+        // The reply answers the latest message sent; the next reply the one before it; a third finds none left.
+        _ = try ada.send(text: "Thanks!", to: h.shop.number)
+        let answeredSecond = try await h.waitFor(second.id, "replied") { $0.timestamps.repliedAt != nil }
+        #expect(answeredSecond.timestamps.repliedAt! >= sent)
+        #expect(try await h.message(first.id).timestamps.repliedAt == nil)
+        _ = try ada.send(text: "When will it arrive?", to: h.shop.number)
+        _ = try await h.waitFor(first.id, "replied") { $0.timestamps.repliedAt != nil }
+        _ = try ada.send(text: "Hello?", to: h.shop.number)
+        let org = h.organization.id
+        try await h.clock.waitUntil("three inbound messages") {
+            try await h.env.store.transaction(.organization(org)) {
+                try await $0.messages.count(in: org, where: Message.Filter(direction: .inbound))
+            } == 3
+        }
+        #expect(try await h.message(second.id).timestamps.repliedAt == answeredSecond.timestamps.repliedAt)
+
+        // Analytics count each reply once, on the day the message was sent.
+        let today = DayKey(h.clock.now())
+        let metrics = try await AnalyticsService(environment: h.env).dailyMetrics(
+            from: today, to: today, by: .acting(as: h.admin))
+        #expect(metrics.first?.counts.replied == 2 && metrics.first?.counts.sent == 2)
+        #expect(metrics.first?.counts.received == 3)
+    }
+
     @Test func markingAChatSeenReadsItsMessagesAndSendsTheReceipts() async throws {
         let h = try await MessagingHarness()
         let ada = try h.phone("1234567", name: "Ada")
