@@ -87,7 +87,7 @@ public final class Gateway: Service, Sendable {
     /// A gateway over `environment` whose sessions `transport` makes.
     ///
     /// - Parameters:
-    ///   - environment: the store and everything else the services share (``ServiceEnvironment/inMemory(clock:random:passwordHasher:logger:)``
+    ///   - environment: the store and everything else the services share (``ServiceEnvironment/inMemory(clock:random:passwordHasher:wakeUps:logger:)``
     ///     for one process without a database).
     ///   - transport: makes the WhatsApp sessions.
     ///   - webhookSender: makes webhook HTTP requests. Without one, deliveries are recorded and queued but not

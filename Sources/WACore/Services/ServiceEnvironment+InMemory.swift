@@ -18,10 +18,13 @@ extension ServiceEnvironment {
     ///   - clock: the system clock by default.
     ///   - random: the system's secure random source by default; keys, tokens and secrets come from it.
     ///   - passwordHasher: bcrypt at its default cost by default.
+    ///   - wakeUps: whether the store wakes idle workers as soon as a commit gives them work (a ``WakeUpSignal``);
+    ///     without, workers find it at their next poll.
     ///   - logger: where services and workers report what they cannot hand to a caller.
     public static func inMemory(
         clock: any WallClock = SystemWallClock(), random: any RandomSource = SystemRandomSource(),
-        passwordHasher: any PasswordHasher = BcryptPasswordHasher(), logger: Logger = Logger(label: "wa-gateway")
+        passwordHasher: any PasswordHasher = BcryptPasswordHasher(), wakeUps: Bool = true,
+        logger: Logger = Logger(label: "wa-gateway")
     ) -> ServiceEnvironment {
         let keyring: SecretKeyring
         do {
@@ -30,7 +33,7 @@ extension ServiceEnvironment {
             preconditionFailure("a keyring of one key cannot hold a duplicate id: \(error)")
         }
         return ServiceEnvironment(
-            store: MemoryStore(), clock: clock, random: random, passwordHasher: passwordHasher,
+            store: MemoryStore(wakeUps: wakeUps ? WakeUpSignal() : nil), clock: clock, random: random, passwordHasher: passwordHasher,
             secretBox: SecretBox(keyring: keyring, random: random), media: MemoryMediaStore(), logger: logger)
     }
 }

@@ -12,7 +12,7 @@ public import Logging
 /// Rate-limit state is the store's own (``Store/rateLimits``). The media store has no default: every node must
 /// share it in production, so an in-memory one is a choice to make explicitly (``MemoryMediaStore``, one process
 /// only). Tests pass a `MemoryStore`, a `TestClock`, a `SeededRandomSource`, an `InsecureFastPasswordHasher` and the
-/// memory stores (`ServiceEnvironment.testing` in WACoreTesting does all of it; ``inMemory(clock:random:passwordHasher:logger:)`` is the same on the system clock).
+/// memory stores (`ServiceEnvironment.testing` in WACoreTesting does all of it; ``inMemory(clock:random:passwordHasher:wakeUps:logger:)`` is the same on the system clock).
 public struct ServiceEnvironment: Sendable {
     public var store: any Store
     public var clock: any WallClock

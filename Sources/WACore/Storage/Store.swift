@@ -111,7 +111,15 @@ public protocol Store: Sendable {
     /// ``StoreTransaction/rateLimits``.
     var rateLimits: any RateLimitStore { get }
 
+    /// Wakes idle workers when a commit gives them work (``WorkerWakeUps``), or `nil` when workers only poll.
+    var wakeUps: (any WorkerWakeUps)? { get }
+
     func transaction<Result>(
         _ scope: TransactionScope, _ body: (any StoreTransaction) async throws -> Result
     ) async throws -> Result
+}
+
+extension Store {
+    /// No wake-ups: workers find work at their next poll.
+    public var wakeUps: (any WorkerWakeUps)? { nil }
 }

@@ -85,7 +85,10 @@ public struct CampaignWaveWorker: Sendable {
     public func run(
         worker: String, idle: Duration = .seconds(1), onError: (@Sendable (any Error) -> Void)? = nil
     ) async throws {
-        try await runWorkerLoop(clock: env.clock, idle: idle, onError: onError) {
+        try await runWorkerLoop(
+            clock: env.clock, idle: idle, wakeUps: env.store.wakeUps, topics: [.queue(CampaignService.waveQueue), .queue(CampaignService.finishQueue)],
+            onError: onError
+        ) {
             try await self.runOnce(worker: worker)
         }
     }

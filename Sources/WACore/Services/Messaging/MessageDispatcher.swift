@@ -84,7 +84,10 @@ public final class MessageDispatcher: Sendable {
     public func run(
         worker: String, idle: Duration = .seconds(1), onError: (@Sendable (any Error) -> Void)? = nil
     ) async throws {
-        try await runWorkerLoop(clock: env.clock, idle: idle, onError: onError) {
+        try await runWorkerLoop(
+            clock: env.clock, idle: idle, wakeUps: env.store.wakeUps, topics: [.queue(MessagingService.sendQueue), .queue(MessagingService.seenQueue)],
+            onError: onError
+        ) {
             try await self.runOnce(worker: worker)
         }
     }

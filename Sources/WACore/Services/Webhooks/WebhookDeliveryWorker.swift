@@ -72,6 +72,7 @@ public struct WebhookDeliveryWorker: Sendable {
         let stop = StopSignal()
         try await withTaskCancellationHandler {
             while !stop.isSet {
+                let mark = env.store.wakeUps?.mark()
                 let handled: Int
                 do {
                     // An unstructured task does not inherit cancellation: the batch in hand runs to its end.
@@ -83,7 +84,9 @@ public struct WebhookDeliveryWorker: Sendable {
                 }
                 if handled == 0, !stop.isSet {
                     do {
-                        try await env.clock.sleepForUpkeep(for: pollInterval)
+                        try await idleWait(
+                            clock: env.clock, idle: pollInterval, wakeUps: env.store.wakeUps,
+                            topics: [.queue(WebhookService.deliveryQueue)], after: mark)
                     } catch {
                         return
                     }

@@ -76,7 +76,10 @@ public struct WebhookFanOutWorker: Sendable {
     public func run(
         worker: String, idle: Duration = .milliseconds(250), onError: (@Sendable (any Error) -> Void)? = nil
     ) async throws {
-        try await runWorkerLoop(clock: env.clock, idle: idle, onError: onError) {
+        try await runWorkerLoop(
+            clock: env.clock, idle: idle, wakeUps: env.store.wakeUps, topics: [.eventLog],
+            onError: onError
+        ) {
             try await self.runOnce(worker: worker)
         }
     }

@@ -19,7 +19,8 @@ struct MemoryEventLogRepository: EventLogRepository {
     let transaction: MemoryTransaction
 
     func append(_ event: WebhookEvent) async throws(WAError) -> LoggedEvent {
-        try transaction.withEventLog(of: event.organizationID) { log, undo in
+        transaction.touch(.eventLog)
+        return try transaction.withEventLog(of: event.organizationID) { log, undo in
             log.last += 1
             let logged = LoggedEvent(sequence: log.last, event: event)
             log.events.append(logged)

@@ -5,7 +5,9 @@ extension MemoryRepository: JobRepository where Entity == Job {
         if let key = job.uniqueKeys.first, let existing = try find(unique: key, in: job.organizationID) {
             return existing
         }
-        return try await insert(job)
+        let stored = try await insert(job)
+        transaction.touch(.queue(job.queue))
+        return stored
     }
 
     func claim(
@@ -126,6 +128,7 @@ extension MemoryRepository: JobRepository where Entity == Job {
             job.scheduledAt = until
             job.snoozes += 1
         }
+        transaction.touch(.queue(snoozed.queue))
         guard holdingLane, let lane = snoozed.lane else { return snoozed }
         try transaction.withTable(Job.self, for: organization) { table, undo in
             for old in table.rows.values

@@ -38,10 +38,17 @@ public final class MemoryStore: Store {
     public let rateLimits: any RateLimitStore
     let rateLimitReader: MemoryRateLimitStore
 
-    /// An empty store whose rate-limit state lives in `rateLimits`.
-    public init(rateLimits: MemoryRateLimitStore = MemoryRateLimitStore()) {
+    /// Signalled after each commit that enqueued or handed back jobs or appended events, when given.
+    public let wakeUps: (any WorkerWakeUps)?
+    private let wakeUpSignal: WakeUpSignal?
+
+    /// An empty store whose rate-limit state lives in `rateLimits`. With `wakeUps`, workers waiting on it wake as
+    /// soon as a transaction commits work for them (without, they find it at their next poll).
+    public init(rateLimits: MemoryRateLimitStore = MemoryRateLimitStore(), wakeUps: WakeUpSignal? = nil) {
         self.rateLimits = rateLimits
         rateLimitReader = rateLimits
+        self.wakeUps = wakeUps
+        wakeUpSignal = wakeUps
     }
 
     /// A counter that changes whenever a transaction starts or ends, so a test can tell whether anything used the
@@ -66,6 +73,7 @@ public final class MemoryStore: Store {
                     let result = try await body(transaction)
                     transaction.close()
                     state.withLock { $0.undo.removeAll() }
+                    wakeUpSignal?.signal(transaction.touchedTopics)
                     return result
                 } catch {
                     transaction.close()
@@ -90,7 +98,15 @@ final class MemoryTransaction: StoreTransaction {
         self.scope = scope
     }
 
+    /// What this transaction gave workers to do, signalled after it commits.
+    private let touched = Mutex<Set<WakeUpTopic>>([])
+
     func close() { isOpen.store(false, ordering: .releasing) }
+
+    /// Notes that the transaction gave workers of `topic` something to do.
+    func touch(_ topic: WakeUpTopic) { touched.withLock { _ = $0.insert(topic) } }
+
+    var touchedTopics: Set<WakeUpTopic> { touched.withLock { $0 } }
 
     /// Fails unless the transaction is still open and may act for `organization` (`nil`: no organization named);
     /// `what` names the data in the error.
