@@ -52,10 +52,13 @@ let package = Package(
             dependencies: ["WACore"],
             swiftSettings: strict
         ),
+        // posix_spawn without inherited descriptors, for the programs EmbeddedPostgres runs (see CWASpawn.h).
+        .target(name: "CWASpawn", cSettings: [.treatAllWarnings(as: .error)]),
         .target(
             name: "WAPostgres",
             dependencies: [
                 "WACore",
+                "CWASpawn",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
