@@ -61,7 +61,10 @@ let package = Package(
                 "CWASpawn",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            // Versioned SQL migrations (NNNN_name.sql), loaded through Bundle.module by Migration.bundled.
+            resources: [.copy("Migrations")],
             swiftSettings: strict
         ),
         .target(
