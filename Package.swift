@@ -52,13 +52,19 @@ let package = Package(
             dependencies: ["WACore"],
             swiftSettings: strict
         ),
+        // posix_spawn without inherited descriptors, for the programs EmbeddedPostgres runs (see CWASpawn.h).
+        .target(name: "CWASpawn", cSettings: [.treatAllWarnings(as: .error)]),
         .target(
             name: "WAPostgres",
             dependencies: [
                 "WACore",
+                "CWASpawn",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            // Versioned SQL migrations (NNNN_name.sql), loaded through Bundle.module by Migration.bundled.
+            resources: [.copy("Migrations")],
             swiftSettings: strict
         ),
         .target(

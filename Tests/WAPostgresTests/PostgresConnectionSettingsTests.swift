@@ -1,5 +1,3 @@
-import Foundation
-import Logging
 import PostgresNIO
 import Testing
 import WACore
@@ -32,22 +30,16 @@ import WAPostgres
         #expect(error?.code == .invalidArgument && error?.field == "database_url")
     }
 
-    /// Connects to the PostgreSQL server `scripts/test` started (`WA_TEST_DATABASE_URL`).
-    @Test(.enabled(if: TestDatabase.url != nil))
-    func connectsToRealServer() async throws {
-        let settings = try PostgresConnectionSettings(url: try #require(TestDatabase.url))
-        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            let rows = try await client.query("SELECT current_setting('server_version_num')::int", logger: Logger(label: "test"))
-            var version = 0
-            for try await value in rows.decode(Int.self) { version = value }
+    /// Connects to the test server (`WA_TEST_DATABASE_URL`, or the tests' embedded server) through the settings.
+    @Test func connectsToRealServer() async throws {
+        try await TestDatabase.withFreshDatabase { client, settings in
+            let rows = try await client.query(
+                "SELECT current_setting('server_version_num')::int, current_database()", logger: TestDatabase.logger)
+            var found: (version: Int, database: String)?
+            for try await (version, database) in rows.decode((Int, String).self) { found = (version, database) }
+            let (version, database) = try #require(found)
             #expect(version >= 140000)
-            group.cancelAll()
+            #expect(database == settings.database)
         }
     }
-}
-
-enum TestDatabase {
-    static var url: String? { ProcessInfo.processInfo.environment["WA_TEST_DATABASE_URL"] }
 }
