@@ -15,6 +15,10 @@ struct AnyAggregate: Sendable {
     let name: String
     let crud: @Sendable (any Store, Fixtures) async throws -> Void
     let isolation: @Sendable (any Store, Fixtures) async throws -> Void
+    /// Inserts one new record into the tenant.
+    let insertOne: @Sendable (any StoreTransaction, Fixtures, TenantFixture) async throws -> Void
+    /// How many records the organization has.
+    let count: @Sendable (any StoreTransaction, OrganizationID) async throws -> Int
 }
 
 extension RepositoryContract {
@@ -172,7 +176,9 @@ extension RepositoryContract {
         AnyAggregate(
             name: name,
             crud: { store, fixtures in try await crud(spec, store, fixtures) },
-            isolation: { store, fixtures in try await isolation(spec, store, fixtures) })
+            isolation: { store, fixtures in try await isolation(spec, store, fixtures) },
+            insertOne: { tx, fixtures, tenant in _ = try await spec.repository(tx).insert(spec.make(fixtures, tenant)) },
+            count: { tx, org in try await spec.repository(tx).count(in: org, where: Entity.Filter()) })
     }
 
     /// Insert, read back exactly, update with version bump, stale update refused, delete, and the errors after it.

@@ -22,6 +22,7 @@ public enum MediaStoreContract {
             Case("media: ranges read exactly their bytes; a range outside the object is refused", ranges),
             Case("media: a write replaces the bytes only once it completes", replacement),
             Case("media: removed bytes are gone, and removing nothing is no error", removal),
+            Case("media: removing an organization's objects leaves every other organization's", removeAll),
             Case("media: an organization never reaches another's bytes", tenantSeparation),
             Case("media: 16 MiB stream through in 64 KiB pieces", largeObject),
             Case("media: concurrent writers of different objects keep their own bytes", concurrentWriters),
@@ -136,6 +137,22 @@ public enum MediaStoreContract {
         try await checkThrows(.notFound, "nor measured") { try await store.byteCount(of: id, in: org) }
         try await store.remove(id, in: org)
         try await store.remove(f.ids.make(), in: org)
+    }
+
+    private static func removeAll(_ store: any MediaStore, _ f: Fixtures) async throws {
+        let gone: OrganizationID = f.ids.make()
+        let kept: OrganizationID = f.ids.make()
+        let ids: [MediaObjectID] = (0..<3).map { _ in f.ids.make() }
+        for id in ids {
+            try await store.put(f.random.bytes(100), for: id, in: gone)
+            try await store.put([7, 7, 7], for: id, in: kept)
+        }
+        try await store.removeAll(in: gone)
+        for id in ids {
+            try await checkThrows(.notFound, "the organization's bytes are gone") { try await store.byteCount(of: id, in: gone) }
+            try check(try await store.bytes(of: id, in: kept) == [7, 7, 7], "another organization's stay")
+        }
+        try await store.removeAll(in: gone)
     }
 
     private static func tenantSeparation(_ store: any MediaStore, _ f: Fixtures) async throws {

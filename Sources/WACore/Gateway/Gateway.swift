@@ -38,6 +38,8 @@ public final class Gateway: Service, Sendable {
 
     /// Organizations, members, invitations, sign-in and passwords.
     public let team: TeamService
+    /// The organization as a whole: deleting it with everything it owns.
+    public let organizations: OrganizationService
     /// API keys: issue, list, revoke, rotate, authenticate.
     public let apiKeys: APIKeyService
     /// WhatsApp accounts: create, start, stop, link, status and risk state.
@@ -123,6 +125,7 @@ public final class Gateway: Service, Sendable {
         team = TeamService(environment: environment)
         apiKeys = APIKeyService(environment: environment)
         instances = InstanceService(environment: environment, supervisor: supervisor)
+        organizations = OrganizationService(environment: environment, supervisor: supervisor)
         messaging = MessagingService(environment: environment, webhooks: webhooks)
         contacts = ContactService(environment: environment)
         templates = TemplateService(environment: environment)

@@ -26,6 +26,10 @@ public protocol MediaStore: Sendable {
 
     /// Removes the bytes (no error if there are none).
     func remove(_ id: MediaObjectID, in organization: OrganizationID) async throws
+
+    /// Removes every object of `organization` (when the organization is deleted); other organizations' bytes
+    /// stay.
+    func removeAll(in organization: OrganizationID) async throws
 }
 
 /// The chunks of a media object's bytes, as ``MediaStore/read(_:in:range:)`` streams them.

@@ -107,6 +107,12 @@ public protocol OrganizationRepository: Repository where Entity == Organization 
     ///
     /// Fails with `tenant_mismatch` unless the transaction has system scope.
     func all(after: OrganizationID?, limit: Int) async throws(WAError) -> [Organization]
+
+    /// Deletes `organization` and everything it owns: every record of every repository of this transaction (audit
+    /// events included: the one deletion they allow), its event log and its consumers, its message rollups and
+    /// contact activities. Rate-limit state expires on its own; media bytes are the ``MediaStore``'s
+    /// (``MediaStore/removeAll(in:)``). `not_found` when there is no such organization.
+    func purge(_ organization: OrganizationID) async throws(WAError)
 }
 
 /// Members, with lookup by e-mail within an organization.

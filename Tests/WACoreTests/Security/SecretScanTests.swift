@@ -111,7 +111,7 @@ struct SecretScanTests {
         "WebhookService.create", "WebhookService.update", "WebhookService.delete", "WebhookService.rotateSecret",
         "WebhookService.finishRotation", "WebhookService.sendTestEvent", "WebhookService.replay", "WebhookService.publish",
         "MediaService.upload", "MediaService.delete",
-        "RiskService.record", "RiskService.acknowledge", "RetentionService.applyRetention",
+        "RiskService.record", "RiskService.acknowledge", "RetentionService.applyRetention", "OrganizationService.delete",
     ]
 
     /// `Type.method` for every `public func` declared directly in a `…Service` type (or an extension of one) under

@@ -46,6 +46,12 @@ public final class MemoryMediaStore: MediaStore {
         _ = objects.withLock { $0.removeValue(forKey: Key(organization: organization, id: id)) }
     }
 
+    public func removeAll(in organization: OrganizationID) async throws {
+        objects.withLock { objects in
+            for key in objects.keys where key.organization == organization { objects[key] = nil }
+        }
+    }
+
     private func stored(_ id: MediaObjectID, in organization: OrganizationID) throws(WAError) -> [UInt8] {
         guard let bytes = objects.withLock({ $0[Key(organization: organization, id: id)] }) else {
             throw WAError.notFound("media")

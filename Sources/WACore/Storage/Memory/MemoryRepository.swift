@@ -99,6 +99,11 @@ extension MemoryRepository: OrganizationRepository where Entity == Organization 
         try find(unique: UniqueKey("slug", slug, global: true), in: nil)
     }
 
+    func purge(_ organization: OrganizationID) async throws(WAError) {
+        guard try await find(organization, in: organization) != nil else { throw .notFound(Organization.entityName) }
+        try transaction.purge(organization)
+    }
+
     func all(after: OrganizationID?, limit: Int) async throws(WAError) -> [Organization] {
         guard transaction.scope == .system else {
             throw WAError(.tenantMismatch, "listing every organization needs a system-scope transaction")

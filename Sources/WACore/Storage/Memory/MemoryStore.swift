@@ -191,6 +191,36 @@ final class MemoryTransaction: StoreTransaction {
         }
     }
 
+    /// Removes every row, event, rollup and activity of `organization`, undoably.
+    func purge(_ organization: OrganizationID) throws(WAError) {
+        try requireUsable(for: organization, "organization")
+        store.state.withLock { (s: inout MemoryStore.State) in
+            for table in s.tables.values {
+                (table as? any MemoryOrganizationRows)?.removeAll(of: organization, undo: &s.undo)
+            }
+            // Undo steps run while the store's lock is held: they restore the per-organization objects' contents.
+            if let log = s.eventLogs[organization] {
+                let (events, consumers) = (log.events, log.consumers)
+                log.events = []
+                log.consumers = [:]
+                s.undo.append {
+                    log.events = events
+                    log.consumers = consumers
+                }
+            }
+            if let rollups = s.rollups[organization] {
+                let slots = rollups.slots
+                rollups.slots = [:]
+                s.undo.append { rollups.slots = slots }
+            }
+            if let activities = s.activities[organization] {
+                let byContact = activities.byContact
+                activities.byContact = [:]
+                s.undo.append { activities.byContact = byContact }
+            }
+        }
+    }
+
     /// The organizations that have an event log.
     func eventLogOrganizations() -> [OrganizationID] {
         store.state.withLock { Array($0.eventLogs.keys) }

@@ -1,3 +1,10 @@
+/// A table whose rows of one organization can be removed without knowing its entity type (``MemoryStore`` purging an
+/// organization).
+protocol MemoryOrganizationRows: AnyObject {
+    /// Removes every row of `organization`, appending to `undo` how to put them back.
+    func removeAll(of organization: OrganizationID, undo: inout [() -> Void])
+}
+
 /// One entity type's rows in a ``MemoryStore``: by id, in identifier order per organization, and by unique key.
 ///
 /// Not thread-safe by itself; ``MemoryStore`` only touches tables while holding its lock.
@@ -125,5 +132,14 @@ final class MemoryTable<Entity: StoredEntity> {
             if ids[mid] < id { low = mid + 1 } else { high = mid }
         }
         return low
+    }
+}
+
+extension MemoryTable: MemoryOrganizationRows {
+    func removeAll(of organization: OrganizationID, undo: inout [() -> Void]) {
+        for row in all(in: organization) {
+            remove(row.id)
+            undo.append { self.put(row) }
+        }
     }
 }

@@ -67,6 +67,12 @@ final class RecordingMediaStore: MediaStore {
         }
     }
 
+    func removeAll(in organization: OrganizationID) async throws {
+        state.withLock { s in
+            for key in s.objects.keys where key.organization == organization { s.objects[key] = nil }
+        }
+    }
+
     /// How many objects' bytes the store holds for `organization`.
     func count(in organization: OrganizationID) -> Int {
         state.withLock { $0.objects.keys.filter { $0.organization == organization }.count }
