@@ -9,7 +9,24 @@ extension RepositoryContract {
             Case("uniqueness: an update may not take another record's key", updateIntoConflict),
             Case("uniqueness: a contact's JID and LID share one namespace", jidAndLIDShareNamespace),
             Case("uniqueness: a freed key can be reused", freedKeyIsReusable),
+            Case("uniqueness: contacts are found by a set of phone numbers, in their organization only", contactsByPhones),
         ]
+    }
+
+    private static func contactsByPhones(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let other = try await TenantFixture.create(in: store, using: f)
+        let mine = (0..<5).map { _ in f.contact(in: t.id) }
+        let theirs = f.contact(in: other.id, phone: mine[0].phone)
+        try await store.transaction(.organization(t.id)) { tx in for c in mine { _ = try await tx.contacts.insert(c) } }
+        _ = try await store.transaction(.organization(other.id)) { try await $0.contacts.insert(theirs) }
+        let asked = Set(mine.prefix(3).compactMap(\.phone) + [f.phone()])
+        let found = try await store.transaction(.organization(t.id)) { try await $0.contacts.find(phones: asked, in: t.id) }
+        try check(
+            Set(found.map(\.id)) == Set(mine.prefix(3).map(\.id)) && found.count == 3,
+            "the three contacts with those numbers, none of another organization: \(found.map(\.id))")
+        let none = try await store.transaction(.organization(t.id)) { try await $0.contacts.find(phones: [], in: t.id) }
+        try check(none.isEmpty, "no numbers, no contacts")
     }
 
     private static func uniqueWithinOrganization(_ store: any Store, _ f: Fixtures) async throws {

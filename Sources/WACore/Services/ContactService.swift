@@ -122,11 +122,17 @@ public struct ContactService: Sendable {
     ///
     /// Every row is validated first. If any row is invalid, nothing is written and the report lists every problem
     /// (never a half import) — unless `skipInvalidRows` is set, in which case the valid rows are imported and the
-    /// invalid ones reported. Everything is written in one transaction.
+    /// invalid ones reported. The valid rows are then written in transactions of ``importBatchSize``, each looking
+    /// its numbers up in one query; the `contacts.imported` audit event (with the totals) commits with the last.
+    /// Should the store fail midway, the batches written stay, and importing the same file again finishes the job:
+    /// an import only creates missing contacts and updates existing ones, so a second run changes nothing twice.
     ///
     /// Numbers must be valid as libphonenumber judges them (``PhoneNumberValidation/valid``). With
     /// `numberValidation: .possible`, a number of a possible length that is not valid (an unassigned range, a
     /// wrong area code) is imported as written and listed in ``ImportReport/warnings`` instead.
+    /// How many rows of an import one transaction writes.
+    public static let importBatchSize = 500
+
     public func importCSV(
         _ text: String, defaultRegion: String? = nil, skipInvalidRows: Bool = false, maximumRows: Int = 50_000,
         numberValidation: PhoneNumberValidation = .valid, by principal: Principal
@@ -206,35 +212,56 @@ public struct ContactService: Sendable {
                 created: 0, updated: 0, duplicates: duplicates, errors: errors, warnings: warnings, committed: false)
         }
         let now = env.clock.now()
-        let (created, updated) = try await env.transaction(by: principal, retryingConflicts: 3) { tx in
-            var created = 0
-            var updated = 0
-            for key in order {
-                guard let row = rows[key] else { continue }
-                if var existing = try await tx.contacts.find(phone: row.phone, in: org) {
-                    if let name = row.name { existing.name = name }
-                    existing.tags.formUnion(row.tags)
-                    if let optedOut = row.optedOut {
-                        if optedOut { existing.optOut(.import, at: now) } else { existing.optIn() }
+        let batches = stride(from: 0, to: max(order.count, 1), by: Self.importBatchSize).map {
+            Array(order[$0..<min($0 + Self.importBatchSize, order.count)])
+        }
+        var created = 0
+        var updated = 0
+        for (index, batch) in batches.enumerated() {
+            let isLast = index == batches.count - 1
+            let (createdBefore, updatedBefore) = (created, updated)
+            let (batchCreated, batchUpdated) = try await env.transaction(by: principal, retryingConflicts: 3) { tx in
+                let rowsOfBatch = batch.compactMap { rows[$0] }
+                let existing = Dictionary(
+                    try await tx.contacts.find(phones: Set(rowsOfBatch.map(\.phone)), in: org).compactMap { contact in
+                        contact.phone.map { ($0.e164, contact) }
+                    }, uniquingKeysWith: { first, _ in first })
+                var created = 0
+                var updated = 0
+                for row in rowsOfBatch {
+                    if var contact = existing[row.phone.e164] {
+                        if let name = row.name { contact.name = name }
+                        contact.tags.formUnion(row.tags)
+                        if let optedOut = row.optedOut {
+                            if optedOut { contact.optOut(.import, at: now) } else { contact.optIn() }
+                        }
+                        contact.updatedAt = now
+                        _ = try await tx.contacts.update(contact)
+                        updated += 1
+                    } else {
+                        let optedOut = row.optedOut ?? false
+                        _ = try await tx.contacts.insertMissing(
+                            Contact(
+                                id: env.ids.make(), organizationID: org, jid: row.phone.jid, phone: row.phone,
+                                name: row.name, tags: row.tags, optedOut: optedOut, optedOutAt: optedOut ? now : nil,
+                                optOutSource: optedOut ? .import : nil, createdAt: now))
+                        created += 1
                     }
-                    existing.updatedAt = now
-                    _ = try await tx.contacts.update(existing)
-                    updated += 1
-                } else {
-                    let optedOut = row.optedOut ?? false
-                    _ = try await tx.contacts.insertMissing(
-                        Contact(
-                            id: env.ids.make(), organizationID: org, jid: row.phone.jid, phone: row.phone,
-                            name: row.name, tags: row.tags, optedOut: optedOut, optedOutAt: optedOut ? now : nil,
-                            optOutSource: optedOut ? .import : nil, createdAt: now))
-                    created += 1
                 }
+                if isLast {
+                    _ = try await tx.auditEvents.insert(
+                        env.auditEvent(
+                            "contacts.imported", by: principal.auditActor, in: org, resourceType: "contact",
+                            resourceID: nil,
+                            metadata: [
+                                "created": "\(created + createdBefore)", "updated": "\(updated + updatedBefore)",
+                                "rejected": "\(errors.count)", "batches": "\(batches.count)",
+                            ]))
+                }
+                return (created, updated)
             }
-            _ = try await tx.auditEvents.insert(
-                env.auditEvent(
-                    "contacts.imported", by: principal.auditActor, in: org, resourceType: "contact", resourceID: nil,
-                    metadata: ["created": "\(created)", "updated": "\(updated)", "rejected": "\(errors.count)"]))
-            return (created, updated)
+            created += batchCreated
+            updated += batchUpdated
         }
         return ImportReport(
             created: created, updated: updated, duplicates: duplicates, errors: errors, warnings: warnings,

@@ -143,6 +143,9 @@ public protocol ContactRepository: Repository where Entity == Contact {
     func find(phone: PhoneNumber, in organization: OrganizationID) async throws(WAError) -> Contact?
     /// The contact whose ``Contact/jid`` or ``Contact/lid`` is `jid`.
     func find(jid: JID, in organization: OrganizationID) async throws(WAError) -> Contact?
+    /// The contacts with any of these phone numbers, in one query (an import looks a batch up at once); numbers
+    /// without a contact are left out, in no particular order.
+    func find(phones: Set<PhoneNumber>, in organization: OrganizationID) async throws(WAError) -> [Contact]
 }
 
 /// Chats, unique per instance and JID.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import WACore
 import WACoreTesting
@@ -92,7 +93,57 @@ struct ContactAndTemplateServiceTests {
         let audit = try await env.store.transaction(.organization(t.org)) {
             try await $0.auditEvents.list(in: t.org, where: .init(action: "contacts.imported"), page: .all).items
         }
-        #expect(audit.first?.metadata == ["created": "1", "updated": "1", "rejected": "0"])
+        #expect(audit.first?.metadata == ["created": "1", "updated": "1", "rejected": "0", "batches": "1"])
+    }
+
+    /// A store that fails the `failing`-th transaction opened through it (counting from 1), once.
+    final class FailingOnceStore: Store {
+        let base: any Store
+        let failing: Int
+        private let opened = Mutex(0)
+        init(_ base: any Store, failing: Int) {
+            self.base = base
+            self.failing = failing
+        }
+        var rateLimits: any RateLimitStore { base.rateLimits }
+        func transaction<Result>(
+            _ scope: TransactionScope, _ body: (any StoreTransaction) async throws -> Result
+        ) async throws -> Result {
+            let number = opened.withLock { count in
+                count += 1
+                return count
+            }
+            if number == failing { throw WAError(.internalError, "the database went away") }
+            return try await base.transaction(scope, body)
+        }
+    }
+
+    @Test func largeImportsAreWrittenInBatchesAndAnInterruptedOneFinishesWhenRunAgain() async throws {
+        let t = try await tenant()
+        let rows = (0..<1_203).map { "+49 30 \(String(1_000_000 + $0)),Row \($0),bulk" }
+        let csv = "phone,name,tags\n" + rows.joined(separator: "\n") + "\n"
+        // The second transaction the import opens, its second batch, fails.
+        var failingEnv = env
+        failingEnv.store = FailingOnceStore(env.store, failing: 2)
+        await expectWAError(.internalError) {
+            try await ContactService(environment: failingEnv).importCSV(csv, by: .acting(as: t.admin))
+        }
+        func stored() async throws -> (contacts: Int, audits: [AuditEvent]) {
+            try await env.store.transaction(.organization(t.org)) { tx in
+                (
+                    try await tx.contacts.count(in: t.org, where: .init(tag: "bulk")),
+                    try await tx.auditEvents.list(in: t.org, where: .init(action: "contacts.imported"), page: .all).items
+                )
+            }
+        }
+        let interrupted = try await stored()
+        #expect(interrupted.contacts == ContactService.importBatchSize && interrupted.audits.isEmpty)
+
+        let report = try await contacts.importCSV(csv, by: .acting(as: t.admin))
+        #expect(report.committed && report.created == 1_203 - 500 && report.updated == 500)
+        let finished = try await stored()
+        #expect(finished.contacts == 1_203)
+        #expect(finished.audits.map(\.metadata) == [["created": "703", "updated": "500", "rejected": "0", "batches": "3"]])
     }
 
     @Test(arguments: [

@@ -155,6 +155,14 @@ extension MemoryRepository: ContactRepository where Entity == Contact {
     func find(jid: JID, in organization: OrganizationID) async throws(WAError) -> Contact? {
         try find(unique: UniqueKey("jid", jid.description), in: organization)
     }
+
+    func find(phones: Set<PhoneNumber>, in organization: OrganizationID) async throws(WAError) -> [Contact] {
+        var found: [Contact] = []
+        for phone in phones {
+            if let contact = try find(unique: UniqueKey("phone", phone.e164), in: organization) { found.append(contact) }
+        }
+        return found
+    }
 }
 
 extension MemoryRepository: ChatRepository where Entity == Chat {
