@@ -18,6 +18,7 @@ extension RepositoryContract {
             Case("jobs: the next claim time is the earliest claimable job's, lanes and leases included", jobNextClaimTime),
             Case("jobs: pruning deletes finished jobs older than the cut-off, oldest first, and nothing else", jobPruning),
             Case("jobs: a claim limited to lanes takes only their jobs", jobClaimByLanes),
+            Case("jobs: a claim of unheld lanes skips the instances a node holds", jobClaimUnheld),
         ]
     }
 
@@ -52,15 +53,46 @@ extension RepositoryContract {
         ]
         try await store.transaction(.organization(t.id)) { tx in for job in jobs { _ = try await tx.jobs.enqueue(job) } }
         let limited = try await store.transaction(.system) {
-            try await $0.jobs.claim(queues: [q], worker: "w1", limit: 10, lease: .seconds(60), now: f.now(), lanes: [mine])
+            try await $0.jobs.claim(queues: [q], worker: "w1", limit: 10, lease: .seconds(60), now: f.now(), lanes: .only([mine]))
         }
         try check(limited.map(\.id) == [jobs[0].id], "only the job of the node's lane is claimed (\(limited.count))")
         let rest = try await claim(store, [q], at: f.now())
         try check(Set(rest.map(\.id)) == Set([jobs[1].id, jobs[2].id]), "an unlimited claim takes the others")
         let none = try await store.transaction(.system) {
-            try await $0.jobs.claim(queues: [q], worker: "w1", limit: 10, lease: .seconds(60), now: f.now(), lanes: [])
+            try await $0.jobs.claim(queues: [q], worker: "w1", limit: 10, lease: .seconds(60), now: f.now(), lanes: .only([]))
         }
         try check(none.isEmpty, "no lanes, no jobs")
+    }
+
+    private static func jobClaimUnheld(_ store: any Store, _ f: Fixtures) async throws {
+        let t = try await TenantFixture.create(in: store, using: f)
+        let q = queue(f)
+        let (held, expired, nobody) = try await store.transaction(.organization(t.id)) { tx in
+            (
+                try await tx.instances.insert(f.instance(in: t.id)), try await tx.instances.insert(f.instance(in: t.id)),
+                try await tx.instances.insert(f.instance(in: t.id))
+            )
+        }
+        let now = f.now()
+        try await store.transaction(.organization(t.id)) { tx in
+            _ = try await tx.leases.acquire(instance: held.id, in: t.id, owner: "node-b", duration: .seconds(600), now: now)
+            _ = try await tx.leases.acquire(
+                instance: expired.id, in: t.id, owner: "node-c", duration: .seconds(1), now: now.addingTimeInterval(-60))
+        }
+        let jobs = [
+            f.job(in: t.id, queue: q, lane: Job.instanceLane(held.id)),
+            f.job(in: t.id, queue: q, lane: Job.instanceLane(expired.id)),
+            f.job(in: t.id, queue: q, lane: Job.instanceLane(nobody.id)),
+            f.job(in: t.id, queue: q),
+            f.job(in: t.id, queue: q, lane: "tenant-\(f.token(4))"),
+        ]
+        try await store.transaction(.organization(t.id)) { tx in for job in jobs { _ = try await tx.jobs.enqueue(job) } }
+        let unheld = try await store.transaction(.system) {
+            try await $0.jobs.claim(queues: [q], worker: "w1", limit: 10, lease: .seconds(60), now: f.now(), lanes: .unheld)
+        }
+        try check(
+            Set(unheld.map(\.id)) == Set([jobs[1].id, jobs[2].id, jobs[3].id]),
+            "the jobs of instances without a live lease and jobs without a lane (\(unheld.map(\.lane)))")
     }
 
     private static func jobPruning(_ store: any Store, _ f: Fixtures) async throws {

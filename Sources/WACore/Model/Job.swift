@@ -102,6 +102,12 @@ public struct Job: Sendable, Hashable, Codable {
     /// The lane of an instance's outbound work (sends and read receipts): one at a time per WhatsApp account.
     public static func instanceLane(_ instance: InstanceID) -> String { "instance:\(instance)" }
 
+    /// The instance of an ``instanceLane(_:)``, or `nil` for any other lane.
+    public static func instance(ofLane lane: String) -> InstanceID? {
+        guard lane.hasPrefix("instance:") else { return nil }
+        return InstanceID(String(lane.dropFirst("instance:".count)))
+    }
+
     /// The payload decoded from JSON.
     public func decodePayload<T: Decodable>(_ type: T.Type = T.self) throws(WAError) -> T {
         do {

@@ -18,11 +18,10 @@ public protocol JobRepository: Repository where Entity == Job {
     /// `attempt + 1`, `lockedBy = worker` and `lockedUntil = now + lease`. A job whose counted attempts
     /// (``Job/failedClaims``) reached ``Job/maxAttempts`` is failed instead of claimed. A job whose ``Job/lane``
     /// has a running job with an unexpired lease, or one claimed earlier in the same call, is passed over (a
-    /// lane runs one job at a time). With `lanes`, only jobs of those lanes are claimed (a node takes the jobs of
-    /// the instances it runs, ``Job/instanceLane(_:)``); jobs without a lane are then left to other claims.
-    /// Requires system scope.
+    /// lane runs one job at a time). `lanes` says which lanes the claim takes jobs from (``JobLaneSelection``: a
+    /// node takes the jobs of the instances it runs, then those no node runs). Requires system scope.
     func claim(
-        queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date, lanes: Set<String>?
+        queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date, lanes: JobLaneSelection
     ) async throws(WAError) -> [Job]
 
     /// When a job of `queues` can next be claimed, as things stand at `now`: an available job's scheduled time
@@ -65,7 +64,7 @@ extension JobRepository {
     public func claim(queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date)
         async throws(WAError) -> [Job]
     {
-        try await claim(queues: queues, worker: worker, limit: limit, lease: lease, now: now, lanes: nil)
+        try await claim(queues: queues, worker: worker, limit: limit, lease: lease, now: now, lanes: .all)
     }
 
     /// ``snooze(_:in:attempt:until:holdingLane:)`` for this job alone.

@@ -343,6 +343,10 @@ public final class InstanceSupervisor: SessionDirectory {
         runner(instance)?.box.withLock { $0.linkCode }
     }
 
+    /// The instances running on this node (linking, connecting or ready): the dispatcher claims their jobs, and
+    /// leaves the jobs of instances other nodes run to them.
+    public var heldInstances: Set<InstanceID>? { state.withLock { Set($0.runners.keys) } }
+
     /// Whether the instance runs on this node (linking, connected or reconnecting).
     public func isRunning(_ instance: InstanceID) -> Bool {
         runner(instance) != nil

@@ -35,13 +35,29 @@ public final class MessageDispatcher: Sendable {
 
     /// Claims up to `limit` due jobs and handles them: one instance's jobs one after another (in claim order, so
     /// its pacing holds), different instances' jobs in parallel. Returns how many it claimed.
+    ///
+    /// When the session directory knows which instances run here (``SessionDirectory/heldInstances``: the
+    /// supervisor does), it claims their jobs first and then the jobs of instances no node runs (stopped, logged
+    /// out or deleted: they wait or fail here), and never the jobs of an instance another node runs.
     @discardableResult
     public func runOnce(worker: String, limit: Int = 10) async throws -> Int {
         let now = env.clock.now()
+        let queues: Set<String> = [MessagingService.sendQueue, MessagingService.seenQueue]
+        let held = sessions.heldInstances
+        let lease = self.lease
         let jobs = try await env.store.transaction(.system) { tx in
-            try await tx.jobs.claim(
-                queues: [MessagingService.sendQueue, MessagingService.seenQueue], worker: worker, limit: limit,
-                lease: lease, now: now)
+            guard let held else {
+                return try await tx.jobs.claim(queues: queues, worker: worker, limit: limit, lease: lease, now: now)
+            }
+            var claimed = try await tx.jobs.claim(
+                queues: queues, worker: worker, limit: limit, lease: lease, now: now,
+                lanes: .only(Set(held.map(Job.instanceLane))))
+            if claimed.count < limit {
+                claimed += try await tx.jobs.claim(
+                    queues: queues, worker: worker, limit: limit - claimed.count, lease: lease, now: now,
+                    lanes: .unheld)
+            }
+            return claimed
         }
         var lanes: [InstanceID?: [Job]] = [:]
         var order: [InstanceID?] = []

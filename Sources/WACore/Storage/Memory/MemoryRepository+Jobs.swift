@@ -11,18 +11,28 @@ extension MemoryRepository: JobRepository where Entity == Job {
     }
 
     func claim(
-        queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date, lanes: Set<String>?
+        queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date, lanes: JobLaneSelection
     ) async throws(WAError) -> [Job] {
         guard transaction.scope == .system else {
             throw WAError(.tenantMismatch, "claiming jobs needs a system-scope transaction")
         }
         guard limit > 0 else { return [] }
+        var heldLanes: Set<String> = []
+        if lanes == .unheld {
+            heldLanes = try transaction.withTable(InstanceLease.self, for: nil) { table, _ in
+                Set(table.rows.values.filter { $0.expiresAt > now }.map { Job.instanceLane($0.id.retyped()) })
+            }
+        }
+        func selected(_ job: Job) -> Bool {
+            switch lanes {
+            case .all: true
+            case .only(let lanes): job.lane.map(lanes.contains) ?? false
+            case .unheld: job.lane.map { Job.instance(ofLane: $0) != nil && !heldLanes.contains($0) } ?? true
+            }
+        }
         return try transaction.withTable(Job.self, for: nil) { table, undo in
             let due = table.rows.values
-                .filter { job in
-                    queues.contains(job.queue) && job.isClaimable(at: now)
-                        && (lanes.map { lanes in job.lane.map(lanes.contains) ?? false } ?? true)
-                }
+                .filter { job in queues.contains(job.queue) && job.isClaimable(at: now) && selected(job) }
                 .sorted { ($0.priority, $0.scheduledAt, $0.id) < ($1.priority, $1.scheduledAt, $1.id) }
             var busyLanes = Set(Self.busyLanes(in: table.rows.values, at: now).keys)
             var claimed: [Job] = []

@@ -47,6 +47,39 @@ struct InstanceOwnershipTests {
         await nodeB.stopAll()
     }
 
+    /// Each node's dispatcher claims the sends of the instances it runs and of the instances nobody runs, never
+    /// those of an instance another node runs.
+    @Test func aDispatcherLeavesTheSendsOfAnotherNodesInstanceAlone() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let instance = try await h.linkedInstance(org: org, admin: admin)
+        let stopped = try await h.linkedInstance(org: org, admin: admin, name: "idle")
+        let messaging = MessagingService(environment: h.env)
+        let customer = try PhoneNumber("+49 170 7654321")
+        let running = try await messaging.send(.text("from the running one", to: customer, from: instance.id), by: admin)
+        let idle = try await messaging.send(.text("from the idle one", to: customer, from: stopped.id), by: admin)
+        // The second instance stops after its message was queued: nobody runs it now.
+        _ = try await InstanceService(environment: h.env, supervisor: h.supervisor).stop(stopped.id, by: admin)
+        let nodeB = h.makeSupervisor(node: "node-b")
+        #expect(h.supervisor.heldInstances == [instance.id] && nodeB.heldInstances == [])
+        func job(of message: Message) async throws -> Job {
+            try await h.env.store.transaction(.organization(org)) { tx in
+                try #require(
+                    try await tx.jobs.list(in: org, where: .init(uniqueKeyPrefix: message.id.description), page: .all)
+                        .items.first)
+            }
+        }
+        let dispatcherB = MessageDispatcher(environment: h.env, sessions: nodeB)
+        #expect(try await dispatcherB.runOnce(worker: "node-b") == 1, "node-b takes only the idle instance's send")
+        #expect(try await job(of: running).state == .available)
+        #expect(try await job(of: idle).attempt == 1)
+        let dispatcherA = MessageDispatcher(environment: h.env, sessions: h.supervisor)
+        // node-a takes it (and handles it while the test clock moves through whatever it waits for).
+        #expect(try await h.clock.run { try await dispatcherA.runOnce(worker: "node-a") } == 1)
+        #expect(try await job(of: running).attempt == 1)
+        await nodeB.stopAll()
+    }
+
     @Test func aNodeAdoptsOrphanedInstancesOnlyUpToItsCapacity() async throws {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
