@@ -67,8 +67,10 @@ import WACore
     }
 
     @Test func bundledMigrationsLoad() throws {
-        let roles = try #require(try Migration.bundled.first)
-        #expect(roles.fileName == "0001_roles.sql")
+        let bundled = try Migration.bundled
+        #expect(bundled.map(\.fileName) == ["0001_roles.sql", "0002_schema.sql"])
+        let roles = try #require(bundled.first)
         #expect(roles.sql.contains("wa_app") && roles.sql.contains("wa_system"))
+        #expect(bundled.last?.sql.contains("CREATE TABLE organizations") == true)
     }
 }
