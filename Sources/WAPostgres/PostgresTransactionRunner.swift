@@ -1,0 +1,88 @@
+import Logging
+public import PostgresNIO
+public import WACore
+
+/// Opens the transactions of the PostgreSQL store the way the storage contract needs them: on one pooled
+/// connection, at READ COMMITTED, with the tenant set and the role taken before the body runs, rolled back when it
+/// throws, and with PostgreSQL's errors turned into ``WACore/WAError``s.
+///
+/// A tenant transaction runs
+/// ```sql
+/// BEGIN ISOLATION LEVEL READ COMMITTED;
+/// SELECT set_config('app.organization_id', '<organization>', true);
+/// SET LOCAL ROLE wa_app;           -- row-level security: this organization's rows only
+/// ```
+/// and a system transaction `SET LOCAL ROLE wa_system` instead. The settings end with the transaction, so a
+/// connection goes back to the pool as it came. The connecting user must be a member of both roles (the migrations
+/// grant them to the user that runs them).
+public struct PostgresTransactionRunner: Sendable {
+    /// The pool transactions run on.
+    public let client: PostgresClient
+    /// Where failures are described in full (the database's own message, which errors never carry).
+    public let logger: Logger
+
+    /// A runner over `client`.
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Runs `body` in one transaction for `scope` and commits what it did, or rolls back everything when it
+    /// throws (its error reaches the caller unchanged; a failure of the database itself arrives as a
+    /// ``WACore/WAError``: ``WACore/WAError/postgres(_:doing:)``).
+    public func run<Result>(
+        _ scope: TransactionScope, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let logger = self.logger
+        return try await client.withConnection { connection in
+            try await Self.step("BEGIN ISOLATION LEVEL READ COMMITTED", on: connection, logger, doing: "opening a transaction")
+            do {
+                switch scope {
+                case .organization(let organization):
+                    try await Self.step(
+                        "SELECT set_config(\(PostgresSchema.organizationSetting), \(organization.description), true)",
+                        on: connection, logger, doing: "setting the transaction's organization")
+                    try await Self.step("SET LOCAL ROLE wa_app", on: connection, logger, doing: "taking the tenant role")
+                case .system:
+                    try await Self.step("SET LOCAL ROLE wa_system", on: connection, logger, doing: "taking the system role")
+                }
+                let result = try await body(connection)
+                try await Self.step("COMMIT", on: connection, logger, doing: "committing")
+                return result
+            } catch {
+                do {
+                    for try await _ in try await connection.query("ROLLBACK", logger: logger) {}
+                } catch {
+                    logger.warning(
+                        "a rollback failed; the connection is closed",
+                        metadata: ["error": "\(PostgresErrorSummary(error).text)"])
+                    try? await connection.close()
+                }
+                throw error
+            }
+        }
+    }
+
+    /// Runs one statement, turning a failure into the contract's error (and logging the database's own text).
+    static func step(
+        _ query: PostgresQuery, on connection: PostgresConnection, _ logger: Logger, doing: String
+    ) async throws {
+        do {
+            // Reading the (empty) result is what surfaces an error the server reports while executing.
+            for try await _ in try await connection.query(query, logger: logger) {}
+        } catch {
+            throw Self.mapped(error, doing: doing, logger)
+        }
+    }
+
+    /// ``WACore/WAError/postgres(_:doing:)``, with the database's own description logged when it becomes an
+    /// internal error.
+    static func mapped(_ error: any Error, doing: String, _ logger: Logger) -> WAError {
+        let mapped = WAError.postgres(error, doing: doing)
+        if mapped.code == .internalError {
+            logger.error(
+                "the database failed", metadata: ["doing": "\(doing)", "error": "\(PostgresErrorSummary(error).text)"])
+        }
+        return mapped
+    }
+}
