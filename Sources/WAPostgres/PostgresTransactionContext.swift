@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import WACore
+
+/// What every repository of one PostgreSQL transaction shares: the connection the transaction runs on, its scope,
+/// whether it is still open, and the JSON coding of entities.
+final class PostgresTransactionContext: Sendable {
+    let connection: PostgresConnection
+    let scope: TransactionScope
+    let logger: Logger
+    private let isOpen = Atomic<Bool>(true)
+
+    init(connection: PostgresConnection, scope: TransactionScope, logger: Logger) {
+        self.connection = connection
+        self.scope = scope
+        self.logger = logger
+    }
+
+    /// Marks the transaction over: its repositories refuse every further call.
+    func close() { isOpen.store(false, ordering: .releasing) }
+
+    /// Fails unless the transaction is open and may act for `organization` (`nil`: no organization named); `what`
+    /// names the data in the error.
+    func requireUsable(for organization: OrganizationID?, _ what: String) throws(WAError) {
+        guard isOpen.load(ordering: .acquiring) else { throw WAError(.transactionMisuse, "the transaction has ended") }
+        if let organization, !scope.permits(organization) {
+            throw WAError(.tenantMismatch, "the \(what) belongs to another organization")
+        }
+    }
+
+    /// Runs `sql` and returns its rows, with PostgreSQL's errors as the contract's (``WACore/WAError/postgres(_:doing:)``).
+    func rows(_ sql: SQLBuilder, doing: String) async throws(WAError) -> [PostgresRow] {
+        do {
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.query(sql.query, logger: logger) { rows.append(row) }
+            return rows
+        } catch {
+            throw PostgresTransactionRunner.mapped(error, doing: doing, logger)
+        }
+    }
+
+    /// Runs `sql` and returns how many rows it returned.
+    func count(_ sql: SQLBuilder, doing: String) async throws(WAError) -> Int {
+        try await rows(sql, doing: doing).count
+    }
+
+    /// The first column of every row as `T`.
+    func values<T: PostgresDecodable>(_ sql: SQLBuilder, as _: T.Type, doing: String) async throws(WAError) -> [T] {
+        let rows = try await rows(sql, doing: doing)
+        do {
+            return try rows.map { try $0.decode(T.self) }
+        } catch {
+            throw PostgresTransactionRunner.mapped(error, doing: doing, logger)
+        }
+    }
+
+    /// `entity` as the JSON stored in `data`.
+    func json<Entity: Encodable>(_ entity: Entity) throws(WAError) -> String {
+        do {
+            return String(decoding: try JSONEncoder().encode(entity), as: UTF8.self)
+        } catch {
+            throw WAError(.internalError, "a record could not be encoded")
+        }
+    }
+
+    /// The entity a row's `data` holds.
+    func decode<Entity: Decodable>(_ text: String, as _: Entity.Type) throws(WAError) -> Entity {
+        do {
+            return try JSONDecoder().decode(Entity.self, from: Data(text.utf8))
+        } catch {
+            logger.error("a stored record could not be decoded", metadata: ["error": "\(error)"])
+            throw WAError(.internalError, "a stored record could not be read")
+        }
+    }
+}
