@@ -216,4 +216,122 @@ struct PostgresEntityRepositoryTests {
             }
         }
     }
+
+    /// Runs `body` with the contact repository in a transaction for `scope`.
+    func contacts<Result: Sendable>(
+        _ runner: PostgresTransactionRunner, _ scope: TransactionScope,
+        _ body: (PostgresContactRepository) async throws -> Result
+    ) async throws -> Result {
+        try await inTransaction(runner, scope, ContactMapping.self) { try await body(PostgresContactRepository(base: $0)) }
+    }
+
+    @Test func contactKeysShareOneNamespaceAndFollowTheContact() async throws {
+        try await withRunner { runner in
+            let org = f.organization()
+            let scope = TransactionScope.organization(org.id)
+            let ada = f.contact(in: org.id, tags: ["vip"])
+            var bob = f.contact(in: org.id)
+            let lid = try JID(parsing: "123456789012345@lid")
+            bob.lid = lid
+            _ = try await contacts(runner, scope) { repository in
+                _ = try await repository.insert(ada)
+                return try await repository.insert(bob)
+            }
+            try await contacts(runner, scope) { repository in
+                await expectError(.alreadyExists, field: "phone") {
+                    try await repository.insert(f.contact(in: org.id, phone: ada.phone))
+                }
+                var takesBobsLID = f.contact(in: org.id)
+                takesBobsLID.jid = lid  // a JID in either slot names one contact
+                takesBobsLID.phone = nil
+                await expectError(.alreadyExists, field: "jid") { try await repository.insert(takesBobsLID) }
+                var selfClash = f.contact(in: org.id)
+                selfClash.lid = selfClash.jid
+                await expectError(.alreadyExists, field: "jid") { try await repository.insert(selfClash) }
+                // The transaction goes on: lookups by phone, JID and LID.
+                let byPhone = try await repository.find(phone: try #require(ada.phone), in: org.id)
+                let byLID = try await repository.find(jid: lid, in: org.id)
+                let byPhones = try await repository.find(phones: [try #require(ada.phone), try #require(bob.phone), f.phone()], in: org.id)
+                #expect(byPhone?.id == ada.id && byLID?.id == bob.id)
+                #expect(Set(byPhones.map(\.id)) == [ada.id, bob.id])
+            }
+            let count = try await contacts(runner, scope) { try await $0.count(in: org.id, where: .init()) }
+            #expect(count == 2, "the refused inserts left nothing behind")
+
+            // A new number frees the old one; deleting frees every key.
+            let newPhone = f.phone()
+            try await contacts(runner, scope) { repository in
+                var moved = try #require(try await repository.find(ada.id, in: org.id))
+                moved.phone = newPhone
+                moved.jid = newPhone.jid
+                _ = try await repository.update(moved)
+                var clash = try #require(try await repository.find(bob.id, in: org.id))
+                clash.phone = newPhone
+                await expectError(.alreadyExists, field: "phone") { try await repository.update(clash) }
+                let oldPhoneHolder = try await repository.find(phone: try #require(ada.phone), in: org.id)
+                #expect(oldPhoneHolder == nil)
+                _ = try await repository.insert(f.contact(in: org.id, phone: ada.phone))
+                try await repository.delete(bob.id, in: org.id)
+                let lidHolder = try await repository.find(jid: lid, in: org.id)
+                #expect(lidHolder == nil)
+            }
+            // Filters as `Contact.Filter.matches` says.
+            let stored = try await contacts(runner, scope) { try await $0.list(in: org.id, where: .init(), page: .all).items }
+            for filter in [
+                Contact.Filter(tag: "vip"), Contact.Filter(optedOut: false), Contact.Filter(search: "CONTACT"),
+                Contact.Filter(search: String(newPhone.e164.suffix(6))), Contact.Filter(search: "nobody"),
+            ] {
+                let found = try await contacts(runner, scope) { try await $0.list(in: org.id, where: filter, page: .all).items }
+                #expect(found.map(\.id) == stored.filter(filter.matches).map(\.id), "\(filter)")
+            }
+        }
+    }
+
+    @Test func purgingAnOrganizationLeavesNoRowOfItAndEveryRowOfAnother() async throws {
+        try await withRunner { runner in
+            let doomed = f.organization()
+            let kept = f.organization()
+            for org in [doomed, kept] {
+                let scope = TransactionScope.organization(org.id)
+                _ = try await inTransaction(runner, scope, OrganizationMapping.self) { try await $0.insert(org) }
+                _ = try await contacts(runner, scope) { try await $0.insert(f.contact(in: org.id)) }
+                _ = try await inTransaction(runner, scope, AuditEventMapping.self) { try await $0.insert(f.auditEvent(in: org.id)) }
+                let member = f.member(in: org.id)
+                _ = try await inTransaction(runner, scope, MemberMapping.self) { try await $0.insert(member) }
+                _ = try await inTransaction(runner, scope, APIKeyMapping.self) {
+                    try await $0.insert(f.apiKey(in: org.id, createdBy: member.id))
+                }
+            }
+            let all = try await inTransaction(runner, .system, OrganizationMapping.self) { repository in
+                try await PostgresOrganizationRepository(base: repository).all(after: nil, limit: 10)
+            }
+            #expect(Set(all.map(\.id)) == [doomed.id, kept.id])
+            await expectError(.tenantMismatch) {
+                try await inTransaction(runner, .organization(kept.id), OrganizationMapping.self) {
+                    try await PostgresOrganizationRepository(base: $0).all(after: nil, limit: 10)
+                }
+            }
+            try await inTransaction(runner, .organization(doomed.id), OrganizationMapping.self) {
+                try await PostgresOrganizationRepository(base: $0).purge(doomed.id)
+            }
+            let rows = try await runner.run(.system) { connection in
+                try await connection.strings(
+                    """
+                    SELECT organization_id::text FROM organizations UNION ALL SELECT organization_id::text FROM contacts
+                    UNION ALL SELECT organization_id::text FROM contact_keys UNION ALL SELECT organization_id::text FROM audit_events
+                    UNION ALL SELECT organization_id::text FROM members UNION ALL SELECT organization_id::text FROM api_keys
+                    UNION ALL SELECT organization_id::text FROM global_names
+                    """)
+            }
+            #expect(!rows.contains(doomed.id.description))
+            // The organization, a contact and its 2 keys, an audit event, a member, a key, and 2 global names.
+            #expect(rows.filter { $0 == kept.id.description }.count == 9)
+            await expectError(.notFound) {
+                try await inTransaction(runner, .organization(doomed.id), OrganizationMapping.self) {
+                    try await PostgresOrganizationRepository(base: $0).purge(doomed.id)
+                }
+            }
+        }
+    }
 }
+

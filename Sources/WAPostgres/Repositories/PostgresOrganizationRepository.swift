@@ -1,0 +1,74 @@
+import WACore
+
+/// Organizations: the generic repository, lookup by slug, every organization in pages, and purging.
+struct PostgresOrganizationRepository: OrganizationRepository {
+    let base: PostgresEntityRepository<OrganizationMapping>
+
+    func find(slug: String) async throws(WAError) -> Organization? {
+        let organization: OrganizationID? = if case .organization(let id) = base.context.scope { id } else { nil }
+        return try await base.find(global: UniqueKey("slug", slug, global: true), in: organization)
+    }
+
+    func all(after: OrganizationID?, limit: Int) async throws(WAError) -> [Organization] {
+        guard base.context.scope == .system else {
+            throw WAError(.tenantMismatch, "listing every organization needs a system-scope transaction")
+        }
+        guard limit > 0 else { return [] }
+        var sql = SQLBuilder("SELECT data::text FROM organizations")
+        if let after {
+            sql.append(" WHERE organization_id > ")
+            sql.append(bound: .id(after))
+        }
+        sql.append(" ORDER BY organization_id LIMIT \(limit)")
+        let texts = try await base.context.values(sql, as: String.self, doing: "listing organizations")
+        var organizations: [Organization] = []
+        for text in texts { organizations.append(try base.context.decode(text, as: Organization.self)) }
+        return organizations
+    }
+
+    /// Deletes every row of the organization from every tenant table the catalog lists (so a table added later is
+    /// purged too), and its global names, with `app.purging_organization` set so that the audit log's trigger lets
+    /// its rows go. Storage-internal rows (contact keys, chunks, latency buckets) go by their cascades.
+    func purge(_ organization: OrganizationID) async throws(WAError) {
+        let context = base.context
+        guard try await base.find(organization, in: organization) != nil else { throw .notFound("organization") }
+        var setting = SQLBuilder("SELECT set_config(")
+        setting.append(bound: .text(PostgresSchema.purgingOrganizationSetting))
+        setting.append(", ")
+        setting.append(bound: .text(organization.description))
+        setting.append(", true)")
+        _ = try await context.count(setting, doing: "purging an organization")
+        var tables = SQLBuilder(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped"
+                + " WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> ALL(")
+        tables.append(bound: .texts(PostgresSchema.nonTenantTables.keys.sorted()))
+        tables.append(") ORDER BY c.relname")
+        let names = try await context.values(tables, as: String.self, doing: "listing the tenant tables")
+        for table in names + ["global_names"] {
+            var delete = SQLBuilder("DELETE FROM \"\(table)\" WHERE organization_id = ")
+            delete.append(bound: .id(organization))
+            _ = try await context.count(delete, doing: "purging an organization's \(table)")
+        }
+    }
+
+    func insert(_ entity: Organization) async throws(WAError) -> Organization { try await base.insert(entity) }
+    func find(_ id: OrganizationID, in organization: OrganizationID) async throws(WAError) -> Organization? {
+        try await base.find(id, in: organization)
+    }
+    func findForUpdate(_ id: OrganizationID, in organization: OrganizationID) async throws(WAError) -> Organization? {
+        try await base.findForUpdate(id, in: organization)
+    }
+    func update(_ entity: Organization) async throws(WAError) -> Organization { try await base.update(entity) }
+    func delete(_ id: OrganizationID, in organization: OrganizationID) async throws(WAError) {
+        try await base.delete(id, in: organization)
+    }
+    func list(in organization: OrganizationID, where filter: Organization.Filter, page: PageRequest)
+        async throws(WAError) -> Page<Organization>
+    {
+        try await base.list(in: organization, where: filter, page: page)
+    }
+    func count(in organization: OrganizationID, where filter: Organization.Filter) async throws(WAError) -> Int {
+        try await base.count(in: organization, where: filter)
+    }
+}
