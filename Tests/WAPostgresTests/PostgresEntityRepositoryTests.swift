@@ -333,5 +333,76 @@ struct PostgresEntityRepositoryTests {
             }
         }
     }
+
+    @Test func lookupsByUniqueKeysFindTheirRecordInTheirOrganizationOnly() async throws {
+        try await withRunner { runner in
+            let org = f.organization()
+            let other = f.organization()
+            let scope = TransactionScope.organization(org.id)
+            let member = f.member(in: org.id, email: "ana@example.com")
+            let key = f.apiKey(in: org.id, createdBy: member.id)
+            let instance = f.instance(in: org.id, name: "sales")
+            let chat = f.chat(in: org.id, instance: instance.id)
+            let template = f.template(in: org.id, name: "welcome")
+            let endpoint = f.webhookEndpoint(in: org.id)
+            let delivery = f.delivery(in: org.id, endpoint: endpoint.id, eventID: "evt_1")
+            try await runner.run(scope) { connection -> Void in
+                let context = PostgresTransactionContext(connection: connection, scope: scope, logger: runner.logger)
+                defer { context.close() }
+                _ = try await PostgresEntityRepository<MemberMapping>(context: context).insert(member)
+                _ = try await PostgresEntityRepository<APIKeyMapping>(context: context).insert(key)
+                let running = instance.restored(status: .ready, desiredState: .running)
+                _ = try await PostgresEntityRepository<InstanceMapping>(context: context).insert(running)
+                _ = try await PostgresEntityRepository<ChatMapping>(context: context).insert(chat)
+                _ = try await PostgresEntityRepository<TemplateMapping>(context: context).insert(template)
+                _ = try await PostgresEntityRepository<WebhookEndpointMapping>(context: context).insert(endpoint)
+                _ = try await PostgresEntityRepository<DeliveryMapping>(context: context).insert(delivery)
+            }
+            func lookups(_ scope: TransactionScope, _ organization: OrganizationID) async throws -> [String?] {
+                try await runner.run(scope) { connection -> [String?] in
+                    let context = PostgresTransactionContext(connection: connection, scope: scope, logger: runner.logger)
+                    defer { context.close() }
+                    var found: [String?] = []
+                    found.append(
+                        try await PostgresMemberRepository(base: .init(context: context))
+                            .find(email: "ANA@example.com", in: organization)?.id.description)
+                    found.append(
+                        try await PostgresAPIKeyRepository(base: .init(context: context))
+                            .find(lookupID: key.lookupID)?.id.description)
+                    found.append(
+                        try await PostgresInstanceRepository(base: .init(context: context))
+                            .find(name: "sales", in: organization)?.id.description)
+                    found.append(
+                        try await PostgresChatRepository(base: .init(context: context))
+                            .find(jid: chat.jid, instance: instance.id, in: organization)?.id.description)
+                    found.append(
+                        try await PostgresTemplateRepository(base: .init(context: context))
+                            .find(name: "welcome", in: organization)?.id.description)
+                    found.append(
+                        try await PostgresDeliveryRepository(base: .init(context: context))
+                            .find(eventID: "evt_1", endpoint: endpoint.id, in: organization)?.id.description)
+                    return found
+                }
+            }
+            let found = try await lookups(scope, org.id)
+            let expected: [String?] = [
+                member.id.description, key.id.description, instance.id.description, chat.id.description,
+                template.id.description, delivery.id.description,
+            ]
+            #expect(found == expected)
+            let elsewhere = try await lookups(.organization(other.id), other.id)
+            #expect(elsewhere.allSatisfy { $0 == nil })
+            let running = try await runner.run(.system) { connection -> ([InstanceID], [InstanceID]) in
+                let context = PostgresTransactionContext(connection: connection, scope: .system, logger: runner.logger)
+                defer { context.close() }
+                let repository = PostgresInstanceRepository(base: .init(context: context))
+                return (
+                    try await repository.desiredRunning(after: nil, limit: 10).map(\.id),
+                    try await repository.desiredRunning(after: instance.id, limit: 10).map(\.id)
+                )
+            }
+            #expect(running.0 == [instance.id] && running.1.isEmpty)
+        }
+    }
 }
 

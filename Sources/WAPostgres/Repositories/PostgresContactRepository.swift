@@ -7,9 +7,8 @@ import WACore
 /// means another contact holds one (or the contact's JID equals its LID), and the row is deleted again. An update
 /// claims its new keys first, then writes the row, then gives up the keys it no longer has. Deleting the row
 /// deletes its keys and its activity (cascades).
-struct PostgresContactRepository: ContactRepository {
+struct PostgresContactRepository: ContactRepository, PostgresForwardingRepository {
     let base: PostgresEntityRepository<ContactMapping>
-    private var context: PostgresTransactionContext { base.context }
 
     func insert(_ entity: Contact) async throws(WAError) -> Contact {
         let stored = try await base.insert(entity)
@@ -118,23 +117,5 @@ struct PostgresContactRepository: ContactRepository {
             sql.append(bound: .id(contact.id))
             _ = try await context.count(sql, doing: "releasing a contact's \(key.name)")
         }
-    }
-
-    func find(_ id: ContactID, in organization: OrganizationID) async throws(WAError) -> Contact? {
-        try await base.find(id, in: organization)
-    }
-    func findForUpdate(_ id: ContactID, in organization: OrganizationID) async throws(WAError) -> Contact? {
-        try await base.findForUpdate(id, in: organization)
-    }
-    func delete(_ id: ContactID, in organization: OrganizationID) async throws(WAError) {
-        try await base.delete(id, in: organization)
-    }
-    func list(in organization: OrganizationID, where filter: Contact.Filter, page: PageRequest)
-        async throws(WAError) -> Page<Contact>
-    {
-        try await base.list(in: organization, where: filter, page: page)
-    }
-    func count(in organization: OrganizationID, where filter: Contact.Filter) async throws(WAError) -> Int {
-        try await base.count(in: organization, where: filter)
     }
 }

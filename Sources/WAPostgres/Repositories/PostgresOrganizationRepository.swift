@@ -1,7 +1,7 @@
 import WACore
 
 /// Organizations: the generic repository, lookup by slug, every organization in pages, and purging.
-struct PostgresOrganizationRepository: OrganizationRepository {
+struct PostgresOrganizationRepository: OrganizationRepository, PostgresForwardingRepository {
     let base: PostgresEntityRepository<OrganizationMapping>
 
     func find(slug: String) async throws(WAError) -> Organization? {
@@ -50,25 +50,5 @@ struct PostgresOrganizationRepository: OrganizationRepository {
             delete.append(bound: .id(organization))
             _ = try await context.count(delete, doing: "purging an organization's \(table)")
         }
-    }
-
-    func insert(_ entity: Organization) async throws(WAError) -> Organization { try await base.insert(entity) }
-    func find(_ id: OrganizationID, in organization: OrganizationID) async throws(WAError) -> Organization? {
-        try await base.find(id, in: organization)
-    }
-    func findForUpdate(_ id: OrganizationID, in organization: OrganizationID) async throws(WAError) -> Organization? {
-        try await base.findForUpdate(id, in: organization)
-    }
-    func update(_ entity: Organization) async throws(WAError) -> Organization { try await base.update(entity) }
-    func delete(_ id: OrganizationID, in organization: OrganizationID) async throws(WAError) {
-        try await base.delete(id, in: organization)
-    }
-    func list(in organization: OrganizationID, where filter: Organization.Filter, page: PageRequest)
-        async throws(WAError) -> Page<Organization>
-    {
-        try await base.list(in: organization, where: filter, page: page)
-    }
-    func count(in organization: OrganizationID, where filter: Organization.Filter) async throws(WAError) -> Int {
-        try await base.count(in: organization, where: filter)
     }
 }
