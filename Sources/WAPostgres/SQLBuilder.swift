@@ -22,6 +22,10 @@ struct SQLBuilder: Sendable {
         case .uuid(let value): binds.append(value)
         case .text(let value): binds.append(value)
         case .integer(let value): binds.append(value)
+        case .double(let value): binds.append(value)
+        case .integers(let value): binds.append(value)
+        case .dates(let value): binds.append(value)
+        case .booleans(let value): binds.append(value)
         case .boolean(let value): binds.append(value)
         case .date(let value): binds.append(value)
         case .uuids(let value): binds.append(value)
@@ -59,9 +63,10 @@ extension SQLValue {
         case .uuid(let value): value == nil
         case .text(let value): value == nil
         case .integer(let value): value == nil
+        case .double(let value): value == nil
         case .boolean(let value): value == nil
         case .date(let value): value == nil
-        case .uuids, .texts, .json: false
+        case .uuids, .texts, .integers, .dates, .booleans, .json: false
         }
     }
 }

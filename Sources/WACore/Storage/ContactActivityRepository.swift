@@ -6,7 +6,8 @@ public import Foundation
 /// **Maintained by the message repository**, like ``MessageRollupRepository``: every ``MessageRepository`` insert
 /// and update folds the milestones a message of a known contact newly reached (`sent`, `replied`, `received`)
 /// into that contact's activity (``ContactActivity/record(_:)``, keeping the last
-/// ``ContactActivity/storedRecentLimit`` outbound messages). Deleting a contact deletes its activity.
+/// ``ContactActivity/storedRecentLimit`` outbound messages), while the contact exists. Deleting a contact deletes
+/// its activity.
 ///
 /// **Segments** are decided as ``EngagementPolicy/segments(of:asOf:)`` decides them, on the stored activity with
 /// the contact's own ``Contact/optedOut`` and the later of the contact's and the activity's last inbound time; a

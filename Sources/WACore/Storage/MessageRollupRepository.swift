@@ -12,7 +12,8 @@ public import Foundation
 /// **Reading** aggregates slots into days of a time zone, exactly for every zone whose offset is a whole number of
 /// quarter-hours (``RollupSlot``).
 public protocol MessageRollupRepository: Sendable {
-    /// The figures of `organization` per day of `timeZone` in `days`, keeping `dimensions` (see ``RollupKey``:
+    /// The figures of `organization` per day of `timeZone` in `days` (a slot belongs to the day its start falls
+    /// in), keeping `dimensions` (see ``RollupKey``:
     /// the instance and the campaign, each when asked for), of the instances in `instanceIDs` (all when `nil`) and
     /// of campaign `campaignID` only (any campaign or none when `nil`). Keys with no figures are absent.
     func dailyFigures(

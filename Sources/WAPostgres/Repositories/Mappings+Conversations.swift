@@ -47,3 +47,52 @@ enum ChatMapping: PostgresEntityMapping {
     }
     static func uniqueColumns(of key: String) -> [String] { key == "jid" ? ["instance_id", "jid"] : [] }
 }
+
+/// `messages`: idempotency keys and WhatsApp ids unique per instance.
+enum MessageMapping: PostgresEntityMapping {
+    typealias Entity = Message
+    static let table = "messages"
+    static func columns(of m: Message) -> [(name: String, value: SQLValue)] {
+        [
+            ("instance_id", .id(m.instanceID)), ("chat_jid", .text(m.chatJID.description)),
+            ("contact_id", .id(m.contactID)), ("campaign_id", .id(m.campaignID)),
+            ("direction", .text(m.direction.rawValue)), ("status", .text(m.status.rawValue)), ("body", .text(m.body)),
+            ("idempotency_key", .text(m.idempotencyKey)), ("whatsapp_id", .text(m.whatsappID)),
+            ("created_at", .date(m.createdAt)), ("sent_at", .date(m.timestamps.sentAt)),
+            ("replied_at", .date(m.timestamps.repliedAt)),
+        ]
+    }
+    static func conditions(_ filter: Message.Filter, into sql: inout SQLBuilder) {
+        if let instance = filter.instanceID { sql.whereEqual("instance_id", .id(instance)) }
+        if let instances = filter.instanceIDs {
+            sql.append(" AND instance_id = ANY(")
+            sql.append(bound: .ids(instances))
+            sql.append(")")
+        }
+        if let chat = filter.chatJID { sql.whereEqual("chat_jid", .text(chat.description)) }
+        if let contact = filter.contactID { sql.whereEqual("contact_id", .id(contact)) }
+        if let campaign = filter.campaignID { sql.whereEqual("campaign_id", .id(campaign)) }
+        if let direction = filter.direction { sql.whereEqual("direction", .text(direction.rawValue)) }
+        if let status = filter.status { sql.whereEqual("status", .text(status.rawValue)) }
+        if let since = filter.since {
+            sql.append(" AND created_at >= ")
+            sql.append(bound: .date(since))
+        }
+        if let until = filter.until {
+            sql.append(" AND created_at < ")
+            sql.append(bound: .date(until))
+        }
+        if let search = filter.search, !search.isEmpty {
+            sql.append(" AND strpos(lower(body), ")
+            sql.append(bound: .text(search.lowercased()))
+            sql.append(") > 0")
+        }
+    }
+    static func uniqueColumns(of key: String) -> [String] {
+        switch key {
+        case "idempotency_key": ["instance_id", "idempotency_key"]
+        case "whatsapp_id": ["instance_id", "whatsapp_id"]
+        default: []
+        }
+    }
+}

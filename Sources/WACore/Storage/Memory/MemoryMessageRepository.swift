@@ -35,7 +35,12 @@ struct MemoryMessageRepository: MessageRepository {
                 undo.append { rollups.slots[slot] = before }
             }
         }
-        guard let contact = message.contactID else { return }
+        // A contact that no longer exists (its messages may outlive it) gets no activity.
+        guard let contact = message.contactID,
+            try base.transaction.withTable(Contact.self, for: message.organizationID, { table, _ in
+                table.row(contact, in: message.organizationID) != nil
+            })
+        else { return }
         try base.transaction.withActivities(of: message.organizationID) { activities, undo in
             let before = activities.byContact[contact]
             var activity = before ?? ContactActivity(contactID: contact, recentLimit: ContactActivity.storedRecentLimit)
