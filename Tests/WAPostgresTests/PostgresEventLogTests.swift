@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import Testing
+import WACore
+import WACoreTesting
+@testable import WAPostgres
+
+/// Organizations' event logs on a real server: numbering in commit order with late committers and rollbacks, events
+/// read back exactly (ordered JSON included), bounds, consumers and pruning.
+@Suite("PostgreSQL event log")
+struct PostgresEventLogTests {
+    let f = Fixtures(seed: 4)
+
+    func log<Result: Sendable>(
+        _ runner: PostgresTransactionRunner, _ scope: TransactionScope,
+        _ body: (PostgresEventLogRepository) async throws -> Result
+    ) async throws -> Result {
+        try await runner.run(scope) { connection in
+            let context = PostgresTransactionContext(connection: connection, scope: scope, logger: runner.logger)
+            defer { context.close() }
+            return try await body(PostgresEventLogRepository(context: context))
+        }
+    }
+
+    func event(_ org: OrganizationID, _ n: Int) -> WebhookEvent {
+        WebhookEvent(
+            type: .messageReceived, organizationID: org, instanceID: InstanceID(uuid: UUID()),
+            data: ["z_last": .integer(Int64(n)), "a_first": .number(1.5), "nested": ["b": nil, "a": [true, "x"]]],
+            ids: f.ids)
+    }
+
+    @Test func eventsReadBackExactlyInOrderWithBoundsConsumersAndPruning() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            try await TestDatabase.migrate(client)
+            let runner = PostgresTransactionRunner(client: client, logger: TestDatabase.logger)
+            let org = OrganizationID(uuid: UUID())
+            let other = OrganizationID(uuid: UUID())
+            let scope = TransactionScope.organization(org)
+            let events = (1...5).map { event(org, $0) }
+            let logged = try await log(runner, scope) { repository in
+                var logged: [LoggedEvent] = []
+                for event in events { logged.append(try await repository.append(event)) }
+                return logged
+            }
+            #expect(logged.map(\.sequence) == [1, 2, 3, 4, 5])
+            _ = try await log(runner, .organization(other)) { try await $0.append(event(other, 9)) }
+            let read = try await log(runner, scope) { try await $0.read(in: org, after: 2, limit: 2) }
+            #expect(read == Array(logged[2...3]), "the same events, their JSON members in their order")
+            let value1 = try await log(runner, scope) { try await $0.bounds(in: org) }
+            #expect(value1 == EventLogBounds(firstRetained: 1, last: 5))
+            let value2 = try await log(runner, .organization(other)) { try await $0.bounds(in: other) }
+            #expect(value2.last == 1)
+
+            // A consumer keeps its place; it cannot be saved past the end.
+            var consumer = try await log(runner, scope) { try await $0.consumer("fan-out", in: org) }
+            #expect(consumer.position == 0 && !consumer.isScheduled)
+            consumer.position = 2
+            try await log(runner, scope) { try await $0.save(consumer) }
+            let value3 = try await log(runner, scope) { try await $0.consumer("fan-out", in: org) }
+            #expect(value3.position == 2)
+            var tooFar = consumer
+            tooFar.position = 6
+            await #expect(throws: WAError.self) { try await log(runner, scope) { try await $0.save(tooFar) } }
+
+            // Pruning stops at the consumer's position; the numbering goes on.
+            let pruned = try await log(runner, .system) { try await $0.prune(before: Date.distantFuture) }
+            #expect(pruned == 2 + 1, "2 of this organization (up to its consumer), 1 of the other (no consumer)")
+            let value4 = try await log(runner, scope) { try await $0.bounds(in: org) }
+            #expect(value4 == EventLogBounds(firstRetained: 3, last: 5))
+            let value5 = try await log(runner, scope) { try await $0.append(event(org, 6)) }
+            #expect(value5.sequence == 6)
+        }
+    }
+
+    /// A transaction that appends and stays open holds the next append of its organization until it ends: the
+    /// numbers become visible in order, and a rolled-back append leaves no gap.
+    @Test func aLateCommitterIsNeverSkippedAndARollbackLeavesNoGap() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            try await TestDatabase.migrate(client)
+            let runner = PostgresTransactionRunner(client: client, logger: TestDatabase.logger)
+            let org = OrganizationID(uuid: UUID())
+            let scope = TransactionScope.organization(org)
+            let firstAppended = Rendezvous(parties: 2)
+            let release = Rendezvous(parties: 2)
+            let secondDone = Atomic<Bool>(false)
+            async let first: UInt64 = log(runner, scope) { repository in
+                let logged = try await repository.append(event(org, 1))
+                await firstAppended.arrive()
+                await release.arrive()
+                return logged.sequence
+            }
+            await firstAppended.arrive()
+            async let second: UInt64 = log(runner, scope) { repository in
+                let logged = try await repository.append(event(org, 2))
+                secondDone.store(true, ordering: .releasing)
+                return logged.sequence
+            }
+            // While the first transaction is open, the second append waits and a reader sees nothing.
+            try await Task.sleep(for: .milliseconds(300))
+            let secondFinishedEarly = secondDone.load(ordering: .acquiring)
+            #expect(!secondFinishedEarly)
+            let value6 = try await log(runner, scope) { try await $0.read(in: org, after: 0, limit: 10) }
+            #expect(value6.isEmpty)
+            await release.arrive()
+            let numbers = try await [first, second]
+            #expect(numbers == [1, 2])
+
+            struct Rollback: Error {}
+            await #expect(throws: Rollback.self) {
+                try await log(runner, scope) { repository in
+                    _ = try await repository.append(event(org, 3))
+                    throw Rollback()
+                }
+            }
+            let value7 = try await log(runner, scope) { try await $0.append(event(org, 4)) }
+            #expect(value7.sequence == 3)
+            let all = try await log(runner, scope) { try await $0.read(in: org, after: 0, limit: 10) }
+            #expect(all.map(\.sequence) == [1, 2, 3])
+        }
+    }
+}
