@@ -1,3 +1,5 @@
+import Foundation
+import NIOCore
 import PostgresNIO
 
 /// A statement assembled from trusted SQL text and bound values: every value goes in as a parameter (`$1`, `$2`,
@@ -26,6 +28,8 @@ struct SQLBuilder: Sendable {
         case .integers(let value): binds.append(value)
         case .dates(let value): binds.append(value)
         case .booleans(let value): binds.append(value)
+        case .bytes(let value): binds.append(ByteBuffer(bytes: value))
+        case .bytesArray(let value): binds.append(value.map { ByteBuffer(bytes: $0) })
         case .boolean(let value): binds.append(value)
         case .date(let value): binds.append(value)
         case .uuids(let value): binds.append(value)
@@ -66,7 +70,7 @@ extension SQLValue {
         case .double(let value): value == nil
         case .boolean(let value): value == nil
         case .date(let value): value == nil
-        case .uuids, .texts, .integers, .dates, .booleans, .json: false
+        case .uuids, .texts, .integers, .dates, .booleans, .bytes, .bytesArray, .json: false
         }
     }
 }

@@ -11,6 +11,8 @@ enum SQLValue: Sendable, Hashable {
     case integers([Int])
     case dates([Date])
     case booleans([Bool])
+    case bytes(Data)
+    case bytesArray([Data])
     case boolean(Bool?)
     case date(Date?)
     case uuids([UUID])
