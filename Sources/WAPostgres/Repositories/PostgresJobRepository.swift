@@ -101,18 +101,18 @@ struct PostgresJobRepository: JobRepository {
     /// One statement claims; a second one, only when the claim took jobs with lanes, checks that no other claim of
     /// those lanes committed meanwhile.
     ///
-    /// The statement (`claimStatement`): `available_orgs` and `running_orgs` walk the organizations with available
-    /// and running jobs (`jobs_claim` and `jobs_running`); `busy` is the lanes with a running job under an unexpired
-    /// lease; `candidates` takes, per organization and queue, the first due available jobs outside busy and
-    /// unselected lanes in claim order from `jobs_claim` (an index scan that stops after `lookahead` rows), and per
-    /// organization the running jobs whose lease expired (`jobs_running`); `ranked` numbers each lane's candidates
-    /// in claim order. `to_claim` locks, in claim order, the first unexhausted candidate of each lane (every one
-    /// without a lane) `FOR UPDATE SKIP LOCKED` until `limit` are locked; `to_fail` locks the exhausted candidates
-    /// that come before their lane's claim (all without a lane), at most `limit` of them, in claim order. The two `UPDATE`s make the first running (attempt
-    /// + 1, the worker, the lease) and fail the others, `data` with them, and the claimed jobs come back in claim
-    /// order. Skipped locks do not count against the limit (the lock is below the `LIMIT`), and a locked row is
-    /// checked again at its newest version (READ COMMITTED's recheck), so a job another claim took since the
-    /// snapshot is passed over.
+    /// The statement (``claimStatement(queues:worker:limit:now:lockedUntil:lanes:json:explain:)``):
+    /// `available_orgs` and `running_orgs` walk the organizations with available and running jobs; `busy` is the
+    /// lanes with a running job under an unexpired lease; `candidates` takes, per organization and queue, the first
+    /// due available jobs outside busy and unselected lanes in claim order (an index scan of `jobs_claim` that stops
+    /// after `lookahead` rows), and per organization the running jobs whose lease expired (`jobs_running`);
+    /// `ranked` numbers each lane's candidates in claim order. `to_claim` locks, in claim order, the first
+    /// unexhausted candidate of each lane (and every one without a lane) `FOR UPDATE SKIP LOCKED` until `limit` are
+    /// locked: the lock is below the `LIMIT`, so skipped rows do not count, and a row changed since the snapshot is
+    /// checked again at its newest version (READ COMMITTED's recheck), so a job another claim took is passed over.
+    /// `to_fail` locks the exhausted candidates that come before their lane's claim (every one without a lane), at
+    /// most `limit` of them, in claim order. The two `UPDATE`s make the first running (attempt + 1, the worker, the
+    /// lease) and fail the others, `data` with them; the claimed jobs come back in claim order.
     ///
     /// Lanes across concurrent claims: two claims whose snapshots differ (another `now`, a job enqueued in between)
     /// may see different first jobs of one lane. So a claim takes a transaction-level advisory lock on each lane it
@@ -120,13 +120,15 @@ struct PostgresJobRepository: JobRepository {
     /// it commits; and after the statement, whose snapshot may predate a claim of the lane committed just before
     /// the lock was taken, it looks again with a new snapshot (taken after the locks, so it sees every such claim):
     /// another unexpired running job in one of its lanes makes the claim fail with `storage_conflict` (the
-    /// transaction rolls back; run it again), never two running jobs in a lane.
+    /// transaction rolls back; run it again). So a lane never has two running jobs.
     ///
-    /// `EXPLAIN` (2,000+ jobs in 3 organizations, analysed; `PostgresQueueTests.claimPlanUsesTheIndexes`): the
-    /// organization walks are index-only scans of `jobs_claim` and `jobs_running` (one `LIMIT 1` probe per
-    /// organization), the candidates an index scan of `jobs_claim` per organization and queue (`organization_id`
-    /// and `queue` as index conditions, the due time and lanes as filters) and of `jobs_running`, the locks and
-    /// updates go through the primary key; no sequential scan of `jobs`.
+    /// `EXPLAIN`, on 60,000 analysed jobs of 3 organizations (`PostgresQueueTests.theClaimPlanUsesTheIndexes`):
+    /// the walks are `LIMIT 1` index-only scans of `jobs_due` and `jobs_running` (partial indexes of available and
+    /// running jobs); `busy` a bitmap scan of `jobs_running`; the candidates a parameterised index scan of
+    /// `jobs_claim` per organization and queue (`organization_id`, `queue` and the due time as index conditions,
+    /// in claim order, so the `LIMIT` stops it; lanes as filters) and of `jobs_running` per organization; the locks
+    /// and both updates nested loops over the primary key. No sequential scan of `jobs`. (`.unheld` reads the
+    /// unexpired leases once, as a hashed subplan.)
     func claim(
         queues: Set<String>, worker: String, limit: Int, lease: Duration, now: Date, lanes: JobLaneSelection
     ) async throws(WAError) -> [Job] {
@@ -136,21 +138,13 @@ struct PostgresJobRepository: JobRepository {
         }
         guard limit > 0, !queues.isEmpty else { return [] }
         if case .only(let selected) = lanes, selected.isEmpty { return [] }
-        let lockedUntil = now.addingTimeInterval(lease.seconds)
+        let lockedUntil = now.addingTimeInterval(lease.fractionalSeconds)
         let sql = try Self.claimStatement(
             queues: queues, worker: worker, limit: limit, now: now, lockedUntil: lockedUntil, lanes: lanes,
             json: { value throws(WAError) in try context.json(value) })
-        let rows = try await context.rows(sql, doing: "claiming jobs")
         var claimed: [Job] = []
-        do {
-            for row in rows {
-                let text = try row.decode(String.self)
-                claimed.append(try context.decode(text, as: Job.self))
-            }
-        } catch let error as WAError {
-            throw error
-        } catch {
-            throw PostgresTransactionRunner.mapped(error, doing: "claiming jobs", context.logger)
+        for text in try await context.values(sql, as: String.self, doing: "claiming jobs") {
+            claimed.append(try context.decode(text, as: Job.self))
         }
         let claimedLanes = Set(claimed.compactMap(\.lane))
         guard !claimedLanes.isEmpty else { return claimed }
@@ -329,14 +323,13 @@ struct PostgresJobRepository: JobRepository {
         let queueList = sql.bind(.texts(queues.sorted()))
         let at = sql.bind(.date(now))
         let nowSeconds = sql.bind(.text(String(now.timeIntervalSinceReferenceDate)))
-        let seconds = "float8"
         sql.append("WITH RECURSIVE ")
         sql.append(Self.organizationWalk("available_orgs", where: "state = 'available'"))
         sql.append(", ")
         sql.append(Self.organizationWalk("running_orgs", where: "state = 'running'"))
         sql.append("""
             , busy AS MATERIALIZED (
-                SELECT r.lane, max((r.data ->> 'lockedUntil')::\(seconds)) AS until FROM running_orgs o CROSS JOIN LATERAL (
+                SELECT r.lane, max((r.data ->> 'lockedUntil')::float8) AS until FROM running_orgs o CROSS JOIN LATERAL (
                     SELECT j.lane, j.data FROM jobs j
                     WHERE j.organization_id = o.organization_id AND j.state = 'running' AND j.locked_until > \(at)
                       AND j.lane IS NOT NULL) r
@@ -344,7 +337,7 @@ struct PostgresJobRepository: JobRepository {
                 GROUP BY r.lane
             ), times AS (
                 SELECT w.at FROM available_orgs o CROSS JOIN unnest(\(queueList)::text[]) AS q(queue) CROSS JOIN LATERAL (
-                    SELECT min(greatest((j.data ->> 'scheduledAt')::\(seconds), b.until)) AS at
+                    SELECT min(greatest((j.data ->> 'scheduledAt')::float8, b.until)) AS at
                     FROM jobs j LEFT JOIN busy b ON b.lane = j.lane
                     WHERE j.organization_id = o.organization_id AND j.queue = q.queue AND j.state = 'available'
                       AND j.scheduled_at <= coalesce((
@@ -355,7 +348,7 @@ struct PostgresJobRepository: JobRepository {
                 WHERE o.organization_id IS NOT NULL
                 UNION ALL
                 SELECT r.at FROM running_orgs o CROSS JOIN LATERAL (
-                    SELECT coalesce((j.data ->> 'lockedUntil')::\(seconds), \(nowSeconds)::\(seconds)) AS at
+                    SELECT coalesce((j.data ->> 'lockedUntil')::float8, \(nowSeconds)::float8) AS at
                     FROM jobs j
                     WHERE j.organization_id = o.organization_id AND j.state = 'running' AND j.queue = ANY(\(queueList)::text[])
                     ORDER BY j.locked_until LIMIT 1) r
@@ -516,7 +509,7 @@ struct PostgresJobRepository: JobRepository {
 extension Duration {
     /// The duration in (fractional) seconds, as WACore adds a `Duration` to a `Date` (so that a lease's end is the
     /// very `Date` the memory store computes).
-    var seconds: Double {
+    var fractionalSeconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

@@ -46,7 +46,7 @@ struct PostgresLeaseRepository: LeaseRepository {
         instance: InstanceID, in organization: OrganizationID, owner: String, duration: Duration, now: Date
     ) async throws(WAError) -> InstanceLease? {
         try context.requireUsable(for: organization, name)
-        let expiresAt = now.addingTimeInterval(duration.seconds)
+        let expiresAt = now.addingTimeInterval(duration.fractionalSeconds)
         var fresh = InstanceLease(
             instanceID: instance, organizationID: organization, owner: owner, token: 1, expiresAt: expiresAt)
         fresh.version = 1
@@ -79,7 +79,7 @@ struct PostgresLeaseRepository: LeaseRepository {
     /// `lease_lost`.
     func renew(_ lease: InstanceLease, duration: Duration, now: Date) async throws(WAError) -> InstanceLease {
         try context.requireUsable(for: lease.organizationID, name)
-        let expiresAt = now.addingTimeInterval(duration.seconds)
+        let expiresAt = now.addingTimeInterval(duration.fractionalSeconds)
         var sql = SQLBuilder()
         let expires = sql.bind(.date(expiresAt))
         let expiresJSON = sql.bind(.json(try context.json(expiresAt)))
