@@ -19,9 +19,15 @@ protocol PostgresEntityMapping: Sendable {
     /// The typed columns that make up the table's unique constraint for a (non-global) ``UniqueKey`` of this name,
     /// so that an insert that wrote nothing can tell which key collided.
     static func uniqueColumns(of key: String) -> [String]
+
+    /// The predicate of the partial unique index behind the key `key` (SQL over the table's unqualified columns,
+    /// for instance `state IN ('available', 'running')`), or `nil` when the constraint covers every row: the rows
+    /// outside it hold no key, so a collision check must not count them.
+    static func uniquePredicate(of key: String) -> String?
 }
 
 extension PostgresEntityMapping {
     static func conditions(_ filter: Entity.Filter, into sql: inout SQLBuilder) {}
     static func uniqueColumns(of key: String) -> [String] { [] }
+    static func uniquePredicate(of key: String) -> String? { nil }
 }

@@ -209,6 +209,8 @@ struct PostgresEntityRepository<Mapping: PostgresEntityMapping>: Repository {
                 let placeholder = sql.bind(value)
                 sql.append(" AND other.\(column) = \(placeholder)")
             }
+            // Unqualified, its columns are the subquery's own (`other`).
+            if let predicate = Mapping.uniquePredicate(of: key.name) { sql.append(" AND \(predicate)") }
             sql.append(")")
         }
     }
@@ -237,6 +239,7 @@ struct PostgresEntityRepository<Mapping: PostgresEntityMapping>: Repository {
                 guard let value = columns.first(where: { $0.name == column })?.value else { continue }
                 sql.whereEqual(column, value)
             }
+            if let predicate = Mapping.uniquePredicate(of: key.name) { sql.append(" AND \(predicate)") }
             if try await context.count(sql, doing: "checking a \(name)'s \(key.name)") > 0 {
                 return WAError(.alreadyExists, "a \(name) with this \(key.name) exists", field: key.name)
             }
