@@ -5,7 +5,8 @@ import WACore
 ///
 /// An insert writes the row, then its keys with `ON CONFLICT DO NOTHING`: fewer keys written than the contact has
 /// means another contact holds one (or the contact's JID equals its LID), and the row is deleted again. An update
-/// claims its new keys first, then writes the row, then gives up the keys it no longer has. Deleting the row
+/// locks the row and checks its version, claims its new keys, writes the row, then gives up the keys it no longer
+/// has. Deleting the row
 /// deletes its keys and its activity (cascades).
 struct PostgresContactRepository: ContactRepository, PostgresForwardingRepository {
     let base: PostgresEntityRepository<ContactMapping>
@@ -20,6 +21,13 @@ struct PostgresContactRepository: ContactRepository, PostgresForwardingRepositor
 
     func update(_ entity: Contact) async throws(WAError) -> Contact {
         try context.requireUsable(for: entity.organizationID, "contact")
+        // The row first, locked: a missing or changed contact fails before any key is touched.
+        guard let stored = try await base.findForUpdate(entity.id, in: entity.organizationID) else {
+            throw .notFound("contact")
+        }
+        guard stored.version == entity.version else {
+            throw WAError(.versionConflict, "the contact was changed by someone else; read it again", field: "version")
+        }
         let current = try await keys(of: entity.id, in: entity.organizationID)
         let wanted = entity.uniqueKeys
         let added = wanted.filter { key in !current.contains { $0.name == key.name && $0.value == key.value } }
@@ -28,16 +36,16 @@ struct PostgresContactRepository: ContactRepository, PostgresForwardingRepositor
             try await release(added.filter { key in !missing.contains(key) }, of: entity)
             throw WAError(.alreadyExists, "a contact with this \(collided.name) exists", field: collided.name)
         }
-        let stored: Contact
+        let updated: Contact
         do {
-            stored = try await base.update(entity)
+            updated = try await base.update(entity)
         } catch {
             try await release(added, of: entity)
             throw error
         }
         let dropped = current.filter { key in !wanted.contains { $0.name == key.name && $0.value == key.value } }
         try await release(dropped, of: entity)
-        return stored
+        return updated
     }
 
     func find(phone: PhoneNumber, in organization: OrganizationID) async throws(WAError) -> Contact? {

@@ -1,0 +1,17 @@
+import Foundation
+import Testing
+import WACore
+import WACoreTesting
+@testable import WAPostgres
+
+/// The repository contract, every case of it, on PostgreSQL: the same suite the memory store passes.
+@Suite("PostgreSQL store: repository contract")
+struct PostgresStoreContractTests {
+    @Test(arguments: RepositoryContract.cases)
+    func contract(_ contractCase: RepositoryContract.Case) async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            try await TestDatabase.migrate(client)
+            try await contractCase.run(on: PostgresStore(client: client, logger: TestDatabase.logger))
+        }
+    }
+}
