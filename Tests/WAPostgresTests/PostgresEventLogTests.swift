@@ -87,11 +87,11 @@ struct PostgresEventLogTests {
             let secondDone = Atomic<Bool>(false)
             async let first: UInt64 = log(runner, scope) { repository in
                 let logged = try await repository.append(event(org, 1))
-                await firstAppended.arrive()
-                await release.arrive()
+                try await firstAppended.arrive()
+                try await release.arrive()
                 return logged.sequence
             }
-            await firstAppended.arrive()
+            try await firstAppended.arrive()
             async let second: UInt64 = log(runner, scope) { repository in
                 let logged = try await repository.append(event(org, 2))
                 secondDone.store(true, ordering: .releasing)
@@ -103,7 +103,7 @@ struct PostgresEventLogTests {
             #expect(!secondFinishedEarly)
             let value6 = try await log(runner, scope) { try await $0.read(in: org, after: 0, limit: 10) }
             #expect(value6.isEmpty)
-            await release.arrive()
+            try await release.arrive()
             let numbers = try await [first, second]
             #expect(numbers == [1, 2])
 

@@ -4,8 +4,10 @@ import WACore
 import WACoreTesting
 @testable import WAPostgres
 
-/// The repository contract, every case of it, on PostgreSQL: the same suite the memory store passes.
-@Suite("PostgreSQL store: repository contract")
+/// The repository contract, every case of it, on PostgreSQL: the same suite the memory store passes. Cases run one
+/// after another, each in a fresh database: concurrency is what some cases test inside, and a hundred migrations at
+/// once would only load the machine the other suites share.
+@Suite("PostgreSQL store: repository contract", .serialized)
 struct PostgresStoreContractTests {
     @Test(arguments: RepositoryContract.cases)
     func contract(_ contractCase: RepositoryContract.Case) async throws {

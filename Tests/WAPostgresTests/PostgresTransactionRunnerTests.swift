@@ -133,7 +133,7 @@ struct PostgresTransactionRunnerTests {
                         do {
                             try await connection.execute("SELECT 1 FROM templates WHERE id = \(one) FOR UPDATE")
                             // Wait until the other transaction holds its first row too, then reach for it.
-                            await bothHoldOne.arrive()
+                            try await bothHoldOne.arrive()
                             try await connection.execute("SELECT 1 FROM templates WHERE id = \(other) FOR UPDATE")
                         } catch {
                             throw PostgresTransactionRunner.mapped(error, doing: "locking", runner.logger)
@@ -157,21 +157,27 @@ struct PostgresTransactionRunnerTests {
     }
 }
 
-/// Lets tasks wait until `parties` of them have arrived.
+/// Lets tasks wait until `parties` of them have arrived, for at most `timeout` of real time: a party that failed
+/// before arriving makes the others fail instead of waiting forever.
 actor Rendezvous {
+    struct TimedOut: Error {}
+
     let parties: Int
+    let timeout: Duration
     private var arrived = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    init(parties: Int) { self.parties = parties }
+    init(parties: Int, timeout: Duration = .seconds(30)) {
+        self.parties = parties
+        self.timeout = timeout
+    }
 
-    func arrive() async {
+    func arrive() async throws {
         arrived += 1
-        if arrived >= parties {
-            for continuation in waiting { continuation.resume() }
-            waiting = []
-        } else {
-            await withCheckedContinuation { waiting.append($0) }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while arrived < parties {
+            guard clock.now < deadline else { throw TimedOut() }
+            try await Task.sleep(for: .milliseconds(5))
         }
     }
 }

@@ -86,8 +86,12 @@ enum TestDatabase {
         let postgres = EmbeddedPostgres(
             configuration: EmbeddedPostgresConfiguration(
                 directory: directory,
-                // Throw-away data: no need to survive an OS crash. Tests run in parallel, each with its clients.
-                settings: ["fsync": "off", "full_page_writes": "off", "max_connections": "300"]),
+                // Throw-away data: no need to survive an OS crash. Tests run in parallel, each with its clients, and
+                // several migrate fresh databases at once (each migration locks every table it creates).
+                settings: [
+                    "fsync": "off", "full_page_writes": "off", "max_connections": "300",
+                    "max_locks_per_transaction": "256",
+                ]),
             logger: logger)
         started.withLock { $0 = postgres }
         atexit { TestDatabase.stopEmbeddedServer() }
