@@ -20,6 +20,10 @@ public final class PostgresStore: Store {
     public let runner: PostgresTransactionRunner
     /// Rate-limit state, shared by every node (``PostgresRateLimitStore``).
     public let rateLimits: any RateLimitStore
+    /// The listener that wakes workers on commits (``PostgresWakeUps``); run it as a service beside the client.
+    public let wakeUpListener: PostgresWakeUps
+    /// ``wakeUpListener``, as the store's ``WACore/Store/wakeUps``.
+    public var wakeUps: (any WorkerWakeUps)? { wakeUpListener }
 
     @TaskLocal private static var openTransactions: Set<ObjectIdentifier> = []
 
@@ -28,6 +32,7 @@ public final class PostgresStore: Store {
     public init(client: PostgresClient, logger: Logger) {
         runner = PostgresTransactionRunner(client: client, logger: logger)
         rateLimits = PostgresRateLimitStore(runner: runner)
+        wakeUpListener = PostgresWakeUps(client: client, logger: logger)
     }
 
     public func transaction<Result>(
@@ -43,7 +48,17 @@ public final class PostgresStore: Store {
             try await runner.run(scope) { connection in
                 let context = PostgresTransactionContext(connection: connection, scope: scope, logger: runner.logger)
                 defer { context.close() }
-                return try await body(PostgresStoreTransaction(context: context))
+                let result = try await body(PostgresStoreTransaction(context: context))
+                // Delivered by PostgreSQL when (and only if) the transaction commits.
+                for topic in context.touchedTopics.sorted(by: { PostgresWakeUps.payload($0) < PostgresWakeUps.payload($1) }) {
+                    var notify = SQLBuilder("SELECT pg_notify(")
+                    notify.append(bound: .text(PostgresWakeUps.channel))
+                    notify.append(", ")
+                    notify.append(bound: .text(PostgresWakeUps.payload(topic)))
+                    notify.append(")")
+                    _ = try await context.count(notify, doing: "notifying workers")
+                }
+                return result
             }
         }
     }

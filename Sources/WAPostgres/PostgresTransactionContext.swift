@@ -11,12 +11,20 @@ final class PostgresTransactionContext: Sendable {
     let scope: TransactionScope
     let logger: Logger
     private let isOpen = Atomic<Bool>(true)
+    private let touched = Mutex<Set<WakeUpTopic>>([])
 
     init(connection: PostgresConnection, scope: TransactionScope, logger: Logger) {
         self.connection = connection
         self.scope = scope
         self.logger = logger
     }
+
+    /// Notes that the transaction gave workers of `topic` something to do (``PostgresStore`` notifies them when it
+    /// commits).
+    func touch(_ topic: WakeUpTopic) { touched.withLock { _ = $0.insert(topic) } }
+
+    /// What the transaction gave workers to do.
+    var touchedTopics: Set<WakeUpTopic> { touched.withLock { $0 } }
 
     /// Marks the transaction over: its repositories refuse every further call.
     func close() { isOpen.store(false, ordering: .releasing) }

@@ -45,6 +45,7 @@ struct PostgresEventLogRepository: EventLogRepository {
         sql.append(" FROM next RETURNING sequence")
         let numbers = try await context.values(sql, as: Int.self, doing: "appending to the event log")
         guard let number = numbers.first else { throw WAError(.internalError, "the event log gave no number") }
+        context.touch(.eventLog)
         return LoggedEvent(sequence: UInt64(number), event: event)
     }
 

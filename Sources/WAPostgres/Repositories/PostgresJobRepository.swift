@@ -77,7 +77,10 @@ struct PostgresJobRepository: JobRepository {
                 appendHolder(of: key, queue: stored.queue, organization: organization, into: &sql)
             }
             let texts = try await context.values(sql, as: String.self, doing: "enqueueing a job")
-            if let text = texts.first { return try context.decode(text, as: Job.self) }
+            if let text = texts.first {
+                context.touch(.queue(stored.queue))
+                return try context.decode(text, as: Job.self)
+            }
             guard let key = stored.uniqueKey else { break }
             var holder = SQLBuilder("SELECT data::text FROM jobs WHERE true")
             let placeholder = holder.bind(.id(stored.organizationID))
@@ -438,11 +441,13 @@ struct PostgresJobRepository: JobRepository {
                 RETURNING 1
                 """
         }
-        return try await fenced(
+        let snoozed = try await fenced(
             id, organization, attempt,
             columns: ["state = 'available'", "scheduled_at = \(scheduled)", "snoozes = jobs.snoozes + 1"],
             data: [("state", "'\"available\"'"), ("scheduledAt", scheduledJSON), ("snoozes", "to_jsonb(jobs.snoozes + 1)")],
             sql, also: hold)
+        context.touch(.queue(snoozed.queue))
+        return snoozed
     }
 
     func fail(_ id: JobID, in organization: OrganizationID, attempt: Int, error: String, now: Date)
