@@ -20,36 +20,19 @@ import WACore
 ///
 /// **Lanes** are compared as strings across organizations, like the memory store (an instance lane names a
 /// UUIDv7, unique everywhere).
-struct PostgresJobRepository: JobRepository {
+struct PostgresJobRepository: JobRepository, PostgresForwardingRepository {
     typealias Entity = Job
 
-    let context: PostgresTransactionContext
-    private var entities: PostgresEntityRepository<JobMapping> { PostgresEntityRepository(context: context) }
+    let base: PostgresEntityRepository<JobMapping>
+
+    /// The repository of the transaction `context` belongs to; the plain `Repository` calls go to `base`
+    /// (``PostgresForwardingRepository``).
+    init(context: PostgresTransactionContext) {
+        base = PostgresEntityRepository(context: context)
+    }
 
     /// The key space (`pg_try_advisory_xact_lock(key1, key2)`, `key1` = "WALN") of the lane locks claims take.
     static let laneLockSpace: Int32 = 0x5741_4C4E
-
-    // MARK: Repository
-
-    func insert(_ entity: Job) async throws(WAError) -> Job { try await entities.insert(entity) }
-    func find(_ id: JobID, in organization: OrganizationID) async throws(WAError) -> Job? {
-        try await entities.find(id, in: organization)
-    }
-    func findForUpdate(_ id: JobID, in organization: OrganizationID) async throws(WAError) -> Job? {
-        try await entities.findForUpdate(id, in: organization)
-    }
-    func update(_ entity: Job) async throws(WAError) -> Job { try await entities.update(entity) }
-    func delete(_ id: JobID, in organization: OrganizationID) async throws(WAError) {
-        try await entities.delete(id, in: organization)
-    }
-    func list(in organization: OrganizationID, where filter: Job.Filter, page: PageRequest) async throws(WAError)
-        -> Page<Job>
-    {
-        try await entities.list(in: organization, where: filter, page: page)
-    }
-    func count(in organization: OrganizationID, where filter: Job.Filter) async throws(WAError) -> Int {
-        try await entities.count(in: organization, where: filter)
-    }
 
     // MARK: Enqueue
 

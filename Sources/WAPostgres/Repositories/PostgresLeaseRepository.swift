@@ -5,36 +5,17 @@ import WACore
 /// WACore's ``WACore/LeaseRepository`` on `instance_leases`: one row per instance, its owner, fencing token and
 /// expiry, with `data` (the lease's JSON) changed together with the columns in every statement, as the memory store
 /// changes the lease (`MemoryRepository+Jobs.swift`).
-struct PostgresLeaseRepository: LeaseRepository {
+struct PostgresLeaseRepository: LeaseRepository, PostgresForwardingRepository {
     typealias Entity = InstanceLease
 
-    let context: PostgresTransactionContext
-    private var entities: PostgresEntityRepository<LeaseMapping> { PostgresEntityRepository(context: context) }
+    let base: PostgresEntityRepository<LeaseMapping>
+
+    /// The repository of the transaction `context` belongs to; the plain `Repository` calls go to `base`
+    /// (``PostgresForwardingRepository``).
+    init(context: PostgresTransactionContext) {
+        base = PostgresEntityRepository(context: context)
+    }
     private var name: String { InstanceLease.entityName }
-
-    // MARK: Repository
-
-    func insert(_ entity: InstanceLease) async throws(WAError) -> InstanceLease { try await entities.insert(entity) }
-    func find(_ id: Identifier<InstanceLease>, in organization: OrganizationID) async throws(WAError) -> InstanceLease? {
-        try await entities.find(id, in: organization)
-    }
-    func findForUpdate(_ id: Identifier<InstanceLease>, in organization: OrganizationID) async throws(WAError)
-        -> InstanceLease?
-    {
-        try await entities.findForUpdate(id, in: organization)
-    }
-    func update(_ entity: InstanceLease) async throws(WAError) -> InstanceLease { try await entities.update(entity) }
-    func delete(_ id: Identifier<InstanceLease>, in organization: OrganizationID) async throws(WAError) {
-        try await entities.delete(id, in: organization)
-    }
-    func list(in organization: OrganizationID, where filter: InstanceLease.Filter, page: PageRequest)
-        async throws(WAError) -> Page<InstanceLease>
-    {
-        try await entities.list(in: organization, where: filter, page: page)
-    }
-    func count(in organization: OrganizationID, where filter: InstanceLease.Filter) async throws(WAError) -> Int {
-        try await entities.count(in: organization, where: filter)
-    }
 
     // MARK: Leases
 
