@@ -82,4 +82,21 @@ final class PostgresTransactionContext: Sendable {
             throw WAError(.internalError, "a stored record could not be read")
         }
     }
+
+    /// The entities the rows' `data` hold, in order.
+    func decode<Entity: Decodable>(_ texts: some Sequence<String>, as _: Entity.Type) throws(WAError) -> [Entity] {
+        var entities: [Entity] = []
+        for text in texts { entities.append(try decode(text, as: Entity.self)) }
+        return entities
+    }
+
+    /// The page `request` asked for, from the `data` of a query that read `request.limit + 1` rows in page order (the
+    /// extra row only tells that there is a next page).
+    func page<Entity: StoredEntity>(_ texts: [String], of request: PageRequest, as _: Entity.Type) throws(WAError)
+        -> Page<Entity>
+    {
+        let items = try decode(texts.prefix(request.limit), as: Entity.self)
+        let next = texts.count > request.limit ? items.last.map { Cursor(after: $0.id, order: request.order) } : nil
+        return Page(items: items, nextCursor: next)
+    }
 }

@@ -104,10 +104,7 @@ struct PostgresContactActivityRepository: ContactActivityRepository {
         }
         sql.append(" ORDER BY c.id \(ascending ? "ASC" : "DESC") LIMIT \(page.limit + 1)")
         let texts = try await context.values(sql, as: String.self, doing: "listing a segment's contacts")
-        var items: [Contact] = []
-        for text in texts.prefix(page.limit) { items.append(try context.decode(text, as: Contact.self)) }
-        let next = texts.count > page.limit ? items.last.map { Cursor(after: $0.id, order: page.order) } : nil
-        return Page(items: items, nextCursor: next)
+        return try context.page(texts, of: page, as: Contact.self)
     }
 
     // MARK: Internals

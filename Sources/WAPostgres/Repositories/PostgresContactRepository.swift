@@ -78,9 +78,7 @@ struct PostgresContactRepository: ContactRepository, PostgresForwardingRepositor
         sql.append(bound: .texts(values))
         sql.append(")")
         let texts = try await context.values(sql, as: String.self, doing: "looking contacts up")
-        var contacts: [Contact] = []
-        for text in texts { contacts.append(try context.decode(text, as: Contact.self)) }
-        return contacts
+        return try context.decode(texts, as: Contact.self)
     }
 
     /// The keys the stored contact holds.

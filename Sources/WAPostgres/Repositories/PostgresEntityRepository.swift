@@ -134,10 +134,7 @@ struct PostgresEntityRepository<Mapping: PostgresEntityMapping>: Repository {
         Mapping.conditions(filter, into: &sql)
         sql.append(" ORDER BY id \(ascending ? "ASC" : "DESC") LIMIT \(page.limit + 1)")
         let texts = try await context.values(sql, as: String.self, doing: "listing \(name) records")
-        var items: [Entity] = []
-        for text in texts.prefix(page.limit) { items.append(try context.decode(text, as: Entity.self)) }
-        let next = texts.count > page.limit ? items.last.map { Cursor(after: $0.id, order: page.order) } : nil
-        return Page(items: items, nextCursor: next)
+        return try context.page(texts, of: page, as: Entity.self)
     }
 
     func count(in organization: OrganizationID, where filter: Entity.Filter) async throws(WAError) -> Int {

@@ -68,8 +68,6 @@ struct PostgresInstanceRepository: InstanceRepository, PostgresForwardingReposit
         }
         sql.append(" ORDER BY id LIMIT \(limit)")
         let texts = try await context.values(sql, as: String.self, doing: "listing the instances to run")
-        var instances: [Instance] = []
-        for text in texts { instances.append(try context.decode(text, as: Instance.self)) }
-        return instances
+        return try context.decode(texts, as: Instance.self)
     }
 }

@@ -21,9 +21,7 @@ struct PostgresOrganizationRepository: OrganizationRepository, PostgresForwardin
         }
         sql.append(" ORDER BY organization_id LIMIT \(limit)")
         let texts = try await base.context.values(sql, as: String.self, doing: "listing organizations")
-        var organizations: [Organization] = []
-        for text in texts { organizations.append(try base.context.decode(text, as: Organization.self)) }
-        return organizations
+        return try base.context.decode(texts, as: Organization.self)
     }
 
     /// Deletes every row of the organization from every tenant table the catalog lists (so a table added later is
