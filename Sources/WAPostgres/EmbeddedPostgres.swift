@@ -28,7 +28,8 @@ import Darwin
 ///
 /// When this process runs as root, the cluster runs as ``EmbeddedPostgresConfiguration/systemUser`` (PostgreSQL
 /// refuses root): the directory and what the cluster keeps in it are handed to that user, and `initdb` and
-/// `pg_ctl` run through `runuser -u <user> --`. Otherwise they run as the current user.
+/// `pg_ctl` run through `runuser -u <user> --`. Every directory above it must let that user pass (search
+/// permission), or ``start()`` fails naming the one that does not. Otherwise they run as the current user.
 ///
 /// The server runs as a daemon (`pg_ctl start`), so it outlives this process unless ``stop()`` is called:
 /// - ``start()`` when a server already runs for this directory (a previous process exited without stopping it,
@@ -93,6 +94,58 @@ public final class EmbeddedPostgres: Sendable {
             try await startLocked()
             return connectionSettings
         }
+    }
+
+    /// Whether a server runs for this directory now, started by this instance or by anyone else.
+    public var isRunning: Bool {
+        PostmasterLock.read(dataDirectory: dataDirectory)?.processState == .alive
+    }
+
+    /// Creates the database `name` in the running cluster unless it exists, and returns ``connectionSettings`` for
+    /// it. Two callers at once are fine: the one that loses the race finds the database made.
+    ///
+    /// - Throws: ``WACore/WAError`` `invalid_argument` unless `name` is a plain lower-case identifier
+    ///   (`[a-z_][a-z0-9_]*`, at most 63 bytes: it is written into `CREATE DATABASE`, which takes no
+    ///   parameters); `internal_error` when the server refuses.
+    public func createDatabaseIfMissing(_ name: String) async throws -> PostgresConnectionSettings {
+        let valid = name.utf8.count <= 63 && name.first.map { $0 == "_" || ("a"..."z").contains($0) } == true
+            && name.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+        guard valid else {
+            throw WAError(
+                .invalidArgument, "embedded PostgreSQL: a database name is [a-z_][a-z0-9_]*, at most 63 bytes",
+                field: "database")
+        }
+        let configuration = PostgresConnection.Configuration(
+            unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(self.configuration.port)", username: Self.superuser,
+            password: nil, database: "postgres")
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            do {
+                let rows = try await connection.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: logger)
+                var exists = false
+                for try await _ in rows { exists = true }
+                if !exists {
+                    do {
+                        try await connection.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+                        logger.info(
+                            "created the database \(name)", metadata: ["directory": "\(self.configuration.directory)"])
+                    } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P04" {
+                        // duplicate_database: created meanwhile by another caller.
+                    }
+                }
+                try await connection.close()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+        } catch {
+            throw WAError(
+                .internalError,
+                "embedded PostgreSQL: cannot create the database \(name): \(PostgresErrorSummary(error).text)")
+        }
+        var settings = connectionSettings
+        settings.database = name
+        return settings
     }
 
     /// Stops the server for this directory (`pg_ctl stop -m fast`) and waits until it has exited. Does nothing
@@ -168,6 +221,14 @@ public final class EmbeddedPostgres: Sendable {
     /// Creates the directory, `pgdata/`, `run/` and the log file (owner-only) and, when running as root, hands them
     /// to the cluster's user.
     private func prepareDirectories(owner: SystemUser?) throws(WAError) {
+        if let owner, let blocked = owner.firstUnsearchableAncestor(of: configuration.directory) {
+            throw WAError(
+                .invalidArgument,
+                "embedded PostgreSQL: the cluster runs as the user \(owner.name) (PostgreSQL refuses root), which "
+                    + "cannot reach \(configuration.directory) because it may not pass through \(blocked); choose a "
+                    + "directory it can reach, or run as an unprivileged user",
+                field: "postgres_directory")
+        }
         for path in [configuration.directory, dataDirectory, socketDirectory] {
             do {
                 try FileManager.default.createDirectory(

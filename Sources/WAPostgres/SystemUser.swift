@@ -32,6 +32,43 @@ struct SystemUser: Sendable, Hashable {
         return SystemUser(name: name, uid: entry.pw_uid, gid: entry.pw_gid)
     }
 
+    /// The first directory above `path` (an absolute path) that this user may not pass through, or `nil` when it
+    /// may reach `path`: every ancestor must grant it search permission (`x`) as owner, through its primary or a
+    /// supplementary group, or to others.
+    func firstUnsearchableAncestor(of path: String) -> String? {
+        let groups = groupIDs()
+        var ancestor = ""
+        for component in path.split(separator: "/").dropLast() {
+            ancestor += "/" + component
+            var info = stat()
+            guard stat(ancestor, &info) == 0 else { return nil }  // missing: created later, by root, for the user
+            let mode = info.st_mode
+            let searchable =
+                info.st_uid == uid ? mode & S_IXUSR != 0
+                : groups.contains(info.st_gid) ? mode & S_IXGRP != 0
+                : mode & S_IXOTH != 0
+            if !searchable { return ancestor }
+        }
+        return nil
+    }
+
+    /// The user's primary and supplementary groups.
+    private func groupIDs() -> Set<gid_t> {
+        var count: Int32 = 64
+        var groups = [gid_t](repeating: 0, count: Int(count))
+        #if canImport(Darwin)
+        var signedGroups = groups.map { Int32(bitPattern: $0) }
+        if getgrouplist(name, Int32(bitPattern: gid), &signedGroups, &count) == -1 { return [gid] }
+        groups = signedGroups.map { gid_t(bitPattern: $0) }
+        #else
+        if getgrouplist(name, gid, &groups, &count) == -1 {
+            groups = [gid_t](repeating: 0, count: Int(count))
+            guard getgrouplist(name, gid, &groups, &count) != -1 else { return [gid] }
+        }
+        #endif
+        return Set(groups.prefix(Int(count))).union([gid])
+    }
+
     /// Makes this user (and its primary group) the owner of `path`.
     func takeOwnership(of path: String) throws(WAError) {
         guard chown(path, uid, gid) == 0 else {

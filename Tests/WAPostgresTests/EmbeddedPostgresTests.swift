@@ -184,6 +184,34 @@ import Glibc
         }
     }
 
+    @Test(.enabled(if: SystemUser.processIsRoot, "the cluster's user only differs from ours when we are root"))
+    func aDirectoryTheClustersUserCannotReachIsRefusedByName() async throws {
+        let parent = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: parent)
+        let postgres = EmbeddedPostgres(
+            configuration: EmbeddedPostgresConfiguration(directory: "\(parent)/data/postgres"), logger: TestDatabase.logger)
+        let error = try await #require(throws: WAError.self) { try await postgres.start() }
+        #expect(error.code == .invalidArgument && error.field == "postgres_directory")
+        #expect(error.message.contains("may not pass through \(parent);"))
+        #expect(!FileManager.default.fileExists(atPath: "\(parent)/data"))
+
+        // Letting others pass (without reading) is enough.
+        try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: parent)
+        let user = try SystemUser.named("postgres")
+        #expect(user.firstUnsearchableAncestor(of: "\(parent)/data/postgres") == nil)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: parent)
+        #expect(user.firstUnsearchableAncestor(of: "\(parent)/data/postgres") == parent)
+    }
+
+    @Test func databaseNamesMustBePlainIdentifiers() async throws {
+        let postgres = EmbeddedPostgres(configuration: .init(directory: "/nonexistent/cluster"), logger: TestDatabase.logger)
+        for name in ["", "Wa", "1db", "wa-gateway", "x; DROP DATABASE postgres", String(repeating: "a", count: 64)] {
+            let error = await #expect(throws: WAError.self) { try await postgres.createDatabaseIfMissing(name) }
+            #expect(error?.code == .invalidArgument && error?.field == "database", "\(name)")
+        }
+    }
+
     @Test func shellQuoting() {
         #expect(EmbeddedPostgres.shellQuoted("/a b/run") == "'/a b/run'")
         #expect(EmbeddedPostgres.shellQuoted("it's") == #"'it'\''s'"#)
