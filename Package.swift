@@ -120,7 +120,14 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
-        .testTarget(name: "WAPostgresTests", dependencies: ["WAPostgres", "WACoreTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "WAPostgresTests",
+            dependencies: [
+                "WAPostgres", "WACoreTesting",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "WABrowserTests", dependencies: ["WABrowser", "WACoreTesting"], swiftSettings: strict),
         .testTarget(
             name: "WAHTTPTests",

@@ -30,8 +30,12 @@ public final class PostgresWakeUps: WorkerWakeUps, Service {
         try await signal.wait(for: topics, after: mark)
     }
 
-    /// Listens until the task is cancelled, reconnecting a second after a failure.
+    /// Listens until the task is cancelled or a graceful shutdown begins, reconnecting a second after a failure.
     public func run() async throws {
+        try await cancelWhenGracefulShutdown { try await self.listen() }
+    }
+
+    private func listen() async throws {
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in

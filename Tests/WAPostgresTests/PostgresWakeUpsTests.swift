@@ -1,4 +1,6 @@
 import Foundation
+import ServiceLifecycle
+import ServiceLifecycleTestKit
 import Testing
 import WACore
 import WACoreTesting
@@ -61,6 +63,30 @@ struct PostgresWakeUpsTests {
             }
             let eventWoke = await Self.woken(wakeUps, [.eventLog], after: beforeEvent, within: .seconds(5))
             #expect(eventWoke, "an appended event wakes the fan-out")
+        }
+    }
+
+    @Test func aGracefulShutdownStopsTheListener() async throws {
+        struct StillListening: Error {}
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = PostgresStore(client: client, logger: TestDatabase.logger)
+            try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        try await store.wakeUpListener.run()
+                        return true
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(30))
+                        return false
+                    }
+                    try await Task.sleep(for: .milliseconds(300))  // listening by now, or about to
+                    trigger.triggerGracefulShutdown()
+                    let stopped = try await group.next()
+                    group.cancelAll()
+                    #expect(stopped == true, "run() returns when the service group shuts down, not only when cancelled")
+                }
+            }
         }
     }
 }
