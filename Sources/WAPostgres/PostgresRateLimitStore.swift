@@ -1,18 +1,33 @@
 import Foundation
 import NIOCore
 import PostgresNIO
+import Synchronization
 public import WACore
 
-/// Rate-limit state in `rate_limit_states`, shared by every node: ``update(_:now:_:)`` reads, decides and writes
-/// the keys' states in one transaction of its own, holding their rows locked, so no other update of the same keys
-/// interleaves.
+/// Rate-limit state in `rate_limit_states`, shared by every node. The decisions are WACore's (the body of
+/// ``update(_:now:_:)``); the store makes sure no other update of the same keys interleaves between reading the
+/// states and writing the result, in one of two ways:
 ///
-/// A call makes sure every key has a row (`INSERT … ON CONFLICT DO NOTHING`, in key order, so that two calls on
-/// overlapping keys lock them in the same order and cannot deadlock), locks and reads them (`FOR UPDATE`), runs the
-/// body on the states (an expired state reads as none), and writes the results back, deleting the rows whose state
-/// became none. Reading through a transaction (``PostgresRateLimitReader``) is one plain `SELECT`.
+/// - **One statement**, when this store has seen every key's current state: it runs the body on those states and
+///   sends the outcome as one call of `rate_limit_swap` (migration `0003`), which locks the keys' rows, checks that
+///   they still hold what the body saw, and writes the new states only then (a compare-and-swap; an unchanged
+///   outcome is checked all the same, so a refusal is never made on a stale state). This is the common case: a
+///   node updates the keys of the instances it holds, and remembers what it read and wrote.
+/// - **A locked transaction** otherwise (a key this store has not seen, or a swap that found another node's
+///   writes): it makes sure every key has a row (`INSERT … ON CONFLICT DO NOTHING`, in key order, so that two calls
+///   on overlapping keys lock them in the same order and cannot deadlock), locks and reads them (`FOR UPDATE`),
+///   runs the body (an expired state reads as none) and writes the results back, deleting the rows whose state
+///   became none.
+///
+/// Either way the states the store last saw are remembered (up to ``rememberedKeys`` keys; beyond that it forgets
+/// them all and starts over). Reading through a transaction (``PostgresRateLimitReader``) is one plain `SELECT`.
 public final class PostgresRateLimitStore: RateLimitStore {
+    /// How many keys' states a store remembers for its one-statement updates.
+    public static let rememberedKeys = 16_384
+
     private let runner: PostgresTransactionRunner
+    /// The encoded state each key had when this store last read or wrote it (empty: none).
+    private let seen = Mutex<[RateLimitKey: Data]>([:])
 
     /// A store on the transactions of `runner`.
     public init(runner: PostgresTransactionRunner) {
@@ -30,8 +45,10 @@ public final class PostgresRateLimitStore: RateLimitStore {
     ) async throws(WAError) -> Result {
         precondition(Set(keys).count == keys.count, "the keys of one update must be distinct")
         let ordered = keys.enumerated().sorted { Self.order($0.element, $1.element) }
+        if let result = try await swap(ordered, count: keys.count, now: now, body) { return result }
+        var written: [(RateLimitKey, RateLimitState?)] = []
         do {
-            return try await runner.run(.system) { connection in
+            let result = try await runner.run(.system) { connection in
                 let context = PostgresTransactionContext(connection: connection, scope: .system, logger: runner.logger)
                 defer { context.close() }
                 for (_, key) in ordered {
@@ -53,6 +70,7 @@ public final class PostgresRateLimitStore: RateLimitStore {
                     }
                 }
                 let result = body(&states)
+                written = ordered.map { (index, key) in (key, states[index].flatMap { $0.expiresAt > now ? $0 : nil }) }
                 for (index, key) in ordered {
                     if let state = states[index], state.expiresAt > now {
                         var write = SQLBuilder("UPDATE rate_limit_states SET state = ")
@@ -70,10 +88,71 @@ public final class PostgresRateLimitStore: RateLimitStore {
                 }
                 return result
             }
+            remember(written)  // committed
+            return result
         } catch let error as WAError {
             throw error
         } catch {
             throw PostgresTransactionRunner.mapped(error, doing: "updating rate-limit state", runner.logger)
+        }
+    }
+
+    /// The one-statement update: `nil` when a key's state is not known here or the stored states changed meanwhile
+    /// (then the caller takes the locked path, the body having changed nothing stored).
+    private func swap<Result>(
+        _ ordered: [(offset: Int, element: RateLimitKey)], count: Int, now: RateLimitInstant,
+        _ body: (inout [RateLimitState?]) -> Result
+    ) async throws(WAError) -> Result? {
+        let known = seen.withLock { seen in ordered.map { seen[$0.element] } }
+        guard known.allSatisfy({ $0 != nil }) else { return nil }
+        var states = [RateLimitState?](repeating: nil, count: count)
+        var expected: [Data] = []
+        for ((index, _), bytes) in zip(ordered, known) {
+            let state = bytes.flatMap { $0.isEmpty ? nil : RateLimitStateCodec.decode($0) }.flatMap { $0.expiresAt > now ? $0 : nil }
+            states[index] = state
+            expected.append(state.map(RateLimitStateCodec.encode) ?? Data())
+        }
+        let result = body(&states)
+        let written = ordered.map { (index, _) in states[index].flatMap { $0.expiresAt > now ? $0 : nil } }
+
+        var sql = SQLBuilder("SELECT swapped FROM rate_limit_swap(")
+        sql.append(bound: .integers(ordered.map { Int($0.element.scope.rawValue) }))
+        sql.append("::integer[], ")
+        sql.append(bound: .uuids(ordered.map { Self.uuid($0.element.primaryHigh, $0.element.primaryLow) }))
+        sql.append(", ")
+        sql.append(bound: .uuids(ordered.map { Self.uuid($0.element.secondaryHigh, $0.element.secondaryLow) }))
+        sql.append(", ")
+        sql.append(bound: .booleans(ordered.map { _ in true }))
+        sql.append(", ")
+        sql.append(bound: .bytesArray(expected))
+        sql.append(", ")
+        sql.append(bound: .bytesArray(written.map { $0.map(RateLimitStateCodec.encode) ?? Data() }))
+        sql.append(", ")
+        sql.append(bound: .integers(written.map { Int($0?.expiresAt.nanosecondsSinceEpoch ?? 0) }))
+        sql.append(", ")
+        sql.append(bound: .integer(Int(now.nanosecondsSinceEpoch)))
+        sql.append(")")
+        let swapped: Bool
+        do {
+            let rows = try await runner.client.query(sql.query, logger: runner.logger).collect()
+            swapped = try rows.first?.decode(Bool.self) ?? false
+        } catch {
+            throw PostgresTransactionRunner.mapped(error, doing: "updating rate-limit state", runner.logger)
+        }
+        guard swapped else {
+            // Another node wrote meanwhile: forget what we saw; the locked path reads it again.
+            seen.withLock { seen in for (_, key) in ordered { seen[key] = nil } }
+            return nil
+        }
+        remember(zip(ordered, written).map { ($0.0.element, $0.1) })
+        return result
+    }
+
+    /// Notes the keys' states as stored now.
+    private func remember(_ states: [(RateLimitKey, RateLimitState?)]) {
+        seen.withLock { seen in
+            if seen.count + states.count > Self.rememberedKeys { seen.removeAll(keepingCapacity: true) }
+            for (key, state) in states { seen[key] = state.map(RateLimitStateCodec.encode) ?? Data() }
         }
     }
 

@@ -68,9 +68,10 @@ import WACore
 
     @Test func bundledMigrationsLoad() throws {
         let bundled = try Migration.bundled
-        #expect(bundled.map(\.fileName) == ["0001_roles.sql", "0002_schema.sql"])
+        #expect(bundled.map(\.fileName) == ["0001_roles.sql", "0002_schema.sql", "0003_rate_limit_swap.sql"])
         let roles = try #require(bundled.first)
         #expect(roles.sql.contains("wa_app") && roles.sql.contains("wa_system"))
-        #expect(bundled.last?.sql.contains("CREATE TABLE organizations") == true)
+        #expect(bundled[1].sql.contains("CREATE TABLE organizations"))
+        #expect(bundled[2].sql.contains("CREATE FUNCTION rate_limit_swap"))
     }
 }

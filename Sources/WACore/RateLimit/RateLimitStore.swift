@@ -6,7 +6,9 @@
 /// body as `nil` and may be dropped at any time. ``MemoryRateLimitStore`` is the in-process implementation; a
 /// database adapter implements the same contract with one transaction (or one statement) per call.
 ///
-/// The body runs while the store holds its locks: it must be quick and must not call the store again.
+/// The body runs while the store holds its locks: it must be quick and must not call the store again. It may run
+/// more than once for one call (a store that decided on states it remembered and found them changed runs it again
+/// on the stored ones): it must be a pure function of the states it is given, and only its last run counts.
 public protocol RateLimitStore: Sendable {
     /// Atomically reads the state of `key`, lets `body` change it, and writes it back.
     func update<Result: Sendable>(
