@@ -12,7 +12,7 @@ public import WACore
 ///   one chunk in memory. Completing it is one transaction that deletes the object's previous complete write (its
 ///   chunks cascade) and marks this one complete: readers see the old bytes or the new ones, never a mixture. When
 ///   the source throws, the task is cancelled or the store fails, the incomplete write is deleted again (best
-///   effort) and the old bytes remain. Of two writes of one object completing at the same moment, the later wins.
+///   effort) and the old bytes remain. Completions of one object take turns: the one that completes last wins.
 /// - **Read.** A ``read(_:in:range:)`` looks up the object's complete write and checks the range before it returns;
 ///   the stream then fetches the chunks that overlap the range lazily, ``readBatchSize`` rows per query (each query
 ///   a short transaction of its own), cut to the range by the database. A stream reads the write it started with
@@ -37,8 +37,8 @@ public final class PostgresMediaStore: MediaStore {
 
     /// Writes removed per transaction by ``removeAll(in:)`` and ``removeAbandonedWrites(olderThan:)``.
     static let removalBatchSize = 32
-    /// How often completing a write starts over when another write of the object completed at the same moment.
-    static let completionAttempts = 5
+    /// The key space (`pg_advisory_xact_lock(key1, key2)`, `key1` = "WAMD") of the locks completions take.
+    static let completionLockSpace: Int32 = 0x5741_4D44
 
     /// A store on the transactions of `runner`, storing chunks of `chunkSize` bytes (1 MiB by default) and reading
     /// `readBatchSize` of them per query. The database must be migrated (``PostgresMigrator``).
@@ -140,43 +140,37 @@ public final class PostgresMediaStore: MediaStore {
         guard inserted == 1 else { throw Self.writeRemoved }
     }
 
-    /// Deletes the object's complete write and marks `write` complete, in one transaction. When another write of
-    /// the object completed between this transaction's delete and its update (the unique index
-    /// `media_writes__current` refuses the second complete write), the transaction starts over and replaces it.
+    /// Deletes the object's complete write and marks `write` complete, in one transaction. Completions of one
+    /// object take turns on a transaction-level advisory lock (``completionLockSpace``, the hash of the media id):
+    /// otherwise two of them could each find no complete write to delete and the unique index
+    /// `media_writes__current` would refuse the later one. After the lock, each statement sees what the
+    /// completion before committed, so the write that completes last wins.
     private func complete(_ write: UUID, of id: MediaObjectID, in organization: OrganizationID, byteCount: Int64)
         async throws
     {
-        var attempt = 1
-        while true {
-            do {
-                try await run(.organization(organization), doing: "completing a media write") { context in
-                    var delete = SQLBuilder("DELETE FROM media_writes WHERE organization_id = ")
-                    delete.append(bound: .id(organization))
-                    delete.append(" AND media_id = ")
-                    delete.append(bound: .id(id))
-                    delete.append(" AND completed_at IS NOT NULL")
-                    _ = try await context.count(delete, doing: "replacing media bytes")
-                    var update = SQLBuilder("UPDATE media_writes SET completed_at = ")
-                    update.append(bound: .date(clock.now()))
-                    update.append(", byte_count = ")
-                    update.append(bound: .integer(Int(byteCount)))
-                    update.append(" WHERE organization_id = ")
-                    update.append(bound: .id(organization))
-                    update.append(" AND write_id = ")
-                    update.append(bound: .uuid(write))
-                    update.append(" AND completed_at IS NULL RETURNING 1")
-                    // Throwing rolls the delete back: the previous bytes stay.
-                    guard try await context.count(update, doing: "completing a media write") == 1 else {
-                        throw Self.writeRemoved
-                    }
-                }
-                return
-            } catch let error as WAError where error.code == .alreadyExists && error.field == "current" {
-                guard attempt < Self.completionAttempts else {
-                    throw WAError(
-                        .storageConflict, "other writes of the media object kept completing at the same time; write it again")
-                }
-                attempt += 1
+        try await run(.organization(organization), doing: "completing a media write") { context in
+            var lock = SQLBuilder("SELECT pg_advisory_xact_lock(\(Self.completionLockSpace), hashtext(")
+            lock.append(bound: .id(id))
+            lock.append("::text))")
+            _ = try await context.count(lock, doing: "completing a media write")
+            var delete = SQLBuilder("DELETE FROM media_writes WHERE organization_id = ")
+            delete.append(bound: .id(organization))
+            delete.append(" AND media_id = ")
+            delete.append(bound: .id(id))
+            delete.append(" AND completed_at IS NOT NULL")
+            _ = try await context.count(delete, doing: "replacing media bytes")
+            var update = SQLBuilder("UPDATE media_writes SET completed_at = ")
+            update.append(bound: .date(clock.now()))
+            update.append(", byte_count = ")
+            update.append(bound: .integer(Int(byteCount)))
+            update.append(" WHERE organization_id = ")
+            update.append(bound: .id(organization))
+            update.append(" AND write_id = ")
+            update.append(bound: .uuid(write))
+            update.append(" AND completed_at IS NULL RETURNING 1")
+            // Throwing rolls the delete back: the previous bytes stay.
+            guard try await context.count(update, doing: "completing a media write") == 1 else {
+                throw Self.writeRemoved
             }
         }
     }

@@ -223,7 +223,8 @@ struct PostgresMediaStoreContractTests {
     }
 
     /// Writers of one object completing at the same moment: all succeed, one of them wins whole, and no row of
-    /// the others stays.
+    /// the others stays. (Without the completion lock, two completions that both find no complete write collide
+    /// on `media_writes__current`, which this test catches in most runs.)
     @Test func concurrentWritesOfOneObjectLeaveOneWholeWrite() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
             try await TestDatabase.migrate(client)
