@@ -4,8 +4,8 @@ import PostgresNIO
 public import WACore
 
 /// WACore's ``WACore/MediaStore`` on PostgreSQL: media bytes as rows of chunks (`media_writes`, `media_chunks`),
-/// streamed both ways, so that neither the store nor the database holds a whole file in one piece, and no
-/// transaction stays open while a client streams.
+/// streamed both ways, so that the store never holds a whole file in memory, and no transaction stays open while a
+/// client streams.
 ///
 /// - **Write.** A ``write(_:in:from:)`` starts a `media_writes` row, then stores the incoming bytes re-cut into
 ///   chunks of ``chunkSize`` bytes (the last one shorter), each in a short transaction of its own, holding at most
@@ -41,7 +41,8 @@ public final class PostgresMediaStore: MediaStore {
     static let completionLockSpace: Int32 = 0x5741_4D44
 
     /// A store on the transactions of `runner`, storing chunks of `chunkSize` bytes (1 MiB by default) and reading
-    /// `readBatchSize` of them per query. The database must be migrated (``PostgresMigrator``).
+    /// `readBatchSize` of them per query (values outside ``chunkSize``'s and ``readBatchSize``'s ranges stop the
+    /// program). The database must be migrated (``PostgresMigrator``).
     public convenience init(
         runner: PostgresTransactionRunner, chunkSize: Int = MediaChunks.maximumSize, readBatchSize: Int = 4,
         clock: any WallClock = SystemWallClock()
