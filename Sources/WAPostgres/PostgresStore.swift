@@ -10,6 +10,7 @@ public import WACore
 /// // run `client.run()` alongside (a ServiceGroup service or a task-group child), migrate once, then:
 /// try await PostgresMigrator(client: client, logger: logger).migrate()
 /// let store = PostgresStore(client: client, logger: logger)
+/// let environment = ServiceEnvironment(store: store, …, media: store.media)
 /// ```
 ///
 /// Transactions run at READ COMMITTED as the tenant's role (``PostgresTransactionRunner``), so row-level security
@@ -20,6 +21,10 @@ public final class PostgresStore: Store {
     public let runner: PostgresTransactionRunner
     /// Rate-limit state, shared by every node (``PostgresRateLimitStore``).
     public let rateLimits: any RateLimitStore
+    /// Media bytes in the same database, on the same transactions' pool (``PostgresMediaStore``): the gateway's
+    /// ``WACore/ServiceEnvironment`` takes it as `media`. Run its ``PostgresMediaStore/removeAbandonedWrites(olderThan:)``
+    /// now and then.
+    public let media: PostgresMediaStore
     /// The listener that wakes workers on commits (``PostgresWakeUps``); run it as a service beside the client.
     public let wakeUpListener: PostgresWakeUps
     /// ``wakeUpListener``, as the store's ``WACore/Store/wakeUps``.
@@ -32,6 +37,7 @@ public final class PostgresStore: Store {
     public init(client: PostgresClient, logger: Logger) {
         runner = PostgresTransactionRunner(client: client, logger: logger)
         rateLimits = PostgresRateLimitStore(runner: runner)
+        media = PostgresMediaStore(runner: runner)
         wakeUpListener = PostgresWakeUps(client: client, logger: logger)
     }
 
