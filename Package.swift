@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "WACore", targets: ["WACore"]),
         .library(name: "WACoreTesting", targets: ["WACoreTesting"]),
         .library(name: "WAPostgres", targets: ["WAPostgres"]),
+        .library(name: "WAPostgresTesting", targets: ["WAPostgresTesting"]),
         .library(name: "WABrowser", targets: ["WABrowser"]),
         .library(name: "WAHTTP", targets: ["WAHTTP"]),
         .executable(name: "wa-gateway", targets: ["wa-gateway"]),
@@ -66,6 +67,17 @@ let package = Package(
             ],
             // Versioned SQL migrations (NNNN_name.sql), loaded through Bundle.module by Migration.bundled.
             resources: [.copy("Migrations")],
+            swiftSettings: strict
+        ),
+        // Test support for PostgreSQL: a real server (WA_TEST_DATABASE_URL, or an embedded one) and a fresh
+        // database per test.
+        .target(
+            name: "WAPostgresTesting",
+            dependencies: [
+                "WAPostgres", "WACore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -123,11 +135,18 @@ let package = Package(
         .testTarget(
             name: "WAPostgresTests",
             dependencies: [
-                "WAPostgres", "WACoreTesting",
+                "WAPostgres", "WAPostgresTesting", "WACoreTesting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        // The product end to end (the walkthrough) on every store: memory and PostgreSQL.
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["WACore", "WACoreTesting", "WAPostgres", "WAPostgresTesting"],
+            swiftSettings: strict),
+        // The gateway executable's own parts (its storage, its secrets file), tested in-process.
+        .testTarget(
+            name: "WAGatewayTests", dependencies: ["wa-gateway", "WAPostgres", "WACoreTesting"], swiftSettings: strict),
         .testTarget(name: "WABrowserTests", dependencies: ["WABrowser", "WACoreTesting"], swiftSettings: strict),
         .testTarget(
             name: "WAHTTPTests",

@@ -6,24 +6,28 @@ import ServiceLifecycle
 import UnixSignals
 import WACore
 import WAHTTP
+import WAPostgres
 
 /// `wa-gateway serve`: runs the gateway (``Gateway``: its instance supervisor, dispatchers, campaign and webhook
 /// workers) and its HTTP front until SIGTERM or SIGINT, then shuts both down gracefully. Today the HTTP front
-/// answers `/health` and `/ready` only (the REST API arrives with the HTTP adapter), storage is in memory (PostgreSQL
-/// arrives with the storage adapter) and WhatsApp is the simulated network (Chromium arrives with the browser
-/// transport).
+/// answers `/health` and `/ready` only (the REST API arrives with the HTTP adapter) and WhatsApp is the simulated
+/// network (Chromium arrives with the browser transport).
+///
+/// Storage is PostgreSQL: by default an embedded server under `--data-dir` (`./wa-data`) that this command starts
+/// and stops, or the server `--database-url` names; pending migrations are applied at start. Secrets at rest are
+/// sealed with the keyring from `WA_KEYRING` or the secrets file, created on the first start. `--store memory` keeps
+/// nothing, on a keyring that lives as long as the process.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the gateway's workers and HTTP front (today: /health and /ready; the REST API is coming).")
+
+    @OptionGroup var storage: StorageOptions
 
     @Option(help: "Address to listen on (env WA_HOST).")
     var host: String = ProcessInfo.processInfo.environment["WA_HOST"] ?? "127.0.0.1"
 
     @Option(help: "Port to listen on (env WA_PORT).")
     var port: Int = Int(ProcessInfo.processInfo.environment["WA_PORT"] ?? "") ?? 8080
-
-    @Option(help: "Storage: memory (env WA_STORE). PostgreSQL storage arrives with the storage adapter.")
-    var store: String = ProcessInfo.processInfo.environment["WA_STORE"] ?? "memory"
 
     @Option(help: "WhatsApp transport: simulator (env WA_TRANSPORT). Chromium arrives with the browser transport.")
     var transport: String = ProcessInfo.processInfo.environment["WA_TRANSPORT"] ?? "simulator"
@@ -36,9 +40,6 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
-        guard store == "memory" else {
-            throw ValidationError("--store \(store) is not available in this build; use --store memory")
-        }
         guard transport == "simulator" else {
             throw ValidationError("--transport \(transport) is not available in this build; use --transport simulator")
         }
@@ -52,12 +53,29 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "wa-gateway")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
-        // Memory storage on the system clock, the simulated WhatsApp network; no webhook sender yet, so
-        // deliveries are recorded and wait in the queue.
-        let environment = ServiceEnvironment.inMemory(logger: logger)
+        switch storage.store {
+        case .memory:
+            try await serve(.inMemory(logger: logger), services: [], logger: logger)
+        case .postgres:
+            let keyring = try storage.keyring(creatingFile: true)
+            logger.info("secret keyring loaded", metadata: ["from": "\(keyring.origin)", "keys": "\(keyring.keyring)"])
+            try await PostgresStorage.withStore(storage, exclusive: true, logger: logger) { store, _ in
+                let random = SystemRandomSource()
+                let environment = ServiceEnvironment(
+                    store: store, clock: SystemWallClock(), random: random, passwordHasher: BcryptPasswordHasher(),
+                    secretBox: SecretBox(keyring: keyring.keyring, random: random), media: store.media, logger: logger)
+                let upkeep = PostgresMediaUpkeep(media: store.media, logger: logger)
+                try await serve(environment, services: [store.wakeUpListener, upkeep], logger: logger)
+            }
+        }
+    }
+
+    /// Runs the gateway on `environment` and the HTTP front, with `services` started before them (and stopped
+    /// after them), until a signal.
+    private func serve(_ environment: ServiceEnvironment, services: [any Service], logger: Logger) async throws {
+        // The simulated WhatsApp network; no webhook sender yet, so deliveries are recorded and wait in the queue.
         let whatsapp = SimulatedWhatsApp(clock: environment.clock, random: environment.random)
-        let gateway = Gateway(
-            environment: environment, transport: whatsapp, configuration: .init(nodeID: nodeID))
+        let gateway = Gateway(environment: environment, transport: whatsapp, configuration: .init(nodeID: nodeID))
 
         let router = Router()
         HealthRoutes().register(on: router)
@@ -66,8 +84,9 @@ struct Serve: AsyncParsableCommand {
             configuration: .init(address: .hostname(host, port: port), serverName: "wa-gateway"),
             logger: logger
         )
+        // Shut down in reverse order: the HTTP front first, the storage's services last.
         let group = ServiceGroup(
-            services: [gateway, app],
+            services: services + [gateway, app],
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger
@@ -75,8 +94,10 @@ struct Serve: AsyncParsableCommand {
         logger.info(
             "wa-gateway listening",
             metadata: [
-                "address": "\(host):\(port)", "store": "\(store)", "transport": "\(transport)", "node": "\(nodeID)",
+                "address": "\(host):\(port)", "store": "\(storage.store.rawValue)", "transport": "\(transport)",
+                "node": "\(nodeID)",
             ])
         try await group.run()
+        logger.info("wa-gateway stopped", metadata: ["node": "\(nodeID)"])
     }
 }

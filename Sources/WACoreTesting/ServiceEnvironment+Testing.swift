@@ -17,4 +17,25 @@ extension ServiceEnvironment {
         }
         return environment
     }
+
+    /// The same on another store (a storage adapter's, for end-to-end tests on it): a seeded random source, a fast
+    /// password hasher and a secret box with a seeded key. `activity` is a counter of the store's work that changes
+    /// while it is busy (a `PostgresStore`'s `runner.activityCount`); the clock watches it
+    /// (``TestClock/addActivityProbe(_:)``) so that time moves on its own only while the store is idle.
+    public static func testing(
+        store: any Store, media: any MediaStore, activity: @escaping @Sendable () -> Int, clock: TestClock = TestClock(),
+        seed: UInt64 = 1
+    ) -> ServiceEnvironment {
+        let random = SeededRandomSource(seed: seed)
+        let keyring: SecretKeyring
+        do {
+            keyring = try SecretKeyring(current: .generate(id: 1, using: random))
+        } catch {
+            preconditionFailure("a keyring of one key cannot hold a duplicate id: \(error)")
+        }
+        clock.addActivityProbe(activity)
+        return ServiceEnvironment(
+            store: store, clock: clock, random: random, passwordHasher: InsecureFastPasswordHasher(random: random),
+            secretBox: SecretBox(keyring: keyring, random: random), media: media)
+    }
 }

@@ -161,8 +161,9 @@ public final class EmbeddedPostgres: Sendable {
         }
     }
 
-    /// ``stop()`` for places that cannot suspend (an `atexit` handler): blocks the calling thread.
-    func stopBlocking() throws {
+    /// ``stop()`` for places that cannot suspend (an `atexit` handler): blocks the calling thread until the server
+    /// has stopped. Not serialised with ``start()`` and ``stop()``: call it only when nothing else uses the instance.
+    public func stopBlocking() throws {
         guard let lock = PostmasterLock.read(dataDirectory: dataDirectory), lock.processState == .alive else { return }
         try checkStopped(try stopCommand().runBlocking())
     }

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 public import PostgresNIO
 public import WACore
 
@@ -21,11 +22,18 @@ public struct PostgresTransactionRunner: Sendable {
     /// Where failures are described in full (the database's own message, which errors never carry).
     public let logger: Logger
 
+    private let activity = TransactionActivity()
+
     /// A runner over `client`.
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }
+
+    /// A counter that changes whenever a transaction of this runner starts or ends, and on every read while one is
+    /// open, so a test can tell whether anything used the database meanwhile (WACoreTesting's `TestClock` waits for
+    /// it to stand still before moving time: `clock.addActivityProbe { store.runner.activityCount }`).
+    public var activityCount: Int { activity.count }
 
     /// Runs `body` in one transaction for `scope` and commits what it did, or rolls back everything when it
     /// throws (its error reaches the caller unchanged; a failure of the database itself arrives as a
@@ -34,6 +42,8 @@ public struct PostgresTransactionRunner: Sendable {
         _ scope: TransactionScope, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let logger = self.logger
+        activity.begin()
+        defer { activity.end() }
         return try await client.withConnection { connection in
             try await Self.step("BEGIN ISOLATION LEVEL READ COMMITTED", on: connection, logger, doing: "opening a transaction")
             do {
@@ -84,5 +94,27 @@ public struct PostgresTransactionRunner: Sendable {
                 "the database failed", metadata: ["doing": "\(doing)", "error": "\(PostgresErrorSummary(error).text)"])
         }
         return mapped
+    }
+}
+
+/// How busy a ``PostgresTransactionRunner`` is, for ``PostgresTransactionRunner/activityCount``.
+private final class TransactionActivity: Sendable {
+    private let events = Atomic<Int>(0)
+    private let open = Atomic<Int>(0)
+
+    func begin() {
+        open.add(1, ordering: .relaxed)
+        events.add(1, ordering: .relaxed)
+    }
+
+    func end() {
+        events.add(1, ordering: .relaxed)
+        open.subtract(1, ordering: .relaxed)
+    }
+
+    var count: Int {
+        // While a transaction is open the count keeps moving, so waiting for it to stand still waits for the end.
+        if open.load(ordering: .relaxed) > 0 { return events.add(1, ordering: .relaxed).newValue }
+        return events.load(ordering: .relaxed)
     }
 }

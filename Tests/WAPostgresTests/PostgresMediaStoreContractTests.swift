@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import Synchronization
+import ServiceLifecycleTestKit
 import Testing
 import WACore
 import WACoreTesting
@@ -142,6 +143,29 @@ struct PostgresMediaStoreContractTests {
             for _ in 0..<count { try await Self.crashedWrite(in: org, startedAt: long, chunks: 1, client) }
             #expect(try await store.removeAbandonedWrites(olderThan: Date()) == count)
             #expect(try await Self.rows(client) == Rows(writes: 0, incomplete: 0, chunks: 0))
+        }
+    }
+
+    /// The upkeep service removes only writes older than its cut-off, and ends with the service group.
+    @Test func theUpkeepServiceRemovesWritesPastItsCutOff() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            try await TestDatabase.migrate(client)
+            let store = PostgresMediaStore(runner: Self.runner(client))
+            let org: OrganizationID = Fixtures(seed: 15).ids.make()
+            let now = Date()
+            try await Self.crashedWrite(in: org, startedAt: now.addingTimeInterval(-2 * 86_400), chunks: 2, client)
+            try await Self.crashedWrite(in: org, startedAt: now.addingTimeInterval(-3_600), chunks: 1, client)
+            let upkeep = PostgresMediaUpkeep(media: store, logger: TestDatabase.logger)
+            #expect(await upkeep.round(now: now) == 1, "a day's grace: the write of an hour ago stays")
+            #expect(try await Self.rows(client) == Rows(writes: 1, incomplete: 1, chunks: 1))
+
+            try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await upkeep.run() }
+                    trigger.triggerGracefulShutdown()
+                    try await group.next()
+                }
+            }
         }
     }
 

@@ -13,11 +13,6 @@ enum TestRole: Sendable {
 }
 
 extension TestDatabase {
-    /// Migrates the database `client` connects to with the bundled migrations.
-    static func migrate(_ client: PostgresClient) async throws {
-        try await PostgresMigrator(client: client, logger: logger).migrate()
-    }
-
     /// Runs `body` in a transaction as `role` (setting the tenant as the adapter does: `set_config(…, true)`, then
     /// `SET LOCAL ROLE`), with `app.purging_organization` set when `purging` is given. Commits when `body` returns.
     static func transaction<Result: Sendable>(
