@@ -82,7 +82,7 @@ struct PostgresEntityRepository<Mapping: PostgresEntityMapping>: Repository {
         try sql.requireStorable()
         let globalKeys = stored.uniqueKeys.filter(\.isGlobal)
         let previousGlobal = globalKeys.isEmpty ? [] : try await globalNames(of: stored)
-        let changedGlobal = globalKeys.filter { key in !previousGlobal.contains { $0.name == key.name && $0.value == key.value } }
+        let changedGlobal = globalKeys.filter { key in !previousGlobal.contains { $0.isIdentical(to: key) } }
         for (index, key) in changedGlobal.enumerated() {
             guard try await claim(key, for: stored) else {
                 try await release(changedGlobal.prefix(index), of: stored.organizationID)
@@ -90,7 +90,7 @@ struct PostgresEntityRepository<Mapping: PostgresEntityMapping>: Repository {
             }
         }
         if try await context.count(sql, doing: "updating a \(name)") == 1 {
-            let released = previousGlobal.filter { old in !globalKeys.contains { $0.name == old.name && $0.value == old.value } }
+            let released = previousGlobal.filter { old in !globalKeys.contains { $0.isIdentical(to: old) } }
             try await release(released, of: stored.organizationID)
             return stored
         }
@@ -285,5 +285,13 @@ struct PostgresEntityRepository<Mapping: PostgresEntityMapping>: Repository {
             sql.append(bound: .id(organization))
             _ = try await context.count(sql, doing: "releasing a \(name)'s \(key.name)")
         }
+    }
+}
+
+extension UniqueKey {
+    /// Whether `other` is the same key byte for byte, as PostgreSQL compares the values; Swift's `==` also takes
+    /// canonically equivalent text as equal (`é` and `e` + U+0301), which the database holds as two values.
+    func isIdentical(to other: UniqueKey) -> Bool {
+        name.utf8.elementsEqual(other.name.utf8) && value.utf8.elementsEqual(other.value.utf8)
     }
 }
