@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import Synchronization
 public import PostgresNIO
 public import WACore
@@ -37,7 +38,9 @@ public struct PostgresTransactionRunner: Sendable {
 
     /// Runs `body` in one transaction for `scope` and commits what it did, or rolls back everything when it
     /// throws (its error reaches the caller unchanged; a failure of the database itself arrives as a
-    /// ``WACore/WAError``: ``WACore/WAError/postgres(_:doing:)``).
+    /// ``WACore/WAError``: ``WACore/WAError/postgres(_:doing:)``). A statement the server refuses ends the
+    /// transaction in PostgreSQL: a body that catches that error and returns has committed nothing, and `run`
+    /// throws `internal_error` rather than return its result.
     public func run<Result>(
         _ scope: TransactionScope, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
@@ -57,7 +60,7 @@ public struct PostgresTransactionRunner: Sendable {
                     try await Self.step("SET LOCAL ROLE wa_system", on: connection, logger, doing: "taking the system role")
                 }
                 let result = try await body(connection)
-                try await Self.step("COMMIT", on: connection, logger, doing: "committing")
+                try await Self.commit(on: connection, logger)
                 return result
             } catch {
                 do {
@@ -70,6 +73,24 @@ public struct PostgresTransactionRunner: Sendable {
                 }
                 throw error
             }
+        }
+    }
+
+    /// `COMMIT`, which PostgreSQL answers with `ROLLBACK` (and no error) when a statement of the transaction failed
+    /// and the body caught that failure and went on. Nothing was committed then, so it is an error here, never a
+    /// success.
+    static func commit(on connection: PostgresConnection, _ logger: Logger) async throws {
+        let command: String
+        do {
+            command = try await connection.query("COMMIT", logger: logger).get().metadata.command
+        } catch {
+            throw Self.mapped(error, doing: "committing", logger)
+        }
+        guard command == "COMMIT" else {
+            logger.error(
+                "a transaction was rolled back instead of committed: a statement in it had failed",
+                metadata: ["command": "\(command)"])
+            throw WAError(.internalError, "the transaction was rolled back: a statement in it failed")
         }
     }
 

@@ -65,6 +65,28 @@ struct PostgresTransactionRunnerTests {
         }
     }
 
+    /// PostgreSQL answers `COMMIT` with `ROLLBACK`, not an error, when a statement of the transaction failed: a body
+    /// that swallows such a failure and returns must not look committed.
+    @Test func aBodyThatSwallowsAFailedStatementCommitsNothingAndRunSaysSo() async throws {
+        try await withRunner { runner in
+            let a = OrganizationID(uuid: UUID())
+            var outcome: WAError?
+            do {
+                try await runner.run(.organization(a)) { connection in
+                    try await Self.insertTemplate(connection, organization: a, name: "lost")
+                    _ = try? await connection.execute("SELECT 1 / 0")
+                }
+            } catch let error as WAError {
+                outcome = error
+            }
+            #expect(outcome?.code == .internalError, "\(String(describing: outcome))")
+            #expect(try await runner.run(.system) { try await Self.templateNames($0) }.isEmpty)
+            // The connection went back to the pool usable.
+            try await runner.run(.organization(a)) { try await Self.insertTemplate($0, organization: a, name: "kept") }
+            #expect(try await runner.run(.system) { try await Self.templateNames($0) } == ["kept"])
+        }
+    }
+
     @Test func databaseErrorsBecomeTheContractsErrors() async throws {
         try await withRunner { runner in
             let a = OrganizationID(uuid: UUID())

@@ -30,10 +30,10 @@ struct PostgresContactRepository: ContactRepository, PostgresForwardingRepositor
         }
         let current = try await keys(of: entity.id, in: entity.organizationID)
         let wanted = entity.uniqueKeys
-        let added = wanted.filter { key in !current.contains { $0.name == key.name && $0.value == key.value } }
+        let added = wanted.filter { key in !current.contains { $0.isIdentical(to: key) } }
         let missing = try await claim(added, of: entity)
         if let collided = missing.first {
-            try await release(added.filter { key in !missing.contains(key) }, of: entity)
+            try await release(added.filter { key in !missing.contains { $0.isIdentical(to: key) } }, of: entity)
             throw WAError(.alreadyExists, "a contact with this \(collided.name) exists", field: collided.name)
         }
         let updated: Contact
@@ -43,7 +43,7 @@ struct PostgresContactRepository: ContactRepository, PostgresForwardingRepositor
             try await release(added, of: entity)
             throw error
         }
-        let dropped = current.filter { key in !wanted.contains { $0.name == key.name && $0.value == key.value } }
+        let dropped = current.filter { key in !wanted.contains { $0.isIdentical(to: key) } }
         try await release(dropped, of: entity)
         return updated
     }

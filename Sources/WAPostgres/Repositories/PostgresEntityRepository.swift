@@ -27,13 +27,6 @@ struct PostgresEntityRepository<Mapping: PostgresEntityMapping>: Repository {
         try context.requireUsable(for: entity.organizationID, name)
         var stored = entity
         stored.version = 1
-        let globalKeys = stored.uniqueKeys.filter(\.isGlobal)
-        for (index, key) in globalKeys.enumerated() {
-            guard try await claim(key, for: stored) else {
-                try await release(globalKeys.prefix(index), of: stored.organizationID)
-                throw WAError(.alreadyExists, "a \(name) with this \(key.name) exists", field: key.name)
-            }
-        }
         var sql = SQLBuilder("INSERT INTO \(table) (organization_id, id, version, data")
         let columns = Mapping.columns(of: stored)
         for column in columns { sql.append(", \(column.name)") }
@@ -43,6 +36,15 @@ struct PostgresEntityRepository<Mapping: PostgresEntityMapping>: Repository {
             + columns.map { sql.bind($0.value) }
         sql.append(placeholders.joined(separator: ", "))
         sql.append(") ON CONFLICT DO NOTHING RETURNING 1")
+        // Refused (text PostgreSQL cannot hold) before a global name is claimed, so a refused insert writes nothing.
+        try sql.requireStorable()
+        let globalKeys = stored.uniqueKeys.filter(\.isGlobal)
+        for (index, key) in globalKeys.enumerated() {
+            guard try await claim(key, for: stored) else {
+                try await release(globalKeys.prefix(index), of: stored.organizationID)
+                throw WAError(.alreadyExists, "a \(name) with this \(key.name) exists", field: key.name)
+            }
+        }
         if try await context.count(sql, doing: "inserting a \(name)") == 1 { return stored }
         try await release(globalKeys, of: stored.organizationID)
         throw try await collision(of: stored, includingID: true)
@@ -61,15 +63,6 @@ struct PostgresEntityRepository<Mapping: PostgresEntityMapping>: Repository {
         if Entity.isAppendOnly { throw WAError(.immutableRecord, "\(name) records cannot be changed") }
         var stored = entity
         stored.version = entity.version + 1
-        let globalKeys = stored.uniqueKeys.filter(\.isGlobal)
-        let previousGlobal = globalKeys.isEmpty ? [] : try await globalNames(of: stored)
-        let changedGlobal = globalKeys.filter { key in !previousGlobal.contains { $0.name == key.name && $0.value == key.value } }
-        for (index, key) in changedGlobal.enumerated() {
-            guard try await claim(key, for: stored) else {
-                try await release(changedGlobal.prefix(index), of: stored.organizationID)
-                throw WAError(.alreadyExists, "a \(name) with this \(key.name) exists", field: key.name)
-            }
-        }
         let columns = Mapping.columns(of: stored)
         var sql = SQLBuilder("UPDATE \(table) SET version = version + 1, data = ")
         sql.append(bound: .json(try context.json(stored)))
@@ -85,8 +78,19 @@ struct PostgresEntityRepository<Mapping: PostgresEntityMapping>: Repository {
         sql.append(bound: .integer(entity.version))
         appendNoOtherHolder(of: stored, columns, into: &sql, alias: table)
         sql.append(" RETURNING 1")
+        // Refused (text PostgreSQL cannot hold) before a global name is claimed, so a refused update writes nothing.
+        try sql.requireStorable()
+        let globalKeys = stored.uniqueKeys.filter(\.isGlobal)
+        let previousGlobal = globalKeys.isEmpty ? [] : try await globalNames(of: stored)
+        let changedGlobal = globalKeys.filter { key in !previousGlobal.contains { $0.isIdentical(to: key) } }
+        for (index, key) in changedGlobal.enumerated() {
+            guard try await claim(key, for: stored) else {
+                try await release(changedGlobal.prefix(index), of: stored.organizationID)
+                throw WAError(.alreadyExists, "a \(name) with this \(key.name) exists", field: key.name)
+            }
+        }
         if try await context.count(sql, doing: "updating a \(name)") == 1 {
-            let released = previousGlobal.filter { old in !globalKeys.contains { $0.name == old.name && $0.value == old.value } }
+            let released = previousGlobal.filter { old in !globalKeys.contains { $0.isIdentical(to: old) } }
             try await release(released, of: stored.organizationID)
             return stored
         }
@@ -281,5 +285,13 @@ struct PostgresEntityRepository<Mapping: PostgresEntityMapping>: Repository {
             sql.append(bound: .id(organization))
             _ = try await context.count(sql, doing: "releasing a \(name)'s \(key.name)")
         }
+    }
+}
+
+extension UniqueKey {
+    /// Whether `other` is the same key byte for byte, as PostgreSQL compares the values; Swift's `==` also takes
+    /// canonically equivalent text as equal (`é` and `e` + U+0301), which the database holds as two values.
+    func isIdentical(to other: UniqueKey) -> Bool {
+        name.utf8.elementsEqual(other.name.utf8) && value.utf8.elementsEqual(other.value.utf8)
     }
 }

@@ -136,8 +136,10 @@ struct PostgresEventLogRepository: EventLogRepository {
     }
 
     func save(_ consumer: EventLogConsumer) async throws(WAError) {
-        guard (1...64).contains(consumer.name.count) else {
-            throw WAError(.invalidArgument, "a consumer's name has 1 to 64 characters", field: "name")
+        // Counted as the table's CHECK counts (char_length: Unicode scalars), which is never fewer than Swift's
+        // characters: a name of 64 characters with combining marks is longer than 64 for the database.
+        guard (1...64).contains(consumer.name.unicodeScalars.count) else {
+            throw WAError(.invalidArgument, "a consumer's name has 1 to 64 characters (Unicode scalars)", field: "name")
         }
         try context.requireUsable(for: consumer.organizationID, "event log")
         let last = try await bounds(in: consumer.organizationID).last

@@ -132,7 +132,9 @@ struct PostgresJobRepository: JobRepository, PostgresForwardingRepository {
         for text in try await context.values(sql, as: String.self, doing: "claiming jobs") {
             claimed.append(try context.decode(text, as: Job.self))
         }
-        let claimedLanes = Set(claimed.compactMap(\.lane))
+        // Every claimed lane as it is: a Swift `Set` would merge canonically equivalent lanes, which PostgreSQL (and
+        // the claim's lane locks) tell apart.
+        let claimedLanes = claimed.compactMap(\.lane)
         guard !claimedLanes.isEmpty else { return claimed }
         var check = SQLBuilder("WITH RECURSIVE ")
         check.append(Self.organizationWalk("running_orgs", where: "state = 'running'"))
@@ -140,7 +142,7 @@ struct PostgresJobRepository: JobRepository, PostgresForwardingRepository {
         check.append(" WHERE j.organization_id = o.organization_id AND j.state = 'running' AND j.locked_until > ")
         check.append(bound: .date(now))
         check.append(" AND j.lane = ANY(")
-        check.append(bound: .texts(claimedLanes.sorted()))
+        check.append(bound: .texts(claimedLanes))
         check.append(") AND NOT (j.id = ANY(")
         check.append(bound: .uuids(claimed.map(\.id.uuid)))
         check.append("))) r WHERE o.organization_id IS NOT NULL LIMIT 1")
