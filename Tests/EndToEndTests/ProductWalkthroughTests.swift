@@ -16,6 +16,19 @@ struct ProductWalkthroughTests {
         try await Self.walkthrough(ServiceEnvironment.testing(clock: clock), clock: clock)
     }
 
+    @Test func onPostgreSQL() async throws {
+        try await PostgresTestDatabase.withFreshDatabase { client, _ in
+            try await PostgresTestDatabase.migrate(client)
+            let store = PostgresStore(client: client, logger: PostgresTestDatabase.logger)
+            // A database round trip takes a while: the clock moves only once no transaction has been open for
+            // 5 ms of real time.
+            let clock = TestClock(quietPeriod: .milliseconds(5))
+            let environment = ServiceEnvironment.testing(
+                store: store, media: store.media, activity: { store.runner.activityCount }, clock: clock)
+            try await Self.walkthrough(environment, clock: clock)
+        }
+    }
+
     static func walkthrough(_ env: ServiceEnvironment, clock: TestClock) async throws {
         // The world: a clock, the services, a simulated WhatsApp network with a shop phone and 50 customers.
         let network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 21))
@@ -89,12 +102,12 @@ struct ProductWalkthroughTests {
                           idempotencyKey: "order-\(i)"),
                     by: keyPrincipal))
         }
-        try await gateway.runUntilIdle()
+        try await gateway.runUntilIdle(timeout: .seconds(600))
         #expect(customers.allSatisfy { $0.inbox.count == 1 })
 
         // 8. Every customer reads it: statuses reach `read`, in order.
         for customer in customers { customer.read(chat: shopPhone.number) }
-        try await gateway.runUntilIdle()
+        try await gateway.runUntilIdle(timeout: .seconds(600))
         for message in sent {
             let read = try await messaging.get(message.id, by: .acting(as: admin))
             #expect(read.status == .read, "message \(message.id) was read")
@@ -106,7 +119,7 @@ struct ProductWalkthroughTests {
         // 9. Replies: one asks for prices and gets the automation's reply; the contact is tagged.
         _ = try customers[7].send(text: "What is the price?", to: shopPhone.number)
         _ = try customers[8].send(text: "Thanks!", to: shopPhone.number)
-        try await gateway.runUntilIdle()
+        try await gateway.runUntilIdle(timeout: .seconds(600))
         #expect(customers[7].inbox.last?.body == "Hi Customer 7, our prices are on acme.example/prices")
         #expect(customers[8].inbox.count == 1)
         let tagged = try await gateway.contacts.list(by: .acting(as: admin), where: .init(tag: "asked-price"))
@@ -117,7 +130,7 @@ struct ProductWalkthroughTests {
         _ = try customers[9].send(
             .media(MediaPayload(kind: .image, mimeType: "image/jpeg", caption: "damaged box", bytes: photo)),
             to: shopPhone.number.jid)
-        try await gateway.runUntilIdle()
+        try await gateway.runUntilIdle(timeout: .seconds(600))
         let received = try #require(
             try await messaging.list(by: .acting(as: agent), where: .init(direction: .inbound)).items.first { $0.kind == .image })
         let media = gateway.media
@@ -131,7 +144,7 @@ struct ProductWalkthroughTests {
                 content: .media(invoice.id, kind: .document, caption: "Your invoice")),
             by: .acting(as: agent))
         let customer9 = customers[9]
-        try await gateway.runUntilIdle()
+        try await gateway.runUntilIdle(timeout: .seconds(600))
         #expect(customer9.inbox.count == 2)
         guard case .media(let document)? = customer9.inbox.last?.content else {
             Issue.record("the invoice did not arrive as media")
@@ -150,9 +163,9 @@ struct ProductWalkthroughTests {
             by: .acting(as: admin))
         let started = try await campaigns.start(campaign.id, by: .acting(as: admin))
         #expect(started.status == .running && started.progress.total == 200)
-        // 200 paced sends with their receipts take about a minute of real time here, and twice that on a loaded
-        // machine: the timeout only catches a hang.
-        try await gateway.runUntilIdle(timeout: .seconds(600))
+        // 200 paced sends with their receipts take about a minute of real time on the memory store, several on
+        // PostgreSQL, and more on a loaded machine: the timeouts only catch a hang.
+        try await gateway.runUntilIdle(timeout: .seconds(1_800))
         let finished = try await campaigns.get(campaign.id, by: .acting(as: admin))
         #expect(finished.status == .completed && finished.progress.sent == 200 && finished.progress.failed == 0)
         #expect(audience.allSatisfy { $0.inbox.count == 1 })
