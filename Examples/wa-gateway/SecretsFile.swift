@@ -55,14 +55,16 @@ struct SecretsFile: Sendable {
     }
 
     /// Makes a new random key current and keeps every key the file had (the old current one retired), so values
-    /// sealed before still open. Holds an exclusive lock on the file meanwhile, so two rotations take turns.
+    /// sealed before still open. Holds an exclusive lock on `<path>.lock` meanwhile (not on the file itself, which
+    /// the new one replaces), so two rotations take turns.
     ///
     /// - Returns: The new keyring.
     func rotate(random: any RandomSource) throws -> SecretKeyring {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw SetupError("cannot open \(path): \(Self.errnoText())") }
+        let lockPath = path + ".lock"
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw SetupError("cannot open \(lockPath): \(Self.errnoText())") }
         defer { close(descriptor) }
-        guard flock(descriptor, LOCK_EX) == 0 else { throw SetupError("cannot lock \(path): \(Self.errnoText())") }
+        guard flock(descriptor, LOCK_EX) == 0 else { throw SetupError("cannot lock \(lockPath): \(Self.errnoText())") }
         let keys = try loadExisting()
         let nextID = (keys.map(\.id).max() ?? 0) + 1
         let rotated = [StoredKey(id: nextID, bytes: random.bytes(SecretKeyring.Key.byteCount))] + keys

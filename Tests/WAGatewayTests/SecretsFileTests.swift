@@ -69,6 +69,20 @@ import Glibc
         }
     }
 
+    @Test func concurrentRotationsTakeTurnsAndLoseNoKey() async throws {
+        try await withDirectory { directory in
+            let file = SecretsFile(path: "\(directory)/secrets.json")
+            _ = try file.loadOrCreate(random: SeededRandomSource(seed: 1))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for seed in 2...9 {
+                    group.addTask { _ = try file.rotate(random: SeededRandomSource(seed: UInt64(seed))) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try file.load().keyIDs == Array((1...9).reversed()).map(UInt32.init))
+        }
+    }
+
     @Test func aFileOthersCanReadIsRefused() throws {
         try withDirectory { directory in
             let file = SecretsFile(path: "\(directory)/secrets.json")
