@@ -37,8 +37,8 @@ enum PostgresStorage {
         let lock = try DataDirectoryLock.acquire(in: options.dataDirectory)
         if lock == nil, exclusive {
             throw SetupError(
-                "another wa-gateway serve is using the data directory \(options.dataDirectory); stop it, or give "
-                    + "this one a --data-dir of its own")
+                "another wa-gateway (a serve, or a migrate that started the database) is using the data directory "
+                    + "\(options.dataDirectory); stop it, or give this one a --data-dir of its own")
         }
         defer { withExtendedLifetime(lock) {} }
         let postgres = EmbeddedPostgres(

@@ -75,7 +75,7 @@ import WAPostgres
             let refused = await #expect(throws: SetupError.self) {
                 try await PostgresStorage.withStore(options, exclusive: true, logger: logger) { _, _ in }
             }
-            #expect(refused?.description.contains("another wa-gateway serve is using the data directory") == true)
+            #expect(refused?.description.contains("is using the data directory \(options.dataDirectory)") == true)
             // A command beside it (migrate) uses the running server and leaves it running.
             let applied = try await PostgresStorage.withStore(options, exclusive: false, logger: logger) { _, applied in applied }
             #expect(applied.isEmpty)
