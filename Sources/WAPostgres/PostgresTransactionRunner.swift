@@ -41,50 +41,80 @@ public struct PostgresTransactionRunner: Sendable {
     /// ``WACore/WAError``: ``WACore/WAError/postgres(_:doing:)``). A statement the server refuses ends the
     /// transaction in PostgreSQL: a body that catches that error and returns has committed nothing, and `run`
     /// throws `internal_error` rather than return its result.
+    ///
+    /// When the database cannot be reached, or the connection breaks, the error is `storage_unavailable`
+    /// (retryable). While the pool reconnects, a call waits for a connection; once the pool has failed to connect
+    /// for a while (PostgresNIO's circuit breaker, 60 s) calls fail at once until a connection succeeds again. A
+    /// connection lost during `COMMIT` says so in the message: whether the transaction was kept is unknown.
     public func run<Result>(
         _ scope: TransactionScope, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let logger = self.logger
         activity.begin()
         defer { activity.end() }
-        return try await client.withConnection { connection in
-            try await Self.step("BEGIN ISOLATION LEVEL READ COMMITTED", on: connection, logger, doing: "opening a transaction")
-            do {
-                switch scope {
-                case .organization(let organization):
-                    try await Self.step(
-                        "SELECT set_config(\(PostgresSchema.organizationSetting), \(organization.description), true)",
-                        on: connection, logger, doing: "setting the transaction's organization")
-                    try await Self.step("SET LOCAL ROLE wa_app", on: connection, logger, doing: "taking the tenant role")
-                case .system:
-                    try await Self.step("SET LOCAL ROLE wa_system", on: connection, logger, doing: "taking the system role")
-                }
-                let result = try await body(connection)
-                try await Self.commit(on: connection, logger)
-                return result
-            } catch {
+        var leased = false
+        do {
+            return try await client.withConnection { connection in
+                leased = true
+                try await Self.step(
+                    "BEGIN ISOLATION LEVEL READ COMMITTED", on: connection, logger, doing: "opening a transaction")
                 do {
-                    for try await _ in try await connection.query("ROLLBACK", logger: logger) {}
+                    switch scope {
+                    case .organization(let organization):
+                        try await Self.step(
+                            "SELECT set_config(\(PostgresSchema.organizationSetting), \(organization.description), true)",
+                            on: connection, logger, doing: "setting the transaction's organization")
+                        try await Self.step(
+                            "SET LOCAL ROLE wa_app", on: connection, logger, doing: "taking the tenant role")
+                    case .system:
+                        try await Self.step(
+                            "SET LOCAL ROLE wa_system", on: connection, logger, doing: "taking the system role")
+                    }
+                    let result = try await body(connection)
+                    try await Self.commit(on: connection, logger)
+                    return result
                 } catch {
-                    logger.warning(
-                        "a rollback failed; the connection is closed",
-                        metadata: ["error": "\(PostgresErrorSummary(error).text)"])
-                    try? await connection.close()
+                    // A connection that failed is closed instead of rolled back: the server rolls back what it had.
+                    if (error as? WAError)?.code == .storageUnavailable {
+                        try? await connection.close()
+                        throw error
+                    }
+                    do {
+                        for try await _ in try await connection.query("ROLLBACK", logger: logger) {}
+                    } catch {
+                        logger.warning(
+                            "a rollback failed; the connection is closed",
+                            metadata: ["error": "\(PostgresErrorSummary(error).text)"])
+                        try? await connection.close()
+                    }
+                    throw error
                 }
-                throw error
             }
+        } catch where !leased {
+            throw noConnection(error)
         }
+    }
+
+    /// The error for a pool that gave no connection: it is shut down, or cannot connect (PostgresNIO's own error).
+    private func noConnection(_ error: any Error) -> any Error {
+        if Task.isCancelled { return CancellationError() }
+        logger.warning("no connection to the database", metadata: ["error": "\(PostgresErrorSummary(error).text)"])
+        return WAError(.storageUnavailable, "the database cannot be reached; try again")
     }
 
     /// `COMMIT`, which PostgreSQL answers with `ROLLBACK` (and no error) when a statement of the transaction failed
     /// and the body caught that failure and went on. Nothing was committed then, so it is an error here, never a
-    /// success.
+    /// success. A connection that fails meanwhile leaves the outcome unknown, and the error says so.
     static func commit(on connection: PostgresConnection, _ logger: Logger) async throws {
         let command: String
         do {
             command = try await connection.query("COMMIT", logger: logger).get().metadata.command
         } catch {
-            throw Self.mapped(error, doing: "committing", logger)
+            let mapped = Self.mapped(error, doing: "committing", logger)
+            guard mapped.code == .storageUnavailable else { throw mapped }
+            throw WAError(
+                .storageUnavailable,
+                "the connection to the database failed while committing: the transaction may or may not have been kept")
         }
         guard command == "COMMIT" else {
             logger.error(
@@ -107,12 +137,19 @@ public struct PostgresTransactionRunner: Sendable {
     }
 
     /// ``WACore/WAError/postgres(_:doing:)``, with the database's own description logged when it becomes an
-    /// internal error.
+    /// internal error (or, as a warning, `storage_unavailable`).
     static func mapped(_ error: any Error, doing: String, _ logger: Logger) -> WAError {
         let mapped = WAError.postgres(error, doing: doing)
-        if mapped.code == .internalError {
+        switch mapped.code {
+        case .internalError:
             logger.error(
                 "the database failed", metadata: ["doing": "\(doing)", "error": "\(PostgresErrorSummary(error).text)"])
+        case .storageUnavailable:
+            logger.warning(
+                "the database connection failed",
+                metadata: ["doing": "\(doing)", "error": "\(PostgresErrorSummary(error).text)"])
+        default:
+            break
         }
         return mapped
     }
