@@ -13,13 +13,16 @@ extension WAError {
     ///   (retryable: the whole transaction runs again);
     /// - `42501` with a row-level security refusal: `tenant_mismatch`;
     /// - the audit log's `WA001`: `immutable_record`;
-    /// - a connection that broke or was closed, or a server that ended the
+    /// - a connection that broke or was closed (``PostgresConnectionClosed`` too), or a server that ended the
     ///   session (shutting down, restarting, an administrator's `pg_terminate_backend`) or cannot take it now
     ///   (starting up): `storage_unavailable` (``isConnectionFailure(_:)``; retryable later, but a statement it
     ///   interrupted may or may not have run);
     /// - anything else (a constraint the adapter should never break): `internal_error`.
     static func postgres(_ error: any Error, doing: String) -> WAError {
         if let error = error as? WAError { return error }
+        if error is PostgresConnectionClosed {
+            return WAError(.storageUnavailable, "the connection to the database failed while \(doing); try again")
+        }
         guard let psql = error as? PSQLError else {
             return WAError(.internalError, "the database failed while \(doing)")
         }

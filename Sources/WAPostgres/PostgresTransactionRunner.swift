@@ -45,19 +45,46 @@ public struct PostgresTransactionRunner: Sendable {
     /// When the database cannot be reached, or the connection breaks, the error is `storage_unavailable`
     /// (retryable). While the pool reconnects, a call waits for a connection; once the pool has failed to connect
     /// for a while (PostgresNIO's circuit breaker, 60 s) calls fail at once until a connection succeeds again. A
-    /// connection lost during `COMMIT` says so in the message: whether the transaction was kept is unknown.
+    /// connection lost during `COMMIT` says so in the message: whether the transaction was kept is unknown. A
+    /// connection that turns out to be closed already at `BEGIN` (the pool had not noticed yet) is replaced once:
+    /// nothing ran on it.
     public func run<Result>(
         _ scope: TransactionScope, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let logger = self.logger
         activity.begin()
         defer { activity.end() }
+        do {
+            return try await attempt(scope, body)
+        } catch let failure as NotBegun {
+            logger.debug("a pooled connection was closed; trying another", metadata: ["error": "\(failure.error)"])
+            do {
+                return try await attempt(scope, body)
+            } catch let failure as NotBegun {
+                throw failure.error
+            }
+        }
+    }
+
+    /// `BEGIN` failed because the connection was lost: nothing ran.
+    private struct NotBegun: Error {
+        var error: WAError
+    }
+
+    /// One try of ``run(_:_:)``, on one pooled connection.
+    private func attempt<Result>(
+        _ scope: TransactionScope, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let logger = self.logger
         var leased = false
         do {
             return try await client.withConnection { connection in
                 leased = true
-                try await Self.step(
-                    "BEGIN ISOLATION LEVEL READ COMMITTED", on: connection, logger, doing: "opening a transaction")
+                do {
+                    try await Self.step(
+                        "BEGIN ISOLATION LEVEL READ COMMITTED", on: connection, logger, doing: "opening a transaction")
+                } catch let error as WAError where error.code == .storageUnavailable {
+                    throw NotBegun(error: error)
+                }
                 do {
                     switch scope {
                     case .organization(let organization):
@@ -80,7 +107,7 @@ public struct PostgresTransactionRunner: Sendable {
                         throw error
                     }
                     do {
-                        for try await _ in try await connection.query("ROLLBACK", logger: logger) {}
+                        _ = try await connection.queryWatchingClose("ROLLBACK", logger: logger)
                     } catch {
                         logger.warning(
                             "a rollback failed; the connection is closed",
@@ -88,6 +115,25 @@ public struct PostgresTransactionRunner: Sendable {
                         try? await connection.close()
                     }
                     throw error
+                }
+            }
+        } catch where !leased {
+            throw noConnection(error)
+        }
+    }
+
+    /// Runs one statement on its own (no transaction around it, as the system) on a pooled connection and returns its
+    /// rows, with the errors ``run(_:_:)`` reports.
+    func autocommit(_ query: PostgresQuery, doing: String) async throws -> [PostgresRow] {
+        let logger = self.logger
+        var leased = false
+        do {
+            return try await client.withConnection { connection in
+                leased = true
+                do {
+                    return try await connection.queryWatchingClose(query, logger: logger).rows
+                } catch {
+                    throw Self.mapped(error, doing: doing, logger)
                 }
             }
         } catch where !leased {
@@ -108,7 +154,7 @@ public struct PostgresTransactionRunner: Sendable {
     static func commit(on connection: PostgresConnection, _ logger: Logger) async throws {
         let command: String
         do {
-            command = try await connection.query("COMMIT", logger: logger).get().metadata.command
+            command = try await connection.queryWatchingClose("COMMIT", logger: logger).metadata.command
         } catch {
             let mapped = Self.mapped(error, doing: "committing", logger)
             guard mapped.code == .storageUnavailable else { throw mapped }
@@ -129,8 +175,7 @@ public struct PostgresTransactionRunner: Sendable {
         _ query: PostgresQuery, on connection: PostgresConnection, _ logger: Logger, doing: String
     ) async throws {
         do {
-            // Reading the (empty) result is what surfaces an error the server reports while executing.
-            for try await _ in try await connection.query(query, logger: logger) {}
+            _ = try await connection.queryWatchingClose(query, logger: logger)
         } catch {
             throw Self.mapped(error, doing: doing, logger)
         }
