@@ -29,7 +29,7 @@ struct PostgresQueueDurabilityTests {
 
     /// Four workers, each its own loop on the store, run 10,000 jobs of four organizations: each job is done exactly
     /// once and ends completed at attempt 1.
-    @Test(.timeLimit(.minutes(10))) func fourWorkersRunTenThousandJobsExactlyOnce() async throws {
+    @Test(.timeLimit(.minutes(20))) func fourWorkersRunTenThousandJobsExactlyOnce() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
             try await TestDatabase.migrate(client)
             let store = PostgresStore(client: client, logger: Self.logger)
@@ -47,7 +47,7 @@ struct PostgresQueueDurabilityTests {
             }
             let started = ContinuousClock.now
             try await Self.running(workers, idle: .milliseconds(20), wakeUps: nil) {
-                try await Self.waitUntil("every job is completed", timeout: .seconds(480)) {
+                try await Self.waitUntil("every job is completed", timeout: .seconds(900)) {
                     ledger.completions >= count
                 }
             }
@@ -78,7 +78,7 @@ struct PostgresQueueDurabilityTests {
     /// running until its lease expires; then another worker claims it again (attempt 2) and completes it. The
     /// attempts count as WACore defines: the rescue claim is attempt 2, a failed claim, not a snooze; and `a`'s late
     /// completion of attempt 1 is refused with `lease_lost`.
-    @Test(.timeLimit(.minutes(3))) func aJobWhoseWorkerLostItsConnectionIsRescuedByAnotherWorker() async throws {
+    @Test(.timeLimit(.minutes(10))) func aJobWhoseWorkerLostItsConnectionIsRescuedByAnotherWorker() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
             try await TestDatabase.migrate(client)
             let store = PostgresStore(client: client, logger: Self.logger)
@@ -134,7 +134,7 @@ struct PostgresQueueDurabilityTests {
                     name: $0, store: store, queue: queue, lease: .seconds(60), ledger: ledger, recordsEffect: true)
             }
             try await Self.running(workers, idle: .milliseconds(20), wakeUps: nil) {
-                try await Self.waitUntil("every job is completed", timeout: .seconds(120)) {
+                try await Self.waitUntil("every job is completed", timeout: .seconds(420)) {
                     ledger.state.executions.values.filter { $0.contains { $0.outcome == .completed } }.count == 301
                 }
             }
@@ -193,7 +193,7 @@ struct PostgresQueueDurabilityTests {
     ///   `COMMIT` may still have committed, and then nothing runs again) or because it came after the claim's lease
     ///   had expired during the outage (`lease_lost`); so the extra runs are at most the jobs the workers held when the
     ///   server went away (4 workers × batches of 10).
-    @Test(.timeLimit(.minutes(5)), arguments: Outage.allCases)
+    @Test(.timeLimit(.minutes(15)), arguments: Outage.allCases)
     func noJobIsLostAcrossARestart(_ outage: Outage) async throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("wa-pg-restart-\(UUID().uuidString.prefix(8))").path
@@ -235,7 +235,7 @@ struct PostgresQueueDurabilityTests {
         let (downAt, upAt, doneAt, completedBefore) = try await Self.running(
             workers, idle: .milliseconds(100), wakeUps: store.wakeUps
         ) {
-            try await Self.waitUntil("a third of the jobs are completed", timeout: .seconds(120)) {
+            try await Self.waitUntil("a third of the jobs are completed", timeout: .seconds(300)) {
                 ledger.completions >= count / 3
             }
             let completedBefore = ledger.completions
@@ -250,7 +250,7 @@ struct PostgresQueueDurabilityTests {
             try await Task.sleep(for: .seconds(2))
             _ = try await postgres.start()
             let upAt = ContinuousClock.now
-            try await Self.waitUntil("every job is completed", timeout: .seconds(150)) {
+            try await Self.waitUntil("every job is completed", timeout: .seconds(420)) {
                 try await Self.completedCount(client) == count
             }
             return (downAt, upAt, ContinuousClock.now, completedBefore)

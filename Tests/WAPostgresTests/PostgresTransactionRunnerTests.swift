@@ -141,7 +141,7 @@ struct PostgresTransactionRunnerTests {
     /// the next statement fails with `storage_unavailable` at once. PostgresNIO alone would wait forever for a
     /// statement sent on a closed connection (`PostgresConnection.queryWatchingClose`). A body that returns normally
     /// then fails at `COMMIT`, whose outcome the message calls unknown. The runner works again afterwards.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func aConnectionTheServerEndsIsStorageUnavailableAndNothingWaitsForever() async throws {
         try await withRunner { runner in
             let a = OrganizationID(uuid: UUID())
