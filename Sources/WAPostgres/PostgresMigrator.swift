@@ -101,10 +101,11 @@ public struct PostgresMigrator: Sendable {
 
     private func appliedMigrations(on connection: PostgresConnection) async throws -> [AppliedMigration] {
         do {
-            let rows = try await connection.query(
+            let rows = try await connection.queryWatchingClose(
                 "SELECT version, name, checksum FROM \(unescaped: Self.historyTable) ORDER BY version", logger: logger)
             var history: [AppliedMigration] = []
-            for try await (version, name, checksum) in rows.decode((Int, String, String).self) {
+            for row in rows {
+                let (version, name, checksum) = try row.decode((Int, String, String).self)
                 history.append(AppliedMigration(version: version, name: name, checksum: checksum))
             }
             return history
@@ -154,7 +155,8 @@ public struct PostgresMigrator: Sendable {
         do {
             for (index, statement) in migration.statements.enumerated() {
                 do {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement.text), logger: logger)
+                    _ = try await connection.queryWatchingClose(
+                        PostgresQuery(unsafeSQL: statement.text), logger: logger)
                 } catch {
                     let summary = PostgresErrorSummary(error)
                     let line = summary.position.map { statement.line(ofPosition: $0) } ?? statement.line
@@ -172,7 +174,7 @@ public struct PostgresMigrator: Sendable {
             try await execute("COMMIT", on: connection, doing: "commit migration \(migration.fileName)")
         } catch {
             do {
-                try await connection.query("ROLLBACK", logger: logger)
+                _ = try await connection.queryWatchingClose("ROLLBACK", logger: logger)
             } catch {
                 // The connection is in an unknown state: close it so it cannot return to the pool mid-transaction
                 // (closing also ends the transaction and the advisory lock).
@@ -192,7 +194,8 @@ public struct PostgresMigrator: Sendable {
 
     private func unlock(_ connection: PostgresConnection) async throws {
         do {
-            try await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
+            _ = try await connection.queryWatchingClose(
+                "SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
         } catch {
             // A session lock must not stay with a pooled connection: closing the connection releases it.
             try? await connection.close()
@@ -202,7 +205,7 @@ public struct PostgresMigrator: Sendable {
 
     private func execute(_ query: PostgresQuery, on connection: PostgresConnection, doing what: String) async throws {
         do {
-            try await connection.query(query, logger: logger)
+            _ = try await connection.queryWatchingClose(query, logger: logger)
         } catch {
             throw failure(what, error)
         }

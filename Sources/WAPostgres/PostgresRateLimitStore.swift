@@ -134,8 +134,10 @@ public final class PostgresRateLimitStore: RateLimitStore {
         sql.append(")")
         let swapped: Bool
         do {
-            let rows = try await runner.client.query(sql.query, logger: runner.logger).collect()
+            let rows = try await runner.autocommit(sql.query, doing: "updating rate-limit state")
             swapped = try rows.first?.decode(Bool.self) ?? false
+        } catch let error as WAError {
+            throw error
         } catch {
             throw PostgresTransactionRunner.mapped(error, doing: "updating rate-limit state", runner.logger)
         }

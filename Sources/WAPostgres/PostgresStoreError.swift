@@ -13,11 +13,21 @@ extension WAError {
     ///   (retryable: the whole transaction runs again);
     /// - `42501` with a row-level security refusal: `tenant_mismatch`;
     /// - the audit log's `WA001`: `immutable_record`;
-    /// - anything else (a lost connection, a constraint the adapter should never break): `internal_error`.
+    /// - a connection that broke or was closed (``PostgresConnectionClosed`` too), or a server that ended the
+    ///   session (shutting down, restarting, an administrator's `pg_terminate_backend`) or cannot take it now
+    ///   (starting up): `storage_unavailable` (``isConnectionFailure(_:)``; retryable later, but a statement it
+    ///   interrupted may or may not have run);
+    /// - anything else (a constraint the adapter should never break): `internal_error`.
     static func postgres(_ error: any Error, doing: String) -> WAError {
         if let error = error as? WAError { return error }
+        if error is PostgresConnectionClosed {
+            return WAError(.storageUnavailable, "the connection to the database failed while \(doing); try again")
+        }
         guard let psql = error as? PSQLError else {
             return WAError(.internalError, "the database failed while \(doing)")
+        }
+        if isConnectionFailure(psql) {
+            return WAError(.storageUnavailable, "the connection to the database failed while \(doing); try again")
         }
         let state = psql.serverInfo?[.sqlState]
         switch state {
@@ -33,6 +43,22 @@ extension WAError {
             return WAError(.immutableRecord, "audit events cannot be changed or deleted")
         default:
             return WAError(.internalError, "the database failed while \(doing)")
+        }
+    }
+
+    /// Whether PostgresNIO reports the connection failing rather than a statement: the connection was closed (by
+    /// the server, or by PostgresNIO after an error) or broke, or the server ended the session with SQLSTATE class
+    /// `08` (connection exception), `57P01` (shutting down, or `pg_terminate_backend`), `57P02` (crash of another
+    /// process) or `57P03` (starting up, shutting down, in recovery).
+    static func isConnectionFailure(_ error: PSQLError) -> Bool {
+        switch error.code {
+        case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
+            return true
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
+        default:
+            return false
         }
     }
 }

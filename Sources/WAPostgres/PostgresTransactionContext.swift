@@ -41,9 +41,7 @@ final class PostgresTransactionContext: Sendable {
     /// Runs `sql` and returns its rows, with PostgreSQL's errors as the contract's (``WACore/WAError/postgres(_:doing:)``).
     func rows(_ sql: SQLBuilder, doing: String) async throws(WAError) -> [PostgresRow] {
         do {
-            var rows: [PostgresRow] = []
-            for try await row in try await connection.query(sql.query, logger: logger) { rows.append(row) }
-            return rows
+            return try await connection.queryWatchingClose(sql.query, logger: logger).rows
         } catch {
             throw PostgresTransactionRunner.mapped(error, doing: doing, logger)
         }

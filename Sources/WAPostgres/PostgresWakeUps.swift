@@ -39,6 +39,9 @@ public final class PostgresWakeUps: WorkerWakeUps, Service {
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
+                    // PostgresNIO never answers a LISTEN sent on a connection that has closed (see
+                    // `PostgresConnection.queryWatchingClose`); the pool may still hand one out right after a restart.
+                    guard !connection.isClosed else { throw PostgresConnectionClosed() }
                     try await connection.listen(on: Self.channel) { notifications in
                         for try await notification in notifications {
                             if let topic = Self.topic(notification.payload) { signal.signal([topic]) }

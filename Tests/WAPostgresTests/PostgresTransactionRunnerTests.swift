@@ -137,6 +137,59 @@ struct PostgresTransactionRunnerTests {
         }
     }
 
+    /// The server ends a transaction's session between two statements (`pg_terminate_backend`, as a restart does):
+    /// the next statement fails with `storage_unavailable` at once. PostgresNIO alone would wait forever for a
+    /// statement sent on a closed connection (`PostgresConnection.queryWatchingClose`). A body that returns normally
+    /// then fails at `COMMIT`, whose outcome the message calls unknown. The runner works again afterwards.
+    @Test(.timeLimit(.minutes(5)))
+    func aConnectionTheServerEndsIsStorageUnavailableAndNothingWaitsForever() async throws {
+        try await withRunner { runner in
+            let a = OrganizationID(uuid: UUID())
+            func endSession(of connection: PostgresConnection) async throws {
+                let pid = try await connection.integer("SELECT pg_backend_pid()::bigint")
+                _ = try await runner.client.query("SELECT pg_terminate_backend(\(pid)::int)", logger: runner.logger)
+                    .collect()
+                for _ in 0..<500 where !connection.isClosed { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(connection.isClosed)
+            }
+            let midway = await #expect(throws: WAError.self) {
+                try await runner.run(.organization(a)) { connection in
+                    try await endSession(of: connection)
+                    let context = PostgresTransactionContext(
+                        connection: connection, scope: .organization(a), logger: runner.logger)
+                    _ = try await context.rows(SQLBuilder("SELECT 1"), doing: "testing")
+                }
+            }
+            #expect(midway?.code == .storageUnavailable && midway?.isRetryable == true)
+            #expect(midway?.message.contains("testing") == true, "\(String(describing: midway))")
+            let atCommit = await #expect(throws: WAError.self) {
+                try await runner.run(.organization(a)) { connection in
+                    try await Self.insertTemplate(connection, organization: a, name: "cut off")
+                    try await endSession(of: connection)
+                }
+            }
+            #expect(atCommit?.code == .storageUnavailable && atCommit?.message.contains("committing") == true)
+            let left = try await runner.run(.system) { try await Self.templateNames($0) }
+            #expect(left.isEmpty, "the server rolled the transaction back")
+        }
+    }
+
+    /// A pool that gives no connection (here: shut down; also one that has failed to connect for a while) is
+    /// `storage_unavailable`, not PostgresNIO's own error.
+    @Test func aPoolWithoutConnectionsIsStorageUnavailable() async throws {
+        try await TestDatabase.withFreshDatabase { _, settings in
+            let client = PostgresClient(
+                configuration: settings.clientConfiguration, backgroundLogger: TestDatabase.logger)
+            let running = Task { await client.run() }
+            running.cancel()
+            await running.value
+            let error = await #expect(throws: WAError.self) {
+                try await PostgresTransactionRunner(client: client, logger: TestDatabase.logger).run(.system) { _ in }
+            }
+            #expect(error?.code == .storageUnavailable && error?.isRetryable == true)
+        }
+    }
+
     /// Two transactions that lock two rows in opposite orders: PostgreSQL picks one to fail with a deadlock, which
     /// the contract calls `storage_conflict` (retryable); the other commits.
     @Test func aDeadlockIsAStorageConflict() async throws {

@@ -71,6 +71,10 @@ extension WAError {
         /// a deadlock, a lock that could not be had in time): nothing was written; running the transaction again
         /// usually succeeds.
         case storageConflict = "storage_conflict"
+        /// The store cannot be reached now: the database is restarting or unreachable, or dropped the connection.
+        /// Retry later. When it happened while committing, whether the transaction was kept is unknown, so retry
+        /// only work that is safe to repeat.
+        case storageUnavailable = "storage_unavailable"
         /// A repository call named another organization than its transaction's (a bug in the caller).
         case tenantMismatch = "tenant_mismatch"
         /// A transaction was nested or used after it ended (a bug in the caller).
@@ -244,7 +248,7 @@ extension WAError {
                 .unsupportedType
             case .rateLimited, .quotaExceeded, .accountRestricted:
                 .rateLimited
-            case .noProxyAvailable, .sessionNotReady, .transportError:
+            case .storageUnavailable, .noProxyAvailable, .sessionNotReady, .transportError:
                 .unavailable
             case .tenantMismatch, .transactionMisuse, .immutableRecord, .decryptionFailed, .unknownKey,
                 .internalError:

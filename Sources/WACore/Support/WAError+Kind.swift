@@ -19,7 +19,8 @@ extension WAError {
         case unsupportedType = "unsupported_type"
         /// A rate limit or quota refused the request; see ``WAError/retryAfter``.
         case rateLimited = "rate_limited"
-        /// Something the request needs is temporarily unavailable (a session, a proxy, the transport); retry.
+        /// Something the request needs is temporarily unavailable (a session, a proxy, the transport, the database);
+        /// retry.
         case unavailable = "unavailable"
         /// A fault on the gateway's side that the caller cannot fix; details went to the log only.
         case `internal` = "internal"

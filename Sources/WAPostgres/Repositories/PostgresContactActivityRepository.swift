@@ -65,9 +65,8 @@ struct PostgresContactActivityRepository: ContactActivityRepository {
         sql.append(" GROUP BY 1")
         var counts = Dictionary(uniqueKeysWithValues: EngagementSegment.allCases.map { ($0, 0) })
         do {
-            for try await (name, count) in try await context.connection.query(sql.query, logger: context.logger)
-                .decode((String, Int).self)
-            {
+            for row in try await context.connection.queryWatchingClose(sql.query, logger: context.logger).rows {
+                let (name, count) = try row.decode((String, Int).self)
                 if let segment = EngagementSegment(rawValue: name) { counts[segment] = count }
             }
         } catch {
@@ -167,9 +166,8 @@ struct PostgresContactActivityRepository: ContactActivityRepository {
         sql.append(bound: .id(contact))
         if lock { sql.append(" FOR UPDATE") }
         do {
-            for try await row in try await context.connection.query(sql.query, logger: context.logger).decode(
-                (Int, Int, Date?, [UUID], [Date], [Bool]).self)
-            {
+            for row in try await context.connection.queryWatchingClose(sql.query, logger: context.logger).rows {
+                let row = try row.decode((Int, Int, Date?, [UUID], [Date], [Bool]).self)
                 let recent = zip(row.3, zip(row.4, row.5)).map { id, rest in
                     ContactActivity.RecentOutbound(messageID: MessageID(uuid: id), sentAt: rest.0, replied: rest.1)
                 }

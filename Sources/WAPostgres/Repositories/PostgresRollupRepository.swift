@@ -66,9 +66,9 @@ struct PostgresRollupRepository: MessageRollupRepository {
                 + " max(read_latency_max)")
         var rows: [(RollupKey, MessageCounts, (Int, Double?, Double?), (Int, Double?, Double?))] = []
         do {
-            for try await row in try await context.connection.query(counts.query, logger: context.logger).decode(
-                (Int, String, String, Int, Int, Int, Int, Int, Int, Int, Double?, Double?, Int, Double?, Double?).self)
-            {
+            for row in try await context.connection.queryWatchingClose(counts.query, logger: context.logger).rows {
+                let row = try row.decode(
+                    (Int, String, String, Int, Int, Int, Int, Int, Int, Int, Double?, Double?, Int, Double?, Double?).self)
                 rows.append(
                     (
                         key(row.0, row.1, row.2),
@@ -83,9 +83,8 @@ struct PostgresRollupRepository: MessageRollupRepository {
         var buckets: [RollupKey: (delivered: [Int: Int], read: [Int: Int])] = [:]
         let latencies = select("message_rollup_latencies", ", metric, bucket", "sum(count)::bigint")
         do {
-            for try await row in try await context.connection.query(latencies.query, logger: context.logger).decode(
-                (Int, String, String, String, Int, Int).self)
-            {
+            for row in try await context.connection.queryWatchingClose(latencies.query, logger: context.logger).rows {
+                let row = try row.decode((Int, String, String, String, Int, Int).self)
                 let rowKey = key(row.0, row.1, row.2)
                 if row.3 == "delivered" {
                     buckets[rowKey, default: ([:], [:])].delivered[row.4] = row.5
