@@ -31,10 +31,13 @@ public struct PostgresTransactionRunner: Sendable {
         self.logger = logger
     }
 
-    /// A counter that changes whenever a transaction of this runner starts or ends, and on every read while one is
-    /// open, so a test can tell whether anything used the database meanwhile (WACoreTesting's `TestClock` waits for
+    /// A counter that changes whenever a transaction (or a statement on its own) of this runner starts or ends, and
+    /// on every read while one is open, so a test can tell whether anything used the database meanwhile (WACoreTesting's `TestClock` waits for
     /// it to stand still before moving time: `clock.addActivityProbe { store.runner.activityCount }`).
     public var activityCount: Int { activity.count }
+
+    /// How many transactions ``run(_:_:)`` has opened (statements run on their own not counted).
+    var transactionsRun: Int { activity.transactions }
 
     /// Runs `body` in one transaction for `scope` and commits what it did, or rolls back everything when it
     /// throws (its error reaches the caller unchanged; a failure of the database itself arrives as a
@@ -51,7 +54,7 @@ public struct PostgresTransactionRunner: Sendable {
     public func run<Result>(
         _ scope: TransactionScope, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        activity.begin()
+        activity.begin(transaction: true)
         defer { activity.end() }
         do {
             return try await attempt(scope, body)
@@ -126,6 +129,8 @@ public struct PostgresTransactionRunner: Sendable {
     /// rows, with the errors ``run(_:_:)`` reports.
     func autocommit(_ query: PostgresQuery, doing: String) async throws -> [PostgresRow] {
         let logger = self.logger
+        activity.begin()
+        defer { activity.end() }
         var leased = false
         do {
             return try await client.withConnection { connection in
@@ -204,11 +209,15 @@ public struct PostgresTransactionRunner: Sendable {
 private final class TransactionActivity: Sendable {
     private let events = Atomic<Int>(0)
     private let open = Atomic<Int>(0)
+    private let transactionCount = Atomic<Int>(0)
 
-    func begin() {
+    func begin(transaction: Bool = false) {
+        if transaction { transactionCount.add(1, ordering: .relaxed) }
         open.add(1, ordering: .relaxed)
         events.add(1, ordering: .relaxed)
     }
+
+    var transactions: Int { transactionCount.load(ordering: .relaxed) }
 
     func end() {
         events.add(1, ordering: .relaxed)

@@ -32,9 +32,9 @@ struct PostgresRateLimitStoreTests {
             }
 
             #expect(try await consume(nodeA, 2))  // first sight: a locked transaction
-            let transactions = runnerA.activityCount
+            let transactions = runnerA.transactionsRun
             #expect(try await consume(nodeA, 1))  // remembered: one statement, no transaction
-            #expect(runnerA.activityCount == transactions, "a remembered key is decided without a transaction")
+            #expect(runnerA.transactionsRun == transactions, "a remembered key is decided without a transaction")
 
             // Node B counts 2 more; A's memory (3 used) is stale: its swap fails and it decides on the stored 5.
             #expect(try await consume(nodeB, 2))
