@@ -53,6 +53,30 @@ import WAHTTP
         }
     }
 
+    /// A message to a phone on the simulated network is sent and delivered; the status moves over the API.
+    @Test func aMessageToASimulatedPhoneIsDelivered() async throws {
+        let (harness, server) = try await APIHarness.make()
+        let key = harness.acme.adminKey
+        let runner = Task { try await harness.gateway.runUntilCancelled() }
+        defer { runner.cancel() }
+        try await Application(router: server).test(.live) { client in
+            let instance = try await client.linkedInstance("sender", key: key)
+            let added = try await client.call(
+                .post, "/v1/simulator/phones", key: key, json: #"{"phone":"+4915199990000","name":"Bea"}"#)
+            #expect(added.status == .created)
+            let sent = try await client.call(
+                .post, "/v1/messages", key: key,
+                json: #"{"instance_id":"\#(instance)","to":"+4915199990000","content":{"type":"text","text":"Hi Bea"}}"#)
+            let id = try #require(try sent.object["id"] as? String)
+            try await client.waitFor("delivery") {
+                let status = try await client.call(.get, "/v1/messages/\(id)", key: key).object["status"] as? String
+                return status == "delivered" || status == "read"
+            }
+            let phone = try PhoneNumber("+4915199990000")
+            #expect(harness.whatsapp.deliveries(to: phone).map(\.content) == [.text("Hi Bea")])
+        }
+    }
+
     @Test func recipientsAndContentAreValidated() async throws {
         let (harness, server) = try await APIHarness.make()
         let key = harness.acme.adminKey

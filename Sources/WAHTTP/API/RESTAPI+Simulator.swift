@@ -24,3 +24,21 @@ extension RESTAPI {
         return .accepted(.init(body: .json(.init(try await gateway.instances.get(id, by: principal)))))
     }
 }
+
+extension RESTAPI {
+    func addSimulatedPhone(_ input: Operations.AddSimulatedPhone.Input) async throws
+        -> Operations.AddSimulatedPhone.Output
+    {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw APIInput.unsupportedBody }
+        try gateway.environment.policy.require(principal, .instancesLink, on: .organization(principal.organizationID))
+        let phone = try APIInput.phone(body.phone, field: "phone")
+        guard let network = gateway.transport as? SimulatedWhatsApp else {
+            throw WAError(.notFound, "this gateway does not run the simulated WhatsApp network")
+        }
+        let name = body.name ?? "Simulated \(phone.e164)"
+        guard (1...100).contains(name.count) else { throw WAError.invalid("name", "a name is 1–100 characters") }
+        network.addPhone(phone, name: name)
+        return .created(.init(body: .json(.init(phone: phone.e164, name: name))))
+    }
+}
