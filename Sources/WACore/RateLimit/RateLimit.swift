@@ -79,7 +79,7 @@ public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The limit reported to clients (`X-RateLimit-Limit`): `burst + 1`.
+    /// The limit reported to clients (`RateLimit-Limit`): `burst + 1`.
     public var limit: Int { burst + 1 }
 
     /// `T`, the emission interval.

@@ -34,15 +34,15 @@ public enum RateLimitDecision: Sendable, Hashable {
     /// ``retryAfter`` rounded up to whole seconds, for a `Retry-After` header.
     public var retryAfterSeconds: Int64? { retryAfter?.rateLimitWholeSecondsRoundedUp }
 
-    /// The response headers an HTTP layer should send: `X-RateLimit-Limit`, `X-RateLimit-Remaining`,
-    /// `X-RateLimit-Reset` (seconds until reset) and, when limited and a retry can succeed, `Retry-After`
+    /// The response headers an HTTP layer should send: `RateLimit-Limit`, `RateLimit-Remaining`,
+    /// `RateLimit-Reset` (seconds until reset) and, when limited and a retry can succeed, `Retry-After`
     /// (seconds). A limited response is `429 Too Many Requests`.
     public var httpHeaders: [(name: String, value: String)] {
         let status = status
         var headers: [(name: String, value: String)] = [
-            ("X-RateLimit-Limit", String(status.limit)),
-            ("X-RateLimit-Remaining", String(status.remaining)),
-            ("X-RateLimit-Reset", String(status.resetAfterSeconds)),
+            ("RateLimit-Limit", String(status.limit)),
+            ("RateLimit-Remaining", String(status.remaining)),
+            ("RateLimit-Reset", String(status.resetAfterSeconds)),
         ]
         if let seconds = retryAfterSeconds { headers.append(("Retry-After", String(seconds))) }
         return headers

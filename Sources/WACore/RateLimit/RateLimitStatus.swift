@@ -1,11 +1,11 @@
-/// What a rate limiter tells the client about one limit: the numbers behind `X-RateLimit-*` headers.
+/// What a rate limiter tells the client about one limit: the numbers behind `RateLimit-*` headers (IETF draft-ietf-httpapi-ratelimit-headers).
 public struct RateLimitStatus: Sendable, Hashable {
-    /// The most requests that may pass at once (`X-RateLimit-Limit`; `burst + 1` for GCRA, the quota for a
+    /// The most requests that may pass at once (`RateLimit-Limit`; `burst + 1` for GCRA, the quota for a
     /// daily quota).
     public var limit: Int
-    /// How many more unit requests would pass right now (`X-RateLimit-Remaining`).
+    /// How many more unit requests would pass right now (`RateLimit-Remaining`).
     public var remaining: Int
-    /// Time until the key is fully rested (GCRA) or the quota resets (`X-RateLimit-Reset`, as seconds).
+    /// Time until the key is fully rested (GCRA) or the quota resets (`RateLimit-Reset`, as seconds).
     public var resetAfter: Duration
     /// The index of the tier this status describes in a ``TieredRateLimit`` (0 for a single limit).
     public var tier: Int
@@ -23,7 +23,7 @@ public struct RateLimitStatus: Sendable, Hashable {
 }
 
 extension Duration {
-    /// Whole seconds, rounded up, clamped at 0: the form `Retry-After` and `X-RateLimit-Reset` use.
+    /// Whole seconds, rounded up, clamped at 0: the form `Retry-After` and `RateLimit-Reset` use.
     var rateLimitWholeSecondsRoundedUp: Int64 {
         let nanos = rateLimitNanoseconds
         guard nanos > 0 else { return 0 }

@@ -15,6 +15,8 @@ struct AuthenticationMiddleware: ServerMiddleware {
     static let publicOperations: Set<String> = ["getHealth", "getReadiness", "getOpenAPIDocument"]
 
     let apiKeys: APIKeyService
+    /// Counts failed authentications against the client's address; `nil` when requests are not limited.
+    let limiter: RequestLimiter?
     let logger: Logger
 
     func intercept(
@@ -30,13 +32,21 @@ struct AuthenticationMiddleware: ServerMiddleware {
         }
     }
 
+    /// The principal of the request's credential. A failure counts against the client's address: once the
+    /// address is over its limit, failures answer 429 instead of 401 (guessing keys from one address stays slow).
     private func authenticate(_ headers: HTTPFields, operationID: String) async throws -> Principal {
-        let credential = try Credential(headers: headers)
         do {
+            let credential = try Credential(headers: headers)
             return try await apiKeys.authenticate(credential.token).principal
         } catch let error as WAError where error.kind == .unauthenticated {
             logger.info(
                 "authentication failed", metadata: ["operation": "\(operationID)", "reason": "\(error.code.rawValue)"])
+            if let limiter {
+                let decision = try await limiter.admitFailure()
+                if let refused = WAError.rateLimited(decision) {
+                    throw ProblemWithHeaders(error: refused, headers: RequestLimiter.headers(decision))
+                }
+            }
             throw Credential.rejected
         }
     }

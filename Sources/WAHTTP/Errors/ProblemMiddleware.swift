@@ -31,7 +31,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error(
                     "request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             }
-            return ProblemDetails.response(for: failure.error, requestID: context.id, allowedMethods: allowed)
+            var response = ProblemDetails.response(for: failure.error, requestID: context.id, allowedMethods: allowed)
+            for field in failure.headers where response.headers[field.name] == nil {
+                response.headers.append(field)
+            }
+            return response
         }
     }
 }

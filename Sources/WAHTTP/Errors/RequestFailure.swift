@@ -8,10 +8,13 @@ import WACore
 struct RequestFailure {
     var error: WAError
     var isServerFault: Bool
+    /// Headers the response carries besides the problem details' (``ProblemWithHeaders``).
+    var headers = HTTPFields()
 
-    init(error: WAError, isServerFault: Bool) {
+    init(error: WAError, isServerFault: Bool, headers: HTTPFields = HTTPFields()) {
         self.error = error
         self.isServerFault = isServerFault
+        self.headers = headers
     }
 
     /// Translates anything a handler, a middleware or the framework threw.
@@ -26,9 +29,11 @@ struct RequestFailure {
         switch thrown {
         case let error as WAError:
             self.init(error: error, isServerFault: error.kind == .internal)
+        case let error as ProblemWithHeaders:
+            self.init(error: error.error, isServerFault: error.error.kind == .internal, headers: error.headers)
         case let error as ServerError:
-            if let underlying = error.underlyingError as? WAError {
-                self.init(underlying)
+            if error.underlyingError is WAError || error.underlyingError is ProblemWithHeaders {
+                self.init(error.underlyingError)
             } else {
                 self.init(status: error.httpStatus, thrown: thrown)
             }

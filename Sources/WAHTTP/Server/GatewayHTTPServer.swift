@@ -27,14 +27,29 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
         public var readinessChecks: [HealthCheck]
         /// How large a request body each operation accepts.
         public var bodyLimits: BodyLimits
+        /// Request rates: per API key for requests with one, per client address for the others and for failed
+        /// authentications; `nil` turns them off. Kept in the environment's rate-limit store (shared by nodes).
+        public var requestLimits: HTTPRequestLimits?
+
+        /// The default request limits: 600 requests a minute per API key (WACore's default) and 120 a minute per
+        /// client address for requests without a valid key.
+        public static let defaultRequestLimits: HTTPRequestLimits = {
+            do {
+                return HTTPRequestLimits(
+                    perIP: try RateLimit(count: 120, per: .seconds(60)), perAPIKey: HTTPRequestLimits.defaultPerAPIKey)
+            } catch {
+                preconditionFailure("the default request limits are valid: \(error)")
+            }
+        }()
 
         public init(
             securityHeaders: SecurityHeaders = .helmet, readinessChecks: [HealthCheck] = [],
-            bodyLimits: BodyLimits = BodyLimits()
+            bodyLimits: BodyLimits = BodyLimits(), requestLimits: HTTPRequestLimits? = Configuration.defaultRequestLimits
         ) {
             self.securityHeaders = securityHeaders
             self.readinessChecks = readinessChecks
             self.bodyLimits = bodyLimits
+            self.requestLimits = requestLimits
         }
     }
 
@@ -56,15 +71,21 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
         let routes = RouteTable()
         router.add(middleware: SecurityHeadersMiddleware(configuration.securityHeaders))
         router.add(middleware: ProblemMiddleware(routes: routes))
+        router.add(middleware: RequestInfoMiddleware())
         let api = RESTAPI(gateway: gateway, readinessChecks: configuration.readinessChecks, logger: logger)
+        let limiter = configuration.requestLimits.map {
+            RequestLimiter(limits: $0, store: gateway.environment.rateLimits, clock: gateway.environment.clock)
+        }
+        var middlewares: [any ServerMiddleware] = [
+            AuthenticationMiddleware(apiKeys: gateway.apiKeys, limiter: limiter, logger: logger)
+        ]
+        if let limiter { middlewares.append(RequestLimitMiddleware(limiter: limiter)) }
+        middlewares.append(BodyLimitMiddleware(limits: configuration.bodyLimits))
         try api.registerHandlers(
             on: router, serverURL: URL(string: "/")!,
             configuration: OpenAPIRuntime.Configuration(
                 dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
-            middlewares: [
-                AuthenticationMiddleware(apiKeys: gateway.apiKeys, logger: logger),
-                BodyLimitMiddleware(limits: configuration.bodyLimits),
-            ])
+            middlewares: middlewares)
         routes.record(router.routes.map { (path: $0.path.description, method: $0.method) })
         return router
     }

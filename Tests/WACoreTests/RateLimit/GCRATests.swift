@@ -191,7 +191,7 @@ struct GCRATests {
         let limit = try RateLimit(count: 100, per: .seconds(900))
         var state: GCRAState? = nil
         let ok = limit.evaluate(&state, now: rateLimitEpoch)
-        #expect(ok.httpHeaders.map(\.name) == ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"])
+        #expect(ok.httpHeaders.map(\.name) == ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"])
         #expect(ok.httpHeaders.map(\.value) == ["100", "99", "9"])
         #expect(WAError.rateLimited(ok) == nil)
         _ = limit.evaluate(&state, now: rateLimitEpoch, quantity: 99)

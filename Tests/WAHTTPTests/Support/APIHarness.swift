@@ -23,7 +23,9 @@ struct APIHarness {
         let adminKey: String
     }
 
-    static func make(readiness: [HealthCheck] = []) async throws -> (APIHarness, GatewayHTTPServer) {
+    static func make(
+        readiness: [HealthCheck] = [], requestLimits: HTTPRequestLimits? = GatewayHTTPServer.Configuration.defaultRequestLimits
+    ) async throws -> (APIHarness, GatewayHTTPServer) {
         let random = SeededRandomSource(seed: 7)
         let environment = ServiceEnvironment.inMemory(
             clock: SystemWallClock(), random: random, passwordHasher: InsecureFastPasswordHasher(random: random),
@@ -35,6 +37,7 @@ struct APIHarness {
         let harness = APIHarness(gateway: gateway, whatsapp: whatsapp, acme: acme, globex: globex)
         var configuration = GatewayHTTPServer.Configuration()
         configuration.readinessChecks = readiness
+        configuration.requestLimits = requestLimits
         return (harness, GatewayHTTPServer(gateway: gateway, configuration: configuration, logger: Logger(label: "test")))
     }
 
