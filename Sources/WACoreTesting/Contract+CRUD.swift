@@ -36,6 +36,7 @@ extension RepositoryContract {
                     mutate: {
                         $0.role = .manager
                         $0.isActive = false
+                        $0.sessionEpoch += 3
                         $0.credentialToken = .init(
                             purpose: .passwordReset, digest: Array(repeating: 7, count: 32), expiresAt: $0.createdAt)
                     })),

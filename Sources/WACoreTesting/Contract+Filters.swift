@@ -173,7 +173,10 @@ extension RepositoryContract {
         }
         try await agree(
             store, t.id, { generic($0.chats) },
-            [("instanceID", .init(instanceID: second.id)), ("isArchived", .init(isArchived: true))])
+            [
+                ("instanceID", .init(instanceID: second.id)), ("isArchived", .init(isArchived: true)),
+                ("instanceIDs", .init(instanceIDs: [second.id])),
+            ])
         try await agree(
             store, t.id, { generic($0.campaigns) },
             [

@@ -22,7 +22,7 @@ public enum RepositoryContract {
     public static var cases: [Case] {
         crudCases + tenantIsolationCases + uniquenessCases + paginationCases + filterCases + transactionCases
             + concurrencyCases + jobQueueCases + leaseCases + instanceCases + secretRecordCases + eventLogCases
-            + analyticsCases + purgeCases
+            + analyticsCases + purgeCases + memberCases
     }
 }
 

@@ -2,7 +2,8 @@ public import WACore
 
 extension ServiceEnvironment {
     /// A complete environment for tests and examples: ``ServiceEnvironment/inMemory(clock:random:passwordHasher:wakeUps:logger:)``
-    /// on the given test clock, with a seeded random source, a fast (insecure) password hasher and no wake-ups
+    /// on the given test clock, with a seeded random source, a fast (insecure) password hasher, a
+    /// ``RecordingAccountNotifier`` (``ServiceEnvironment/accountNotifier``) and no wake-ups
     /// (workers move only when the clock says their poll interval has passed, or when `wakeUps` is set). The clock
     /// watches the store (``TestClock/addActivityProbe(_:)``), so it moves time on its own only while nothing uses
     /// the store.
@@ -10,8 +11,9 @@ extension ServiceEnvironment {
         -> ServiceEnvironment
     {
         let random = SeededRandomSource(seed: seed)
-        let environment = ServiceEnvironment.inMemory(
+        var environment = ServiceEnvironment.inMemory(
             clock: clock, random: random, passwordHasher: InsecureFastPasswordHasher(random: random), wakeUps: wakeUps)
+        environment.accountNotifier = RecordingAccountNotifier()
         if let store = environment.store as? MemoryStore {
             clock.addActivityProbe { store.activityCount }
         }
@@ -19,7 +21,7 @@ extension ServiceEnvironment {
     }
 
     /// The same on another store (a storage adapter's, for end-to-end tests on it): a seeded random source, a fast
-    /// password hasher and a secret box with a seeded key. `activity` is a counter of the store's work that changes
+    /// password hasher, a ``RecordingAccountNotifier`` and a secret box with a seeded key. `activity` is a counter of the store's work that changes
     /// while it is busy (a `PostgresStore`'s `runner.activityCount`); the clock watches it
     /// (``TestClock/addActivityProbe(_:)``) so that time moves on its own only while the store is idle.
     public static func testing(
@@ -36,6 +38,7 @@ extension ServiceEnvironment {
         clock.addActivityProbe(activity)
         return ServiceEnvironment(
             store: store, clock: clock, random: random, passwordHasher: InsecureFastPasswordHasher(random: random),
-            secretBox: SecretBox(keyring: keyring, random: random), media: media)
+            secretBox: SecretBox(keyring: keyring, random: random), media: media,
+            accountNotifier: RecordingAccountNotifier())
     }
 }

@@ -68,10 +68,14 @@ import WACore
 
     @Test func bundledMigrationsLoad() throws {
         let bundled = try Migration.bundled
-        #expect(bundled.map(\.fileName) == ["0001_roles.sql", "0002_schema.sql", "0003_rate_limit_swap.sql"])
+        #expect(
+            bundled.map(\.fileName) == [
+                "0001_roles.sql", "0002_schema.sql", "0003_rate_limit_swap.sql", "0004_member_session_epoch.sql",
+            ])
         let roles = try #require(bundled.first)
         #expect(roles.sql.contains("wa_app") && roles.sql.contains("wa_system"))
         #expect(bundled[1].sql.contains("CREATE TABLE organizations"))
         #expect(bundled[2].sql.contains("CREATE FUNCTION rate_limit_swap"))
+        #expect(bundled[3].sql.contains("ADD COLUMN session_epoch"))
     }
 }

@@ -4,8 +4,9 @@ extension Principal {
     /// The principal as the store describes it now, read inside `tx`: the member's current role, activity and
     /// assignments, or the key's current record and its creator's. The system is always current.
     ///
-    /// - Throws: `unauthenticated` when the member is gone or deactivated, or the key is revoked, expired or gone:
-    ///   whoever holds such a principal must authenticate again.
+    /// - Throws: `unauthenticated` when the member is gone or deactivated, the session it was resolved from has
+    ///   ended (its epoch is no longer the member's), or the key is revoked, expired or gone: whoever holds such a
+    ///   principal must authenticate again.
     static func current(_ principal: Principal, in tx: any StoreTransaction, at now: Date) async throws -> Principal {
         let org = principal.organizationID
         switch principal.kind {
@@ -15,7 +16,8 @@ extension Principal {
             guard let member = try await tx.members.find(id, in: org), member.isActive else {
                 throw WAError(.unauthenticated, "the member is no longer active; sign in again")
             }
-            return .member(member)
+            if let epoch = principal.sessionEpoch, epoch != member.sessionEpoch { throw Self.sessionEnded }
+            return .member(member, sessionEpoch: principal.sessionEpoch)
         case .apiKey(let id, let creatorID):
             guard let key = try await tx.apiKeys.find(id, in: org), key.createdBy == creatorID, key.isUsable(at: now),
                 let creator = try await tx.members.find(creatorID, in: org), creator.isActive
@@ -25,6 +27,9 @@ extension Principal {
             return .apiKey(key, creator: creator)
         }
     }
+
+    /// What a session whose epoch is no longer its member's gets.
+    static let sessionEnded = WAError(.unauthenticated, "the session has ended; sign in again")
 
     /// Checks, inside `tx`, that this principal still stands: its member (or its key and the key's creator) is
     /// active and holds at least what it claims.

@@ -3,8 +3,10 @@
 /// Principals come from authentication, never from a caller's say-so:
 /// - ``APIKeyService/authenticate(_:)`` for an API key;
 /// - ``TeamService/authenticate(organizationSlug:email:password:)`` for a sign-in with e-mail and password;
-/// - ``TeamService/principal(for:in:)`` for a member an earlier sign-in identified (a session), resolved from
-///   the store now: active, with their current role and assignments;
+/// - ``TeamService/principal(for:in:epoch:)`` for a session token an earlier sign-in issued, resolved from the
+///   store now: active, with their current role and assignments, and refused once the session ended;
+/// - ``TeamService/principal(for:in:)`` for a member an application identified itself, resolved the same way
+///   without a session check;
 /// - ``authenticatedExternally(_:)``, the one way in for an application that authenticates members itself.
 ///
 /// A principal is a snapshot, so every service re-checks it inside its own transaction: the member (or the key
@@ -31,10 +33,15 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
     public private(set) var assignedInstances: Set<InstanceID>
     /// False when the member (or the key's creator) is deactivated, or the key is unusable.
     public private(set) var isActive: Bool
+    /// For a principal resolved from a session token (``TeamService/principal(for:in:epoch:)``), the member's
+    /// ``Member/sessionEpoch`` the session was issued under; `nil` otherwise. Services re-check it inside their
+    /// transaction with everything else, so a session ended while a request runs acts no further
+    /// (`unauthenticated`).
+    public private(set) var sessionEpoch: Int?
 
     init(
         kind: Kind, organizationID: OrganizationID, role: Role, scopes: Set<Permission>? = nil,
-        assignedInstances: Set<InstanceID> = [], isActive: Bool = true
+        assignedInstances: Set<InstanceID> = [], isActive: Bool = true, sessionEpoch: Int? = nil
     ) {
         self.kind = kind
         self.organizationID = organizationID
@@ -42,6 +49,7 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
         self.scopes = scopes
         self.assignedInstances = assignedInstances
         self.isActive = isActive
+        self.sessionEpoch = sessionEpoch
     }
 
     /// The principal for `member`, for an application that authenticates its members itself (single sign-on, its
@@ -56,11 +64,12 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
         .member(member)
     }
 
-    /// A member as read from the store (authentication results build it).
-    static func member(_ member: Member) -> Principal {
+    /// A member as read from the store (authentication results build it); with `sessionEpoch`, the principal of a
+    /// session issued under that epoch.
+    static func member(_ member: Member, sessionEpoch: Int? = nil) -> Principal {
         Principal(
             kind: .member(member.id), organizationID: member.organizationID, role: member.role,
-            assignedInstances: member.assignedInstances, isActive: member.isActive)
+            assignedInstances: member.assignedInstances, isActive: member.isActive, sessionEpoch: sessionEpoch)
     }
 
     /// An API key acting for `creator`. The key can never do more than its creator can do now: its effective

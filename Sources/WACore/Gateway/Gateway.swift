@@ -46,6 +46,10 @@ public final class Gateway: Service, Sendable {
     public let instances: InstanceService
     /// Sending, listing and searching messages; marking chats seen.
     public let messaging: MessagingService
+    /// Chats: lists with unread counts, marking seen, presence.
+    public let chats: ChatService
+    /// The organization's proxy pool.
+    public let proxies: ProxyService
     /// Contacts, tags, CSV import, opt-out.
     public let contacts: ContactService
     /// Message templates.
@@ -127,6 +131,8 @@ public final class Gateway: Service, Sendable {
         instances = InstanceService(environment: environment, supervisor: supervisor)
         organizations = OrganizationService(environment: environment, supervisor: supervisor)
         messaging = MessagingService(environment: environment, webhooks: webhooks)
+        chats = ChatService(environment: environment, messaging: messaging, sessions: supervisor)
+        proxies = ProxyService(environment: environment)
         contacts = ContactService(environment: environment)
         templates = TemplateService(environment: environment)
         automations = AutomationService(environment: environment)

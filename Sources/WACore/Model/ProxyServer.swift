@@ -10,7 +10,8 @@ public struct ProxyServer: Sendable, Hashable, Codable, CustomStringConvertible,
     public var host: String
     public var port: Int
     public var username: String?
-    /// The password sealed with ``SecretBox``.
+    /// The password sealed with ``SecretBox``. ``ProxyService`` returns it empty when one is set (never the
+    /// ciphertext); ``hasPassword`` says whether there is one.
     public var sealedPassword: [UInt8]?
     /// How many instances may share it.
     public var capacity: Int
@@ -44,6 +45,9 @@ public struct ProxyServer: Sendable, Hashable, Codable, CustomStringConvertible,
         self.updatedAt = updatedAt ?? createdAt
         self.version = version
     }
+
+    /// Whether a password is set.
+    public var hasPassword: Bool { sealedPassword != nil }
 
     /// The proxy protocol.
     public enum Scheme: String, Sendable, Hashable, Codable, CaseIterable {

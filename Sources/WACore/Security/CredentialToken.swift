@@ -58,7 +58,8 @@ public struct CredentialToken: Sendable, CustomStringConvertible, CustomDebugStr
         secret = Array(bytes[32..<64])
     }
 
-    /// The text to send to the user (in a link). Shown once; never logged.
+    /// The text to send to the user (in a link). Shown once; WACore logs it only through ``LoggingAccountNotifier``,
+    /// when that is the environment's notifier (read its trade-off).
     public func reveal() -> String {
         var bytes: [UInt8] = []
         for word in [organizationID.high, organizationID.low, memberID.high, memberID.low] {

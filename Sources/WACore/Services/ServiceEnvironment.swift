@@ -36,13 +36,20 @@ public struct ServiceEnvironment: Sendable {
     /// task, an event a session should not have sent). Entries carry organization, instance and job ids, never
     /// secrets or message bodies. The application chooses the backend (`LoggingSystem.bootstrap`).
     public var logger: Logger
+    /// Where invitation and password-reset tokens go (``TeamService`` hands each one over after its transaction
+    /// commits). By default a ``LoggingAccountNotifier`` (its own logger, labelled
+    /// ``LoggingAccountNotifier/label``): the token is logged for an operator to deliver (read its trade-off); set an e-mail or webhook notifier in production, or
+    /// ``DiscardingAccountNotifier`` when the application delivers the tokens ``TeamService`` returns.
+    public var accountNotifier: any AccountNotifier
 
+    /// An environment. `accountNotifier` defaults to a ``LoggingAccountNotifier``.
     public init(
         store: any Store, clock: any WallClock, random: any RandomSource, ids: IdentifierGenerator? = nil,
         policy: AccessPolicy = AccessPolicy(), passwordHasher: any PasswordHasher,
         passwordPolicy: PasswordPolicy = PasswordPolicy(), secretBox: SecretBox,
         media: any MediaStore,
-        mediaPolicy: MediaPolicy = MediaPolicy(), logger: Logger = Logger(label: "wa-gateway")
+        mediaPolicy: MediaPolicy = MediaPolicy(), logger: Logger = Logger(label: "wa-gateway"),
+        accountNotifier: (any AccountNotifier)? = nil
     ) {
         self.store = store
         self.clock = clock
@@ -55,6 +62,7 @@ public struct ServiceEnvironment: Sendable {
         self.media = media
         self.mediaPolicy = mediaPolicy
         self.logger = logger
+        self.accountNotifier = accountNotifier ?? LoggingAccountNotifier()
     }
 
     /// An audit event for `action` by `actor`, stamped now.

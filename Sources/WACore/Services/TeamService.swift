@@ -5,8 +5,14 @@ import Logging
 /// assignment.
 ///
 /// Invariants it keeps: an organization always has at least one active admin; active members never exceed the
-/// plan's limit; nobody grants a role above their own; tokens are single-use and expire. Every change writes an
-/// audit event in the same transaction.
+/// plan's limit; nobody grants a role above their own; tokens are single-use and expire; a member's
+/// ``Member/sessionEpoch`` moves forward whenever their sessions must end. Every change writes an audit event in the
+/// same transaction.
+///
+/// Invitation and password-reset tokens go to the environment's ``ServiceEnvironment/accountNotifier`` once the
+/// transaction that made them has committed, so that an API in front of the service never has to return them
+/// (``invite(email:displayName:role:by:)`` and ``requestPasswordReset(organizationSlug:email:)`` still return the
+/// token, for library users who deliver it themselves).
 public struct TeamService: Sendable {
     private let env: ServiceEnvironment
     /// How long an invitation link stays valid.
@@ -107,8 +113,13 @@ public struct TeamService: Sendable {
 
     // MARK: Members
 
-    /// Adds a member and returns the invitation token to send them (shown once). They choose a password with
+    /// Adds a member and returns the invitation token (shown once). They choose a password with
     /// ``acceptInvitation(token:password:)``.
+    ///
+    /// Once the invitation is stored, the token also goes to the environment's
+    /// ``ServiceEnvironment/accountNotifier`` (an ``AccountNotification`` of kind
+    /// ``AccountNotification/Kind/invitation``), whose failure is logged and does not undo the invitation. An API
+    /// in front of the service answers with the member only: the token reaches the invitee through the notifier.
     public func invite(email: String, displayName: String, role: Role, by principal: Principal) async throws
         -> (member: Member, invitation: CredentialToken)
     {
@@ -124,15 +135,19 @@ public struct TeamService: Sendable {
             id: id, organizationID: org, email: email, displayName: displayName, role: role,
             credentialToken: token.stored(purpose: .invitation, expiresAt: now.adding(invitationLifetime)),
             createdAt: now)
-        let stored = try await env.transaction(by: principal) { tx in
-            try await requireMemberCapacity(tx, org)
+        let (organization, stored) = try await env.transaction(by: principal) { tx in
+            let organization = try await requireMemberCapacity(tx, org)
             let stored = try await tx.members.insert(member)
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(
                     "member.invited", by: principal.auditActor, in: org, resourceType: "member",
                     resourceID: id.description, metadata: ["role": role.rawValue, "email": email]))
-            return stored
+            return (organization, stored)
         }
+        await notify(
+            AccountNotification(
+                kind: .invitation, organization: organization, member: stored, token: token,
+                expiresAt: now.adding(invitationLifetime), requestedBy: principal.auditActor))
         return (stored, token)
     }
 
@@ -142,7 +157,8 @@ public struct TeamService: Sendable {
     }
 
     /// Changes a member's role. Only admins assign roles; the last active admin cannot be demoted. An outstanding
-    /// password-reset link ends (it was asked for by someone with the old access).
+    /// password-reset link ends (it was asked for by someone with the old access), and so do the member's sign-in
+    /// sessions (``Member/sessionEpoch`` moves forward): they sign in again under the new role.
     public func changeRole(of memberID: MemberID, to role: Role, by principal: Principal) async throws -> Member {
         let org = principal.organizationID
         try env.policy.validateRoleAssignment(role, by: principal)
@@ -153,6 +169,7 @@ public struct TeamService: Sendable {
             let previous = member.role
             member.role = role
             member.endPasswordReset()
+            member.sessionEpoch += 1
             member.updatedAt = env.clock.now()
             let updated = try await tx.members.update(member)
             _ = try await tx.auditEvents.insert(
@@ -164,8 +181,9 @@ public struct TeamService: Sendable {
     }
 
     /// Deactivates a member: they cannot sign in, principals built for them stop acting, their API keys are
-    /// revoked (each with an `api_key.revoked` event, `reason: member_deactivated`) and an outstanding invitation
-    /// or password-reset link ends; their history stays. The last active admin cannot be deactivated.
+    /// revoked (each with an `api_key.revoked` event, `reason: member_deactivated`), an outstanding invitation
+    /// or password-reset link ends and so do their sign-in sessions (``Member/sessionEpoch`` moves forward, so that
+    /// reactivation brings none back); their history stays. The last active admin cannot be deactivated.
     public func deactivate(_ memberID: MemberID, by principal: Principal) async throws -> Member {
         try await setActive(false, memberID, by: principal)
     }
@@ -223,7 +241,18 @@ public struct TeamService: Sendable {
         }
     }
 
-    /// The organization's members, for principals with `members:read`.
+    /// One member of the principal's organization, for principals with `members:read`; `not_found` when there is
+    /// none (another organization's member included).
+    ///
+    /// A member record carries no password hash (that is a ``MemberCredential`` of its own, which no read returns);
+    /// an outstanding invitation or reset link appears only as its purpose, expiry and digest, never as the token.
+    public func member(_ memberID: MemberID, by principal: Principal) async throws -> Member {
+        let org = principal.organizationID
+        try env.policy.require(principal, .membersRead, on: .organization(org))
+        return try await env.transaction(by: principal) { tx in try await tx.members.get(memberID, in: org) }
+    }
+
+    /// The organization's members, for principals with `members:read`. Like ``member(_:by:)``, no password hash.
     public func members(by principal: Principal, where filter: Member.Filter = .init(), page: PageRequest = .first)
         async throws -> Page<Member>
     {
@@ -336,9 +365,9 @@ public struct TeamService: Sendable {
         return (.member(member), member)
     }
 
-    /// The principal of a member identified earlier (a session that a sign-in started), resolved from the store
-    /// now: their current role and assignments. Resolve it per request, so deactivation, removal and role changes
-    /// take effect on the next one.
+    /// The principal of a member identified earlier, resolved from the store now: their current role and
+    /// assignments. Resolve it per request, so deactivation, removal and role changes take effect on the next one.
+    /// Sessions that a sign-in started use ``principal(for:in:epoch:)``, which also refuses an ended session.
     ///
     /// - Throws: `unauthenticated` when the member does not exist in `organization` or is deactivated.
     public func principal(for memberID: MemberID, in organization: OrganizationID) async throws -> Principal {
@@ -351,9 +380,77 @@ public struct TeamService: Sendable {
         return .member(member)
     }
 
+    /// The principal of a sign-in session: the member a session token names, resolved from the store now (current
+    /// role and assignments), provided the session has not ended.
+    ///
+    /// A session-token issuer records the member's ``Member/sessionEpoch`` when it issues a token (the member that
+    /// ``authenticate(organizationSlug:email:password:)`` or ``signIn(organizationSlug:email:password:)`` returns
+    /// carries it) and presents it here on every request. The epoch moves forward on sign-out, a password change or
+    /// reset, a role change and deactivation, so every token issued before any of them is refused; removal deletes
+    /// the member, which refuses them too. The principal carries the epoch, and services re-check it inside their
+    /// transaction, so a session that ends while a request runs acts no further.
+    ///
+    /// - Throws: `unauthenticated` when the member does not exist in `organization`, is deactivated, or `epoch` is
+    ///   no longer their session epoch (the same answer in each case).
+    public func principal(for memberID: MemberID, in organization: OrganizationID, epoch: Int) async throws
+        -> Principal
+    {
+        let member = try await env.store.transaction(.organization(organization)) { tx in
+            try await tx.members.find(memberID, in: organization)
+        }
+        guard let member, member.isActive, member.sessionEpoch == epoch else { throw Principal.sessionEnded }
+        return .member(member, sessionEpoch: epoch)
+    }
+
+    /// Signs the principal's member out everywhere: ``Member/sessionEpoch`` moves forward, which ends every session
+    /// token issued to them (there is one epoch per member, so signing out of one session signs out of all). API
+    /// keys are not sessions and stay. Writes `member.signed_out` and returns the member with the new epoch.
+    ///
+    /// - Throws: `permission_denied` for a principal that is not a member (an API key, the system);
+    ///   `unauthenticated` when the principal no longer stands (a session that has already ended included).
+    @discardableResult
+    public func signOut(by principal: Principal) async throws -> Member {
+        guard case .member(let memberID) = principal.kind else {
+            throw WAError(.permissionDenied, "only a signed-in member can sign out")
+        }
+        return try await env.transaction(by: principal) { tx in
+            try await endSessions(of: memberID, action: "member.signed_out", by: principal, in: tx)
+        }
+    }
+
+    /// Ends every sign-in session of another member (a lost laptop, a suspected leak), without deactivating them:
+    /// ``Member/sessionEpoch`` moves forward. Needs `members:manage` (a member ending their own sessions uses
+    /// ``signOut(by:)``, which needs nothing). Writes `member.sessions_ended`; API keys stay.
+    @discardableResult
+    public func endSessions(of memberID: MemberID, by principal: Principal) async throws -> Member {
+        let org = principal.organizationID
+        try env.policy.require(principal, .membersManage, on: .organization(org))
+        return try await env.transaction(by: principal) { tx in
+            try await endSessions(of: memberID, action: "member.sessions_ended", by: principal, in: tx)
+        }
+    }
+
+    private func endSessions(of memberID: MemberID, action: String, by principal: Principal, in tx: any StoreTransaction)
+        async throws -> Member
+    {
+        let org = principal.organizationID
+        var member = try await tx.members.get(memberID, in: org)
+        member.sessionEpoch += 1
+        member.updatedAt = env.clock.now()
+        let updated = try await tx.members.update(member)
+        _ = try await tx.auditEvents.insert(
+            env.auditEvent(
+                action, by: principal.auditActor, in: org, resourceType: "member", resourceID: memberID.description,
+                metadata: ["session_epoch": String(updated.sessionEpoch)]))
+        return updated
+    }
+
     /// Changes the signed-in member's own password after checking the current one, and ends any outstanding
-    /// reset link. A wrong current password writes `member.password_change_failed`.
-    public func changePassword(current: String, new: String, by principal: Principal) async throws {
+    /// reset link and every sign-in session (``Member/sessionEpoch`` moves forward; the session that made the
+    /// change ends too, and a session-token issuer gives a new token for the returned member). A wrong current
+    /// password writes `member.password_change_failed`.
+    @discardableResult
+    public func changePassword(current: String, new: String, by principal: Principal) async throws -> Member {
         guard case .member(let memberID) = principal.kind, principal.isActive else {
             throw WAError(.permissionDenied, "only a signed-in member can change their password")
         }
@@ -372,27 +469,35 @@ public struct TeamService: Sendable {
         }
         try validatePassword(new, email: member.email)
         let newHash = try env.passwordHasher.hash(new)
-        try await env.transaction(by: principal) { tx in
+        return try await env.transaction(by: principal) { tx in
             var member = try await tx.members.get(memberID, in: org)
             let now = env.clock.now()
             try await tx.memberCredentials.setPasswordHash(newHash, of: memberID, in: org, at: now)
             member.credentialToken = nil
+            member.sessionEpoch += 1
             member.updatedAt = now
-            _ = try await tx.members.update(member)
+            let updated = try await tx.members.update(member)
             _ = try await tx.auditEvents.insert(
                 env.auditEvent(
                     "member.password_changed", by: principal.auditActor, in: org, resourceType: "member",
                     resourceID: memberID.description))
+            return updated
         }
     }
 
-    /// Starts a password reset and returns the token to e-mail to the member, or `nil` when there is no such active
-    /// member. Callers must answer the client identically in both cases (never reveal whether an account exists).
-    /// A new request replaces an earlier token.
+    /// Starts a password reset and returns the token, or `nil` when there is no such active member. Callers must
+    /// answer the client identically in both cases (never reveal whether an account exists). A new request replaces
+    /// an earlier token.
+    ///
+    /// Once the request is stored, the token also goes to the environment's ``ServiceEnvironment/accountNotifier``
+    /// (kind ``AccountNotification/Kind/passwordReset``); its failure is logged, never reported, so the answer stays
+    /// the same whether or not an account exists. An API in front of the service answers with nothing: the token
+    /// reaches the member through the notifier.
+    @discardableResult
     public func requestPasswordReset(organizationSlug: String, email: String) async throws -> CredentialToken? {
         guard let normalized = Self.normalizedOrNil(email) else { return nil }
         let now = env.clock.now()
-        return try await env.store.transaction(.system) { tx -> CredentialToken? in
+        let requested = try await env.store.transaction(.system) { tx -> AccountNotification? in
             guard let org = try await tx.organizations.find(slug: organizationSlug),
                 var member = try await tx.members.find(email: normalized, in: org.id), member.isActive
             else { return nil }
@@ -405,11 +510,17 @@ public struct TeamService: Sendable {
                 env.auditEvent(
                     "member.password_reset_requested", by: .member(member.id), in: org.id, resourceType: "member",
                     resourceID: member.id.description))
-            return token
+            return AccountNotification(
+                kind: .passwordReset, organization: org, member: member, token: token,
+                expiresAt: now.adding(passwordResetLifetime), requestedBy: nil)
         }
+        guard let requested else { return nil }
+        await notify(requested)
+        return requested.token
     }
 
-    /// Sets a new password with a reset token and consumes it.
+    /// Sets a new password with a reset token and consumes it; every sign-in session of the member ends
+    /// (``Member/sessionEpoch`` moves forward).
     public func resetPassword(token: String, newPassword: String) async throws -> Member {
         try await redeem(token, purpose: .passwordReset, newPassword: newPassword, action: "member.password_reset")
     }
@@ -448,6 +559,8 @@ public struct TeamService: Sendable {
             }
             try await tx.memberCredentials.setPasswordHash(hash, of: member.id, in: org, at: now)
             current.credentialToken = nil
+            // A reset is how a member takes their account back: sessions someone else may hold end here.
+            if purpose == .passwordReset { current.sessionEpoch += 1 }
             current.updatedAt = now
             let updated = try await tx.members.update(current)
             _ = try await tx.auditEvents.insert(
@@ -473,8 +586,9 @@ public struct TeamService: Sendable {
             if active {
                 member.endPasswordReset()
             } else {
-                // Neither a link nor a key outlives deactivation; reactivation brings back neither.
+                // Neither a link, a key nor a session outlives deactivation; reactivation brings back none.
                 member.credentialToken = nil
+                member.sessionEpoch += 1
                 try await APIKeyService.revokeAll(
                     of: memberID, in: org, reason: "member_deactivated", by: principal.auditActor, at: now,
                     ids: env.ids, in: tx)
@@ -491,13 +605,26 @@ public struct TeamService: Sendable {
 
     /// Checks the plan's member limit. The organization row is locked, so that two invitations cannot both count
     /// below the limit, then both insert.
-    private func requireMemberCapacity(_ tx: any StoreTransaction, _ org: OrganizationID) async throws {
+    @discardableResult
+    private func requireMemberCapacity(_ tx: any StoreTransaction, _ org: OrganizationID) async throws -> Organization {
         let organization = try await tx.organizations.getForUpdate(org, in: org)
         let active = try await tx.members.count(in: org, where: .init(isActive: true))
         guard active < organization.limits.members else {
             throw WAError(
                 .planLimitReached,
                 "the \(organization.plan.rawValue) plan allows \(organization.limits.members) active members")
+        }
+        return organization
+    }
+
+    /// Hands `notification` to the environment's notifier, after the transaction that made its token committed. A
+    /// failure is logged (never the token): the invitation or reset stands, and the caller's answer does not change.
+    private func notify(_ notification: AccountNotification) async {
+        await env.bestEffort(
+            "delivering the \(notification.kind.rawValue) notification",
+            ["organization_id": "\(notification.organization.id)", "member_id": "\(notification.member.id)"]
+        ) {
+            try await env.accountNotifier.deliver(notification)
         }
     }
 

@@ -113,6 +113,9 @@ extension WAError {
         /// The instance's proxy policy asks for a proxy from the pool and none can take it now (all disabled,
         /// cooling down, unhealthy or full). The instance never falls back to a direct connection.
         case noProxyAvailable = "no_proxy_available"
+        /// The proxy is assigned to an instance (fixed, or the pool's choice), so it cannot be deleted; disable it
+        /// and move its instances first.
+        case proxyInUse = "proxy_in_use"
         /// The instance cannot send now: never linked, logged out or failed. Link it again first.
         case instanceUnavailable = "instance_unavailable"
         /// A session command was given before the session was ready, or after it stopped.
@@ -256,7 +259,7 @@ extension WAError {
             case .notFound, .recipientNotOnWhatsApp, .eventLogPositionPruned, .routeNotFound, .methodNotAllowed:
                 .notFound
             case .alreadyExists, .versionConflict, .storageConflict, .leaseLost, .planLimitReached, .lastAdmin, .memberInactive,
-                .instanceOwnedElsewhere, .invalidInstanceState, .instanceUnavailable, .campaignInvalidState,
+                .instanceOwnedElsewhere, .invalidInstanceState, .instanceUnavailable, .proxyInUse, .campaignInvalidState,
                 .webhookEndpointDisabled, .deliveryNotReplayable:
                 .conflict
             case .mediaTooLarge, .mediaOverQuota, .mediaDecompressionBomb, .requestTooLarge:

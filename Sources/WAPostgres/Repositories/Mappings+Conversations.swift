@@ -42,6 +42,11 @@ enum ChatMapping: PostgresEntityMapping {
     }
     static func conditions(_ filter: Chat.Filter, into sql: inout SQLBuilder) {
         if let instance = filter.instanceID { sql.whereEqual("instance_id", .id(instance)) }
+        if let instances = filter.instanceIDs {
+            sql.append(" AND instance_id = ANY(")
+            sql.append(bound: .ids(instances))
+            sql.append(")")
+        }
         if let isArchived = filter.isArchived { sql.whereEqual("is_archived", .boolean(isArchived)) }
         if let contact = filter.contactID { sql.whereEqual("contact_id", .id(contact)) }
     }

@@ -18,6 +18,7 @@ enum InstanceMapping: PostgresEntityMapping {
             sql.append(")")
         }
         if let hasProxy = filter.hasProxy { sql.append(hasProxy ? " AND proxy_id IS NOT NULL" : " AND proxy_id IS NULL") }
+        if let proxy = filter.proxyID { sql.whereEqual("proxy_id", .id(proxy)) }
     }
     static func uniqueColumns(of key: String) -> [String] { key == "name" ? ["name"] : [] }
 }

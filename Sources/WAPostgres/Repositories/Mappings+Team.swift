@@ -9,14 +9,14 @@ enum OrganizationMapping: PostgresEntityMapping {
     }
 }
 
-/// `members`: e-mail unique per organization.
+/// `members`: e-mail unique per organization; the session epoch never moves back (`0004_member_session_epoch`).
 enum MemberMapping: PostgresEntityMapping {
     typealias Entity = Member
     static let table = "members"
     static func columns(of m: Member) -> [(name: String, value: SQLValue)] {
         [
             ("email", .text(m.email)), ("role", .text(m.role.rawValue)), ("is_active", .boolean(m.isActive)),
-            ("assigned_instances", .ids(m.assignedInstances.sorted())),
+            ("assigned_instances", .ids(m.assignedInstances.sorted())), ("session_epoch", .integer(m.sessionEpoch)),
         ]
     }
     static func conditions(_ filter: Member.Filter, into sql: inout SQLBuilder) {

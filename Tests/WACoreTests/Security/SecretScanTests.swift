@@ -26,6 +26,13 @@ struct SecretScanTests {
             try await w.team.authenticate(organizationSlug: "acme", email: "max@example.com", password: World.password)
         },
         "TeamService.principal": { w, p in try await w.team.principal(for: w.admin.id, in: p.organizationID) },
+        "TeamService.member": { w, p in try await w.team.member(w.viewer.id, by: p) },
+        "OrganizationService.organization": { w, p in try await w.organizations.organization(by: p) },
+        "OrganizationService.usage": { w, p in try await w.organizations.usage(by: p) },
+        "ChatService.list": { w, p in try await w.chats.list(by: p) },
+        "ChatService.get": { w, p in try await w.chats.get(w.chat.id, by: p) },
+        "ProxyService.list": { w, p in try await w.proxies.list(by: p) },
+        "ProxyService.get": { w, p in try await w.proxies.get(w.proxy.id, by: p) },
         "TeamService.signIn": { w, _ in
             try await w.team.signIn(organizationSlug: "acme", email: "max@example.com", password: World.password)
         },
@@ -112,6 +119,8 @@ struct SecretScanTests {
         "WebhookService.finishRotation", "WebhookService.sendTestEvent", "WebhookService.replay", "WebhookService.publish",
         "MediaService.upload", "MediaService.delete",
         "RiskService.record", "RiskService.acknowledge", "RetentionService.applyRetention", "OrganizationService.delete",
+        "TeamService.signOut", "TeamService.endSessions", "OrganizationService.update", "ChatService.markSeen",
+        "ChatService.setPresence", "ProxyService.create", "ProxyService.update", "ProxyService.delete",
     ]
 
     /// `Type.method` for every `public func` declared directly in a `…Service` type (or an extension of one) under

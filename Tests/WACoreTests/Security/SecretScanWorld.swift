@@ -23,6 +23,7 @@ extension SecretScanTests {
         let contact: Contact
         let template: Template
         let message: Message
+        let chat: Chat
         let campaign: Campaign
         let automation: Automation
         let endpoint: WebhookEndpoint
@@ -98,12 +99,16 @@ extension SecretScanTests {
             self.agentKey = agentKey.secret
             returned += [adminKey.record, rotated.record, agentKey.record]
 
-            // A proxy with a password (the store keeps it sealed; no service returns proxies yet).
-            var proxy = Fixtures(seed: 4).proxyServer(in: org)
-            proxy.sealedPassword = try env.secretBox.seal(Array("proxy-pa55word".utf8), context: .init(organization: org.description, purpose: "proxy_password"))
+            // A proxy with a password: the store keeps it sealed, and the service returns neither it nor its ciphertext.
+            let createdProxy = try await ProxyService(environment: env).create(
+                .init(
+                    scheme: .socks5, host: "proxy.example.net", port: 1080,
+                    credentials: .basic(username: "user", password: "proxy-pa55word"), capacity: 3),
+                by: .acting(as: admin))
+            returned.append(createdProxy)
             let orgID = org
-            self.proxy = try await env.store.transaction(.organization(orgID)) { [proxy] in
-                try await $0.proxyServers.insert(proxy)
+            self.proxy = try await env.store.transaction(.organization(orgID)) {
+                try await $0.proxyServers.get(createdProxy.id, in: orgID)
             }
 
             // Everything else, through the services.
@@ -120,6 +125,15 @@ extension SecretScanTests {
                 Array("Opening hours: 9–17\n".utf8), declaredMIMEType: "text/plain", fileName: "hours.txt", by: .acting(as: admin))
             delivery = try await webhooks.sendTestEvent(to: endpoint.id, by: .acting(as: admin))
             returned += [contact, template, message, campaign, automation, mediaObject, delivery]
+            let newChat = Chat(
+                id: env.ids.make(), organizationID: orgID, instanceID: created.id, jid: customer.jid, name: "Ada",
+                unreadCount: 1, createdAt: clock.now())
+            chat = try await env.store.transaction(.organization(orgID)) { tx in
+                if let chat = try await tx.chats.find(jid: newChat.jid, instance: newChat.instanceID, in: orgID) {
+                    return chat
+                }
+                return try await tx.chats.insert(newChat)
+            }
             let fanOut = WebhookFanOutWorker(service: webhooks)
             let worker = WebhookDeliveryWorker(service: webhooks, sender: sender)
             while try await fanOut.runOnce(worker: "f", limit: 50) + worker.runOnce(worker: "w", limit: 50) > 0 {}
@@ -139,6 +153,9 @@ extension SecretScanTests {
         var audit: AuditService { AuditService(environment: env) }
         var media: MediaService { MediaService(environment: env) }
         var risk: RiskService { RiskService(environment: env) }
+        var organizations: OrganizationService { OrganizationService(environment: env, supervisor: supervisor) }
+        var chats: ChatService { ChatService(environment: env, messaging: messaging, sessions: supervisor) }
+        var proxies: ProxyService { ProxyService(environment: env) }
 
         /// Every secret in the world, read back from where the store keeps it.
         func secrets() async throws -> [Secret] {

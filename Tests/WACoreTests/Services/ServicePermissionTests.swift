@@ -33,6 +33,10 @@ struct ServicePermissionTests {
         let otherCampaign: Campaign
         let alert: RiskAlert
         let mediaObject: MediaObject
+        let chat: Chat
+        /// A chat of the instance not assigned to the agent.
+        let otherChat: Chat
+        let proxy: ProxyServer
 
         init() async throws {
             let clock = TestClock()
@@ -92,6 +96,20 @@ struct ServicePermissionTests {
             mediaObject = try await MediaService(environment: env).upload(
                 Array("Opening hours: 9–17\n".utf8), declaredMIMEType: "text/plain", fileName: "hours.txt",
                 by: .acting(as: admin))
+            let chat = Chat(
+                id: env.ids.make(), organizationID: orgID, instanceID: instance.id,
+                jid: try PhoneNumber("+49 170 1234567").jid, unreadCount: 2, createdAt: clock.now())
+            let otherChat = Chat(
+                id: env.ids.make(), organizationID: orgID, instanceID: otherInstance.id,
+                jid: try PhoneNumber("+49 170 1234567").jid, createdAt: clock.now())
+            let instanceID = instance.id
+            (self.chat, self.otherChat) = try await env.store.transaction(.organization(orgID)) { tx in
+                let existing = try await tx.chats.find(jid: chat.jid, instance: instanceID, in: orgID)
+                let first = if let existing { existing } else { try await tx.chats.insert(chat) }
+                return (first, try await tx.chats.insert(otherChat))
+            }
+            proxy = try await ProxyService(environment: env).create(
+                .init(scheme: .http, host: "proxy.example.net", port: 3128), by: .acting(as: admin))
         }
 
         var team: TeamService { TeamService(environment: env) }
@@ -106,6 +124,9 @@ struct ServicePermissionTests {
         var campaigns: CampaignService { CampaignService(environment: env) }
         var audit: AuditService { AuditService(environment: env) }
         var risk: RiskService { RiskService(environment: env) }
+        var organizations: OrganizationService { OrganizationService(environment: env, supervisor: supervisor) }
+        var chats: ChatService { ChatService(environment: env, messaging: messaging, sessions: supervisor) }
+        var proxies: ProxyService { ProxyService(environment: env) }
     }
 
     struct Call: Sendable, CustomTestStringConvertible {
@@ -138,6 +159,47 @@ struct ServicePermissionTests {
         },
         Call(name: "team.reactivate", minimum: .admin, takesID: true) { w, p in _ = try await w.team.reactivate(w.viewer.id, by: p) },
         Call(name: "team.remove", minimum: .admin, takesID: true) { w, p in try await w.team.remove(w.viewer.id, by: p) },
+        Call(name: "team.member", minimum: .viewer, takesID: true) { w, p in _ = try await w.team.member(w.viewer.id, by: p) },
+        Call(name: "team.endSessions", minimum: .admin, takesID: true) { w, p in _ = try await w.team.endSessions(of: w.viewer.id, by: p) },
+        // Signing out acts on the caller only: every role may.
+        Call(name: "team.signOut", minimum: .viewer, takesID: false) { w, p in _ = try await w.team.signOut(by: p) },
+        // Organization
+        Call(name: "organizations.organization", minimum: .viewer, takesID: false) { w, p in
+            _ = try await w.organizations.organization(by: p)
+        },
+        Call(name: "organizations.usage", minimum: .viewer, takesID: false) { w, p in _ = try await w.organizations.usage(by: p) },
+        Call(name: "organizations.update", minimum: .admin, takesID: false) { w, p in
+            _ = try await w.organizations.update(.init(name: "Acme Renamed"), by: p)
+        },
+        // Chats (instance-scoped: the agent is assigned to the instance, not to the other one)
+        Call(name: "chats.list", minimum: .viewer, takesID: false) { w, p in _ = try await w.chats.list(by: p) },
+        Call(name: "chats.list(instance)", minimum: .viewer, takesID: true) { w, p in
+            _ = try await w.chats.list(by: p, where: .init(instanceID: w.instance.id))
+        },
+        Call(name: "chats.list(unassigned instance)", minimum: .viewer, takesID: true, deniedToAgents: true) { w, p in
+            _ = try await w.chats.list(by: p, where: .init(instanceID: w.otherInstance.id))
+        },
+        Call(name: "chats.get", minimum: .viewer, takesID: true) { w, p in _ = try await w.chats.get(w.chat.id, by: p) },
+        Call(name: "chats.get(unassigned instance)", minimum: .viewer, takesID: true, deniedToAgents: true) { w, p in
+            _ = try await w.chats.get(w.otherChat.id, by: p)
+        },
+        Call(name: "chats.markSeen", minimum: .agent, takesID: true) { w, p in
+            _ = try await w.chats.markSeen(w.chat.jid, on: w.instance.id, by: p)
+        },
+        // No session runs in this world: allowed callers get session_not_ready.
+        Call(name: "chats.setPresence", minimum: .agent, takesID: true) { w, p in
+            try await w.chats.setPresence(.typing, in: w.chat.jid, on: w.instance.id, by: p)
+        },
+        // Proxies
+        Call(name: "proxies.list", minimum: .manager, takesID: false) { w, p in _ = try await w.proxies.list(by: p) },
+        Call(name: "proxies.get", minimum: .manager, takesID: true) { w, p in _ = try await w.proxies.get(w.proxy.id, by: p) },
+        Call(name: "proxies.create", minimum: .admin, takesID: false) { w, p in
+            _ = try await w.proxies.create(.init(scheme: .socks5, host: "10.0.0.9", port: 1080), by: p)
+        },
+        Call(name: "proxies.update", minimum: .admin, takesID: true) { w, p in
+            _ = try await w.proxies.update(w.proxy.id, .init(capacity: 5), by: p)
+        },
+        Call(name: "proxies.delete", minimum: .admin, takesID: true) { w, p in try await w.proxies.delete(w.proxy.id, by: p) },
         // API keys (the admin's key: others need api_keys:manage_all)
         Call(name: "apiKeys.revoke(another's)", minimum: .admin, takesID: true) { w, p in _ = try await w.keys.revoke(w.apiKey.id, by: p) },
         // The admin's own key: nobody else may rotate it, whatever their role.

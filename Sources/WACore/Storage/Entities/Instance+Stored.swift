@@ -9,17 +9,23 @@ extension Instance: StoredEntity {
         public var ids: Set<InstanceID>?
         /// Only instances with a proxy assigned (`true`) or without one (`false`).
         public var hasProxy: Bool?
+        /// Only instances assigned to this proxy (``Instance/proxyID``: a fixed proxy, or the pool's choice).
+        public var proxyID: ProxyServerID?
 
         public init() {}
-        public init(status: InstanceStatus? = nil, ids: Set<InstanceID>? = nil, hasProxy: Bool? = nil) {
+        public init(
+            status: InstanceStatus? = nil, ids: Set<InstanceID>? = nil, hasProxy: Bool? = nil,
+            proxyID: ProxyServerID? = nil
+        ) {
             self.status = status
             self.ids = ids
             self.hasProxy = hasProxy
+            self.proxyID = proxyID
         }
 
         public func matches(_ i: Instance) -> Bool {
             (status.map { i.status == $0 } ?? true) && (ids.map { $0.contains(i.id) } ?? true)
-                && (hasProxy.map { (i.proxyID != nil) == $0 } ?? true)
+                && (hasProxy.map { (i.proxyID != nil) == $0 } ?? true) && (proxyID.map { i.proxyID == $0 } ?? true)
         }
     }
 }
