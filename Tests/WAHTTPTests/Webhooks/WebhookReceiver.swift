@@ -11,8 +11,7 @@ import WACore
 /// answers what ``respond`` says. It can be stopped and started again on the same port (a receiver that is down
 /// for a while).
 ///
-/// Other routes: `POST /redirect` answers 302 to `/hooks` on the same server (which must then see nothing);
-/// `POST /huge` answers 200 with a body of ``hugeBodySize`` bytes, counting how many of them were written.
+/// `POST /redirect` answers 302 to `/hooks` on the same server (which must then see nothing).
 final class WebhookReceiver: Sendable {
     /// One verified request.
     struct Received: Sendable {
@@ -30,15 +29,11 @@ final class WebhookReceiver: Sendable {
         static let ok = Answer(status: 200)
     }
 
-    static let hugeBodySize = 64 << 20
-
     private struct State {
         var secret: WebhookSecret?
         var received: [Received] = []
         var invalidSignatures = 0
         var hits: [String: Int] = [:]
-        var hugeBytesWritten = 0
-        var hugeFinished = false
         var respond: @Sendable (Received, _ earlierCopies: Int) -> Answer = { _, _ in .ok }
     }
 
@@ -72,8 +67,6 @@ final class WebhookReceiver: Sendable {
     var invalidSignatures: Int { state.withLock { $0.invalidSignatures } }
     /// Requests per path, verified or not.
     func hits(_ path: String) -> Int { state.withLock { $0.hits[path, default: 0] } }
-    /// Bytes of the huge body written, and whether writing it has ended (finished or failed).
-    var hugeBody: (written: Int, ended: Bool) { state.withLock { ($0.hugeBytesWritten, $0.hugeFinished) } }
 
     /// Starts listening (on the previous port when restarted, else on a free one) and returns the port.
     @discardableResult
@@ -145,21 +138,6 @@ final class WebhookReceiver: Sendable {
             self.state.withLock { $0.hits["/redirect", default: 0] += 1 }
             _ = try await request.body.collect(upTo: 1 << 20)
             return Response(status: .found, headers: [.location: "http://\(self.host):\(self.port)/hooks"])
-        }
-        router.post("huge") { request, _ -> Response in
-            self.state.withLock { $0.hits["/huge", default: 0] += 1 }
-            _ = try await request.body.collect(upTo: 1 << 20)
-            let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 << 10)
-            return Response(
-                status: .ok, headers: [.contentType: "application/octet-stream"],
-                body: ResponseBody(contentLength: Self.hugeBodySize) { writer in
-                    defer { self.state.withLock { $0.hugeFinished = true } }
-                    for _ in 0..<(Self.hugeBodySize / chunk.readableBytes) {
-                        try await writer.write(chunk)
-                        self.state.withLock { $0.hugeBytesWritten += chunk.readableBytes }
-                    }
-                    try await writer.finish(nil)
-                })
         }
         return router
     }
