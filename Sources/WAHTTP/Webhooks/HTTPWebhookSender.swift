@@ -85,6 +85,8 @@ public struct HTTPWebhookSender: WebhookSender, Service {
         self.configuration = configuration
         self.resolver = resolver
         self.logger = logger
+        // Each attempt passes its own deadline, which bounds connecting too; the client's connect timeout is only a
+        // ceiling above any sensible attempt timeout.
         var client = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(60)),
@@ -127,9 +129,9 @@ public struct HTTPWebhookSender: WebhookSender, Service {
         await shutdown()
     }
 
-    /// Closes every connection and shuts the clients down. Attempts still running fail
-    /// (`.connectionFailed("sender shut down")`), and so does every later ``send(_:)``. Call it once the delivery
-    /// workers have stopped.
+    /// Closes every connection and shuts the clients down. Attempts still running are cancelled (a connection
+    /// failure), and every later ``send(_:)`` ends as `.connectionFailed("sender shut down")`. Call it once the
+    /// delivery workers have stopped.
     public func shutdown() async {
         await clients.shutdown()
     }
