@@ -40,7 +40,8 @@ public import WACore
 /// ```swift
 /// let sender = HTTPWebhookSender()
 /// let gateway = Gateway(environment: environment, transport: whatsapp, webhookSender: sender)
-/// let group = ServiceGroup(services: [sender, gateway, httpServer], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// let group = ServiceGroup(
+///     services: [sender, gateway, httpServer], gracefulShutdownSignals: [.sigterm], logger: logger)
 /// try await group.run()
 /// ```
 public struct HTTPWebhookSender: WebhookSender, Service {

@@ -24,7 +24,8 @@ struct HTTPWebhookSenderTests {
         let port = try await receiver.start()
         let resolver = ScriptedResolver([:])
         try await withSender(resolver: resolver) { sender in
-            let request = try Self.request("http://127.0.0.1:\(port)/hooks", policy: Self.loopbackAllowed, secret: secret)
+            let request = try Self.request(
+                "http://127.0.0.1:\(port)/hooks", policy: Self.loopbackAllowed, secret: secret)
             let outcome = await sender.send(request)
             #expect(outcome == .response(statusCode: 200))
             #expect(resolver.calls == 0, "an IP literal needs no lookup")
@@ -164,7 +165,8 @@ struct HTTPWebhookSenderTests {
         }
         let port = try await receiver.start()
         try await withSender { sender in
-            let request = try Self.request("http://127.0.0.1:\(port)/hooks", policy: Self.loopbackAllowed, secret: secret)
+            let request = try Self.request(
+                "http://127.0.0.1:\(port)/hooks", policy: Self.loopbackAllowed, secret: secret)
             let first = await sender.send(request)
             #expect(first == .response(statusCode: 503, retryAfter: .delay(.seconds(120)), abortRequested: false))
             let second = await sender.send(request)
@@ -179,7 +181,8 @@ struct HTTPWebhookSenderTests {
         try await withSender { sender in
             let outcome = await sender.send(
                 try Self.request(
-                    "http://127.0.0.1:\(listener.port)/hooks", policy: Self.loopbackAllowed, timeout: .milliseconds(500)))
+                    "http://127.0.0.1:\(listener.port)/hooks", policy: Self.loopbackAllowed,
+                    timeout: .milliseconds(500)))
             #expect(outcome == .timeout)
         }
         #expect(listener.connections == 1, "it connected, sent, and gave up waiting")
@@ -207,7 +210,8 @@ struct HTTPWebhookSenderTests {
         let port = listener.port
         try await listener.stop()
         try await withSender { sender in
-            let outcome = await sender.send(try Self.request("http://127.0.0.1:\(port)/hooks", policy: Self.loopbackAllowed))
+            let outcome = await sender.send(
+                try Self.request("http://127.0.0.1:\(port)/hooks", policy: Self.loopbackAllowed))
             #expect(outcome == .connectionFailed("refused"))
         }
     }
@@ -218,7 +222,8 @@ struct HTTPWebhookSenderTests {
         let receiver = WebhookReceiver()
         let port = try await receiver.start()
         let loopback = IPAddress("127.0.0.1")!
-        let resolver = ScriptedResolver(["a.hooks.test": [loopback], "b.hooks.test": [loopback], "c.hooks.test": [loopback]])
+        let resolver = ScriptedResolver(
+            ["a.hooks.test": [loopback], "b.hooks.test": [loopback], "c.hooks.test": [loopback]])
         try await withSender(configuration: .init(maximumIdleClients: 2), resolver: resolver) { sender in
             for host in ["a", "b", "a", "c"] {
                 let outcome = await sender.send(
@@ -254,7 +259,8 @@ struct HTTPWebhookSenderTests {
 
     /// Runs `body` with a sender, and shuts the sender down afterwards whatever happens.
     private func withSender(
-        configuration: HTTPWebhookSender.Configuration = .init(), resolver: any WebhookHostResolver = SystemWebhookHostResolver(),
+        configuration: HTTPWebhookSender.Configuration = .init(),
+        resolver: any WebhookHostResolver = SystemWebhookHostResolver(),
         _ body: (HTTPWebhookSender) async throws -> Void
     ) async throws {
         let sender = HTTPWebhookSender(configuration: configuration, resolver: resolver)

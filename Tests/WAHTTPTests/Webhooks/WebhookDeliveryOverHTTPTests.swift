@@ -43,7 +43,8 @@ struct WebhookDeliveryOverHTTPTests {
             let endpoint = try await gateway.webhooks.create(
                 url: "http://127.0.0.1:\(port)/hooks", eventFilters: ["message.*"], by: .acting(as: admin))
             receiver.verify(with: endpoint.secret)
-            let instance = try await gateway.instances.create(name: "support", warmUp: .disabled, by: .acting(as: admin))
+            let instance = try await gateway.instances.create(
+                name: "support", warmUp: .disabled, by: .acting(as: admin))
             try await gateway.link(instance.id, with: shopPhone, by: .acting(as: admin))
 
             // Down: the messages go out, and each delivery is attempted and refused several times.

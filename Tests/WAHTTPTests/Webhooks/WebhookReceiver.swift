@@ -6,12 +6,11 @@ import ServiceLifecycle
 import Synchronization
 import WACore
 
-/// A webhook receiver over real HTTP on loopback (127.0.0.1 by default), for tests: `POST /hooks` verifies the Standard Webhooks signature
-/// of every request with WACore's verifier (a request that fails is answered 401 and counted), records it, and
-/// answers what ``respond`` says. It can be stopped and started again on the same port (a receiver that is down
-/// for a while).
-///
-/// `POST /redirect` answers 302 to `/hooks` on the same server (which must then see nothing).
+/// A webhook receiver over real HTTP on loopback (127.0.0.1 by default), for tests: `POST /hooks` verifies the
+/// Standard Webhooks signature of every request with WACore's verifier (a request that fails is answered 401 and
+/// counted), records it, and answers what ``respond`` says. It can be stopped and started again on the same port (a
+/// receiver that is down for a while). `POST /redirect` answers 302 to `/hooks` on the same server (which must then
+/// see nothing).
 final class WebhookReceiver: Sendable {
     /// One verified request.
     struct Received: Sendable {
@@ -72,13 +71,13 @@ final class WebhookReceiver: Sendable {
     @discardableResult
     func start() async throws -> Int {
         let portSlot = PortSlot()
+        let quiet = Logger(label: "webhook-receiver", factory: { _ in SwiftLogNoOpLogHandler() })
         let app = Application(
             router: router(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in portSlot.set(channel.localAddress?.port ?? 0) },
-            logger: Logger(label: "webhook-receiver", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let group = ServiceGroup(
-            configuration: .init(services: [app], logger: Logger(label: "receiver", factory: { _ in SwiftLogNoOpLogHandler() })))
+            logger: quiet)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: quiet))
         let task = Task {
             do {
                 try await group.run()
