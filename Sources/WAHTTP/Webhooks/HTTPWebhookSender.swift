@@ -16,7 +16,8 @@ public import WACore
 ///    (``WebhookURLPolicy/isForbidden(address:)``): one forbidden address refuses the attempt as
 ///    `.connectionFailed("forbidden address")` before any connection is opened. Private, loopback and link-local
 ///    targets therefore need the policy's explicit allowance (``WebhookURLPolicy/allowedNetworks``);
-/// 3. connects to the first checked address and to nothing else: AsyncHTTPClient is told the address
+/// 3. connects to the first checked address, and to the next ones in order only when a connection cannot be made
+///    (refused, unreachable: nothing was sent), and to nothing else: AsyncHTTPClient is told the address
 ///    (`dnsOverride`), so it makes no lookup of its own that a rebinding DNS server could answer differently, while
 ///    the `Host` header, TLS server name (SNI) and certificate verification still use the host name;
 /// 4. posts the body with WACore's headers, unchanged;
@@ -157,28 +158,37 @@ public struct HTTPWebhookSender: WebhookSender, Service {
         }
         let resolver = self.resolver
         let checked = try await WebhookAttemptDeadline.run(until: deadline) {
-            try await Self.checkedAddress(of: url, policy: request.targetPolicy, resolver: resolver)
+            try await Self.checkedAddresses(of: url, policy: request.targetPolicy, resolver: resolver)
         }
         guard let checked else { return .timeout }
 
-        let key = WebhookClientCache.Key(host: url.host, address: checked.description)
-        let client = try await clients.lease(key)
-        let outcome: WebhookAttemptOutcome
-        do {
-            outcome = try await exchange(request, url: url, on: client, deadline: deadline)
-        } catch {
+        // The checked addresses in order: the next one only when a connection to this one could not be made (so
+        // nothing was sent), as long as time is left.
+        var index = 0
+        while true {
+            let key = WebhookClientCache.Key(host: url.host, address: checked[index].description)
+            let client = try await clients.lease(key)
+            let outcome: WebhookAttemptOutcome
+            do {
+                outcome = try await exchange(request, url: url, on: client, deadline: deadline)
+            } catch {
+                await clients.release(key)
+                index += 1
+                guard index < checked.count, WebhookAttemptFailure.isConnectionNotMade(error),
+                    ContinuousClock.now < deadline
+                else { throw error }
+                continue
+            }
             await clients.release(key)
-            throw error
+            return outcome
         }
-        await clients.release(key)
-        return outcome
     }
 
-    /// The address to connect to: the URL's IP literal, or the first address its host resolves to, once every
-    /// address has passed `policy`.
-    private static func checkedAddress(
+    /// The addresses that may be connected to, in the resolver's order: the URL's IP literal, or every address its
+    /// host resolves to, once all of them have passed `policy`.
+    private static func checkedAddresses(
         of url: WebhookURL, policy: WebhookURLPolicy, resolver: any WebhookHostResolver
-    ) async throws -> IPAddress {
+    ) async throws -> [IPAddress] {
         let addresses: [IPAddress]
         if let literal = url.address {
             addresses = [literal]
@@ -191,9 +201,9 @@ public struct HTTPWebhookSender: WebhookSender, Service {
                 throw WebhookAttemptFailure.notResolved
             }
         }
-        guard let first = addresses.first else { throw WebhookAttemptFailure.notResolved }
+        guard !addresses.isEmpty else { throw WebhookAttemptFailure.notResolved }
         guard addresses.allSatisfy({ !policy.isForbidden($0) }) else { throw WebhookAttemptFailure.forbiddenAddress }
-        return first
+        return addresses
     }
 
     /// Sends the request on `client` (which connects only to the checked address) and reads the response head and

@@ -63,6 +63,19 @@ enum WebhookAttemptFailure: Error {
         }
     }
 
+    /// Whether `error` says that no connection could be made (refused, unreachable), so the request was not sent
+    /// and another address of the same host may be tried.
+    static func isConnectionNotMade(_ error: any Error) -> Bool {
+        switch error {
+        case let error as IOError:
+            return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode)
+        case let error as NIOConnectionError:
+            return error.connectionErrors.allSatisfy { isConnectionNotMade($0.error) }
+        default:
+            return false
+        }
+    }
+
     private static func outcome(errno code: CInt) -> WebhookAttemptOutcome {
         switch code {
         case ECONNREFUSED: .connectionFailed("refused")

@@ -132,6 +132,21 @@ struct HTTPWebhookSenderTests {
         }
     }
 
+    @Test func theNextCheckedAddressIsTriedWhenNoConnectionCanBeMade() async throws {
+        // The first address has nothing listening on the port; the second is the receiver. Both are allowed.
+        let receiver = WebhookReceiver()
+        let port = try await receiver.start()
+        let resolver = ScriptedResolver(["hooks.dual.test": [IPAddress("127.0.0.3")!, IPAddress("127.0.0.1")!]])
+        let policy = WebhookURLPolicy(allowInsecureHTTP: true, allowedNetworks: [IPNetwork("127.0.0.0/8")!])
+        try await withSender(resolver: resolver) { sender in
+            let outcome = await sender.send(try Self.request("http://hooks.dual.test:\(port)/hooks", policy: policy))
+            #expect(outcome == .response(statusCode: 401))
+        }
+        #expect(receiver.hits("/hooks") == 1)
+        #expect(resolver.calls == 1)
+        try await receiver.stop()
+    }
+
     @Test func aNameThatDoesNotResolveFailsSafely() async throws {
         try await withSender(resolver: ScriptedResolver([:])) { sender in
             let outcome = await sender.send(try Self.request("https://hooks.nowhere.test/x", policy: .standard))
