@@ -1,16 +1,18 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-/// Settings for every target of ours: Swift 6 mode plus the upcoming features DESIGN.md §6 asks for,
-/// with warnings treated as errors (applies to our targets only, never to dependencies).
-let strict: [SwiftSetting] = [
+/// The upcoming features DESIGN.md §6 asks for (Swift 6 mode is the tools version's default).
+let upcomingFeatures: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
     .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
     .enableUpcomingFeature("InferIsolatedConformances"),
-    .treatAllWarnings(as: .error),
 ]
+
+/// Settings for every target of ours: the upcoming features, with warnings treated as errors (applies to our
+/// targets only, never to dependencies).
+let strict: [SwiftSetting] = upcomingFeatures + [.treatAllWarnings(as: .error)]
 
 let package = Package(
     name: "wa-gateway",
@@ -34,6 +36,11 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        // Tests only: reading the OpenAPI document to hold the router against it.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The domain and every policy. No I/O: see scripts/check-core-purity.
@@ -91,16 +98,30 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The REST API's contract: Sources/WAOpenAPI/openapi.yaml (served at /openapi.yaml) and the server types and
+        // protocol swift-openapi-generator makes from it at build time, visible to this package only.
+        .target(
+            name: "WAOpenAPI",
+            dependencies: [
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")
+            ],
+            resources: [.copy("openapi.yaml")],
+            // Generated code imports more than it uses, which `strict`'s warnings-as-errors would refuse.
+            swiftSettings: upcomingFeatures,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         .target(
             name: "WAHTTP",
             dependencies: [
-                "WACore",
+                "WACore", "WAOpenAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -157,7 +178,8 @@ let package = Package(
         .testTarget(
             name: "WAHTTPTests",
             dependencies: [
-                "WAHTTP", "WACore", "WACoreTesting",
+                "WAHTTP", "WAOpenAPI", "WACore", "WACoreTesting",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -9,9 +9,11 @@ import WAHTTP
 import WAPostgres
 
 /// `wa-gateway serve`: runs the gateway (``Gateway``: its instance supervisor, dispatchers, campaign and webhook
-/// workers) and its HTTP front until SIGTERM or SIGINT, then shuts both down gracefully. Today the HTTP front
-/// answers `/health` and `/ready` only (the REST API arrives with the HTTP adapter) and WhatsApp is the simulated
-/// network (Chromium arrives with the browser transport).
+/// workers) and its HTTP front (the REST API, ``GatewayHTTPServer``) until SIGTERM or SIGINT, then shuts both down
+/// gracefully. WhatsApp is the simulated network (Chromium arrives with the browser transport).
+///
+/// On the first start on an empty store it creates an organization, its admin and an API key, and prints them
+/// once (``Bootstrap``).
 ///
 /// Storage is PostgreSQL: by default an embedded server under `--data-dir` (`./wa-data`) that this command starts
 /// and stops, or the server `--database-url` names; pending migrations are applied at start. Secrets at rest are
@@ -19,7 +21,7 @@ import WAPostgres
 /// nothing, on a keyring that lives as long as the process.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the gateway's workers and HTTP front (today: /health and /ready; the REST API is coming).")
+        abstract: "Run the gateway's workers and its REST API.")
 
     @OptionGroup var storage: StorageOptions
 
@@ -34,6 +36,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "This node's name, unique among nodes sharing a store (env WA_NODE_ID).")
     var nodeID: String = ProcessInfo.processInfo.environment["WA_NODE_ID"] ?? "node-1"
+
+    @Option(help: "The first admin's email, used when the first start creates the organization (env WA_ADMIN_EMAIL).")
+    var adminEmail: String = ProcessInfo.processInfo.environment["WA_ADMIN_EMAIL"] ?? "admin@example.com"
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env WA_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["WA_LOG_LEVEL"] ?? "info"
@@ -77,11 +82,13 @@ struct Serve: AsyncParsableCommand {
         let whatsapp = SimulatedWhatsApp(clock: environment.clock, random: environment.random)
         let gateway = Gateway(environment: environment, transport: whatsapp, configuration: .init(nodeID: nodeID))
 
-        let router = Router()
-        HealthRoutes().register(on: router)
+        if let credentials = try await Bootstrap.ifEmpty(gateway, adminEmail: adminEmail, logger: logger) {
+            Bootstrap.print(credentials)
+        }
+        let http = GatewayHTTPServer(gateway: gateway, logger: logger)
         let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "wa-gateway"),
+            router: http,
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
             logger: logger
         )
         // Shut down in reverse order: the HTTP front first, the storage's services last.

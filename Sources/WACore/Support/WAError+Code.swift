@@ -207,6 +207,22 @@ extension WAError {
         /// A webhook event filter pattern does not follow the grammar of ``WebhookEventFilter``.
         case invalidEventFilter = "invalid_event_filter"
 
+        // MARK: Protocol
+
+        /// The request cannot be read: its body is not well-formed for its content type, or a parameter is
+        /// missing or of the wrong type.
+        case malformedRequest = "malformed_request"
+        /// No operation exists at the request's path.
+        case routeNotFound = "route_not_found"
+        /// The path exists, but not with the request's method (an HTTP adapter lists the allowed ones).
+        case methodNotAllowed = "method_not_allowed"
+        /// The request's body is larger than the operation accepts.
+        case requestTooLarge = "request_too_large"
+        /// The request's body has a content type the operation does not accept.
+        case unsupportedContentType = "unsupported_content_type"
+        /// The operation cannot answer in any of the content types the request accepts.
+        case notAcceptable = "not_acceptable"
+
         // MARK: Everything else
 
         /// Something failed that the caller cannot fix; details went to the log, never to the client.
@@ -229,22 +245,24 @@ extension WAError {
                 .mediaTruncatedHeader, .mediaTruncated, .mediaMalformed, .mediaTrailingData, .mediaUnsafePath,
                 .campaignAudienceEmpty, .invalidRegex, .invalidBusinessHours,
                 .unknownTimeZone, .unsupportedTemplateVariable, .invalidWebhookURL, .webhookTargetForbidden,
-                .invalidWebhookSecret, .webhookInvalidTimestamp, .invalidEventType, .invalidEventFilter:
+                .invalidWebhookSecret, .webhookInvalidTimestamp, .invalidEventType, .invalidEventFilter,
+                .malformedRequest:
                 .invalidInput
             case .unauthenticated, .invalidCredentials, .malformedAPIKey, .apiKeyExpired, .apiKeyRevoked,
                 .webhookMissingHeader, .webhookTimestampTooOld, .webhookTimestampTooNew, .webhookSignatureMismatch:
                 .unauthenticated
             case .permissionDenied, .scopeExceedsCreator, .recipientOptedOut:
                 .forbidden
-            case .notFound, .recipientNotOnWhatsApp, .eventLogPositionPruned:
+            case .notFound, .recipientNotOnWhatsApp, .eventLogPositionPruned, .routeNotFound, .methodNotAllowed:
                 .notFound
             case .alreadyExists, .versionConflict, .storageConflict, .leaseLost, .planLimitReached, .lastAdmin, .memberInactive,
                 .instanceOwnedElsewhere, .invalidInstanceState, .instanceUnavailable, .campaignInvalidState,
                 .webhookEndpointDisabled, .deliveryNotReplayable:
                 .conflict
-            case .mediaTooLarge, .mediaOverQuota, .mediaDecompressionBomb:
+            case .mediaTooLarge, .mediaOverQuota, .mediaDecompressionBomb, .requestTooLarge:
                 .tooLarge
-            case .mediaUnsupportedType, .mediaTypeNotAllowed, .mediaActiveContent:
+            case .mediaUnsupportedType, .mediaTypeNotAllowed, .mediaActiveContent, .unsupportedContentType,
+                .notAcceptable:
                 .unsupportedType
             case .rateLimited, .quotaExceeded, .accountRestricted:
                 .rateLimited

@@ -217,6 +217,20 @@ public struct InstanceService: Sendable {
         return try await supervisor.stop(id, in: org, by: principal.auditActor)
     }
 
+    /// Stops the instance's session and starts it again on this node: ``stop(_:by:)`` then ``start(_:by:)``, with
+    /// their audit events. A stopped instance just starts.
+    @discardableResult
+    public func restart(_ id: InstanceID, by principal: Principal) async throws -> Instance {
+        let org = principal.organizationID
+        try env.policy.require(principal, .instancesControl, on: .instance(id, in: org))
+        try await env.requireCurrent(principal)
+        let instance = try await env.transaction(by: principal) { try await $0.instances.get(id, in: org) }
+        if instance.desiredState == .running {
+            _ = try await supervisor.stop(id, in: org, by: principal.auditActor)
+        }
+        return try await supervisor.start(id, in: org, by: principal.auditActor)
+    }
+
     /// Unlinks the instance from WhatsApp (see ``InstanceSupervisor/logout(_:in:by:)``).
     @discardableResult
     public func logout(_ id: InstanceID, by principal: Principal) async throws -> Instance {

@@ -56,6 +56,29 @@ struct InstanceLifecycleTests {
         await h.supervisor.stopAll()
     }
 
+    /// Restart is stop then start, each audited; a stopped instance just starts.
+    @Test func restartStopsAndStartsTheSessionAgain() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let created = try await h.service.create(name: "restarting", by: admin)
+        let first = try await h.service.restart(created.id, by: admin)
+        #expect(first.desiredState == .running)
+        try await h.waitForStatus(.awaitingQR, created.id, in: org)
+        let firstCode = try #require(h.supervisor.linkCode(for: created.id))
+
+        let second = try await h.service.restart(created.id, by: admin)
+        #expect(second.desiredState == .running)
+        try await h.waitForStatus(.awaitingQR, created.id, in: org)
+        let secondCode = try #require(h.supervisor.linkCode(for: created.id))
+        #expect(secondCode.value != firstCode.value)
+        let audit = try await h.env.store.transaction(.organization(org)) {
+            try await $0.auditEvents.list(in: org, page: .all).items.map(\.action)
+        }
+        #expect(audit.filter { $0 == "instance.started" }.count == 2)
+        #expect(audit.filter { $0 == "instance.stopped" }.count == 1)
+        await h.supervisor.stopAll()
+    }
+
     @Test func everyEventIsForwardedInOrderAfterTheLifecycleWrite() async throws {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()

@@ -1,0 +1,40 @@
+import WACore
+import WAOpenAPI
+
+extension RESTAPI {
+    func sendMessage(_ input: Operations.SendMessage.Input) async throws -> Operations.SendMessage.Output {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw APIInput.unsupportedBody }
+        let request = try body.core(idempotencyKey: input.headers.idempotencyKey)
+        let message = try await gateway.messaging.send(request, by: principal)
+        return .accepted(.init(body: .json(.init(message))))
+    }
+
+    func listMessages(_ input: Operations.ListMessages.Input) async throws -> Operations.ListMessages.Output {
+        let principal = try RequestPrincipal.require()
+        let query = input.query
+        let page = try PageRequest(limit: query.limit, cursor: query.cursor, order: query.order?.rawValue)
+        var filter = Message.Filter()
+        filter.instanceID = try query.instanceId.map { try APIInput.id($0, field: "instance_id") }
+        filter.chatJID = try query.chat.map { text in
+            do { return try JID(parsing: text) } catch let error as WAError {
+                throw WAError(error.code, error.message, field: "chat")
+            }
+        }
+        filter.contactID = try query.contactId.map { try APIInput.id($0, field: "contact_id") }
+        filter.direction = query.direction?.core
+        filter.status = query.status?.core
+        filter.since = query.since
+        filter.until = query.until
+        filter.search = query.search
+        let result = try await gateway.messaging.list(by: principal, where: filter, page: page)
+        return .ok(
+            .init(body: .json(.init(items: result.items.map { .init($0) }, nextCursor: result.nextCursor?.description))))
+    }
+
+    func getMessage(_ input: Operations.GetMessage.Input) async throws -> Operations.GetMessage.Output {
+        let principal = try RequestPrincipal.require()
+        let id: MessageID = try APIInput.id(input.path.messageId, field: "message_id")
+        return .ok(.init(body: .json(.init(try await gateway.messaging.get(id, by: principal)))))
+    }
+}

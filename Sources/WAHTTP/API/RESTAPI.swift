@@ -1,0 +1,16 @@
+import Logging
+import WACore
+import WAOpenAPI
+
+/// The REST API's operations: the generated `APIProtocol` (from `Sources/WAOpenAPI/openapi.yaml`) implemented over
+/// the gateway's services, one area per file (`RESTAPI+Instances.swift` …).
+///
+/// A handler reads the caller with ``RequestPrincipal/require()``, converts the input into WACore's types, calls one
+/// service and converts the result back. It checks no permission itself: every service does, through WACore's
+/// `AccessPolicy`, with the principal it is given. Errors are thrown as they come (`WAError`); ``ProblemMiddleware``
+/// turns them into problem details.
+struct RESTAPI: APIProtocol {
+    let gateway: Gateway
+    let readinessChecks: [HealthCheck]
+    let logger: Logger
+}

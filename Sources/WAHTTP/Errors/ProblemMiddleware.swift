@@ -1,0 +1,71 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import Synchronization
+import WACore
+
+/// Turns every error a request throws into `application/problem+json` (``ProblemDetails``) with the request id,
+/// and logs the server's faults with what is known; the client never sees adapter text or a stack trace.
+///
+/// Add it to the router before any route, so that it also wraps the router's answer to a path no route matches.
+/// That answer becomes 405 `method_not_allowed` with `Allow` when the path exists with other methods: the
+/// ``RouteTable`` the middleware is given learns the routes once they are registered.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
+    func handle(
+        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            var failure = RequestFailure(error)
+            var allowed: [HTTPRequest.Method] = []
+            if failure.error.code == .routeNotFound {
+                allowed = routes.methods(forPath: request.uri.path)
+                if !allowed.isEmpty {
+                    failure.error = WAError(.methodNotAllowed, "this path does not support \(request.method.rawValue)")
+                }
+            }
+            if failure.isServerFault {
+                context.logger.error(
+                    "request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            }
+            return ProblemDetails.response(for: failure.error, requestID: context.id, allowedMethods: allowed)
+        }
+    }
+}
+
+/// The router's routes as path patterns, to tell "no such path" (404) from "not with this method" (405). Filled
+/// once, after the routes are registered (middleware must be added before them).
+final class RouteTable: Sendable {
+    private let routes = Mutex<[(segments: [Substring], method: HTTPRequest.Method)]>([])
+
+    init() {}
+
+    /// Records the router's routes.
+    func record(_ routes: [(path: String, method: HTTPRequest.Method)]) {
+        self.routes.withLock { $0 = routes.map { (Self.segments($0.path), $0.method) } }
+    }
+
+    /// The methods some route accepts at `path` (empty when no route matches it at all).
+    func methods(forPath path: String) -> [HTTPRequest.Method] {
+        let requested = Self.segments(path)
+        return routes.withLock { routes in
+            var methods: [HTTPRequest.Method] = []
+            for route in routes where Self.matches(route.segments, requested) && !methods.contains(route.method) {
+                methods.append(route.method)
+            }
+            return methods
+        }
+    }
+
+    private static func segments(_ path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: true)
+    }
+
+    private static func matches(_ pattern: [Substring], _ path: [Substring]) -> Bool {
+        guard pattern.count == path.count else { return false }
+        return zip(pattern, path).allSatisfy { p, s in p.hasPrefix(":") || p.hasPrefix("{") || p == s }
+    }
+}
