@@ -40,6 +40,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The first admin's email, used when the first start creates the organization (env WA_ADMIN_EMAIL).")
     var adminEmail: String = ProcessInfo.processInfo.environment["WA_ADMIN_EMAIL"] ?? "admin@example.com"
 
+    @Option(
+        help: ArgumentHelp(
+            "Private networks webhook endpoints may be in, as CIDR blocks separated by commas, e.g. 10.20.0.0/16 "
+                + "(env WA_WEBHOOK_ALLOWED_NETWORKS). Every other private, loopback or link-local target is refused."))
+    var webhookAllowedNetworks: String = ProcessInfo.processInfo.environment["WA_WEBHOOK_ALLOWED_NETWORKS"] ?? ""
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env WA_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["WA_LOG_LEVEL"] ?? "info"
 
@@ -49,6 +55,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--transport \(transport) is not available in this build; use --transport simulator")
         }
         guard !nodeID.isEmpty else { throw ValidationError("--node-id must not be empty") }
+        _ = try allowedNetworks()
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -75,12 +82,26 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    /// `--webhook-allowed-networks` as blocks.
+    private func allowedNetworks() throws -> [IPNetwork] {
+        try webhookAllowedNetworks.split(separator: ",").map { text in
+            let block = text.trimmingCharacters(in: .whitespaces)
+            guard let network = IPNetwork(block) else {
+                throw ValidationError("--webhook-allowed-networks: \(block) is not a CIDR block such as 10.20.0.0/16")
+            }
+            return network
+        }
+    }
+
     /// Runs the gateway on `environment` and the HTTP front, with `services` started before them (and stopped
     /// after them), until a signal.
     private func serve(_ environment: ServiceEnvironment, services: [any Service], logger: Logger) async throws {
-        // The simulated WhatsApp network; no webhook sender yet, so deliveries are recorded and wait in the queue.
+        // The simulated WhatsApp network; webhooks go out over HTTP, to public addresses and the allowed networks.
         let whatsapp = SimulatedWhatsApp(clock: environment.clock, random: environment.random)
-        let gateway = Gateway(environment: environment, transport: whatsapp, configuration: .init(nodeID: nodeID))
+        let webhookSender = HTTPWebhookSender(logger: logger)
+        let gateway = Gateway(
+            environment: environment, transport: whatsapp, webhookSender: webhookSender,
+            configuration: .init(nodeID: nodeID, webhookURLPolicy: WebhookURLPolicy(allowedNetworks: try allowedNetworks())))
 
         if let credentials = try await Bootstrap.ifEmpty(gateway, adminEmail: adminEmail, logger: logger) {
             Bootstrap.print(credentials)
@@ -91,9 +112,10 @@ struct Serve: AsyncParsableCommand {
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             logger: logger
         )
-        // Shut down in reverse order: the HTTP front first, the storage's services last.
+        // Shut down in reverse order: the HTTP front first, then the gateway, the webhook sender's connections, and
+        // the storage's services last.
         let group = ServiceGroup(
-            services: services + [gateway, app],
+            services: services + [webhookSender, gateway, app],
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger

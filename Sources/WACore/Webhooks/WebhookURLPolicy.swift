@@ -6,17 +6,30 @@
 /// - more than ``maximumLength`` bytes, characters outside printable ASCII (surrounding whitespace is trimmed
 ///   first), a backslash, a fragment (`#`);
 /// - credentials (`user:pass@`), an empty host, a port outside 1–65535, percent-encoding in the host;
-/// - unless ``allowPrivateTargets``: IP literals that are not global unicast (``IPAddress/SpecialUse``:
-///   loopback `127/8` and `::1`, private `10/8`, `172.16/12`, `192.168/16`, `fc00::/7`, link-local `169.254/16`
-///   (cloud metadata `169.254.169.254`) and `fe80::/10`, unspecified `0.0.0.0` and `::`, CGNAT `100.64/10`,
-///   multicast, broadcast, documentation and reserved ranges, and IPv6 forms embedding any of those, such as
-///   `::ffff:127.0.0.1`), in every numeric spelling a URL parser accepts (`2130706433`, `0177.0.0.1`, `0x7f.1`,
-///   `127.1`); and internal host names: `localhost` and `*.localhost`, single-label names (`intranet`,
-///   `metadata`), and the suffixes in ``internalNameSuffixes`` (`.internal` covers `metadata.google.internal`).
+/// - unless ``allowPrivateTargets``: IP literals that are not global unicast and not in ``allowedNetworks``
+///   (``IPAddress/SpecialUse``: loopback `127/8` and `::1`, private `10/8`, `172.16/12`, `192.168/16`,
+///   `fc00::/7`, link-local `169.254/16` (cloud metadata `169.254.169.254`) and `fe80::/10`, unspecified
+///   `0.0.0.0` and `::`, CGNAT `100.64/10`, multicast, broadcast, documentation and reserved ranges, and IPv6
+///   forms embedding any of those, such as `::ffff:127.0.0.1`), in every numeric spelling a URL parser accepts
+///   (`2130706433`, `0177.0.0.1`, `0x7f.1`, `127.1`); and internal host names: `localhost` and `*.localhost`,
+///   single-label names (`intranet`, `metadata`), and the suffixes in ``internalNameSuffixes`` (`.internal`
+///   covers `metadata.google.internal`).
 ///
 /// A host *name* can still resolve to a private address (or be rebound to one later), so the HTTP adapter must
 /// check every **resolved** address with ``isForbidden(address:)`` right before connecting, and connect to the
 /// address it checked.
+///
+/// Non-public receivers can be allowed in two ways: ``allowedNetworks`` names the blocks an administrator
+/// explicitly allows (`10.20.0.0/16`, a test's `127.0.0.1`), and everything else stays refused; or
+/// ``allowPrivateTargets`` turns the address and host-name rules off altogether.
+///
+/// ```swift
+/// // A test's receiver on loopback, and nothing else that is not public:
+/// let policy = WebhookURLPolicy(allowInsecureHTTP: true, allowedNetworks: [IPNetwork("127.0.0.1")!])
+/// policy.accepts("http://127.0.0.1:8081/hooks")    // true
+/// policy.accepts("http://[::1]:8081/hooks")        // false
+/// policy.isForbidden(address: "10.0.0.1")           // true
+/// ```
 public struct WebhookURLPolicy: Sendable, Hashable {
     /// Accept `http://` URLs (local development, receivers behind a TLS-terminating proxy on the same host).
     public var allowInsecureHTTP: Bool
@@ -25,6 +38,11 @@ public struct WebhookURLPolicy: Sendable, Hashable {
     public var allowPrivateTargets: Bool
     /// The longest URL accepted, in bytes.
     public var maximumLength: Int
+    /// Non-public address blocks that are allowed as targets anyway: IP-literal URLs in them pass
+    /// ``validate(_:field:)`` and resolved addresses in them pass ``isForbidden(address:)``. Internal host *names*
+    /// (`localhost`, `*.internal`, single labels) stay refused: point such URLs at the address, or at a public
+    /// name that resolves into the block. Empty by default.
+    public var allowedNetworks: [IPNetwork]
 
     /// Host name suffixes that name internal hosts and are refused unless ``allowPrivateTargets`` is set.
     public static let internalNameSuffixes = [
@@ -33,10 +51,14 @@ public struct WebhookURLPolicy: Sendable, Hashable {
     ]
 
     /// A policy. The defaults refuse `http` and private targets.
-    public init(allowInsecureHTTP: Bool = false, allowPrivateTargets: Bool = false, maximumLength: Int = 2048) {
+    public init(
+        allowInsecureHTTP: Bool = false, allowPrivateTargets: Bool = false, maximumLength: Int = 2048,
+        allowedNetworks: [IPNetwork] = []
+    ) {
         self.allowInsecureHTTP = allowInsecureHTTP
         self.allowPrivateTargets = allowPrivateTargets
         self.maximumLength = maximumLength
+        self.allowedNetworks = allowedNetworks
     }
 
     /// The production default: public `https` targets only.
@@ -139,7 +161,7 @@ public struct WebhookURLPolicy: Sendable, Hashable {
         }
 
         if !allowPrivateTargets {
-            if let address, let use = address.specialUse {
+            if let address, let use = address.specialUse, !isExplicitlyAllowed(address) {
                 throw WAError(
                     .webhookTargetForbidden,
                     "webhook URLs must point to a public address, not a \(Self.phrase(use)) address", field: field)
@@ -165,8 +187,9 @@ public struct WebhookURLPolicy: Sendable, Hashable {
     // MARK: Resolved addresses
 
     /// Whether the HTTP adapter must refuse to connect to `address`, a resolved IP address as text (`10.0.0.5`,
-    /// `::ffff:127.0.0.1`, `[::1]`). Text that is not an IP address is forbidden (fail closed). Always `false`
-    /// for a well-formed address with ``allowPrivateTargets``.
+    /// `::ffff:127.0.0.1`, `[::1]`): one that is not global unicast and not in ``allowedNetworks``. Text that is
+    /// not an IP address is forbidden (fail closed). Always `false` for a well-formed address with
+    /// ``allowPrivateTargets``.
     public func isForbidden(address: String) -> Bool {
         guard let parsed = IPAddress(address) else { return true }
         return isForbidden(parsed)
@@ -174,7 +197,12 @@ public struct WebhookURLPolicy: Sendable, Hashable {
 
     /// Whether the HTTP adapter must refuse to connect to `address` (see ``isForbidden(address:)``).
     public func isForbidden(_ address: IPAddress) -> Bool {
-        !allowPrivateTargets && !address.isGlobal
+        !allowPrivateTargets && !address.isGlobal && !isExplicitlyAllowed(address)
+    }
+
+    /// Whether `address` is in one of ``allowedNetworks``.
+    private func isExplicitlyAllowed(_ address: IPAddress) -> Bool {
+        allowedNetworks.contains { $0.contains(address) }
     }
 
     // MARK: Internals

@@ -107,7 +107,7 @@ struct SecretScanTests {
         "TeamService.updateOptOutSettings", "InstanceService.setOptOutSettings",
         "APIKeyService.issue", "APIKeyService.revoke", "APIKeyService.rotate",
         "InstanceService.create", "InstanceService.update", "InstanceService.delete", "InstanceService.start",
-        "InstanceService.stop", "InstanceService.logout", "InstanceService.requestPairingCode",
+        "InstanceService.stop", "InstanceService.restart", "InstanceService.logout", "InstanceService.requestPairingCode",
         "MessagingService.send", "MessagingService.markSeen",
         "ContactService.create", "ContactService.update", "ContactService.tag", "ContactService.setOptedOut",
         "ContactService.delete", "ContactService.importCSV", "ContactService.erase",

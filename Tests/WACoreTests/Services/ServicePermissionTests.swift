@@ -264,6 +264,7 @@ struct ServicePermissionTests {
         },
         Call(name: "instances.logout", minimum: .manager, takesID: true) { w, p in try await w.instances.logout(w.instance.id, by: p) },
         Call(name: "instances.stop", minimum: .agent, takesID: true) { w, p in _ = try await w.instances.stop(w.instance.id, by: p) },
+        Call(name: "instances.restart", minimum: .agent, takesID: true) { w, p in _ = try await w.instances.restart(w.instance.id, by: p) },
         Call(name: "instances.delete", minimum: .admin, takesID: true) { w, p in try await w.instances.delete(w.instance.id, by: p) },
         // Webhooks
         Call(name: "webhooks.create", minimum: .manager, takesID: false) { w, p in

@@ -240,6 +240,82 @@ struct WebhookURLPolicyTests {
         #expect(WebhookURLPolicy.standard.isForbidden(IPAddress(bytes: [127, 0, 0, 1])!))
     }
 
+    // MARK: Explicitly allowed networks
+
+    /// A test's loopback receiver and an on-premises block are allowed; every other non-public target is not.
+    static let allowing = WebhookURLPolicy(
+        allowInsecureHTTP: true, allowedNetworks: [IPNetwork("127.0.0.1")!, IPNetwork("10.20.0.0/16")!])
+
+    static let allowedRows: [Row] = [
+        Row("http://127.0.0.1:8080/hook", .accepted("http://127.0.0.1:8080/hook")),
+        Row("http://0x7f.1:8080/hook", .accepted("http://127.0.0.1:8080/hook")),
+        Row("http://[::ffff:127.0.0.1]/", .accepted("http://[::ffff:7f00:1]/")),
+        Row("https://10.20.255.1/x", .accepted("https://10.20.255.1/x")),
+        Row("https://hooks.example.com/x", .accepted("https://hooks.example.com/x")),
+        Row("http://127.0.0.2:8080/hook", .forbidden),
+        Row("http://[::1]:8080/hook", .forbidden),
+        Row("https://10.21.0.1/x", .forbidden),
+        Row("https://169.254.169.254/latest/meta-data/", .forbidden),
+        // An allowed block does not vouch for internal names, even ones that resolve into it.
+        Row("http://localhost:8080/hook", .forbidden),
+        Row("https://receiver.internal/x", .forbidden),
+    ]
+
+    @Test(arguments: allowedRows)
+    func explicitlyAllowedNetworks(_ row: Row) throws {
+        try check(row, policy: Self.allowing)
+    }
+
+    @Test func resolvedAddressesInAnAllowedNetworkMayBeConnectedTo() {
+        let policy = Self.allowing
+        for allowed in ["127.0.0.1", "::ffff:127.0.0.1", "10.20.0.1", "10.20.255.255", "8.8.8.8"] {
+            #expect(!policy.isForbidden(address: allowed), "\(allowed) is allowed")
+        }
+        for refused in ["127.0.0.2", "::1", "10.21.0.1", "10.0.0.1", "169.254.169.254", "fd00::1", "localhost"] {
+            #expect(policy.isForbidden(address: refused), "\(refused) is refused")
+        }
+        #expect(WebhookURLPolicy.standard.allowedNetworks.isEmpty)
+    }
+
+    // MARK: IPNetwork
+
+    @Test(arguments: [
+        ("127.0.0.1", "127.0.0.1/32"), ("10.0.0.0/8", "10.0.0.0/8"), ("0.0.0.0/0", "0.0.0.0/0"),
+        ("::1", "::1/128"), ("[::1]", "::1/128"), ("fd00::/8", "fd00::/8"), ("2001:DB8::/32", "2001:db8::/32"),
+        ("::/0", "::/0"), ("192.168.1.128/25", "192.168.1.128/25"),
+    ])
+    func networkParsing(_ text: String, _ canonical: String) throws {
+        #expect(try #require(IPNetwork(text)).description == canonical)
+    }
+
+    @Test(arguments: [
+        "", "/8", "10.0.0.0/", "10.0.0.0/33", "::/129", "10.0.0.1/8", "fd00::1/8", "10.0.0.0/08", "10.0.0.0/-1",
+        "10.0.0.0/8/8", "10.0.0.0/ 8", "localhost", "localhost/32", "fe80::1%eth0/64",
+    ])
+    func malformedNetworks(_ text: String) {
+        #expect(IPNetwork(text) == nil)
+    }
+
+    @Test func networkMembership() throws {
+        let v4 = try #require(IPNetwork("172.16.0.0/12"))
+        #expect(v4.contains(try #require(IPAddress("172.16.0.0"))))
+        #expect(v4.contains(try #require(IPAddress("172.31.255.255"))))
+        #expect(!v4.contains(try #require(IPAddress("172.32.0.0"))))
+        #expect(!v4.contains(try #require(IPAddress("172.15.255.255"))))
+        // IPv6 forms that stand for an IPv4 address are judged by it, as the classification does.
+        #expect(v4.contains(try #require(IPAddress("::ffff:172.20.1.1"))))
+        #expect(v4.contains(try #require(IPAddress("64:ff9b::172.20.1.1"))))
+        #expect(!v4.contains(try #require(IPAddress("fd00::ac14:101"))))
+        let v6 = try #require(IPNetwork("fd00:1::/32"))
+        #expect(v6.contains(try #require(IPAddress("fd00:1:ffff::1"))))
+        #expect(!v6.contains(try #require(IPAddress("fd00:2::1"))))
+        #expect(!v6.contains(try #require(IPAddress("10.0.0.1"))))
+        #expect(try #require(IPNetwork("0.0.0.0/0")).contains(try #require(IPAddress("255.255.255.255"))))
+        #expect(!(try #require(IPNetwork("::/0")).contains(try #require(IPAddress("1.2.3.4")))))
+        #expect(IPNetwork(address: .v4(0x0A00_0000), prefixLength: 8)?.description == "10.0.0.0/8")
+        #expect(IPNetwork(address: .v4(0x0A00_0001), prefixLength: 8) == nil)
+    }
+
     // MARK: IPAddress
 
     @Test(arguments: [
