@@ -9,7 +9,7 @@ BEGIN ISOLATION LEVEL READ COMMITTED;
 SELECT set_config('app.organization_id', :org, true);
 SET LOCAL ROLE wa_app;
 WITH inserted AS (INSERT INTO jobs (organization_id, id, version, data, queue, state, priority, scheduled_at, attempt, snoozes, max_attempts, locked_by, locked_until, lane, unique_key, created_at, finished_at) VALUES (:org, :job_id, 1, :job_data::jsonb, :queue, 'available', 0, :scheduled, 0, 0, 25, NULL, NULL, :client_id, NULL, :scheduled, NULL) ON CONFLICT (organization_id, queue, unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running') DO NOTHING RETURNING data::text AS data) SELECT data FROM inserted;
-SELECT pg_notify('wa_wakeups', 'queue:bench.cycle');
+SELECT pg_notify('wa_wakeups', :queue_topic);
 COMMIT;
 BEGIN ISOLATION LEVEL READ COMMITTED;
 SET LOCAL ROLE wa_system;

@@ -17,5 +17,5 @@ INSERT INTO audit_events (organization_id, id, version, data, actor_type, actor_
 WITH next AS (INSERT INTO event_log_counters (organization_id, last_sequence) VALUES (:org, 1) ON CONFLICT (organization_id) DO UPDATE SET last_sequence = event_log_counters.last_sequence + 1 RETURNING last_sequence) INSERT INTO event_log (organization_id, sequence, event_type, created_at, data) SELECT :org, last_sequence, 'message.queued', :now, :event_data::jsonb FROM next RETURNING sequence;
 SELECT position, is_scheduled FROM event_log_consumers WHERE organization_id = :org AND name = 'webhooks' FOR UPDATE;
 SELECT pg_notify('wa_wakeups', 'event_log');
-SELECT pg_notify('wa_wakeups', 'queue:message.send');
+SELECT pg_notify('wa_wakeups', :queue_topic);
 COMMIT;

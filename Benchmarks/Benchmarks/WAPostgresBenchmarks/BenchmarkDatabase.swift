@@ -83,12 +83,14 @@ final class BenchmarkDatabase: Sendable {
         try await client.query("SELECT pg_stat_statements_reset()", logger: Self.logger)
     }
 
-    /// The statements run in `bench` since the last reset, most called first: normalized text, calls, mean time.
+    /// The statements run in `bench` since the last reset, most called first: normalized text, calls, mean time. The
+    /// benchmarks' own queries (starting `/* harness */`) are left out.
     func statements() async throws -> [StatementFigures] {
         let rows = try await client.query(
             """
             SELECT s.query, s.calls, s.mean_exec_time FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
             WHERE d.datname = current_database() AND s.query NOT LIKE '%pg_stat_statements%'
+                AND s.query NOT LIKE '/* harness */%'
             ORDER BY s.calls DESC, s.query
             """, logger: Self.logger)
         var figures: [StatementFigures] = []

@@ -1,10 +1,24 @@
 import Foundation
+import PostgresNIO
 
 /// The dashboard benchmark's report: the dashboard's median beside the naive aggregate's, the counts of both (the
 /// rollups must agree with the messages), then the export's memory.
 enum DashboardReport {
     static func run(_ workload: DashboardWorkload, times: [Double]) async throws {
         let load = loadAverage()
+        // Where the dashboard's time goes: its statements, and the rollup rows they read.
+        let statements = try await workload.database.statements()
+        emit("\n=== dashboard: its statements (calls, mean execution time)")
+        for statement in statements {
+            emit(String(format: "  %6d  %8.3f ms  ", statement.calls, statement.meanMilliseconds)
+                + Comparison.abbreviated(statement.shape, 200))
+        }
+        for table in ["message_rollups", "message_rollup_latencies"] {
+            let rows = try await workload.database.client.query(
+                "/* harness */ SELECT count(*) FROM \(unescaped: table) WHERE organization_id = \(workload.organization.uuid)",
+                logger: BenchmarkDatabase.logger)
+            for try await count in rows.decode(Int.self) { emit("  \(table): \(count) rows") }
+        }
         let dashboard = try await workload.dashboard()
         var naiveTimes: [Double] = []
         var naive = (sent: 0, delivered: 0, read: 0, failed: 0, replied: 0, received: 0)

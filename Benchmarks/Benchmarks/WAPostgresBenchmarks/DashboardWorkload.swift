@@ -12,7 +12,9 @@ import WAPostgres
 /// replied and failed ones) are inserted through the store, which files their milestones into the rollups; then
 /// SQL copies them 499 times, each copy 30 minutes (two rollup slots) later with new ids, and adds each copy's
 /// rollups (the template's, slots moved by as much, summed with `ON CONFLICT … DO UPDATE` like the store's own
-/// upserts). The messages' `data` moves with them (dates, id), so the export reads them as the store wrote them.
+/// upserts). The messages' `data` moves with them (dates, id), so the export reads them as the store wrote them;
+/// the new ids are UUIDv7s of the moved creation time, as the store's identifiers are (an export takes the messages
+/// whose ids sort before its start).
 final class DashboardWorkload: Sendable {
     static let templateCount = 2_000
     static let copies = 500
@@ -87,7 +89,7 @@ final class DashboardWorkload: Sendable {
     }
 
     /// Template message `index`: one in five inbound; the outbound ones sent, delivered, read, read and replied,
-    /// or failed; every third outbound one in a campaign of its instance.
+    /// or failed (before it was sent); every third outbound one in a campaign of its instance.
     private static func message(
         _ index: Int, env: ServiceEnvironment, organization: OrganizationID, instances: [Instance], campaigns: [Campaign],
         first: Date
@@ -107,11 +109,14 @@ final class DashboardWorkload: Sendable {
             kind: .text, body: "Your order #\(index) has shipped and arrives tomorrow.", status: .queued,
             campaignID: campaign, createdAt: created)
         message.timestamps.queuedAt = created
+        if index % 10 == 9 {
+            message.advance(to: .failed, at: created.addingTimeInterval(2))
+            return message
+        }
         message.advance(to: .sent, at: created.addingTimeInterval(1))
         switch index % 10 {
         case 1: break
         case 2, 3, 4: message.advance(to: .delivered, at: created.addingTimeInterval(3 + Double(index % 7)))
-        case 9: message.advance(to: .failed, at: created.addingTimeInterval(2))
         default:
             message.advance(to: .delivered, at: created.addingTimeInterval(3 + Double(index % 7)))
             message.advance(to: .read, at: created.addingTimeInterval(30 + Double(index % 50)))
@@ -153,8 +158,11 @@ final class DashboardWorkload: Sendable {
                     m.direction, m.status, m.body, NULL, NULL, m.created_at + c.shift, m.sent_at + c.shift,
                     m.replied_at + c.shift, pg_temp.moved(m.data, extract(epoch FROM c.shift), c.id)
                 FROM messages m CROSS JOIN LATERAL (
-                    SELECT gen_random_uuid() AS id, make_interval(secs => k * \(copySpacing)) AS shift
-                    FROM generate_series(1, \(copies - 1)) k WHERE m.id IS NOT NULL) c
+                    SELECT (lpad(to_hex((extract(epoch FROM m.created_at) * 1000)::bigint + k * \(copySpacing) * 1000), 12, '0')
+                            || '7' || substr(r, 1, 3) || '8' || substr(r, 5, 15))::uuid AS id,
+                        make_interval(secs => k * \(copySpacing)) AS shift
+                    FROM generate_series(1, \(copies - 1)) k,
+                        LATERAL (SELECT replace(gen_random_uuid()::text, '-', '') AS r WHERE k IS NOT NULL AND m.id IS NOT NULL) random) c
                 WHERE m.organization_id = \(org)
                 """, logger: logger)
             try await connection.query(

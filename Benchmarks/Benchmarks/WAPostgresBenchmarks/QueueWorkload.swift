@@ -64,7 +64,7 @@ final class QueueWorkload: Sendable {
     /// claim's arguments as the adapter binds them; times are fixed (jobs are due a second before the claims).
     func pgbenchDefines() async throws -> [String: String] {
         let rows = try await database.client.query(
-            "SELECT data::text FROM jobs WHERE organization_id = \(organization.uuid) LIMIT 1",
+            "/* harness */ SELECT data::text FROM jobs WHERE organization_id = \(organization.uuid) LIMIT 1",
             logger: BenchmarkDatabase.logger)
         var data = ""
         for try await text in rows.decode(String.self) { data = text }
@@ -73,7 +73,7 @@ final class QueueWorkload: Sendable {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return [
-            "org": organization.uuid.uuidString.lowercased(), "queue": Self.queue, "queues": "{\(Self.queue)}",
+            "org": organization.uuid.uuidString.lowercased(), "queue": Self.queue, "queues": "{\(Self.queue)}", "queue_topic": "queue:\(Self.queue)",
             "job_data": data, "scheduled": formatter.string(from: now.addingTimeInterval(-1)),
             "at": formatter.string(from: now), "at_json": String(now.timeIntervalSinceReferenceDate),
             "lookahead": "18", "claim_limit": "1", "lease_end": formatter.string(from: leaseEnd),

@@ -78,7 +78,7 @@ final class RateLimitWorkload: Sendable {
                 let secondary = OrganizationID(high: key.secondaryHigh, low: key.secondaryLow).uuid.uuidString.lowercased()
                 let rows = try await database.client.query(
                     """
-                    SELECT encode(state, 'hex'), expires_at_ns FROM rate_limit_states
+                    /* harness */ SELECT encode(state, 'hex'), expires_at_ns FROM rate_limit_states
                     WHERE scope = \(Int(key.scope.rawValue)) AND primary_id = \(primary)::uuid AND secondary_id = \(secondary)::uuid
                     """, logger: BenchmarkDatabase.logger)
                 var state = ""

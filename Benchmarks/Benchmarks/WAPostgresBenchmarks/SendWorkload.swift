@@ -103,18 +103,18 @@ extension SendWorkload {
         }
         try await first(
             """
-            SELECT id::text, data::text, chat_jid, body, created_at::text FROM messages WHERE organization_id = \(org)
+            /* harness */ SELECT id::text, data::text, chat_jid, body, created_at::text FROM messages WHERE organization_id = \(org)
             ORDER BY id DESC LIMIT 1
             """, ["message", "message_data", "chat", "body", "now"])
         let message = defines["message"] ?? ""
         try await first(
-            "SELECT data::text, lane FROM jobs WHERE organization_id = \(org) AND unique_key = \(message)",
+            "/* harness */ SELECT data::text, lane FROM jobs WHERE organization_id = \(org) AND unique_key = \(message)",
             ["job_data", "lane"])
         try await first(
-            "SELECT data::text FROM audit_events WHERE organization_id = \(org) AND resource_id = \(message)",
+            "/* harness */ SELECT data::text FROM audit_events WHERE organization_id = \(org) AND resource_id = \(message)",
             ["audit_data"])
         try await first(
-            "SELECT data::text FROM event_log WHERE organization_id = \(org) ORDER BY sequence DESC LIMIT 1",
+            "/* harness */ SELECT data::text FROM event_log WHERE organization_id = \(org) ORDER BY sequence DESC LIMIT 1",
             ["event_data"])
         let chat = defines["chat"] ?? ""
         defines["phones"] = "{+\(chat.prefix(while: \.isNumber))}"
@@ -125,6 +125,8 @@ extension SendWorkload {
         defines["quota_scope"] = String(RateLimitKey.organizationMessages(organization.id).scope.rawValue)
         defines["nil"] = "00000000-0000-0000-0000-000000000000"
         defines["message"] = nil
+        // A variable, not a literal: pgbench would read `:message` in 'queue:message.send' as one.
+        defines["queue_topic"] = "queue:\(MessagingService.sendQueue)"
         return defines
     }
 }

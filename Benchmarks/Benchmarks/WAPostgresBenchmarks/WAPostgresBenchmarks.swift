@@ -108,6 +108,7 @@ let benchmarks: @Sendable () -> Void = {
             setup: {
                 do {
                     dashboard = try await DashboardWorkload.make(on: try await BenchmarkDatabase.shared.value)
+                    try await dashboard.database.resetStatements()
                 } catch {
                     emit("dashboard: the load failed: \(String(reflecting: error))")
                     throw error
