@@ -12,6 +12,8 @@ let package = Package(
         // Only for the primitive baselines (raw HMAC/SHA-256) that Docs/Performance.md compares WACore against;
         // the same range as the parent package, so both resolve to one version.
         .package(url: "https://github.com/apple/swift-crypto.git", "4.0.0"..<"5.0.0"),
+        // The same range as the parent package, so both resolve to one version.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .executableTarget(
@@ -23,6 +25,21 @@ let package = Package(
             ],
             path: "Benchmarks/WACoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // The PostgreSQL store beside pgbench on the same server (issue #13; Docs/Performance.md). Needs PostgreSQL's
+        // binaries (pgbench and pg_stat_statements included): scripts/install-postgres.
+        .executableTarget(
+            name: "WAPostgresBenchmarks",
+            dependencies: [
+                .product(name: "WACore", package: "wa-gateway"),
+                .product(name: "WACoreTesting", package: "wa-gateway"),
+                .product(name: "WAPostgres", package: "wa-gateway"),
+                .product(name: "WAPostgresTesting", package: "wa-gateway"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/WAPostgresBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

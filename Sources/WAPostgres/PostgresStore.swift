@@ -54,17 +54,9 @@ public final class PostgresStore: Store {
             try await runner.run(scope) { connection in
                 let context = PostgresTransactionContext(connection: connection, scope: scope, logger: runner.logger)
                 defer { context.close() }
-                let result = try await body(PostgresStoreTransaction(context: context))
-                // Delivered by PostgreSQL when (and only if) the transaction commits.
-                for topic in context.touchedTopics.sorted(by: { PostgresWakeUps.payload($0) < PostgresWakeUps.payload($1) }) {
-                    var notify = SQLBuilder("SELECT pg_notify(")
-                    notify.append(bound: .text(PostgresWakeUps.channel))
-                    notify.append(", ")
-                    notify.append(bound: .text(PostgresWakeUps.payload(topic)))
-                    notify.append(")")
-                    _ = try await context.count(notify, doing: "notifying workers")
-                }
-                return result
+                // Workers are woken by the statements that give them work (PostgresTransactionContext.notify):
+                // PostgreSQL delivers the notifications when (and only if) the transaction commits.
+                return try await body(PostgresStoreTransaction(context: context))
             }
         }
     }

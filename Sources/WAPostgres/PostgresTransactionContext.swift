@@ -11,7 +11,7 @@ final class PostgresTransactionContext: Sendable {
     let scope: TransactionScope
     let logger: Logger
     private let isOpen = Atomic<Bool>(true)
-    private let touched = Mutex<Set<WakeUpTopic>>([])
+    private let notified = Mutex<Set<WakeUpTopic>>([])
 
     init(connection: PostgresConnection, scope: TransactionScope, logger: Logger) {
         self.connection = connection
@@ -19,12 +19,25 @@ final class PostgresTransactionContext: Sendable {
         self.logger = logger
     }
 
-    /// Notes that the transaction gave workers of `topic` something to do (``PostgresStore`` notifies them when it
-    /// commits).
-    func touch(_ topic: WakeUpTopic) { touched.withLock { _ = $0.insert(topic) } }
+    /// Wakes the workers of `topic` when (and only if) the transaction commits: `pg_notify` right after the statement
+    /// that gave them something to do, once per topic and transaction (PostgreSQL holds a transaction's notifications
+    /// until it commits). Sent as it happens rather than at the end, so that no extra statement runs after a lock the
+    /// transaction takes later (the event log's counter) and before its commit.
+    func notify(_ topic: WakeUpTopic) async throws(WAError) {
+        guard markNotified(topic) else { return }
+        var sql = SQLBuilder("SELECT pg_notify(")
+        sql.append(bound: .text(PostgresWakeUps.channel))
+        sql.append(", ")
+        sql.append(bound: .text(PostgresWakeUps.payload(topic)))
+        sql.append(")")
+        _ = try await count(sql, doing: "notifying workers")
+    }
 
-    /// What the transaction gave workers to do.
-    var touchedTopics: Set<WakeUpTopic> { touched.withLock { $0 } }
+    /// Notes that the transaction notifies `topic` (for a statement that calls `pg_notify` itself); returns whether
+    /// it had not yet.
+    func markNotified(_ topic: WakeUpTopic) -> Bool {
+        notified.withLock { $0.insert(topic).inserted }
+    }
 
     /// Marks the transaction over: its repositories refuse every further call.
     func close() { isOpen.store(false, ordering: .releasing) }

@@ -33,7 +33,7 @@ struct PostgresEventLogRepository: EventLogRepository {
         sql.append(bound: .id(event.organizationID))
         sql.append(
             ", 1) ON CONFLICT (organization_id) DO UPDATE SET last_sequence = event_log_counters.last_sequence + 1"
-                + " RETURNING last_sequence) INSERT INTO event_log (organization_id, sequence, event_type, created_at,"
+                + " RETURNING last_sequence), appended AS (INSERT INTO event_log (organization_id, sequence, event_type, created_at,"
                 + " data) SELECT ")
         sql.append(bound: .id(event.organizationID))
         sql.append(", last_sequence, ")
@@ -42,10 +42,18 @@ struct PostgresEventLogRepository: EventLogRepository {
         sql.append(bound: .date(event.createdAt))
         sql.append(", ")
         sql.append(bound: .json(try context.json(stored)))
-        sql.append(" FROM next RETURNING sequence")
+        sql.append(" FROM next RETURNING sequence) SELECT sequence FROM appended")
+        // The wake-up in the same statement: the counter's row lock is held from here to the commit, so every
+        // statement after this one delays the organization's next append.
+        if context.markNotified(.eventLog) {
+            sql.append(", (SELECT pg_notify(")
+            sql.append(bound: .text(PostgresWakeUps.channel))
+            sql.append(", ")
+            sql.append(bound: .text(PostgresWakeUps.payload(.eventLog)))
+            sql.append(")) AS wake")
+        }
         let numbers = try await context.values(sql, as: Int.self, doing: "appending to the event log")
         guard let number = numbers.first else { throw WAError(.internalError, "the event log gave no number") }
-        context.touch(.eventLog)
         return LoggedEvent(sequence: UInt64(number), event: event)
     }
 

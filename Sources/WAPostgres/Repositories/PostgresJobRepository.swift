@@ -61,7 +61,7 @@ struct PostgresJobRepository: JobRepository, PostgresForwardingRepository {
             }
             let texts = try await context.values(sql, as: String.self, doing: "enqueueing a job")
             if let text = texts.first {
-                context.touch(.queue(stored.queue))
+                try await context.notify(.queue(stored.queue))
                 return try context.decode(text, as: Job.self)
             }
             guard let key = stored.uniqueKey else { break }
@@ -431,7 +431,7 @@ struct PostgresJobRepository: JobRepository, PostgresForwardingRepository {
             columns: ["state = 'available'", "scheduled_at = \(scheduled)", "snoozes = jobs.snoozes + 1"],
             data: [("state", "'\"available\"'"), ("scheduledAt", scheduledJSON), ("snoozes", "to_jsonb(jobs.snoozes + 1)")],
             sql, also: hold)
-        context.touch(.queue(snoozed.queue))
+        try await context.notify(.queue(snoozed.queue))
         return snoozed
     }
 
