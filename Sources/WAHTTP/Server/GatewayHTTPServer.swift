@@ -42,6 +42,7 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
             }
         }()
 
+        /// A configuration; every parameter has the default described on its property.
         public init(
             securityHeaders: SecurityHeaders = .helmet, readinessChecks: [HealthCheck] = [],
             bodyLimits: BodyLimits = BodyLimits(), requestLimits: HTTPRequestLimits? = Configuration.defaultRequestLimits
@@ -55,9 +56,12 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
 
     /// The gateway whose services the API serves.
     public let gateway: Gateway
+    /// How the front behaves.
     public let configuration: Configuration
     private let logger: Logger
 
+    /// A front for `gateway`; `logger` receives authentication failures and the server's faults (with the request
+    /// id, never a credential).
     public init(gateway: Gateway, configuration: Configuration = Configuration(), logger: Logger) {
         self.gateway = gateway
         self.configuration = configuration
@@ -90,6 +94,7 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
         return router
     }
 
+    /// The router's responder (what `Application(router:)` calls).
     public func buildResponder() -> RouterResponder<GatewayRequestContext> {
         do {
             return try makeRouter().buildResponder()
