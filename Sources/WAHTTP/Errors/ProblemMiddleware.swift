@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import OpenAPIRuntime
 import Synchronization
 import WACore
 
@@ -29,7 +30,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             if failure.isServerFault {
                 context.logger.error(
-                    "request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+                    "request failed", metadata: ["error": "\(Self.loggable(error))", "path": "\(request.uri.path)"])
             }
             var response = ProblemDetails.response(for: failure.error, requestID: context.id, allowedMethods: allowed)
             for field in failure.headers where response.headers[field.name] == nil {
@@ -37,6 +38,17 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return response
         }
+    }
+}
+
+extension ProblemMiddleware {
+    /// What the log may say about a failure. Not the OpenAPI runtime's own description of a `ServerError`: it prints
+    /// the request's header fields (the API key) and the decoded input (message bodies). Its operation, cause and
+    /// underlying error are enough.
+    static func loggable(_ error: any Error) -> String {
+        guard let error = error as? ServerError else { return String(reflecting: error) }
+        return "operation \(error.operationID): \(error.causeDescription); underlying: "
+            + loggable(error.underlyingError)
     }
 }
 
