@@ -30,6 +30,10 @@ public struct WAError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The transport-neutral kind of the failure (the code's ``Code/kind``).
     public var kind: Kind { code.kind }
 
+    /// ``retryAfter`` in whole seconds, rounded up (a client that waits that long is not refused again) and never
+    /// negative: the form an HTTP `Retry-After` header takes.
+    public var retryAfterSeconds: Int64? { retryAfter?.rateLimitWholeSecondsRoundedUp }
+
     /// Whether the same request may succeed later: the code is retryable (``Code/isRetryable``), and a rate-limited
     /// error also needs a ``retryAfter`` (without one the request is larger than the limit and never passes).
     public var isRetryable: Bool {

@@ -39,7 +39,7 @@ public struct ProblemDetails: Sendable, Hashable, Encodable {
         self.code = error.code.rawValue
         self.detail = error.message
         self.field = error.field
-        self.retryAfter = error.retryAfter.map(Self.wholeSeconds)
+        self.retryAfter = error.retryAfterSeconds.map { Int($0) }
         self.requestID = requestID
     }
 
@@ -47,13 +47,6 @@ public struct ProblemDetails: Sendable, Hashable, Encodable {
         case type, title, status, code, detail, field
         case retryAfter = "retry_after"
         case requestID = "request_id"
-    }
-
-    /// `duration` in whole seconds, rounded up (a client that waits that long is not refused again), never negative.
-    static func wholeSeconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0 else { return 0 }
-        return Int(seconds) + (attoseconds > 0 ? 1 : 0)
     }
 
     /// The response for `error`: the status, `content-type: application/problem+json`, `Retry-After` when a wait
