@@ -102,6 +102,21 @@ public struct AccessPolicy: Sendable {
         principal.role.isRestrictedToAssignedInstances ? principal.assignedInstances : nil
     }
 
+    /// Checks `permission` for a list of the organization's records, or of one instance's when `instance` is given,
+    /// and returns the instances an organization-wide list must be limited to (``instanceRestriction(for:)``;
+    /// `nil` when it need not be, and always for one instance, which the check itself allows or refuses).
+    public func requireList(_ principal: Principal, _ permission: Permission, instance: InstanceID?)
+        throws(WAError) -> Set<InstanceID>?
+    {
+        let org = principal.organizationID
+        if let instance {
+            try require(principal, permission, on: .instance(instance, in: org))
+            return nil
+        }
+        try require(principal, permission, on: .organization(org))
+        return instanceRestriction(for: principal)
+    }
+
     /// Checks the scopes requested for a new API key against its creator: they must be a non-empty subset of the
     /// creator's current permissions (a key never exceeds its creator), and the creator must be allowed to manage
     /// their own keys.

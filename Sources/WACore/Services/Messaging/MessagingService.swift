@@ -172,13 +172,8 @@ public struct MessagingService: Sendable {
     {
         let org = principal.organizationID
         var filter = filter
-        if let instance = filter.instanceID {
-            try env.policy.require(principal, .messagesRead, on: .instance(instance, in: org))
-        } else {
-            try env.policy.require(principal, .messagesRead, on: .organization(org))
-            if let allowed = env.policy.instanceRestriction(for: principal) {
-                filter.instanceIDs = filter.instanceIDs.map { $0.intersection(allowed) } ?? allowed
-            }
+        if let allowed = try env.policy.requireList(principal, .messagesRead, instance: filter.instanceID) {
+            filter.instanceIDs = filter.instanceIDs.map { $0.intersection(allowed) } ?? allowed
         }
         let query = filter
         return try await env.transaction(by: principal) { tx in
