@@ -82,8 +82,10 @@ struct PostgresEventLogTests {
             let runner = PostgresTransactionRunner(client: client, logger: TestDatabase.logger)
             let org = OrganizationID(uuid: UUID())
             let scope = TransactionScope.organization(org)
-            let firstAppended = Rendezvous(parties: 2)
-            let release = Rendezvous(parties: 2)
+            // The reader below needs a third connection while two are held; on a loaded server making one can take
+            // long, so the first transaction waits (much) longer than the default before it gives up.
+            let firstAppended = Rendezvous(parties: 2, timeout: .seconds(300))
+            let release = Rendezvous(parties: 2, timeout: .seconds(300))
             let secondDone = Atomic<Bool>(false)
             async let first: UInt64 = log(runner, scope) { repository in
                 let logged = try await repository.append(event(org, 1))
