@@ -41,6 +41,10 @@ public struct ServiceEnvironment: Sendable {
     /// ``LoggingAccountNotifier/label``): the token is logged for an operator to deliver (read its trade-off); set an e-mail or webhook notifier in production, or
     /// ``DiscardingAccountNotifier`` when the application delivers the tokens ``TeamService`` returns.
     public var accountNotifier: any AccountNotifier
+    /// Where slow, CPU-bound work runs (password hashing): by default in the calling task
+    /// (``InlineBlockingWorkRunner``); a server sets a runner on a thread pool so that hashing never holds a thread of
+    /// Swift's cooperative pool.
+    public var blockingWork: any BlockingWorkRunner = InlineBlockingWorkRunner()
 
     /// An environment. `accountNotifier` defaults to a ``LoggingAccountNotifier``.
     public init(

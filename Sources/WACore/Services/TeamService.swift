@@ -60,7 +60,7 @@ public struct TeamService: Sendable {
         let email = try Member.normalizeEmail(adminEmail, field: "admin_email")
         let adminName = try Self.displayName(adminName, field: "admin_name")
         try validatePassword(adminPassword, email: email)
-        let hash = try env.passwordHasher.hash(adminPassword)
+        let hash = try await env.hashPassword(adminPassword)
         let now = env.clock.now()
         let organization = Organization(id: env.ids.make(), name: name, slug: slug, plan: plan, createdAt: now)
         let admin = Member(
@@ -300,13 +300,13 @@ public struct TeamService: Sendable {
             // The same hashing work as a known account, so timing reveals nothing. Its result (or a refusal of an
             // unusable password) is irrelevant: the answer is `invalid_credentials` either way.
             do {
-                _ = try env.passwordHasher.hash(String(password.prefix(72)))
+                _ = try await env.hashPassword(String(password.prefix(72)))
             } catch {
                 throw invalid
             }
             throw invalid
         }
-        guard env.passwordHasher.verify(password, against: hash) else {
+        guard try await env.verifyPassword(password, against: hash) else {
             try await auditSignInFailure(member, reason: "wrong_password")
             throw invalid
         }
@@ -314,7 +314,7 @@ public struct TeamService: Sendable {
         if env.passwordHasher.needsRehash(hash) {
             // Upgrading the hash is an improvement, not a condition of signing in.
             do {
-                rehash = try env.passwordHasher.hash(password)
+                rehash = try await env.hashPassword(password)
             } catch {
                 env.logFailure(
                     "upgrading an outdated password hash", error,
@@ -458,7 +458,7 @@ public struct TeamService: Sendable {
         let (member, storedHash) = try await env.transaction(by: principal) { tx in
             (try await tx.members.get(memberID, in: org), try await tx.memberCredentials.passwordHash(of: memberID, in: org))
         }
-        guard let hash = storedHash, env.passwordHasher.verify(current, against: hash) else {
+        guard let hash = storedHash, try await env.verifyPassword(current, against: hash) else {
             try await env.store.transaction(.organization(org)) { tx in
                 _ = try await tx.auditEvents.insert(
                     env.auditEvent(
@@ -468,7 +468,7 @@ public struct TeamService: Sendable {
             throw WAError(.invalidCredentials, "the current password is wrong", field: "current_password")
         }
         try validatePassword(new, email: member.email)
-        let newHash = try env.passwordHasher.hash(new)
+        let newHash = try await env.hashPassword(new)
         return try await env.transaction(by: principal) { tx in
             var member = try await tx.members.get(memberID, in: org)
             let now = env.clock.now()
@@ -550,7 +550,7 @@ public struct TeamService: Sendable {
             throw invalid
         }
         try validatePassword(newPassword, email: member.email)
-        let hash = try env.passwordHasher.hash(newPassword)
+        let hash = try await env.hashPassword(newPassword)
         return try await env.store.transaction(.organization(org)) { tx in
             var current = try await tx.members.get(member.id, in: org)
             // Re-check inside the transaction: the token is single-use even against a concurrent redemption.
