@@ -13,7 +13,7 @@ public struct HTTPRequestLimits: Sendable, Hashable {
 
     /// The limit per client address.
     public var perIP: RateLimit
-    /// The limit per API key.
+    /// The limit per API key; a member's sign-in sessions (session tokens) count against the same limit, per member.
     public var perAPIKey: RateLimit
 
     /// Limits per client address and per API key (by default ``defaultPerIP`` and ``defaultPerAPIKey``).

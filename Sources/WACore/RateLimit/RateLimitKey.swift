@@ -31,6 +31,8 @@ public struct RateLimitKey: Sendable, Hashable, CustomStringConvertible {
         public static let instanceLookups = Scope(rawValue: 6)
         /// Failed sign-ins to one account (organization slug and e-mail address), whether or not it exists.
         public static let signIn = Scope(rawValue: 7)
+        /// HTTP requests of one member's sign-in sessions (session tokens).
+        public static let member = Scope(rawValue: 8)
 
         public var description: String {
             switch self {
@@ -41,6 +43,7 @@ public struct RateLimitKey: Sendable, Hashable, CustomStringConvertible {
             case .apiKey: "api_key"
             case .instanceLookups: "instance_lookups"
             case .signIn: "sign_in"
+            case .member: "member"
             default: "scope_\(rawValue)"
             }
         }
@@ -134,6 +137,11 @@ public struct RateLimitKey: Sendable, Hashable, CustomStringConvertible {
     /// HTTP requests authenticated with one API key.
     public static func apiKey(_ key: APIKeyID) -> RateLimitKey {
         RateLimitKey(scope: .apiKey, key)
+    }
+
+    /// HTTP requests authenticated with one member's session tokens.
+    public static func member(_ member: MemberID) -> RateLimitKey {
+        RateLimitKey(scope: .member, member)
     }
 
     public var description: String {

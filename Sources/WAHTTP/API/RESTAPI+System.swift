@@ -1,4 +1,6 @@
+import Prometheus
 import OpenAPIRuntime
+import WACore
 import WAOpenAPI
 
 extension RESTAPI {
@@ -21,5 +23,13 @@ extension RESTAPI {
         -> Operations.GetOpenAPIDocument.Output
     {
         .ok(.init(body: .yaml(HTTPBody(OpenAPIDocument.yaml))))
+    }
+}
+
+extension RESTAPI {
+    func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
+        // A configured scraper token was checked by AuthenticationMiddleware.
+        guard let metrics else { throw WAError(.notFound, "metrics are not enabled on this gateway") }
+        return .ok(.init(body: .plainText(HTTPBody(metrics.registry.emitToBuffer()))))
     }
 }

@@ -11,6 +11,12 @@ import WAOpenAPI
 /// turns them into problem details.
 struct RESTAPI: APIProtocol {
     let gateway: Gateway
+    let sessions: SessionTokens
+    /// Counts refused credentials against the client's address (sign-in, reset and invitation tokens); `nil` when
+    /// requests are not limited.
+    let limiter: RequestLimiter?
+    /// What `GET /metrics` renders; `nil` when metrics are off.
+    let metrics: MetricsExposition?
     let readinessChecks: [HealthCheck]
     let logger: Logger
 }

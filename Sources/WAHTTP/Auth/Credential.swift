@@ -2,10 +2,13 @@ import Foundation
 import HTTPTypes
 import WACore
 
-/// The credential a request presents: `Authorization: Bearer <token>` or `X-Api-Key: <key>`.
+/// The credential a request presents: `Authorization: Bearer <token>` (an API key or a session token) or
+/// `X-Api-Key: <key>`.
 struct Credential: Sendable {
     /// The token as presented: an API key or a session token.
     var token: String
+    /// Whether it came in `X-Api-Key` (which carries API keys only) rather than `Authorization`.
+    var fromAPIKeyHeader = false
 
     /// Reads the credential from `headers`.
     ///
@@ -23,9 +26,13 @@ struct Credential: Sendable {
             token = parts[1].trimmingCharacters(in: .whitespaces)
         } else {
             token = apiKey[0].trimmingCharacters(in: .whitespaces)
+            fromAPIKeyHeader = true
         }
         guard !token.isEmpty, token.utf8.count <= 4096 else { throw Self.rejected }
     }
+
+    /// Whether the token is an API key (`wa_…`); anything else is taken for a session token.
+    var isAPIKey: Bool { token.hasPrefix("wa_") }
 
     /// The one answer to every credential that does not authenticate: it never says which part was wrong.
     static let rejected = WAError(.unauthenticated, "valid credentials are required")

@@ -30,6 +30,14 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
         /// Request rates: per API key for requests with one, per client address for the others and for failed
         /// authentications; `nil` turns them off. Kept in the environment's rate-limit store (shared by nodes).
         public var requestLimits: HTTPRequestLimits?
+        /// How long a session token from `POST /v1/auth/login` stays valid (``SessionTokens/defaultLifetime``, one
+        /// hour, by default); sign-out, a password change, a role change and deactivation end it sooner.
+        public var sessionLifetime: Duration = SessionTokens.defaultLifetime
+        /// Which browser origins may call the API (``CORSPolicy``); `nil`, the default, allows none.
+        public var cors: CORSPolicy?
+        /// What `GET /metrics` renders (``MetricsExposition``); `nil`, the default, answers it with 404. Requests
+        /// are recorded through swift-metrics either way: into whatever backend the application bootstrapped.
+        public var metrics: MetricsExposition?
 
         /// The default request limits: 600 requests a minute per API key (WACore's default) and 120 a minute per
         /// client address for requests without a valid key.
@@ -59,6 +67,9 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
     /// How the front behaves.
     public let configuration: Configuration
     private let logger: Logger
+    /// The session tokens `POST /v1/auth/login` issues and every request may present, signed with keys derived
+    /// from the environment's secret keyring. An application can issue tokens itself (after its own sign-in, say).
+    public let sessions: SessionTokens
 
     /// A front for `gateway`; `logger` receives authentication failures and the server's faults (with the request
     /// id, never a credential).
@@ -66,6 +77,9 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
         self.gateway = gateway
         self.configuration = configuration
         self.logger = logger
+        self.sessions = SessionTokens(
+            keyring: gateway.environment.secretBox.keyring, lifetime: configuration.sessionLifetime,
+            clock: gateway.environment.clock)
     }
 
     /// The router: the security headers and problem details around every operation of the document (and
@@ -74,14 +88,22 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
         let router = Router(context: GatewayRequestContext.self)
         let routes = RouteTable()
         router.add(middleware: SecurityHeadersMiddleware(configuration.securityHeaders))
-        router.add(middleware: ProblemMiddleware(routes: routes))
         router.add(middleware: RequestInfoMiddleware())
-        let api = RESTAPI(gateway: gateway, readinessChecks: configuration.readinessChecks, logger: logger)
+        if let cors = configuration.cors { router.add(middleware: CORSMiddleware(policy: cors, routes: routes)) }
+        // Outside the problem middleware, so both see the status the client gets.
+        router.add(middleware: AccessLogMiddleware(logger: logger))
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ProblemMiddleware(routes: routes))
         let limiter = configuration.requestLimits.map {
             RequestLimiter(limits: $0, store: gateway.environment.rateLimits, clock: gateway.environment.clock)
         }
+        let api = RESTAPI(
+            gateway: gateway, sessions: sessions, limiter: limiter, metrics: configuration.metrics,
+            readinessChecks: configuration.readinessChecks, logger: logger)
         var middlewares: [any ServerMiddleware] = [
-            AuthenticationMiddleware(apiKeys: gateway.apiKeys, limiter: limiter, logger: logger)
+            AuthenticationMiddleware(
+                apiKeys: gateway.apiKeys, team: gateway.team, sessions: sessions,
+                metricsToken: configuration.metrics?.token, limiter: limiter, logger: logger)
         ]
         if let limiter { middlewares.append(RequestLimitMiddleware(limiter: limiter)) }
         middlewares.append(BodyLimitMiddleware(limits: configuration.bodyLimits))

@@ -8,6 +8,8 @@ struct RequestInfo: Sendable {
     var clientAddress: String?
     /// The request's id (`X-Request-Id`).
     var requestID: String
+    /// Who the request turned out to be from, once authentication has run (for the access log).
+    let caller = RequestCaller()
 
     @TaskLocal static var current: RequestInfo?
 }

@@ -131,33 +131,3 @@ struct AccountNotifierTests {
         #expect(!json.contains(invitation.reveal()) && !json.contains(String(invitation.reveal().dropFirst(4))))
     }
 }
-
-/// Log entries a test reads back.
-final class LogRecords: Sendable {
-    struct Entry: Sendable {
-        let level: Logger.Level
-        let message: String
-        let metadata: Logger.Metadata
-    }
-
-    private let state = Mutex<[Entry]>([])
-    var entries: [Entry] { state.withLock { $0 } }
-    func append(_ entry: Entry) { state.withLock { $0.append(entry) } }
-}
-
-/// A log handler that keeps what it is given.
-struct RecordingLogHandler: LogHandler {
-    let records: LogRecords
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        records.append(
-            .init(level: event.level, message: event.message.description, metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
-    }
-}

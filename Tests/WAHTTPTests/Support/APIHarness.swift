@@ -13,6 +13,8 @@ import WAHTTP
 struct APIHarness {
     let gateway: Gateway
     let whatsapp: SimulatedWhatsApp
+    /// Where invitation and password-reset tokens go (the API never returns them).
+    let notifier: RecordingAccountNotifier
     let acme: Tenant
     let globex: Tenant
 
@@ -24,20 +26,24 @@ struct APIHarness {
     }
 
     static func make(
-        readiness: [HealthCheck] = [], requestLimits: HTTPRequestLimits? = GatewayHTTPServer.Configuration.defaultRequestLimits
+        readiness: [HealthCheck] = [], requestLimits: HTTPRequestLimits? = GatewayHTTPServer.Configuration.defaultRequestLimits,
+        sessionLifetime: Duration = SessionTokens.defaultLifetime
     ) async throws -> (APIHarness, GatewayHTTPServer) {
         let random = SeededRandomSource(seed: 7)
-        let environment = ServiceEnvironment.inMemory(
+        let notifier = RecordingAccountNotifier()
+        var environment = ServiceEnvironment.inMemory(
             clock: SystemWallClock(), random: random, passwordHasher: InsecureFastPasswordHasher(random: random),
             wakeUps: false, logger: Logger(label: "test"))
+        environment.accountNotifier = notifier
         let whatsapp = SimulatedWhatsApp(clock: environment.clock, random: random)
         let gateway = Gateway(environment: environment, transport: whatsapp)
         let acme = try await tenant("acme", gateway)
         let globex = try await tenant("globex", gateway)
-        let harness = APIHarness(gateway: gateway, whatsapp: whatsapp, acme: acme, globex: globex)
+        let harness = APIHarness(gateway: gateway, whatsapp: whatsapp, notifier: notifier, acme: acme, globex: globex)
         var configuration = GatewayHTTPServer.Configuration()
         configuration.readinessChecks = readiness
         configuration.requestLimits = requestLimits
+        configuration.sessionLifetime = sessionLifetime
         return (harness, GatewayHTTPServer(gateway: gateway, configuration: configuration, logger: Logger(label: "test")))
     }
 
