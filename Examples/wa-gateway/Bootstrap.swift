@@ -54,7 +54,7 @@ enum Bootstrap {
     }
 
     /// 24 characters from a 56-character alphabet without look-alikes: about 139 bits.
-    private static func randomPassword(_ random: any RandomSource) -> String {
+    static func randomPassword(_ random: any RandomSource) -> String {
         let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
         var generator = random.generator
         return String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import WACore
@@ -46,8 +48,26 @@ struct Serve: AsyncParsableCommand {
                 + "(env WA_WEBHOOK_ALLOWED_NETWORKS). Every other private, loopback or link-local target is refused."))
     var webhookAllowedNetworks: String = ProcessInfo.processInfo.environment["WA_WEBHOOK_ALLOWED_NETWORKS"] ?? ""
 
+    @Option(
+        name: .customLong("account-notifications"),
+        help: ArgumentHelp(
+            "File that invitation and password-reset tokens are appended to, one JSON line each, for the operator to "
+                + "pass on (env WA_ACCOUNT_NOTIFICATIONS; default <data-dir>/account-notifications.jsonl).",
+            valueName: "path"))
+    var accountNotificationsOption: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env WA_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["WA_LOG_LEVEL"] ?? "info"
+
+    @Option(help: "Log format on standard error: json (one object per line) or text (env WA_LOG_FORMAT).")
+    var logFormat: String = ProcessInfo.processInfo.environment["WA_LOG_FORMAT"] ?? "json"
+
+    @Option(
+        help: ArgumentHelp(
+            "Bearer token Prometheus must send to GET /metrics (env WA_METRICS_TOKEN); without one the route is open, "
+                + "so expose it only where scrapers reach it.",
+            valueName: "token"))
+    var metricsToken: String = ProcessInfo.processInfo.environment["WA_METRICS_TOKEN"] ?? ""
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
@@ -59,9 +79,13 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
+        guard ["json", "text"].contains(logFormat) else { throw ValidationError("--log-format must be json or text") }
     }
 
     func run() async throws {
+        if logFormat == "json" {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        }
         var logger = Logger(label: "wa-gateway")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
@@ -82,6 +106,14 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    /// `--account-notifications`, else `WA_ACCOUNT_NOTIFICATIONS`, else the file in the data directory.
+    private var accountNotificationsPath: String {
+        let given = accountNotificationsOption
+            ?? ProcessInfo.processInfo.environment["WA_ACCOUNT_NOTIFICATIONS"].flatMap { $0.isEmpty ? nil : $0 }
+        return given.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            ?? "\(storage.dataDirectory)/\(FileAccountNotifier.defaultName)"
+    }
+
     /// `--webhook-allowed-networks` as blocks.
     private func allowedNetworks() throws -> [IPNetwork] {
         try webhookAllowedNetworks.split(separator: ",").map { text in
@@ -96,6 +128,12 @@ struct Serve: AsyncParsableCommand {
     /// Runs the gateway on `environment` and the HTTP front, with `services` started before them (and stopped
     /// after them), until a signal.
     private func serve(_ environment: ServiceEnvironment, services: [any Service], logger: Logger) async throws {
+        // Password hashing (bcrypt, hundreds of milliseconds) runs on NIO's thread pool, not the cooperative one.
+        var environment = environment
+        environment.blockingWork = ThreadPoolBlockingWorkRunner()
+        // Invitation and reset tokens go to a file the operator reads, never into a response or the log.
+        try DataDirectory.prepare(storage.dataDirectory)
+        environment.accountNotifier = FileAccountNotifier(path: accountNotificationsPath)
         // The simulated WhatsApp network; webhooks go out over HTTP, to public addresses and the allowed networks.
         let whatsapp = SimulatedWhatsApp(clock: environment.clock, random: environment.random)
         let webhookSender = HTTPWebhookSender(logger: logger)
@@ -106,7 +144,12 @@ struct Serve: AsyncParsableCommand {
         if let credentials = try await Bootstrap.ifEmpty(gateway, adminEmail: adminEmail, logger: logger) {
             Bootstrap.print(credentials)
         }
-        let http = GatewayHTTPServer(gateway: gateway, logger: logger)
+        // Requests are counted and timed through swift-metrics into this registry, which GET /metrics renders.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var configuration = GatewayHTTPServer.Configuration()
+        configuration.metrics = MetricsExposition(registry: registry, token: metricsToken.isEmpty ? nil : metricsToken)
+        let http = GatewayHTTPServer(gateway: gateway, configuration: configuration, logger: logger)
         let app = Application(
             router: http,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),

@@ -6,7 +6,7 @@ struct WAGateway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wa-gateway",
         abstract: "Multi-tenant WhatsApp automation gateway.",
-        subcommands: [Serve.self, Migrate.self, Keys.self],
+        subcommands: [Serve.self, Migrate.self, Keys.self, Admin.self],
         defaultSubcommand: Serve.self
     )
 }
