@@ -144,6 +144,21 @@ import WAHTTP
                 #expect((body["data"] as? [String: Any])?["endpoint_id"] as? String == id)
                 #expect(receiver.received[0].webhookID == listed["event_id"] as? String)
 
+                // Through another endpoint the failed delivery does not exist, and stays failed.
+                let other = try await client.call(
+                    .post, "/v1/webhooks", key: key,
+                    json: #"{"url":"http://127.0.0.1:\#(port)/other","event_filters":["campaign.*"]}"#)
+                let otherID = try #require((try other.object["endpoint"] as? [String: Any])?["id"] as? String)
+                let elsewhere = try await client.call(
+                    .post, "/v1/webhooks/\(otherID)/deliveries/\(delivery)/replay", key: key)
+                #expect(elsewhere.status == .notFound)
+                #expect(elsewhere.problemCode == "not_found")
+                let stillFailed = try await client.call(.get, "/v1/webhooks/\(id)/deliveries?status=failed", key: key)
+                #expect((try stillFailed.object["items"] as? [Any])?.count == 1)
+                let empty = try await client.call(.get, "/v1/webhooks/\(otherID)/deliveries", key: key)
+                #expect(empty.status == .ok)
+                #expect((try empty.object["items"] as? [Any])?.isEmpty == true)
+
                 let replayed = try await client.call(
                     .post, "/v1/webhooks/\(id)/deliveries/\(delivery)/replay", key: key)
                 #expect(replayed.status == .accepted)
@@ -159,13 +174,6 @@ import WAHTTP
                 let again = try await client.call(.post, "/v1/webhooks/\(id)/deliveries/\(delivery)/replay", key: key)
                 #expect(again.status == .conflict)
                 #expect(again.problemCode == "delivery_not_replayable")
-                // Through another endpoint the delivery does not exist.
-                let other = try await client.call(
-                    .post, "/v1/webhooks", key: key, json: #"{"url":"http://127.0.0.1:\#(port)/other"}"#)
-                let otherID = try #require((try other.object["endpoint"] as? [String: Any])?["id"] as? String)
-                let elsewhere = try await client.call(
-                    .post, "/v1/webhooks/\(otherID)/deliveries/\(delivery)/replay", key: key)
-                #expect(elsewhere.status == .notFound)
             }
         } catch {
             await delivering.sender.shutdown()
