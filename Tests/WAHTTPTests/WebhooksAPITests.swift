@@ -7,6 +7,9 @@ import Testing
 import WACore
 import WACoreTesting
 import WAHTTP
+import Yams
+
+@testable import WAOpenAPI
 
 @Suite struct WebhooksAPITests {
     @Test func createReadChangeAndDeleteAnEndpointShowingTheSecretOnce() async throws {
@@ -182,6 +185,29 @@ import WAHTTP
         }
         await delivering.sender.shutdown()
         try await receiver.stop()
+    }
+
+    /// The document's `webhooks` describe every built-in event type and the automations' family, each with the
+    /// three Standard Webhooks headers and a body that is the envelope around its `data`.
+    @Test func theDocumentDescribesEveryEventTheGatewaySends() throws {
+        let text = String(decoding: OpenAPIDocument.yaml, as: UTF8.self)
+        let document = try #require(try Yams.load(yaml: text) as? [String: Any])
+        let webhooks = try #require(document["webhooks"] as? [String: Any])
+        let expected = Set(WebhookEventType.builtIn.map(\.rawValue)).union(["automation.{name}"])
+        #expect(Set(webhooks.keys) == expected)
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        for (type, item) in webhooks {
+            let post = try #require((item as? [String: Any])?["post"] as? [String: Any], "\(type)")
+            let headers = (post["parameters"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+            #expect(headers == ["webhook-id", "webhook-timestamp", "webhook-signature"], "\(type)")
+            let content = (post["requestBody"] as? [String: Any])?["content"] as? [String: Any]
+            let reference = ((content?["application/json"] as? [String: Any])?["schema"] as? [String: Any])?["$ref"]
+            let name = try #require((reference as? String)?.split(separator: "/").last.map(String.init), "\(type)")
+            let parts = try #require((schemas[name] as? [String: Any])?["allOf"] as? [[String: Any]], "\(name)")
+            #expect(parts.first?["$ref"] as? String == "#/components/schemas/WebhookEventEnvelope", "\(name)")
+            let types = ((parts.last?["properties"] as? [String: Any])?["type"] as? [String: Any])?["enum"] as? [String]
+            #expect(type.hasPrefix("automation.") || types?.contains(type) == true, "\(name) lists \(type)")
+        }
     }
 
     /// Another organization's key gets 404 on every endpoint route and changes nothing.
