@@ -8,7 +8,7 @@ extension Components.Schemas.RiskReport {
             instanceId: report.instanceID.description, score: report.score, level: .init(report.level),
             throttleFactor: report.throttleFactor, pausedUntil: report.pausedUntil,
             relinkRequired: report.relinkRequired, maySend: report.maySend, activeRules: report.activeRules,
-            unansweredStreak: report.unansweredStreak, updatedAt: report.updatedAt, at: report.at)
+            unansweredStreak: report.unansweredStreak, updatedAt: report.updatedAt)
     }
 }
 
