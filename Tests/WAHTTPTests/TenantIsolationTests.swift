@@ -100,6 +100,8 @@ struct IsolationFixtures {
         "PATCH /v1/instances/{}": #"{"name":"renamed"}"#,
         "POST /v1/instances/{}/pairing-code": #"{"phone":"+4915100000009"}"#,
         "POST /v1/instances/{}/simulator/scan": #"{"phone":"+4915100000009"}"#,
+        "PATCH /v1/webhooks/{}": #"{"label":"renamed"}"#,
+        "PATCH /v1/proxies/{}": #"{"port":9090}"#,
     ]
 
     static func make(_ harness: APIHarness, _ client: some TestClientProtocol) async throws -> IsolationFixtures {
@@ -109,7 +111,35 @@ struct IsolationFixtures {
             .post, "/v1/messages", key: key,
             json: #"{"instance_id":"\#(instance)","to":"+4915112345678","content":{"type":"text","text":"Hi"}}"#)
         let message = try #require(try sent.object["id"] as? String)
-        return IsolationFixtures(values: ["instance_id": instance, "message_id": message], acmeKey: key)
+        var values = ["instance_id": instance, "message_id": message]
+        try await addWebhooksProxiesAndRisk(to: &values, harness, client)
+        return IsolationFixtures(values: values, acmeKey: key)
+    }
+
+    /// A webhook endpoint with a (pending) test delivery, a proxy, and a risk alert on an instance of its own (the
+    /// alert's burst leaves the `isolated` instance's risk report as it is).
+    private static func addWebhooksProxiesAndRisk(
+        to values: inout [String: String], _ harness: APIHarness, _ client: some TestClientProtocol
+    ) async throws {
+        let key = harness.acme.adminKey
+        let webhook = try await client.call(
+            .post, "/v1/webhooks", key: key, json: #"{"url":"https://hooks.example.com/isolated"}"#)
+        let webhookID = try #require((try webhook.object["endpoint"] as? [String: Any])?["id"] as? String)
+        let test = try await client.call(.post, "/v1/webhooks/\(webhookID)/test", key: key)
+        values["webhook_id"] = webhookID
+        values["delivery_id"] = try #require(try test.object["id"] as? String)
+        let proxy = try await client.call(
+            .post, "/v1/proxies", key: key, json: #"{"scheme":"http","host":"proxy.example.com","port":8080}"#)
+        values["proxy_id"] = try #require(try proxy.object["id"] as? String)
+        let alerted = try await client.call(.post, "/v1/instances", key: key, json: #"{"name":"alerted"}"#)
+        let alertedID = try InstanceID(parsing: try #require(try alerted.object["id"] as? String))
+        for i in 0..<10 {
+            _ = try await harness.gateway.risk.record(
+                .messageSent(recipient: "49170\(3_000_000 + i)", recipientIsContact: true, text: "Same promo!"),
+                instance: alertedID, in: harness.acme.organization.id)
+        }
+        let alerts = try await client.call(.get, "/v1/risk-alerts?instance_id=\(alertedID)", key: key)
+        values["alert_id"] = try #require((try alerts.object["items"] as? [[String: Any]])?.first?["id"] as? String)
     }
 
     /// A session token of a new viewer of acme.

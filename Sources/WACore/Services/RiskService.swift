@@ -109,6 +109,28 @@ public struct RiskService: Sendable {
         }
     }
 
+    // MARK: Reading
+
+    /// What the monitor makes of instance `id` now (`risk:read` on it): score, level and decisions. An instance
+    /// whose monitor never saw a signal is calm; one whose stored state cannot be read is reported from its stored
+    /// summary (score, throttle, pause), as the next signal will restore it.
+    public func report(for id: InstanceID, by principal: Principal) async throws -> RiskReport {
+        let org = principal.organizationID
+        try env.policy.require(principal, .riskRead, on: .instance(id, in: org))
+        let now = env.clock.now()
+        let (instance, record) = try await env.transaction(by: principal) { tx in
+            (try await tx.instances.get(id, in: org), try await tx.riskMonitors.find(id.retyped(), in: org))
+        }
+        guard let record else {
+            return RiskReport(instanceID: id, monitor: RiskMonitor(policy: policy), updatedAt: nil, at: now)
+        }
+        if let monitor = try? JSONDecoder().decode(RiskMonitor.self, from: Data(record.state)) {
+            return RiskReport(instanceID: id, monitor: monitor, updatedAt: record.updatedAt, at: now)
+        }
+        let (recovering, _) = RiskMonitor.recovering(from: instance.risk, policy: policy, pause: .zero, at: now)
+        return RiskReport(instanceID: id, monitor: recovering, updatedAt: record.updatedAt, at: now)
+    }
+
     // MARK: Alerts
 
     /// The organization's risk alerts, newest first by default: of one instance (`risk:read` on it), or of every

@@ -95,6 +95,7 @@ struct SecretScanTests {
         "MediaService.list": { w, p in try await w.media.list(by: p) },
         "MediaService.usage": { w, p in try await w.media.usage(by: p) },
         "RiskService.alerts": { w, p in try await w.risk.alerts(by: p) },
+        "RiskService.report": { w, p in try await w.risk.report(for: w.instance.id, by: p) },
     ]
 
     /// Every method that changes something (or is the system's own entry point). What the world's calls of them

@@ -308,13 +308,19 @@ public struct WebhookService: WebhookPublisher {
     /// payload and event id (`webhook-id`), so receivers that processed it already deduplicate it. Earlier
     /// attempts stay in its history. Fails with ``WAError/Code-swift.enum/deliveryNotReplayable`` unless the
     /// delivery failed, and with ``WAError/Code-swift.enum/webhookEndpointDisabled`` while its endpoint is
-    /// disabled.
-    public func replay(_ id: DeliveryID, by principal: Principal) async throws -> Delivery {
+    /// disabled. With `endpoint`, a delivery of another endpoint is `not_found` (as in
+    /// `/webhooks/{endpoint}/deliveries/{delivery}`).
+    public func replay(_ id: DeliveryID, of endpoint: WebhookEndpointID? = nil, by principal: Principal) async throws
+        -> Delivery
+    {
         let org = principal.organizationID
         try env.policy.require(principal, .webhooksManage, on: .organization(org))
         let now = env.clock.now()
         return try await env.transaction(by: principal) { tx in
             var delivery = try await tx.deliveries.get(id, in: org)
+            if let endpoint, delivery.endpointID != endpoint {
+                throw WAError.notFound("webhook delivery", field: "delivery_id")
+            }
             var machine = WebhookDeliveryStateMachine(policy: retryPolicy, state: delivery.state)
             guard case .enqueueReplay = machine.replayRequested(at: now) else {
                 throw WAError(.deliveryNotReplayable, "only failed deliveries can be replayed (this one is \(delivery.status.rawValue))")

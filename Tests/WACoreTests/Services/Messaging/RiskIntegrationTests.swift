@@ -94,6 +94,40 @@ struct RiskIntegrationTests {
         #expect(try await h.auditActions().contains("risk.alert_acknowledged"))
     }
 
+    @Test func theReportShowsScoreLevelAndDecisionsToThoseWhoMayReadIt() async throws {
+        let h = try await MessagingHarness()
+        let risk = RiskService(environment: h.env, webhooks: h.webhooks)
+        let org = h.organization.id
+        let admin = Principal.acting(as: h.admin)
+        let calm = try await risk.report(for: h.instance.id, by: admin)
+        #expect(calm.level == .normal && calm.score == 0 && calm.throttleFactor == 1 && calm.maySend)
+        #expect(calm.activeRules.isEmpty && calm.updatedAt == nil)
+
+        for i in 0..<10 {
+            _ = try await risk.record(
+                .messageSent(recipient: "49170\(3_000_000 + i)", recipientIsContact: true, text: "Same promo!"),
+                instance: h.instance.id, in: org)
+        }
+        let throttled = try await risk.report(for: h.instance.id, by: admin)
+        #expect(throttled.level == .warning && throttled.throttleFactor < 1 && throttled.score > 0)
+        #expect(throttled.activeRules.contains("identical_text_burst") && throttled.unansweredStreak == 10)
+        #expect(throttled.updatedAt == h.clock.now())
+
+        _ = try await risk.record(.temporaryBan(code: 104, expiresAt: nil), instance: h.instance.id, in: org)
+        let paused = try await risk.report(for: h.instance.id, by: admin)
+        #expect(paused.level == .critical && !paused.maySend && paused.pausedUntil != nil)
+
+        // An agent reads only assigned instances; another organization finds nothing.
+        let team = TeamService(environment: h.env)
+        let (_, invitation) = try await team.invite(email: "bo@example.com", displayName: "Bo", role: .agent, by: admin)
+        let agent = try await team.acceptInvitation(token: invitation.reveal(), password: "a different passphrase 99")
+        await expectWAError(.permissionDenied) { try await risk.report(for: h.instance.id, by: .acting(as: agent)) }
+        let (_, stranger) = try await team.createOrganization(
+            name: "Other", slug: "other", plan: .pro, adminEmail: "eve@example.com", adminName: "Eve",
+            adminPassword: "correct horse battery staple")
+        await expectWAError(.notFound) { try await risk.report(for: h.instance.id, by: .acting(as: stranger)) }
+    }
+
     @Test func aPausedInstanceHoldsItsSendsUntilThePauseEnds() async throws {
         let h = try await MessagingHarness()
         let risk = RiskService(environment: h.env, webhooks: h.webhooks)

@@ -333,6 +333,16 @@ struct WebhookServiceTests {
         await expectWAError(.webhookEndpointDisabled) { try await service.replay(second.delivery, by: t.manager) }
     }
 
+    @Test func replayThroughAnEndpointFindsOnlyThatEndpointsDeliveries() async throws {
+        let t = try await bed.tenant()
+        let fixture = try await failedDelivery(in: t)
+        let other = try await service.create(url: "https://other.example.com/", by: t.admin).endpoint
+        await expectWAError(.notFound) { try await service.replay(fixture.delivery, of: other.id, by: t.admin) }
+        #expect(try await bed.storedDelivery(fixture.delivery, in: t.org).status == .failed, "nothing replayed")
+        let replayed = try await service.replay(fixture.delivery, of: fixture.endpoint, by: t.admin)
+        #expect(replayed.status == .pending)
+    }
+
     // MARK: Helpers
 
     struct Fixture {
