@@ -210,6 +210,36 @@ import WAHTTP
         }
     }
 
+    /// An upload must announce its length, within the media body limit; the limit refuses it before a byte is read.
+    @Test func uploadsNeedALengthWithinTheLimit() async throws {
+        let (harness, server) = try await APIHarness.make()
+        let key = harness.acme.adminKey
+        let png = try Self.sample("sample.png")
+        try await Application(router: server).test(.live) { client in
+            let port = try #require(client.port)
+            let auth = "Host: localhost\r\nAuthorization: Bearer \(key)\r\nContent-Type: image/png"
+            let tooLarge = try await RawHTTPConnection.exchange(
+                port: port, head: "POST /v1/media HTTP/1.1\r\n\(auth)\r\nContent-Length: \(200 << 20)"
+            ) { reader in
+                let body = try await reader.readBody()
+                return (reader.status, String(decoding: body, as: UTF8.self))
+            }
+            #expect(tooLarge.0 == 413)
+            #expect(tooLarge.1.contains(#""code":"request_too_large""#))
+            // Chunked, without Content-Length: one chunk with the whole PNG, then the last chunk.
+            let chunked = try await RawHTTPConnection.exchange(
+                port: port, head: "POST /v1/media HTTP/1.1\r\n\(auth)\r\nTransfer-Encoding: chunked",
+                body: MediaChunks(Array(String(png.count, radix: 16).utf8) + [13, 10] + png + Array("\r\n0\r\n\r\n".utf8))
+            ) { reader in
+                let body = try await reader.readBody()
+                return (reader.status, String(decoding: body, as: UTF8.self))
+            }
+            #expect(chunked.0 == 422)
+            #expect(chunked.1.contains(#""field":"Content-Length""#))
+            #expect(BodyLimits().limit(for: "uploadMedia") == 100 << 20)
+        }
+    }
+
     /// A gateway whose media store keeps only counts, an organization and its admin's key.
     static func serverWithStore(_ store: some MediaStore) async throws -> (GatewayHTTPServer, String) {
         let random = SeededRandomSource(seed: 11)
