@@ -8,6 +8,7 @@ public struct EventStreamSettings: Sendable, Hashable {
     /// disconnected (it resumes with `Last-Event-ID`), so a slow reader costs bounded memory.
     public var bufferCapacity: Int
 
+    /// Settings with a `heartbeat` period and a per-client `bufferCapacity` (at least 1).
     public init(heartbeat: Duration = .seconds(15), bufferCapacity: Int = 256) {
         self.heartbeat = heartbeat
         self.bufferCapacity = max(1, bufferCapacity)
