@@ -92,6 +92,10 @@ struct SecretScanTests {
         "AuditService.export": { w, p in try await collect(w.audit.export(format: .jsonLines, by: p)) },
         "MediaService.get": { w, p in try await w.media.get(w.mediaObject.id, by: p) },
         "MediaService.bytes": { w, p in try await w.media.bytes(of: w.mediaObject.id, by: p) },
+        "MediaService.content": { w, p in
+            let (object, chunks) = try await w.media.content(of: w.mediaObject.id, by: p)
+            return (object, try await collect(chunks))
+        },
         "MediaService.list": { w, p in try await w.media.list(by: p) },
         "MediaService.usage": { w, p in try await w.media.usage(by: p) },
         "RiskService.alerts": { w, p in try await w.risk.alerts(by: p) },
