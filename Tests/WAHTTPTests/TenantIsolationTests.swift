@@ -100,6 +100,8 @@ struct IsolationFixtures {
         "PATCH /v1/instances/{}": #"{"name":"renamed"}"#,
         "POST /v1/instances/{}/pairing-code": #"{"phone":"+4915100000009"}"#,
         "POST /v1/instances/{}/simulator/scan": #"{"phone":"+4915100000009"}"#,
+        "PATCH /v1/members/{}": #"{"role":"viewer"}"#,
+        "PUT /v1/members/{}/instances": #"{"instance_ids":[]}"#,
     ]
 
     static func make(_ harness: APIHarness, _ client: some TestClientProtocol) async throws -> IsolationFixtures {
@@ -109,7 +111,14 @@ struct IsolationFixtures {
             .post, "/v1/messages", key: key,
             json: #"{"instance_id":"\#(instance)","to":"+4915112345678","content":{"type":"text","text":"Hi"}}"#)
         let message = try #require(try sent.object["id"] as? String)
-        return IsolationFixtures(values: ["instance_id": instance, "message_id": message], acmeKey: key)
+        let invited = try await client.call(
+            .post, "/v1/members", key: key,
+            json: #"{"email":"isolated@acme.example","display_name":"Isolated","role":"agent"}"#)
+        let member = try #require(try invited.object["id"] as? String)
+        let apiKey = try #require(try await client.call(.get, "/v1/me", key: key).object["api_key_id"] as? String)
+        return IsolationFixtures(
+            values: ["instance_id": instance, "message_id": message, "member_id": member, "api_key_id": apiKey],
+            acmeKey: key)
     }
 
     /// A session token of a new viewer of acme.
