@@ -64,6 +64,13 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "Request limits per client address and per API key: on, or off for fuzzing and load tests behind a front "
+                + "that limits instead (env WA_REQUEST_LIMITS).",
+            valueName: "on|off"))
+    var requestLimits: String = ProcessInfo.processInfo.environment["WA_REQUEST_LIMITS"] ?? "on"
+
+    @Option(
+        help: ArgumentHelp(
             "Bearer token Prometheus must send to GET /metrics (env WA_METRICS_TOKEN); without one the route is open, "
                 + "so expose it only where scrapers reach it.",
             valueName: "token"))
@@ -79,6 +86,7 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
+        guard ["on", "off"].contains(requestLimits) else { throw ValidationError("--request-limits must be on or off") }
         guard ["json", "text"].contains(logFormat) else { throw ValidationError("--log-format must be json or text") }
     }
 
@@ -149,6 +157,10 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var configuration = GatewayHTTPServer.Configuration()
         configuration.metrics = MetricsExposition(registry: registry, token: metricsToken.isEmpty ? nil : metricsToken)
+        if requestLimits == "off" {
+            logger.warning("request limits are off: nothing stops a client flooding the API")
+            configuration.requestLimits = nil
+        }
         let http = GatewayHTTPServer(gateway: gateway, configuration: configuration, logger: logger)
         let app = Application(
             router: http,

@@ -56,7 +56,8 @@ import WAHTTP
             let id = try #require(
                 try await client.call(.post, "/v1/instances", key: key, json: #"{"name":"main"}"#).object["id"] as? String)
             let noCodeYet = try await client.call(.get, "/v1/instances/\(id)/qr", key: key)
-            #expect(noCodeYet.status == .notFound)
+            #expect(noCodeYet.status == .conflict)
+            #expect(noCodeYet.problemCode == "invalid_instance_state")
 
             let started = try await client.call(.post, "/v1/instances/\(id)/start", key: key)
             #expect(started.status == .ok)

@@ -75,6 +75,53 @@ import Yams
         #expect(Set(global.flatMap(\.keys)) == ["bearerAuth", "apiKeyHeader"])
     }
 
+    /// Every object a request body can contain is closed (`additionalProperties: false`, or a typed map) and no
+    /// request schema allows `null`: so a `null` anywhere in a request body breaks the document, which is what
+    /// ``JSONNullMiddleware`` refuses, and a misspelt field is an error rather than silently ignored.
+    @Test func requestBodiesAreClosedAndNeverNull() throws {
+        let document = try Self.document()
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: Any])
+        var pending: [(where: String, schema: Any)] = []
+        for (path, item) in paths {
+            for method in Self.methods {
+                guard let operation = (item as? [String: Any])?[method] as? [String: Any],
+                    let content = (operation["requestBody"] as? [String: Any])?["content"] as? [String: Any],
+                    let json = (content["application/json"] as? [String: Any])?["schema"]
+                else { continue }
+                pending.append(("\(method.uppercased()) \(path)", json))
+            }
+        }
+        var seen: Set<String> = []
+        var problems: [String] = []
+        while let (place, value) = pending.popLast() {
+            guard let schema = value as? [String: Any] else { continue }
+            if let reference = schema["$ref"] as? String {
+                let name = String(reference.split(separator: "/").last ?? "")
+                if seen.insert(name).inserted, let target = schemas[name] { pending.append((name, target)) }
+                continue
+            }
+            let types = (schema["type"] as? [String]) ?? [(schema["type"] as? String) ?? ""]
+            if types.contains("null") { problems.append("\(place) allows null") }
+            if types.contains("object"), schema["properties"] != nil {
+                if (schema["additionalProperties"] as? Bool) != false {
+                    problems.append("\(place) is not closed (additionalProperties: false)")
+                }
+            }
+            for (property, child) in (schema["properties"] as? [String: Any]) ?? [:] {
+                pending.append(("\(place).\(property)", child))
+            }
+            for key in ["items", "additionalProperties"] where schema[key] is [String: Any] {
+                pending.append(("\(place)[\(key)]", schema[key]!))
+            }
+            for key in ["oneOf", "anyOf", "allOf"] {
+                for child in (schema[key] as? [Any]) ?? [] { pending.append((place, child)) }
+            }
+        }
+        #expect(problems.isEmpty, "\(problems.sorted().joined(separator: "\n"))")
+        #expect(seen.count > 10)
+    }
+
     @Test func theErrorCodesAreTheCatalogue() throws {
         let schemas = try #require((try Self.document()["components"] as? [String: Any])?["schemas"] as? [String: Any])
         let codes = try #require((schemas["ErrorCode"] as? [String: Any])?["enum"] as? [String])

@@ -172,6 +172,10 @@ public struct InstanceRateLimits: Sendable, Hashable, Codable {
     /// The defaults: 20 per minute, 100 per hour, 1000 per day.
     public static let standard = InstanceRateLimits(perMinute: 20, perHour: 100, perDay: 1000)
 
+    /// The largest value any of the three may have: far beyond what an account can send unnoticed, so a larger
+    /// number is a mistake (an extra zero, a unit mix-up) rather than a plan.
+    public static let maximum = 1_000_000
+
     public init(perMinute: Int, perHour: Int, perDay: Int) {
         self.perMinute = perMinute
         self.perHour = perHour

@@ -4,8 +4,11 @@ import WAOpenAPI
 extension RESTAPI {
     func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
         guard case .json(let body) = input.body else { throw APIInput.unsupportedBody }
+        let organization = try APIInput.text(body.organization, field: "organization", maxLength: 200)
+        let email = try APIInput.text(body.email, field: "email", maxLength: 320)
+        let password = try APIInput.text(body.password, field: "password", maxLength: 1024)
         let member = try await countingFailures {
-            try await gateway.team.signIn(organizationSlug: body.organization, email: body.email, password: body.password)
+            try await gateway.team.signIn(organizationSlug: organization, email: email, password: password)
         }
         return .ok(.init(body: .json(.init(try await sessions.issue(for: member)))))
     }
@@ -31,7 +34,9 @@ extension RESTAPI {
         guard case .json(let body) = input.body else { throw APIInput.unsupportedBody }
         // The token goes to the member through the account notifier; the answer is the same whether or not the
         // account exists.
-        try await gateway.team.requestPasswordReset(organizationSlug: body.organization, email: body.email)
+        try await gateway.team.requestPasswordReset(
+            organizationSlug: try APIInput.text(body.organization, field: "organization", maxLength: 200),
+            email: try APIInput.text(body.email, field: "email", maxLength: 320))
         return .accepted(.init())
     }
 

@@ -91,7 +91,7 @@ extension RESTAPI {
         let principal = try RequestPrincipal.require()
         let id: InstanceID = try APIInput.id(input.path.instanceId, field: "instance_id")
         guard let code = try await gateway.instances.linkCode(id, by: principal), code.kind == .qrCode else {
-            throw WAError(.notFound, "the instance is not waiting for a QR code scan")
+            throw WAError(.invalidInstanceState, "the instance is not waiting for a QR code scan")
         }
         return .ok(.init(body: .json(.init(code))))
     }
@@ -113,7 +113,7 @@ extension RESTAPI {
         let principal = try RequestPrincipal.require()
         let id: InstanceID = try APIInput.id(input.path.instanceId, field: "instance_id")
         guard let code = try await gateway.instances.linkCode(id, by: principal), code.kind == .pairingCode else {
-            throw WAError(.notFound, "the instance is not waiting for a pairing code")
+            throw WAError(.invalidInstanceState, "the instance is not waiting for a pairing code")
         }
         return .ok(.init(body: .json(.init(code))))
     }

@@ -15,7 +15,7 @@ extension RESTAPI {
             throw WAError(.notFound, "this gateway does not run the simulated WhatsApp network")
         }
         guard let code, code.kind == .qrCode else {
-            throw WAError(.notFound, "the instance is not waiting for a QR code scan")
+            throw WAError(.invalidInstanceState, "the instance is not waiting for a QR code scan")
         }
         if network.phone(phone) == nil {
             network.addPhone(phone, name: body.name ?? "Simulated \(phone.e164)")

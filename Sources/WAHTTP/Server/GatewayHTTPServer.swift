@@ -107,6 +107,7 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
         ]
         if let limiter { middlewares.append(RequestLimitMiddleware(limiter: limiter)) }
         middlewares.append(BodyLimitMiddleware(limits: configuration.bodyLimits))
+        middlewares.append(JSONNullMiddleware())
         try api.registerHandlers(
             on: router, serverURL: URL(string: "/")!,
             configuration: OpenAPIRuntime.Configuration(

@@ -301,6 +301,9 @@ public struct InstanceService: Sendable {
         guard limits.perMinute > 0, limits.perHour >= limits.perMinute, limits.perDay >= limits.perHour else {
             throw WAError.invalid("rate_limits", "limits must be positive and per_minute ≤ per_hour ≤ per_day")
         }
+        guard limits.perDay <= InstanceRateLimits.maximum else {
+            throw WAError.invalid("rate_limits", "limits must be at most \(InstanceRateLimits.maximum)")
+        }
     }
 
     // MARK: Number lookups

@@ -132,7 +132,8 @@ extension InstanceSupervisor {
 
     /// Applies the instance's proxy policy (``InstanceProvisioning/proxyChoice(for:pool:assignments:now:trigger:)``)
     /// and returns the proxy to connect through. With `required`, a pool without a usable proxy is an error
-    /// (`no_proxy_available`); otherwise the instance keeps what it had.
+    /// (`no_proxy_available` while some proxy is enabled, `invalid_instance_state` when none is); otherwise the
+    /// instance keeps what it had.
     func assignProxy(
         _ instance: inout Instance, _ tx: any StoreTransaction, trigger: ProxyRotationTrigger, required: Bool,
         now: Date
@@ -149,8 +150,15 @@ extension InstanceSupervisor {
             instance.proxyID = id
             return try await tx.proxyServers.get(id, in: instance.organizationID)
         case .unavailable:
-            if required { throw WAError(.noProxyAvailable, "no proxy of the organization's pool can take the instance now") }
-            return nil
+            guard required else { return nil }
+            // No proxy at all is the organization's configuration, not a passing state: nothing changes by waiting.
+            guard pool.contains(where: \.isEnabled) else {
+                throw WAError(
+                    .invalidInstanceState,
+                    "the instance takes its proxy from the organization's pool, which has no enabled proxy: add one or "
+                        + "change the instance's proxy policy", field: "proxy_policy")
+            }
+            throw WAError(.noProxyAvailable, "no proxy of the organization's pool can take the instance now")
         }
     }
 

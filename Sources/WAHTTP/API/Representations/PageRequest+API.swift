@@ -25,6 +25,16 @@ enum APIInput {
     /// A body in a content type the document does not list (the runtime refuses those before a handler runs).
     static let unsupportedBody = WAError(.unsupportedContentType, "the operation does not accept this content type")
 
+    /// `text` when it has at most `maxLength` characters as JSON Schema counts them (Unicode code points): the
+    /// generated decoder checks types, not lengths, so an operation whose document states a `maxLength` enforces it
+    /// here, with `invalid_argument` naming the field.
+    static func text(_ text: String, field: String, maxLength: Int) throws -> String {
+        guard text.unicodeScalars.count <= maxLength else {
+            throw WAError.invalid(field, "at most \(maxLength) characters")
+        }
+        return text
+    }
+
     static func phone(_ text: String, field: String) throws -> PhoneNumber {
         do {
             return try PhoneNumber(text)

@@ -435,6 +435,16 @@ struct InstanceLifecycleTests {
         #expect(updated.name == "gamma" && updated.rateLimits == limits)
         let cleared = try await h.service.update(first.id, rateLimits: .some(nil), by: admin)
         #expect(cleared.rateLimits == nil)
+        // Out of order or beyond the maximum: refused, nothing changes (so the audit below still counts two).
+        for wrong in [
+            InstanceRateLimits(perMinute: 10, perHour: 5, perDay: 500),
+            InstanceRateLimits(perMinute: 1, perHour: 1, perDay: InstanceRateLimits.maximum + 1),
+        ] {
+            let error = await expectWAError(.invalidArgument) {
+                try await h.service.update(first.id, rateLimits: wrong, by: admin)
+            }
+            #expect(error?.field == "rate_limits")
+        }
         let actions = try await h.env.store.transaction(.organization(org)) {
             try await $0.auditEvents.list(in: org, where: .init(action: "instance.updated"), page: .all).items
         }

@@ -68,6 +68,18 @@ struct InstanceProvisioningTests {
         await h.supervisor.stopAll()
     }
 
+    /// An organization without any enabled proxy cannot start a pool instance, and waiting will not change that:
+    /// the answer is `invalid_instance_state` (409), not the passing `no_proxy_available` (503).
+    @Test func aPoolInstanceWithoutAnyProxyIsAConfigurationError() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let instance = try await h.service.create(name: "pooled", proxyPolicy: .pool, by: admin)
+        let error = await expectWAError(.invalidInstanceState) { try await h.service.start(instance.id, by: admin) }
+        #expect(error?.field == "proxy_policy")
+        #expect(try await h.lease(instance.id, in: org) == nil)
+        await h.supervisor.stopAll()
+    }
+
     @Test func fixedProxyMustExist() async throws {
         let h = InstanceHarness()
         let (_, admin) = try await h.tenant()
