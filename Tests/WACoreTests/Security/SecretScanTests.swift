@@ -43,6 +43,9 @@ struct SecretScanTests {
         "InstanceService.status": { w, p in try await w.instances.status(w.instance.id, by: p) },
         "InstanceService.linkCode": { w, p in try await w.instances.linkCode(w.instance.id, by: p) as Any },
         "InstanceService.lookUp": { w, p in try await w.instances.lookUp(w.customer, on: w.instance.id, by: p) as Any },
+        "InstanceService.checkNumbers": { w, p in
+            try await w.instances.checkNumbers([w.customer], on: w.instance.id, by: p).first as Any
+        },
         "MessagingService.get": { w, p in try await w.messaging.get(w.message.id, by: p) },
         "MessagingService.list": { w, p in try await w.messaging.list(by: p) },
         "ContactService.get": { w, p in try await w.contacts.get(w.contact.id, by: p) },
