@@ -113,9 +113,13 @@ let package = Package(
             swiftSettings: upcomingFeatures,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "WAHTTP",
             dependencies: [
+                "CQREncode",
+                "CZlib",
                 "WACore", "WAOpenAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -187,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "WAHTTPTests",
             dependencies: [
-                "WAHTTP", "WAOpenAPI", "WACore", "WACoreTesting",
+                "WAHTTP", "WAOpenAPI", "WACore", "WACoreTesting", "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

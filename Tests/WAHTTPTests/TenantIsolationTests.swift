@@ -102,6 +102,8 @@ struct IsolationFixtures {
         "POST /v1/instances/{}/simulator/scan": #"{"phone":"+4915100000009"}"#,
         "PATCH /v1/webhooks/{}": #"{"label":"renamed"}"#,
         "PATCH /v1/proxies/{}": #"{"port":9090}"#,
+        "PATCH /v1/members/{}": #"{"role":"viewer"}"#,
+        "PUT /v1/members/{}/instances": #"{"instance_ids":[]}"#,
     ]
 
     static func make(_ harness: APIHarness, _ client: some TestClientProtocol) async throws -> IsolationFixtures {
@@ -113,6 +115,11 @@ struct IsolationFixtures {
         let message = try #require(try sent.object["id"] as? String)
         var values = ["instance_id": instance, "message_id": message]
         try await addWebhooksProxiesAndRisk(to: &values, harness, client)
+        let invited = try await client.call(
+            .post, "/v1/members", key: key,
+            json: #"{"email":"isolated@acme.example","display_name":"Isolated","role":"agent"}"#)
+        values["member_id"] = try #require(try invited.object["id"] as? String)
+        values["api_key_id"] = try #require(try await client.call(.get, "/v1/me", key: key).object["api_key_id"] as? String)
         return IsolationFixtures(values: values, acmeKey: key)
     }
 

@@ -225,12 +225,10 @@ public struct APIKeyService: Sendable {
     ///
     /// Only the key's owner rotates it (the new secret acts for them; an admin revokes other members' keys instead).
     /// A revoked key, or one rotated before (``APIKey/replacedBy``), is `api_key_revoked`; an expired one
-    /// `api_key_expired`; `overlap` outside 0…30 days is `invalid_argument`. Writes `api_key.rotated` in the same
-    /// transaction.
+    /// `api_key_expired`; `overlap` outside 0…30 days is `invalid_argument`. A key that is not the principal's
+    /// organization's is `not_found` whoever asks, API keys included (which never rotate: `permission_denied`).
+    /// Writes `api_key.rotated` in the same transaction.
     public func rotate(_ id: APIKeyID, overlap: Duration = .zero, by principal: Principal) async throws -> IssuedKey {
-        guard case .member = principal.kind else {
-            throw WAError(.permissionDenied, "only signed-in members can rotate API keys")
-        }
         guard (.zero...Self.maximumRotationOverlap).contains(overlap) else {
             throw WAError.invalid("overlap", "the overlap is 0 to 30 days")
         }
@@ -241,6 +239,10 @@ public struct APIKeyService: Sendable {
         let auditID: AuditEventID = ids.make()
         let stored = try await store.transaction(by: principal, at: now) { tx in
             var old = try await tx.apiKeys.get(id, in: org)
+            // After the look-up, so that a key that is not the organization's is `not_found` for every caller.
+            guard case .member = principal.kind else {
+                throw WAError(.permissionDenied, "only signed-in members can rotate API keys")
+            }
             try policy.require(principal, .apiKeysManageOwn, on: .ownedBy(old.createdBy, in: org))
             // The new secret goes to the caller, and the key acts for its creator: only the creator may hold it.
             guard principal.memberID == old.createdBy else {

@@ -1,3 +1,4 @@
+import OpenAPIRuntime
 import WACore
 import WAOpenAPI
 
@@ -94,6 +95,20 @@ extension RESTAPI {
             throw WAError(.invalidInstanceState, "the instance is not waiting for a QR code scan")
         }
         return .ok(.init(body: .json(.init(code))))
+    }
+
+    func getInstanceQRCodeImage(_ input: Operations.GetInstanceQRCodeImage.Input) async throws
+        -> Operations.GetInstanceQRCodeImage.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let id: InstanceID = try APIInput.id(input.path.instanceId, field: "instance_id")
+        let scale = input.query.scale ?? 8
+        guard (1...32).contains(scale) else { throw WAError.invalid("scale", "scale must be between 1 and 32") }
+        guard let code = try await gateway.instances.linkCode(id, by: principal), code.kind == .qrCode else {
+            throw WAError(.invalidInstanceState, "the instance is not waiting for a QR code scan")
+        }
+        let png = try QRCodeImage.png(for: code.value, scale: scale)
+        return .ok(.init(headers: .init(cacheControl: "no-store"), body: .png(HTTPBody(png))))
     }
 
     func requestInstancePairingCode(_ input: Operations.RequestInstancePairingCode.Input) async throws

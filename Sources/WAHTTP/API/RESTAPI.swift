@@ -18,5 +18,7 @@ struct RESTAPI: APIProtocol {
     /// What `GET /metrics` renders; `nil` when metrics are off.
     let metrics: MetricsExposition?
     let readinessChecks: [HealthCheck]
+    /// How `GET /v1/events` streams.
+    let eventStream: EventStreamSettings
     let logger: Logger
 }

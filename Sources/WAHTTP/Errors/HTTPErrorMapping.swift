@@ -36,12 +36,14 @@ extension WAError.Kind {
 extension WAError {
     /// The HTTP status this error answers with: its kind's (``WAError/Kind/httpStatus``), except for the three
     /// protocol codes whose status HTTP distinguishes within a kind (`malformed_request` → 400,
-    /// `method_not_allowed` → 405, `not_acceptable` → 406).
+    /// `method_not_allowed` → 405, `not_acceptable` → 406), and `media_type_mismatch` → 415: a file whose content
+    /// is not the type it was declared as is an unsupported media type for HTTP, like the other media type refusals.
     public var httpStatus: HTTPResponse.Status {
         switch code {
         case .malformedRequest: .badRequest
         case .methodNotAllowed: .methodNotAllowed
         case .notAcceptable: .notAcceptable
+        case .mediaTypeMismatch: .unsupportedMediaType
         default: kind.httpStatus
         }
     }

@@ -1,3 +1,5 @@
+import WACore
+
 /// How large a request body each operation accepts.
 ///
 /// JSON operations take ``defaultLimit`` (1 MiB); operations that take files name their own limit in
@@ -10,7 +12,13 @@ public struct BodyLimits: Sendable, Hashable {
     /// Limits by operation id.
     public var perOperation: [String: Int]
 
-    public init(defaultLimit: Int = 1 << 20, perOperation: [String: Int] = [:]) {
+    /// The operations that take files and their limits: media uploads take the largest file a message may carry
+    /// (a document, ``MediaSizeCaps/whatsAppCloudAPI``); the media policy then applies the cap of the file's kind.
+    public static let fileOperations: [String: Int] = [
+        "uploadMedia": Int(MediaSizeCaps.whatsAppCloudAPI.document)
+    ]
+
+    public init(defaultLimit: Int = 1 << 20, perOperation: [String: Int] = BodyLimits.fileOperations) {
         self.defaultLimit = defaultLimit
         self.perOperation = perOperation
     }

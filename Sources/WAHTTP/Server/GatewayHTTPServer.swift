@@ -38,6 +38,8 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
         /// What `GET /metrics` renders (``MetricsExposition``); `nil`, the default, answers it with 404. Requests
         /// are recorded through swift-metrics either way: into whatever backend the application bootstrapped.
         public var metrics: MetricsExposition?
+        /// How `GET /v1/events` streams: the heartbeat (15 s by default) and how far a client may fall behind.
+        public var eventStream = EventStreamSettings()
 
         /// The default request limits: 600 requests a minute per API key (WACore's default) and 120 a minute per
         /// client address for requests without a valid key.
@@ -99,7 +101,7 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
         }
         let api = RESTAPI(
             gateway: gateway, sessions: sessions, limiter: limiter, metrics: configuration.metrics,
-            readinessChecks: configuration.readinessChecks, logger: logger)
+            readinessChecks: configuration.readinessChecks, eventStream: configuration.eventStream, logger: logger)
         var middlewares: [any ServerMiddleware] = [
             AuthenticationMiddleware(
                 apiKeys: gateway.apiKeys, team: gateway.team, sessions: sessions,
@@ -108,6 +110,7 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
         if let limiter { middlewares.append(RequestLimitMiddleware(limiter: limiter)) }
         middlewares.append(BodyLimitMiddleware(limits: configuration.bodyLimits))
         middlewares.append(JSONNullMiddleware())
+        middlewares.append(MediaHeadersMiddleware())
         try api.registerHandlers(
             on: router, serverURL: URL(string: "/")!,
             configuration: OpenAPIRuntime.Configuration(

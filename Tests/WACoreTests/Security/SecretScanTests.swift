@@ -43,6 +43,9 @@ struct SecretScanTests {
         "InstanceService.status": { w, p in try await w.instances.status(w.instance.id, by: p) },
         "InstanceService.linkCode": { w, p in try await w.instances.linkCode(w.instance.id, by: p) as Any },
         "InstanceService.lookUp": { w, p in try await w.instances.lookUp(w.customer, on: w.instance.id, by: p) as Any },
+        "InstanceService.checkNumbers": { w, p in
+            try await w.instances.checkNumbers([w.customer], on: w.instance.id, by: p).first as Any
+        },
         "MessagingService.get": { w, p in try await w.messaging.get(w.message.id, by: p) },
         "MessagingService.list": { w, p in try await w.messaging.list(by: p) },
         "ContactService.get": { w, p in try await w.contacts.get(w.contact.id, by: p) },
@@ -92,6 +95,10 @@ struct SecretScanTests {
         "AuditService.export": { w, p in try await collect(w.audit.export(format: .jsonLines, by: p)) },
         "MediaService.get": { w, p in try await w.media.get(w.mediaObject.id, by: p) },
         "MediaService.bytes": { w, p in try await w.media.bytes(of: w.mediaObject.id, by: p) },
+        "MediaService.content": { w, p in
+            let (object, chunks) = try await w.media.content(of: w.mediaObject.id, by: p)
+            return (object, try await collect(chunks))
+        },
         "MediaService.list": { w, p in try await w.media.list(by: p) },
         "MediaService.usage": { w, p in try await w.media.usage(by: p) },
         "RiskService.alerts": { w, p in try await w.risk.alerts(by: p) },

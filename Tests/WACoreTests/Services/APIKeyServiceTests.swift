@@ -155,6 +155,20 @@ struct APIKeyServiceTests {
         #expect(audit.allSatisfy { $0.metadata["new_key_id"] != nil && !$0.metadata.values.contains(overlapped.secret.reveal()) })
     }
 
+    /// Another organization's key is `not_found` for every caller, a key principal included; a key never rotates
+    /// one of its own organization's (`permission_denied`).
+    @Test func rotatingAnotherOrganizationsKeyFindsNothing() async throws {
+        let t = try await tenant()
+        let other = try await tenant()
+        let issued = try await service.issue(name: "CRM", scopes: [.messagesSend], by: .acting(as: t.admin))
+        let strangersKey = try await service.issue(name: "theirs", scopes: [.messagesSend], by: .acting(as: other.admin))
+        let (keyPrincipal, _) = try await service.authenticate(strangersKey.secret.reveal())
+        await expectWAError(.notFound) { try await service.rotate(issued.record.id, by: .acting(as: other.admin)) }
+        await expectWAError(.notFound) { try await service.rotate(issued.record.id, by: keyPrincipal) }
+        await expectWAError(.permissionDenied) { try await service.rotate(strangersKey.record.id, by: keyPrincipal) }
+        _ = try await service.authenticate(issued.secret.reveal())
+    }
+
     @Test func keysNeverExceedTheirCreator() async throws {
         let t = try await tenant()
         let instance = t.instance

@@ -312,6 +312,9 @@ public struct InstanceService: Sendable {
     /// and a known cause of bans.
     public static let lookupLimit = RateLimit.constant(count: 30, per: .seconds(60))
 
+    /// The most numbers one ``checkNumbers(_:on:by:)`` takes: what ``lookupLimit`` allows in a minute.
+    public static let maximumNumbersPerCheck = 30
+
     /// Asks WhatsApp, through the instance's ready session, whether `phone` is on WhatsApp; returns its JID (and LID
     /// when revealed), or `nil` when it is not. A stored contact with that number learns its JID and LID. Needs
     /// `messages:send` on the instance (the lookup acts through the account); limited by ``lookupLimit``, and
@@ -320,8 +323,35 @@ public struct InstanceService: Sendable {
     public func lookUp(_ phone: PhoneNumber, on instance: InstanceID, by principal: Principal) async throws
         -> NumberLookup?
     {
+        try await checkNumbers([phone], on: instance, by: principal)[0].lookup
+    }
+
+    /// One number of a ``checkNumbers(_:on:by:)`` and what WhatsApp said about it.
+    public struct NumberCheck: Sendable, Hashable {
+        public var phone: PhoneNumber
+        /// The number's JID (and LID), or `nil` when it is not on WhatsApp.
+        public var lookup: NumberLookup?
+
+        public init(phone: PhoneNumber, lookup: NumberLookup?) {
+            self.phone = phone
+            self.lookup = lookup
+        }
+    }
+
+    /// ``lookUp(_:on:by:)`` for up to ``maximumNumbersPerCheck`` numbers at once, in the order given (a number given
+    /// twice is looked up once). Every number counts against ``lookupLimit``: a batch the limit cannot take whole is
+    /// refused (`rate_limited`) before any number is looked up. Stored contacts with these numbers learn their JIDs
+    /// and LIDs. An empty or too long list is `invalid_argument` (field `phones`).
+    public func checkNumbers(_ phones: [PhoneNumber], on instance: InstanceID, by principal: Principal) async throws
+        -> [NumberCheck]
+    {
         let org = principal.organizationID
         try env.policy.require(principal, .messagesSend, on: .instance(instance, in: org))
+        var unique: [PhoneNumber] = []
+        for phone in phones where !unique.contains(phone) { unique.append(phone) }
+        guard (1...Self.maximumNumbersPerCheck).contains(unique.count) else {
+            throw WAError.invalid("phones", "give 1–\(Self.maximumNumbersPerCheck) numbers to check")
+        }
         let stored = try await env.transaction(by: principal) { try await $0.instances.get(instance, in: org) }
         if let paused = stored.risk.pausedUntil, paused > env.clock.now() {
             throw WAError(
@@ -332,18 +362,26 @@ public struct InstanceService: Sendable {
             throw WAError(.sessionNotReady, "the instance has no ready session; start and link it first")
         }
         let decision = try await env.rateLimits.throttle(
-            .instanceLookups(instance), limit: Self.lookupLimit, now: RateLimitInstant(env.clock.now()))
+            .instanceLookups(instance), limit: Self.lookupLimit, quantity: unique.count,
+            now: RateLimitInstant(env.clock.now()))
         if let limited = WAError.rateLimited(decision) { throw limited }
-        guard let found = try await session.lookUp(phone) else { return nil }
+        var checks: [NumberCheck] = []
+        for phone in unique {
+            checks.append(NumberCheck(phone: phone, lookup: try await session.lookUp(phone)))
+        }
+        let found = checks.compactMap { check in check.lookup.map { (check.phone, $0) } }
+        guard !found.isEmpty else { return checks }
         let now = env.clock.now()
         try await env.transaction(by: principal) { tx in
-            guard var contact = try await tx.contacts.find(phone: phone, in: org) else { return }
-            guard contact.jid != found.jid || (found.lid != nil && contact.lid != found.lid) else { return }
-            contact.jid = found.jid
-            if let lid = found.lid { contact.lid = lid }
-            contact.updatedAt = now
-            _ = try await tx.contacts.update(contact)
+            for (phone, lookup) in found {
+                guard var contact = try await tx.contacts.find(phone: phone, in: org) else { continue }
+                guard contact.jid != lookup.jid || (lookup.lid != nil && contact.lid != lookup.lid) else { continue }
+                contact.jid = lookup.jid
+                if let lid = lookup.lid { contact.lid = lid }
+                contact.updatedAt = now
+                _ = try await tx.contacts.update(contact)
+            }
         }
-        return found
+        return checks
     }
 }

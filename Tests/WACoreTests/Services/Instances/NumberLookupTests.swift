@@ -54,4 +54,31 @@ struct NumberLookupTests {
         try await h.service.stop(instance.id, by: admin)
         await expectWAError(.sessionNotReady) { try await h.service.lookUp(number, on: instance.id, by: admin) }
     }
+
+    @Test func aBatchChecksEachNumberOnceAndCountsThemAll() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let instance = try await h.linkedInstance(org: org, admin: admin)
+        let ada = h.network.addPhone(try PhoneNumber("+49 170 7654321"), name: "Ada")
+        let contact = try await ContactService(environment: h.env).create(phone: ada.number, name: "Ada", by: admin)
+        let missing = try PhoneNumber("+49 170 5550000")
+
+        let checks = try await h.service.checkNumbers([missing, ada.number, missing], on: instance.id, by: admin)
+        #expect(checks.map(\.phone) == [missing, ada.number])
+        #expect(checks.map(\.lookup?.jid) == [nil, ada.number.jid])
+        let learned = try await ContactService(environment: h.env).get(contact.id, by: admin)
+        #expect(learned.jid == ada.number.jid)
+
+        // Two numbers counted; a batch of 29 more passes the minute's 30 and is refused whole.
+        let many = try (0..<29).map { try PhoneNumber("+49 170 55500\(String(format: "%02d", $0 + 10))") }
+        await expectWAError(.rateLimited) { try await h.service.checkNumbers(many, on: instance.id, by: admin) }
+        _ = try await h.service.checkNumbers(Array(many.prefix(28)), on: instance.id, by: admin)
+
+        let tooMany = await expectWAError(.invalidArgument) {
+            try await h.service.checkNumbers(many + [missing, ada.number], on: instance.id, by: admin)
+        }
+        #expect(tooMany?.field == "phones")
+        await expectWAError(.invalidArgument) { try await h.service.checkNumbers([], on: instance.id, by: admin) }
+        await h.supervisor.stopAll()
+    }
 }

@@ -295,6 +295,98 @@ struct MediaServiceTests {
         #expect(try await w.auditEvents("media.").isEmpty)
     }
 
+    // MARK: Streaming uploads and ranged reads
+
+    @Test("a streamed upload in small chunks stores the same bytes, digest and object as one in memory")
+    func streamedUpload() async throws {
+        let w = try await World()
+        let bytes = try Self.sample("sample.pdf")
+        let object = try await w.media.upload(
+            chunks: MediaChunks(bytes, chunkSize: 1_000), byteCount: Int64(bytes.count),
+            declaredMIMEType: "application/pdf", fileName: "a.pdf", by: w.ana)
+        #expect(object.mimeType == "application/pdf")
+        #expect(object.byteCount == Int64(bytes.count))
+        #expect(object.sha256 == Self.sha256Hex(bytes))
+        #expect(try await w.media.bytes(of: object.id, by: w.ana).1 == bytes)
+        #expect(try await w.organization().mediaBytesUsed == Int64(bytes.count))
+        #expect(try await w.auditEvents("media.uploaded").count == 1)
+    }
+
+    @Test("a file refused by the inspection in mid-stream leaves no bytes, no object and no quota used")
+    func refusedMidStream() async throws {
+        var w = try await World()
+        let memory = MemoryMediaStore()
+        w.env.media = memory
+        // A valid PNG, then 200 KB more: the sniffed prefix passes, the inspection refuses past the image's end.
+        let bytes = try Self.sample("sample.png") + [UInt8](repeating: 0x41, count: 200_000)
+        await expectWAError(.mediaTrailingData) {
+            try await w.media.upload(
+                chunks: MediaChunks(bytes, chunkSize: 4_096), byteCount: Int64(bytes.count),
+                declaredMIMEType: "image/png", by: w.ana)
+        }
+        #expect(try await w.objectCount() == 0)
+        #expect(try await w.organization().mediaBytesUsed == 0)
+        #expect(try await w.auditEvents("media.").isEmpty)
+        let org = w.org
+        let stored = try await w.media.list(by: w.ana).items
+        #expect(stored.isEmpty)
+        // Nothing reached the store under any id: an organization-wide removal finds nothing to remove, and a
+        // fresh upload is the only object afterwards.
+        let good = try await w.media.upload(try Self.sample("sample.png"), declaredMIMEType: nil, by: w.ana)
+        #expect(try await memory.byteCount(of: good.id, in: org) == good.byteCount)
+        #expect(try await w.organization().mediaBytesUsed == good.byteCount)
+    }
+
+    @Test("a stream shorter or longer than its announced length is refused and leaves nothing")
+    func lengthMismatch() async throws {
+        let w = try await World()
+        let bytes = try Self.sample("sample.pdf")
+        await expectWAError(.mediaTruncated) {
+            try await w.media.upload(
+                chunks: MediaChunks(bytes, chunkSize: 1_000), byteCount: Int64(bytes.count) + 10,
+                declaredMIMEType: "application/pdf", by: w.ana)
+        }
+        await expectWAError(.invalidArgument) {
+            try await w.media.upload(
+                chunks: MediaChunks(bytes, chunkSize: 1_000), byteCount: Int64(bytes.count) - 10,
+                declaredMIMEType: "application/pdf", by: w.ana)
+        }
+        // Longer than the sniffing prefix too: the mismatch shows only at the end of the write.
+        let large = bytes + [UInt8](repeating: 0x20, count: 100_000)
+        await expectWAError(.mediaTruncated) {
+            try await w.media.upload(
+                chunks: MediaChunks(large, chunkSize: 8_192), byteCount: Int64(large.count) + 1,
+                declaredMIMEType: "application/pdf", by: w.ana)
+        }
+        #expect(w.store.count(in: w.org) == 0)
+        #expect(w.store.puts == 0)
+        #expect(try await w.objectCount() == 0)
+        #expect(try await w.organization().mediaBytesUsed == 0)
+    }
+
+    @Test("content streams the whole object or a range of it; ranges outside it and other tenants are refused")
+    func rangedContent() async throws {
+        let w = try await World()
+        let bytes = try Self.sample("sample.pdf")
+        let object = try await w.media.upload(bytes, declaredMIMEType: nil, by: w.ana)
+        func collect(_ stream: MediaByteStream) async throws -> [UInt8] {
+            var all: [UInt8] = []
+            for try await chunk in stream { all += chunk }
+            return all
+        }
+        let (whole, wholeStream) = try await w.media.content(of: object.id, by: w.ana)
+        #expect(whole == object)
+        #expect(try await collect(wholeStream) == bytes)
+        let (_, part) = try await w.media.content(of: object.id, range: 100..<600, by: w.ana)
+        #expect(try await collect(part) == Array(bytes[100..<600]))
+        let (_, tail) = try await w.media.content(of: object.id, by: w.ana) { $0.byteCount - 10..<$0.byteCount }
+        #expect(try await collect(tail) == Array(bytes.suffix(10)))
+        await expectWAError(.invalidArgument) {
+            try await w.media.content(of: object.id, range: 0..<(object.byteCount + 1), by: w.ana)
+        }
+        await expectWAError(.notFound) { try await w.media.content(of: object.id, by: w.oz) }
+    }
+
     // MARK: Deleting and usage
 
     @Test("deleting frees the quota: an upload that did not fit then fits")
