@@ -100,6 +100,14 @@ struct IsolationFixtures {
         "PATCH /v1/instances/{}": #"{"name":"renamed"}"#,
         "POST /v1/instances/{}/pairing-code": #"{"phone":"+4915100000009"}"#,
         "POST /v1/instances/{}/simulator/scan": #"{"phone":"+4915100000009"}"#,
+        // Section B: contacts, templates, chats, number checks.
+        "PATCH /v1/contacts/{}": #"{"name":"renamed"}"#,
+        "POST /v1/contacts/{}/tags": #"{"add":["renamed"]}"#,
+        "PUT /v1/contacts/{}/opt-out": #"{"opted_out":true}"#,
+        "PATCH /v1/templates/{}": #"{"name":"renamed"}"#,
+        "POST /v1/templates/{}/preview": #"{"variables":{"name":"Ada"}}"#,
+        "POST /v1/instances/{}/chats/{}/presence": #"{"presence":"typing"}"#,
+        "POST /v1/instances/{}/numbers/check": #"{"phones":["+4915112345678"]}"#,
     ]
 
     static func make(_ harness: APIHarness, _ client: some TestClientProtocol) async throws -> IsolationFixtures {
@@ -109,7 +117,22 @@ struct IsolationFixtures {
             .post, "/v1/messages", key: key,
             json: #"{"instance_id":"\#(instance)","to":"+4915112345678","content":{"type":"text","text":"Hi"}}"#)
         let message = try #require(try sent.object["id"] as? String)
-        return IsolationFixtures(values: ["instance_id": instance, "message_id": message], acmeKey: key)
+        var values = ["instance_id": instance, "message_id": message]
+        // Section B: a contact, a template and a chat.
+        let contact = try await client.call(.post, "/v1/contacts", key: key, json: #"{"phone":"+4915199990000"}"#)
+        values["contact_id"] = try #require(try contact.object["id"] as? String)
+        let template = try await client.call(
+            .post, "/v1/templates", key: key, json: #"{"name":"isolated","body":"Hi {{name}}"}"#)
+        values["template_id"] = try #require(try template.object["id"] as? String)
+        let environment = harness.gateway.environment
+        let org = harness.acme.organization.id
+        let chat = Chat(
+            id: environment.ids.make(), organizationID: org, instanceID: try InstanceID(parsing: instance),
+            jid: try JID(parsing: "4915199990000@c.us"), createdAt: environment.clock.now())
+        _ = try await environment.store.transaction(.organization(org)) { try await $0.chats.insert(chat) }
+        values["chat_id"] = chat.id.description
+        values["chat"] = chat.jid.description
+        return IsolationFixtures(values: values, acmeKey: key)
     }
 
     /// A session token of a new viewer of acme.
