@@ -104,6 +104,14 @@ struct IsolationFixtures {
         "PATCH /v1/proxies/{}": #"{"port":9090}"#,
         "PATCH /v1/members/{}": #"{"role":"viewer"}"#,
         "PUT /v1/members/{}/instances": #"{"instance_ids":[]}"#,
+        // Section B: contacts, templates, chats, number checks.
+        "PATCH /v1/contacts/{}": #"{"name":"renamed"}"#,
+        "POST /v1/contacts/{}/tags": #"{"add":["renamed"]}"#,
+        "PUT /v1/contacts/{}/opt-out": #"{"opted_out":true}"#,
+        "PATCH /v1/templates/{}": #"{"name":"renamed"}"#,
+        "POST /v1/templates/{}/preview": #"{"variables":{"name":"Ada"}}"#,
+        "POST /v1/instances/{}/chats/{}/presence": #"{"presence":"typing"}"#,
+        "POST /v1/instances/{}/numbers/check": #"{"phones":["+4915112345678"]}"#,
     ]
 
     static func make(_ harness: APIHarness, _ client: some TestClientProtocol) async throws -> IsolationFixtures {
@@ -120,6 +128,25 @@ struct IsolationFixtures {
             json: #"{"email":"isolated@acme.example","display_name":"Isolated","role":"agent"}"#)
         values["member_id"] = try #require(try invited.object["id"] as? String)
         values["api_key_id"] = try #require(try await client.call(.get, "/v1/me", key: key).object["api_key_id"] as? String)
+        // Section B: a contact, a template and a chat.
+        let contact = try await client.call(.post, "/v1/contacts", key: key, json: #"{"phone":"+4915199990000"}"#)
+        values["contact_id"] = try #require(try contact.object["id"] as? String)
+        let template = try await client.call(
+            .post, "/v1/templates", key: key, json: #"{"name":"isolated","body":"Hi {{name}}"}"#)
+        values["template_id"] = try #require(try template.object["id"] as? String)
+        let environment = harness.gateway.environment
+        let org = harness.acme.organization.id
+        let chat = Chat(
+            id: environment.ids.make(), organizationID: org, instanceID: try InstanceID(parsing: instance),
+            jid: try JID(parsing: "4915199990000@c.us"), createdAt: environment.clock.now())
+        _ = try await environment.store.transaction(.organization(org)) { try await $0.chats.insert(chat) }
+        values["chat_id"] = chat.id.description
+        values["chat"] = chat.jid.description
+        // Section E: a media object (a PNG the gateway itself draws).
+        let media = try await harness.gateway.media.upload(
+            try QRCodeImage.png(for: "isolated", scale: 2), declaredMIMEType: "image/png",
+            by: .authenticatedExternally(harness.acme.admin))
+        values["media_id"] = media.id.description
         return IsolationFixtures(values: values, acmeKey: key)
     }
 
