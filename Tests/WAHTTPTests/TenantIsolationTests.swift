@@ -100,6 +100,8 @@ struct IsolationFixtures {
         "PATCH /v1/instances/{}": #"{"name":"renamed"}"#,
         "POST /v1/instances/{}/pairing-code": #"{"phone":"+4915100000009"}"#,
         "POST /v1/instances/{}/simulator/scan": #"{"phone":"+4915100000009"}"#,
+        "PATCH /v1/campaigns/{}": #"{"name":"renamed"}"#,
+        "PATCH /v1/automations/{}": #"{"name":"renamed"}"#,
     ]
 
     static func make(_ harness: APIHarness, _ client: some TestClientProtocol) async throws -> IsolationFixtures {
@@ -109,7 +111,18 @@ struct IsolationFixtures {
             .post, "/v1/messages", key: key,
             json: #"{"instance_id":"\#(instance)","to":"+4915112345678","content":{"type":"text","text":"Hi"}}"#)
         let message = try #require(try sent.object["id"] as? String)
-        return IsolationFixtures(values: ["instance_id": instance, "message_id": message], acmeKey: key)
+        let admin = Principal.authenticatedExternally(harness.acme.admin)
+        let template = try await harness.gateway.templates.create(name: "isolated", body: "Hi {{name}}", by: admin)
+        let campaign = try await harness.gateway.campaigns.create(
+            name: "isolated", instance: try InstanceID(parsing: instance), template: template.id,
+            audience: .tags(["vip"]), by: admin)
+        let automation = try await harness.gateway.automations.create(
+            name: "isolated", trigger: .keyword("hi", wholeMessage: false), actions: [.tagContact("greeted")], by: admin)
+        return IsolationFixtures(
+            values: [
+                "instance_id": instance, "message_id": message, "campaign_id": campaign.id.description,
+                "automation_id": automation.id.description,
+            ], acmeKey: key)
     }
 
     /// A session token of a new viewer of acme.
