@@ -112,6 +112,8 @@ struct IsolationFixtures {
         "POST /v1/templates/{}/preview": #"{"variables":{"name":"Ada"}}"#,
         "POST /v1/instances/{}/chats/{}/presence": #"{"presence":"typing"}"#,
         "POST /v1/instances/{}/numbers/check": #"{"phones":["+4915112345678"]}"#,
+        "PATCH /v1/campaigns/{}": #"{"name":"renamed"}"#,
+        "PATCH /v1/automations/{}": #"{"name":"renamed"}"#,
     ]
 
     static func make(_ harness: APIHarness, _ client: some TestClientProtocol) async throws -> IsolationFixtures {
@@ -142,6 +144,15 @@ struct IsolationFixtures {
         _ = try await environment.store.transaction(.organization(org)) { try await $0.chats.insert(chat) }
         values["chat_id"] = chat.id.description
         values["chat"] = chat.jid.description
+        // Section C: a campaign and an automation.
+        let admin = Principal.authenticatedExternally(harness.acme.admin)
+        let campaign = try await harness.gateway.campaigns.create(
+            name: "isolated", instance: try InstanceID(parsing: instance),
+            template: try TemplateID(parsing: try #require(values["template_id"])), audience: .tags(["vip"]), by: admin)
+        values["campaign_id"] = campaign.id.description
+        let automation = try await harness.gateway.automations.create(
+            name: "isolated", trigger: .keyword("hi", wholeMessage: false), actions: [.tagContact("greeted")], by: admin)
+        values["automation_id"] = automation.id.description
         // Section E: a media object (a PNG the gateway itself draws).
         let media = try await harness.gateway.media.upload(
             try QRCodeImage.png(for: "isolated", scale: 2), declaredMIMEType: "image/png",
