@@ -179,16 +179,26 @@ import WAHTTP
         }
     }
 
-    /// A 100 MB document streams from the connection to the media store: the process's resident memory grows by
-    /// far less than the file.
+    /// A 100 MB document streams from the connection to the media store: the server's resident memory grows by
+    /// far less than the file. The upload runs in a child process of its own (an exit test), so that tests running
+    /// alongside in this process do not move the figure.
     @Test func aLargeUploadStreams() async throws {
+        await #expect(processExitsWith: .success, "the child process writes why it failed to standard error") {
+            try await MediaAPITests.uploadAHundredMegabytes()
+        }
+    }
+
+    /// The exit test's body: throws (failing the child process, with the reason on standard error) unless the
+    /// upload is stored whole while resident memory grows by less than 32 MiB.
+    static func uploadAHundredMegabytes() async throws {
         let store = CountingMediaStore()
         let (server, key) = try await Self.serverWithStore(store)
         let size = 100_000_000
         try await Application(router: server).test(.live) { client in
-            let port = try #require(client.port)
+            guard let port = client.port, let baseline = RSSSampler.residentBytes() else {
+                throw ChildFailure(description: "no port or no /proc/self/status")
+            }
             let sampler = RSSSampler()
-            let baseline = try #require(RSSSampler.residentBytes())
             let sampling = Task { await sampler.run() }
             let (status, text) = try await RawHTTPConnection.exchange(
                 port: port,
@@ -201,12 +211,24 @@ import WAHTTP
             }
             sampling.cancel()
             let peak = await sampling.value
-            #expect(status == 201, "\(text)")
-            #expect(text.contains(#""byte_count":\#(size)"#))
-            #expect(text.contains(#""mime_type":"application/pdf""#))
-            #expect(store.bytesWritten == Int64(size))
+            try ChildFailure.check(status == 201, "status \(status): \(text)")
+            try ChildFailure.check(text.contains(#""byte_count":\#(size)"#), "byte count in \(text)")
+            try ChildFailure.check(text.contains(#""mime_type":"application/pdf""#), "MIME type in \(text)")
+            try ChildFailure.check(store.bytesWritten == Int64(size), "the store got \(store.bytesWritten) bytes")
             let growth = peak - baseline
-            #expect(growth < 32 << 20, "resident memory grew by \(growth >> 20) MiB")
+            try ChildFailure.check(growth < 32 << 20, "resident memory grew by \(growth >> 20) MiB")
+        }
+    }
+
+    /// A failed check in an exit test's child process, written to standard error (which the parent shows).
+    struct ChildFailure: Error, CustomStringConvertible {
+        let description: String
+
+        static func check(_ condition: Bool, _ reason: @autoclosure () -> String) throws {
+            guard condition else {
+                FileHandle.standardError.write(Data("aLargeUploadStreams: \(reason())\n".utf8))
+                throw ChildFailure(description: reason())
+            }
         }
     }
 
