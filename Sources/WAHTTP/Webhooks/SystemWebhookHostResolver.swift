@@ -10,17 +10,26 @@ import Musl
 import Darwin
 #endif
 
-/// The system's resolver (`getaddrinfo`: `/etc/hosts`, then DNS as the system is configured), run on NIO's
-/// blocking-work thread pool so it never blocks an event loop or the cooperative pool.
+/// The system's resolver (`getaddrinfo`: `/etc/hosts`, then DNS as the system is configured), run on a thread pool
+/// so it never blocks an event loop or the cooperative pool.
 ///
 /// A lookup cannot be interrupted, but waiting for one can: when the calling task is cancelled (the attempt's
 /// time is up), ``addresses(of:)`` throws `CancellationError` at once and the lookup's answer is dropped when it
-/// comes.
+/// comes. The abandoned lookup still holds its thread until the system gives up on it (seconds, for a name server
+/// that does not answer), so lookups get a pool of their own (``lookupPool``) rather than NIO's shared one, which
+/// has one thread per core: a few unanswered names there would hold up every other lookup, and other blocking work.
 public struct SystemWebhookHostResolver: WebhookHostResolver {
+    /// The pool lookups run on by default: eight threads, started on first use, for the life of the process.
+    public static let lookupPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 8)
+        pool.start()
+        return pool
+    }()
+
     private let threadPool: NIOThreadPool
 
-    /// A resolver on `threadPool` (NIO's shared pool by default).
-    public init(threadPool: NIOThreadPool = .singleton) {
+    /// A resolver on `threadPool` (``lookupPool`` by default).
+    public init(threadPool: NIOThreadPool = SystemWebhookHostResolver.lookupPool) {
         self.threadPool = threadPool
     }
 
