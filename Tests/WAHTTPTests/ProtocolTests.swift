@@ -110,6 +110,10 @@ import WAHTTP
             let allowed = Set(
                 (wrongMethod.headers[.allow] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
             #expect(allowed == ["GET", "POST"])
+            // A literal segment is its own route: /v1/media/usage allows GET only, not /v1/media/{id}'s DELETE.
+            let literal = try await client.call(.put, "/v1/media/usage", key: key)
+            #expect(literal.status == .methodNotAllowed)
+            #expect(literal.headers[.allow] == "GET")
 
             let notJSON = try await client.call(.post, "/v1/instances", key: key, json: "{not json")
             #expect(notJSON.status == .badRequest)

@@ -64,16 +64,30 @@ final class RouteTable: Sendable {
         self.routes.withLock { $0 = routes.map { (Self.segments($0.path), $0.method) } }
     }
 
-    /// The methods some route accepts at `path` (empty when no route matches it at all).
+    /// The methods the route at `path` accepts (empty when no route matches it at all). Like the router, a literal
+    /// segment wins over a parameter: `/v1/media/usage` is its own route, not `/v1/media/{media_id}`.
     func methods(forPath path: String) -> [HTTPRequest.Method] {
         let requested = Self.segments(path)
         return routes.withLock { routes in
+            let matching = routes.filter { Self.matches($0.segments, requested) }
+            guard let best = matching.map({ Self.literals($0.segments) }).max(by: { $0.lexicographicallyPrecedes($1) })
+            else { return [] }
             var methods: [HTTPRequest.Method] = []
-            for route in routes where Self.matches(route.segments, requested) && !methods.contains(route.method) {
+            for route in matching where Self.literals(route.segments) == best && !methods.contains(route.method) {
                 methods.append(route.method)
             }
             return methods
         }
+    }
+
+    /// 1 for each literal segment, 0 for each parameter: the greater, the more specific the route, segment by
+    /// segment from the start.
+    private static func literals(_ pattern: [Substring]) -> [Int] {
+        pattern.map { isParameter($0) ? 0 : 1 }
+    }
+
+    private static func isParameter(_ segment: Substring) -> Bool {
+        segment.hasPrefix(":") || segment.hasPrefix("{")
     }
 
     private static func segments(_ path: String) -> [Substring] {
@@ -82,6 +96,6 @@ final class RouteTable: Sendable {
 
     private static func matches(_ pattern: [Substring], _ path: [Substring]) -> Bool {
         guard pattern.count == path.count else { return false }
-        return zip(pattern, path).allSatisfy { p, s in p.hasPrefix(":") || p.hasPrefix("{") || p == s }
+        return zip(pattern, path).allSatisfy { p, s in isParameter(p) || p == s }
     }
 }
