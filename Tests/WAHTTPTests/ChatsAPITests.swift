@@ -166,22 +166,14 @@ import WAHTTP
                 (.post, "/v1/instances/\(instance)/chats/\(chat)/presence", #"{"presence":"typing"}"#),
                 (.post, "/v1/instances/\(instance)/numbers/check", #"{"phones":["+4915112345678"]}"#),
             ]
-            for (method, path, body) in attempts {
-                let response = try await client.call(method, path, key: stranger, json: body)
-                #expect(response.status == .notFound, "\(method) \(path)")
-                #expect(response.problemCode == "not_found", "\(method) \(path)")
-            }
+            try await client.expectRefused(attempts, key: stranger)
             #expect((try await client.call(.get, "/v1/chats", key: stranger).object["items"] as? [Any])?.isEmpty == true)
             #expect(try await client.call(.get, "/v1/chats/\(chatID)", key: key).object["unread_count"] as? Int == 1)
 
             let viewer = try await client.sessionToken(of: .viewer, in: harness.acme, harness)
             #expect(try await client.call(.get, "/v1/chats/\(chatID)", key: viewer).status == .ok)
             #expect(try await client.call(.get, "/v1/chats", key: viewer).status == .ok)
-            for (method, path, body) in attempts.dropFirst(2) {
-                let response = try await client.call(method, path, key: viewer, json: body)
-                #expect(response.status == .forbidden, "\(method) \(path)")
-                #expect(response.problemCode == "permission_denied", "\(method) \(path)")
-            }
+            try await client.expectRefused(Array(attempts.dropFirst(2)), key: viewer, status: .forbidden, code: "permission_denied")
             #expect(try await client.call(.get, "/v1/chats/\(chatID)", key: key).object["unread_count"] as? Int == 1)
         }
     }

@@ -107,11 +107,7 @@ import WAHTTP
                 (.post, "/v1/instances/\(id)/pairing-code", #"{"phone":"+4915112345678"}"#),
                 (.get, "/v1/instances/\(id)/pairing-code", nil),
             ]
-            for (method, path, body) in attempts {
-                let response = try await client.call(method, path, key: stranger, json: body)
-                #expect(response.status == .notFound, "\(method) \(path)")
-                #expect(response.problemCode == "not_found", "\(method) \(path)")
-            }
+            try await client.expectRefused(attempts, key: stranger)
             let list = try await client.call(.get, "/v1/instances", key: stranger)
             #expect((try list.object["items"] as? [Any])?.isEmpty == true)
             let after = try await client.call(.get, "/v1/instances/\(id)", key: owner)

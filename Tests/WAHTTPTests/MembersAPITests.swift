@@ -202,11 +202,7 @@ import WAHTTP
                 (.post, "/v1/members/\(target.id)/sessions/end", nil),
                 (.delete, "/v1/members/\(target.id)", nil),
             ]
-            for (method, path, body) in attempts {
-                let response = try await client.call(method, path, key: stranger, json: body)
-                #expect(response.status == .notFound, "\(method) \(path)")
-                #expect(response.problemCode == "not_found", "\(method) \(path)")
-            }
+            try await client.expectRefused(attempts, key: stranger)
             let list = try await client.call(.get, "/v1/members", key: stranger)
             #expect(
                 (try list.object["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String }

@@ -148,11 +148,7 @@ import WAHTTP
                 (.patch, "/v1/proxies/\(id)", #"{"port":9090}"#),
                 (.delete, "/v1/proxies/\(id)", nil),
             ]
-            for (method, path, body) in attempts {
-                let response = try await client.call(method, path, key: stranger, json: body)
-                #expect(response.status == .notFound, "\(method) \(path)")
-                #expect(response.problemCode == "not_found", "\(method) \(path)")
-            }
+            try await client.expectRefused(attempts, key: stranger)
             let list = try await client.call(.get, "/v1/proxies", key: stranger)
             #expect((try list.object["items"] as? [Any])?.isEmpty == true)
             let after = try await client.call(.get, "/v1/proxies/\(id)", key: owner)

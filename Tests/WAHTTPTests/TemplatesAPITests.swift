@@ -106,11 +106,7 @@ import WAHTTP
                 (.delete, "/v1/templates/\(id)", nil),
                 (.post, "/v1/templates/\(id)/preview", #"{"variables":{"name":"x"}}"#),
             ]
-            for (method, path, body) in attempts {
-                let response = try await client.call(method, path, key: stranger, json: body)
-                #expect(response.status == .notFound, "\(method) \(path)")
-                #expect(response.problemCode == "not_found", "\(method) \(path)")
-            }
+            try await client.expectRefused(attempts, key: stranger)
             let list = try await client.call(.get, "/v1/templates", key: stranger)
             #expect((try list.object["items"] as? [Any])?.isEmpty == true)
             let after = try await client.call(.get, "/v1/templates/\(id)", key: owner)

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Testing
 import WACore
 import WACoreTesting
 import WAHTTP
@@ -95,6 +96,20 @@ extension TestClientProtocol {
             try await call(.get, "/v1/instances/\(id)", key: key).object["status"] as? String == "ready"
         }
         return id
+    }
+
+    /// Sends every `(method, path, body)` with `key` and expects each to be refused with `status` and the problem
+    /// `code` (another organization's key: 404 `not_found`; a role without the permission: 403
+    /// `permission_denied`).
+    func expectRefused(
+        _ attempts: [(HTTPRequest.Method, String, String?)], key: String, status: HTTPResponse.Status = .notFound,
+        code: String = "not_found", sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        for (method, path, body) in attempts {
+            let response = try await call(method, path, key: key, json: body)
+            #expect(response.status == status, "\(method) \(path)", sourceLocation: sourceLocation)
+            #expect(response.problemCode == code, "\(method) \(path)", sourceLocation: sourceLocation)
+        }
     }
 
     /// Polls `condition` every 20 ms for up to 10 s.
