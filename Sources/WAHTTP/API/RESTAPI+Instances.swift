@@ -91,9 +91,7 @@ extension RESTAPI {
     {
         let principal = try RequestPrincipal.require()
         let id: InstanceID = try APIInput.id(input.path.instanceId, field: "instance_id")
-        guard let code = try await gateway.instances.linkCode(id, by: principal), code.kind == .qrCode else {
-            throw WAError(.invalidInstanceState, "the instance is not waiting for a QR code scan")
-        }
+        let code = try await currentLinkCode(.qrCode, of: id, by: principal)
         return .ok(.init(body: .json(.init(code))))
     }
 
@@ -104,9 +102,7 @@ extension RESTAPI {
         let id: InstanceID = try APIInput.id(input.path.instanceId, field: "instance_id")
         let scale = input.query.scale ?? 8
         guard (1...32).contains(scale) else { throw WAError.invalid("scale", "scale must be between 1 and 32") }
-        guard let code = try await gateway.instances.linkCode(id, by: principal), code.kind == .qrCode else {
-            throw WAError(.invalidInstanceState, "the instance is not waiting for a QR code scan")
-        }
+        let code = try await currentLinkCode(.qrCode, of: id, by: principal)
         let png = try QRCodeImage.png(for: code.value, scale: scale)
         return .ok(.init(headers: .init(cacheControl: "no-store"), body: .png(HTTPBody(png))))
     }
@@ -127,9 +123,18 @@ extension RESTAPI {
     {
         let principal = try RequestPrincipal.require()
         let id: InstanceID = try APIInput.id(input.path.instanceId, field: "instance_id")
-        guard let code = try await gateway.instances.linkCode(id, by: principal), code.kind == .pairingCode else {
-            throw WAError(.invalidInstanceState, "the instance is not waiting for a pairing code")
-        }
+        let code = try await currentLinkCode(.pairingCode, of: id, by: principal)
         return .ok(.init(body: .json(.init(code))))
+    }
+
+    /// The instance's current link code of `kind`; `invalid_instance_state` (409) while it shows none of that kind.
+    private func currentLinkCode(_ kind: LinkCode.Kind, of id: InstanceID, by principal: Principal) async throws
+        -> LinkCode
+    {
+        guard let code = try await gateway.instances.linkCode(id, by: principal), code.kind == kind else {
+            let waitingFor = kind == .qrCode ? "a QR code scan" : "a pairing code"
+            throw WAError(.invalidInstanceState, "the instance is not waiting for \(waitingFor)")
+        }
+        return code
     }
 }
