@@ -82,17 +82,27 @@ struct PostgresEventLogTests {
             let runner = PostgresTransactionRunner(client: client, logger: TestDatabase.logger)
             let org = OrganizationID(uuid: UUID())
             let scope = TransactionScope.organization(org)
-            // The reader below needs a third connection while two are held; on a loaded server making one can take
-            // long, so the first transaction waits (much) longer than the default before it gives up.
-            let firstAppended = Rendezvous(parties: 2, timeout: .seconds(300))
-            let release = Rendezvous(parties: 2, timeout: .seconds(300))
+            // The reader leases its connection before anything holds a lock: a reader that had to open a third
+            // connection while the first transaction waits for it could wait on the pool (a loaded test server can
+            // run out of connections for a while) until the first one's rendezvous timed out and rolled it back.
+            let readerReady = Rendezvous(parties: 3, timeout: .seconds(120))
+            let readNow = Rendezvous(parties: 2, timeout: .seconds(120))
+            let firstAppended = Rendezvous(parties: 2, timeout: .seconds(120))
+            let release = Rendezvous(parties: 2, timeout: .seconds(120))
             let secondDone = Atomic<Bool>(false)
+            async let whileHeld: [LoggedEvent] = log(runner, scope) { repository in
+                try await readerReady.arrive()
+                try await readNow.arrive()
+                return try await repository.read(in: org, after: 0, limit: 10)
+            }
             async let first: UInt64 = log(runner, scope) { repository in
+                try await readerReady.arrive()
                 let logged = try await repository.append(event(org, 1))
                 try await firstAppended.arrive()
                 try await release.arrive()
                 return logged.sequence
             }
+            try await readerReady.arrive()
             try await firstAppended.arrive()
             async let second: UInt64 = log(runner, scope) { repository in
                 let logged = try await repository.append(event(org, 2))
@@ -101,10 +111,11 @@ struct PostgresEventLogTests {
             }
             // While the first transaction is open, the second append waits and a reader sees nothing.
             try await Task.sleep(for: .milliseconds(300))
+            try await readNow.arrive()
+            let seenWhileHeld = try await whileHeld
+            #expect(seenWhileHeld.isEmpty)
             let secondFinishedEarly = secondDone.load(ordering: .acquiring)
             #expect(!secondFinishedEarly)
-            let value6 = try await log(runner, scope) { try await $0.read(in: org, after: 0, limit: 10) }
-            #expect(value6.isEmpty)
             try await release.arrive()
             let numbers = try await [first, second]
             #expect(numbers == [1, 2])
