@@ -95,8 +95,8 @@ import WAHTTP
             let stopped = try await client.call(
                 .post, "/v1/instances/\(instance)/chats/4915112345678%40c.us/presence", key: key,
                 json: #"{"presence":"typing"}"#)
-            #expect(stopped.status == .serviceUnavailable)
-            #expect(stopped.problemCode == "session_not_ready")
+            #expect(stopped.status == .conflict)
+            #expect(stopped.problemCode == "invalid_instance_state")
         }
     }
 

@@ -318,8 +318,8 @@ public struct InstanceService: Sendable {
     /// Asks WhatsApp, through the instance's ready session, whether `phone` is on WhatsApp; returns its JID (and LID
     /// when revealed), or `nil` when it is not. A stored contact with that number learns its JID and LID. Needs
     /// `messages:send` on the instance (the lookup acts through the account); limited by ``lookupLimit``, and
-    /// refused while the risk monitor pauses the instance (`rate_limited` both); an instance without a ready
-    /// session is `session_not_ready`.
+    /// refused while the risk monitor pauses the instance (`rate_limited` both). An instance that is not
+    /// running is `invalid_instance_state`; one without a ready session on this node yet is `session_not_ready`.
     public func lookUp(_ phone: PhoneNumber, on instance: InstanceID, by principal: Principal) async throws
         -> NumberLookup?
     {
@@ -359,7 +359,7 @@ public struct InstanceService: Sendable {
                 field: "instance_id", retryAfter: .seconds(paused.timeIntervalSince(env.clock.now())))
         }
         guard let session = await supervisor.readySession(for: instance) else {
-            throw WAError(.sessionNotReady, "the instance has no ready session; start and link it first")
+            throw stored.noReadySessionError(for: "looking up numbers")
         }
         let decision = try await env.rateLimits.throttle(
             .instanceLookups(instance), limit: Self.lookupLimit, quantity: unique.count,

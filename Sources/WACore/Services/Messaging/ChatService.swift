@@ -63,9 +63,9 @@ public struct ChatService: Sendable {
     ///
     /// Needs `messages:send` on the instance. The chat must be a user's or a group's (`invalid_jid`, field `chat`).
     /// Presence is account activity, so it is refused while the risk monitor pauses the instance (`rate_limited`,
-    /// with the wait). It is not queued: an instance without a ready session on this node (stopped, still linking,
-    /// reconnecting, or run by another node) is `session_not_ready`, and a presence that cannot be shown now is
-    /// not worth showing later.
+    /// with the wait). It is not queued: a presence that cannot be shown now is not worth showing later. An instance
+    /// that is not running (never started, stopped, logged out, failed) is `invalid_instance_state`; one still
+    /// linking, reconnecting, or run by another node is `session_not_ready`.
     public func setPresence(_ presence: ChatPresence, in chat: JID, on instance: InstanceID, by principal: Principal)
         async throws
     {
@@ -80,7 +80,7 @@ public struct ChatService: Sendable {
                 field: "instance_id", retryAfter: .seconds(paused.timeIntervalSince(now)))
         }
         guard let session = await sessions.readySession(for: instance) else {
-            throw WAError(.sessionNotReady, "the instance has no ready session on this node; start and link it first")
+            throw stored.noReadySessionError(for: "showing a presence")
         }
         try await session.setPresence(presence, in: chat.withoutDevice)
     }

@@ -52,7 +52,9 @@ struct NumberLookupTests {
         h.clock.advance(by: .seconds(601))
 
         try await h.service.stop(instance.id, by: admin)
-        await expectWAError(.sessionNotReady) { try await h.service.lookUp(number, on: instance.id, by: admin) }
+        // Stopped: nothing to wait for, so not the retryable session_not_ready.
+        let stopped = await expectWAError(.invalidInstanceState) { try await h.service.lookUp(number, on: instance.id, by: admin) }
+        #expect(stopped?.isRetryable == false)
     }
 
     @Test func aBatchChecksEachNumberOnceAndCountsThemAll() async throws {

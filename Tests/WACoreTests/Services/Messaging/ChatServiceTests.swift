@@ -119,8 +119,21 @@ struct ChatServiceTests {
             try await tx.instances.modify(h.instance.id, in: org) { $0.risk.pausedUntil = nil }
         }
         h.directory.set(nil, for: h.instance.id)
-        await expectWAError(.sessionNotReady) {
+        // Marked running but without a session here (another node runs it, or it is reconnecting): worth a retry.
+        let elsewhere = await expectWAError(.sessionNotReady) {
             try await service.setPresence(.typing, in: ada.number.jid, on: h.instance.id, by: admin)
+        }
+        #expect(elsewhere?.isRetryable == true)
+        // Not running at all: nothing to wait for.
+        for status in [InstanceStatus.created, .stopped, .loggedOut, .failed] {
+            let idleInstance = Instance(
+                id: h.env.ids.make(), organizationID: org, name: "idle-\(status.rawValue)", status: status,
+                createdAt: h.clock.now())
+            _ = try await h.env.store.transaction(.organization(org)) { try await $0.instances.insert(idleInstance) }
+            let idle = await expectWAError(.invalidInstanceState) {
+                try await service.setPresence(.typing, in: ada.number.jid, on: idleInstance.id, by: admin)
+            }
+            #expect(idle?.isRetryable == false, "\(status)")
         }
         #expect(h.network.presence(of: h.shop.number, in: ada.number) == nil)
         await expectWAError(.notFound) {
