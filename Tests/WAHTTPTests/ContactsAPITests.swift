@@ -239,21 +239,4 @@ extension TestClientProtocol {
             headers: [.authorization: "Bearer \(key)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
     }
 
-    /// A session token of a new member of `tenant` with `role` (viewers cannot hold API keys).
-    fileprivate func sessionToken(of role: Role, in tenant: APIHarness.Tenant, _ harness: APIHarness) async throws
-        -> String
-    {
-        let email = "\(role.rawValue)-contacts@\(tenant.organization.slug).example"
-        let password = "correct horse battery staple"
-        let (_, invitation) = try await harness.gateway.team.invite(
-            email: email, displayName: role.rawValue, role: role, by: .authenticatedExternally(tenant.admin))
-        _ = try await harness.gateway.team.acceptInvitation(token: invitation.reveal(), password: password)
-        let response = try await call(
-            .post, "/v1/auth/login",
-            json: #"{"organization":"\#(tenant.organization.slug)","email":"\#(email)","password":"\#(password)"}"#)
-        guard let token = try response.object["token"] as? String else {
-            throw WAError(.internalError, "signing in failed: \(String(buffer: response.body))")
-        }
-        return token
-    }
 }

@@ -10,9 +10,10 @@ struct MediaRequestHead: Sendable {
     @TaskLocal static var current: MediaRequestHead?
 }
 
-/// What a media download's handler decides about the response head that the generated operation cannot say as
-/// it is: the stored type of the file as `Content-Type` (the document declares `*/*`), and `Content-Disposition`
-/// and `Content-Range` verbatim (the OpenAPI runtime percent-encodes header values: `bytes%200-9%2F390`).
+/// What a file download's handler (media content, exports) decides about the response head that the generated
+/// operation cannot say as it is: the stored type of the file as `Content-Type` (the document declares `*/*`), and
+/// `Content-Disposition` and `Content-Range` verbatim (the OpenAPI runtime percent-encodes header values:
+/// `bytes%200-9%2F390`).
 final class MediaResponseHead: Sendable {
     private let fields = Mutex(HTTPFields())
 
@@ -26,9 +27,9 @@ final class MediaResponseHead: Sendable {
     @TaskLocal static var current: MediaResponseHead?
 }
 
-/// Binds ``MediaRequestHead`` around `uploadMedia` and ``MediaResponseHead`` around `getMediaContent`, and puts
-/// the download's head fields into its response with `X-Content-Type-Options: nosniff` (browsers must not
-/// second-guess the type).
+/// Binds ``MediaRequestHead`` around `uploadMedia` and ``MediaResponseHead`` around the file downloads
+/// (`getMediaContent` and the exports), and puts the download's head fields into its response with
+/// `X-Content-Type-Options: nosniff` (browsers must not second-guess the type).
 struct MediaHeadersMiddleware: ServerMiddleware {
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
@@ -39,7 +40,7 @@ struct MediaHeadersMiddleware: ServerMiddleware {
             return try await MediaRequestHead.$current.withValue(.init(contentType: request.headerFields[.contentType])) {
                 try await next(request, body, metadata)
             }
-        case "getMediaContent":
+        case "getMediaContent", "exportMessages", "exportContacts", "exportAuditEvents":
             let head = MediaResponseHead()
             let (answer, responseBody) = try await MediaResponseHead.$current.withValue(head) {
                 try await next(request, body, metadata)

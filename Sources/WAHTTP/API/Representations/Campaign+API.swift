@@ -115,12 +115,7 @@ extension Components.Schemas.CampaignReport {
         self.init(
             campaignId: report.campaignID.description, name: report.name, instanceId: report.instanceID.description,
             status: .init(report.status), progress: .init(report.progress),
-            funnel: report.funnel.steps.map { step in
-                .init(
-                    stage: .init(rawValue: step.stage.rawValue) ?? .targeted, count: step.count,
-                    conversionFromPrevious: step.conversionFromPrevious, conversionFromStart: step.conversionFromStart,
-                    dropOff: step.dropOff)
-            },
+            funnel: report.funnel.steps.map { .init($0) },
             unreached: report.unreached, firstSentAt: report.firstSentAt, lastSentAt: report.lastSentAt)
     }
 }

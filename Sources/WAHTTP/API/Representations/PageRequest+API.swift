@@ -1,4 +1,5 @@
 import WACore
+import struct Foundation.TimeZone
 import WAOpenAPI
 
 extension PageRequest {
@@ -33,6 +34,21 @@ enum APIInput {
             throw WAError.invalid(field, "at most \(maxLength) characters")
         }
         return text
+    }
+
+    /// The IANA time zone named `text` (`Europe/Berlin`, `UTC`); `nil` text is UTC.
+    static func timeZone(_ text: String?, field: String = "time_zone") throws -> TimeZone {
+        guard let text else { return .gmt }
+        guard text.utf8.count <= 64, let zone = TimeZone(identifier: text) else {
+            throw WAError.invalid(field, "not a time zone this server knows; use an IANA name such as Europe/Berlin")
+        }
+        return zone
+    }
+
+    /// The calendar day `text` (`YYYY-MM-DD`).
+    static func day(_ text: String, field: String) throws -> DayKey {
+        guard let day = DayKey(text) else { throw WAError.invalid(field, "a day is written YYYY-MM-DD") }
+        return day
     }
 
     static func phone(_ text: String, field: String) throws -> PhoneNumber {
