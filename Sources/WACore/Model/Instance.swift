@@ -43,6 +43,10 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
     /// Whether a supervisor should run the instance (independent of its ``status``, what it does right now).
     /// Moved only by the instance's ``lifecycle`` machine.
     public private(set) var desiredState: InstanceDesiredState
+    /// The QR or pairing code the instance showed last while linking, written by the supervisor that runs it so
+    /// that any node can answer for it. It may be stale: read it through ``currentLinkCode(at:)``. Not part of
+    /// the instance's description or mirror.
+    public var linkCode: LinkCode?
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int
@@ -83,6 +87,17 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
 
     /// The opt-out settings in force for this instance: its own if set, else its organization's.
     public func effectiveOptOut(in organization: Organization) -> OptOutSettings { optOut ?? organization.optOut }
+
+    /// ``linkCode`` while it is still good at `now`: the instance is waiting for that kind of code
+    /// (``InstanceStatus/awaitingQR`` for a QR code, ``InstanceStatus/awaitingPairingCode`` for a pairing code) and
+    /// the code has not expired; `nil` otherwise.
+    public func currentLinkCode(at now: Date) -> LinkCode? {
+        guard let linkCode, now < linkCode.expiresAt else { return nil }
+        switch (status, linkCode.kind) {
+        case (.awaitingQR, .qrCode), (.awaitingPairingCode, .pairingCode): return linkCode
+        default: return nil
+        }
+    }
 
     public var description: String { "Instance(\(id), \(name), \(status.rawValue))" }
     public var debugDescription: String { description }

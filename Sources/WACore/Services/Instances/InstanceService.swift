@@ -183,17 +183,18 @@ public struct InstanceService: Sendable {
         let mayLink = env.policy.decide(principal, .instancesLink, on: .instance(id, in: org)).isAllowed
         return InstanceStatusReport(
             instance: instance, runningOn: owner, isRunningHere: supervisor.isRunning(id),
-            linkCode: mayLink ? supervisor.linkCode(for: id) : nil,
+            linkCode: mayLink ? supervisor.linkCode(for: id) ?? instance.currentLinkCode(at: now) : nil,
             sendLimits: SendLimits(instance: instance, organization: organization, at: now))
     }
 
-    /// The QR or pairing code the instance shows right now, when it is linking on this node (`nil` otherwise:
-    /// see ``InstanceStatusReport/runningOn`` for the node that runs it).
+    /// The QR or pairing code the instance shows right now, while it is linking: from this node's supervisor when
+    /// it runs the instance, otherwise as the running node stored it (``Instance/currentLinkCode(at:)``); `nil`
+    /// when the instance is not waiting for a code.
     public func linkCode(_ id: InstanceID, by principal: Principal) async throws -> LinkCode? {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesLink, on: .instance(id, in: org))
-        _ = try await env.transaction(by: principal) { try await $0.instances.get(id, in: org) }
-        return supervisor.linkCode(for: id)
+        let instance = try await env.transaction(by: principal) { try await $0.instances.get(id, in: org) }
+        return supervisor.linkCode(for: id) ?? instance.currentLinkCode(at: env.clock.now())
     }
 
     // MARK: Control
@@ -318,8 +319,9 @@ public struct InstanceService: Sendable {
     /// Asks WhatsApp, through the instance's ready session, whether `phone` is on WhatsApp; returns its JID (and LID
     /// when revealed), or `nil` when it is not. A stored contact with that number learns its JID and LID. Needs
     /// `messages:send` on the instance (the lookup acts through the account); limited by ``lookupLimit``, and
-    /// refused while the risk monitor pauses the instance (`rate_limited` both). An instance that is not
-    /// running is `invalid_instance_state`; one without a ready session on this node yet is `session_not_ready`.
+    /// refused while the risk monitor pauses the instance (`rate_limited` both). An instance that waits for a
+    /// person (not started, stopped, not linked) is `invalid_instance_state`; one starting, reconnecting or run by
+    /// another node is `session_not_ready`.
     public func lookUp(_ phone: PhoneNumber, on instance: InstanceID, by principal: Principal) async throws
         -> NumberLookup?
     {

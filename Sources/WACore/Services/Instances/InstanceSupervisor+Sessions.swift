@@ -121,6 +121,7 @@ extension InstanceSupervisor {
             let written = await fencedWrite(runner) { instance, _ in
                 switch instance.lifecycle.linkCodeIssued(pairing: !isQR) {
                 case .announceLinkCode:
+                    instance.linkCode = code
                     return [InstanceWebhookEvents.linkCode(instance, code, ids: self.env.ids)]
                 case let action:
                     throw Self.refusal(action, "linkCodeIssued", instance)
@@ -136,7 +137,9 @@ extension InstanceSupervisor {
         case .authenticated:
             let written = await fencedWrite(runner) { instance, _ in
                 switch instance.lifecycle.authenticated() {
-                case .clearLinkCode: return []
+                case .clearLinkCode:
+                    instance.linkCode = nil
+                    return []
                 case .reloaded: return nil
                 case let action: throw Self.refusal(action, "authenticated", instance)
                 }

@@ -1,8 +1,9 @@
 public import Foundation
 
 /// The code a person uses right now to link an instance to their phone: a QR code to scan or a pairing code to
-/// type. Held in memory by the supervisor that runs the instance (it is short-lived and never stored).
-public struct LinkCode: Sendable, Hashable {
+/// type. The supervisor that runs the instance holds it and writes it with the instance (``Instance/linkCode``), so
+/// every node can serve it (``Instance/currentLinkCode(at:)``).
+public struct LinkCode: Sendable, Hashable, Codable {
     /// Which kind of code.
     public enum Kind: String, Sendable, Hashable, Codable {
         /// The text to render as a QR code.

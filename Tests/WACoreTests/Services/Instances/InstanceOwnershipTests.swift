@@ -218,3 +218,40 @@ struct InstanceOwnershipTests {
         #expect(await h.supervisor.readySession(for: instance.id) == nil)
     }
 }
+
+@Suite("Link codes between nodes")
+struct LinkCodeSharingTests {
+    /// The node that runs a linking instance stores each code with it; another node's service answers with the
+    /// same code, never with one that expired or with one of the wrong kind, and with nothing once linked.
+    @Test func anotherNodeServesTheStoredCodeWhileItIsGood() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let nodeB = InstanceService(environment: h.env, supervisor: h.makeSupervisor(node: "node-b"))
+        let created = try await h.service.create(name: "support", by: admin)
+        #expect(try await nodeB.linkCode(created.id, by: admin) == nil, "never started: no code")
+
+        try await h.service.start(created.id, by: admin)
+        try await h.waitForStatus(.awaitingQR, created.id, in: org)
+        let shown = try #require(h.supervisor.linkCode(for: created.id))
+        #expect(try await nodeB.linkCode(created.id, by: admin) == shown)
+        #expect(try await h.stored(created.id, in: org).linkCode == shown)
+        let report = try await nodeB.status(created.id, by: admin)
+        #expect(report.linkCode == shown && !report.isRunningHere)
+
+        // Past its expiry the stored code is not served, whatever the row says.
+        let stored = try await h.stored(created.id, in: org)
+        #expect(stored.currentLinkCode(at: shown.expiresAt) == nil)
+        #expect(stored.currentLinkCode(at: shown.expiresAt.addingTimeInterval(-1)) == shown)
+        var pairing = Instance(
+            id: created.id, organizationID: org, name: "support", status: .awaitingPairingCode,
+            createdAt: stored.createdAt)
+        pairing.linkCode = shown
+        #expect(pairing.currentLinkCode(at: shown.issuedAt) == nil, "a QR code is no pairing code")
+
+        try h.network.scan(qrCode: shown.value, with: h.phone)
+        try await h.waitForStatus(.ready, created.id, in: org)
+        #expect(try await nodeB.linkCode(created.id, by: admin) == nil)
+        #expect(try await h.stored(created.id, in: org).linkCode == nil, "authenticated clears it")
+        await h.supervisor.stopAll()
+    }
+}
