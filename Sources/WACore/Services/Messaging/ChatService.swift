@@ -64,8 +64,8 @@ public struct ChatService: Sendable {
     /// Needs `messages:send` on the instance. The chat must be a user's or a group's (`invalid_jid`, field `chat`).
     /// Presence is account activity, so it is refused while the risk monitor pauses the instance (`rate_limited`,
     /// with the wait). It is not queued: a presence that cannot be shown now is not worth showing later. An instance
-    /// that is not running (never started, stopped, logged out, failed) is `invalid_instance_state`; one still
-    /// linking, reconnecting, or run by another node is `session_not_ready`.
+    /// that waits for a person (not started, stopped, logged out, failed, or not linked yet) is
+    /// `invalid_instance_state`; one starting, reconnecting, or run by another node is `session_not_ready`.
     public func setPresence(_ presence: ChatPresence, in chat: JID, on instance: InstanceID, by principal: Principal)
         async throws
     {

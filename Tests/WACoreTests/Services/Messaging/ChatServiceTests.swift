@@ -123,9 +123,9 @@ struct ChatServiceTests {
         let elsewhere = await expectWAError(.sessionNotReady) {
             try await service.setPresence(.typing, in: ada.number.jid, on: h.instance.id, by: admin)
         }
-        #expect(elsewhere?.isRetryable == true)
-        // Not running at all: nothing to wait for.
-        for status in [InstanceStatus.created, .stopped, .loggedOut, .failed] {
+        #expect(elsewhere?.isRetryable == true && elsewhere?.retryAfter == .seconds(5))
+        // Waiting for a person (not started, stopped, not linked): nothing to wait for.
+        for status in [InstanceStatus.created, .stopped, .loggedOut, .failed, .awaitingQR, .awaitingPairingCode] {
             let idleInstance = Instance(
                 id: h.env.ids.make(), organizationID: org, name: "idle-\(status.rawValue)", status: status,
                 createdAt: h.clock.now())
