@@ -77,6 +77,44 @@ import WAHTTP
         }
     }
 
+    /// A send with `scheduled_at` is accepted and stays queued with its time; a time long past names the field.
+    @Test func aScheduledSendWaitsQueued() async throws {
+        let (harness, server) = try await APIHarness.make()
+        let key = harness.acme.adminKey
+        let runner = Task { try await harness.gateway.runUntilCancelled() }
+        defer { runner.cancel() }
+        try await Application(router: server).test(.live) { client in
+            let instance = try await client.linkedInstance("sender", key: key)
+            harness.whatsapp.addPhone(try PhoneNumber("+4915199990000"), name: "Bea")
+            let at = "2999-01-01T09:00:00Z"
+            let sent = try await client.call(
+                .post, "/v1/messages", key: key,
+                json: #"{"instance_id":"\#(instance)","to":"+4915199990000","scheduled_at":"\#(at)","content":{"type":"text","text":"Later"}}"#)
+            #expect(sent.status == .unprocessableContent, "further ahead than 90 days")
+            #expect(try sent.object["field"] as? String == "scheduled_at")
+
+            let inAnHour = Date().addingTimeInterval(3_600).formatted(.iso8601)
+            let echoed = inAnHour.replacingOccurrences(of: "Z", with: ".000Z")  // the API writes milliseconds
+            let scheduled = try await client.call(
+                .post, "/v1/messages", key: key,
+                json: #"{"instance_id":"\#(instance)","to":"+4915199990000","scheduled_at":"\#(inAnHour)","content":{"type":"text","text":"Later"}}"#)
+            #expect(scheduled.status == .accepted)
+            let id = try #require(try scheduled.object["id"] as? String)
+            #expect(try scheduled.object["scheduled_at"] as? String == echoed)
+            try await Task.sleep(for: .milliseconds(300))
+            let stored = try await client.call(.get, "/v1/messages/\(id)", key: key).object
+            #expect(stored["status"] as? String == "queued")
+            #expect(stored["scheduled_at"] as? String == echoed)
+            #expect(harness.whatsapp.deliveries(to: try PhoneNumber("+4915199990000")).isEmpty)
+
+            let past = try await client.call(
+                .post, "/v1/messages", key: key,
+                json: #"{"instance_id":"\#(instance)","to":"+4915199990000","scheduled_at":"2020-01-01T00:00:00Z","content":{"type":"text","text":"x"}}"#)
+            #expect(past.status == .unprocessableContent)
+            #expect(try past.object["field"] as? String == "scheduled_at")
+        }
+    }
+
     @Test func recipientsAndContentAreValidated() async throws {
         let (harness, server) = try await APIHarness.make()
         let key = harness.acme.adminKey

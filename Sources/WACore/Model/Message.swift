@@ -32,6 +32,9 @@ public struct Message: Sendable, Hashable, Codable {
     public var revokedAt: Date?
     /// When its text was last edited (``body`` holds the edited text).
     public var editedAt: Date?
+    /// For an outbound message sent at a chosen time (``SendMessageRequest/scheduledAt``): not sent before this
+    /// instant. `nil` for a message sent as soon as pacing allows.
+    public var scheduledAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int

@@ -134,14 +134,20 @@ public final class MessageDispatcher: Sendable {
             try await env.setAside(unreadable: job, error)
             return
         }
-        let (message, instance, organization, chat) = try await env.store.transaction(.organization(org)) { tx in
+        let (message, instance, organization, chat, optedOut) = try await env.store.transaction(.organization(org)) {
+            tx in
             let organization = try await tx.organizations.get(org, in: org)
             guard let message = try await tx.messages.find(payload.message, in: org) else {
-                return (nil, nil, organization, nil) as (Message?, Instance?, Organization, Chat?)
+                return (nil, nil, organization, nil, false) as (Message?, Instance?, Organization, Chat?, Bool)
             }
             let instance = try await tx.instances.find(message.instanceID, in: org)
             let chat = try await tx.chats.find(jid: message.chatJID, instance: message.instanceID, in: org)
-            return (message, instance, organization, chat)
+            // A scheduled message was accepted long before it goes: its contact may have opted out meanwhile.
+            var optedOut = false
+            if message.scheduledAt != nil, let contactID = message.contactID {
+                optedOut = try await tx.contacts.find(contactID, in: org)?.optedOut ?? false
+            }
+            return (message, instance, organization, chat, optedOut)
         }
         guard let message, let instance else {
             _ = try await env.store.transaction(.organization(org)) {
@@ -149,12 +155,13 @@ public final class MessageDispatcher: Sendable {
             }
             return
         }
-        let outcome = await attempt(job, message, instance, organization, chat, now: now)
+        let outcome = await attempt(job, message, instance, organization, chat, recipientOptedOut: optedOut, now: now)
         try await record(outcome, job, message, instance)
     }
 
     private func attempt(
-        _ job: Job, _ message: Message, _ instance: Instance, _ organization: Organization, _ chat: Chat?, now: Date
+        _ job: Job, _ message: Message, _ instance: Instance, _ organization: Organization, _ chat: Chat?,
+        recipientOptedOut: Bool, now: Date
     ) async -> Outcome {
         if message.status != .queued && message.status != .pending { return .alreadyDone }
         switch instance.status {
@@ -164,6 +171,12 @@ public final class MessageDispatcher: Sendable {
                     code: WAError.Code.instanceUnavailable.rawValue,
                     message: "the instance is \(instance.status.rawValue)", isRetryable: false))
         default: break
+        }
+        if recipientOptedOut && message.status == .queued {
+            return .fail(
+                MessageError(
+                    code: WAError.Code.recipientOptedOut.rawValue,
+                    message: "the recipient opted out after the message was scheduled", isRetryable: false))
         }
         if let paused = instance.risk.pausedUntil, paused > now { return .wait(until: paused, holdingLane: true) }
         guard let session = await sessions.readySession(for: instance.id) else {

@@ -20,6 +20,7 @@ enum MessageEventData {
         }
         if let revokedAt = m.revokedAt { object["revoked_at"] = .timestamp(revokedAt) }
         if let editedAt = m.editedAt { object["edited_at"] = .timestamp(editedAt) }
+        if let scheduledAt = m.scheduledAt { object["scheduled_at"] = .timestamp(scheduledAt) }
         if let error = m.error {
             object["error"] = ["code": .string(error.code), "message": .string(error.message)]
         }

@@ -25,9 +25,20 @@ public struct MessagingService: Sendable {
         self.webhooks = webhooks
     }
 
+    /// How far ahead a send can be scheduled (``SendMessageRequest/scheduledAt``): 90 days.
+    public static let maximumScheduleAhead: Duration = .seconds(90 * 86_400)
+    /// How long ago a requested send time may have passed and still mean "now" (clients' clocks differ): 1 minute.
+    public static let scheduleTolerance: Duration = .seconds(60)
+
     /// Queues a message for sending and returns it (status `queued`). With an idempotency key that was used
     /// before on the same instance, returns the earlier message and queues nothing. Keys are scoped per instance:
     /// a key used on another instance is a different key, so it reveals nothing about sends the caller cannot see.
+    ///
+    /// With ``SendMessageRequest/scheduledAt`` the message waits in the queue until that instant, then goes
+    /// through the same pacing and limits as any send. A scheduled message counts against the plan's daily quota
+    /// on the day it is accepted; the checks that apply now (the instance is linked, the recipient has not opted
+    /// out) are made again when it is sent. A time further ahead than ``maximumScheduleAhead``, or one that passed
+    /// more than ``scheduleTolerance`` ago, is `invalid_argument` (field `scheduled_at`).
     public func send(_ request: SendMessageRequest, by principal: Principal) async throws -> Message {
         let org = principal.organizationID
         try env.policy.require(principal, .messagesSend, on: .instance(request.instanceID, in: org))
@@ -38,6 +49,7 @@ public struct MessagingService: Sendable {
         }
         try Self.validate(request.content)
         let now = env.clock.now()
+        let sendAt = try Self.sendTime(request.scheduledAt, now: now)
 
         return try await env.transaction(by: principal) { tx in
             if let key = request.idempotencyKey,
@@ -71,6 +83,7 @@ public struct MessagingService: Sendable {
                 contactID: contact?.id, direction: .outbound, kind: .text, status: .queued,
                 idempotencyKey: request.idempotencyKey, campaignID: request.campaignID, createdAt: now)
             message.timestamps.queuedAt = now
+            message.scheduledAt = sendAt
             try await fill(&message, with: request.content, to: chat, contact: contact, tx, org)
             let organization = try await tx.organizations.get(org, in: org)
             try await checkQuota(organization, in: tx, now: now)
@@ -85,6 +98,22 @@ public struct MessagingService: Sendable {
                 return earlier
             }
         }
+    }
+
+    /// The instant a send asked for at `now` is due: `nil` for now (none asked for, or one that passed within
+    /// ``scheduleTolerance``).
+    static func sendTime(_ requested: Date?, now: Date) throws(WAError) -> Date? {
+        guard let requested else { return nil }
+        if requested <= now {
+            guard now.timeIntervalSince(requested) <= scheduleTolerance.timeInterval else {
+                throw WAError.invalid("scheduled_at", "that time has passed; leave scheduled_at out to send now")
+            }
+            return nil
+        }
+        guard requested.timeIntervalSince(now) <= maximumScheduleAhead.timeInterval else {
+            throw WAError.invalid("scheduled_at", "a send can be scheduled at most 90 days ahead")
+        }
+        return requested
     }
 
     /// Writes a `queued` outbound message, its `message.send` job, the audit event `message.queued` and (with
@@ -102,7 +131,7 @@ public struct MessagingService: Sendable {
             Job(
                 id: env.ids.make(), organizationID: org, queue: sendQueue,
                 payload: Job.encodePayload(SendJobPayload(message: stored.id, instance: stored.instanceID)),
-                maxAttempts: 100, scheduledAt: now, uniqueKey: stored.id.description,
+                maxAttempts: 100, scheduledAt: stored.scheduledAt ?? now, uniqueKey: stored.id.description,
                 lane: Job.instanceLane(stored.instanceID), createdAt: now))
         var details = metadata
         details["instance"] = stored.instanceID.description

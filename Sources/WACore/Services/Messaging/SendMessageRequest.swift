@@ -1,3 +1,5 @@
+public import Foundation
+
 /// What a client asks to send.
 public struct SendMessageRequest: Sendable, Hashable {
     /// Who receives the message.
@@ -32,19 +34,24 @@ public struct SendMessageRequest: Sendable, Hashable {
     public var idempotencyKey: String?
     /// Reply to this WhatsApp message id.
     public var quotedWhatsappID: String?
+    /// Send at this instant instead of now: the message waits in the queue until then (``Message/scheduledAt``),
+    /// at most ``MessagingService/maximumScheduleAhead`` ahead. `nil`, or an instant that passed less than
+    /// ``MessagingService/scheduleTolerance`` ago (clock skew), sends now.
+    public var scheduledAt: Date?
     /// The campaign the message belongs to. Only the campaign worker sets it, so that the message is tagged in the
     /// transaction that queues it; campaign figures count these messages, so clients cannot.
     public internal(set) var campaignID: CampaignID?
 
     public init(
         instanceID: InstanceID, recipient: Recipient, content: Content, idempotencyKey: String? = nil,
-        quotedWhatsappID: String? = nil
+        quotedWhatsappID: String? = nil, scheduledAt: Date? = nil
     ) {
         self.instanceID = instanceID
         self.recipient = recipient
         self.content = content
         self.idempotencyKey = idempotencyKey
         self.quotedWhatsappID = quotedWhatsappID
+        self.scheduledAt = scheduledAt
     }
 
     /// A text message to a phone number.

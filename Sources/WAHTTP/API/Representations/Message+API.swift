@@ -18,7 +18,8 @@ extension Components.Schemas.Message {
             timestamps: .init(
                 queuedAt: t.queuedAt, pendingAt: t.pendingAt, sentAt: t.sentAt, deliveredAt: t.deliveredAt,
                 readAt: t.readAt, playedAt: t.playedAt, failedAt: t.failedAt, repliedAt: t.repliedAt),
-            revokedAt: m.revokedAt, editedAt: m.editedAt, createdAt: m.createdAt, updatedAt: m.updatedAt)
+            revokedAt: m.revokedAt, editedAt: m.editedAt, scheduledAt: m.scheduledAt, createdAt: m.createdAt,
+            updatedAt: m.updatedAt)
     }
 }
 
@@ -131,7 +132,7 @@ extension Components.Schemas.SendMessageRequest {
         }
         return SendMessageRequest(
             instanceID: instance, recipient: recipient, content: content, idempotencyKey: idempotencyKey,
-            quotedWhatsappID: quotedWhatsappId)
+            quotedWhatsappID: quotedWhatsappId, scheduledAt: scheduledAt)
     }
 }
 
