@@ -49,6 +49,13 @@ struct Serve: AsyncParsableCommand {
     var webhookAllowedNetworks: String = ProcessInfo.processInfo.environment["WA_WEBHOOK_ALLOWED_NETWORKS"] ?? ""
 
     @Option(
+        name: .customLong("trusted-proxies"),
+        help: ArgumentHelp(
+            "Reverse proxies whose X-Forwarded-For names the client (for per-address limits and the access log), as "
+                + "CIDR blocks separated by commas, e.g. 10.0.0.0/8 (env WA_TRUSTED_PROXIES; default none)."))
+    var trustedProxies: String = ProcessInfo.processInfo.environment["WA_TRUSTED_PROXIES"] ?? ""
+
+    @Option(
         name: .customLong("account-notifications"),
         help: ArgumentHelp(
             "File that invitation and password-reset tokens are appended to, one JSON line each, for the operator to "
@@ -82,7 +89,8 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--transport \(transport) is not available in this build; use --transport simulator")
         }
         guard !nodeID.isEmpty else { throw ValidationError("--node-id must not be empty") }
-        _ = try allowedNetworks()
+        _ = try Self.networks(webhookAllowedNetworks, option: "--webhook-allowed-networks")
+        _ = try Self.networks(trustedProxies, option: "--trusted-proxies")
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -122,12 +130,12 @@ struct Serve: AsyncParsableCommand {
             ?? "\(storage.dataDirectory)/\(FileAccountNotifier.defaultName)"
     }
 
-    /// `--webhook-allowed-networks` as blocks.
-    private func allowedNetworks() throws -> [IPNetwork] {
-        try webhookAllowedNetworks.split(separator: ",").map { text in
+    /// A comma-separated list of CIDR blocks given to `option`, as blocks.
+    private static func networks(_ list: String, option: String) throws -> [IPNetwork] {
+        try list.split(separator: ",").map { text in
             let block = text.trimmingCharacters(in: .whitespaces)
             guard let network = IPNetwork(block) else {
-                throw ValidationError("--webhook-allowed-networks: \(block) is not a CIDR block such as 10.20.0.0/16")
+                throw ValidationError("\(option): \(block) is not a CIDR block such as 10.20.0.0/16")
             }
             return network
         }
@@ -145,9 +153,10 @@ struct Serve: AsyncParsableCommand {
         // The simulated WhatsApp network; webhooks go out over HTTP, to public addresses and the allowed networks.
         let whatsapp = SimulatedWhatsApp(clock: environment.clock, random: environment.random)
         let webhookSender = HTTPWebhookSender(logger: logger)
+        let allowed = try Self.networks(webhookAllowedNetworks, option: "--webhook-allowed-networks")
         let gateway = Gateway(
             environment: environment, transport: whatsapp, webhookSender: webhookSender,
-            configuration: .init(nodeID: nodeID, webhookURLPolicy: WebhookURLPolicy(allowedNetworks: try allowedNetworks())))
+            configuration: .init(nodeID: nodeID, webhookURLPolicy: WebhookURLPolicy(allowedNetworks: allowed)))
 
         if let credentials = try await Bootstrap.ifEmpty(gateway, adminEmail: adminEmail, logger: logger) {
             Bootstrap.print(credentials)
@@ -156,6 +165,8 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var configuration = GatewayHTTPServer.Configuration()
+        configuration.readinessChecks = [.store(environment.store)]
+        configuration.trustedProxies = TrustedProxies(try Self.networks(trustedProxies, option: "--trusted-proxies"))
         configuration.metrics = MetricsExposition(registry: registry, token: metricsToken.isEmpty ? nil : metricsToken)
         if requestLimits == "off" {
             logger.warning("request limits are off: nothing stops a client flooding the API")

@@ -155,4 +155,26 @@ import WAHTTP
             #expect((try response.object["failing"] as? [String]) == (ready ? nil : ["database"]))
         }
     }
+
+    /// The store check passes on a store that answers, and fails after its timeout on one that hangs, without
+    /// waiting for it.
+    @Test func theStoreCheckGivesUpOnAStoreThatHangs() async throws {
+        #expect(await HealthCheck.store(MemoryStore()).isReady())
+        let clock = ContinuousClock()
+        let started = clock.now
+        #expect(await !HealthCheck.store(HangingStore(), timeout: .milliseconds(200)).isReady())
+        #expect(clock.now - started < .seconds(5))
+    }
+}
+
+/// A store whose transactions never start (a database that stopped answering).
+private struct HangingStore: Store {
+    var rateLimits: any RateLimitStore { MemoryRateLimitStore() }
+
+    func transaction<Result>(
+        _ scope: TransactionScope, _ body: (any StoreTransaction) async throws -> Result
+    ) async throws -> Result {
+        try await Task.sleep(for: .seconds(3_600))
+        throw WAError(.storageUnavailable, "never answers")
+    }
 }

@@ -52,6 +52,41 @@ import WAHTTP
         }
     }
 
+    /// Behind a trusted proxy each forwarded client has a limit of its own; without one, `X-Forwarded-For` is
+    /// ignored and every request counts against the connection's address.
+    @Test(arguments: [true, false])
+    func forwardedClientsCountSeparatelyOnlyBehindTrustedProxies(trusted: Bool) async throws {
+        let proxies = trusted ? TrustedProxies([IPNetwork("127.0.0.0/8")!, IPNetwork("::1/128")!]) : .none
+        let (_, server) = try await APIHarness.make(requestLimits: Self.tight, trustedProxies: proxies)
+        try await Application(router: server).test(.live) { client in
+            var statuses: [HTTPResponse.Status] = []
+            // Four guesses from one client, then one from another client behind the proxy (or, untrusted, the same
+            // connection under another claimed name).
+            for address in Array(repeating: "203.0.113.7", count: 4) + ["198.51.100.1, 10.0.0.1"] {
+                let response = try await client.call(
+                    .get, "/v1/me", key: "wa_live_guess", headers: [HTTPField.Name("X-Forwarded-For")!: address])
+                statuses.append(response.status)
+            }
+            #expect(statuses.prefix(4) == [.unauthorized, .unauthorized, .unauthorized, .tooManyRequests])
+            #expect(statuses.last == (trusted ? .unauthorized : .tooManyRequests))
+        }
+    }
+
+    @Test func theClientIsTheFirstUntrustedHopFromTheRight() {
+        let proxies = TrustedProxies([IPNetwork("10.0.0.0/8")!])
+        #expect(proxies.clientAddress(peer: "10.0.0.2", forwardedFor: ["203.0.113.7, 10.1.1.1"]) == "203.0.113.7")
+        // The client's own claim on the left is not believed past an untrusted hop.
+        #expect(
+            proxies.clientAddress(peer: "10.0.0.2", forwardedFor: ["1.2.3.4", "198.51.100.9, 10.1.1.1"])
+                == "198.51.100.9")
+        #expect(proxies.clientAddress(peer: "203.0.113.50", forwardedFor: ["1.2.3.4"]) == "203.0.113.50")
+        #expect(proxies.clientAddress(peer: "10.0.0.2", forwardedFor: []) == "10.0.0.2")
+        #expect(proxies.clientAddress(peer: "10.0.0.2", forwardedFor: ["evil, 10.0.0.9"]) == "10.0.0.9")
+        #expect(proxies.clientAddress(peer: "10.0.0.2", forwardedFor: ["10.0.0.8, 10.0.0.9"]) == "10.0.0.8")
+        #expect(TrustedProxies.none.clientAddress(peer: "10.0.0.2", forwardedFor: ["1.2.3.4"]) == "10.0.0.2")
+        #expect(proxies.clientAddress(peer: nil, forwardedFor: ["1.2.3.4"]) == nil)
+    }
+
     @Test func limitsCanBeTurnedOff() async throws {
         let (harness, server) = try await APIHarness.make(requestLimits: nil)
         try await Application(router: server).test(.live) { client in

@@ -33,6 +33,9 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
         /// How long a session token from `POST /v1/auth/login` stays valid (``SessionTokens/defaultLifetime``, one
         /// hour, by default); sign-out, a password change, a role change and deactivation end it sooner.
         public var sessionLifetime: Duration = SessionTokens.defaultLifetime
+        /// The reverse proxies whose `X-Forwarded-For` names the client for per-address limits and the access log
+        /// (``TrustedProxies``); none by default.
+        public var trustedProxies = TrustedProxies.none
         /// Which browser origins may call the API (``CORSPolicy``); `nil`, the default, allows none.
         public var cors: CORSPolicy?
         /// What `GET /metrics` renders (``MetricsExposition``); `nil`, the default, answers it with 404. Requests
@@ -90,7 +93,7 @@ public struct GatewayHTTPServer: HTTPResponderBuilder, Sendable {
         let router = Router(context: GatewayRequestContext.self)
         let routes = RouteTable()
         router.add(middleware: SecurityHeadersMiddleware(configuration.securityHeaders))
-        router.add(middleware: RequestInfoMiddleware())
+        router.add(middleware: RequestInfoMiddleware(trustedProxies: configuration.trustedProxies))
         if let cors = configuration.cors { router.add(middleware: CORSMiddleware(policy: cors, routes: routes)) }
         // Outside the problem middleware, so both see the status the client gets.
         router.add(middleware: AccessLogMiddleware(logger: logger))

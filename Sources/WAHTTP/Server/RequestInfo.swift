@@ -4,7 +4,8 @@ import Hummingbird
 /// What the OpenAPI layer needs to know about the request beyond its head, which only Hummingbird's context has:
 /// the client's address and the request id. ``RequestInfoMiddleware`` binds it around the router.
 struct RequestInfo: Sendable {
-    /// The connection peer's IP address (a proxy's, behind one), or `nil` when it has none (a Unix socket).
+    /// The client's IP address: the connection's peer, or behind trusted proxies the address they forwarded
+    /// (``TrustedProxies``); `nil` when there is none (a Unix socket).
     var clientAddress: String?
     /// The request's id (`X-Request-Id`).
     var requestID: String
@@ -14,15 +15,21 @@ struct RequestInfo: Sendable {
     @TaskLocal static var current: RequestInfo?
 }
 
-/// Binds ``RequestInfo`` for the rest of the request.
+/// Binds ``RequestInfo`` for the rest of the request, with the client's address as ``TrustedProxies`` tells it.
 struct RequestInfoMiddleware: RouterMiddleware {
+    let trustedProxies: TrustedProxies
+
     func handle(
         _ request: Request, context: GatewayRequestContext,
         next: @concurrent (Request, GatewayRequestContext) async throws -> Response
     ) async throws -> Response {
-        let info = RequestInfo(clientAddress: context.remoteAddress?.ipAddress, requestID: context.id)
+        let client = trustedProxies.clientAddress(
+            peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: Self.forwardedFor])
+        let info = RequestInfo(clientAddress: client, requestID: context.id)
         return try await RequestInfo.$current.withValue(info) {
             try await next(request, context)
         }
     }
+
+    private static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 }

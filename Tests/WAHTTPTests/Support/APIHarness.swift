@@ -28,7 +28,7 @@ struct APIHarness {
 
     static func make(
         readiness: [HealthCheck] = [], requestLimits: HTTPRequestLimits? = GatewayHTTPServer.Configuration.defaultRequestLimits,
-        sessionLifetime: Duration = SessionTokens.defaultLifetime
+        sessionLifetime: Duration = SessionTokens.defaultLifetime, trustedProxies: TrustedProxies = .none
     ) async throws -> (APIHarness, GatewayHTTPServer) {
         let random = SeededRandomSource(seed: 7)
         let notifier = RecordingAccountNotifier()
@@ -45,6 +45,7 @@ struct APIHarness {
         configuration.readinessChecks = readiness
         configuration.requestLimits = requestLimits
         configuration.sessionLifetime = sessionLifetime
+        configuration.trustedProxies = trustedProxies
         return (harness, GatewayHTTPServer(gateway: gateway, configuration: configuration, logger: Logger(label: "test")))
     }
 
