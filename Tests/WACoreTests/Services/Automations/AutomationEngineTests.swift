@@ -301,6 +301,10 @@ struct AutomationEngineTests {
         let ada = try h.phone("1234567", name: "Ada")
         // Someone types on the shop's phone itself: the linked session sees it as fromMe.
         _ = try h.shop.phone.send(text: "hello from the phone", to: ada.number)
+        // settle() counts messages delivered to the shop, not ones its own phone sends: wait for this one first.
+        _ = try await h.clock.waitFor("the phone's own message stored", advancing: true) {
+            try await h.messages(where: .init(direction: .outbound)).first
+        }
         try await h.settle()
         #expect(try await h.messages(where: .init(direction: .outbound)).count == 1)
         #expect(try await h.automatedReplies().isEmpty)
