@@ -28,10 +28,7 @@ import WAHTTP
                 ids.append(try #require(try sent.object["id"] as? String))
             }
             for id in ids {
-                try await client.waitFor("delivery") {
-                    let status = try await client.call(.get, "/v1/messages/\(id)", key: key).object["status"] as? String
-                    return status == "delivered" || status == "read"
-                }
+                try await client.waitForDelivery(of: id, key: key)
             }
 
             let summary = try await client.call(.get, "/v1/analytics/summary?segments=true", key: key)
@@ -123,10 +120,7 @@ import WAHTTP
                 .post, "/v1/messages", key: key,
                 json: #"{"instance_id":"\#(instance)","to":"+4915199990001","content":{"type":"text","text":"Hi"}}"#)
             let id = try #require(try sent.object["id"] as? String)
-            try await client.waitFor("delivery") {
-                let status = try await client.call(.get, "/v1/messages/\(id)", key: key).object["status"] as? String
-                return status == "delivered" || status == "read"
-            }
+            try await client.waitForDelivery(of: id, key: key)
             let other = try #require(
                 try await client.call(.post, "/v1/instances", key: key, json: #"{"name":"other"}"#).object["id"] as? String)
             let agent = try await harness.key(

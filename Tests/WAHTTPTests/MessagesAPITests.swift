@@ -68,10 +68,7 @@ import WAHTTP
                 .post, "/v1/messages", key: key,
                 json: #"{"instance_id":"\#(instance)","to":"+4915199990000","content":{"type":"text","text":"Hi Bea"}}"#)
             let id = try #require(try sent.object["id"] as? String)
-            try await client.waitFor("delivery") {
-                let status = try await client.call(.get, "/v1/messages/\(id)", key: key).object["status"] as? String
-                return status == "delivered" || status == "read"
-            }
+            try await client.waitForDelivery(of: id, key: key)
             let phone = try PhoneNumber("+4915199990000")
             #expect(harness.whatsapp.deliveries(to: phone).map(\.content) == [.text("Hi Bea")])
         }

@@ -8,16 +8,10 @@ extension RESTAPI {
     func exportMessages(_ input: Operations.ExportMessages.Input) async throws -> Operations.ExportMessages.Output {
         let principal = try RequestPrincipal.require()
         let query = input.query
-        var filter = Message.Filter()
-        filter.instanceID = try query.instanceId.map { try APIInput.id($0, field: "instance_id") }
-        filter.chatJID = try query.chat.map { try JID(apiText: $0, field: "chat") }
-        filter.contactID = try query.contactId.map { try APIInput.id($0, field: "contact_id") }
-        filter.campaignID = try query.campaignId.map { try APIInput.id($0, field: "campaign_id") }
-        filter.direction = query.direction?.core
-        filter.status = query.status?.core
-        filter.since = query.since
-        filter.until = query.until
-        filter.search = query.search
+        let filter = try Message.Filter.api(
+            instanceID: query.instanceId, chat: query.chat, contactID: query.contactId, campaignID: query.campaignId,
+            direction: query.direction, status: query.status, since: query.since, until: query.until,
+            search: query.search)
         let format = ExportFormat(query.format)
         let chunks = try await gateway.analytics.exportMessages(format: format, filter: filter, by: principal)
         return .ok(Self.exportResponse(chunks, format: format, name: "messages"))
@@ -37,12 +31,9 @@ extension RESTAPI {
     {
         let principal = try RequestPrincipal.require()
         let query = input.query
-        var filter = AuditEvent.Filter()
-        filter.action = query.action
-        filter.actor = try query.actor.map { try AuditEvent.Actor(filter: $0, field: "actor") }
-        filter.resourceID = query.resourceId
-        filter.since = query.since
-        filter.until = query.until
+        let filter = try AuditEvent.Filter.api(
+            action: query.action, actor: query.actor, resourceID: query.resourceId, since: query.since,
+            until: query.until)
         let format = ExportFormat(query.format)
         let chunks = try await gateway.audit.export(format: format, filter: filter, by: principal)
         return .ok(Self.exportResponse(chunks, format: format, name: "audit"))

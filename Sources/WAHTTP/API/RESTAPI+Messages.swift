@@ -14,19 +14,9 @@ extension RESTAPI {
         let principal = try RequestPrincipal.require()
         let query = input.query
         let page = try PageRequest(limit: query.limit, cursor: query.cursor, order: query.order?.rawValue)
-        var filter = Message.Filter()
-        filter.instanceID = try query.instanceId.map { try APIInput.id($0, field: "instance_id") }
-        filter.chatJID = try query.chat.map { text in
-            do { return try JID(parsing: text) } catch let error as WAError {
-                throw WAError(error.code, error.message, field: "chat")
-            }
-        }
-        filter.contactID = try query.contactId.map { try APIInput.id($0, field: "contact_id") }
-        filter.direction = query.direction?.core
-        filter.status = query.status?.core
-        filter.since = query.since
-        filter.until = query.until
-        filter.search = query.search
+        let filter = try Message.Filter.api(
+            instanceID: query.instanceId, chat: query.chat, contactID: query.contactId, direction: query.direction,
+            status: query.status, since: query.since, until: query.until, search: query.search)
         let result = try await gateway.messaging.list(by: principal, where: filter, page: page)
         return .ok(
             .init(body: .json(.init(items: result.items.map { .init($0) }, nextCursor: result.nextCursor?.description))))

@@ -130,6 +130,14 @@ extension TestClientProtocol {
         return token
     }
 
+    /// Waits until the message `id` is delivered (or read), reading it with `key`.
+    func waitForDelivery(of id: String, key: String) async throws {
+        try await waitFor("message \(id) to be delivered") {
+            let status = try await call(.get, "/v1/messages/\(id)", key: key).object["status"] as? String
+            return status == "delivered" || status == "read"
+        }
+    }
+
     /// Polls `condition` every 20 ms for up to 10 s.
     func waitFor(_ what: String, _ condition: () async throws -> Bool) async throws {
         for _ in 0..<500 {

@@ -45,3 +45,18 @@ extension WACore.AuditEvent.Actor {
         }
     }
 }
+
+extension AuditEvent.Filter {
+    /// The filter the query parameters of `GET /v1/audit-events` and `GET /v1/exports/audit` describe.
+    static func api(action: String?, actor: String?, resourceID: String?, since: Date?, until: Date?) throws
+        -> AuditEvent.Filter
+    {
+        var filter = AuditEvent.Filter()
+        filter.action = action
+        filter.actor = try actor.map { try AuditEvent.Actor(filter: $0, field: "actor") }
+        filter.resourceID = resourceID
+        filter.since = since
+        filter.until = until
+        return filter
+    }
+}

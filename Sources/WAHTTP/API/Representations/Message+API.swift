@@ -148,3 +148,24 @@ extension Components.Schemas.MediaContent.KindPayload {
         }
     }
 }
+
+extension Message.Filter {
+    /// The filter the query parameters of `GET /v1/messages` and `GET /v1/exports/messages` describe.
+    static func api(
+        instanceID: String?, chat: String?, contactID: String?, campaignID: String? = nil,
+        direction: Components.Schemas.MessageDirection?, status: Components.Schemas.MessageStatus?, since: Date?,
+        until: Date?, search: String?
+    ) throws -> Message.Filter {
+        var filter = Message.Filter()
+        filter.instanceID = try instanceID.map { try APIInput.id($0, field: "instance_id") }
+        filter.chatJID = try chat.map { try JID(apiText: $0, field: "chat") }
+        filter.contactID = try contactID.map { try APIInput.id($0, field: "contact_id") }
+        filter.campaignID = try campaignID.map { try APIInput.id($0, field: "campaign_id") }
+        filter.direction = direction?.core
+        filter.status = status?.core
+        filter.since = since
+        filter.until = until
+        filter.search = search
+        return filter
+    }
+}
