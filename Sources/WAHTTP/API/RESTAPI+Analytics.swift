@@ -14,7 +14,7 @@ extension RESTAPI {
         let dashboard = try await gateway.analytics.dashboard(
             asOf: query.asOf, timeZone: zone, topCampaignLimit: topCampaigns,
             segments: query.segments == true ? EngagementPolicy() : nil, by: principal)
-        return .ok(.init(body: .json(.init(dashboard, timeZone: zone))))
+        return .ok(.init(body: .json(.init(dashboard, timeZone: query.timeZone ?? "UTC"))))
     }
 
     func getDailyAnalytics(_ input: Operations.GetDailyAnalytics.Input) async throws
@@ -28,7 +28,7 @@ extension RESTAPI {
             instance: try query.instanceId.map { try APIInput.id($0, field: "instance_id") },
             campaign: try query.campaignId.map { try APIInput.id($0, field: "campaign_id") }, timeZone: zone,
             by: principal)
-        return .ok(.init(body: .json(.init(timeZone: zone.identifier, items: days.map { .init($0) }))))
+        return .ok(.init(body: .json(.init(timeZone: query.timeZone ?? "UTC", items: days.map { .init($0) }))))
     }
 
     func getCampaignAnalytics(_ input: Operations.GetCampaignAnalytics.Input) async throws

@@ -43,9 +43,10 @@ extension Components.Schemas.AnalyticsWindow {
 }
 
 extension Components.Schemas.AnalyticsSummary {
-    init(_ dashboard: OrganizationDashboard, timeZone: TimeZone) {
+    /// The dashboard's figures, computed in the time zone named `timeZone` (as the caller named it).
+    init(_ dashboard: OrganizationDashboard, timeZone: String) {
         self.init(
-            asOf: dashboard.asOf, timeZone: timeZone.identifier, today: .init(dashboard.today),
+            asOf: dashboard.asOf, timeZone: timeZone, today: .init(dashboard.today),
             last7Days: .init(dashboard.last7Days), last30Days: .init(dashboard.last30Days),
             activeInstances: dashboard.activeInstances, totalInstances: dashboard.totalInstances,
             topCampaigns: dashboard.topCampaigns.map { campaign in
