@@ -14,7 +14,7 @@ extension RESTAPI {
             search: query.search)
         let format = ExportFormat(query.format)
         let chunks = try await gateway.analytics.exportMessages(format: format, filter: filter, by: principal)
-        return .ok(Self.exportResponse(chunks, format: format, name: "messages"))
+        return .ok(exportResponse(chunks, format: format, name: "messages"))
     }
 
     func exportContacts(_ input: Operations.ExportContacts.Input) async throws -> Operations.ExportContacts.Output {
@@ -23,7 +23,7 @@ extension RESTAPI {
         let filter = Contact.Filter(tag: query.tag?.lowercased(), optedOut: query.optedOut, search: query.search)
         let format = ExportFormat(query.format)
         let chunks = try await gateway.analytics.exportContacts(format: format, filter: filter, by: principal)
-        return .ok(Self.exportResponse(chunks, format: format, name: "contacts"))
+        return .ok(exportResponse(chunks, format: format, name: "contacts"))
     }
 
     func exportAuditEvents(_ input: Operations.ExportAuditEvents.Input) async throws
@@ -36,15 +36,15 @@ extension RESTAPI {
             until: query.until)
         let format = ExportFormat(query.format)
         let chunks = try await gateway.audit.export(format: format, filter: filter, by: principal)
-        return .ok(Self.exportResponse(chunks, format: format, name: "audit"))
+        return .ok(exportResponse(chunks, format: format, name: "audit"))
     }
 
     /// The streamed body of an export, with its file name (`messages-20261207T101500Z.csv`) as an attachment. The
     /// stream reads the store only as the client takes the chunks.
-    private static func exportResponse(
+    private func exportResponse(
         _ chunks: AsyncThrowingStream<[UInt8], any Error>, format: ExportFormat, name: String
     ) -> Components.Responses.Export {
-        let stamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false))
+        let stamp = gateway.environment.clock.now().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false))
             .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
         let disposition = MediaHeaders.contentDisposition(fileName: "\(name)-\(stamp).\(format.fileExtension)")
         // The generated code percent-encodes header values and drops the charset; the file-response middleware writes
