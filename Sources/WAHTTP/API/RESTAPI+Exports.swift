@@ -44,8 +44,10 @@ extension RESTAPI {
     private func exportResponse(
         _ chunks: AsyncThrowingStream<[UInt8], any Error>, format: ExportFormat, name: String
     ) -> Components.Responses.Export {
-        let stamp = gateway.environment.clock.now().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false))
-            .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+        // The format style writes UTC; without a time zone field it leaves the `Z` out.
+        let style = Date.ISO8601FormatStyle().year().month().day().time(includingFractionalSeconds: false)
+        let stamp = gateway.environment.clock.now().formatted(style)
+            .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "") + "Z"
         let disposition = MediaHeaders.contentDisposition(fileName: "\(name)-\(stamp).\(format.fileExtension)")
         // The generated code percent-encodes header values and drops the charset; the file-response middleware writes
         // these verbatim.
