@@ -29,7 +29,9 @@ public struct TrustedProxies: Sendable, Hashable {
     /// they came; each may list several addresses, comma-separated). `nil` when the peer has no IP address (a Unix
     /// socket) and nothing trusted says otherwise.
     public func clientAddress(peer: String?, forwardedFor values: [String]) -> String? {
-        guard !networks.isEmpty, let peer, let peerAddress = IPAddress(peer), isTrusted(peerAddress) else { return peer }
+        guard !networks.isEmpty, let peer, let peerAddress = IPAddress(peer), isTrusted(peerAddress) else {
+            return peer
+        }
         let hops = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
         var client = peerAddress
         for hop in hops.reversed() {
