@@ -102,7 +102,8 @@ import WAHTTP
             #expect(
                 (body["funnel"] as? [[String: Any]])?.compactMap { $0["stage"] as? String }
                     == ["targeted", "sent", "delivered", "read", "replied"])
-            let missing = try await client.call(.get, "/v1/analytics/campaigns/\(harness.gateway.environment.ids.make() as CampaignID)", key: key)
+            let unknown: CampaignID = harness.gateway.environment.ids.make()
+            let missing = try await client.call(.get, "/v1/analytics/campaigns/\(unknown)", key: key)
             #expect(missing.status == .notFound)
         }
     }

@@ -13,10 +13,9 @@ extension Components.Schemas.Automation {
 }
 
 extension Components.Schemas.AutomationTrigger {
-    /// The longest keyword, pattern and time zone name, as the document states them.
+    /// The longest keyword and pattern, as the document states them.
     static let maximumKeywordLength = WACore.Automation.Trigger.maximumKeywordLength
     static let maximumPatternLength = WACore.Automation.Trigger.maximumPatternLength
-    static let maximumTimeZoneLength = 64
 
     init(_ trigger: WACore.Automation.Trigger) {
         switch trigger {
@@ -59,7 +58,7 @@ extension Components.Schemas.AutomationTrigger {
                     .init(
                         timeZone: try APIInput.text(
                             hours.timeZone, field: "trigger.business_hours.time_zone",
-                            maxLength: Self.maximumTimeZoneLength),
+                            maxLength: APIInput.maximumTimeZoneLength),
                         weekdays: Set(hours.weekdays), opensAtMinute: hours.opensAtMinute,
                         closesAtMinute: hours.closesAtMinute))
             }

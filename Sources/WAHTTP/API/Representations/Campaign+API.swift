@@ -78,9 +78,6 @@ extension Components.Schemas.CampaignAudience {
 }
 
 extension Components.Schemas.CampaignSchedule {
-    /// The longest time zone name the document allows.
-    static let maximumTimeZoneLength = 64
-
     init(_ schedule: WACore.Campaign.Schedule) {
         self.init(
             startAt: schedule.startAt,
@@ -92,7 +89,7 @@ extension Components.Schemas.CampaignSchedule {
     var core: WACore.Campaign.Schedule {
         get throws {
             let zone = try timeZone.map {
-                try APIInput.text($0, field: "schedule.time_zone", maxLength: Self.maximumTimeZoneLength)
+                try APIInput.text($0, field: "schedule.time_zone", maxLength: APIInput.maximumTimeZoneLength)
             }
             return WACore.Campaign.Schedule(
                 startAt: startAt,

@@ -36,10 +36,15 @@ enum APIInput {
         return text
     }
 
+    /// The longest time zone name the document allows anywhere (`time_zone` parameters, campaign schedules,
+    /// automation business hours).
+    static let maximumTimeZoneLength = 64
+
     /// The IANA time zone named `text` (`Europe/Berlin`, `UTC`); `nil` text is UTC.
     static func timeZone(_ text: String?, field: String = "time_zone") throws -> TimeZone {
         guard let text else { return .gmt }
-        guard text.utf8.count <= 64, let zone = TimeZone(identifier: text) else {
+        let name = try Self.text(text, field: field, maxLength: maximumTimeZoneLength)
+        guard let zone = TimeZone(identifier: name) else {
             throw WAError.invalid(field, "not a time zone this server knows; use an IANA name such as Europe/Berlin")
         }
         return zone
