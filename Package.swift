@@ -95,8 +95,11 @@ let package = Package(
             name: "WABrowser",
             dependencies: [
                 "WACore",
+                "CWASpawn",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -187,7 +190,17 @@ let package = Package(
         // The gateway executable's own parts (its storage, its secrets file), tested in-process.
         .testTarget(
             name: "WAGatewayTests", dependencies: ["wa-gateway", "WAPostgres", "WACoreTesting"], swiftSettings: strict),
-        .testTarget(name: "WABrowserTests", dependencies: ["WABrowser", "WACoreTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "WABrowserTests",
+            dependencies: [
+                "WABrowser", "WACoreTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "WAHTTPTests",
             dependencies: [

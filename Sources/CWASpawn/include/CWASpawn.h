@@ -14,4 +14,13 @@
 int cwa_spawn(const char *path, char *const argv[], char *const envp[], const char *directory, int output_fd,
               pid_t *pid);
 
+/// Starts `path` like `cwa_spawn`, for a long-running child that talks to us over pipes: standard input from
+/// /dev/null; descriptor `from_fds[i]` of this process becomes `to_fds[i]` in the child (for `count` pairs; a
+/// Chromium on `--remote-debugging-pipe` reads fd 3 and writes fd 4); no other descriptor of this process; default
+/// signal handling. With `new_process_group` set the child leads a process group of its own, so that
+/// `kill(-pid, …)` reaches every process it starts. Every `from_fds[i]` must be above every `to_fds[i]` (move them
+/// to 10 and up first), so that no mapping overwrites a source still to be mapped.
+int cwa_spawn_mapped(const char *path, char *const argv[], char *const envp[], const char *directory,
+                     const int *from_fds, const int *to_fds, int count, int new_process_group, pid_t *pid);
+
 #endif

@@ -1,0 +1,110 @@
+extension CDP {
+    /// The `Runtime` domain: running JavaScript in the page and bindings from the page.
+    public enum Runtime {
+        /// `Runtime.enable`: needed for bindings and execution-context events.
+        public struct Enable: CDPCommand {
+            public static let method = "Runtime.enable"
+            public typealias Response = CDPEmptyResponse
+            public init() {}
+        }
+
+        /// `Runtime.addBinding`: a global function `name(string)` in the page whose calls arrive as
+        /// `Runtime.bindingCalled`. It survives reloads.
+        public struct AddBinding: CDPCommand {
+            public static let method = "Runtime.addBinding"
+            public typealias Response = CDPEmptyResponse
+            public var name: String
+            public var executionContextName: String?
+            public init(name: String, executionContextName: String? = nil) {
+                self.name = name
+                self.executionContextName = executionContextName
+            }
+        }
+
+        /// A JavaScript value as the protocol describes it.
+        public struct RemoteObject: Decodable, Sendable {
+            /// `object`, `function`, `undefined`, `string`, `number`, `boolean`, `symbol`, `bigint`.
+            public var type: String
+            public var subtype: String?
+            public var className: String?
+            /// Present when the value was returned by value; its JSON is decoded by the caller.
+            public var description: String?
+            /// `NaN`, `-0`, `Infinity`, `-Infinity` or a BigInt literal, which JSON cannot carry.
+            public var unserializableValue: String?
+            public var objectId: String?
+        }
+
+        /// Why an evaluation threw.
+        public struct ExceptionDetails: Decodable, Sendable {
+            public var text: String
+            public var lineNumber: Int
+            public var columnNumber: Int
+            public var exception: RemoteObject?
+        }
+
+        /// `Runtime.evaluate` with the result returned by value. The result's `value` is decoded by
+        /// ``Page/evaluate(_:as:awaitPromise:timeout:)``.
+        public struct Evaluate: Encodable, Sendable {
+            public static let method = "Runtime.evaluate"
+            public var expression: String
+            public var returnByValue: Bool
+            public var awaitPromise: Bool
+            public var userGesture: Bool?
+            public var contextId: Int?
+            public init(expression: String, returnByValue: Bool = true, awaitPromise: Bool = true,
+                        userGesture: Bool? = nil, contextId: Int? = nil) {
+                self.expression = expression
+                self.returnByValue = returnByValue
+                self.awaitPromise = awaitPromise
+                self.userGesture = userGesture
+                self.contextId = contextId
+            }
+        }
+
+        /// `Runtime.callFunctionOn`: calls a function declaration with JSON arguments (no JavaScript is spliced).
+        public struct CallFunctionOn: Encodable, Sendable {
+            public static let method = "Runtime.callFunctionOn"
+            public var functionDeclaration: String
+            public var arguments: [CallArgument]
+            public var objectId: String?
+            public var executionContextId: Int?
+            public var returnByValue: Bool
+            public var awaitPromise: Bool
+            public var userGesture: Bool?
+            public init(functionDeclaration: String, arguments: [CallArgument] = [], objectId: String? = nil,
+                        executionContextId: Int? = nil, returnByValue: Bool = true, awaitPromise: Bool = true,
+                        userGesture: Bool? = nil) {
+                self.functionDeclaration = functionDeclaration
+                self.arguments = arguments
+                self.objectId = objectId
+                self.executionContextId = executionContextId
+                self.returnByValue = returnByValue
+                self.awaitPromise = awaitPromise
+                self.userGesture = userGesture
+            }
+        }
+
+        /// One argument of ``CallFunctionOn``: any encodable value, passed as JSON.
+        public struct CallArgument: Encodable, Sendable {
+            private let value: any Encodable & Sendable
+
+            public init(_ value: some Encodable & Sendable) {
+                self.value = value
+            }
+
+            private enum CodingKeys: String, CodingKey { case value }
+
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(value, forKey: .value)
+            }
+        }
+
+        /// Parameters of `Runtime.bindingCalled`.
+        public struct BindingCalled: Decodable, Sendable {
+            public var name: String
+            public var payload: String
+            public var executionContextId: Int
+        }
+    }
+}
