@@ -16,13 +16,14 @@ public final class Browser: Sendable {
     public let connection: CDPConnection
     /// The browser process when this gateway started it.
     public let process: ChromiumProcess?
-    private let transport: any CDPTransport
+    /// The profile directory of a browser this gateway started.
+    public let userDataDirectory: String?
     private let logger: Logger
 
-    private init(connection: CDPConnection, process: ChromiumProcess?, transport: any CDPTransport, logger: Logger) {
+    private init(connection: CDPConnection, process: ChromiumProcess?, userDataDirectory: String?, logger: Logger) {
         self.connection = connection
         self.process = process
-        self.transport = transport
+        self.userDataDirectory = userDataDirectory
         self.logger = logger
     }
 
@@ -59,7 +60,8 @@ public final class Browser: Sendable {
             }
             let connection = CDPConnection(
                 transport: transport, recentOutput: { process.output.lines }, logger: logger)
-            let browser = Browser(connection: connection, process: process, transport: transport, logger: logger)
+            let browser = Browser(
+                connection: connection, process: process, userDataDirectory: options.userDataDirectory, logger: logger)
             try await browser.waitUntilAnswering(within: launchTimeout)
             return browser
         case .webSocket:
@@ -73,7 +75,8 @@ public final class Browser: Sendable {
             }
             let connection = CDPConnection(
                 transport: transport, recentOutput: { process.output.lines }, logger: logger)
-            let browser = Browser(connection: connection, process: process, transport: transport, logger: logger)
+            let browser = Browser(
+                connection: connection, process: process, userDataDirectory: options.userDataDirectory, logger: logger)
             try await browser.waitUntilAnswering(within: launchTimeout)
             return browser
         }
@@ -84,7 +87,7 @@ public final class Browser: Sendable {
     public static func connect(webSocketURL url: String, logger: Logger = Logger(label: "wa.browser")) async throws -> Browser {
         let transport = try await WebSocketTransport.connect(to: url)
         let connection = CDPConnection(transport: transport, logger: logger)
-        let browser = Browser(connection: connection, process: nil, transport: transport, logger: logger)
+        let browser = Browser(connection: connection, process: nil, userDataDirectory: nil, logger: logger)
         try await browser.waitUntilAnswering(within: .seconds(30))
         return browser
     }
@@ -126,9 +129,11 @@ public final class Browser: Sendable {
         if await process.waitForExit(timeout: timeout) == nil {
             logger.warning("the browser did not exit after Browser.close; killing it", metadata: ["pid": "\(process.pid)"])
         }
-        // Helpers can outlive the browser process by a moment; the group is gone after this.
+        // Helpers can outlive the browser process by a moment (and one may have left the group): none is left after
+        // this.
         process.killProcessGroup()
         _ = await process.waitForExit()
+        if let userDataDirectory { await LeftoverBrowsers.stop(using: userDataDirectory) }
         await connection.close()
         await process.closeOutput()
     }

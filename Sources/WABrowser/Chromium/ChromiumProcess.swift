@@ -3,6 +3,7 @@ import Foundation
 import Logging
 public import NIOCore
 public import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -88,17 +89,24 @@ public final class ChromiumProcess: Sendable {
         await exit.value
     }
 
-    /// Waits up to `timeout` for the browser to exit; nil if it is still running.
+    /// Waits up to `timeout` for the browser to exit; nil if it is still running then.
     public func waitForExit(timeout: Duration) async -> Int32? {
-        await withTaskGroup(of: Int32?.self) { group in
-            group.addTask { await self.waitForExit() }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
+        let exit = exit
+        let outcome = ResumeOnce<Int32?>()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Int32?, Never>) in
+            outcome.state.withLock { $0 = continuation }
+            // Whichever comes first resumes the continuation; the other finds it taken.
+            let waiting = Task {
+                let status = await exit.value
+                outcome.state.withLock { $0.take() }?.resume(returning: status)
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+            Task {
+                try? await Task.sleep(for: timeout)
+                if let continuation = outcome.state.withLock({ $0.take() }) {
+                    waiting.cancel()
+                    continuation.resume(returning: nil)
+                }
+            }
         }
     }
 
@@ -106,6 +114,12 @@ public final class ChromiumProcess: Sendable {
     /// they are gone.
     public func killProcessGroup() {
         _ = kill(-pid, SIGKILL)
+    }
+
+    /// The processes running with `--user-data-dir=<directory>` on their command line: browsers (and their helpers)
+    /// using that profile. Empty on systems without `/proc`.
+    public static func processes(usingProfile directory: String) -> [Int32] {
+        LeftoverBrowsers.processes(using: directory)
     }
 
     /// Stops draining the output (after the process exited).
@@ -147,6 +161,11 @@ private struct Pipe {
         close(descriptor)
         return moved
     }
+}
+
+/// A continuation that the first of several racing tasks takes and resumes.
+private final class ResumeOnce<Value: Sendable>: Sendable {
+    let state = Mutex<CheckedContinuation<Value, Never>?>(nil)
 }
 
 /// Appends everything read to an ``OutputLog``.

@@ -101,23 +101,31 @@ public struct Page: Sendable {
         return try outcome.value(method: CDP.Runtime.Evaluate.method)
     }
 
-    /// Evaluates `expression` for its effect, ignoring its value.
+    /// Evaluates `expression` (statements are fine) for its effect, ignoring its value; throws if it throws.
     public func run(_ expression: String, awaitPromise: Bool = true, timeout: Duration? = nil) async throws {
-        _ = try await evaluate("void (\(expression))", as: Ignored?.self, awaitPromise: awaitPromise, timeout: timeout)
+        let outcome = try await connection.send(
+            method: CDP.Runtime.Evaluate.method,
+            params: CDP.Runtime.Evaluate(expression: expression, returnByValue: false, awaitPromise: awaitPromise),
+            session: session, timeout: timeout, as: EvaluationOutcome<Ignored?>.self)
+        _ = try outcome.value(method: CDP.Runtime.Evaluate.method)
     }
 
-    /// Calls `declaration` (a JavaScript function, e.g. `(a, b) => a + b`) with `arguments` passed as JSON, and
-    /// returns its value.
+    /// Calls `declaration` (a JavaScript function, e.g. `(a, b) => a + b`) with `arguments` and returns its value.
+    ///
+    /// The arguments travel as JSON (a JSON text is a JavaScript expression), so no value is ever spliced into
+    /// code as text.
     public func callFunction<Value: Decodable & Sendable>(
         _ declaration: String, arguments: [CDP.Runtime.CallArgument] = [], as _: Value.Type = Value.self,
         timeout: Duration? = nil
     ) async throws -> Value {
-        let outcome = try await connection.send(
-            method: CDP.Runtime.CallFunctionOn.method,
-            params: CDP.Runtime.CallFunctionOn(
-                functionDeclaration: declaration, arguments: arguments, executionContextId: nil),
-            session: session, timeout: timeout, as: EvaluationOutcome<Value>.self)
-        return try outcome.value(method: CDP.Runtime.CallFunctionOn.method)
+        let encoded: Data
+        do {
+            encoded = try JSONEncoder().encode(arguments.map(\.value))
+        } catch {
+            throw CDPError.malformedResponse(method: CDP.Runtime.Evaluate.method, detail: "cannot encode the arguments: \(error)")
+        }
+        let expression = "(\(declaration))(...\(String(decoding: encoded, as: UTF8.self)))"
+        return try await evaluate(expression, as: Value.self, timeout: timeout)
     }
 
     /// Runs `source` in every new document of this page before the page's own scripts (and, with

@@ -82,21 +82,49 @@ extension CDP {
                 self.awaitPromise = awaitPromise
                 self.userGesture = userGesture
             }
-        }
 
-        /// One argument of ``CallFunctionOn``: any encodable value, passed as JSON.
-        public struct CallArgument: Encodable, Sendable {
-            private let value: any Encodable & Sendable
-
-            public init(_ value: some Encodable & Sendable) {
-                self.value = value
+            private enum CodingKeys: String, CodingKey {
+                case functionDeclaration, arguments, objectId, executionContextId, returnByValue, awaitPromise
+                case userGesture
             }
 
-            private enum CodingKeys: String, CodingKey { case value }
+            private struct WireArgument: Encodable {
+                var value: AnyEncodableValue
+            }
 
             public func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(value, forKey: .value)
+                try container.encode(functionDeclaration, forKey: .functionDeclaration)
+                try container.encode(arguments.map { WireArgument(value: $0.value) }, forKey: .arguments)
+                try container.encodeIfPresent(objectId, forKey: .objectId)
+                try container.encodeIfPresent(executionContextId, forKey: .executionContextId)
+                try container.encode(returnByValue, forKey: .returnByValue)
+                try container.encode(awaitPromise, forKey: .awaitPromise)
+                try container.encodeIfPresent(userGesture, forKey: .userGesture)
+            }
+        }
+
+        /// One argument of ``CallFunctionOn`` (and of ``Page/callFunction(_:arguments:as:timeout:)``): any
+        /// encodable value, passed as JSON.
+        public struct CallArgument: Encodable, Sendable {
+            /// The value itself, encoded as its JSON.
+            public let value: AnyEncodableValue
+
+            public init(_ value: some Encodable & Sendable) {
+                self.value = AnyEncodableValue(value)
+            }
+        }
+
+        /// An encodable value of any type, encoded as the value itself.
+        public struct AnyEncodableValue: Encodable, Sendable {
+            private let base: any Encodable & Sendable
+
+            public init(_ base: some Encodable & Sendable) {
+                self.base = base
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                try base.encode(to: encoder)
             }
         }
 
