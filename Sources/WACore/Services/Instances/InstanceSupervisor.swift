@@ -428,10 +428,17 @@ public final class InstanceSupervisor: SessionDirectory {
             return s.nextSerial
         }
         let runner = SupervisedInstance(serial: serial, instance: instance, lease: lease, linkMethod: linkMethod)
+        // The lease is renewed from now on: starting a session (launching a browser, loading WhatsApp Web) can take
+        // longer than the lease lasts.
+        runner.box.withLock { $0.renewal = Task { await self.renewLease(runner) } }
         let session: any WhatsAppSession
         do {
             session = try await openSession(runner, instance: instance, proxy: proxy)
         } catch {
+            let renewal = runner.end(.stopping).renewal
+            renewal?.cancel()
+            await renewal?.value
+            let lease = runner.lease
             // Undo: the previous status and desired state (only if the lease is still ours) and the lease. If the
             // undo fails too, the lease expires on its own and the instance keeps `starting` until a node resumes it.
             await env.bestEffort("undoing a start whose session could not open", level: .error, metadata(runner)) {
@@ -453,11 +460,14 @@ public final class InstanceSupervisor: SessionDirectory {
             }
             throw error
         }
-        _ = runner.install(session)
+        guard runner.install(session) else {
+            // The lease was lost while the session started (another node took the instance over): that node runs it.
+            await session.stop()
+            throw WAError(.leaseLost, "the instance's lease was lost while its session started")
+        }
         state.withLock { $0.runners[id] = runner }
         runner.box.withLock { b in
             b.loop = Task { await self.supervise(runner, first: session) }
-            b.renewal = Task { await self.renewLease(runner) }
         }
         return instance
     }

@@ -37,9 +37,18 @@ public final class SimulatedSession: WhatsAppSession {
     /// Whether the session has ended (stopped, disconnected or logged out).
     public var hasEnded: Bool { network.read { $0.sessions[id]?.phase == .ended } }
 
-    /// Restores from the archive, or starts linking (QR codes rotating on the clock, or a pairing code).
+    /// Restores from the archive, or starts linking (QR codes rotating on the clock, or a pairing code), after the
+    /// configured ``SimulatedWhatsApp/Configuration-swift.struct/startupTime``.
     /// Calling it again while running does nothing; after the session ended it throws `session_not_ready`.
     public func start() async throws(WAError) {
+        let startupTime = network.configuration.startupTime
+        if startupTime > .zero {
+            do {
+                try await network.clock.sleep(for: startupTime)
+            } catch {
+                throw WAError(.transportError, "the session was cancelled while starting")
+            }
+        }
         let needsTimer = try network.tryMutate { s, e throws(WAError) in try s.start(id, &e) }
         if needsTimer { network.startLinkTimer(session: id) }
     }

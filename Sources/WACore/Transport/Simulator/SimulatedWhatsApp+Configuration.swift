@@ -15,17 +15,21 @@ extension SimulatedWhatsApp {
         public var qrCodeLimit: Int
         /// The `loading(percent:)` events a session reports between `authenticated` and `ready`.
         public var loadingSteps: [Int]
+        /// How long ``WhatsAppSession/start()`` takes before the session is up, as launching a browser and loading
+        /// WhatsApp Web does (often longer than an instance's lease). `.zero` (the default) starts at once.
+        public var startupTime: Duration
 
         /// WhatsApp-like defaults: instant delivery, 5 QR codes 20 s apart, four loading steps.
         public init(
             latency: Duration = .zero, latencyJitter: Duration = .zero, qrRotationInterval: Duration = .seconds(20),
-            qrCodeLimit: Int = 5, loadingSteps: [Int] = [25, 50, 75, 100]
+            qrCodeLimit: Int = 5, loadingSteps: [Int] = [25, 50, 75, 100], startupTime: Duration = .zero
         ) {
             self.latency = latency
             self.latencyJitter = latencyJitter
             self.qrRotationInterval = qrRotationInterval
             self.qrCodeLimit = max(1, qrCodeLimit)
             self.loadingSteps = loadingSteps
+            self.startupTime = max(.zero, startupTime)
         }
     }
 }
