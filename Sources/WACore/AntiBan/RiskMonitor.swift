@@ -246,6 +246,8 @@ public struct RiskMonitor: Sendable, Hashable, Codable {
     static let terminalWithoutRelink: Set<String> = ["proxy_blocked", "deprecated_version"]
 
     private mutating func recordDisconnect(_ reason: DisconnectReason, at date: Date, into actions: inout [RiskAction]) {
+        // A crashed browser or a hung page is the gateway's trouble, not a sign of how WhatsApp treats the account.
+        if reason.isLocal { return }
         if reason.code == "restricted" {
             recordTemporaryBan(code: nil, expiresAt: nil, at: date, into: &actions)
             return

@@ -124,8 +124,12 @@ extension WAError {
         /// looks worse to WhatsApp). A rate limit WhatsApp imposes: ``WAError/retryAfter`` says when it ends when
         /// that is known, and without it the error is not retryable.
         case accountRestricted = "account_restricted"
-        /// The transport failed (browser, network, WhatsApp); usually worth retrying.
+        /// WhatsApp (or the network on its way) failed or refused the command; usually worth retrying. The risk
+        /// monitor counts a failed send of this kind against the account.
         case transportError = "transport_error"
+        /// The gateway's own side of the session failed before WhatsApp was asked: the browser crashed, DevTools
+        /// stopped answering, a page script failed. Worth retrying; never counted against the account.
+        case transportUnavailable = "transport_unavailable"
 
         // MARK: Messaging
 
@@ -269,7 +273,7 @@ extension WAError {
                 .unsupportedType
             case .rateLimited, .quotaExceeded, .accountRestricted:
                 .rateLimited
-            case .storageUnavailable, .noProxyAvailable, .sessionNotReady, .transportError:
+            case .storageUnavailable, .noProxyAvailable, .sessionNotReady, .transportError, .transportUnavailable:
                 .unavailable
             case .tenantMismatch, .transactionMisuse, .immutableRecord, .decryptionFailed, .unknownKey,
                 .internalError:

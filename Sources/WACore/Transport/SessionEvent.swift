@@ -84,17 +84,23 @@ public enum ConnectionState: String, Sendable, Hashable, CaseIterable {
 
 /// Why a session disconnected, classified for the supervisor.
 public struct DisconnectReason: Sendable, Hashable, CustomStringConvertible {
-    /// A stable code: `connection_lost`, `timeout`, `browser_crashed`, `conflict`, `logged_out`, `banned`,
-    /// `restricted`, `link_timeout`, `deprecated_version`, `proxy_failed`, or a transport-specific one.
+    /// A stable code: `connection_lost`, `timeout`, `browser_crashed`, `page_unresponsive`, `conflict`,
+    /// `logged_out`, `banned`, `restricted`, `link_timeout`, `deprecated_version`, `proxy_failed`, or a
+    /// transport-specific one.
     public var code: String
     public var kind: Kind
     /// A short, safe explanation.
     public var message: String
+    /// Whether the gateway's own side failed (the browser crashed, the page stopped responding, DevTools stopped
+    /// answering) rather than WhatsApp or the network dropping the account. Local failures say nothing about how
+    /// WhatsApp sees the account, so the risk monitor does not count them.
+    public var isLocal: Bool
 
-    public init(code: String, kind: Kind, message: String) {
+    public init(code: String, kind: Kind, message: String, isLocal: Bool = false) {
         self.code = code
         self.kind = kind
         self.message = message
+        self.isLocal = isLocal
     }
 
     /// Whether reconnecting can help.
@@ -109,7 +115,11 @@ public struct DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         code: "connection_lost", kind: .transient, message: "the connection to WhatsApp was lost")
     public static let timeout = DisconnectReason(code: "timeout", kind: .transient, message: "WhatsApp stopped answering")
     public static let browserCrashed = DisconnectReason(
-        code: "browser_crashed", kind: .transient, message: "the browser process ended unexpectedly")
+        code: "browser_crashed", kind: .transient, message: "the browser process ended unexpectedly", isLocal: true)
+    /// The WhatsApp Web page stopped responding (a hung or crashed renderer, DevTools calls timing out): the
+    /// session is restarted.
+    public static let pageUnresponsive = DisconnectReason(
+        code: "page_unresponsive", kind: .transient, message: "the WhatsApp Web page stopped responding", isLocal: true)
     /// The proxy refused, dropped or could not reach WhatsApp.
     public static let proxyFailed = DisconnectReason(
         code: "proxy_failed", kind: .transient, message: "the proxy refused or dropped the connection")

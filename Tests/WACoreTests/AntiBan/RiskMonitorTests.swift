@@ -71,7 +71,7 @@ struct RiskMonitorTests {
         },
         Scenario(rule: .disconnectFlapping, threshold: 5, severity: .warning) { monitor, count in
             let reasons: [DisconnectReason] = [
-                .connectionLost, .timeout, .browserCrashed,
+                .connectionLost, .timeout, .proxyFailed,
                 DisconnectReason(code: "restart_required", kind: .transient, message: "restart"), .connectionLost,
             ]
             return (0..<count).flatMap { monitor.record(.disconnected(reasons[$0 % reasons.count]), at: at(Double($0) * 60)) }
@@ -178,6 +178,21 @@ struct RiskMonitorTests {
         let resumed = monitor.maySend(at: Self.at(60))
         #expect(resumed)
         #expect(monitor.score(at: Self.at(60)) == 0)
+    }
+
+    @Test("the gateway's own failures never count against the account", arguments: [
+        DisconnectReason.browserCrashed, .pageUnresponsive,
+        DisconnectReason(code: "devtools_timeout", kind: .transient, message: "DevTools stopped answering", isLocal: true),
+    ])
+    func localFailuresAreIgnored(reason: DisconnectReason) {
+        var monitor = RiskMonitor()
+        var actions: [RiskAction] = []
+        for minute in 0..<20 {
+            actions += monitor.record(.disconnected(reason), at: Self.at(Double(minute) * 60))
+        }
+        #expect(actions.isEmpty)
+        #expect(monitor.score(at: Self.at(20 * 60)) == 0)
+        #expect(monitor.activeRules.isEmpty)
     }
 
     @Test("transient disconnects never require a relink", arguments: [

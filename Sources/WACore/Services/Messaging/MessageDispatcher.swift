@@ -316,6 +316,10 @@ public final class MessageDispatcher: Sendable {
                 // Until the restriction ends when WhatsApp says so (at least a minute), else an hour.
                 return .wait(
                     until: now.adding(error.retryAfter.map { max($0, .seconds(60)) } ?? .seconds(3_600)), holdingLane: true)
+            case .transportUnavailable, .sessionNotReady:
+                // Our side failed (a crashed browser, a session not up): WhatsApp was not asked, so the account's
+                // risk is not charged.
+                return .retryLocally(error)
             default:
                 return .retry(error)
             }
@@ -326,7 +330,8 @@ public final class MessageDispatcher: Sendable {
             return .wait(until: env.clock.now(), holdingLane: false)
         } catch {
             if Task.isCancelled { return .wait(until: env.clock.now(), holdingLane: false) }
-            return .retry(WAError(.transportError, "the send was interrupted"))
+            // Not a WAError: the transport broke its contract, which says nothing about the account.
+            return .retryLocally(WAError(.transportUnavailable, "the send was interrupted"))
         }
     }
 

@@ -16,6 +16,9 @@ public struct SimulatedFaults: Sendable, Hashable {
     public var failNextSends: Int
     /// Each send throws `transport_error` with this probability (0…1).
     public var sendFailureProbability: Double
+    /// The next this-many sends throw `transport_unavailable`, as a session whose browser crashed would: nothing
+    /// reaches WhatsApp, and the risk monitor does not count it.
+    public var failNextSendsLocally: Int
     /// The next this-many accepted messages are lost: the sender sees `sent` and nothing more, the recipient never
     /// gets them.
     public var dropNextMessages: Int
@@ -27,11 +30,12 @@ public struct SimulatedFaults: Sendable, Hashable {
 
     /// Faults as given; the defaults inject nothing.
     public init(
-        failNextSends: Int = 0, sendFailureProbability: Double = 0, dropNextMessages: Int = 0,
-        dropProbability: Double = 0, reorderAcks: Bool = false
+        failNextSends: Int = 0, sendFailureProbability: Double = 0, failNextSendsLocally: Int = 0,
+        dropNextMessages: Int = 0, dropProbability: Double = 0, reorderAcks: Bool = false
     ) {
         self.failNextSends = failNextSends
         self.sendFailureProbability = sendFailureProbability
+        self.failNextSendsLocally = failNextSendsLocally
         self.dropNextMessages = dropNextMessages
         self.dropProbability = dropProbability
         self.reorderAcks = reorderAcks

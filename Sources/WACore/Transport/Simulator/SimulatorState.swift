@@ -429,6 +429,15 @@ extension SimulatorState {
     }
 
     private mutating func injectSendFailure(_ sender: PhoneNumber) throws(WAError) {
+        let local = WAError(.transportUnavailable, "the simulated session failed before sending (fault injection)")
+        if let count = accounts[sender]?.faults.failNextSendsLocally, count > 0 {
+            accounts[sender]?.faults.failNextSendsLocally = count - 1
+            throw local
+        }
+        if faults.failNextSendsLocally > 0 {
+            faults.failNextSendsLocally -= 1
+            throw local
+        }
         let failure = WAError(.transportError, "the simulated network failed the send (fault injection)")
         if let count = accounts[sender]?.faults.failNextSends, count > 0 {
             accounts[sender]?.faults.failNextSends = count - 1

@@ -36,6 +36,38 @@ struct RiskIntegrationTests {
             .risk.pausedUntil == pausedUntil)
     }
 
+    @Test(arguments: [true, false])
+    func onlyWhatsAppsFailuresCountAgainstTheAccount(local: Bool) async throws {
+        let h = try await MessagingHarness()
+        let risk = RiskService(environment: h.env, webhooks: h.webhooks)
+        let dispatcher = MessageDispatcher(environment: h.env, sessions: h.directory, webhooks: h.webhooks, risk: risk)
+        // Three failed attempts, then the send goes through: from a crashed browser (local) or from WhatsApp.
+        h.shop.updateFaults { faults in
+            if local { faults.failNextSendsLocally = 3 } else { faults.failNextSends = 3 }
+        }
+        let message = try await h.send("Your order shipped", to: try h.phone("3000001"))
+        try await h.clock.run {
+            while try await dispatcher.runOnce(worker: "risk") > 0 {}
+            while true {
+                let waiting = try await h.jobs().filter { $0.state == .available }
+                guard let next = waiting.map(\.scheduledAt).min() else { return }
+                h.clock.set(max(next, h.clock.now()))
+                while try await dispatcher.runOnce(worker: "risk") > 0 {}
+            }
+        }
+        #expect([.sent, .delivered, .read].contains(try await h.message(message.id).status))
+        let org = h.organization.id
+        let record = try await h.env.store.transaction(.organization(org)) {
+            try await $0.riskMonitors.find(h.instance.id.retyped(), in: org)
+        }
+        let monitor = try JSONDecoder().decode(RiskMonitor.self, from: Data(try #require(record).state))
+        if local {
+            #expect(monitor.score(at: h.clock.now()) == 0, "a crashed browser was charged to the account")
+        } else {
+            #expect(monitor.score(at: h.clock.now()) > 0, "WhatsApp's refusals were not charged to the account")
+        }
+    }
+
     @Test func identicalTextToManyRecipientsThrottlesAndAlerts() async throws {
         let h = try await MessagingHarness()
         let risk = RiskService(environment: h.env, webhooks: h.webhooks)
