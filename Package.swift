@@ -193,12 +193,14 @@ let package = Package(
         .testTarget(
             name: "WABrowserTests",
             dependencies: [
-                "WABrowser", "WACoreTesting",
+                "WABrowser", "WACore", "WACoreTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            // The WhatsApp Web fixture, served by the tests from its directory (Tests/WABrowserTests/Fixtures).
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

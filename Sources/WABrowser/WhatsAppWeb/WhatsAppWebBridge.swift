@@ -1,0 +1,197 @@
+/// The code WABrowser runs inside WhatsApp Web: it attaches to WhatsApp Web's own module registry
+/// (`window.require('WAWeb…')`, the surface whatsapp-web.js uses; `reference/whatsapp-web.md` §2–§4) and reports
+/// through one binding, and it gives the gateway a small command object, `window.__wg`.
+///
+/// It is installed as an init script, so it runs again in every new main-frame document (a reload re-injects it)
+/// and guards against running twice in one document. It is lazy and defensive: modules are required when needed,
+/// and a missing or late module makes that one feature fail with its name, not the whole session. `ready` is derived
+/// from state (`Socket.state == CONNECTED && Socket.hasSynced`) as well as from the `change:hasSynced` event, and
+/// `authenticated`/`ready` are reported once per document.
+enum WhatsAppWebBridge {
+    /// The binding the page reports through (a bland name; the script removes the global and keeps it in a closure).
+    static let bindingName = "__wgEmit"
+
+    /// Run before ``script`` when the session links with a pairing code instead of a QR code.
+    static let pairingPrelude = "Object.defineProperty(window, '__wgPairing', { value: true, configurable: true });"
+
+    static let script = #"""
+    (() => {
+      if (window.__wg) return;
+      const binding = window.__wgEmit;
+      try { delete window.__wgEmit; } catch (e) {}
+      const emit = (ev, data) => { try { binding(JSON.stringify(Object.assign({ ev }, data || {}))); } catch (e) {} };
+      const req = (name) => window.require(name);
+      const tryReq = (name) => { try { return window.require(name); } catch (e) { return undefined; } };
+      const str = (w) => (w == null ? null : typeof w === 'string' ? w : (w._serialized ?? String(w)));
+      const done = { authenticated: false, ready: false, messages: false };
+      const sentByGateway = new Set();
+      let lastQR = null;
+      // Linking with a pairing code: no QR code is announced (the session asks for the code once unpaired).
+      let pairing = window.__wgPairing === true;
+      try { delete window.__wgPairing; } catch (e) {}
+
+      async function qrString() {
+        const Conn = req('WAWebConnModel').Conn;
+        if (!Conn.ref) return null;
+        const b64 = req('WABase64');
+        const noise = await req('WAWebUserPrefsInfoStore').waNoiseInfo.get();
+        const registration = await req('WAWebSignalStoreApi').waSignalStore.getRegistrationInfo();
+        const adv = await req('WAWebAdvSignatureApi').getADVSecretKey();
+        const platform = req('WAWebCompanionRegClientUtils').DEVICE_PLATFORM;
+        return [Conn.ref, b64.encodeB64(noise.staticKeyPair.pubKey), b64.encodeB64(registration.identityKeyPair.pubKey),
+          adv, platform].join(',');
+      }
+
+      async function announceQR() {
+        if (pairing) return;
+        try {
+          const qr = await qrString();
+          if (qr && qr !== lastQR) { lastQR = qr; emit('qr', { value: qr }); }
+        } catch (e) { emit('error', { where: 'qr', message: String(e && e.message || e) }); }
+      }
+
+      function serialize(msg) {
+        const id = msg.id || {};
+        return {
+          id: str(id), key: id.id, fromMe: !!id.fromMe, remote: str(id.remote), from: str(msg.from), to: str(msg.to),
+          author: str(msg.author), participant: str(id.participant), body: msg.body ?? null, type: msg.type,
+          t: msg.t ?? null, notifyName: msg.notifyName ?? null, caption: msg.caption ?? null,
+          mimetype: msg.mimetype ?? null, filename: msg.filename ?? null,
+        };
+      }
+
+      function attachMessages() {
+        if (done.messages) return;
+        const Msg = tryReq('WAWebCollections')?.Msg;
+        if (!Msg) return;
+        done.messages = true;
+        Msg.on('add', (msg) => {
+          if (!msg || !msg.isNewMsg) return;
+          if (msg.id && msg.id.fromMe && sentByGateway.has(str(msg.id))) return;
+          emit('message', { msg: serialize(msg) });
+        });
+        Msg.on('change:ack', (msg, ack) => {
+          if (!msg || !msg.id || !msg.id.fromMe) return;
+          emit('ack', { id: str(msg.id), chat: str(msg.id.remote), ack });
+        });
+        Msg.on('change:type', (msg, type) => {
+          if (type === 'revoked') emit('revoked', { id: str(msg.id), chat: str(msg.id.remote) });
+        });
+        Msg.on('change:body', (msg, body) => {
+          if (msg.type !== 'revoked') emit('edited', { id: str(msg.id), chat: str(msg.id.remote), body: body ?? '' });
+        });
+      }
+
+      function synced() {
+        if (!done.authenticated) { done.authenticated = true; emit('authenticated'); }
+        attachMessages();
+        if (!done.ready) {
+          done.ready = true;
+          const users = tryReq('WAWebUserPrefsMeUser');
+          const pn = users?.getMaybeMePnUser?.();
+          const lid = users?.getMaybeMeLidUser?.();
+          const Conn = tryReq('WAWebConnModel')?.Conn;
+          emit('ready', { me: str(pn ?? lid ?? Conn?.wid), lid: str(lid), pushname: Conn?.pushname ?? null });
+        }
+      }
+
+      function onState(state) {
+        emit('state', { state });
+        if (state === 'UNPAIRED') announceQR();
+        if (state === 'UNPAIRED_IDLE' && !pairing) { try { req('WAWebCmd').Cmd.refreshQR(); } catch (e) {} }
+      }
+
+      function attach() {
+        const Socket = tryReq('WAWebSocketModel')?.Socket;
+        const Conn = tryReq('WAWebConnModel')?.Conn;
+        const Cmd = tryReq('WAWebCmd')?.Cmd;
+        if (!Socket || !Conn || !Cmd) return false;
+        Socket.on('change:state', (model, state) => onState(state));
+        Socket.on('change:hasSynced', (model, value) => { if (value) synced(); });
+        Conn.on('change:ref', () => announceQR());
+        Cmd.on('offline_progress_update_from_bridge', () => {
+          const handler = tryReq('WAWebOfflineHandler')?.OfflineMessageHandler;
+          const percent = handler?.getOfflineDeliveryProgress?.();
+          if (typeof percent === 'number') emit('loading', { percent });
+        });
+        const loggedOut = () => emit('logout');
+        Cmd.on('logout', loggedOut);
+        Cmd.on('logout_from_bridge', loggedOut);
+        onState(Socket.state);
+        if (Socket.state === 'CONNECTED' && Socket.hasSynced) synced();
+        return true;
+      }
+
+      async function chatFor(chatId) {
+        const wid = req('WAWebWidFactory').createWid(chatId);
+        const collections = req('WAWebCollections');
+        return collections.Chat.get(wid) ?? (await req('WAWebFindChatAction').findOrCreateLatestChat(wid))?.chat;
+      }
+
+      const commands = {
+        state() {
+          const Socket = tryReq('WAWebSocketModel')?.Socket;
+          return { state: Socket?.state ?? null, hasSynced: !!Socket?.hasSynced, attached: done.ready };
+        },
+        // Sends a text with the gateway's own id; a message with that id already in the store is not sent again.
+        async sendText(chatId, body, keyID) {
+          const wid = req('WAWebWidFactory').createWid(chatId);
+          const me = req('WAWebUserPrefsMeUser').getMaybeMePnUser();
+          const MsgKey = req('WAWebMsgKey');
+          const key = new MsgKey({ from: me, to: wid, id: keyID, selfDir: 'out' });
+          const Msg = req('WAWebCollections').Msg;
+          const existing = Msg.get(key._serialized);
+          if (existing) return { id: str(key), t: existing.t, ack: existing.ack, already: true };
+          const chat = await chatFor(chatId);
+          if (!chat) throw new Error('no chat for ' + chatId);
+          const ephemeral = tryReq('WAWebGetEphemeralFieldsMsgActionsUtils')?.getEphemeralFields?.(chat) ?? {};
+          sentByGateway.add(str(key));
+          const message = Object.assign({
+            id: key, ack: 0, body, from: me, to: wid, local: true, self: 'out', t: Math.floor(Date.now() / 1000),
+            isNewMsg: true, type: 'chat',
+          }, ephemeral);
+          const [added] = req('WAWebSendMsgChatAction').addAndSendMsgToChat(chat, message);
+          const msg = await added;
+          return { id: str(key), t: msg?.t ?? message.t, ack: msg?.ack ?? 0, already: false };
+        },
+        async seen(chatId) {
+          const chat = await chatFor(chatId);
+          const stream = tryReq('WAWebStreamModel')?.Stream;
+          stream?.markAvailable?.();
+          try { await req('WAWebUpdateUnreadChatAction').sendSeen({ chat, threadId: undefined }); }
+          finally { stream?.markUnavailable?.(); }
+        },
+        async chatState(chatId, state) {
+          const bridge = req('WAWebChatStateBridge');
+          const wid = req('WAWebWidFactory').createWid(chatId);
+          if (state === 'composing') await bridge.sendChatStateComposing(wid);
+          else if (state === 'recording') await bridge.sendChatStateRecording(wid);
+          else await bridge.sendChatStatePaused(wid);
+        },
+        async exists(number) {
+          const wid = req('WAWebWidFactory').createWid(number + '@c.us');
+          const result = await req('WAWebQueryExistsJob').queryWidExists(wid);
+          return result && result.wid ? str(result.wid) : null;
+        },
+        async requestPairingCode(phone) {
+          pairing = true;
+          const linking = req('WAWebAltDeviceLinkingApi');
+          linking.setPairingType('ALT_DEVICE_LINKING');
+          await linking.initializeAltDeviceLinking();
+          const code = await linking.startAltLinkingFlow(phone, true);
+          emit('code', { value: code });
+          return code;
+        },
+        async logout() { await req('WAWebSocketModel').Socket.logout(); },
+      };
+      Object.defineProperty(window, '__wg', { value: commands, enumerable: false });
+
+      // WhatsApp Web defines its registry a while after the document starts: wait for it (a version first).
+      const start = () => {
+        if (window.Debug && window.Debug.VERSION !== undefined && typeof window.require === 'function' && attach()) return;
+        setTimeout(start, 100);
+      };
+      start();
+    })();
+    """#
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// How ``WhatsAppWebTransport`` runs WhatsApp Web: one Chromium per instance, each on a profile of its own.
+public struct WhatsAppWebConfiguration: Sendable {
+    /// The browser's options; ``ChromiumLaunchOptions/userDataDirectory`` is replaced per instance by a directory
+    /// under ``profilesDirectory``, and the instance's fingerprint and proxy are applied on top.
+    public var chromium: ChromiumLaunchOptions
+    /// Where the instances' browser profiles live (`<profilesDirectory>/<instance id>`). A profile is what keeps
+    /// an instance linked across restarts.
+    public var profilesDirectory: String
+    /// The page to open: WhatsApp Web.
+    public var url: String
+    /// Serve WhatsApp Web from a local directory instead (offline mode; every other request fails): for testing
+    /// code against a page of your own, without a phone or the internet.
+    public var offlineSite: OfflineSite?
+    /// How long the browser may take to answer after it starts.
+    public var launchTimeout: Duration
+    /// How long a command inside the page may take (a send, a number lookup).
+    public var commandTimeout: Duration
+
+    public init(
+        profilesDirectory: String, chromium: ChromiumLaunchOptions? = nil, url: String = "https://web.whatsapp.com/",
+        offlineSite: OfflineSite? = nil, launchTimeout: Duration = .seconds(30), commandTimeout: Duration = .seconds(30)
+    ) {
+        self.profilesDirectory = profilesDirectory
+        self.chromium = chromium ?? ChromiumLaunchOptions(userDataDirectory: profilesDirectory)
+        self.url = url
+        self.offlineSite = offlineSite
+        self.launchTimeout = launchTimeout
+        self.commandTimeout = commandTimeout
+    }
+}

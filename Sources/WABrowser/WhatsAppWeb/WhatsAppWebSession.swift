@@ -1,0 +1,414 @@
+import Foundation
+import Logging
+import Synchronization
+public import WACore
+
+/// One instance's WhatsApp Web in its own headless Chromium: WACore's ``WhatsAppSession`` contract over the
+/// DevTools client.
+///
+/// ``start()`` launches Chromium on the instance's profile (`<profiles>/<instance id>`: the link lives there, so a
+/// restart on the same profile restores without a QR code), installs ``WhatsAppWebBridge`` as an init script (so a
+/// reload re-injects it), and opens WhatsApp Web (or the configured offline site). The page reports through one
+/// binding; its reports become ``SessionEvent``s:
+///
+/// | page | event |
+/// |---|---|
+/// | `Conn.ref` changes while unpaired | `qrCode` (`ref,noiseKey,identityKey,advSecret,platform`) |
+/// | a pairing code | `pairingCode` |
+/// | `hasSynced` (or found synced) | `authenticated`, then `ready` (once per page; a reload repeats them, which the lifecycle absorbs) |
+/// | offline delivery progress | `loading` |
+/// | a new message (not one this gateway sent) | `messageReceived` |
+/// | an ack of a sent message | `messageStatus` |
+/// | `CONFLICT`, `TOS_BLOCK`, `PROXYBLOCK`, logout, unpaired after being linked | `disconnected` (the session ends) |
+/// | the renderer crashes, or the browser dies | `disconnected(browser_crashed)` |
+///
+/// Commands run inside the page through WhatsApp Web's own modules. A send uses the gateway's
+/// ``OutgoingMessage/clientMessageID`` as WhatsApp's message id, and first looks for a message with that id, so a
+/// send retried after a crash is not sent twice. DevTools failures are `transport_unavailable` (the gateway's side),
+/// failures inside WhatsApp Web `transport_error`.
+public final class WhatsAppWebSession: WhatsAppSession {
+    public let events: AsyncStream<SessionEvent>
+    private let continuation: AsyncStream<SessionEvent>.Continuation
+    private let session: SessionConfiguration
+    private let configuration: WhatsAppWebConfiguration
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var browser: Browser?
+        var page: Page?
+        var tasks: [Task<Void, Never>] = []
+        var started = false
+        var ended = false
+        var ready = false
+        var account: AccountInfo?
+        var pairingRequested = false
+    }
+
+    /// The page WhatsApp Web runs in while the session is up: an escape hatch for what the session does not offer
+    /// (and for tests that drive an offline fixture).
+    public var page: Page? { state.withLock { $0.page } }
+
+    /// The profile directory of this instance.
+    public var profileDirectory: String {
+        "\(configuration.profilesDirectory)/\(session.instanceID)"
+    }
+
+    init(_ session: SessionConfiguration, configuration: WhatsAppWebConfiguration, logger: Logger) {
+        self.session = session
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "instance_id"] = "\(session.instanceID)"
+        self.logger = logger
+        (events, continuation) = AsyncStream.makeStream(of: SessionEvent.self)
+    }
+
+    // MARK: Life
+
+    public func start() async throws {
+        let first = state.withLock { s -> Bool in
+            defer { s.started = true }
+            return !s.started && !s.ended
+        }
+        guard first else {
+            if state.withLock({ $0.ended }) { throw WAError(.sessionNotReady, "the session has ended") }
+            return
+        }
+        var options = configuration.chromium
+        options.userDataDirectory = profileDirectory
+        if let fingerprint = session.fingerprint {
+            options.languages = fingerprint.languages
+            options.timeZone = fingerprint.timeZone
+            options.windowSize = .init(width: fingerprint.screen.width, height: fingerprint.screen.height)
+        }
+        if let proxy = session.proxy {
+            options.proxyServer = "\(proxy.scheme.rawValue)://\(proxy.host):\(proxy.port)"
+        }
+        let browser: Browser
+        do {
+            browser = try await Browser.launch(options, launchTimeout: configuration.launchTimeout, logger: logger)
+        } catch {
+            end()
+            throw WAError(.transportUnavailable, "cannot start the browser: \(error)")
+        }
+        state.withLock { $0.browser = browser }
+        do {
+            let page = try await browser.newPage()
+            state.withLock { $0.page = page }
+            let reports = try await page.exposeBinding(WhatsAppWebBridge.bindingName)
+            if case .pairingCode = session.linkMethod { try await page.addInitScript(WhatsAppWebBridge.pairingPrelude) }
+            try await page.addInitScript(WhatsAppWebBridge.script)
+            let crashes = await page.events(["Inspector.targetCrashed"])
+            if let site = configuration.offlineSite {
+                _ = try await page.serveOffline(site)
+            } else if let proxy = session.proxy, let username = proxy.username {
+                _ = try await RequestInterception.start(
+                    on: page, proxyCredentials: ProxyCredentials(username: username, password: proxy.password ?? "")
+                ) { _ in .proceed }
+            }
+            let pump = Task { await self.pump(reports) }
+            let watch = Task { await self.watch(crashes) }
+            state.withLock { $0.tasks += [pump, watch] }
+            try await page.navigate(to: configuration.url, waitUntil: .domContentLoaded)
+        } catch {
+            await shutDown(reporting: nil)
+            throw WAError(.transportUnavailable, "cannot open WhatsApp Web: \(error)")
+        }
+    }
+
+    public func stop() async {
+        await shutDown(reporting: nil)
+    }
+
+    /// Ends the session once: reports `reason` (if any) as its last event, closes the browser, finishes the events.
+    private func shutDown(reporting reason: DisconnectReason?) async {
+        let (browser, tasks, wasEnded) = state.withLock { s in
+            defer {
+                s.ended = true
+                s.ready = false
+                s.browser = nil
+                s.page = nil
+                s.tasks = []
+            }
+            return (s.browser, s.tasks, s.ended)
+        }
+        guard !wasEnded else { return }
+        if let reason { continuation.yield(.disconnected(reason)) }
+        // The browser is gone before the events finish, so a consumer that saw the end can reuse the profile. The
+        // report pump may be the caller: its task is cancelled only afterwards, so that closing is not cut short.
+        await browser?.close()
+        continuation.finish()
+        tasks.forEach { $0.cancel() }
+    }
+
+    private func end() {
+        state.withLock { $0.ended = true }
+        continuation.finish()
+    }
+
+    // MARK: Page reports
+
+    private struct Report: Decodable {
+        var ev: String
+        var value: String?
+        var state: String?
+        var percent: Int?
+        var me: String?
+        var lid: String?
+        var pushname: String?
+        var id: String?
+        var chat: String?
+        var ack: Int?
+        var body: String?
+        var msg: PageMessage?
+        var message: String?
+        var `where`: String?
+    }
+
+    private struct PageMessage: Decodable {
+        var id: String
+        var fromMe: Bool
+        var remote: String?
+        var from: String?
+        var author: String?
+        var participant: String?
+        var body: String?
+        var type: String?
+        var t: Double?
+        var notifyName: String?
+        var caption: String?
+    }
+
+    private func pump(_ reports: AsyncStream<String>) async {
+        let decoder = JSONDecoder()
+        for await payload in reports {
+            guard let report = try? decoder.decode(Report.self, from: Data(payload.utf8)) else {
+                logger.debug("ignoring a report the page sent that is not one of ours")
+                continue
+            }
+            if let reason = await handle(report) {
+                await shutDown(reporting: reason)
+                return
+            }
+        }
+        // The binding's stream ended: the page or the browser is gone.
+        await shutDown(reporting: .browserCrashed)
+    }
+
+    private func watch(_ crashes: AsyncStream<CDPEvent>) async {
+        for await _ in crashes {
+            await shutDown(reporting: .browserCrashed)
+            return
+        }
+    }
+
+    /// Turns one report into events; returns a reason when it ends the session.
+    private func handle(_ report: Report) async -> DisconnectReason? {
+        switch report.ev {
+        case "qr":
+            if let value = report.value { continuation.yield(.qrCode(value)) }
+        case "code":
+            if let value = report.value { continuation.yield(.pairingCode(Self.formatPairingCode(value))) }
+        case "authenticated":
+            continuation.yield(.authenticated)
+        case "loading":
+            if let percent = report.percent { continuation.yield(.loading(percent: max(0, min(100, percent)))) }
+        case "ready":
+            guard let me = report.me, let jid = JID(me) else {
+                logger.error("WhatsApp Web is ready but did not say which account it is")
+                return nil
+            }
+            let account = AccountInfo(
+                jid: jid, lid: report.lid.flatMap(JID.init), phone: try? PhoneNumber("+" + jid.user),
+                pushName: report.pushname)
+            state.withLock {
+                $0.ready = true
+                $0.account = account
+            }
+            continuation.yield(.ready(account))
+        case "state":
+            return await handleState(report.state ?? "")
+        case "logout":
+            return .loggedOut
+        case "message":
+            if let message = report.msg, let incoming = Self.incoming(message) {
+                continuation.yield(.messageReceived(incoming))
+            }
+        case "ack":
+            if let id = report.id, let chat = report.chat.flatMap(JID.init), let ack = report.ack,
+                let status = AckMapping.status(webAck: ack)
+            {
+                continuation.yield(.messageStatus(whatsappID: id, chat: chat, status: status, at: Date()))
+            }
+        case "revoked":
+            if let id = report.id, let chat = report.chat.flatMap(JID.init) {
+                continuation.yield(.messageRevoked(whatsappID: id, chat: chat))
+            }
+        case "edited":
+            if let id = report.id, let chat = report.chat.flatMap(JID.init) {
+                continuation.yield(.messageEdited(whatsappID: id, chat: chat, body: report.body ?? ""))
+            }
+        case "error":
+            logger.warning(
+                "WhatsApp Web bridge failed", metadata: ["where": "\(report.where ?? "?")", "error": "\(report.message ?? "")"])
+        default:
+            break
+        }
+        return nil
+    }
+
+    private func handleState(_ name: String) async -> DisconnectReason? {
+        let wasReady = state.withLock { $0.ready }
+        switch name {
+        case "OPENING": continuation.yield(.stateChanged(.opening))
+        case "PAIRING": continuation.yield(.stateChanged(.pairing))
+        case "CONNECTED": continuation.yield(.stateChanged(.connected))
+        case "TIMEOUT": continuation.yield(.stateChanged(.timeout))
+        case "UNPAIRED", "UNPAIRED_IDLE":
+            // Unpaired after being linked: the phone removed this device.
+            if wasReady { return .loggedOut }
+            continuation.yield(.stateChanged(.unpaired))
+            if name == "UNPAIRED", case .pairingCode(let phone) = session.linkMethod {
+                let first = state.withLock { s -> Bool in
+                    defer { s.pairingRequested = true }
+                    return !s.pairingRequested
+                }
+                if first {
+                    do {
+                        _ = try await command("(phone) => window.__wg.requestPairingCode(phone)", [.init(phone.digits)], as: String.self)
+                    } catch {
+                        logger.error("requesting a pairing code failed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        case "CONFLICT":
+            continuation.yield(.stateChanged(.conflict))
+            return .conflict
+        case "TOS_BLOCK", "SMB_TOS_BLOCK":
+            continuation.yield(.stateChanged(.blocked))
+            return .banned
+        case "PROXYBLOCK":
+            continuation.yield(.stateChanged(.blocked))
+            return .proxyFailed
+        case "DEPRECATED_VERSION":
+            continuation.yield(.stateChanged(.deprecatedVersion))
+            return DisconnectReason(
+                code: "deprecated_version", kind: .terminal, message: "WhatsApp Web says this version is too old")
+        default:
+            break
+        }
+        return nil
+    }
+
+    private static func incoming(_ message: PageMessage) -> IncomingMessage? {
+        guard let chat = (message.remote ?? message.from).flatMap(JID.init) else { return nil }
+        let sender = (message.author ?? message.participant ?? message.from).flatMap(JID.init) ?? chat
+        let kind: Message.Kind =
+            switch message.type {
+            case "image": .image
+            case "video": .video
+            case "audio": .audio
+            case "ptt": .voice
+            case "document": .document
+            case "sticker": .sticker
+            case "location": .location
+            case "vcard", "multi_vcard": .contact
+            default: .text
+            }
+        return IncomingMessage(
+            whatsappID: message.id, chat: chat, sender: sender, fromMe: message.fromMe, kind: kind,
+            body: message.body ?? message.caption, pushName: message.notifyName,
+            timestamp: message.t.map { Date(timeIntervalSince1970: $0) } ?? Date())
+    }
+
+    /// `ABCD1234` → `ABCD-1234`, as WhatsApp shows it.
+    static func formatPairingCode(_ code: String) -> String {
+        guard code.count == 8, !code.contains("-") else { return code }
+        return String(code.prefix(4)) + "-" + String(code.suffix(4))
+    }
+
+    // MARK: Commands
+
+    private func readyPage() throws -> Page {
+        try state.withLock { s in
+            guard s.ready, !s.ended, let page = s.page else {
+                throw WAError(.sessionNotReady, "WhatsApp Web is not ready")
+            }
+            return page
+        }
+    }
+
+    /// Calls `declaration` in the page; DevTools failures are the gateway's side (`transport_unavailable`), an
+    /// exception inside WhatsApp Web is WhatsApp's (`transport_error`).
+    private func command<Value: Decodable & Sendable>(
+        _ declaration: String, _ arguments: [CDP.Runtime.CallArgument], as _: Value.Type
+    ) async throws -> Value {
+        guard let page = state.withLock({ $0.page }) else { throw WAError(.sessionNotReady, "the session has ended") }
+        do {
+            return try await page.callFunction(
+                declaration, arguments: arguments, as: Value.self, timeout: configuration.commandTimeout)
+        } catch CDPError.evaluation(let message, _, _) {
+            throw WAError(.transportError, "WhatsApp Web refused: \(message)")
+        } catch {
+            throw WAError(.transportUnavailable, "the browser did not carry out the command: \(error)")
+        }
+    }
+
+    private struct SentText: Decodable, Sendable {
+        var id: String
+        var t: Double?
+        var ack: Int?
+        var already: Bool
+    }
+
+    public func send(_ message: OutgoingMessage) async throws -> SendReceipt {
+        _ = try readyPage()
+        guard case .text(let text) = message.content else {
+            throw WAError(.invalidArgument, "the WhatsApp Web transport sends text only so far", field: "content")
+        }
+        let sent = try await command(
+            "(chat, body, id) => window.__wg.sendText(chat, body, id)",
+            [.init(message.chat.description), .init(text), .init(message.clientMessageID)], as: SentText.self)
+        let status = sent.ack.flatMap(AckMapping.status(webAck:)).map { $0 == .pending ? .sent : $0 } ?? .sent
+        return SendReceipt(
+            whatsappID: sent.id, chat: message.chat, status: status,
+            timestamp: sent.t.map { Date(timeIntervalSince1970: $0) } ?? Date(), wasAlreadySent: sent.already)
+    }
+
+    public func markSeen(_ chat: JID) async throws {
+        _ = try readyPage()
+        _ = try await command("(chat) => window.__wg.seen(chat).then(() => true)", [.init(chat.description)], as: Bool.self)
+    }
+
+    public func setPresence(_ presence: ChatPresence, in chat: JID) async throws {
+        _ = try readyPage()
+        let state =
+            switch presence {
+            case .typing: "composing"
+            case .recording: "recording"
+            case .paused: "paused"
+            }
+        _ = try await command(
+            "(chat, state) => window.__wg.chatState(chat, state).then(() => true)",
+            [.init(chat.description), .init(state)], as: Bool.self)
+    }
+
+    public func lookUp(_ phone: PhoneNumber) async throws -> NumberLookup? {
+        _ = try readyPage()
+        let found = try await command("(n) => window.__wg.exists(n)", [.init(phone.digits)], as: String?.self)
+        return found.flatMap(JID.init).map { NumberLookup(jid: $0) }
+    }
+
+    public func logout() async throws {
+        _ = try readyPage()
+        _ = try await command("() => window.__wg.logout().then(() => true)", [], as: Bool.self)
+    }
+
+    /// The browser profile holds the link (IndexedDB, local storage); the archive names the profile and the
+    /// account, so that a restore on this node reopens the same profile.
+    public func exportArchive() async throws -> SessionArchive? {
+        guard let account = state.withLock({ s in s.ready ? s.account : nil }) else { return nil }
+        let archive: [String: String] = ["transport": "whatsapp-web", "profile": profileDirectory, "account": account.jid.description]
+        return SessionArchive(bytes: Array(try JSONEncoder().encode(archive)))
+    }
+}
