@@ -17,10 +17,18 @@ public struct WhatsAppWebConfiguration: Sendable {
     public var launchTimeout: Duration
     /// How long a command inside the page may take (a send, a number lookup).
     public var commandTimeout: Duration
+    /// How often the page is asked whether it still responds (a trivial evaluation), once it is open.
+    public var healthCheckInterval: Duration
+    /// How long the page may take to answer that check; a page that misses ``unresponsiveAfter`` checks in a row
+    /// is dead (a hung renderer), and the session ends with `page_unresponsive`.
+    public var healthCheckTimeout: Duration
+    /// Missed checks in a row that end the session.
+    public var unresponsiveAfter: Int
 
     public init(
         profilesDirectory: String, chromium: ChromiumLaunchOptions? = nil, url: String = "https://web.whatsapp.com/",
-        offlineSite: OfflineSite? = nil, launchTimeout: Duration = .seconds(30), commandTimeout: Duration = .seconds(30)
+        offlineSite: OfflineSite? = nil, launchTimeout: Duration = .seconds(30), commandTimeout: Duration = .seconds(30),
+        healthCheckInterval: Duration = .seconds(15), healthCheckTimeout: Duration = .seconds(10), unresponsiveAfter: Int = 3
     ) {
         self.profilesDirectory = profilesDirectory
         self.chromium = chromium ?? ChromiumLaunchOptions(userDataDirectory: profilesDirectory)
@@ -28,5 +36,8 @@ public struct WhatsAppWebConfiguration: Sendable {
         self.offlineSite = offlineSite
         self.launchTimeout = launchTimeout
         self.commandTimeout = commandTimeout
+        self.healthCheckInterval = healthCheckInterval
+        self.healthCheckTimeout = healthCheckTimeout
+        self.unresponsiveAfter = max(1, unresponsiveAfter)
     }
 }

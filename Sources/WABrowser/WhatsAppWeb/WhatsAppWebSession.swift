@@ -108,7 +108,8 @@ public final class WhatsAppWebSession: WhatsAppSession {
             }
             let pump = Task { await self.pump(reports) }
             let watch = Task { await self.watch(crashes) }
-            state.withLock { $0.tasks += [pump, watch] }
+            let health = Task { await self.checkHealth(of: page) }
+            state.withLock { $0.tasks += [pump, watch, health] }
             try await page.navigate(to: configuration.url, waitUntil: .domContentLoaded)
         } catch {
             await shutDown(reporting: nil)
@@ -199,6 +200,34 @@ public final class WhatsAppWebSession: WhatsAppSession {
         for await _ in crashes {
             await shutDown(reporting: .browserCrashed)
             return
+        }
+    }
+
+    /// Asks the page every ``WhatsAppWebConfiguration/healthCheckInterval`` to evaluate a trivial expression; after
+    /// ``WhatsAppWebConfiguration/unresponsiveAfter`` misses in a row (a hung renderer: connected, but dead) the
+    /// session ends with `page_unresponsive` and the supervisor starts a new one.
+    private func checkHealth(of page: Page) async {
+        var missed = 0
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: configuration.healthCheckInterval)
+            } catch {
+                return
+            }
+            do {
+                _ = try await page.evaluate("1", as: Int.self, timeout: configuration.healthCheckTimeout)
+                missed = 0
+            } catch CDPError.timeout {
+                missed += 1
+                logger.warning("WhatsApp Web did not answer a health check", metadata: ["missed": "\(missed)"])
+                if missed >= configuration.unresponsiveAfter {
+                    await shutDown(reporting: .pageUnresponsive)
+                    return
+                }
+            } catch {
+                // Crashes and a closed connection are reported by the watchers.
+                if Task.isCancelled || state.withLock({ $0.ended }) { return }
+            }
         }
     }
 

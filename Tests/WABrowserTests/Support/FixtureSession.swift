@@ -24,11 +24,13 @@ struct FixtureSession {
 
     /// A session on the fixture with fast timings: QR codes every 400 ms, acks 50 ms apart.
     func makeSession(
-        query: String = "qrMs=400&qrMax=6&ackMs=50", linkMethod: SessionConfiguration.LinkMethod = .qrCode
+        query: String = "qrMs=400&qrMax=6&ackMs=50", linkMethod: SessionConfiguration.LinkMethod = .qrCode,
+        configure: (inout WhatsAppWebConfiguration) -> Void = { _ in }
     ) async throws -> WhatsAppWebSession {
-        let configuration = WhatsAppWebConfiguration(
+        var configuration = WhatsAppWebConfiguration(
             profilesDirectory: profiles, url: "https://web.whatsapp.com/?\(query)",
             offlineSite: OfflineSite(directory: Self.fixtureDirectory))
+        configure(&configuration)
         let session = try await WhatsAppWebTransport(configuration: configuration).makeSession(
             SessionConfiguration(organizationID: organizationID, instanceID: instanceID, linkMethod: linkMethod))
         return try #require(session as? WhatsAppWebSession)

@@ -8,8 +8,10 @@ import WACore
 @Suite(.serialized, .enabled(if: TestChromium.available, "no Chromium installed (apt-get install chromium)"))
 struct WhatsAppWebSessionTests {
     /// Starts a session, scans its QR code in the fixture and waits for `ready`.
-    private func linked(_ fixture: FixtureSession, query: String? = nil) async throws -> (WhatsAppWebSession, EventRecorder) {
-        let session = if let query { try await fixture.makeSession(query: query) } else { try await fixture.makeSession() }
+    private func linked(
+        _ fixture: FixtureSession, configure: (inout WhatsAppWebConfiguration) -> Void = { _ in }
+    ) async throws -> (WhatsAppWebSession, EventRecorder) {
+        let session = try await fixture.makeSession(configure: configure)
         let events = EventRecorder(session)
         try await session.start()
         try await events.waitFor("a QR code") { if case .qrCode = $0 { true } else { false } }
@@ -184,6 +186,35 @@ struct WhatsAppWebSessionTests {
             if case .ready(let account) = ready { #expect(account.jid.description == "4915112345678@c.us") }
             #expect(!events.events.contains { if case .qrCode = $0 { true } else { false } })
             await session.stop()
+        }
+    }
+
+    @Test func aPageThatStopsRespondingIsDetectedAsDead() async throws {
+        let fixture = FixtureSession()
+        try await fixture.run {
+            let (session, events) = try await linked(fixture) { configuration in
+                configuration.healthCheckInterval = .milliseconds(200)
+                configuration.healthCheckTimeout = .milliseconds(300)
+                configuration.unresponsiveAfter = 2
+            }
+            // Busy for a minute: connected, but dead.
+            try await drive(session, "(__fx.freeze(60000), true)")
+            try await events.waitFor("the unresponsive page") { $0 == .disconnected(.pageUnresponsive) }
+            try await events.waitForEnd()
+        }
+    }
+
+    @Test func aKilledBrowserEndsTheSession() async throws {
+        let fixture = FixtureSession()
+        try await fixture.run {
+            let (session, events) = try await linked(fixture)
+            let process = try #require(ChromiumProcess.processes(usingProfile: "\(fixture.profiles)/\(fixture.instanceID)").first)
+            let group = getpgid(process)
+            try #require(group > 1 && group != getpgrp(), "the browser runs in a process group of its own")
+            kill(-group, SIGKILL)
+            try await events.waitFor("the crash") { $0 == .disconnected(.browserCrashed) }
+            try await events.waitForEnd()
+            await #expect(throws: WAError.self) { try await session.markSeen(try #require(JID("15550000001@c.us"))) }
         }
     }
 }
