@@ -6,13 +6,15 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
+import WABrowser
 import WACore
 import WAHTTP
 import WAPostgres
 
 /// `wa-gateway serve`: runs the gateway (``Gateway``: its instance supervisor, dispatchers, campaign and webhook
 /// workers) and its HTTP front (the REST API, ``GatewayHTTPServer``) until SIGTERM or SIGINT, then shuts both down
-/// gracefully. WhatsApp is the simulated network (Chromium arrives with the browser transport).
+/// gracefully. WhatsApp is WhatsApp Web in headless Chromium (one browser per instance, its profile under
+/// `--profiles-dir`), or with `--transport simulator` the simulated network (for trying the API without a phone).
 ///
 /// On the first start on an empty store it creates an organization, its admin and an API key, and prints them
 /// once (``Bootstrap``).
@@ -33,8 +35,25 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (env WA_PORT).")
     var port: Int = Int(ProcessInfo.processInfo.environment["WA_PORT"] ?? "") ?? 8080
 
-    @Option(help: "WhatsApp transport: simulator (env WA_TRANSPORT). Chromium arrives with the browser transport.")
-    var transport: String = ProcessInfo.processInfo.environment["WA_TRANSPORT"] ?? "simulator"
+    @Option(
+        help: ArgumentHelp(
+            "WhatsApp transport: whatsapp-web (WhatsApp Web in headless Chromium, Debian's package chromium) or "
+                + "simulator (a simulated network, no phone needed) (env WA_TRANSPORT)."))
+    var transport: String = ProcessInfo.processInfo.environment["WA_TRANSPORT"] ?? "whatsapp-web"
+
+    @Option(
+        name: .customLong("profiles-dir"),
+        help: ArgumentHelp(
+            "Where the instances' browser profiles live, which keep them linked (env WA_PROFILES_DIR; default "
+                + "<data-dir>/profiles).", valueName: "path"))
+    var profilesDirectoryOption: String?
+
+    @Option(
+        name: .customLong("offline-site"),
+        help: ArgumentHelp(
+            "Serve WhatsApp Web from this directory at its real origin and fail every other request (offline mode, "
+                + "for testing against a page of your own) (env WA_OFFLINE_SITE).", valueName: "path"))
+    var offlineSiteOption: String?
 
     @Option(help: "This node's name, unique among nodes sharing a store (env WA_NODE_ID).")
     var nodeID: String = ProcessInfo.processInfo.environment["WA_NODE_ID"] ?? "node-1"
@@ -85,8 +104,20 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
-        guard transport == "simulator" else {
-            throw ValidationError("--transport \(transport) is not available in this build; use --transport simulator")
+        guard ["whatsapp-web", "simulator"].contains(transport) else {
+            throw ValidationError("--transport must be whatsapp-web or simulator")
+        }
+        if transport == "whatsapp-web" {
+            let chromium = ChromiumLaunchOptions.locateExecutable()
+            guard FileManager.default.isExecutableFile(atPath: chromium) else {
+                throw ValidationError(
+                    "--transport whatsapp-web needs Chromium: install Debian's package chromium (apt-get install "
+                        + "chromium, or scripts/install-chromium), set WA_CHROMIUM to the browser binary, or use "
+                        + "--transport simulator")
+            }
+            if let site = offlineSite, !FileManager.default.fileExists(atPath: "\(site)/index.html") {
+                throw ValidationError("--offline-site: \(site) has no index.html")
+            }
         }
         guard !nodeID.isEmpty else { throw ValidationError("--node-id must not be empty") }
         _ = try Self.networks(webhookAllowedNetworks, option: "--webhook-allowed-networks")
@@ -130,6 +161,32 @@ struct Serve: AsyncParsableCommand {
             ?? "\(storage.dataDirectory)/\(FileAccountNotifier.defaultName)"
     }
 
+    /// `--profiles-dir`, else `WA_PROFILES_DIR`, else `profiles` in the data directory.
+    private var profilesDirectory: String {
+        let given = profilesDirectoryOption
+            ?? ProcessInfo.processInfo.environment["WA_PROFILES_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        return given.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "\(storage.dataDirectory)/profiles"
+    }
+
+    /// `--offline-site`, else `WA_OFFLINE_SITE`.
+    private var offlineSite: String? {
+        (offlineSiteOption ?? ProcessInfo.processInfo.environment["WA_OFFLINE_SITE"]).flatMap {
+            $0.isEmpty ? nil : URL(fileURLWithPath: $0).standardizedFileURL.path
+        }
+    }
+
+    /// The WhatsApp transport `--transport` names.
+    private func whatsappTransport(_ environment: ServiceEnvironment, logger: Logger) throws -> any WhatsAppTransport {
+        guard transport == "whatsapp-web" else {
+            return SimulatedWhatsApp(clock: environment.clock, random: environment.random)
+        }
+        try FileManager.default.createDirectory(
+            atPath: profilesDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let configuration = WhatsAppWebConfiguration(
+            profilesDirectory: profilesDirectory, offlineSite: offlineSite.map { OfflineSite(directory: $0) })
+        return WhatsAppWebTransport(configuration: configuration, logger: logger)
+    }
+
     /// A comma-separated list of CIDR blocks given to `option`, as blocks.
     private static func networks(_ list: String, option: String) throws -> [IPNetwork] {
         try list.split(separator: ",").map { text in
@@ -150,8 +207,9 @@ struct Serve: AsyncParsableCommand {
         // Invitation and reset tokens go to a file the operator reads, never into a response or the log.
         try DataDirectory.prepare(storage.dataDirectory)
         environment.accountNotifier = FileAccountNotifier(path: accountNotificationsPath)
-        // The simulated WhatsApp network; webhooks go out over HTTP, to public addresses and the allowed networks.
-        let whatsapp = SimulatedWhatsApp(clock: environment.clock, random: environment.random)
+        // WhatsApp Web in Chromium, or the simulated network; webhooks go out over HTTP, to public addresses and the
+        // allowed networks.
+        let whatsapp = try whatsappTransport(environment, logger: logger)
         let webhookSender = HTTPWebhookSender(logger: logger)
         let allowed = try Self.networks(webhookAllowedNetworks, option: "--webhook-allowed-networks")
         let gateway = Gateway(
