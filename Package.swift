@@ -185,7 +185,8 @@ let package = Package(
             swiftSettings: strict),
         // The product end to end (the walkthrough) on every store: memory and PostgreSQL.
         .testTarget(
-            name: "EndToEndTests", dependencies: ["WACore", "WACoreTesting", "WAPostgres", "WAPostgresTesting"],
+            name: "EndToEndTests",
+            dependencies: ["WACore", "WACoreTesting", "WAPostgres", "WAPostgresTesting", "WABrowser"],
             swiftSettings: strict),
         // The gateway executable's own parts (its storage, its secrets file), tested in-process.
         .testTarget(
