@@ -49,20 +49,13 @@ public struct MessageEventHandler: SessionEventHandler {
             case .messageStatus(let whatsappID, _, let status, let at):
                 try await statusChanged(whatsappID, status, at, instance)
             case .messageReceived(let incoming):
-                if let received = try await receive(incoming, instance), !incoming.fromMe {
-                    let (message, contact) = (received.message, received.contact)
-                    // "STOP" is not the kind of reply that shows people want the messages.
-                    let optingOut = received.optOut.map { $0.kind != .optedIn } ?? false
-                    if !optingOut {
-                        // A failed risk write must not cost the automations their turn.
-                        await env.bestEffort("recording an inbound message for the risk monitor", .instance(instance.id, in: instance.organizationID)) {
-                            _ = try await risk?.record(
-                                .messageReceived(from: message.chatJID.description), instance: instance.id,
-                                in: instance.organizationID)
-                        }
-                    }
-                    // A keyword the gateway answered is not also answered by automations.
-                    if received.optOut == nil { await onInbound?(message, contact) }
+                do {
+                    try await receiveAndAct(incoming, instance)
+                } catch {
+                    env.logFailure(
+                        "storing a received message (tried again)", error,
+                        .instance(instance.id, in: instance.organizationID), level: .warning)
+                    retryInbound(incoming, instance)
                 }
             case .messageRevoked(let whatsappID, _):
                 try await revoked(whatsappID, instance)
@@ -74,11 +67,58 @@ public struct MessageEventHandler: SessionEventHandler {
                 break  // lifecycle events belong to the supervisor; presence (typing) is not stored
             }
         } catch {
-            // A failed write leaves the store unchanged; the event is lost to this node. Receipts are repeated by
-            // WhatsApp on reconnect, and inbound history is synced again, so nothing is lost for good.
+            // A failed write leaves the store unchanged. WhatsApp repeats receipts on reconnect; revokes and edits of
+            // an unknown message are nothing to keep. (A received message is not repeated by WhatsApp Web: its
+            // failures are retried above.)
             env.logFailure(
                 "handling a session event (\(event.name))", error, .instance(instance.id, in: instance.organizationID),
                 level: .error)
+        }
+    }
+
+    /// Stores a received message and does what follows it (risk signal, automations).
+    private func receiveAndAct(_ incoming: IncomingMessage, _ instance: Instance) async throws {
+        if let received = try await receive(incoming, instance), !incoming.fromMe {
+            let (message, contact) = (received.message, received.contact)
+            // "STOP" is not the kind of reply that shows people want the messages.
+            let optingOut = received.optOut.map { $0.kind != .optedIn } ?? false
+            if !optingOut {
+                // A failed risk write must not cost the automations their turn.
+                await env.bestEffort("recording an inbound message for the risk monitor", .instance(instance.id, in: instance.organizationID)) {
+                    _ = try await risk?.record(
+                        .messageReceived(from: message.chatJID.description), instance: instance.id,
+                        in: instance.organizationID)
+                }
+            }
+            // A keyword the gateway answered is not also answered by automations.
+            if received.optOut == nil { await onInbound?(message, contact) }
+        }
+    }
+
+    /// When a received message whose write failed is tried again (then it is given up, logged as an error).
+    static let inboundRetries: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(30)]
+
+    /// Tries to store a received message again after each of ``inboundRetries``: WhatsApp Web does not send a
+    /// message again, so a write that failed (the database restarting, a conflict) must not drop it. A duplicate
+    /// (stored meanwhile, or reported again by a session catching up) is recognised by its WhatsApp id.
+    private func retryInbound(_ incoming: IncomingMessage, _ instance: Instance) {
+        let clock = env.clock
+        let metadata = Logger.Metadata.instance(instance.id, in: instance.organizationID)
+        Task {
+            for delay in Self.inboundRetries {
+                do { try await clock.sleep(for: delay) } catch { return }
+                do {
+                    try await receiveAndAct(incoming, instance)
+                    return
+                } catch {
+                    env.logFailure("storing a received message (tried again)", error, metadata, level: .warning)
+                }
+            }
+            var lost = metadata
+            lost["whatsapp_id"] = "\(incoming.whatsappID)"
+            env.logger.error(
+                "a received message could not be stored and was given up; a session that catches up from its chats' history reports it again at its next start",
+                metadata: lost)
         }
     }
 
