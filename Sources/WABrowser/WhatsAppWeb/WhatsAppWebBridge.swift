@@ -183,6 +183,29 @@ enum WhatsAppWebBridge {
           return code;
         },
         async logout() { await req('WAWebSocketModel').Socket.logout(); },
+        // Messages others sent at or after `since` (Unix seconds), from every chat's own history, loading earlier
+        // pages until a chat's oldest loaded message is older than that; oldest first, at most `limit`.
+        async history(since, limit) {
+          const collections = req('WAWebCollections');
+          const loader = tryReq('WAWebChatLoadMessages');
+          const found = new Map();
+          for (const chat of collections.Chat.getModelsArray()) {
+            const take = (list) => {
+              for (const m of list || []) {
+                if (m && m.id && !m.id.fromMe && (m.t ?? 0) >= since) found.set(str(m.id), m);
+              }
+            };
+            take(chat.msgs.getModelsArray());
+            for (let round = 0; round < 20 && loader; round++) {
+              const oldest = chat.msgs.getModelsArray()[0];
+              if (!oldest || (oldest.t ?? 0) < since) break;
+              const earlier = await loader.loadEarlierMsgs(chat, chat.msgs);
+              if (!earlier || earlier.length === 0) break;
+              take(earlier);
+            }
+          }
+          return [...found.values()].sort((a, b) => (a.t ?? 0) - (b.t ?? 0)).slice(-limit).map(serialize);
+        },
       };
       Object.defineProperty(window, '__wg', { value: commands, enumerable: false });
 

@@ -33,6 +33,7 @@ public final class WhatsAppWebSession: WhatsAppSession {
     private let configuration: WhatsAppWebConfiguration
     private let logger: Logger
     private let state = Mutex(State())
+    private let watermark: CatchUpWatermark
 
     private struct State {
         var browser: Browser?
@@ -61,6 +62,8 @@ public final class WhatsAppWebSession: WhatsAppSession {
         logger[metadataKey: "instance_id"] = "\(session.instanceID)"
         self.logger = logger
         (events, continuation) = AsyncStream.makeStream(of: SessionEvent.self)
+        watermark = CatchUpWatermark(
+            file: "\(configuration.profilesDirectory)/\(session.instanceID)/wa-gateway-catch-up.json")
     }
 
     // MARK: Life
@@ -166,7 +169,7 @@ public final class WhatsAppWebSession: WhatsAppSession {
         var `where`: String?
     }
 
-    private struct PageMessage: Decodable {
+    private struct PageMessage: Decodable, Sendable {
         var id: String
         var fromMe: Bool
         var remote: String?
@@ -202,6 +205,29 @@ public final class WhatsAppWebSession: WhatsAppSession {
             return
         }
     }
+
+    /// Reports the messages others sent while the session was not listening (the browser was stopped, the page
+    /// reloading), from the chats' own history: WhatsApp Web does not deliver them again as new messages. Everything
+    /// from the newest message this profile reported on is reported again; WACore recognises the ones it stored.
+    private func catchUp() async {
+        guard let since = watermark.since else { return }  // never reported anything: nothing was missed
+        do {
+            let missed = try await command(
+                "(since, limit) => window.__wg.history(since, limit)", [.init(since), .init(Self.catchUpLimit)],
+                as: [PageMessage].self)
+            for message in missed {
+                guard let incoming = Self.incoming(message) else { continue }
+                continuation.yield(.messageReceived(incoming))
+                watermark.advance(to: message.t)
+            }
+            if !missed.isEmpty { logger.info("caught up on messages", metadata: ["count": "\(missed.count)"]) }
+        } catch {
+            logger.warning("catching up on missed messages failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The most messages one catch-up reports.
+    static let catchUpLimit = 1_000
 
     /// Asks the page every ``WhatsAppWebConfiguration/healthCheckInterval`` to evaluate a trivial expression; after
     /// ``WhatsAppWebConfiguration/unresponsiveAfter`` misses in a row (a hung renderer: connected, but dead) the
@@ -255,6 +281,7 @@ public final class WhatsAppWebSession: WhatsAppSession {
                 $0.account = account
             }
             continuation.yield(.ready(account))
+            await catchUp()
         case "state":
             return await handleState(report.state ?? "")
         case "logout":
@@ -262,6 +289,7 @@ public final class WhatsAppWebSession: WhatsAppSession {
         case "message":
             if let message = report.msg, let incoming = Self.incoming(message) {
                 continuation.yield(.messageReceived(incoming))
+                if !incoming.fromMe { watermark.advance(to: message.t) }
             }
         case "ack":
             if let id = report.id, let chat = report.chat.flatMap(JID.init), let ack = report.ack,

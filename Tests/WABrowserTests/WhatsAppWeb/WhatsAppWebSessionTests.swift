@@ -217,4 +217,29 @@ struct WhatsAppWebSessionTests {
             await #expect(throws: WAError.self) { try await session.markSeen(try #require(JID("15550000001@c.us"))) }
         }
     }
+
+    @Test func aRestoredSessionCatchesUpOnMessagesItMissed() async throws {
+        let fixture = FixtureSession()
+        try await fixture.run {
+            let (first, events) = try await linked(fixture)
+            try await drive(first, "(__fx.incoming({from: '15550000002@c.us', body: 'first'}), true)")
+            try await events.waitFor("the first message") { if case .messageReceived = $0 { true } else { false } }
+            // Arrives while nobody listens (the gateway is down): WhatsApp Web will not report it as new again.
+            try await drive(first, "(__fx.incomingWhileAway({from: '15550000003@c.us', body: 'while you were away'}), true)")
+            await first.stop()
+
+            let second = try await fixture.makeSession()
+            let restored = EventRecorder(second)
+            try await second.start()
+            let (event, _) = try await restored.waitFor("the missed message") {
+                if case .messageReceived(let message) = $0 { message.body == "while you were away" } else { false }
+            }
+            guard case .messageReceived(let missed) = event else { return }
+            #expect(missed.chat.description == "15550000003@c.us")
+            #expect(!missed.fromMe)
+            let names = restored.events.map(\.name)
+            #expect(try #require(names.firstIndex(of: "ready")) < (try #require(names.firstIndex(of: "message_received"))))
+            await second.stop()
+        }
+    }
 }
