@@ -122,6 +122,27 @@ enum WhatsAppWebBridge {
         return true;
       }
 
+      // The common part of a send: the gateway's id, the retry check, the chat, and WhatsApp Web's own send action.
+      async function send(chatId, keyID, content) {
+        const wid = req('WAWebWidFactory').createWid(chatId);
+        const me = req('WAWebUserPrefsMeUser').getMaybeMePnUser();
+        const MsgKey = req('WAWebMsgKey');
+        const key = new MsgKey({ from: me, to: wid, id: keyID, selfDir: 'out' });
+        const existing = req('WAWebCollections').Msg.get(key._serialized);
+        if (existing) return { id: str(key), t: existing.t, ack: existing.ack, already: true };
+        const chat = await chatFor(chatId);
+        if (!chat) throw new Error('no chat for ' + chatId);
+        const ephemeral = tryReq('WAWebGetEphemeralFieldsMsgActionsUtils')?.getEphemeralFields?.(chat) ?? {};
+        const message = Object.assign({
+          id: key, ack: 0, from: me, to: wid, local: true, self: 'out', t: Math.floor(Date.now() / 1000),
+          isNewMsg: true,
+        }, await content(), ephemeral);
+        sentByGateway.add(str(key));
+        const [added] = req('WAWebSendMsgChatAction').addAndSendMsgToChat(chat, message);
+        const msg = await added;
+        return { id: str(key), t: msg?.t ?? message.t, ack: msg?.ack ?? 0, already: false };
+      }
+
       async function chatFor(chatId) {
         const wid = req('WAWebWidFactory').createWid(chatId);
         const collections = req('WAWebCollections');
@@ -135,24 +156,35 @@ enum WhatsAppWebBridge {
         },
         // Sends a text with the gateway's own id; a message with that id already in the store is not sent again.
         async sendText(chatId, body, keyID) {
-          const wid = req('WAWebWidFactory').createWid(chatId);
-          const me = req('WAWebUserPrefsMeUser').getMaybeMePnUser();
-          const MsgKey = req('WAWebMsgKey');
-          const key = new MsgKey({ from: me, to: wid, id: keyID, selfDir: 'out' });
-          const Msg = req('WAWebCollections').Msg;
-          const existing = Msg.get(key._serialized);
-          if (existing) return { id: str(key), t: existing.t, ack: existing.ack, already: true };
-          const chat = await chatFor(chatId);
-          if (!chat) throw new Error('no chat for ' + chatId);
-          const ephemeral = tryReq('WAWebGetEphemeralFieldsMsgActionsUtils')?.getEphemeralFields?.(chat) ?? {};
-          sentByGateway.add(str(key));
-          const message = Object.assign({
-            id: key, ack: 0, body, from: me, to: wid, local: true, self: 'out', t: Math.floor(Date.now() / 1000),
-            isNewMsg: true, type: 'chat',
-          }, ephemeral);
-          const [added] = req('WAWebSendMsgChatAction').addAndSendMsgToChat(chat, message);
-          const msg = await added;
-          return { id: str(key), t: msg?.t ?? message.t, ack: msg?.ack ?? 0, already: false };
+          return send(chatId, keyID, async () => ({ type: 'chat', body }));
+        },
+        // Sends media (base64 bytes) the way WhatsApp Web's composer does: prepared, uploaded, then sent.
+        async sendMedia(chatId, media, keyID) {
+          return send(chatId, keyID, async () => {
+            const bytes = Uint8Array.from(atob(media.data), (c) => c.charCodeAt(0));
+            const file = new File([bytes], media.filename || 'file', { type: media.mimetype });
+            const opaque = await req('WAWebMediaOpaqueData').createFromData(file, media.mimetype);
+            const prepared = await req('WAWebPrepRawMedia').prepRawMedia(opaque, {
+              asDocument: media.kind === 'document', isPtt: media.kind === 'voice', asSticker: media.kind === 'sticker',
+            }).waitForPrep();
+            const mediaObject = req('WAWebMediaStorage').getOrCreateMediaObject(prepared.filehash);
+            const mediaType = req('WAWebMmsMediaTypes').msgToMediaType({ type: prepared.type, isGif: false });
+            if (mediaObject.consolidate) mediaObject.consolidate(prepared.toJSON());
+            const uploaded = await req('WAWebMediaMmsV4Upload').uploadMedia({
+              mimetype: prepared.mimetype, mediaObject, mediaType,
+            });
+            const entry = uploaded && uploaded.mediaEntry;
+            if (!entry) throw new Error('the media upload failed');
+            prepared.set({
+              clientUrl: entry.mmsUrl, directPath: entry.directPath, mediaKey: entry.mediaKey,
+              mediaKeyTimestamp: entry.mediaKeyTimestamp, filehash: prepared.filehash, encFilehash: entry.encFilehash,
+              uploadhash: entry.uploadHash, size: prepared.size,
+            });
+            return Object.assign({}, prepared.toJSON(), {
+              type: prepared.type, mimetype: media.mimetype, caption: media.caption ?? undefined,
+              filename: media.filename ?? undefined, body: prepared.preview ?? '',
+            });
+          });
         },
         async seen(chatId) {
           const chat = await chatFor(chatId);

@@ -418,14 +418,37 @@ public final class WhatsAppWebSession: WhatsAppSession {
         var already: Bool
     }
 
+    /// Media as the bridge takes it.
+    private struct PageMedia: Encodable, Sendable {
+        var data: String
+        var mimetype: String
+        var filename: String?
+        var caption: String?
+        var kind: String
+    }
+
     public func send(_ message: OutgoingMessage) async throws -> SendReceipt {
         _ = try readyPage()
-        guard case .text(let text) = message.content else {
-            throw WAError(.invalidArgument, "the WhatsApp Web transport sends text only so far", field: "content")
+        let sent: SentText
+        switch message.content {
+        case .text(let text):
+            sent = try await command(
+                "(chat, body, id) => window.__wg.sendText(chat, body, id)",
+                [.init(message.chat.description), .init(text), .init(message.clientMessageID)], as: SentText.self)
+        case .media(let media):
+            // The bytes travel as base64 in the call (the pipe carries messages of up to 256 MiB; the gateway's
+            // media limits are far below).
+            let page = PageMedia(
+                data: Data(media.bytes).base64EncodedString(), mimetype: media.mimeType, filename: media.fileName,
+                caption: media.caption, kind: media.kind.rawValue)
+            sent = try await command(
+                "(chat, media, id) => window.__wg.sendMedia(chat, media, id)",
+                [.init(message.chat.description), .init(page), .init(message.clientMessageID)], as: SentText.self)
+        case .location, .contactCard:
+            throw WAError(
+                .invalidArgument, "the WhatsApp Web transport does not send locations or contact cards yet",
+                field: "content")
         }
-        let sent = try await command(
-            "(chat, body, id) => window.__wg.sendText(chat, body, id)",
-            [.init(message.chat.description), .init(text), .init(message.clientMessageID)], as: SentText.self)
         let status = sent.ack.flatMap(AckMapping.status(webAck:)).map { $0 == .pending ? .sent : $0 } ?? .sent
         return SendReceipt(
             whatsappID: sent.id, chat: message.chat, status: status,

@@ -242,4 +242,27 @@ struct WhatsAppWebSessionTests {
             await second.stop()
         }
     }
+
+    @Test func mediaIsPreparedUploadedAndSent() async throws {
+        let fixture = FixtureSession()
+        try await fixture.run {
+            let (session, events) = try await linked(fixture)
+            let bytes = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let media = MediaPayload(kind: .image, mimeType: "image/png", fileName: "catalogue.png", caption: "New in", bytes: bytes)
+            let receipt = try await session.send(OutgoingMessage(
+                chat: try #require(JID("15550000001@c.us")), content: .media(media), clientMessageID: "3EB0000000000000C0DE"))
+            try await events.waitFor("read") {
+                if case .messageStatus(receipt.whatsappID, _, .read, _) = $0 { true } else { false }
+            }
+            let uploads = try await log(session, call: "upload")
+            #expect(uploads.count == 1)
+            #expect(uploads.first?["size"] == "200000")
+            let sends = try await log(session, call: "send")
+            #expect(sends.count == 1)
+            #expect(sends.first?["type"] == "image")
+            #expect(sends.first?["caption"] == "New in")
+            #expect(sends.first?["filename"] == "catalogue.png")
+            await session.stop()
+        }
+    }
 }
