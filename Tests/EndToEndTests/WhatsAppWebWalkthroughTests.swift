@@ -19,7 +19,8 @@ struct WhatsAppWebWalkthroughTests {
         defer { try? FileManager.default.removeItem(atPath: profiles) }
         let transport = WhatsAppWebTransport(configuration: WhatsAppWebConfiguration(
             profilesDirectory: profiles, url: "https://web.whatsapp.com/?ackMs=50",
-            offlineSite: OfflineSite(directory: Self.fixture)))
+            offlineSite: OfflineSite(directory: Self.fixture), launchTimeout: .seconds(120),
+            healthCheckTimeout: .seconds(60)))
         // A person who types fast: the behaviour plan's steps stay, its waits shrink to milliseconds.
         let quick = BehaviourConfiguration(
             typingPerCharacter: .milliseconds(1) ... .milliseconds(1), typingFloor: .milliseconds(10),
@@ -83,10 +84,11 @@ struct WhatsAppWebWalkthroughTests {
         #expect(left.isEmpty, "Chromium processes left: \(left)")
     }
 
-    /// Polls `probe` every 50 ms of real time until it returns a value (30 s at most).
+    /// Polls `probe` every 50 ms of real time until it returns a value (120 s at most: the whole test run shares the
+    /// machine with the browser).
     @discardableResult
     static func poll<Value>(_ what: String, _ probe: () async throws -> Value?) async throws -> Value {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        let deadline = ContinuousClock.now.advanced(by: .seconds(120))
         while ContinuousClock.now < deadline {
             if let value = try await probe() { return value }
             try await Task.sleep(for: .milliseconds(50))

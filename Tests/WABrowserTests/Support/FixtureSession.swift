@@ -29,7 +29,8 @@ struct FixtureSession {
     ) async throws -> WhatsAppWebSession {
         var configuration = WhatsAppWebConfiguration(
             profilesDirectory: profiles, url: "https://web.whatsapp.com/?\(query)",
-            offlineSite: OfflineSite(directory: Self.fixtureDirectory))
+            offlineSite: OfflineSite(directory: Self.fixtureDirectory), launchTimeout: .seconds(120),
+            healthCheckTimeout: .seconds(60))
         configure(&configuration)
         let session = try await WhatsAppWebTransport(configuration: configuration).makeSession(
             SessionConfiguration(organizationID: organizationID, instanceID: instanceID, linkMethod: linkMethod))
@@ -63,7 +64,7 @@ final class EventRecorder: Sendable {
     /// Waits (in real time, up to `limit`) until an event at or after `start` matches; returns it and its index.
     @discardableResult
     func waitFor(
-        _ what: String, from start: Int = 0, within limit: Duration = .seconds(20),
+        _ what: String, from start: Int = 0, within limit: Duration = .seconds(90),
         sourceLocation: SourceLocation = #_sourceLocation, _ matches: (SessionEvent) -> Bool
     ) async throws -> (event: SessionEvent, index: Int) {
         let deadline = ContinuousClock.now.advanced(by: limit)
@@ -80,7 +81,7 @@ final class EventRecorder: Sendable {
     }
 
     /// Waits until the events have finished.
-    func waitForEnd(within limit: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    func waitForEnd(within limit: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let deadline = ContinuousClock.now.advanced(by: limit)
         while !finished, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(finished, "the events did not finish", sourceLocation: sourceLocation)

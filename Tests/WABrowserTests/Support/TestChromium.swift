@@ -2,6 +2,11 @@ import Foundation
 import Testing
 import WABrowser
 
+/// Every suite that starts a real Chromium, one test at a time: a browser takes hundreds of MB and a share of the
+/// two cores, and tests that wait on pages get slow when several run beside the rest of the suite.
+@Suite(.serialized, .enabled(if: TestChromium.available, "no Chromium installed (apt-get install chromium)"))
+enum RealBrowser {}
+
 /// A real headless Chromium for a test: a fresh profile directory, and afterwards a check that no process of it is
 /// left. Tests that need it carry the ``available`` condition: outside CI they are skipped when no Chromium is
 /// installed; on CI they run (and fail with the launcher's error naming the package).
@@ -28,7 +33,8 @@ enum TestChromium {
         var options = ChromiumLaunchOptions(userDataDirectory: profile, channel: channel)
         configure(&options)
         defer { try? FileManager.default.removeItem(atPath: profile) }
-        let browser = try await Browser.launch(options)
+        // Generous: on a loaded machine (the whole test run beside it) a launch can take many seconds.
+        let browser = try await Browser.launch(options, launchTimeout: .seconds(120))
         let result: Result
         do {
             result = try await body(browser, options)

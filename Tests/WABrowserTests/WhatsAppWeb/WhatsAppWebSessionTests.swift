@@ -3,266 +3,268 @@ import Testing
 import WABrowser
 import WACore
 
-/// `WhatsAppWebSession` in a real headless Chromium against the WhatsApp Web fixture in offline mode
-/// (`reference/whatsapp-web.md` §7E).
-@Suite(.serialized, .enabled(if: TestChromium.available, "no Chromium installed (apt-get install chromium)"))
-struct WhatsAppWebSessionTests {
-    /// Starts a session, scans its QR code in the fixture and waits for `ready`.
-    private func linked(
-        _ fixture: FixtureSession, configure: (inout WhatsAppWebConfiguration) -> Void = { _ in }
-    ) async throws -> (WhatsAppWebSession, EventRecorder) {
-        let session = try await fixture.makeSession(configure: configure)
-        let events = EventRecorder(session)
-        try await session.start()
-        try await events.waitFor("a QR code") { if case .qrCode = $0 { true } else { false } }
-        try await drive(session, "__fx.scan().then(() => true)")
-        try await events.waitFor("ready") { if case .ready = $0 { true } else { false } }
-        return (session, events)
-    }
-
-    @discardableResult
-    private func drive(_ session: WhatsAppWebSession, _ expression: String) async throws -> Bool {
-        let page = try #require(session.page)
-        return try await page.evaluate(expression, as: Bool.self)
-    }
-
-    private func log(_ session: WhatsAppWebSession, call: String) async throws -> [[String: String]] {
-        let page = try #require(session.page)
-        let json = try await page.evaluate(
-            "JSON.stringify(__fx.log.filter(e => e.call === '\(call)').map(e => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, String(v)]))))",
-            as: String.self)
-        return try JSONDecoder().decode([[String: String]].self, from: Data(json.utf8))
-    }
-
-    @Test func theQRCodeHasFiveFieldsAndRotatesThenTheLinkAuthenticatesBeforeReadyOnce() async throws {
-        let fixture = FixtureSession()
-        try await fixture.run {
-            let session = try await fixture.makeSession()
+extension RealBrowser {
+    /// `WhatsAppWebSession` in a real headless Chromium against the WhatsApp Web fixture in offline mode
+    /// (`reference/whatsapp-web.md` §7E).
+    @Suite
+    struct WhatsAppWebSessionTests {
+        /// Starts a session, scans its QR code in the fixture and waits for `ready`.
+        private func linked(
+            _ fixture: FixtureSession, configure: (inout WhatsAppWebConfiguration) -> Void = { _ in }
+        ) async throws -> (WhatsAppWebSession, EventRecorder) {
+            let session = try await fixture.makeSession(configure: configure)
             let events = EventRecorder(session)
             try await session.start()
-            let (first, index) = try await events.waitFor("a QR code") { if case .qrCode = $0 { true } else { false } }
-            let (second, _) = try await events.waitFor("a second QR code", from: index + 1) {
-                if case .qrCode = $0 { true } else { false }
-            }
-            guard case .qrCode(let one) = first, case .qrCode(let two) = second else { return }
-            #expect(one.split(separator: ",", omittingEmptySubsequences: false).count == 5)
-            #expect(two.split(separator: ",", omittingEmptySubsequences: false).count == 5)
-            #expect(one != two)
-            // The keys stay; only the server's ref changes.
-            #expect(one.split(separator: ",").dropFirst() == two.split(separator: ",").dropFirst())
-
-            try await drive(session, "__fx.scan('15550009999').then(() => true)")
-            let (readyEvent, _) = try await events.waitFor("ready") { if case .ready = $0 { true } else { false } }
-            guard case .ready(let account) = readyEvent else { return }
-            #expect(account.jid.description == "15550009999@c.us")
-            let names = events.events.map(\.name)
-            #expect(names.filter { $0 == "authenticated" }.count == 1)
-            #expect(names.filter { $0 == "ready" }.count == 1)
-            #expect(try #require(names.firstIndex(of: "authenticated")) < (try #require(names.firstIndex(of: "ready"))))
-            #expect(names.contains("loading"))
-            await session.stop()
-            try await events.waitForEnd()
-        }
-    }
-
-    @Test func aSendGetsItsAcksInOrderAndARetryIsNotSentTwice() async throws {
-        let fixture = FixtureSession()
-        try await fixture.run {
-            let (session, events) = try await linked(fixture)
-            let chat = try #require(JID("15550000001@c.us"))
-            let outgoing = OutgoingMessage(chat: chat, content: .text("Hello from the gateway"), clientMessageID: "3EB0AAAABBBBCCCCDDDD")
-            let receipt = try await session.send(outgoing)
-            #expect(!receipt.wasAlreadySent)
-            #expect(receipt.whatsappID.contains("3EB0AAAABBBBCCCCDDDD"))
-            let start = events.events.count
-            try await events.waitFor("read", from: start) {
-                if case .messageStatus(receipt.whatsappID, _, .read, _) = $0 { true } else { false }
-            }
-            let statuses = events.events.compactMap { event -> MessageStatus? in
-                if case .messageStatus(receipt.whatsappID, _, let status, _) = event { status } else { nil }
-            }
-            #expect(statuses == [.sent, .delivered, .read])
-            // The gateway's own message is not reported back as a received one.
-            #expect(!events.events.contains { if case .messageReceived = $0 { true } else { false } })
-
-            // A retry after a crash: the same client message id finds the message and sends nothing.
-            let again = try await session.send(outgoing)
-            #expect(again.wasAlreadySent)
-            #expect(again.whatsappID == receipt.whatsappID)
-            let sends = try await log(session, call: "send")
-            #expect(sends.count == 1)
-            await session.stop()
-        }
-    }
-
-    @Test func incomingMessagesTypingAndNumberLookUps() async throws {
-        let fixture = FixtureSession()
-        try await fixture.run {
-            let (session, events) = try await linked(fixture)
-            try await drive(session, "(__fx.incoming({from: '15550000002@c.us', body: 'Is my order ready?', notifyName: 'Bea'}), true)")
-            let (event, _) = try await events.waitFor("the incoming message") {
-                if case .messageReceived = $0 { true } else { false }
-            }
-            guard case .messageReceived(let message) = event else { return }
-            #expect(message.body == "Is my order ready?")
-            #expect(message.chat.description == "15550000002@c.us")
-            #expect(!message.fromMe)
-            #expect(message.pushName == "Bea")
-
-            let chat = try #require(JID("15550000002@c.us"))
-            try await session.setPresence(.typing, in: chat)
-            try await session.setPresence(.paused, in: chat)
-            try await session.markSeen(chat)
-            #expect(try await log(session, call: "chatstate").map { $0["state"] } == ["composing", "paused"])
-            #expect(try await log(session, call: "sendSeen").count == 1)
-
-            try await drive(session, "(__fx.registered.add('4915112345678'), true)")
-            #expect(try await session.lookUp(try PhoneNumber("+4915112345678"))?.jid.description == "4915112345678@c.us")
-            #expect(try await session.lookUp(try PhoneNumber("+4915199990000")) == nil)
-            await session.stop()
-        }
-    }
-
-    @Test func aConflictDisconnectsTheSession() async throws {
-        let fixture = FixtureSession()
-        try await fixture.run {
-            let (session, events) = try await linked(fixture)
-            try await drive(session, "(__fx.setState('CONFLICT'), true)")
-            try await events.waitFor("the conflict") { $0 == .disconnected(.conflict) }
-            try await events.waitForEnd()
-            await #expect(throws: WAError.self) {
-                try await session.send(OutgoingMessage(chat: try #require(JID("15550000001@c.us")), content: .text("x"), clientMessageID: "3EB00000000000000001"))
-            }
-        }
-    }
-
-    @Test func aRestartOnTheSameProfileRestoresWithoutAQRCode() async throws {
-        let fixture = FixtureSession()
-        try await fixture.run {
-            let (first, _) = try await linked(fixture)
-            let archive = try await first.exportArchive()
-            #expect(archive != nil)
-            await first.stop()
-
-            let second = try await fixture.makeSession()
-            let events = EventRecorder(second)
-            try await second.start()
+            try await events.waitFor("a QR code") { if case .qrCode = $0 { true } else { false } }
+            try await drive(session, "__fx.scan().then(() => true)")
             try await events.waitFor("ready") { if case .ready = $0 { true } else { false } }
-            #expect(!events.events.contains { if case .qrCode = $0 { true } else { false } })
-            await second.stop()
+            return (session, events)
         }
-    }
 
-    @Test func aReloadReinjectsWithoutDuplicateMessageEvents() async throws {
-        let fixture = FixtureSession()
-        try await fixture.run {
-            let (session, events) = try await linked(fixture)
-            let before = events.events.count
-            try await drive(session, "(__fx.reload(), true)")
-            // The page reports authenticated and ready again (the instance lifecycle absorbs them).
-            try await events.waitFor("ready after the reload", from: before) { if case .ready = $0 { true } else { false } }
-            try await drive(session, "(__fx.incoming({from: '15550000002@c.us', body: 'after the reload'}), true)")
-            try await events.waitFor("the message after the reload", from: before) {
-                if case .messageReceived = $0 { true } else { false }
+        @discardableResult
+        private func drive(_ session: WhatsAppWebSession, _ expression: String) async throws -> Bool {
+            let page = try #require(session.page)
+            return try await page.evaluate(expression, as: Bool.self)
+        }
+
+        private func log(_ session: WhatsAppWebSession, call: String) async throws -> [[String: String]] {
+            let page = try #require(session.page)
+            let json = try await page.evaluate(
+                "JSON.stringify(__fx.log.filter(e => e.call === '\(call)').map(e => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, String(v)]))))",
+                as: String.self)
+            return try JSONDecoder().decode([[String: String]].self, from: Data(json.utf8))
+        }
+
+        @Test func theQRCodeHasFiveFieldsAndRotatesThenTheLinkAuthenticatesBeforeReadyOnce() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let session = try await fixture.makeSession()
+                let events = EventRecorder(session)
+                try await session.start()
+                let (first, index) = try await events.waitFor("a QR code") { if case .qrCode = $0 { true } else { false } }
+                let (second, _) = try await events.waitFor("a second QR code", from: index + 1) {
+                    if case .qrCode = $0 { true } else { false }
+                }
+                guard case .qrCode(let one) = first, case .qrCode(let two) = second else { return }
+                #expect(one.split(separator: ",", omittingEmptySubsequences: false).count == 5)
+                #expect(two.split(separator: ",", omittingEmptySubsequences: false).count == 5)
+                #expect(one != two)
+                // The keys stay; only the server's ref changes.
+                #expect(one.split(separator: ",").dropFirst() == two.split(separator: ",").dropFirst())
+
+                try await drive(session, "__fx.scan('15550009999').then(() => true)")
+                let (readyEvent, _) = try await events.waitFor("ready") { if case .ready = $0 { true } else { false } }
+                guard case .ready(let account) = readyEvent else { return }
+                #expect(account.jid.description == "15550009999@c.us")
+                let names = events.events.map(\.name)
+                #expect(names.filter { $0 == "authenticated" }.count == 1)
+                #expect(names.filter { $0 == "ready" }.count == 1)
+                #expect(try #require(names.firstIndex(of: "authenticated")) < (try #require(names.firstIndex(of: "ready"))))
+                #expect(names.contains("loading"))
+                await session.stop()
+                try await events.waitForEnd()
             }
-            // Give a duplicate listener the chance to report twice.
-            try await Task.sleep(for: .milliseconds(300))
-            let received = events.events.filter { if case .messageReceived = $0 { true } else { false } }
-            #expect(received.count == 1)
-            await session.stop()
         }
-    }
 
-    @Test func aPairingCodeIsShownAndLinks() async throws {
-        let fixture = FixtureSession()
-        try await fixture.run {
-            let session = try await fixture.makeSession(linkMethod: .pairingCode(try PhoneNumber("+4915112345678")))
-            let events = EventRecorder(session)
-            try await session.start()
-            let (event, _) = try await events.waitFor("the pairing code") { if case .pairingCode = $0 { true } else { false } }
-            #expect(event == .pairingCode("ABCD-1234"))
-            try await drive(session, "__fx.enterPairingCode().then(() => true)")
-            let (ready, _) = try await events.waitFor("ready") { if case .ready = $0 { true } else { false } }
-            if case .ready(let account) = ready { #expect(account.jid.description == "4915112345678@c.us") }
-            #expect(!events.events.contains { if case .qrCode = $0 { true } else { false } })
-            await session.stop()
-        }
-    }
+        @Test func aSendGetsItsAcksInOrderAndARetryIsNotSentTwice() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture)
+                let chat = try #require(JID("15550000001@c.us"))
+                let outgoing = OutgoingMessage(chat: chat, content: .text("Hello from the gateway"), clientMessageID: "3EB0AAAABBBBCCCCDDDD")
+                let receipt = try await session.send(outgoing)
+                #expect(!receipt.wasAlreadySent)
+                #expect(receipt.whatsappID.contains("3EB0AAAABBBBCCCCDDDD"))
+                let start = events.events.count
+                try await events.waitFor("read", from: start) {
+                    if case .messageStatus(receipt.whatsappID, _, .read, _) = $0 { true } else { false }
+                }
+                let statuses = events.events.compactMap { event -> MessageStatus? in
+                    if case .messageStatus(receipt.whatsappID, _, let status, _) = event { status } else { nil }
+                }
+                #expect(statuses == [.sent, .delivered, .read])
+                // The gateway's own message is not reported back as a received one.
+                #expect(!events.events.contains { if case .messageReceived = $0 { true } else { false } })
 
-    @Test func aPageThatStopsRespondingIsDetectedAsDead() async throws {
-        let fixture = FixtureSession()
-        try await fixture.run {
-            let (session, events) = try await linked(fixture) { configuration in
-                configuration.healthCheckInterval = .milliseconds(200)
-                configuration.healthCheckTimeout = .milliseconds(300)
-                configuration.unresponsiveAfter = 2
+                // A retry after a crash: the same client message id finds the message and sends nothing.
+                let again = try await session.send(outgoing)
+                #expect(again.wasAlreadySent)
+                #expect(again.whatsappID == receipt.whatsappID)
+                let sends = try await log(session, call: "send")
+                #expect(sends.count == 1)
+                await session.stop()
             }
-            // Busy for a minute: connected, but dead.
-            try await drive(session, "(__fx.freeze(60000), true)")
-            try await events.waitFor("the unresponsive page") { $0 == .disconnected(.pageUnresponsive) }
-            try await events.waitForEnd()
         }
-    }
 
-    @Test func aKilledBrowserEndsTheSession() async throws {
-        let fixture = FixtureSession()
-        try await fixture.run {
-            let (session, events) = try await linked(fixture)
-            let process = try #require(ChromiumProcess.processes(usingProfile: "\(fixture.profiles)/\(fixture.instanceID)").first)
-            let group = getpgid(process)
-            try #require(group > 1 && group != getpgrp(), "the browser runs in a process group of its own")
-            kill(-group, SIGKILL)
-            try await events.waitFor("the crash") { $0 == .disconnected(.browserCrashed) }
-            try await events.waitForEnd()
-            await #expect(throws: WAError.self) { try await session.markSeen(try #require(JID("15550000001@c.us"))) }
-        }
-    }
+        @Test func incomingMessagesTypingAndNumberLookUps() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture)
+                try await drive(session, "(__fx.incoming({from: '15550000002@c.us', body: 'Is my order ready?', notifyName: 'Bea'}), true)")
+                let (event, _) = try await events.waitFor("the incoming message") {
+                    if case .messageReceived = $0 { true } else { false }
+                }
+                guard case .messageReceived(let message) = event else { return }
+                #expect(message.body == "Is my order ready?")
+                #expect(message.chat.description == "15550000002@c.us")
+                #expect(!message.fromMe)
+                #expect(message.pushName == "Bea")
 
-    @Test func aRestoredSessionCatchesUpOnMessagesItMissed() async throws {
-        let fixture = FixtureSession()
-        try await fixture.run {
-            let (first, events) = try await linked(fixture)
-            try await drive(first, "(__fx.incoming({from: '15550000002@c.us', body: 'first'}), true)")
-            try await events.waitFor("the first message") { if case .messageReceived = $0 { true } else { false } }
-            // Arrives while nobody listens (the gateway is down): WhatsApp Web will not report it as new again.
-            try await drive(first, "(__fx.incomingWhileAway({from: '15550000003@c.us', body: 'while you were away'}), true)")
-            await first.stop()
+                let chat = try #require(JID("15550000002@c.us"))
+                try await session.setPresence(.typing, in: chat)
+                try await session.setPresence(.paused, in: chat)
+                try await session.markSeen(chat)
+                #expect(try await log(session, call: "chatstate").map { $0["state"] } == ["composing", "paused"])
+                #expect(try await log(session, call: "sendSeen").count == 1)
 
-            let second = try await fixture.makeSession()
-            let restored = EventRecorder(second)
-            try await second.start()
-            let (event, _) = try await restored.waitFor("the missed message") {
-                if case .messageReceived(let message) = $0 { message.body == "while you were away" } else { false }
+                try await drive(session, "(__fx.registered.add('4915112345678'), true)")
+                #expect(try await session.lookUp(try PhoneNumber("+4915112345678"))?.jid.description == "4915112345678@c.us")
+                #expect(try await session.lookUp(try PhoneNumber("+4915199990000")) == nil)
+                await session.stop()
             }
-            guard case .messageReceived(let missed) = event else { return }
-            #expect(missed.chat.description == "15550000003@c.us")
-            #expect(!missed.fromMe)
-            let names = restored.events.map(\.name)
-            #expect(try #require(names.firstIndex(of: "ready")) < (try #require(names.firstIndex(of: "message_received"))))
-            await second.stop()
         }
-    }
 
-    @Test func mediaIsPreparedUploadedAndSent() async throws {
-        let fixture = FixtureSession()
-        try await fixture.run {
-            let (session, events) = try await linked(fixture)
-            let bytes = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-            let media = MediaPayload(kind: .image, mimeType: "image/png", fileName: "catalogue.png", caption: "New in", bytes: bytes)
-            let receipt = try await session.send(OutgoingMessage(
-                chat: try #require(JID("15550000001@c.us")), content: .media(media), clientMessageID: "3EB0000000000000C0DE"))
-            try await events.waitFor("read") {
-                if case .messageStatus(receipt.whatsappID, _, .read, _) = $0 { true } else { false }
+        @Test func aConflictDisconnectsTheSession() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture)
+                try await drive(session, "(__fx.setState('CONFLICT'), true)")
+                try await events.waitFor("the conflict") { $0 == .disconnected(.conflict) }
+                try await events.waitForEnd()
+                await #expect(throws: WAError.self) {
+                    try await session.send(OutgoingMessage(chat: try #require(JID("15550000001@c.us")), content: .text("x"), clientMessageID: "3EB00000000000000001"))
+                }
             }
-            let uploads = try await log(session, call: "upload")
-            #expect(uploads.count == 1)
-            #expect(uploads.first?["size"] == "200000")
-            let sends = try await log(session, call: "send")
-            #expect(sends.count == 1)
-            #expect(sends.first?["type"] == "image")
-            #expect(sends.first?["caption"] == "New in")
-            #expect(sends.first?["filename"] == "catalogue.png")
-            await session.stop()
+        }
+
+        @Test func aRestartOnTheSameProfileRestoresWithoutAQRCode() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (first, _) = try await linked(fixture)
+                let archive = try await first.exportArchive()
+                #expect(archive != nil)
+                await first.stop()
+
+                let second = try await fixture.makeSession()
+                let events = EventRecorder(second)
+                try await second.start()
+                try await events.waitFor("ready") { if case .ready = $0 { true } else { false } }
+                #expect(!events.events.contains { if case .qrCode = $0 { true } else { false } })
+                await second.stop()
+            }
+        }
+
+        @Test func aReloadReinjectsWithoutDuplicateMessageEvents() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture)
+                let before = events.events.count
+                try await drive(session, "(__fx.reload(), true)")
+                // The page reports authenticated and ready again (the instance lifecycle absorbs them).
+                try await events.waitFor("ready after the reload", from: before) { if case .ready = $0 { true } else { false } }
+                try await drive(session, "(__fx.incoming({from: '15550000002@c.us', body: 'after the reload'}), true)")
+                try await events.waitFor("the message after the reload", from: before) {
+                    if case .messageReceived = $0 { true } else { false }
+                }
+                // Give a duplicate listener the chance to report twice.
+                try await Task.sleep(for: .milliseconds(300))
+                let received = events.events.filter { if case .messageReceived = $0 { true } else { false } }
+                #expect(received.count == 1)
+                await session.stop()
+            }
+        }
+
+        @Test func aPairingCodeIsShownAndLinks() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let session = try await fixture.makeSession(linkMethod: .pairingCode(try PhoneNumber("+4915112345678")))
+                let events = EventRecorder(session)
+                try await session.start()
+                let (event, _) = try await events.waitFor("the pairing code") { if case .pairingCode = $0 { true } else { false } }
+                #expect(event == .pairingCode("ABCD-1234"))
+                try await drive(session, "__fx.enterPairingCode().then(() => true)")
+                let (ready, _) = try await events.waitFor("ready") { if case .ready = $0 { true } else { false } }
+                if case .ready(let account) = ready { #expect(account.jid.description == "4915112345678@c.us") }
+                #expect(!events.events.contains { if case .qrCode = $0 { true } else { false } })
+                await session.stop()
+            }
+        }
+
+        @Test func aPageThatStopsRespondingIsDetectedAsDead() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture) { configuration in
+                    configuration.healthCheckInterval = .milliseconds(200)
+                    configuration.healthCheckTimeout = .milliseconds(300)
+                    configuration.unresponsiveAfter = 2
+                }
+                // Busy for a minute: connected, but dead.
+                try await drive(session, "(__fx.freeze(60000), true)")
+                try await events.waitFor("the unresponsive page") { $0 == .disconnected(.pageUnresponsive) }
+                try await events.waitForEnd()
+            }
+        }
+
+        @Test func aKilledBrowserEndsTheSession() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture)
+                let process = try #require(ChromiumProcess.processes(usingProfile: "\(fixture.profiles)/\(fixture.instanceID)").first)
+                let group = getpgid(process)
+                try #require(group > 1 && group != getpgrp(), "the browser runs in a process group of its own")
+                kill(-group, SIGKILL)
+                try await events.waitFor("the crash") { $0 == .disconnected(.browserCrashed) }
+                try await events.waitForEnd()
+                await #expect(throws: WAError.self) { try await session.markSeen(try #require(JID("15550000001@c.us"))) }
+            }
+        }
+
+        @Test func aRestoredSessionCatchesUpOnMessagesItMissed() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (first, events) = try await linked(fixture)
+                try await drive(first, "(__fx.incoming({from: '15550000002@c.us', body: 'first'}), true)")
+                try await events.waitFor("the first message") { if case .messageReceived = $0 { true } else { false } }
+                // Arrives while nobody listens (the gateway is down): WhatsApp Web will not report it as new again.
+                try await drive(first, "(__fx.incomingWhileAway({from: '15550000003@c.us', body: 'while you were away'}), true)")
+                await first.stop()
+
+                let second = try await fixture.makeSession()
+                let restored = EventRecorder(second)
+                try await second.start()
+                let (event, _) = try await restored.waitFor("the missed message") {
+                    if case .messageReceived(let message) = $0 { message.body == "while you were away" } else { false }
+                }
+                guard case .messageReceived(let missed) = event else { return }
+                #expect(missed.chat.description == "15550000003@c.us")
+                #expect(!missed.fromMe)
+                let names = restored.events.map(\.name)
+                #expect(try #require(names.firstIndex(of: "ready")) < (try #require(names.firstIndex(of: "message_received"))))
+                await second.stop()
+            }
+        }
+
+        @Test func mediaIsPreparedUploadedAndSent() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture)
+                let bytes = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+                let media = MediaPayload(kind: .image, mimeType: "image/png", fileName: "catalogue.png", caption: "New in", bytes: bytes)
+                let receipt = try await session.send(OutgoingMessage(
+                    chat: try #require(JID("15550000001@c.us")), content: .media(media), clientMessageID: "3EB0000000000000C0DE"))
+                try await events.waitFor("read") {
+                    if case .messageStatus(receipt.whatsappID, _, .read, _) = $0 { true } else { false }
+                }
+                let uploads = try await log(session, call: "upload")
+                #expect(uploads.count == 1)
+                #expect(uploads.first?["size"] == "200000")
+                let sends = try await log(session, call: "send")
+                #expect(sends.count == 1)
+                #expect(sends.first?["type"] == "image")
+                #expect(sends.first?["caption"] == "New in")
+                #expect(sends.first?["filename"] == "catalogue.png")
+                await session.stop()
+            }
         }
     }
 }

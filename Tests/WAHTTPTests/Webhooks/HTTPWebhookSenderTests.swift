@@ -69,7 +69,10 @@ struct HTTPWebhookSenderTests {
         let listener6 = try? await CountingListener.start(host: "::1", port: listener.port)
         let url = template.replacingOccurrences(of: "{port}", with: "\(listener.port)")
         try await withSender { sender in
-            let outcome = await sender.send(try Self.request(url, policy: Self.noPrivateTargets))
+            // A long timeout: resolving `localhost` through the system resolver can take seconds on a loaded machine,
+            // and the outcome, not its speed, is what is checked.
+            let outcome = await sender.send(
+                try Self.request(url, policy: Self.noPrivateTargets, timeout: .seconds(120)))
             #expect(outcome == .connectionFailed("forbidden address"))
         }
         #expect(listener.connections == 0)
