@@ -19,7 +19,8 @@ int cwa_spawn(const char *path, char *const argv[], char *const envp[], const ch
 /// Chromium on `--remote-debugging-pipe` reads fd 3 and writes fd 4); no other descriptor of this process; default
 /// signal handling. With `new_process_group` set the child leads a process group of its own, so that
 /// `kill(-pid, …)` reaches every process it starts. Every `from_fds[i]` must be above every `to_fds[i]` (move them
-/// to 10 and up first), so that no mapping overwrites a source still to be mapped.
+/// to 10 and up first), so that no mapping overwrites a source still to be mapped. (`cwa_spawn` is this function
+/// with the output descriptor mapped to 1 and 2.)
 int cwa_spawn_mapped(const char *path, char *const argv[], char *const envp[], const char *directory,
                      const int *from_fds, const int *to_fds, int count, int new_process_group, pid_t *pid);
 

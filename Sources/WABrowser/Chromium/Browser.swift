@@ -1,6 +1,12 @@
 import Foundation
 public import Logging
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A Chromium driven over DevTools: started by ``launch(_:launchTimeout:logger:)`` (and stopped with it), or reached
 /// over a WebSocket with ``connect(webSocketURL:logger:)``.
 ///
@@ -47,39 +53,37 @@ public final class Browser: Sendable {
             atPath: options.userDataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         await LeftoverBrowsers.stop(using: options.userDataDirectory)
 
+        let process: ChromiumProcess
+        let transport: any CDPTransport
         switch options.channel {
         case .pipe:
-            let (process, input, output) = try await ChromiumProcess.spawn(
+            let (started, input, output) = try await ChromiumProcess.spawn(
                 executable: options.executable, arguments: options.arguments, environment: options.environment())
-            let transport: PipeTransport
+            process = started
             do {
                 transport = try await PipeTransport(input: input, output: output)
             } catch {
+                // NIO did not take the descriptors over.
+                closeDescriptor(input)
+                closeDescriptor(output)
                 process.killProcessGroup()
                 throw CDPError.launch("cannot open the DevTools pipe: \(error)", recentOutput: process.output.lines)
             }
-            let connection = CDPConnection(
-                transport: transport, recentOutput: { process.output.lines }, logger: logger)
-            let browser = Browser(
-                connection: connection, process: process, userDataDirectory: options.userDataDirectory, logger: logger)
-            try await browser.waitUntilAnswering(within: launchTimeout)
-            return browser
         case .webSocket:
-            let (process, url) = try await WebSocketLaunch.start(options, within: launchTimeout)
-            let transport: WebSocketTransport
+            let (started, url) = try await WebSocketLaunch.start(options, within: launchTimeout)
+            process = started
             do {
                 transport = try await WebSocketTransport.connect(to: url)
             } catch {
                 process.killProcessGroup()
                 throw CDPError.launch("cannot connect to \(url): \(error)", recentOutput: process.output.lines)
             }
-            let connection = CDPConnection(
-                transport: transport, recentOutput: { process.output.lines }, logger: logger)
-            let browser = Browser(
-                connection: connection, process: process, userDataDirectory: options.userDataDirectory, logger: logger)
-            try await browser.waitUntilAnswering(within: launchTimeout)
-            return browser
         }
+        let connection = CDPConnection(transport: transport, recentOutput: { process.output.lines }, logger: logger)
+        let browser = Browser(
+            connection: connection, process: process, userDataDirectory: options.userDataDirectory, logger: logger)
+        try await browser.waitUntilAnswering(within: launchTimeout)
+        return browser
     }
 
     /// Attaches to a browser that runs elsewhere, by its `ws://…/devtools/browser/…` URL. ``close(timeout:)``
@@ -137,4 +141,9 @@ public final class Browser: Sendable {
         await connection.close()
         await process.closeOutput()
     }
+}
+
+/// `close(2)`, out of reach of ``Browser/close(timeout:)`` inside the class.
+private func closeDescriptor(_ descriptor: CInt) {
+    _ = close(descriptor)
 }
