@@ -41,5 +41,11 @@ let package = Package(
             path: "Benchmarks/WAPostgresBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // WABrowser beside Playwright for Python on the same Chromium: `browser/run` builds and runs both.
+        .executableTarget(
+            name: "wa-browser-bench",
+            dependencies: [.product(name: "WABrowser", package: "wa-gateway")],
+            path: "browser/Sources"
+        ),
     ]
 )
