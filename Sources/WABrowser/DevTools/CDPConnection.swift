@@ -46,7 +46,8 @@ public actor CDPConnection {
     /// - Parameters:
     ///   - defaultTimeout: the timeout of calls that do not give one (30 s).
     ///   - recentOutput: the browser's last lines of output, added to ``CDPError/connectionClosed(reason:recentOutput:)``.
-    ///   - logger: every message sent and received is logged at `trace` level (the first 2 KB of it).
+    ///   - logger: every message sent and received is logged at `trace` level (the first 2 KB of it; the parameters of
+    ///     commands that carry credentials, `Fetch.continueWithAuth`, are withheld).
     public init(
         transport: some CDPTransport, defaultTimeout: Duration = .seconds(30),
         recentOutput: @escaping @Sendable () -> [String] = { [] },
@@ -103,7 +104,7 @@ public actor CDPConnection {
         if let closure { throw closure }
         let id = nextCallID
         nextCallID += 1
-        try write(try encodeRequest(id: id, method: method, params: params, session: session))
+        try write(try encodeRequest(id: id, method: method, params: params, session: session), method: method)
     }
 
     private func call(
@@ -134,7 +135,7 @@ public actor CDPConnection {
                 // Registered before the write, so an answer can never arrive for an unknown id.
                 pending[id] = PendingCall(method: method, session: session, continuation: continuation, timer: timer)
                 do {
-                    try write(message)
+                    try write(message, method: method)
                 } catch {
                     finish(id, with: .failure(error))
                 }
@@ -144,9 +145,14 @@ public actor CDPConnection {
         }
     }
 
-    private func write(_ message: ByteBuffer) throws {
+    /// Commands whose parameters are never logged: they carry credentials (a proxy's password).
+    static let unloggedParameters: Set<String> = ["Fetch.continueWithAuth"]
+
+    private func write(_ message: ByteBuffer, method: String) throws {
         if logger.logLevel <= .trace {
-            logger.trace("SEND ► \(Self.excerpt(message))")
+            let shown = Self.unloggedParameters.contains(method)
+                ? "\(method) (parameters withheld: credentials)" : Self.excerpt(message)
+            logger.trace("SEND ► \(shown)")
         }
         do {
             try transport.send(message)

@@ -1,6 +1,8 @@
+import Logging
 import NIOCore
 import Testing
 import WABrowser
+import WACoreTesting
 
 /// The connection against a scripted browser: routing, errors, and that no call can wait forever.
 @Suite struct CDPConnectionTests {
@@ -206,6 +208,26 @@ import WABrowser
             return
         }
         #expect(method == "Test.shape")
+        await connection.close()
+    }
+
+    @Test func proxyCredentialsNeverReachTheLog() async throws {
+        let records = LogRecords()
+        var logger = Logger(label: "test") { _ in RecordingLogHandler(records: records) }
+        logger.logLevel = .trace
+        let browser = ScriptedTransport()
+        let connection = CDPConnection(transport: browser, logger: logger)
+        let answer = CDP.Fetch.ContinueWithAuth(
+            requestId: "R1", authChallengeResponse: .init(response: "ProvideCredentials", username: "u", password: "s3cret"))
+        let call = Task { try await connection.send(answer) }
+        let request = try await browser.sent.nextRequest()
+        #expect(request.text.contains("s3cret"))  // it does go to the browser
+        browser.say(#"{"id":\#(request.id),"result":{}}"#)
+        _ = try await call.value
+        let lines = records.entries.map(\.message)
+        #expect(lines.contains { $0.contains("Fetch.continueWithAuth (parameters withheld") })
+        #expect(!lines.contains { $0.contains("s3cret") })
+        #expect(lines.contains { $0.hasPrefix("RECV ◀") })  // other traffic is logged
         await connection.close()
     }
 
