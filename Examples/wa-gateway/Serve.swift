@@ -155,24 +155,26 @@ struct Serve: AsyncParsableCommand {
 
     /// `--account-notifications`, else `WA_ACCOUNT_NOTIFICATIONS`, else the file in the data directory.
     private var accountNotificationsPath: String {
-        let given = accountNotificationsOption
-            ?? ProcessInfo.processInfo.environment["WA_ACCOUNT_NOTIFICATIONS"].flatMap { $0.isEmpty ? nil : $0 }
-        return given.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        Self.givenPath(accountNotificationsOption, variable: "WA_ACCOUNT_NOTIFICATIONS")
             ?? "\(storage.dataDirectory)/\(FileAccountNotifier.defaultName)"
     }
 
     /// `--profiles-dir`, else `WA_PROFILES_DIR`, else `profiles` in the data directory.
     private var profilesDirectory: String {
-        let given = profilesDirectoryOption
-            ?? ProcessInfo.processInfo.environment["WA_PROFILES_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-        return given.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "\(storage.dataDirectory)/profiles"
+        Self.givenPath(profilesDirectoryOption, variable: "WA_PROFILES_DIR") ?? "\(storage.dataDirectory)/profiles"
     }
 
     /// `--offline-site`, else `WA_OFFLINE_SITE`.
     private var offlineSite: String? {
-        (offlineSiteOption ?? ProcessInfo.processInfo.environment["WA_OFFLINE_SITE"]).flatMap {
-            $0.isEmpty ? nil : URL(fileURLWithPath: $0).standardizedFileURL.path
-        }
+        // An empty --offline-site turns offline mode off, whatever the environment says.
+        if offlineSiteOption?.isEmpty == true { return nil }
+        return Self.givenPath(offlineSiteOption, variable: "WA_OFFLINE_SITE")
+    }
+
+    /// The path an option gives, else the environment variable (when not empty), as an absolute standardized path.
+    private static func givenPath(_ option: String?, variable: String) -> String? {
+        let given = option ?? ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+        return given.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     }
 
     /// The WhatsApp transport `--transport` names.
