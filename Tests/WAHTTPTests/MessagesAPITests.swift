@@ -74,6 +74,54 @@ import WAHTTP
         }
     }
 
+    /// Reacting to, editing and deleting a sent message reach the recipient's phone and show on the message.
+    @Test func aSentMessageIsReactedToEditedAndDeleted() async throws {
+        let (harness, server) = try await APIHarness.make()
+        let key = harness.acme.adminKey
+        let runner = Task { try await harness.gateway.runUntilCancelled() }
+        defer { runner.cancel() }
+        try await Application(router: server).test(.live) { client in
+            let instance = try await client.linkedInstance("sender", key: key)
+            let bea = harness.whatsapp.addPhone(try PhoneNumber("+4915199990000"), name: "Bea")
+            let sent = try await client.call(
+                .post, "/v1/messages", key: key,
+                json: #"{"instance_id":"\#(instance)","to":"+4915199990000","content":{"type":"text","text":"See you at 5"}}"#)
+            let id = try #require(try sent.object["id"] as? String)
+            try await client.waitForDelivery(of: id, key: key)
+
+            let reacted = try await client.call(.post, "/v1/messages/\(id)/reaction", key: key, json: #"{"emoji":"👍"}"#)
+            #expect(reacted.status == .ok)
+            let reactions = try #require(try reacted.object["reactions"] as? [[String: Any]])
+            #expect(reactions.map { $0["emoji"] as? String } == ["👍"] && reactions.first?["from_me"] as? Bool == true)
+            #expect(bea.inbox.first?.reactions.values.first == "👍")
+            let notEmoji = try await client.call(.post, "/v1/messages/\(id)/reaction", key: key, json: #"{"emoji":"yes"}"#)
+            #expect(notEmoji.status == .unprocessableContent)
+            #expect(try notEmoji.object["field"] as? String == "emoji")
+
+            let edited = try await client.call(.post, "/v1/messages/\(id)/edit", key: key, json: #"{"text":"See you at 6"}"#)
+            #expect(edited.status == .ok)
+            #expect(try edited.object["body"] as? String == "See you at 6")
+            #expect(try edited.object["edited_at"] != nil)
+            #expect(bea.inbox.first?.body == "See you at 6")
+            let noText = try await client.call(.post, "/v1/messages/\(id)/edit", key: key, json: #"{"body":"x"}"#)
+            #expect(noText.status == .badRequest)
+
+            let revoked = try await client.call(.post, "/v1/messages/\(id)/revoke", key: key)
+            #expect(revoked.status == .ok)
+            let revokedAt = try #require(try revoked.object["revoked_at"] as? String)
+            #expect(bea.inbox.first?.revokedAt != nil)
+            let again = try await client.call(.post, "/v1/messages/\(id)/revoke", key: key)
+            #expect(again.status == .ok)
+            #expect(try again.object["revoked_at"] as? String == revokedAt)
+            let afterDelete = try await client.call(.post, "/v1/messages/\(id)/edit", key: key, json: #"{"text":"At 7"}"#)
+            #expect(afterDelete.status == .unprocessableContent)
+            #expect(try afterDelete.object["field"] as? String == "message_id")
+
+            let unknown = try await client.call(.post, "/v1/messages/\(UUID().uuidString)/revoke", key: key)
+            #expect(unknown.status == .notFound)
+        }
+    }
+
     /// A send with `scheduled_at` is accepted and stays queued with its time; a time long past names the field.
     @Test func aScheduledSendWaitsQueued() async throws {
         let (harness, server) = try await APIHarness.make()

@@ -111,6 +111,8 @@ struct IsolationFixtures {
         "PATCH /v1/templates/{}": #"{"name":"renamed"}"#,
         "POST /v1/templates/{}/preview": #"{"variables":{"name":"Ada"}}"#,
         "POST /v1/instances/{}/chats/{}/presence": #"{"presence":"typing"}"#,
+        "POST /v1/messages/{}/reaction": #"{"emoji":"👍"}"#,
+        "POST /v1/messages/{}/edit": #"{"text":"renamed"}"#,
         "POST /v1/instances/{}/numbers/check": #"{"phones":["+4915112345678"]}"#,
         "PATCH /v1/campaigns/{}": #"{"name":"renamed"}"#,
         "PATCH /v1/automations/{}": #"{"name":"renamed"}"#,

@@ -80,6 +80,24 @@ enum WhatsAppWebBridge {
         Msg.on('change:body', (msg, body) => {
           if (msg.type !== 'revoked') emit('edited', { id: str(msg.id), chat: str(msg.id.remote), body: body ?? '' });
         });
+        // Reactions are rows of a table, not messages: every write goes through bulkUpsert, which is wrapped to report
+        // each row (an empty reactionText is a reaction taken off).
+        const reactions = tryReq('WAWebAddonReactionTableMode')?.reactionTableMode;
+        if (reactions && typeof reactions.bulkUpsert === 'function') {
+          const upsert = reactions.bulkUpsert;
+          reactions.bulkUpsert = function (rows) {
+            for (const row of rows || []) {
+              try {
+                const parent = row.reactionParentKey;
+                emit('reaction', {
+                  id: str(parent), chat: str(parent && parent.remote), sender: str(row.author ?? row.from),
+                  fromMe: !!(row.id && row.id.fromMe), body: row.reactionText ?? '', t: row.reactionTimestamp ?? null,
+                });
+              } catch (e) {}
+            }
+            return upsert.apply(this, arguments);
+          };
+        }
       }
 
       function synced() {
@@ -141,6 +159,12 @@ enum WhatsAppWebBridge {
         const [added] = req('WAWebSendMsgChatAction').addAndSendMsgToChat(chat, message);
         const msg = await added;
         return { id: str(key), t: msg?.t ?? message.t, ack: msg?.ack ?? 0, already: false };
+      }
+
+      // A message by its serialized id: loaded in Msg, or fetched from the local database.
+      async function messageById(id) {
+        const Msg = req('WAWebCollections').Msg;
+        return Msg.get(id) ?? (await Msg.getMessagesById?.([id]))?.messages?.[0] ?? null;
       }
 
       async function chatFor(chatId) {
@@ -213,6 +237,35 @@ enum WhatsAppWebBridge {
           const code = await linking.startAltLinkingFlow(phone, true);
           emit('code', { value: code });
           return code;
+        },
+        // Reacts to a message ('' takes the reaction off). Answers { refused } instead of throwing when WhatsApp Web
+        // does not have the message or does not allow the action, so the gateway can tell that from a failure.
+        async react(id, emoji) {
+          const msg = await messageById(id);
+          if (!msg) return { refused: 'not_found' };
+          await req('WAWebSendReactionMsgAction').sendReactionToMsg(msg, emoji);
+          return {};
+        },
+        async revoke(id) {
+          const msg = await messageById(id);
+          if (!msg) return { refused: 'not_found' };
+          if (msg.type === 'revoked') return {};
+          const capability = req('WAWebMsgActionCapability');
+          if (!capability.canSenderRevokeMsg(msg) && !capability.canAdminRevokeMsg(msg)) return { refused: 'not_allowed' };
+          const chat = await chatFor(str(msg.id.remote));
+          await req('WAWebCmd').Cmd.sendRevokeMsgs(chat, { type: 'message', list: [msg] }, { clearMedia: true });
+          return {};
+        },
+        async edit(id, text) {
+          const msg = await messageById(id);
+          if (!msg) return { refused: 'not_found' };
+          if (!msg.id.fromMe || msg.type === 'revoked') return { refused: 'not_allowed' };
+          const capability = tryReq('WAWebMsgActionCapability');
+          if (capability?.canEditText && !(capability.canEditText(msg) || capability.canEditCaption?.(msg))) {
+            return { refused: 'not_allowed' };
+          }
+          await req('WAWebSendMessageEditAction').sendMessageEdit(msg, text, {});
+          return {};
         },
         async logout() { await req('WAWebSocketModel').Socket.logout(); },
         // Messages others sent at or after `since` (Unix seconds), from every chat's own history, loading earlier

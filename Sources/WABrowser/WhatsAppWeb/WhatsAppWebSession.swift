@@ -164,6 +164,9 @@ public final class WhatsAppWebSession: WhatsAppSession {
         var chat: String?
         var ack: Int?
         var body: String?
+        var sender: String?
+        var fromMe: Bool?
+        var t: Double?
         var msg: PageMessage?
         var message: String?
         var `where`: String?
@@ -304,6 +307,15 @@ public final class WhatsAppWebSession: WhatsAppSession {
         case "edited":
             if let id = report.id, let chat = report.chat.flatMap(JID.init) {
                 continuation.yield(.messageEdited(whatsappID: id, chat: chat, body: report.body ?? ""))
+            }
+        case "reaction":
+            if let id = report.id, let chat = report.chat.flatMap(JID.init), let sender = report.sender.flatMap(JID.init) {
+                let timestamp = report.t.map { Date(timeIntervalSince1970: $0 / 1000) } ?? Date()
+                continuation.yield(
+                    .reaction(
+                        MessageReaction(
+                            whatsappID: id, chat: chat, sender: sender, fromMe: report.fromMe ?? false,
+                            emoji: report.body ?? "", timestamp: timestamp)))
             }
         case "error":
             logger.warning(
@@ -453,6 +465,42 @@ public final class WhatsAppWebSession: WhatsAppSession {
         return SendReceipt(
             whatsappID: sent.id, chat: message.chat, status: status,
             timestamp: sent.t.map { Date(timeIntervalSince1970: $0) } ?? Date(), wasAlreadySent: sent.already)
+    }
+
+    public func react(to whatsappID: String, in chat: JID, with emoji: String) async throws {
+        _ = try readyPage()
+        try await messageAction(
+            "react to", whatsappID, "(id, emoji) => window.__wg.react(id, emoji)", [.init(whatsappID), .init(emoji)])
+    }
+
+    public func revoke(_ whatsappID: String, in chat: JID) async throws {
+        _ = try readyPage()
+        try await messageAction("delete", whatsappID, "(id) => window.__wg.revoke(id)", [.init(whatsappID)])
+    }
+
+    public func edit(_ whatsappID: String, in chat: JID, text: String) async throws {
+        _ = try readyPage()
+        try await messageAction(
+            "edit", whatsappID, "(id, text) => window.__wg.edit(id, text)", [.init(whatsappID), .init(text)])
+    }
+
+    /// What the bridge answers to an action on a message: nothing, or why WhatsApp Web would not take it.
+    private struct ActionOutcome: Decodable, Sendable {
+        var refused: String?
+    }
+
+    private func messageAction(
+        _ verb: String, _ whatsappID: String, _ declaration: String, _ arguments: [CDP.Runtime.CallArgument]
+    ) async throws {
+        let outcome = try await command(declaration, arguments, as: ActionOutcome.self)
+        switch outcome.refused {
+        case nil:
+            return
+        case "not_found":
+            throw WAError(.notFound, "WhatsApp Web does not have the message \(whatsappID)", field: "whatsapp_id")
+        default:
+            throw WAError.invalid("whatsapp_id", "WhatsApp does not let this account \(verb) that message")
+        }
     }
 
     public func markSeen(_ chat: JID) async throws {

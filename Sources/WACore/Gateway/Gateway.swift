@@ -48,6 +48,8 @@ public final class Gateway: Service, Sendable {
     public let messaging: MessagingService
     /// Chats: lists with unread counts, marking seen, presence.
     public let chats: ChatService
+    /// Reacting to messages, and deleting or editing the instance's own, through the live session.
+    public let messageActions: MessageActionService
     /// The organization's proxy pool.
     public let proxies: ProxyService
     /// Contacts, tags, CSV import, opt-out.
@@ -132,6 +134,7 @@ public final class Gateway: Service, Sendable {
         organizations = OrganizationService(environment: environment, supervisor: supervisor)
         messaging = MessagingService(environment: environment, webhooks: webhooks)
         chats = ChatService(environment: environment, messaging: messaging, sessions: supervisor)
+        messageActions = MessageActionService(environment: environment, sessions: supervisor, webhooks: webhooks)
         proxies = ProxyService(environment: environment)
         contacts = ContactService(environment: environment)
         templates = TemplateService(environment: environment)

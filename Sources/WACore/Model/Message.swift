@@ -32,6 +32,9 @@ public struct Message: Sendable, Hashable, Codable {
     public var revokedAt: Date?
     /// When its text was last edited (``body`` holds the edited text).
     public var editedAt: Date?
+    /// The reactions on the message, one per person, in the order they were first put on
+    /// (``applyReaction(_:)``).
+    public var reactions: [Reaction]
     /// For an outbound message sent at a chosen time (``SendMessageRequest/scheduledAt``): not sent before this
     /// instant. `nil` for a message sent as soon as pacing allows.
     public var scheduledAt: Date?
@@ -44,8 +47,8 @@ public struct Message: Sendable, Hashable, Codable {
         contactID: ContactID? = nil, direction: Direction, kind: Kind, body: String? = nil,
         media: MediaReference? = nil, location: Location? = nil, contactCard: String? = nil,
         status: MessageStatus, timestamps: StatusTimestamps = StatusTimestamps(), whatsappID: String? = nil,
-        idempotencyKey: String? = nil, campaignID: CampaignID? = nil, error: MessageError? = nil, createdAt: Date,
-        updatedAt: Date? = nil, version: Int = 0
+        idempotencyKey: String? = nil, campaignID: CampaignID? = nil, error: MessageError? = nil,
+        reactions: [Reaction] = [], createdAt: Date, updatedAt: Date? = nil, version: Int = 0
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -64,6 +67,7 @@ public struct Message: Sendable, Hashable, Codable {
         self.idempotencyKey = idempotencyKey
         self.campaignID = campaignID
         self.error = error
+        self.reactions = reactions
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.version = version
@@ -189,5 +193,42 @@ public struct MessageError: Sendable, Hashable, Codable {
         self.code = code
         self.message = message
         self.isRetryable = isRetryable
+    }
+}
+
+extension Message {
+    enum CodingKeys: String, CodingKey {
+        case id, organizationID, instanceID, chatJID, contactID, direction, kind, body, media, location, contactCard
+        case status, timestamps, whatsappID, idempotencyKey, campaignID, error, revokedAt, editedAt, reactions
+        case scheduledAt, createdAt, updatedAt, version
+    }
+
+    /// Decodes a message; `reactions` is optional (none when absent), so that records stored before it existed load.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(MessageID.self, forKey: .id)
+        organizationID = try c.decode(OrganizationID.self, forKey: .organizationID)
+        instanceID = try c.decode(InstanceID.self, forKey: .instanceID)
+        chatJID = try c.decode(JID.self, forKey: .chatJID)
+        contactID = try c.decodeIfPresent(ContactID.self, forKey: .contactID)
+        direction = try c.decode(Direction.self, forKey: .direction)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        body = try c.decodeIfPresent(String.self, forKey: .body)
+        media = try c.decodeIfPresent(MediaReference.self, forKey: .media)
+        location = try c.decodeIfPresent(Location.self, forKey: .location)
+        contactCard = try c.decodeIfPresent(String.self, forKey: .contactCard)
+        status = try c.decode(MessageStatus.self, forKey: .status)
+        timestamps = try c.decode(StatusTimestamps.self, forKey: .timestamps)
+        whatsappID = try c.decodeIfPresent(String.self, forKey: .whatsappID)
+        idempotencyKey = try c.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        campaignID = try c.decodeIfPresent(CampaignID.self, forKey: .campaignID)
+        error = try c.decodeIfPresent(MessageError.self, forKey: .error)
+        revokedAt = try c.decodeIfPresent(Date.self, forKey: .revokedAt)
+        editedAt = try c.decodeIfPresent(Date.self, forKey: .editedAt)
+        reactions = try c.decodeIfPresent([Reaction].self, forKey: .reactions) ?? []
+        scheduledAt = try c.decodeIfPresent(Date.self, forKey: .scheduledAt)
+        createdAt = try c.decode(Date.self, forKey: .createdAt)
+        updatedAt = try c.decode(Date.self, forKey: .updatedAt)
+        version = try c.decode(Int.self, forKey: .version)
     }
 }

@@ -25,6 +25,8 @@ public enum SessionEvent: Sendable, Hashable {
     case messageRevoked(whatsappID: String, chat: JID)
     /// A message's text was edited.
     case messageEdited(whatsappID: String, chat: JID, body: String)
+    /// Someone (or this account, ``MessageReaction/fromMe``) reacted to a message, or took a reaction off.
+    case reaction(MessageReaction)
     /// Someone is typing or recording in a chat (or stopped).
     case presence(chat: JID, participant: JID?, ChatPresence)
 }
@@ -45,6 +47,7 @@ extension SessionEvent {
         case .messageStatus: "message_status"
         case .messageRevoked: "message_revoked"
         case .messageEdited: "message_edited"
+        case .reaction: "reaction"
         case .presence: "presence"
         }
     }

@@ -12,8 +12,9 @@ public protocol WhatsAppTransport: Sendable {
 /// ``events``. A session is not restarted after it stopped: the supervisor makes a new one.
 ///
 /// Commands throw ``WAError``: `session_not_ready` before `ready`, `recipient_not_on_whatsapp` for numbers without
-/// an account, `account_restricted` while WhatsApp restricts the account, `transport_error` for everything else
-/// (retryable).
+/// an account, `account_restricted` while WhatsApp restricts the account, `not_found` for a message (named by its
+/// WhatsApp id) the session does not know, `transport_unavailable` when the session's own machinery failed (a
+/// crashed browser), `transport_error` for everything else (retryable).
 public protocol WhatsAppSession: Sendable {
     /// Everything the session reports, in order. Finishes when the session stops.
     var events: AsyncStream<SessionEvent> { get }
@@ -28,6 +29,18 @@ public protocol WhatsAppSession: Sendable {
     /// by this account (a retry after a crash), the existing message's receipt is returned and nothing is sent
     /// again.
     func send(_ message: OutgoingMessage) async throws -> SendReceipt
+
+    /// Puts a reaction on a message in `chat` (`whatsappID` as this account knows it), in place of this account's
+    /// earlier one; an empty `emoji` takes this account's reaction off. Sending the same reaction again is harmless.
+    func react(to whatsappID: String, in chat: JID, with emoji: String) async throws
+
+    /// Deletes one of this account's own messages for everyone. A message already deleted is left as it is.
+    /// `invalid_argument` when WhatsApp does not let this account delete it (someone else's message, or too old).
+    func revoke(_ whatsappID: String, in chat: JID) async throws
+
+    /// Replaces the text (or a media message's caption) of one of this account's own messages. `invalid_argument`
+    /// when WhatsApp does not let this account edit it (someone else's message, deleted, or too old).
+    func edit(_ whatsappID: String, in chat: JID, text: String) async throws
 
     /// Marks the chat's messages as read (blue ticks for the sender).
     func markSeen(_ chat: JID) async throws

@@ -85,6 +85,8 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     public static let messageRevoked: WebhookEventType = "message.revoked"
     /// `message.edited`.
     public static let messageEdited: WebhookEventType = "message.edited"
+    /// `message.reaction`: a reaction was put on a message or taken off.
+    public static let messageReaction: WebhookEventType = "message.reaction"
     /// `contact.opted_out`.
     public static let contactOptedOut: WebhookEventType = "contact.opted_out"
     /// `contact.opted_in`.
@@ -104,6 +106,7 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     public static let builtIn: [WebhookEventType] = [
         .instanceStatusChanged, .instanceQR, .instanceReady, .instanceDisconnected,
         .messageReceived, .messageQueued, .messageSent, .messageStatusChanged, .messageFailed, .messageRevoked, .messageEdited,
+        .messageReaction,
         .contactOptedOut, .contactOptedIn, .campaignProgress, .campaignCompleted, .riskAlert, .webhookTest, .webhookEndpointDisabled,
     ]
 

@@ -27,4 +27,26 @@ extension RESTAPI {
         let id: MessageID = try APIInput.id(input.path.messageId, field: "message_id")
         return .ok(.init(body: .json(.init(try await gateway.messaging.get(id, by: principal)))))
     }
+
+    func reactToMessage(_ input: Operations.ReactToMessage.Input) async throws -> Operations.ReactToMessage.Output {
+        let principal = try RequestPrincipal.require()
+        let id: MessageID = try APIInput.id(input.path.messageId, field: "message_id")
+        guard case .json(let body) = input.body else { throw APIInput.unsupportedBody }
+        let message = try await gateway.messageActions.react(to: id, with: body.emoji, by: principal)
+        return .ok(.init(body: .json(.init(message))))
+    }
+
+    func revokeMessage(_ input: Operations.RevokeMessage.Input) async throws -> Operations.RevokeMessage.Output {
+        let principal = try RequestPrincipal.require()
+        let id: MessageID = try APIInput.id(input.path.messageId, field: "message_id")
+        return .ok(.init(body: .json(.init(try await gateway.messageActions.revoke(id, by: principal)))))
+    }
+
+    func editMessage(_ input: Operations.EditMessage.Input) async throws -> Operations.EditMessage.Output {
+        let principal = try RequestPrincipal.require()
+        let id: MessageID = try APIInput.id(input.path.messageId, field: "message_id")
+        guard case .json(let body) = input.body else { throw APIInput.unsupportedBody }
+        let message = try await gateway.messageActions.edit(id, text: body.text, by: principal)
+        return .ok(.init(body: .json(.init(message))))
+    }
 }

@@ -266,5 +266,60 @@ extension RealBrowser {
                 await session.stop()
             }
         }
+        @Test func reactionsEditsAndDeletionsGoBothWays() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture)
+                let chat = try #require(JID("15550000003@c.us"))
+                let receipt = try await session.send(
+                    OutgoingMessage(chat: chat, content: .text("See you at 5"), clientMessageID: "3EB00000000000000ACE"))
+
+                // A contact reacts to the gateway's message, then takes the reaction off.
+                try await drive(session, "(__fx.react('\(receipt.whatsappID)', '🎉'), __fx.react('\(receipt.whatsappID)', ''), true)")
+                try await events.waitFor("the reaction taken off") {
+                    if case .reaction(let r) = $0, r.emoji.isEmpty { true } else { false }
+                }
+                let theirs = events.events.compactMap { event -> MessageReaction? in
+                    if case .reaction(let r) = event { r } else { nil }
+                }
+                #expect(theirs.map(\.emoji) == ["🎉", ""])
+                #expect(theirs.allSatisfy { $0.whatsappID == receipt.whatsappID && $0.chat == chat && $0.sender == chat && !$0.fromMe })
+
+                // The gateway reacts to an incoming message; WhatsApp Web reports its own reaction back.
+                let incomingID = try await (try #require(session.page)).evaluate(
+                    "__fx.incoming({from: '15550000003@c.us', body: 'Great, thanks!'})", as: String.self)
+                let before = events.events.count
+                try await session.react(to: incomingID, in: chat, with: "👍")
+                #expect(try await log(session, call: "react").map { $0["emoji"] } == ["👍"])
+                let (echo, _) = try await events.waitFor("the gateway's reaction reported back", from: before) {
+                    if case .reaction(let r) = $0, r.fromMe { true } else { false }
+                }
+                if case .reaction(let r) = echo { #expect(r.whatsappID == incomingID && r.emoji == "👍") }
+
+                // Edit, then delete the gateway's own message.
+                try await session.edit(receipt.whatsappID, in: chat, text: "See you at 6")
+                #expect(try await log(session, call: "edit").map { $0["body"] } == ["See you at 6"])
+                try await events.waitFor("the edit") {
+                    if case .messageEdited(receipt.whatsappID, _, "See you at 6") = $0 { true } else { false }
+                }
+                try await session.revoke(receipt.whatsappID, in: chat)
+                try await session.revoke(receipt.whatsappID, in: chat)  // already deleted: nothing more happens
+                #expect(try await log(session, call: "revoke").count == 1)
+                try await events.waitFor("the deletion") {
+                    if case .messageRevoked(receipt.whatsappID, _) = $0 { true } else { false }
+                }
+
+                // What WhatsApp Web does not allow, or does not have.
+                let notOurs = await #expect(throws: WAError.self) { try await session.revoke(incomingID, in: chat) }
+                #expect(notOurs?.code == .invalidArgument)
+                let notOursToEdit = await #expect(throws: WAError.self) { try await session.edit(incomingID, in: chat, text: "x") }
+                #expect(notOursToEdit?.code == .invalidArgument)
+                let unknown = await #expect(throws: WAError.self) {
+                    try await session.react(to: "false_15550000003@c.us_3A0000000000000000", in: chat, with: "👍")
+                }
+                #expect(unknown?.code == .notFound)
+                await session.stop()
+            }
+        }
     }
 }

@@ -128,7 +128,8 @@ struct SecretScanTests {
         "MediaService.upload", "MediaService.delete",
         "RiskService.record", "RiskService.acknowledge", "RetentionService.applyRetention", "OrganizationService.delete",
         "TeamService.signOut", "TeamService.endSessions", "OrganizationService.update", "ChatService.markSeen",
-        "ChatService.setPresence", "ProxyService.create", "ProxyService.update", "ProxyService.delete",
+        "ChatService.setPresence", "MessageActionService.react", "MessageActionService.revoke",
+        "MessageActionService.edit", "ProxyService.create", "ProxyService.update", "ProxyService.delete",
     ]
 
     /// `Type.method` for every `public func` declared directly in a `…Service` type (or an extension of one) under

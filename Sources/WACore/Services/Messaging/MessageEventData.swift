@@ -21,9 +21,25 @@ enum MessageEventData {
         if let revokedAt = m.revokedAt { object["revoked_at"] = .timestamp(revokedAt) }
         if let editedAt = m.editedAt { object["edited_at"] = .timestamp(editedAt) }
         if let scheduledAt = m.scheduledAt { object["scheduled_at"] = .timestamp(scheduledAt) }
+        if !m.reactions.isEmpty { object["reactions"] = .array(m.reactions.map(json)) }
         if let error = m.error {
             object["error"] = ["code": .string(error.code), "message": .string(error.message)]
         }
         return .object(object)
+    }
+
+    /// The `data` of `message.reaction`: the message, and under `reaction` the one that changed (its `emoji` empty
+    /// when it was taken off).
+    static func json(_ m: Message, reaction: Message.Reaction) -> JSONValue {
+        guard case .object(var object) = json(m) else { return json(m) }
+        object["reaction"] = json(reaction)
+        return .object(object)
+    }
+
+    static func json(_ reaction: Message.Reaction) -> JSONValue {
+        [
+            "sender": .string(reaction.sender.description), "from_me": .bool(reaction.fromMe),
+            "emoji": .string(reaction.emoji), "reacted_at": .timestamp(reaction.reactedAt),
+        ]
     }
 }

@@ -61,6 +61,8 @@ public struct MessageEventHandler: SessionEventHandler {
                 try await revoked(whatsappID, instance)
             case .messageEdited(let whatsappID, _, let body):
                 try await edited(whatsappID, body: body, instance)
+            case .reaction(let reaction):
+                try await reacted(reaction, instance)
             case .disconnected(let reason) where reason.kind == .transient:
                 try await risk?.record(.disconnected(reason), instance: instance.id, in: instance.organizationID)
             default:
@@ -243,24 +245,27 @@ public struct MessageEventHandler: SessionEventHandler {
         }
     }
 
+    /// Puts a reaction on a stored message (or takes one off) and publishes `message.reaction`. Returns the message,
+    /// or `nil` when it is unknown or the reaction changes nothing (the gateway's own reaction echoed back).
+    @discardableResult
+    public func reacted(_ reaction: MessageReaction, _ instance: Instance) async throws -> Message? {
+        let kept = Message.Reaction(
+            sender: reaction.sender, fromMe: reaction.fromMe, emoji: reaction.emoji, reactedAt: reaction.timestamp)
+        return try await change(
+            reaction.whatsappID, instance, publishing: .messageReaction, data: { MessageEventData.json($0, reaction: kept) }
+        ) { message, _ in message.applyReaction(kept) }
+    }
+
     private func change(
         _ whatsappID: String, _ instance: Instance, publishing type: WebhookEventType,
-        _ apply: (inout Message, Date) -> Bool
+        data: @Sendable (Message) -> JSONValue = MessageEventData.json, _ apply: (inout Message, Date) -> Bool
     ) async throws -> Message? {
         let org = instance.organizationID
         let now = env.clock.now()
         return try await env.store.transaction(.organization(org)) { tx in
-            guard var message = try await tx.messages.find(whatsappID: whatsappID, instance: instance.id, in: org),
-                apply(&message, now)
-            else { return nil }
-            message.updatedAt = now
-            let stored = try await tx.messages.update(message)
-            _ = try await webhooks?.publish(
-                WebhookEvent(
-                    type: type, organizationID: org, instanceID: instance.id, data: MessageEventData.json(stored),
-                    ids: env.ids),
-                in: tx)
-            return stored
+            let found = try await tx.messages.find(whatsappID: whatsappID, instance: instance.id, in: org)
+            return try await MessageChange.record(
+                found, publishing: type, data: data, in: tx, webhooks: webhooks, ids: env.ids, now: now, apply)
         }
     }
 

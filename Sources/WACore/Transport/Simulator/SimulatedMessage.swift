@@ -21,6 +21,12 @@ public struct SimulatedMessage: Sendable, Hashable {
     public var status: MessageStatus
     /// Whether a fault injection lost the message (it stays `sent` forever).
     public var isDropped: Bool
+    /// The reactions on the message: each account's emoji.
+    public var reactions: [PhoneNumber: String] = [:]
+    /// When its sender deleted it for everyone.
+    public var revokedAt: Date?
+    /// When its sender last edited it (``content`` holds the edited text or caption).
+    public var editedAt: Date?
 
     /// A message record (the network creates these; tests may build expected values).
     public init(
@@ -66,6 +72,14 @@ public struct SimulatedMessage: Sendable, Hashable {
 
     /// The id the recipient's devices know the message by: `false_<sender>_<id>`.
     public var recipientWhatsappID: String { "false_\(from.jid)_\(clientMessageID)" }
+
+    /// The id `phone`'s devices know the message by (the sender's or the recipient's).
+    func whatsappID(seenBy phone: PhoneNumber) -> String {
+        phone == from ? senderWhatsappID : recipientWhatsappID
+    }
+
+    /// The chat the message is in for `phone`.
+    func chat(seenBy phone: PhoneNumber) -> JID { phone == from ? chat : from.jid }
 
     /// The message as the recipient's linked sessions report it.
     func incoming(pushName: String?) -> IncomingMessage {

@@ -88,6 +88,29 @@ public struct SimulatedPhone: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Reacts to a message this phone sent or received, as its owner would; an empty `emoji` takes the reaction off.
+    /// The other side's linked sessions report `.reaction`.
+    public func react(to message: SimulatedMessage, with emoji: String) throws(WAError) {
+        try network.tryMutate { s, _ throws(WAError) in
+            try s.react(from: number, to: message.whatsappID(seenBy: number), emoji: emoji, origin: nil)
+        }
+    }
+
+    /// Deletes a message this phone sent, for everyone; the recipient's linked sessions report `.messageRevoked`.
+    public func revoke(_ message: SimulatedMessage) throws(WAError) {
+        try network.tryMutate { s, _ throws(WAError) in
+            try s.revoke(from: number, message.whatsappID(seenBy: number), origin: nil)
+        }
+    }
+
+    /// Edits the text (or caption) of a message this phone sent; the recipient's linked sessions report
+    /// `.messageEdited`.
+    public func edit(_ message: SimulatedMessage, text: String) throws(WAError) {
+        try network.tryMutate { s, _ throws(WAError) in
+            try s.edit(from: number, message.whatsappID(seenBy: number), text: text, origin: nil)
+        }
+    }
+
     /// What this phone (or a session linked to it) shows in its chat with `chat` right now: typing, recording,
     /// paused, or `nil` when it never showed anything there.
     public func presence(in chat: PhoneNumber) -> ChatPresence? {

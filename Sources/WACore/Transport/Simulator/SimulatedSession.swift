@@ -67,6 +67,34 @@ public final class SimulatedSession: WhatsAppSession {
         }
     }
 
+    /// Reacts to a message this account sent or received; the other side's linked sessions (and this account's
+    /// other ones) report `.reaction`. `not_found` for a message the account does not have.
+    public func react(to whatsappID: String, in chat: JID, with emoji: String) async throws(WAError) {
+        try network.tryMutate { s, _ throws(WAError) in
+            let phone = try s.requireReady(id)
+            try s.react(from: phone, to: whatsappID, emoji: emoji, origin: id)
+        }
+    }
+
+    /// Deletes one of this account's messages for everyone; the recipient's linked sessions report
+    /// `.messageRevoked`. `invalid_argument` for a message this account did not send.
+    public func revoke(_ whatsappID: String, in chat: JID) async throws(WAError) {
+        try network.tryMutate { s, _ throws(WAError) in
+            let phone = try s.requireReady(id)
+            try s.revoke(from: phone, whatsappID, origin: id)
+        }
+    }
+
+    /// Edits the text or caption of one of this account's messages; the recipient's linked sessions report
+    /// `.messageEdited`. `invalid_argument` for a message this account did not send, a deleted one, or a location
+    /// or contact card.
+    public func edit(_ whatsappID: String, in chat: JID, text: String) async throws(WAError) {
+        try network.tryMutate { s, _ throws(WAError) in
+            let phone = try s.requireReady(id)
+            try s.edit(from: phone, whatsappID, text: text, origin: id)
+        }
+    }
+
     /// Reads every message the chat sent this account; the sender sees `read`.
     public func markSeen(_ chat: JID) async throws(WAError) {
         try network.tryMutate { s, _ throws(WAError) in

@@ -545,6 +545,98 @@ extension SimulatorState {
     func phoneMessageID() -> String { "3A" + String(hex(9)) }
 }
 
+// MARK: - Reactions, deletions, edits
+
+extension SimulatorState {
+    /// The message `whatsappID` names as `phone`'s devices know it (`true_<chat>_<id>` for its own messages,
+    /// `false_<sender>_<id>` for received ones), if `phone` sent or received it.
+    func messageIndex(_ whatsappID: String, seenBy phone: PhoneNumber) -> Int? {
+        let parts = whatsappID.split(separator: "_", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        let sender: PhoneNumber?
+        switch parts[0] {
+        case "true": sender = phone
+        case "false": sender = (try? JID(parsing: String(parts[1]))).flatMap { resolve($0) }
+        default: sender = nil
+        }
+        guard let sender, let index = sentIndex[SentKey(sender: sender, clientMessageID: String(parts[2]))] else {
+            return nil
+        }
+        let message = messages[index].message
+        guard message.from == phone || (message.to == phone && message.deliveredAt != nil) else { return nil }
+        return index
+    }
+
+    private func requireMessage(_ whatsappID: String, seenBy phone: PhoneNumber) throws(WAError) -> Int {
+        guard let index = messageIndex(whatsappID, seenBy: phone) else {
+            throw WAError(.notFound, "no message \(whatsappID) in this account's chats", field: "whatsapp_id")
+        }
+        return index
+    }
+
+    /// Reports `event(phone)` about message `index` to the ready sessions of both sides (the recipient's only once
+    /// the message reached it), except the session `origin` that caused it.
+    private func emitToBothSides(of index: Int, except origin: Int?, _ event: (PhoneNumber) -> SessionEvent) {
+        let message = messages[index].message
+        var sides = [message.from]
+        if message.deliveredAt != nil, message.to != message.from { sides.append(message.to) }
+        for side in sides {
+            for id in readySessions(of: side) where id != origin { emit(event(side), to: id) }
+        }
+    }
+
+    /// `reactor` reacts to a message it sent or received; an empty `emoji` takes its reaction off.
+    mutating func react(from reactor: PhoneNumber, to whatsappID: String, emoji: String, origin: Int?) throws(WAError) {
+        let index = try requireMessage(whatsappID, seenBy: reactor)
+        guard messages[index].message.reactions[reactor] != (emoji.isEmpty ? nil : emoji) else { return }
+        messages[index].message.reactions[reactor] = emoji.isEmpty ? nil : emoji
+        let message = messages[index].message
+        let now = now
+        emitToBothSides(of: index, except: origin) { side in
+            .reaction(
+                MessageReaction(
+                    whatsappID: message.whatsappID(seenBy: side), chat: message.chat(seenBy: side), sender: reactor.jid,
+                    fromMe: side == reactor, emoji: emoji, timestamp: now))
+        }
+    }
+
+    /// `sender` deletes one of its messages for everyone (a second deletion does nothing).
+    mutating func revoke(from sender: PhoneNumber, _ whatsappID: String, origin: Int?) throws(WAError) {
+        let index = try requireMessage(whatsappID, seenBy: sender)
+        guard messages[index].message.from == sender else {
+            throw WAError.invalid("whatsapp_id", "only its sender can delete a message for everyone")
+        }
+        guard messages[index].message.revokedAt == nil else { return }
+        messages[index].message.revokedAt = now
+        let message = messages[index].message
+        emitToBothSides(of: index, except: origin) { side in
+            .messageRevoked(whatsappID: message.whatsappID(seenBy: side), chat: message.chat(seenBy: side))
+        }
+    }
+
+    /// `sender` edits the text (or caption) of one of its messages.
+    mutating func edit(from sender: PhoneNumber, _ whatsappID: String, text: String, origin: Int?) throws(WAError) {
+        let index = try requireMessage(whatsappID, seenBy: sender)
+        var message = messages[index].message
+        guard message.from == sender else { throw WAError.invalid("whatsapp_id", "only its sender can edit a message") }
+        guard message.revokedAt == nil else { throw WAError.invalid("whatsapp_id", "a deleted message cannot be edited") }
+        switch message.content {
+        case .text: message.content = .text(text)
+        case .media(var media):
+            media.caption = text
+            message.content = .media(media)
+        case .location, .contactCard:
+            throw WAError.invalid("whatsapp_id", "only texts and captions can be edited")
+        }
+        guard message != messages[index].message else { return }
+        message.editedAt = now
+        messages[index].message = message
+        emitToBothSides(of: index, except: origin) { side in
+            .messageEdited(whatsappID: message.whatsappID(seenBy: side), chat: message.chat(seenBy: side), body: text)
+        }
+    }
+}
+
 // MARK: - Timers
 
 extension SimulatorState {

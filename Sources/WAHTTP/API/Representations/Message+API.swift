@@ -18,8 +18,16 @@ extension Components.Schemas.Message {
             timestamps: .init(
                 queuedAt: t.queuedAt, pendingAt: t.pendingAt, sentAt: t.sentAt, deliveredAt: t.deliveredAt,
                 readAt: t.readAt, playedAt: t.playedAt, failedAt: t.failedAt, repliedAt: t.repliedAt),
-            revokedAt: m.revokedAt, editedAt: m.editedAt, scheduledAt: m.scheduledAt, createdAt: m.createdAt,
-            updatedAt: m.updatedAt)
+            revokedAt: m.revokedAt, editedAt: m.editedAt, reactions: m.reactions.isEmpty ? nil : m.reactions.map { .init($0) },
+            scheduledAt: m.scheduledAt, createdAt: m.createdAt, updatedAt: m.updatedAt)
+    }
+}
+
+extension Components.Schemas.MessageReaction {
+    init(_ reaction: WACore.Message.Reaction) {
+        self.init(
+            sender: reaction.sender.description, fromMe: reaction.fromMe, emoji: reaction.emoji,
+            reactedAt: reaction.reactedAt)
     }
 }
 

@@ -499,8 +499,6 @@ struct MessagingTests {
     }
 }
 
-/// Delivers the message through the real session, then fails as if the worker died before recording it.
-
 /// A session whose `send` reaches WhatsApp and then runs `afterSend` before it returns (throwing, to play a worker
 /// that crashes before recording the send, or sleeping, so that a test can cancel the worker in between).
 private struct InterruptedAfterSend: WhatsAppSession {
@@ -512,6 +510,13 @@ private struct InterruptedAfterSend: WhatsAppSession {
         let receipt = try await base.send(message)
         try await afterSend()
         return receipt
+    }
+    func react(to whatsappID: String, in chat: JID, with emoji: String) async throws {
+        try await base.react(to: whatsappID, in: chat, with: emoji)
+    }
+    func revoke(_ whatsappID: String, in chat: JID) async throws { try await base.revoke(whatsappID, in: chat) }
+    func edit(_ whatsappID: String, in chat: JID, text: String) async throws {
+        try await base.edit(whatsappID, in: chat, text: text)
     }
     func markSeen(_ chat: JID) async throws { try await base.markSeen(chat) }
     func setPresence(_ presence: ChatPresence, in chat: JID) async throws { try await base.setPresence(presence, in: chat) }
