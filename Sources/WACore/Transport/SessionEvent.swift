@@ -12,6 +12,11 @@ public enum SessionEvent: Sendable, Hashable {
     case loading(percent: Int)
     /// Linked and synced: commands work now.
     case ready(AccountInfo)
+    /// What ``WhatsAppSession/exportArchive()`` returns changed after `ready` (WhatsApp rotated keys, the browser
+    /// profile moved on): the supervisor stores the new archive, at most once per
+    /// ``InstanceSupervisor/Configuration-swift.struct/archiveRefreshInterval`` (a later change waits for the next
+    /// turn), so that a restore after a crash does not start from a stale one.
+    case archiveChanged
     /// The connection state changed (informational; `disconnected` is what ends a session).
     case stateChanged(ConnectionState)
     /// The session lost its connection. Transient reasons are retried by the supervisor; terminal ones stop the
@@ -41,6 +46,7 @@ extension SessionEvent {
         case .authenticated: "authenticated"
         case .loading: "loading"
         case .ready: "ready"
+        case .archiveChanged: "archive_changed"
         case .stateChanged: "state_changed"
         case .disconnected: "disconnected"
         case .messageReceived: "message_received"

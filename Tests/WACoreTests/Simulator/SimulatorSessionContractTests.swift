@@ -78,6 +78,39 @@ struct SimulatorSessionContractTests {
         #expect(events.last?.simulatedReceived?.body == "are you there?")
     }
 
+    @Test func keyRotationsChangeTheArchiveAndOnlyTheLastTwoRestore() async throws {
+        let harness = SimulatorHarness()
+        let shop = harness.network.addPhone(SimulatorNumbers.shop, name: "Shop")
+        let instance = harness.newInstance()
+        let (session, reader) = try await harness.linkedSession(to: shop.number, instance: instance)
+        var archives = [try #require(try await session.exportArchive())]
+        for _ in 0..<2 {
+            harness.network.rotateArchive(instance: instance)
+            archives.append(try #require(try await session.exportArchive()))
+        }
+        #expect(Set(archives).count == 3)
+        await session.stop()
+        #expect(await reader.rest() == [.archiveChanged, .archiveChanged])
+
+        func restore(_ archive: SessionArchive) async throws -> [SessionEvent] {
+            let restored = harness.network.makeSimulatedSession(harness.configuration(instance, archive: archive))
+            let events = EventReader(restored.events)
+            try await restored.start()
+            await restored.stop()
+            return await events.rest()
+        }
+        #expect(try await restore(archives[0]).last == .disconnected(.loggedOut), "two rotations behind")
+        #expect(try await restore(archives[1]).contains { if case .ready = $0 { true } else { false } })
+        #expect(try await restore(archives[2]).contains { if case .ready = $0 { true } else { false } })
+
+        // Logging out ends every archive of the link.
+        let (current, _) = try await harness.linkedSession(to: shop.number, instance: instance)
+        let latest = try #require(try await current.exportArchive())
+        harness.network.rotateArchive(instance: instance)
+        try await current.logout()
+        #expect(try await restore(latest).last == .disconnected(.loggedOut))
+    }
+
     @Test func logoutEndsTheSessionAndInvalidatesTheArchive() async throws {
         let harness = SimulatorHarness()
         let shop = harness.network.addPhone(SimulatorNumbers.shop, name: "Shop")

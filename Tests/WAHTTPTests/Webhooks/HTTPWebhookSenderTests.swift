@@ -223,13 +223,13 @@ struct HTTPWebhookSenderTests {
     }
 
     @Test func aClosedPortIsRefusedAtOnce() async throws {
-        // A port that was just free: nothing listens there.
-        let listener = try await CountingListener.start(host: "127.0.0.1")
-        let port = listener.port
-        try await listener.stop()
+        // A port held by a socket that is bound but not listening: connections to it are refused, and no other test
+        // running meanwhile can start listening on it (a port merely "just freed" could be taken again).
+        let held = try BoundPort()
+        defer { held.close() }
         try await withSender { sender in
             let outcome = await sender.send(
-                try Self.request("http://127.0.0.1:\(port)/hooks", policy: Self.loopbackAllowed))
+                try Self.request("http://127.0.0.1:\(held.port)/hooks", policy: Self.loopbackAllowed))
             #expect(outcome == .connectionFailed("refused"))
         }
     }
@@ -335,3 +335,31 @@ struct SilentResolver: WebhookHostResolver {
     }
 }
 
+/// A TCP port on 127.0.0.1 held by a bound socket that never listens.
+private struct BoundPort {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw WAError(.internalError, "socket() failed: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(fd, generic, length) == 0 && getsockname(fd, generic, &length) == 0
+            }
+        }
+        guard bound else {
+            Glibc.close(fd)
+            throw WAError(.internalError, "bind() failed: errno \(errno)")
+        }
+        descriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
+}

@@ -18,6 +18,10 @@ extension InstanceSupervisor {
         public var pairingCodeLifetime: Duration
         /// Fingerprint and proxy decisions (including the browser version fingerprints claim).
         public var provisioning: InstanceProvisioning
+        /// How often, at most, a ready session's archive is sealed and stored again after the session reported
+        /// ``SessionEvent/archiveChanged``: the first change after a quiet interval is stored at once, later ones at
+        /// the first lease renewal after the interval has passed. Default 5 minutes.
+        public var archiveRefreshInterval: Duration
         /// The most instances this node adopts in ``InstanceSupervisor/resumeAll()``: once it runs this many, it
         /// leaves the other orphaned instances to nodes with room (each browser costs memory). `nil`: no limit.
         /// An explicit ``InstanceSupervisor/start(_:in:)`` is not limited. Default `nil`.
@@ -28,7 +32,8 @@ extension InstanceSupervisor {
             leaseDuration: Duration = .seconds(30), renewInterval: Duration = .seconds(10),
             backoff: ReconnectBackoff = .standard, stableConnection: Duration = .seconds(60),
             qrCodeLifetime: Duration = .seconds(20), pairingCodeLifetime: Duration = .seconds(100),
-            provisioning: InstanceProvisioning = InstanceProvisioning(), capacity: Int? = nil
+            provisioning: InstanceProvisioning = InstanceProvisioning(), capacity: Int? = nil,
+            archiveRefreshInterval: Duration = .seconds(300)
         ) {
             self.leaseDuration = leaseDuration
             self.renewInterval = renewInterval
@@ -38,6 +43,7 @@ extension InstanceSupervisor {
             self.pairingCodeLifetime = pairingCodeLifetime
             self.provisioning = provisioning
             self.capacity = capacity
+            self.archiveRefreshInterval = archiveRefreshInterval
         }
     }
 }

@@ -175,13 +175,8 @@ extension InstanceSupervisor {
                     }
                     return [InstanceWebhookEvents.ready(instance, ids: self.env.ids)]
                 case .refreshArchive:
-                    // A page reload while ready: keep the archive if it changed, announce nothing. (Sealing draws a
-                    // fresh nonce, so sealed bytes always differ: compare what they hold.)
-                    guard let exported else { return nil }
-                    let stored = try await tx.sessionArchives.sealed(of: instance.id, in: organization)
-                    guard exported.archive != self.unsealArchive(stored, in: organization) else { return nil }
-                    try await tx.sessionArchives.replace(
-                        exported.sealed, of: instance.id, in: organization, at: self.env.clock.now())
+                    // A page reload while ready: keep the archive if it changed, announce nothing.
+                    guard let exported, try await self.replaceArchive(of: instance, with: exported, tx) else { return nil }
                     return []
                 case let action:
                     throw Self.refusal(action, "ready", instance)
@@ -198,14 +193,77 @@ extension InstanceSupervisor {
                 break
             }
             if isFirstReady || readyAt == nil { readyAt = now }
+            let stored = if case .failed = written { false } else { exported != nil }
             runner.box.withLock { b in
                 b.isReady = true
                 b.linkCode = nil
+                if stored {
+                    b.archiveStoredAt = now
+                    b.archiveChangePending = false
+                }
             }
             return written
 
+        case .archiveChanged:
+            let due = runner.box.withLock { b -> Bool in
+                guard b.isReady else { return false }  // `ready` stores the archive anyway
+                if let last = b.archiveStoredAt,
+                    now.timeIntervalSince(last) < configuration.archiveRefreshInterval.timeInterval
+                {
+                    b.archiveChangePending = true  // the lease renewal stores it once the interval has passed
+                    return false
+                }
+                return true
+            }
+            if due { await storeChangedArchive(of: session, runner) }
+            return .unchanged
+
         default:
             return .unchanged
+        }
+    }
+
+    /// Stores the archive of a change the session reported within the refresh interval, once the interval has
+    /// passed (called at each lease renewal).
+    private func storePendingArchive(_ runner: SupervisedInstance) async {
+        let now = env.clock.now()
+        let session = runner.box.withLock { b -> (any WhatsAppSession)? in
+            guard b.archiveChangePending, b.isReady, b.ending == nil else { return nil }
+            if let last = b.archiveStoredAt,
+                now.timeIntervalSince(last) < configuration.archiveRefreshInterval.timeInterval
+            {
+                return nil
+            }
+            return b.session
+        }
+        if let session { await storeChangedArchive(of: session, runner) }
+    }
+
+    /// Exports, seals and stores the ready session's archive if it differs from the stored one, while this runner
+    /// holds the lease. The instance row is not written: an archive is stored beside it. A failure keeps the change
+    /// pending for the next renewal.
+    private func storeChangedArchive(of session: any WhatsAppSession, _ runner: SupervisedInstance) async {
+        let reference = runner.reference
+        let now = env.clock.now()
+        runner.box.withLock {
+            $0.archiveStoredAt = now
+            $0.archiveChangePending = true
+        }
+        guard let exported = await exportedArchive(of: session, in: reference.organizationID) else { return }
+        do {
+            try await env.store.transaction(.organization(reference.organizationID)) { tx in
+                guard
+                    try await tx.leases.isCurrent(
+                        instance: reference.instanceID, in: reference.organizationID, token: runner.token,
+                        now: env.clock.now()),
+                    let instance = try await tx.instances.find(reference.instanceID, in: reference.organizationID),
+                    instance.status == .ready
+                else { return }
+                _ = try await replaceArchive(of: instance, with: exported, tx)
+            }
+            runner.box.withLock { $0.archiveChangePending = false }
+        } catch {
+            env.logFailure("storing a changed session archive (tried again later)", error, metadata(runner))
         }
     }
 
@@ -359,6 +417,7 @@ extension InstanceSupervisor {
                     await abandon(runner)
                     return
                 }
+                await storePendingArchive(runner)
                 if desired == .stopped {
                     // Stopped from another node: stop here too (a fresh task, so that the stop does not cancel
                     // itself by cancelling this renewal).

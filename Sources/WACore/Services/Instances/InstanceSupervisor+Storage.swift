@@ -290,6 +290,18 @@ extension InstanceSupervisor {
         }
     }
 
+    /// Stores `exported` as the instance's archive unless the stored one holds the same, and returns whether it
+    /// stored it. (Sealing draws a fresh nonce, so sealed bytes always differ: what they hold is compared.)
+    func replaceArchive(
+        of instance: Instance, with exported: (archive: SessionArchive, sealed: [UInt8]), _ tx: any StoreTransaction
+    ) async throws -> Bool {
+        let organization = instance.organizationID
+        let stored = try await tx.sessionArchives.sealed(of: instance.id, in: organization)
+        guard exported.archive != unsealArchive(stored, in: organization) else { return false }
+        try await tx.sessionArchives.replace(exported.sealed, of: instance.id, in: organization, at: env.clock.now())
+        return true
+    }
+
     /// The context session archives of `organization` are sealed with.
     public static func archiveContext(_ organization: OrganizationID) -> SecretBox.Context {
         SecretBox.Context(organization: organization.description, purpose: archivePurpose)

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// One instance a supervisor runs: its lease, its current session and what the session last reported.
@@ -22,6 +23,10 @@ final class SupervisedInstance: Sendable {
         var session: (any WhatsAppSession)?
         var isReady = false
         var linkCode: LinkCode?
+        /// When this runner last stored the session's archive (at `ready`, or after ``SessionEvent/archiveChanged``).
+        var archiveStoredAt: Date?
+        /// The session reported a change that is not stored yet (it came within the refresh interval).
+        var archiveChangePending = false
         var ending: Ending?
         var loop: Task<Void, Never>?
         var renewal: Task<Void, Never>?
@@ -69,6 +74,7 @@ final class SupervisedInstance: Sendable {
             b.session = session
             b.isReady = false
             b.linkCode = nil
+            b.archiveChangePending = false
             return true
         }
     }

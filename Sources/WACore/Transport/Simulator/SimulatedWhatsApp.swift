@@ -164,6 +164,17 @@ public final class SimulatedWhatsApp: WhatsAppTransport, Sendable {
         }
     }
 
+    /// WhatsApp rotates the keys of the instance's ready sessions, as it does from time to time on a live link: each
+    /// session's archive (``SimulatedSession/exportArchive()``) changes and the session reports `.archiveChanged`.
+    /// A restore works from the current archive or the one just before it; an archive older than that is logged out,
+    /// so a gateway that never stores the changed archive loses the link at its next restore.
+    public func rotateArchive(instance: InstanceID) {
+        mutate { s, _ in
+            let ready = s.sessions.filter { $0.value.instanceID == instance && $0.value.phase == .ready }
+            for id in ready.keys.sorted() { s.rotateArchive(id) }
+        }
+    }
+
     /// Ends the live sessions linked to `phone` with `reason` (see ``disconnect(instance:reason:)``).
     public func disconnect(phone: PhoneNumber, reason: DisconnectReason) {
         mutate { s, e in

@@ -50,6 +50,9 @@ struct SimulatorState {
         var codesShown = 0
         var codeDeadline: Date?
         var linkTask: Task<Void, Never>?
+        /// The token the session's archive had before the last rotation (still valid, as WhatsApp tolerates one
+        /// step behind).
+        var previousToken: String?
     }
 
     struct ArchiveRecord {
@@ -57,6 +60,9 @@ struct SimulatorState {
         var isRevoked = false
         /// How much of the phone's inbox sessions with this archive have already reported.
         var inboxCursor: Int
+        /// The token the link was made with: every archive the link rotated to shares it, and unlinking revokes
+        /// them all.
+        var link: String
     }
 
     struct PendingAction {
@@ -271,7 +277,7 @@ extension SimulatorState {
     /// Links a linking session to `phone` with a fresh archive token.
     mutating func link(_ id: Int, to phone: PhoneNumber, _ effects: inout Effects) {
         let token = hex(16)
-        archives[token] = ArchiveRecord(phone: phone, inboxCursor: accounts[phone]?.inbox.count ?? 0)
+        archives[token] = ArchiveRecord(phone: phone, inboxCursor: accounts[phone]?.inbox.count ?? 0, link: token)
         sessions[id]?.token = token
         becomeReady(id, phone: phone, &effects)
     }
@@ -360,12 +366,29 @@ extension SimulatorState {
         }
     }
 
-    /// Invalidates an archive token; sessions using it end with `logged_out`.
+    /// Invalidates an archive token and every other token of its link; sessions using them end with `logged_out`.
     mutating func revoke(token: String, _ effects: inout Effects) {
-        archives[token]?.isRevoked = true
-        for id in sessions.keys.sorted() where sessions[id]?.token == token {
+        let link = archives[token]?.link ?? token
+        var revoked: Set<String> = [token]
+        for (other, record) in archives where record.link == link { revoked.insert(other) }
+        for other in revoked { archives[other]?.isRevoked = true }
+        for id in sessions.keys.sorted() where sessions[id]?.token.map(revoked.contains) == true {
             end(id, reason: .loggedOut, state: .unpaired, &effects)
         }
+    }
+
+    /// WhatsApp rotates the keys of ready session `id`'s link: its archive gets a new token and the session reports
+    /// `archiveChanged`. The previous archive still restores; the one before it no longer does (logged out).
+    mutating func rotateArchive(_ id: Int) {
+        guard let session = sessions[id], session.phase == .ready, let token = session.token,
+            let record = archives[token], !record.isRevoked
+        else { return }
+        if let previous = session.previousToken { archives[previous]?.isRevoked = true }
+        let fresh = hex(16)
+        archives[fresh] = ArchiveRecord(phone: record.phone, inboxCursor: record.inboxCursor, link: record.link)
+        sessions[id]?.previousToken = token
+        sessions[id]?.token = fresh
+        emit(.archiveChanged, to: id)
     }
 
     static let notReady = WAError(.sessionNotReady, "the session is not ready: link it first (or it has stopped)")

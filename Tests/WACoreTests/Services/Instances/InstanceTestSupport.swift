@@ -17,13 +17,17 @@ final class InstanceHarness: Sendable {
     let service: InstanceService
     let phone = try! PhoneNumber("+4917012345678")
 
-    init(networkConfiguration: SimulatedWhatsApp.Configuration = .init()) {
+    init(
+        networkConfiguration: SimulatedWhatsApp.Configuration = .init(),
+        supervisorConfiguration: InstanceSupervisor.Configuration = .init()
+    ) {
         env = ServiceEnvironment.testing(clock: clock)
         network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 7), configuration: networkConfiguration)
         network.addPhone(phone, name: "Shop")
         transport = RecordingTransport(network: network)
         supervisor = InstanceSupervisor(
-            environment: env, transport: transport, nodeID: "node-a", webhooks: webhooks, eventHandler: handler)
+            environment: env, transport: transport, nodeID: "node-a", webhooks: webhooks, eventHandler: handler,
+            configuration: supervisorConfiguration)
         service = InstanceService(environment: env, supervisor: supervisor)
     }
 
@@ -48,6 +52,13 @@ final class InstanceHarness: Sendable {
     /// The stored sealed archive, if any.
     func sealedArchive(_ id: InstanceID, in org: OrganizationID) async throws -> [UInt8]? {
         try await env.store.transaction(.organization(org)) { try await $0.sessionArchives.sealed(of: id, in: org) }
+    }
+
+    /// The stored archive, opened.
+    func storedArchive(_ id: InstanceID, in org: OrganizationID) async throws -> SessionArchive? {
+        try await sealedArchive(id, in: org).map {
+            SessionArchive(bytes: try env.secretBox.open($0, context: InstanceSupervisor.archiveContext(org)))
+        }
     }
 
     /// The stored desired state.
