@@ -264,7 +264,8 @@ public final class WhatsAppWebSession: WhatsAppSession {
     private func handle(_ report: Report) async -> DisconnectReason? {
         switch report.ev {
         case "qr":
-            if let value = report.value { continuation.yield(.qrCode(value)) }
+            // A restore that shows a QR code failed; the UNPAIRED state that comes with it ends the session.
+            if let value = report.value, session.archive == nil { continuation.yield(.qrCode(value)) }
         case "code":
             if let value = report.value { continuation.yield(.pairingCode(Self.formatPairingCode(value))) }
         case "authenticated":
@@ -334,8 +335,10 @@ public final class WhatsAppWebSession: WhatsAppSession {
         case "CONNECTED": continuation.yield(.stateChanged(.connected))
         case "TIMEOUT": continuation.yield(.stateChanged(.timeout))
         case "UNPAIRED", "UNPAIRED_IDLE":
-            // Unpaired after being linked: the phone removed this device.
+            // Unpaired after being linked: the phone removed this device. Unpaired while restoring a link: WhatsApp
+            // no longer accepts the profile's link.
             if wasReady { return .loggedOut }
+            if session.archive != nil { return .authFailure }
             continuation.yield(.stateChanged(.unpaired))
             if name == "UNPAIRED", case .pairingCode(let phone) = session.linkMethod {
                 let first = state.withLock { s -> Bool in

@@ -176,7 +176,7 @@ public struct InstanceLifecycle: Sendable, Hashable {
             status = .reconnecting
             return .reconnect
         }
-        let unlinked = reason.code == DisconnectReason.loggedOut.code
+        let unlinked = [DisconnectReason.loggedOut.code, DisconnectReason.authFailure.code].contains(reason.code)
         let linkTimedOut = reason.code == DisconnectReason.linkTimeout.code
         status = unlinked || linkTimedOut ? .loggedOut : .failed
         desiredState = .stopped

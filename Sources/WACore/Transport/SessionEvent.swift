@@ -94,7 +94,7 @@ public enum ConnectionState: String, Sendable, Hashable, CaseIterable {
 /// Why a session disconnected, classified for the supervisor.
 public struct DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     /// A stable code: `connection_lost`, `timeout`, `browser_crashed`, `page_unresponsive`, `conflict`,
-    /// `logged_out`, `banned`, `restricted`, `link_timeout`, `deprecated_version`, `proxy_failed`, or a
+    /// `logged_out`, `auth_failure`, `banned`, `restricted`, `link_timeout`, `deprecated_version`, `proxy_failed`, or a
     /// transport-specific one.
     public var code: String
     public var kind: Kind
@@ -136,6 +136,11 @@ public struct DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         code: "conflict", kind: .terminal, message: "WhatsApp Web was opened for this account somewhere else")
     public static let loggedOut = DisconnectReason(
         code: "logged_out", kind: .terminal, message: "the device was unlinked from the phone")
+    /// Restoring from the archive failed: WhatsApp no longer accepts the stored link (the phone removed the device
+    /// while the session was down, or the archive is damaged or from elsewhere). Terminal and unlinking, as
+    /// ``loggedOut``: the instance has to be linked again (whatsapp-web.js's `auth_failure`).
+    public static let authFailure = DisconnectReason(
+        code: "auth_failure", kind: .terminal, message: "WhatsApp refused the stored link; link the instance again")
     public static let banned = DisconnectReason(
         code: "banned", kind: .terminal, message: "WhatsApp banned the account")
     public static let restricted = DisconnectReason(

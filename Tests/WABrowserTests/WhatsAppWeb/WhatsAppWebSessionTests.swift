@@ -141,14 +141,32 @@ extension RealBrowser {
             let fixture = FixtureSession()
             try await fixture.run {
                 let (first, _) = try await linked(fixture)
-                let archive = try await first.exportArchive()
-                #expect(archive != nil)
+                let archive = try #require(try await first.exportArchive())
                 await first.stop()
 
-                let second = try await fixture.makeSession()
+                let second = try await fixture.makeSession(archive: archive)
                 let events = EventRecorder(second)
                 try await second.start()
                 try await events.waitFor("ready") { if case .ready = $0 { true } else { false } }
+                #expect(!events.events.contains { if case .qrCode = $0 { true } else { false } })
+                await second.stop()
+            }
+        }
+
+        @Test func aRestoreWhoseLinkIsGoneIsAnAuthFailure() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (first, _) = try await linked(fixture)
+                let archive = try #require(try await first.exportArchive())
+                await first.stop()
+                // The profile that held the link is gone (a wiped disk, another node): WhatsApp Web shows a QR code.
+                try FileManager.default.removeItem(atPath: "\(fixture.profiles)/\(fixture.instanceID)")
+
+                let second = try await fixture.makeSession(archive: archive)
+                let events = EventRecorder(second)
+                try await second.start()
+                try await events.waitForEnd()
+                #expect(events.events.last == .disconnected(.authFailure))
                 #expect(!events.events.contains { if case .qrCode = $0 { true } else { false } })
                 await second.stop()
             }

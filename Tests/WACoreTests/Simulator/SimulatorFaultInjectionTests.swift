@@ -108,7 +108,7 @@ struct SimulatorFaultInjectionTests {
         let again = harness.network.makeSimulatedSession(harness.configuration(instance, archive: archive))
         let events = EventReader(again.events)
         try await again.start()
-        #expect(await events.rest().last == .disconnected(.loggedOut))
+        #expect(await events.rest().last == .disconnected(.authFailure))
     }
 
     @Test func bannedAccountsAreDisconnectedAndDisappear() async throws {

@@ -99,7 +99,7 @@ struct SimulatorSessionContractTests {
             await restored.stop()
             return await events.rest()
         }
-        #expect(try await restore(archives[0]).last == .disconnected(.loggedOut), "two rotations behind")
+        #expect(try await restore(archives[0]).last == .disconnected(.authFailure), "two rotations behind: WhatsApp refuses it")
         #expect(try await restore(archives[1]).contains { if case .ready = $0 { true } else { false } })
         #expect(try await restore(archives[2]).contains { if case .ready = $0 { true } else { false } })
 
@@ -108,7 +108,7 @@ struct SimulatorSessionContractTests {
         let latest = try #require(try await current.exportArchive())
         harness.network.rotateArchive(instance: instance)
         try await current.logout()
-        #expect(try await restore(latest).last == .disconnected(.loggedOut))
+        #expect(try await restore(latest).last == .disconnected(.authFailure))
     }
 
     @Test func logoutEndsTheSessionAndInvalidatesTheArchive() async throws {
@@ -126,7 +126,7 @@ struct SimulatorSessionContractTests {
         let restored = harness.network.makeSimulatedSession(harness.configuration(instance, archive: archive))
         let events = EventReader(restored.events)
         try await restored.start()
-        #expect(await events.rest() == [.stateChanged(.opening), .stateChanged(.unpaired), .disconnected(.loggedOut)])
+        #expect(await events.rest() == [.stateChanged(.opening), .stateChanged(.unpaired), .disconnected(.authFailure)])
     }
 
     @Test func unlinkingFromThePhoneLogsEverySessionOut() async throws {
@@ -152,7 +152,7 @@ struct SimulatorSessionContractTests {
         let session = harness.network.makeSimulatedSession(harness.configuration(harness.newInstance(), archive: archive))
         let reader = EventReader(session.events)
         try await session.start()
-        #expect(await reader.rest() == [.stateChanged(.opening), .stateChanged(.unpaired), .disconnected(.loggedOut)])
+        #expect(await reader.rest() == [.stateChanged(.opening), .stateChanged(.unpaired), .disconnected(.authFailure)])
     }
 
     @Test func anArchiveFromAnotherNetworkDoesNotRestore() async throws {
@@ -167,6 +167,6 @@ struct SimulatorSessionContractTests {
         let restored = second.network.makeSimulatedSession(second.configuration(second.newInstance(), archive: archive))
         let reader = EventReader(restored.events)
         try await restored.start()
-        #expect(await reader.rest().last == .disconnected(.loggedOut))
+        #expect(await reader.rest().last == .disconnected(.authFailure))
     }
 }

@@ -259,7 +259,7 @@ extension SimulatorState {
         guard let decoded = SimulatorArchive(archive), let record = archives[decoded.token], !record.isRevoked,
             record.phone.e164 == decoded.phone, let account = accounts[record.phone]
         else {
-            end(id, reason: .loggedOut, state: .unpaired, &effects)
+            end(id, reason: .authFailure, state: .unpaired, &effects)
             return
         }
         if account.isBanned {

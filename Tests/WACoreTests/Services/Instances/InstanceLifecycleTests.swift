@@ -258,6 +258,26 @@ struct InstanceLifecycleTests {
         #expect(try await h.stored(created.id, in: org).pairingGeneration == 0)  // nothing was ever paired
     }
 
+    @Test func aRestoreWhatsAppRefusesIsAnAuthFailureThatUnlinks() async throws {
+        let h = InstanceHarness()
+        let (org, admin) = try await h.tenant()
+        let instance = try await h.linkedInstance(org: org, admin: admin)
+        _ = try await h.service.stop(instance.id, by: admin)
+        try await h.waitForStatus(.stopped, instance.id, in: org)
+        let qrCodes = h.webhooks.events(.instanceQR).count
+        // While the instance is down, the phone removes the device: the stored archive no longer restores.
+        h.network.unlinkDevices(of: h.phone)
+        try await h.service.start(instance.id, by: admin)
+        try await h.waitForStatus(.loggedOut, instance.id, in: org)
+        let disconnected = try #require(h.webhooks.events(.instanceDisconnected).last)
+        #expect(disconnected.data["reason"]?.stringValue == "auth_failure")
+        #expect(disconnected.data["kind"]?.stringValue == "terminal")
+        let stored = try await h.stored(instance.id, in: org)
+        #expect(stored.desiredState == .stopped && stored.pairingGeneration == 1)
+        #expect(try await h.sealedArchive(instance.id, in: org) == nil)
+        #expect(h.webhooks.events(.instanceQR).count == qrCodes, "a failed restore shows no QR code")
+    }
+
     @Test func logoutDeletesTheArchiveAndTheNextStartShowsAQRCode() async throws {
         let h = InstanceHarness()
         let (org, admin) = try await h.tenant()
