@@ -184,6 +184,10 @@ public final class WhatsAppWebSession: WhatsAppSession {
         var t: Double?
         var notifyName: String?
         var caption: String?
+        var mimetype: String?
+        var filename: String?
+        var size: Double?
+        var duration: Double?
     }
 
     private func pump(_ reports: AsyncStream<String>) async {
@@ -387,9 +391,19 @@ public final class WhatsAppWebSession: WhatsAppSession {
             case "vcard", "multi_vcard": .contact
             default: .text
             }
+        // A media message's `body` is WhatsApp Web's thumbnail, not text: its text is the caption.
+        let media: IncomingMedia? =
+            switch kind {
+            case .image, .video, .audio, .voice, .document, .sticker:
+                IncomingMedia(
+                    kind: kind, mimeType: message.mimetype ?? "application/octet-stream", fileName: message.filename,
+                    byteCount: message.size.map { Int64($0) }, durationSeconds: message.duration, handle: message.id)
+            default: nil
+            }
+        let caption = message.caption.flatMap { $0.isEmpty ? nil : $0 }
         return IncomingMessage(
             whatsappID: message.id, chat: chat, sender: sender, fromMe: message.fromMe, kind: kind,
-            body: message.body ?? message.caption, pushName: message.notifyName,
+            body: media == nil ? message.body ?? message.caption : caption, media: media, pushName: message.notifyName,
             timestamp: message.t.map { Date(timeIntervalSince1970: $0) } ?? Date())
     }
 
@@ -485,6 +499,21 @@ public final class WhatsAppWebSession: WhatsAppSession {
         _ = try readyPage()
         try await messageAction(
             "edit", whatsappID, "(id, text) => window.__wg.edit(id, text)", [.init(whatsappID), .init(text)])
+    }
+
+    public func downloadMedia(_ media: IncomingMedia) async throws -> [UInt8] {
+        _ = try readyPage()
+        let outcome = try await command("(id) => window.__wg.download(id)", [.init(media.handle)], as: Download.self)
+        guard outcome.refused == nil, let data = outcome.data, let bytes = Data(base64Encoded: data) else {
+            throw WAError(.notFound, "WhatsApp Web no longer has the media of \(media.handle)", field: "handle")
+        }
+        return Array(bytes)
+    }
+
+    /// What the bridge answers to a download: the bytes (base64), or why there are none.
+    private struct Download: Decodable, Sendable {
+        var data: String?
+        var refused: String?
     }
 
     /// What the bridge answers to an action on a message: nothing, or why WhatsApp Web would not take it.

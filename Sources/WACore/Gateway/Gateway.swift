@@ -228,7 +228,7 @@ public final class Gateway: Service, Sendable {
     /// The job queues this gateway's workers take from.
     public var queues: Set<String> {
         var queues: Set<String> = [
-            MessagingService.sendQueue, MessagingService.seenQueue, CampaignService.waveQueue,
+            MessagingService.sendQueue, MessagingService.seenQueue, MessagingService.mediaQueue, CampaignService.waveQueue,
             CampaignService.finishQueue, WebhookService.fanOutQueue,
         ]
         if webhookWorker != nil { queues.insert(WebhookService.deliveryQueue) }

@@ -15,6 +15,9 @@ public struct Message: Sendable, Hashable, Codable {
     public var body: String?
     /// The attached media, for image, video, audio, voice, document and sticker messages.
     public var media: MediaReference?
+    /// A received message's media while its bytes are not stored yet (``MediaDownload``); `nil` once ``media`` is
+    /// set, and for messages without media.
+    public var mediaDownload: MediaDownload?
     public var location: Location?
     /// A shared contact card (vCard text).
     public var contactCard: String?
@@ -198,7 +201,8 @@ public struct MessageError: Sendable, Hashable, Codable {
 
 extension Message {
     enum CodingKeys: String, CodingKey {
-        case id, organizationID, instanceID, chatJID, contactID, direction, kind, body, media, location, contactCard
+        case id, organizationID, instanceID, chatJID, contactID, direction, kind, body, media, mediaDownload, location
+        case contactCard
         case status, timestamps, whatsappID, idempotencyKey, campaignID, error, revokedAt, editedAt, reactions
         case scheduledAt, createdAt, updatedAt, version
     }
@@ -215,6 +219,7 @@ extension Message {
         kind = try c.decode(Kind.self, forKey: .kind)
         body = try c.decodeIfPresent(String.self, forKey: .body)
         media = try c.decodeIfPresent(MediaReference.self, forKey: .media)
+        mediaDownload = try c.decodeIfPresent(MediaDownload.self, forKey: .mediaDownload)
         location = try c.decodeIfPresent(Location.self, forKey: .location)
         contactCard = try c.decodeIfPresent(String.self, forKey: .contactCard)
         status = try c.decode(MessageStatus.self, forKey: .status)

@@ -92,8 +92,10 @@ public struct IncomingMessage: Sendable, Hashable {
     /// True for messages sent from the phone (or another linked device) of this account.
     public var fromMe: Bool
     public var kind: Message.Kind
+    /// The text, or a media message's caption.
     public var body: String?
-    public var media: MediaPayload?
+    /// The media, without its bytes (``WhatsAppSession/downloadMedia(_:)`` fetches them).
+    public var media: IncomingMedia?
     public var location: Message.Location?
     public var quotedWhatsappID: String?
     /// The sender's display name ("push name").
@@ -102,7 +104,7 @@ public struct IncomingMessage: Sendable, Hashable {
 
     public init(
         whatsappID: String, chat: JID, sender: JID, senderPhoneJID: JID? = nil, fromMe: Bool = false,
-        kind: Message.Kind, body: String? = nil, media: MediaPayload? = nil, location: Message.Location? = nil,
+        kind: Message.Kind, body: String? = nil, media: IncomingMedia? = nil, location: Message.Location? = nil,
         quotedWhatsappID: String? = nil, pushName: String? = nil, timestamp: Date
     ) {
         self.whatsappID = whatsappID

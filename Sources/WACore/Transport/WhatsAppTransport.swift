@@ -42,6 +42,10 @@ public protocol WhatsAppSession: Sendable {
     /// when WhatsApp does not let this account edit it (someone else's message, deleted, or too old).
     func edit(_ whatsappID: String, in chat: JID, text: String) async throws
 
+    /// The bytes of a received message's media. `not_found` when WhatsApp no longer has them (media expires on
+    /// WhatsApp's servers after a while) or the session does not know the message.
+    func downloadMedia(_ media: IncomingMedia) async throws -> [UInt8]
+
     /// Marks the chat's messages as read (blue ticks for the sender).
     func markSeen(_ chat: JID) async throws
 

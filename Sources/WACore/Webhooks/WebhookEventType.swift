@@ -87,6 +87,10 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     public static let messageEdited: WebhookEventType = "message.edited"
     /// `message.reaction`: a reaction was put on a message or taken off.
     public static let messageReaction: WebhookEventType = "message.reaction"
+    /// `message.media_stored`: a received message's media was downloaded and stored (`data.media`).
+    public static let messageMediaStored: WebhookEventType = "message.media_stored"
+    /// `message.media_failed`: a received message's media could not be downloaded (`data.media_download.failure`).
+    public static let messageMediaFailed: WebhookEventType = "message.media_failed"
     /// `contact.opted_out`.
     public static let contactOptedOut: WebhookEventType = "contact.opted_out"
     /// `contact.opted_in`.
@@ -106,7 +110,7 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     public static let builtIn: [WebhookEventType] = [
         .instanceStatusChanged, .instanceQR, .instanceReady, .instanceDisconnected,
         .messageReceived, .messageQueued, .messageSent, .messageStatusChanged, .messageFailed, .messageRevoked, .messageEdited,
-        .messageReaction,
+        .messageReaction, .messageMediaStored, .messageMediaFailed,
         .contactOptedOut, .contactOptedIn, .campaignProgress, .campaignCompleted, .riskAlert, .webhookTest, .webhookEndpointDisabled,
     ]
 

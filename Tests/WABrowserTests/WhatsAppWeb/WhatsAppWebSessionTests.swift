@@ -284,6 +284,32 @@ extension RealBrowser {
                 await session.stop()
             }
         }
+        @Test func incomingMediaIsReportedWithoutItsBytesAndDownloaded() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture)
+                let bytes = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+                let base64 = Data(bytes).base64EncodedString()
+                try await drive(
+                    session,
+                    "(__fx.incoming({from: '15550000004@c.us', type: 'document', mimetype: 'application/pdf', data: '\(base64)', caption: 'The invoice', filename: 'invoice.pdf'}), true)")
+                let (event, _) = try await events.waitFor("the document") {
+                    if case .messageReceived = $0 { true } else { false }
+                }
+                guard case .messageReceived(let message) = event else { return }
+                #expect(message.kind == .document && message.body == "The invoice")
+                let media = try #require(message.media)
+                #expect(media.mimeType == "application/pdf" && media.fileName == "invoice.pdf")
+                #expect(media.byteCount == Int64(bytes.count) && media.handle == message.whatsappID)
+                #expect(try await session.downloadMedia(media) == bytes)
+
+                let unknown = IncomingMedia(kind: .image, mimeType: "image/jpeg", handle: "false_15550000004@c.us_3A00000000000000FF")
+                let missing = await #expect(throws: WAError.self) { try await session.downloadMedia(unknown) }
+                #expect(missing?.code == .notFound)
+                await session.stop()
+            }
+        }
+
         @Test func reactionsEditsAndDeletionsGoBothWays() async throws {
             let fixture = FixtureSession()
             try await fixture.run {

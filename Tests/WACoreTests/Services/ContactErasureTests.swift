@@ -17,9 +17,10 @@ struct ContactErasureTests {
         func receive(_ phone: SimulatedPhone, _ id: String, photo: [UInt8]? = nil) async throws {
             let incoming = IncomingMessage(
                 whatsappID: id, chat: phone.number.jid, sender: phone.number.jid, kind: photo == nil ? .text : .image,
-                body: "hello", media: photo.map { MediaPayload(kind: .image, mimeType: "image/jpeg", caption: "hello", bytes: $0) },
+                body: "hello", media: photo.map { _ in IncomingMedia(kind: .image, mimeType: "image/jpeg", handle: id) },
                 timestamp: h.clock.now())
-            _ = try #require(try await h.handler.received(incoming, h.instance))
+            let (message, _) = try #require(try await h.handler.received(incoming, h.instance))
+            if let photo { _ = try #require(try await h.handler.mediaDownloaded(photo, for: message.id, h.instance)) }
         }
         try await receive(ada, "ada-1", photo: photo)
         try await receive(ada, "ada-2")

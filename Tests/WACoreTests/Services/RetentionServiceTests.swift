@@ -21,9 +21,9 @@ struct RetentionServiceTests {
         let photo = try MediaServiceTests.sample("sample.jpg")
         let incoming = IncomingMessage(
             whatsappID: "ada-photo", chat: ada.number.jid, sender: ada.number.jid, kind: .image, body: "look",
-            media: MediaPayload(kind: .image, mimeType: "image/jpeg", caption: "look", bytes: photo),
-            timestamp: h.clock.now())
-        _ = try #require(try await h.handler.received(incoming, h.instance))
+            media: IncomingMedia(kind: .image, mimeType: "image/jpeg", handle: "ada-photo"), timestamp: h.clock.now())
+        let (received, _) = try #require(try await h.handler.received(incoming, h.instance))
+        _ = try #require(try await h.handler.mediaDownloaded(photo, for: received.id, h.instance))
         _ = try await h.send("Sent long ago", to: ada)
         try await h.dispatchAll()
         // An organization that keeps everything, with a message as old.

@@ -263,8 +263,13 @@ struct SimulatorMessagingTests {
         switch content {
         case .media(let media):
             #expect(incoming.kind == .image)
-            #expect(incoming.media == media)
+            #expect(incoming.media?.kind == .image && incoming.media?.mimeType == "image/jpeg")
+            #expect(incoming.media?.byteCount == Int64(media.bytes.count))
             #expect(incoming.body == "look")
+            // The event carries a handle; the bytes are downloaded through the session.
+            #expect(try await bobSession.downloadMedia(try #require(incoming.media)) == media.bytes)
+            let elsewhere = IncomingMedia(kind: .image, mimeType: "image/jpeg", handle: "false_1@c.us_NOPE")
+            await expectWAError(.notFound) { try await bobSession.downloadMedia(elsewhere) }
         case .location(let location):
             #expect(incoming.kind == .location)
             #expect(incoming.location == location)

@@ -15,7 +15,7 @@ import Synchronization
 public final class MessageDispatcher: Sendable {
     let env: ServiceEnvironment
     let sessions: any SessionDirectory
-    private let webhooks: (any WebhookPublisher)?
+    let webhooks: (any WebhookPublisher)?
     private let planner: BehaviourPlanner
     private let risk: RiskService?
     private let lease: Duration
@@ -42,7 +42,7 @@ public final class MessageDispatcher: Sendable {
     @discardableResult
     public func runOnce(worker: String, limit: Int = 10) async throws -> Int {
         let now = env.clock.now()
-        let queues: Set<String> = [MessagingService.sendQueue, MessagingService.seenQueue]
+        let queues: Set<String> = [MessagingService.sendQueue, MessagingService.seenQueue, MessagingService.mediaQueue]
         let held = sessions.heldInstances
         let lease = self.lease
         let jobs = try await env.store.transaction(.system) { tx in
@@ -101,7 +101,9 @@ public final class MessageDispatcher: Sendable {
         worker: String, idle: Duration = .seconds(1), onError: (@Sendable (any Error) -> Void)? = nil
     ) async throws {
         try await runWorkerLoop(
-            clock: env.clock, idle: idle, wakeUps: env.store.wakeUps, topics: [.queue(MessagingService.sendQueue), .queue(MessagingService.seenQueue)],
+            clock: env.clock, idle: idle, wakeUps: env.store.wakeUps, topics: [
+                .queue(MessagingService.sendQueue), .queue(MessagingService.seenQueue), .queue(MessagingService.mediaQueue),
+            ],
             onError: onError
         ) {
             try await self.runOnce(worker: worker)
@@ -125,6 +127,7 @@ public final class MessageDispatcher: Sendable {
 
     private func handle(_ job: Job) async throws {
         if job.queue == MessagingService.seenQueue { return try await sendReadReceipts(job) }
+        if job.queue == MessagingService.mediaQueue { return try await downloadMedia(job) }
         let org = job.organizationID
         let now = env.clock.now()
         let payload: SendJobPayload

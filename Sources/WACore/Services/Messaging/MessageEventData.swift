@@ -18,6 +18,13 @@ enum MessageEventData {
         if let media = m.media {
             object["media"] = ["id": .identifier(media.mediaID), "mime_type": .string(media.mimeType)]
         }
+        if let download = m.mediaDownload {
+            var pending: JSONObject = ["kind": .string(download.media.kind.rawValue), "mime_type": .string(download.media.mimeType)]
+            if let name = download.media.fileName { pending["file_name"] = .string(name) }
+            if let size = download.media.byteCount { pending["byte_count"] = .integer(size) }
+            if let failure = download.failure { pending["failure"] = .string(failure) }
+            object["media_download"] = .object(pending)
+        }
         if let revokedAt = m.revokedAt { object["revoked_at"] = .timestamp(revokedAt) }
         if let editedAt = m.editedAt { object["edited_at"] = .timestamp(editedAt) }
         if let scheduledAt = m.scheduledAt { object["scheduled_at"] = .timestamp(scheduledAt) }

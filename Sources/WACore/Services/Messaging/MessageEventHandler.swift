@@ -285,54 +285,27 @@ public struct MessageEventHandler: SessionEventHandler {
     }
 
     func receive(_ incoming: IncomingMessage, _ instance: Instance) async throws -> Received? {
-        let org = instance.organizationID
         let now = env.clock.now()
-        // Media bytes go to the media store first; their metadata and the organization's usage are written in the
-        // message's transaction, so a duplicate or a failed write leaves nothing counted (and the bytes are
-        // removed again).
-        var media: MediaObject?
-        if let payload = incoming.media { media = try await storeMediaBytes(payload, org, now) }
-        let stored = media
-        do {
-            let outcome = try await env.store.transaction(.organization(org), retryingConflicts: 3) {
-                tx -> Received? in
-                try await record(incoming, instance, media: stored, tx, now)
-            }
-            if outcome == nil, let media { await removeOrphaned(media, instance) }
-            return outcome
-        } catch {
-            if let media { await removeOrphaned(media, instance) }
-            throw error
+        return try await env.store.transaction(.organization(instance.organizationID), retryingConflicts: 3) {
+            tx -> Received? in
+            try await record(incoming, instance, tx, now)
         }
     }
 
-    /// Removes received media bytes whose message was not recorded (a duplicate delivery or a failed write).
-    private func removeOrphaned(_ media: MediaObject, _ instance: Instance) async {
-        var metadata = Logger.Metadata.instance(instance.id, in: instance.organizationID)
-        metadata["media_id"] = "\(media.id)"
-        await env.bestEffort("removing the bytes of unrecorded received media", metadata) {
-            try await env.media.remove(media.id, in: instance.organizationID)
-        }
+    /// Stores the downloaded bytes of a received message's media and sets its ``Message/media``
+    /// (`message.media_stored`): what a `message.media` job does after downloading them through the session. Returns
+    /// the message, or `nil` when it is gone, or its media was stored or given up before.
+    @discardableResult
+    public func mediaDownloaded(_ bytes: [UInt8], for message: MessageID, _ instance: Instance) async throws -> Message? {
+        try await InboundMedia(env: env, webhooks: webhooks).store(bytes, for: message, in: instance.organizationID)
     }
 
     private func record(
-        _ incoming: IncomingMessage, _ instance: Instance, media: MediaObject?, _ tx: any StoreTransaction, _ now: Date
+        _ incoming: IncomingMessage, _ instance: Instance, _ tx: any StoreTransaction, _ now: Date
     ) async throws -> Received? {
         let org = instance.organizationID
         if try await tx.messages.find(whatsappID: incoming.whatsappID, instance: instance.id, in: org) != nil {
             return nil
-        }
-        var storedMedia: Message.MediaReference?
-        if let media {
-            var organization = try await tx.organizations.get(org, in: org)
-            // Received media counts towards the quota even past it: what arrives cannot be refused, but uploads are
-            // refused while the organization is over its quota.
-            let (usage, overflow) = organization.mediaBytesUsed.addingReportingOverflow(media.byteCount)
-            organization.mediaBytesUsed = overflow ? .max : usage
-            _ = try await tx.organizations.update(organization)
-            _ = try await tx.mediaObjects.insert(media)
-            storedMedia = Message.MediaReference(
-                mediaID: media.id, mimeType: media.mimeType, fileName: media.fileName, byteCount: media.byteCount)
         }
         let contact = try await upsertContact(for: incoming, in: tx, org, now)
         var chat = try await tx.chats.find(jid: incoming.chat, instance: instance.id, in: org)
@@ -351,11 +324,13 @@ public struct MessageEventHandler: SessionEventHandler {
         var message = Message(
             id: env.ids.make(), organizationID: org, instanceID: instance.id, chatJID: incoming.chat,
             contactID: contact.id, direction: incoming.fromMe ? .outbound : .inbound, kind: incoming.kind,
-            body: incoming.body ?? incoming.media?.caption, media: storedMedia, location: incoming.location,
+            body: incoming.body, location: incoming.location,
             status: incoming.fromMe ? .sent : .delivered, whatsappID: incoming.whatsappID, createdAt: now)
+        message.mediaDownload = incoming.media.map { Message.MediaDownload(media: $0) }
         message.timestamps.record(message.status, at: incoming.timestamp)
         // Racing a concurrent delivery of the same message: the run again finds it above and records nothing.
         let stored = try await tx.messages.insertMissing(message)
+        if stored.mediaDownload != nil { try await InboundMedia.enqueueDownload(of: stored, in: tx, env, now: now) }
         if stored.direction == .inbound,
             var answered = try await tx.messages.replyCandidate(
                 chat: stored.chatJID, instance: instance.id, arrival: stored.createdAt,
@@ -407,26 +382,5 @@ public struct MessageEventHandler: SessionEventHandler {
                 id: env.ids.make(), organizationID: org, jid: phoneJID, lid: lid, phone: phoneJID?.phoneNumber,
                 name: incoming.fromMe ? nil : incoming.pushName,
                 lastInboundAt: incoming.fromMe ? nil : incoming.timestamp, createdAt: now))
-    }
-
-    /// Puts received media bytes into the media store and returns the object to record with the message (its type
-    /// sniffed from the content, its SHA-256, a clean file name).
-    private func storeMediaBytes(_ payload: MediaPayload, _ org: OrganizationID, _ now: Date) async throws
-        -> MediaObject
-    {
-        // The content decides the type; what the sender declared is kept only for content the sniffer does not
-        // recognise (received media is stored as WhatsApp delivered it, never refused).
-        let mimeType: String
-        do {
-            mimeType = try MediaSniffer.sniff(file: payload.bytes).type.mimeType
-        } catch {
-            mimeType = payload.mimeType
-        }
-        let object = MediaObject(
-            id: env.ids.make(), organizationID: org, mimeType: mimeType, kind: payload.kind,
-            byteCount: Int64(payload.bytes.count), sha256: HexCoding.encode(Array(SHA256.hash(data: payload.bytes))),
-            fileName: payload.fileName.map { MediaFileName.sanitize($0) }, createdAt: now)
-        try await env.media.put(payload.bytes, for: object.id, in: org)
-        return object
     }
 }

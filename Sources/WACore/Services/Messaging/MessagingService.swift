@@ -11,6 +11,9 @@ public struct MessagingService: Sendable {
     public static let sendQueue = "message.send"
     /// The queue of read receipts to send (``markSeen(_:on:by:)``); the ``MessageDispatcher`` runs it.
     public static let seenQueue = "chat.seen"
+    /// The queue of received media to download (a job per media message the ``MessageEventHandler`` stores); the
+    /// ``MessageDispatcher`` runs it.
+    public static let mediaQueue = "message.media"
 
     private let env: ServiceEnvironment
     /// Receives `message.queued` for every message queued here.

@@ -88,7 +88,11 @@ public struct SimulatedMessage: Sendable, Hashable {
             quotedWhatsappID: quotedWhatsappID, pushName: pushName, timestamp: sentAt)
         switch content {
         case .text: break
-        case .media(let media): message.media = media
+        case .media(let media):
+            message.media = IncomingMedia(
+                kind: media.kind, mimeType: media.mimeType, fileName: media.fileName,
+                byteCount: Int64(media.bytes.count), durationSeconds: media.durationSeconds,
+                handle: recipientWhatsappID)
         case .location(let location): message.location = location
         case .contactCard(_, let vCard): message.body = vCard
         }
@@ -99,6 +103,7 @@ public struct SimulatedMessage: Sendable, Hashable {
     func outgoingEcho(pushName: String?) -> IncomingMessage {
         var message = incoming(pushName: pushName)
         message.whatsappID = senderWhatsappID
+        message.media?.handle = senderWhatsappID
         message.chat = chat
         message.fromMe = true
         return message

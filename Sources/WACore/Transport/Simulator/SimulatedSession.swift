@@ -95,6 +95,18 @@ public final class SimulatedSession: WhatsAppSession {
         }
     }
 
+    /// The bytes of a media message this account received or sent (the handle is the message's id as this account
+    /// knows it); `not_found` for anything else.
+    public func downloadMedia(_ media: IncomingMedia) async throws(WAError) -> [UInt8] {
+        try network.tryMutate { s, _ throws(WAError) -> [UInt8] in
+            let phone = try s.requireReady(id)
+            guard let index = s.messageIndex(media.handle, seenBy: phone),
+                case .media(let payload) = s.messages[index].message.content
+            else { throw WAError(.notFound, "no media message \(media.handle) in this account's chats", field: "handle") }
+            return payload.bytes
+        }
+    }
+
     /// Reads every message the chat sent this account; the sender sees `read`.
     public func markSeen(_ chat: JID) async throws(WAError) {
         try network.tryMutate { s, _ throws(WAError) in

@@ -18,8 +18,16 @@ extension Components.Schemas.Message {
             timestamps: .init(
                 queuedAt: t.queuedAt, pendingAt: t.pendingAt, sentAt: t.sentAt, deliveredAt: t.deliveredAt,
                 readAt: t.readAt, playedAt: t.playedAt, failedAt: t.failedAt, repliedAt: t.repliedAt),
-            revokedAt: m.revokedAt, editedAt: m.editedAt, reactions: m.reactions.isEmpty ? nil : m.reactions.map { .init($0) },
+            mediaDownload: m.mediaDownload.map { .init($0) }, revokedAt: m.revokedAt, editedAt: m.editedAt, reactions: m.reactions.isEmpty ? nil : m.reactions.map { .init($0) },
             scheduledAt: m.scheduledAt, createdAt: m.createdAt, updatedAt: m.updatedAt)
+    }
+}
+
+extension Components.Schemas.MediaDownload {
+    init(_ download: WACore.Message.MediaDownload) {
+        self.init(
+            kind: .init(download.media.kind), mimeType: download.media.mimeType, fileName: download.media.fileName,
+            byteCount: download.media.byteCount.map { Int($0) }, failure: download.failure)
     }
 }
 

@@ -477,25 +477,78 @@ struct MessagingTests {
         #expect(try await h.jobs().map(\.state) == [.failed])
     }
 
-    @Test func receivedMediaIsStoredWithItsDigestAndCountsTowardsTheQuota() async throws {
+    @Test func receivedMediaIsDownloadedThenStoredWithItsDigestAndCountsTowardsTheQuota() async throws {
         let h = try await MessagingHarness()
         let ada = try h.phone("1234567", name: "Ada")
         let photo = try MediaServiceTests.sample("sample.jpg")
+        try ada.send(
+            .media(MediaPayload(kind: .image, mimeType: "application/octet-stream", fileName: "../box.jpg", caption: "look", bytes: photo)),
+            to: h.shop.jid)
+        let admin = Principal.acting(as: h.admin)
+        // Stored at once without its bytes: the event carried a handle, and a job downloads them.
+        let received = try await h.clock.waitFor("the photo message") {
+            try await h.messaging.list(by: admin, where: .init(direction: .inbound)).items.first
+        }
+        #expect(received.media == nil && received.body == "look" && received.kind == .image)
+        #expect(received.mediaDownload?.media.byteCount == Int64(photo.count))
+        #expect(try await h.jobs().map(\.queue) == [MessagingService.mediaQueue])
+        let announced = try #require(h.webhooks.events.first { $0.type == .messageReceived })
+        #expect(announced.data["media_download"]?["mime_type"]?.stringValue == "application/octet-stream")
+
+        try await h.dispatchAll()
+        let message = try await h.message(received.id)
+        let reference = try #require(message.media)
+        #expect(message.mediaDownload == nil)
+        #expect(reference.mimeType == "image/jpeg" && reference.byteCount == Int64(photo.count))
+        #expect(reference.fileName == "box.jpg")
+        let stored = try #require(h.webhooks.events.first { $0.type == .messageMediaStored })
+        #expect(stored.data["media"]?["id"]?.stringValue == reference.mediaID.description)
+        let media = MediaService(environment: h.env)
+        let (object, bytes) = try await media.bytes(of: reference.mediaID, by: admin)
+        #expect(bytes == photo && object.sha256 == MediaServiceTests.sha256Hex(photo))
+        #expect(try await media.usage(by: admin).usedBytes == Int64(photo.count))
+        #expect(try await h.jobs().map(\.state) == [.completed])
+        // The same bytes handed over again (a second download) are not stored twice.
+        #expect(try await h.handler.mediaDownloaded(photo, for: received.id, h.instance) == nil)
+        #expect(try await media.usage(by: admin).usedBytes == Int64(photo.count))
+        #expect(try await media.list(by: admin).items.count == 1)
+    }
+
+    @Test func mediaWhatsAppNoLongerHasIsGivenUpWithTheReason() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567", name: "Ada")
         let incoming = IncomingMessage(
-            whatsappID: "false_491701234567@c.us_PIC", chat: ada.number.jid, sender: ada.number.jid, kind: .image,
-            body: "look", media: MediaPayload(kind: .image, mimeType: "application/octet-stream", caption: "look", bytes: photo),
+            whatsappID: "false_491701234567@c.us_GONE", chat: ada.number.jid, sender: ada.number.jid, kind: .video,
+            media: IncomingMedia(kind: .video, mimeType: "video/mp4", handle: "false_491701234567@c.us_GONE"),
             timestamp: h.clock.now())
         let (message, _) = try #require(try await h.handler.received(incoming, h.instance))
-        let reference = try #require(message.media)
-        #expect(reference.mimeType == "image/jpeg" && reference.byteCount == Int64(photo.count))
-        let media = MediaService(environment: h.env)
-        let (object, bytes) = try await media.bytes(of: reference.mediaID, by: .acting(as: h.admin))
-        #expect(bytes == photo && object.sha256 == MediaServiceTests.sha256Hex(photo))
-        #expect(try await media.usage(by: .acting(as: h.admin)).usedBytes == Int64(photo.count))
-        // Delivered twice: stored once, counted once.
-        #expect(try await h.handler.received(incoming, h.instance) == nil)
-        #expect(try await media.usage(by: .acting(as: h.admin)).usedBytes == Int64(photo.count))
-        #expect(try await media.list(by: .acting(as: h.admin)).items.count == 1)
+        try await h.dispatchAll()
+        let failed = try await h.message(message.id)
+        #expect(failed.media == nil && failed.mediaDownload?.failure == "WhatsApp no longer has the media")
+        #expect(failed.mediaDownload?.failedAt == h.clock.now())
+        let event = try #require(h.webhooks.events.first { $0.type == .messageMediaFailed })
+        #expect(event.data["media_download"]?["failure"]?.stringValue == "WhatsApp no longer has the media")
+        #expect(try await h.jobs().map(\.state) == [.failed])
+        // Bytes that arrive after all are not attached to a download given up.
+        #expect(try await h.handler.mediaDownloaded([1, 2, 3], for: message.id, h.instance) == nil)
+    }
+
+    @Test func mediaWaitsForAReadySession() async throws {
+        let h = try await MessagingHarness()
+        let ada = try h.phone("1234567", name: "Ada")
+        try ada.send(.media(MediaPayload(kind: .document, mimeType: "application/pdf", bytes: Array("%PDF-1.4".utf8))), to: h.shop.jid)
+        let admin = Principal.acting(as: h.admin)
+        let received = try await h.clock.waitFor("the document") {
+            try await h.messaging.list(by: admin, where: .init(direction: .inbound)).items.first
+        }
+        let session = h.session
+        h.directory.set(nil, for: h.instance.id)
+        #expect(try await h.dispatcher.runOnce(worker: "test") == 1)
+        #expect(try await h.jobs().map(\.state) == [.available], "snoozed, not failed")
+        #expect(try await h.message(received.id).mediaDownload?.failure == nil)
+        h.directory.set(session, for: h.instance.id)
+        try await h.dispatchAll()
+        #expect(try await h.message(received.id).media?.byteCount == 8)
     }
 }
 
@@ -518,6 +571,7 @@ private struct InterruptedAfterSend: WhatsAppSession {
     func edit(_ whatsappID: String, in chat: JID, text: String) async throws {
         try await base.edit(whatsappID, in: chat, text: text)
     }
+    func downloadMedia(_ media: IncomingMedia) async throws -> [UInt8] { try await base.downloadMedia(media) }
     func markSeen(_ chat: JID) async throws { try await base.markSeen(chat) }
     func setPresence(_ presence: ChatPresence, in chat: JID) async throws { try await base.setPresence(presence, in: chat) }
     func lookUp(_ phone: PhoneNumber) async throws -> NumberLookup? { try await base.lookUp(phone) }
