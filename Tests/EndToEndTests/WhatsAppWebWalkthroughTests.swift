@@ -28,9 +28,13 @@ struct WhatsAppWebWalkthroughTests {
             attachPause: .milliseconds(5) ... .milliseconds(10), beforeSendPause: .milliseconds(5) ... .milliseconds(10),
             gap: .milliseconds(10) ... .milliseconds(20))
         let environment = ServiceEnvironment.inMemory(passwordHasher: InsecureFastPasswordHasher(random: SystemRandomSource()))
+        // One node: a lease long enough that a machine busy with a whole test run never lets it lapse (leases are
+        // not what this test is about).
         let gateway = Gateway(
             environment: environment, transport: transport,
-            configuration: .init(nodeID: "node-a", behaviour: BehaviourPlanner(configuration: quick)))
+            configuration: .init(
+                nodeID: "node-a", supervisor: .init(leaseDuration: .seconds(300), renewInterval: .seconds(10)),
+                behaviour: BehaviourPlanner(configuration: quick)))
         let running = Task { try await gateway.run() }
         defer { running.cancel() }
 

@@ -35,6 +35,11 @@ import WAHTTP
             #expect(changed.status == .ok)
             #expect(try changed.object["name"] as? String == "sales-2")
             #expect(try changed.object["send_limits"] == nil)
+            #expect(try changed.object["call_policy"] as? String == "ignore")
+            let rejecting = try await client.call(.patch, "/v1/instances/\(id)", key: key, json: #"{"call_policy":"reject"}"#)
+            #expect(try rejecting.object["call_policy"] as? String == "reject")
+            let unknownPolicy = try await client.call(.patch, "/v1/instances/\(id)", key: key, json: #"{"call_policy":"answer"}"#)
+            #expect(unknownPolicy.status == .badRequest)
 
             let list = try await client.call(.get, "/v1/instances?limit=10", key: key)
             let items = try #require(try list.object["items"] as? [[String: Any]])

@@ -81,6 +81,15 @@ enum WhatsAppWebBridge {
         Msg.on('change:body', (msg, body) => {
           if (msg.type !== 'revoked') emit('edited', { id: str(msg.id), chat: str(msg.id.remote), body: body ?? '' });
         });
+        // Calls offered to the account (WhatsApp Web cannot take them; the gateway rejects or ignores them).
+        const Calls = tryReq('WAWebCollections')?.WAWebCallCollection;
+        Calls?.on?.('add', (call) => {
+          if (!call || call.outgoing) return;
+          emit('call', {
+            id: String(call.id), from: str(call.peerJid), video: !!call.isVideo, group: !!call.isGroup,
+            t: call.offerTime ?? null,
+          });
+        });
         // Reactions are rows of a table, not messages: every write goes through bulkUpsert, which is wrapped to report
         // each row (an empty reactionText is a reaction taken off).
         const reactions = tryReq('WAWebAddonReactionTableMode')?.reactionTableMode;
@@ -294,6 +303,14 @@ enum WhatsAppWebBridge {
             binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
           }
           return { data: btoa(binary) };
+        },
+        // Declines an offered call; a call that is no longer offered is left alone.
+        async rejectCall(id) {
+          const call = req('WAWebCollections').WAWebCallCollection.get(id);
+          if (!call) return {};
+          if (typeof call.reject !== 'function') throw new Error('this WhatsApp Web cannot reject calls');
+          await call.reject();
+          return {};
         },
         async logout() { await req('WAWebSocketModel').Socket.logout(); },
         // Messages others sent at or after `since` (Unix seconds), from every chat's own history, loading earlier

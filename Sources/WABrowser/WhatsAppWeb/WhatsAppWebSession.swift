@@ -166,6 +166,9 @@ public final class WhatsAppWebSession: WhatsAppSession {
         var body: String?
         var sender: String?
         var fromMe: Bool?
+        var from: String?
+        var video: Bool?
+        var group: Bool?
         var t: Double?
         var msg: PageMessage?
         var message: String?
@@ -312,6 +315,15 @@ public final class WhatsAppWebSession: WhatsAppSession {
         case "edited":
             if let id = report.id, let chat = report.chat.flatMap(JID.init) {
                 continuation.yield(.messageEdited(whatsappID: id, chat: chat, body: report.body ?? ""))
+            }
+        case "call":
+            if let id = report.id, let from = report.from.flatMap(JID.init) {
+                let offered = report.t.map { Date(timeIntervalSince1970: $0) } ?? Date()
+                continuation.yield(
+                    .call(
+                        IncomingCall(
+                            id: id, from: from, isVideo: report.video ?? false, isGroup: report.group ?? false,
+                            offeredAt: offered)))
             }
         case "reaction":
             if let id = report.id, let chat = report.chat.flatMap(JID.init), let sender = report.sender.flatMap(JID.init) {
@@ -508,6 +520,11 @@ public final class WhatsAppWebSession: WhatsAppSession {
             throw WAError(.notFound, "WhatsApp Web no longer has the media of \(media.handle)", field: "handle")
         }
         return Array(bytes)
+    }
+
+    public func rejectCall(_ call: IncomingCall) async throws {
+        _ = try readyPage()
+        _ = try await command("(id) => window.__wg.rejectCall(id)", [.init(call.id)], as: ActionOutcome.self)
     }
 
     /// What the bridge answers to a download: the bytes (base64), or why there are none.

@@ -40,6 +40,8 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
     /// Opt-out keyword settings that replace the organization's for this number (nil: the organization's,
     /// ``Organization/optOut``). ``effectiveOptOut(in:)`` is what applies.
     public var optOut: OptOutSettings?
+    /// What the instance does with WhatsApp calls it is offered; `nil` is ``CallPolicy/ignore``.
+    public var callPolicy: CallPolicy?
     /// Whether a supervisor should run the instance (independent of its ``status``, what it does right now).
     /// Moved only by the instance's ``lifecycle`` machine.
     public private(set) var desiredState: InstanceDesiredState
@@ -108,7 +110,8 @@ public struct Instance: Sendable, Hashable, Codable, CustomStringConvertible, Cu
                 "id": id, "organizationID": organizationID, "name": name, "phone": phone as Any, "jid": jid as Any,
                 "status": status, "desiredState": desiredState, "proxyPolicy": proxyPolicy,
                 "proxyID": proxyID as Any, "fingerprint": fingerprint as Any, "pairingGeneration": pairingGeneration,
-                "risk": risk, "rateLimits": rateLimits as Any, "optOut": optOut as Any, "createdAt": createdAt,
+                "risk": risk, "rateLimits": rateLimits as Any, "optOut": optOut as Any, "callPolicy": callPolicy as Any,
+                "createdAt": createdAt,
                 "updatedAt": updatedAt, "version": version,
             ])
     }

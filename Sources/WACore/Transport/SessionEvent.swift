@@ -32,6 +32,9 @@ public enum SessionEvent: Sendable, Hashable {
     case messageEdited(whatsappID: String, chat: JID, body: String)
     /// Someone (or this account, ``MessageReaction/fromMe``) reacted to a message, or took a reaction off.
     case reaction(MessageReaction)
+    /// Someone calls the account. The supervisor rejects the call or lets it ring (``Instance/callPolicy``) and
+    /// publishes `call.received`.
+    case call(IncomingCall)
     /// Someone is typing or recording in a chat (or stopped).
     case presence(chat: JID, participant: JID?, ChatPresence)
 }
@@ -54,6 +57,7 @@ extension SessionEvent {
         case .messageRevoked: "message_revoked"
         case .messageEdited: "message_edited"
         case .reaction: "reaction"
+        case .call: "call"
         case .presence: "presence"
         }
     }

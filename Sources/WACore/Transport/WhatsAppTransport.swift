@@ -46,6 +46,9 @@ public protocol WhatsAppSession: Sendable {
     /// WhatsApp's servers after a while) or the session does not know the message.
     func downloadMedia(_ media: IncomingMedia) async throws -> [UInt8]
 
+    /// Declines an incoming call (``SessionEvent/call(_:)``); a call that already ended is left alone.
+    func rejectCall(_ call: IncomingCall) async throws
+
     /// Marks the chat's messages as read (blue ticks for the sender).
     func markSeen(_ chat: JID) async throws
 

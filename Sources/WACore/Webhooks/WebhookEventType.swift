@@ -91,6 +91,8 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     public static let messageMediaStored: WebhookEventType = "message.media_stored"
     /// `message.media_failed`: a received message's media could not be downloaded (`data.media_download.failure`).
     public static let messageMediaFailed: WebhookEventType = "message.media_failed"
+    /// `call.received`: someone called an instance (`data.action`: `rejected` or `ignored`).
+    public static let callReceived: WebhookEventType = "call.received"
     /// `contact.opted_out`.
     public static let contactOptedOut: WebhookEventType = "contact.opted_out"
     /// `contact.opted_in`.
@@ -110,7 +112,7 @@ public struct WebhookEventType: RawRepresentable, Hashable, Comparable, Sendable
     public static let builtIn: [WebhookEventType] = [
         .instanceStatusChanged, .instanceQR, .instanceReady, .instanceDisconnected,
         .messageReceived, .messageQueued, .messageSent, .messageStatusChanged, .messageFailed, .messageRevoked, .messageEdited,
-        .messageReaction, .messageMediaStored, .messageMediaFailed,
+        .messageReaction, .messageMediaStored, .messageMediaFailed, .callReceived,
         .contactOptedOut, .contactOptedIn, .campaignProgress, .campaignCompleted, .riskAlert, .webhookTest, .webhookEndpointDisabled,
     ]
 

@@ -43,7 +43,7 @@ extension RESTAPI {
         }
         let instance = try await gateway.instances.update(
             id, name: body.name, proxyPolicy: try body.proxyPolicy?.core(field: "proxy_policy"),
-            rateLimits: rateLimits, by: principal)
+            rateLimits: rateLimits, callPolicy: body.callPolicy.map { $0 == .reject ? .reject : .ignore }, by: principal)
         return .ok(.init(body: .json(.init(instance))))
     }
 

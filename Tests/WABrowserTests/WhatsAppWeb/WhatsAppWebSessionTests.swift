@@ -310,6 +310,23 @@ extension RealBrowser {
             }
         }
 
+        @Test func anOfferedCallIsReportedAndRejected() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture)
+                let id = try await (try #require(session.page)).evaluate(
+                    "__fx.call('15550000005@c.us', {isVideo: true})", as: String.self)
+                let (event, _) = try await events.waitFor("the call") { if case .call = $0 { true } else { false } }
+                guard case .call(let call) = event else { return }
+                #expect(call.id == id && call.from.description == "15550000005@c.us" && call.isVideo && !call.isGroup)
+                try await session.rejectCall(call)
+                #expect(try await log(session, call: "rejectCall").map { $0["id"] } == [id])
+                try await session.rejectCall(call)  // no longer offered: nothing happens
+                #expect(try await log(session, call: "rejectCall").count == 1)
+                await session.stop()
+            }
+        }
+
         @Test func reactionsEditsAndDeletionsGoBothWays() async throws {
             let fixture = FixtureSession()
             try await fixture.run {

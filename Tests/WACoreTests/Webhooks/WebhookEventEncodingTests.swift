@@ -259,7 +259,7 @@ struct WebhookEventFilterTests {
         #expect(WebhookEventType.builtIn.map(\.rawValue) == [
             "instance.status_changed", "instance.qr", "instance.ready", "instance.disconnected",
             "message.received", "message.queued", "message.sent", "message.status_changed", "message.failed", "message.revoked",
-            "message.edited", "message.reaction", "message.media_stored", "message.media_failed", "contact.opted_out", "contact.opted_in", "campaign.progress", "campaign.completed", "risk.alert", "webhook.test", "webhook.endpoint_disabled",
+            "message.edited", "message.reaction", "message.media_stored", "message.media_failed", "call.received", "contact.opted_out", "contact.opted_in", "campaign.progress", "campaign.completed", "risk.alert", "webhook.test", "webhook.endpoint_disabled",
         ])
         #expect(WebhookEventType.builtIn.allSatisfy { WebhookEventType.isValidName($0.rawValue) })
         #expect(try WebhookEventType.automation("crm.lead_won").rawValue == "automation.crm.lead_won")

@@ -83,10 +83,11 @@ public struct InstanceService: Sendable {
 
     /// Renames the instance and changes its settings (nil leaves a setting as it is; `rateLimits: .some(nil)`
     /// and `warmUp: .some(nil)` return to the plan's defaults). A new proxy policy takes effect when the next session is made (the next
-    /// start or reconnect); a running session keeps its connection.
+    /// start or reconnect); a running session keeps its connection. A new `callPolicy` applies to the next call.
     public func update(
         _ id: InstanceID, name: String? = nil, proxyPolicy: ProxyPolicy? = nil,
-        rateLimits: InstanceRateLimits?? = nil, warmUp: WarmUpCurve?? = nil, by principal: Principal
+        rateLimits: InstanceRateLimits?? = nil, warmUp: WarmUpCurve?? = nil, callPolicy: CallPolicy? = nil,
+        by principal: Principal
     ) async throws -> Instance {
         let org = principal.organizationID
         try env.policy.require(principal, .instancesUpdate, on: .instance(id, in: org))
@@ -114,6 +115,10 @@ public struct InstanceService: Sendable {
             if let warmUp, warmUp != instance.warmUp {
                 instance.warmUp = warmUp
                 changed["warm_up"] = warmUp.map { "\(Int(($0.initialFraction * 100).rounded())) % for \($0.rampDays) days, \($0.shape.rawValue)" } ?? "plan"
+            }
+            if let callPolicy, callPolicy != (instance.callPolicy ?? .ignore) {
+                instance.callPolicy = callPolicy
+                changed["call_policy"] = callPolicy.rawValue
             }
             guard !changed.isEmpty else { return instance }
             instance.updatedAt = now

@@ -218,8 +218,45 @@ extension InstanceSupervisor {
             if due { await storeChangedArchive(of: session, runner) }
             return .unchanged
 
+        case .call(let call):
+            await answer(call, session, runner)
+            return .unchanged
+
         default:
             return .unchanged
+        }
+    }
+
+    /// Rejects or ignores an offered call as the instance's stored ``Instance/callPolicy`` says (read now: a policy
+    /// changed through the API applies to the next call), then publishes `call.received` with what happened. A
+    /// rejection that fails is reported as `ignored` with the error.
+    private func answer(_ call: IncomingCall, _ session: any WhatsAppSession, _ runner: SupervisedInstance) async {
+        let reference = runner.reference
+        let org = reference.organizationID
+        await env.bestEffort("answering an incoming call", metadata(runner)) {
+            let policy = try await env.store.transaction(.organization(org)) {
+                try await $0.instances.find(reference.instanceID, in: org)?.callPolicy
+            } ?? .ignore
+            var data: JSONObject = [
+                "call_id": .string(call.id), "from": .string(call.from.description), "video": .bool(call.isVideo),
+                "group": .bool(call.isGroup), "offered_at": .timestamp(call.offeredAt), "action": "ignored",
+            ]
+            if policy == .reject {
+                do {
+                    try await session.rejectCall(call)
+                    data["action"] = "rejected"
+                } catch {
+                    data["error"] = .string((error as? WAError)?.message ?? "the call could not be rejected")
+                    env.logFailure("rejecting an incoming call", error, metadata(runner), level: .warning)
+                }
+            }
+            try await env.store.transaction(.organization(org)) { tx in
+                try await publish(
+                    WebhookEvent(
+                        type: .callReceived, organizationID: org, instanceID: reference.instanceID, data: .object(data),
+                        ids: env.ids),
+                    tx)
+            }
         }
     }
 

@@ -111,6 +111,15 @@ public struct SimulatedPhone: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Calls `callee` (voice, or video), as the owner would: the callee's linked sessions report `.call`. Returns the
+    /// call's id. `recipient_not_on_whatsapp` when `callee` is not on the network.
+    @discardableResult
+    public func call(_ callee: PhoneNumber, video: Bool = false) throws(WAError) -> String {
+        try network.tryMutate { s, _ throws(WAError) -> String in
+            try s.offerCall(from: number, to: callee, video: video)
+        }
+    }
+
     /// What this phone (or a session linked to it) shows in its chat with `chat` right now: typing, recording,
     /// paused, or `nil` when it never showed anything there.
     public func presence(in chat: PhoneNumber) -> ChatPresence? {

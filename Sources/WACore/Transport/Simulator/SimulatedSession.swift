@@ -107,6 +107,14 @@ public final class SimulatedSession: WhatsAppSession {
         }
     }
 
+    /// Declines a call to this account (``SimulatedWhatsApp/callWasRejected(_:)`` then says so).
+    public func rejectCall(_ call: IncomingCall) async throws(WAError) {
+        try network.tryMutate { s, _ throws(WAError) in
+            let phone = try s.requireReady(id)
+            s.rejectCall(call.id, by: phone)
+        }
+    }
+
     /// Reads every message the chat sent this account; the sender sees `read`.
     public func markSeen(_ chat: JID) async throws(WAError) {
         try network.tryMutate { s, _ throws(WAError) in

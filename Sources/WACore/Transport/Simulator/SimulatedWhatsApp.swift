@@ -238,6 +238,11 @@ public final class SimulatedWhatsApp: WhatsAppTransport, Sendable {
 
     // MARK: Inspection
 
+    /// Whether a session linked to the callee declined call `id` (``SimulatedPhone/call(_:video:)``).
+    public func callWasRejected(_ id: String) -> Bool {
+        read { $0.calls[id]?.rejected ?? false }
+    }
+
     /// The messages that reached `phone`, in delivery order (what "delivered exactly once" assertions count).
     public func deliveries(to phone: PhoneNumber) -> [SimulatedMessage] {
         state.withLock { s in (s.accounts[phone]?.inbox ?? []).map { s.messages[$0].message } }

@@ -103,6 +103,8 @@ struct SimulatorState {
     var archives: [String: ArchiveRecord] = [:]
     var pending: [PendingAction] = []
     var nextSequence = 0
+    /// Calls offered, by id: the callee, and whether a linked session declined them.
+    var calls: [String: (callee: PhoneNumber, rejected: Bool)] = [:]
 
     init(clock: any WallClock, random: any RandomSource, configuration: SimulatedWhatsApp.Configuration) {
         self.clock = clock
@@ -657,6 +659,29 @@ extension SimulatorState {
         emitToBothSides(of: index, except: origin) { side in
             .messageEdited(whatsappID: message.whatsappID(seenBy: side), chat: message.chat(seenBy: side), body: text)
         }
+    }
+}
+
+// MARK: - Calls
+
+extension SimulatorState {
+    /// `caller` calls `callee`: the callee's ready sessions report `.call`. Returns the call's id.
+    mutating func offerCall(from caller: PhoneNumber, to callee: PhoneNumber, video: Bool) throws(WAError) -> String {
+        guard accounts[caller] != nil else { throw WAError(.transportError, "\(caller) is not on the simulated network") }
+        guard accounts[callee] != nil else {
+            throw WAError(.recipientNotOnWhatsApp, "\(callee) is not on WhatsApp", field: "callee")
+        }
+        let id = hex(16).uppercased()
+        calls[id] = (callee, false)
+        let call = IncomingCall(id: id, from: caller.jid, isVideo: video, offeredAt: now)
+        for session in readySessions(of: callee) { emit(.call(call), to: session) }
+        return id
+    }
+
+    /// A session of `phone` declines call `id` (a call to someone else, or unknown, is left alone).
+    mutating func rejectCall(_ id: String, by phone: PhoneNumber) {
+        guard calls[id]?.callee == phone else { return }
+        calls[id]?.rejected = true
     }
 }
 

@@ -9,6 +9,7 @@ extension Components.Schemas.Instance {
             desiredState: instance.desiredState == .running ? .running : .stopped,
             phone: instance.phone?.e164, jid: instance.jid?.description,
             proxyPolicy: .init(instance.proxyPolicy), sendLimits: instance.rateLimits.map { .init($0) },
+            callPolicy: (instance.callPolicy ?? .ignore) == .reject ? .reject : .ignore,
             risk: .init(
                 score: instance.risk.score, throttleFactor: instance.risk.throttleFactor,
                 pausedUntil: instance.risk.pausedUntil),

@@ -572,6 +572,7 @@ private struct InterruptedAfterSend: WhatsAppSession {
         try await base.edit(whatsappID, in: chat, text: text)
     }
     func downloadMedia(_ media: IncomingMedia) async throws -> [UInt8] { try await base.downloadMedia(media) }
+    func rejectCall(_ call: IncomingCall) async throws { try await base.rejectCall(call) }
     func markSeen(_ chat: JID) async throws { try await base.markSeen(chat) }
     func setPresence(_ presence: ChatPresence, in chat: JID) async throws { try await base.setPresence(presence, in: chat) }
     func lookUp(_ phone: PhoneNumber) async throws -> NumberLookup? { try await base.lookUp(phone) }
