@@ -65,6 +65,7 @@ extension Gateway {
         let giveUp = ContinuousClock.now.advanced(by: timeout)
         try await clock.run {
             var upkeepOnly = false
+            var sleepersBeforeStep = 0
             while true {
                 try await self.runDueJobs()
                 // A session event travels through a few tasks (the simulator's timer, the session's stream, the
@@ -72,6 +73,15 @@ extension Gateway {
                 // period, unless the last step only woke upkeep (a lease renewal, one transaction).
                 let quiet = upkeepOnly ? clock.quietPeriod : Swift.max(clock.quietPeriod, .milliseconds(10))
                 await clock.settle(quietPeriod: quiet)
+                if upkeepOnly {
+                    // Upkeep loops sleep again once their work is done: until they do (a busy machine may not run a
+                    // woken renewal for a while), time must not move on, or a lease lapses that a running gateway
+                    // would have renewed. A loop that ended instead is given a second.
+                    let patience = ContinuousClock.now.advanced(by: .seconds(1))
+                    while clock.sleeperCount < sleepersBeforeStep, ContinuousClock.now < patience {
+                        await clock.settle(quietPeriod: quiet)
+                    }
+                }
                 guard ContinuousClock.now < giveUp else {
                     throw TestClock.WaitTimedOut(
                         what: what, timeout: timeout, clockTime: clock.now(), fileID: fileID, line: line)
@@ -93,6 +103,7 @@ extension Gateway {
                     return
                 }
                 upkeepOnly = nextWork.map { $0 > next } ?? true
+                sleepersBeforeStep = clock.sleeperCount
                 clock.set(next)
             }
         }

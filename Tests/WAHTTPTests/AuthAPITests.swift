@@ -188,8 +188,8 @@ import WAHTTP
             try await client.token("acme", "admin@acme.example", Self.password)
         }
         try await Application(router: server).test(.live) { client in
-            let issued = ContinuousClock.now
             let token = try await client.token("acme", "admin@acme.example", Self.password)
+            let issued = ContinuousClock.now  // the token's expiry is at most its lifetime after this
             #expect(try await client.call(.get, "/v1/me", key: token).status == .ok)
             // Another gateway's keyring signed it: the same claims, a signature this one does not accept.
             #expect(try await client.call(.get, "/v1/me", key: foreign).status == .unauthorized)

@@ -225,11 +225,14 @@ struct HTTPWebhookSenderTests {
     @Test func aClosedPortIsRefusedAtOnce() async throws {
         // A port held by a socket that is bound but not listening: connections to it are refused, and no other test
         // running meanwhile can start listening on it (a port merely "just freed" could be taken again).
+        // The address still goes through the system resolver on a thread pool, which a whole test run keeps busy:
+        // a generous timeout keeps a slow lookup from passing for a hung connection.
         let held = try BoundPort()
         defer { held.close() }
         try await withSender { sender in
             let outcome = await sender.send(
-                try Self.request("http://127.0.0.1:\(held.port)/hooks", policy: Self.loopbackAllowed))
+                try Self.request(
+                    "http://127.0.0.1:\(held.port)/hooks", policy: Self.loopbackAllowed, timeout: .seconds(120)))
             #expect(outcome == .connectionFailed("refused"))
         }
     }

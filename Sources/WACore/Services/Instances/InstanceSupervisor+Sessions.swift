@@ -454,7 +454,6 @@ extension InstanceSupervisor {
                     await abandon(runner)
                     return
                 }
-                await storePendingArchive(runner)
                 if desired == .stopped {
                     // Stopped from another node: stop here too (a fresh task, so that the stop does not cancel
                     // itself by cancelling this renewal).
@@ -465,6 +464,7 @@ extension InstanceSupervisor {
                     }
                     return
                 }
+                await storePendingArchive(runner)
             } catch let error as WAError where error.code == .leaseLost {
                 await abandon(runner)
                 return

@@ -5,7 +5,8 @@ extension MessageDispatcher {
     /// ``InboundMedia`` stores it (`message.media_stored`).
     ///
     /// Without a ready session here (the instance starting, reconnecting, stopped, or run by another node) the job
-    /// waits, 5 s at a time, for up to ``InboundMedia/deadline`` after the message arrived. It gives up
+    /// waits, 5 s at a time (a minute while the instance is stopped), for up to ``InboundMedia/deadline`` after the
+    /// message arrived. It gives up
     /// (`message.media_failed`, the reason kept in ``Message/MediaDownload/failure``) when WhatsApp no longer has the
     /// media (`not_found`), when the instance was deleted or unlinked, at the deadline, or when transport errors
     /// (retried after 5 s × 2ⁿ, at most 5 min) use up the job's attempts. A message deleted meanwhile, or whose
@@ -25,7 +26,8 @@ extension MessageDispatcher {
         }
         enum Outcome {
             case done
-            case wait
+            /// No ready session here: try again after `seconds`.
+            case wait(seconds: Double)
             case retry(String)
             case giveUp(String)
         }
@@ -49,7 +51,9 @@ extension MessageDispatcher {
                         outcome = .retry((error as? WAError)?.message ?? "the media could not be downloaded")
                     }
                 } else {
-                    outcome = .wait
+                    // A running instance is ready again within seconds (or runs on another node, whose dispatcher
+                    // takes the job); a stopped one may be started any time, and is looked at every minute.
+                    outcome = .wait(seconds: instance?.desiredState == .running ? 5 : 60)
                 }
             }
         } else {
@@ -66,8 +70,8 @@ extension MessageDispatcher {
             switch outcome {
             case .done:
                 _ = try await tx.jobs.complete(job.id, in: org, attempt: job.attempt, now: now)
-            case .wait:
-                _ = try await tx.jobs.snooze(job.id, in: org, attempt: job.attempt, until: now.addingTimeInterval(5))
+            case .wait(let seconds):
+                _ = try await tx.jobs.snooze(job.id, in: org, attempt: job.attempt, until: now.addingTimeInterval(seconds))
             case .giveUp(let reason):
                 _ = try await tx.jobs.fail(job.id, in: org, attempt: job.attempt, error: reason, now: now)
             case .retry(let reason):
