@@ -58,6 +58,8 @@ enum WhatsAppWebBridge {
           t: msg.t ?? null, notifyName: msg.notifyName ?? null, caption: msg.caption ?? null,
           mimetype: msg.mimetype ?? null, filename: msg.filename ?? null, size: msg.size ?? null,
           duration: msg.duration != null ? Number(msg.duration) : null,
+          lat: typeof msg.lat === 'number' ? msg.lat : null, lng: typeof msg.lng === 'number' ? msg.lng : null,
+          loc: msg.loc ?? null,
         };
       }
 
@@ -191,6 +193,17 @@ enum WhatsAppWebBridge {
         // Sends a text with the gateway's own id; a message with that id already in the store is not sent again.
         async sendText(chatId, body, keyID) {
           return send(chatId, keyID, async () => ({ type: 'chat', body }));
+        },
+        // A location: the place's name and address travel as WhatsApp's two-line description.
+        async sendLocation(chatId, place, keyID) {
+          return send(chatId, keyID, async () => ({
+            type: 'location', lat: place.latitude, lng: place.longitude,
+            loc: [place.name, place.address].filter((part) => part).join('\n') || undefined, body: '',
+          }));
+        },
+        // A contact card: the vCard text, with the name WhatsApp shows on the card.
+        async sendContactCard(chatId, name, vcard, keyID) {
+          return send(chatId, keyID, async () => ({ type: 'vcard', body: vcard, vcardFormattedName: name }));
         },
         // Sends media (base64 bytes) the way WhatsApp Web's composer does: prepared, uploaded, then sent.
         async sendMedia(chatId, media, keyID) {

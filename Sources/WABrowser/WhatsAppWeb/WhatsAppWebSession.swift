@@ -191,6 +191,9 @@ public final class WhatsAppWebSession: WhatsAppSession {
         var filename: String?
         var size: Double?
         var duration: Double?
+        var lat: Double?
+        var lng: Double?
+        var loc: String?
     }
 
     private func pump(_ reports: AsyncStream<String>) async {
@@ -413,9 +416,18 @@ public final class WhatsAppWebSession: WhatsAppSession {
             default: nil
             }
         let caption = message.caption.flatMap { $0.isEmpty ? nil : $0 }
+        // A location's description is its name, then its address, on separate lines.
+        var location: Message.Location?
+        if kind == .location, let latitude = message.lat, let longitude = message.lng {
+            let lines = (message.loc ?? "").split(separator: "\n", maxSplits: 1).map(String.init)
+            location = Message.Location(
+                latitude: latitude, longitude: longitude, name: lines.first, address: lines.count > 1 ? lines[1] : nil)
+        }
+        let body: String? =
+            if media != nil { caption } else if kind == .location { nil } else { message.body ?? message.caption }
         return IncomingMessage(
             whatsappID: message.id, chat: chat, sender: sender, fromMe: message.fromMe, kind: kind,
-            body: media == nil ? message.body ?? message.caption : caption, media: media, pushName: message.notifyName,
+            body: body, media: media, location: location, pushName: message.notifyName,
             timestamp: message.t.map { Date(timeIntervalSince1970: $0) } ?? Date())
     }
 
@@ -459,6 +471,21 @@ public final class WhatsAppWebSession: WhatsAppSession {
         var already: Bool
     }
 
+    /// A place as the bridge takes it.
+    private struct PagePlace: Encodable, Sendable {
+        var latitude: Double
+        var longitude: Double
+        var name: String?
+        var address: String?
+
+        init(_ location: Message.Location) {
+            latitude = location.latitude
+            longitude = location.longitude
+            name = location.name
+            address = location.address
+        }
+    }
+
     /// Media as the bridge takes it.
     private struct PageMedia: Encodable, Sendable {
         var data: String
@@ -485,10 +512,16 @@ public final class WhatsAppWebSession: WhatsAppSession {
             sent = try await command(
                 "(chat, media, id) => window.__wg.sendMedia(chat, media, id)",
                 [.init(message.chat.description), .init(page), .init(message.clientMessageID)], as: SentText.self)
-        case .location, .contactCard:
-            throw WAError(
-                .invalidArgument, "the WhatsApp Web transport does not send locations or contact cards yet",
-                field: "content")
+        case .location(let place):
+            sent = try await command(
+                "(chat, place, id) => window.__wg.sendLocation(chat, place, id)",
+                [.init(message.chat.description), .init(PagePlace(place)), .init(message.clientMessageID)],
+                as: SentText.self)
+        case .contactCard(let name, let vCard):
+            sent = try await command(
+                "(chat, name, vcard, id) => window.__wg.sendContactCard(chat, name, vcard, id)",
+                [.init(message.chat.description), .init(name), .init(vCard), .init(message.clientMessageID)],
+                as: SentText.self)
         }
         let status = sent.ack.flatMap(AckMapping.status(webAck:)).map { $0 == .pending ? .sent : $0 } ?? .sent
         return SendReceipt(

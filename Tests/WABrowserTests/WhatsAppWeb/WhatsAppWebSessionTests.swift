@@ -327,6 +327,40 @@ extension RealBrowser {
             }
         }
 
+        @Test func locationsAndContactCardsGoBothWays() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture)
+                let chat = try #require(JID("15550000006@c.us"))
+                let place = Message.Location(latitude: 52.52, longitude: 13.405, name: "Shop", address: "Main St 1, Berlin")
+                let located = try await session.send(
+                    OutgoingMessage(chat: chat, content: .location(place), clientMessageID: "3EB0000000000000010C"))
+                let card = "BEGIN:VCARD\nVERSION:3.0\nFN:Ada\nTEL:+4917012345678\nEND:VCARD"
+                let carded = try await session.send(
+                    OutgoingMessage(chat: chat, content: .contactCard(name: "Ada", vCard: card), clientMessageID: "3EB0000000000000C4D0"))
+                let page = try #require(session.page)
+                let stored = try await page.evaluate(
+                    """
+                    (() => { const Msg = window.require('WAWebCollections').Msg;
+                      const l = Msg.get('\(located.whatsappID)'), c = Msg.get('\(carded.whatsappID)');
+                      return JSON.stringify([l.type, String(l.lat), String(l.lng), l.loc, c.type, c.body, c.vcardFormattedName]); })()
+                    """, as: String.self)
+                #expect(try JSONDecoder().decode([String].self, from: Data(stored.utf8))
+                    == ["location", "52.52", "13.405", "Shop\nMain St 1, Berlin", "vcard", card, "Ada"])
+
+                try await drive(
+                    session,
+                    "(__fx.incoming({from: '15550000006@c.us', type: 'location', lat: 48.1, lng: 11.5, loc: 'Office\\nRing 2'}), true)")
+                let (event, _) = try await events.waitFor("the location") {
+                    if case .messageReceived(let m) = $0, m.kind == .location { true } else { false }
+                }
+                guard case .messageReceived(let message) = event else { return }
+                #expect(message.location == Message.Location(latitude: 48.1, longitude: 11.5, name: "Office", address: "Ring 2"))
+                #expect(message.body == nil)
+                await session.stop()
+            }
+        }
+
         @Test func reactionsEditsAndDeletionsGoBothWays() async throws {
             let fixture = FixtureSession()
             try await fixture.run {
