@@ -1,6 +1,5 @@
 public import Foundation
 import Logging
-import Crypto
 
 /// Turns what sessions report into stored facts: delivery and read receipts move messages forward (never
 /// back), inbound messages are stored with their chat and contact (phone-number JID and LID kept together), and
