@@ -146,6 +146,10 @@ struct IsolationFixtures {
         _ = try await environment.store.transaction(.organization(org)) { try await $0.chats.insert(chat) }
         values["chat_id"] = chat.id.description
         values["chat"] = chat.jid.description
+        let member = harness.whatsapp.addPhone(try PhoneNumber("+4915199990001"), name: "Member")
+        values["group"] = try harness.whatsapp.createGroup(
+            "Isolated", owner: member.number, members: [try PhoneNumber("+4915100000001")]
+        ).description
         // Section C: a campaign and an automation.
         let admin = Principal.authenticatedExternally(harness.acme.admin)
         let campaign = try await harness.gateway.campaigns.create(

@@ -154,10 +154,13 @@ enum WhatsAppWebBridge {
 
       // The common part of a send: the gateway's id, the retry check, the chat, and WhatsApp Web's own send action.
       async function send(chatId, keyID, content) {
-        const wid = req('WAWebWidFactory').createWid(chatId);
+        const widFactory = req('WAWebWidFactory');
+        const wid = widFactory.createWid(chatId);
         const me = req('WAWebUserPrefsMeUser').getMaybeMePnUser();
         const MsgKey = req('WAWebMsgKey');
-        const key = new MsgKey({ from: me, to: wid, id: keyID, selfDir: 'out' });
+        // In a group, the key names this account as the participant (`true_<group>_<id>_<me>`).
+        const participant = wid.isGroup() ? widFactory.asUserWidOrThrow(me) : undefined;
+        const key = new MsgKey({ from: me, to: wid, id: keyID, participant, selfDir: 'out' });
         const existing = req('WAWebCollections').Msg.get(key._serialized);
         if (existing) return { id: str(key), t: existing.t, ack: existing.ack, already: true };
         const chat = await chatFor(chatId);
@@ -251,6 +254,31 @@ enum WhatsAppWebBridge {
           const wid = req('WAWebWidFactory').createWid(number + '@c.us');
           const result = await req('WAWebQueryExistsJob').queryWidExists(wid);
           return result && result.wid ? str(result.wid) : null;
+        },
+        // The groups this account is in, from the chats WhatsApp Web holds: subject, description, owner, creation
+        // (Unix seconds), announce-only, and the participants with their roles. A group the account left (no longer
+        // among its participants) is left out.
+        async groups() {
+          const collections = req('WAWebCollections');
+          const users = tryReq('WAWebUserPrefsMeUser');
+          const mine = new Set([str(users?.getMaybeMePnUser?.()), str(users?.getMaybeMeLidUser?.())].filter((x) => x));
+          const list = (c) => (c == null ? [] : c.getModelsArray?.() ?? c.models ?? (Array.isArray(c) ? c : []));
+          const out = [];
+          for (const chat of list(collections.Chat)) {
+            if (!chat?.id || !(chat.isGroup || chat.id.server === 'g.us')) continue;
+            let meta = chat.groupMetadata ?? collections.GroupMetadata?.get?.(chat.id);
+            if (!meta) meta = await collections.GroupMetadata?.update?.(chat.id);
+            if (!meta) continue;
+            const participants = list(meta.participants).map((p) => ({
+              id: str(p.id), phone: str(p.phoneNumber), admin: !!p.isAdmin, superAdmin: !!p.isSuperAdmin,
+            }));
+            if (mine.size && !participants.some((p) => mine.has(p.id))) continue;
+            out.push({
+              id: str(chat.id), subject: meta.subject ?? chat.formattedTitle ?? chat.name ?? '', desc: meta.desc || null,
+              owner: str(meta.owner), creation: meta.creation ?? null, announce: !!meta.announce, participants,
+            });
+          }
+          return out;
         },
         async requestPairingCode(phone) {
           pairing = true;

@@ -609,6 +609,42 @@ public final class WhatsAppWebSession: WhatsAppSession {
         return found.flatMap(JID.init).map { NumberLookup(jid: $0) }
     }
 
+    private struct PageGroup: Decodable, Sendable {
+        struct Participant: Decodable, Sendable {
+            var id: String?
+            var phone: String?
+            var admin: Bool
+            var superAdmin: Bool
+        }
+
+        var id: String?
+        var subject: String
+        var desc: String?
+        var owner: String?
+        var creation: Double?
+        var announce: Bool
+        var participants: [Participant]
+    }
+
+    public func groups() async throws -> [GroupInfo] {
+        _ = try readyPage()
+        let groups = try await command("() => window.__wg.groups()", [], as: [PageGroup].self)
+        return groups.compactMap { group -> GroupInfo? in
+            guard let jid = group.id.flatMap({ try? JID(parsing: $0) }), jid.isGroup else { return nil }
+            let participants = group.participants.compactMap { member -> GroupParticipant? in
+                guard let id = member.id.flatMap({ try? JID(parsing: $0) }) else { return nil }
+                return GroupParticipant(
+                    jid: id, phoneJID: member.phone.flatMap { try? JID(parsing: $0) }.map(\.webForm),
+                    role: member.superAdmin ? .superAdmin : member.admin ? .admin : .member)
+            }
+            return GroupInfo(
+                jid: jid, subject: group.subject, description: group.desc,
+                owner: group.owner.flatMap { try? JID(parsing: $0) },
+                createdAt: group.creation.map { Date(timeIntervalSince1970: $0) }, isAnnouncement: group.announce,
+                participants: participants)
+        }
+    }
+
     public func logout() async throws {
         _ = try readyPage()
         _ = try await command("() => window.__wg.logout().then(() => true)", [], as: Bool.self)

@@ -50,6 +50,8 @@ public final class Gateway: Service, Sendable {
     public let chats: ChatService
     /// Reacting to messages, and deleting or editing the instance's own, through the live session.
     public let messageActions: MessageActionService
+    /// The WhatsApp groups of each instance's account, with their members.
+    public let groups: GroupService
     /// The organization's proxy pool.
     public let proxies: ProxyService
     /// Contacts, tags, CSV import, opt-out.
@@ -135,6 +137,7 @@ public final class Gateway: Service, Sendable {
         messaging = MessagingService(environment: environment, webhooks: webhooks)
         chats = ChatService(environment: environment, messaging: messaging, sessions: supervisor)
         messageActions = MessageActionService(environment: environment, sessions: supervisor, webhooks: webhooks)
+        groups = GroupService(environment: environment, sessions: supervisor)
         proxies = ProxyService(environment: environment)
         contacts = ContactService(environment: environment)
         templates = TemplateService(environment: environment)

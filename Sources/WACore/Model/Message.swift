@@ -7,8 +7,11 @@ public struct Message: Sendable, Hashable, Codable {
     public var instanceID: InstanceID
     /// The chat the message belongs to.
     public var chatJID: JID
-    /// The other party, when it is a known contact.
+    /// The other party, when it is a known contact: in a group, the member who wrote an inbound message.
     public var contactID: ContactID?
+    /// In a group chat, the member who wrote the message (a phone-number JID, or a LID in groups that hide numbers);
+    /// `nil` for the linked account's own messages and outside groups.
+    public var author: JID?
     public var direction: Direction
     public var kind: Kind
     /// Text, or the caption of a media message.
@@ -201,7 +204,7 @@ public struct MessageError: Sendable, Hashable, Codable {
 
 extension Message {
     enum CodingKeys: String, CodingKey {
-        case id, organizationID, instanceID, chatJID, contactID, direction, kind, body, media, mediaDownload, location
+        case id, organizationID, instanceID, chatJID, contactID, author, direction, kind, body, media, mediaDownload, location
         case contactCard
         case status, timestamps, whatsappID, idempotencyKey, campaignID, error, revokedAt, editedAt, reactions
         case scheduledAt, createdAt, updatedAt, version
@@ -215,6 +218,7 @@ extension Message {
         instanceID = try c.decode(InstanceID.self, forKey: .instanceID)
         chatJID = try c.decode(JID.self, forKey: .chatJID)
         contactID = try c.decodeIfPresent(ContactID.self, forKey: .contactID)
+        author = try c.decodeIfPresent(JID.self, forKey: .author)
         direction = try c.decode(Direction.self, forKey: .direction)
         kind = try c.decode(Kind.self, forKey: .kind)
         body = try c.decodeIfPresent(String.self, forKey: .body)

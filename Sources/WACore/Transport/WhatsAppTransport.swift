@@ -59,6 +59,10 @@ public protocol WhatsAppSession: Sendable {
     /// `nil` when the number is not on WhatsApp.
     func lookUp(_ phone: PhoneNumber) async throws -> NumberLookup?
 
+    /// The groups the linked account is a member of, with their participants, as the session knows them (no
+    /// request to WhatsApp per group).
+    func groups() async throws -> [GroupInfo]
+
     /// Unlinks the account (as "Log out" on the phone would); the session then stops with a terminal
     /// `logged_out` disconnect and its archive becomes useless.
     func logout() async throws

@@ -361,6 +361,42 @@ extension RealBrowser {
             }
         }
 
+        @Test func groupsAreListedTheirMessagesNameTheAuthorAndSendsReachThem() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture)
+                let page = try #require(session.page)
+                let id = try await page.evaluate(
+                    "__fx.group('120363012345678901', 'Team', ['15550000001@c.us', {id: '15550000002@c.us', isAdmin: true}])",
+                    as: String.self)
+                let team = try #require(JID(id))
+                let groups = try await session.groups()
+                #expect(groups.map(\.jid) == [team])
+                let group = try #require(groups.first)
+                #expect(group.subject == "Team" && group.owner == JID("15550000001@c.us"))
+                #expect(group.participants.map(\.jid.description) == ["15550000001@c.us", "15550000002@c.us", "15550009999@c.us"])
+                #expect(group.participants.map(\.role) == [.member, .admin, .member])
+
+                let incomingID = try await page.evaluate(
+                    "__fx.incoming({from: '\(team)', author: '15550000002@c.us', body: 'Lunch?'})", as: String.self)
+                let (event, _) = try await events.waitFor("the group message") {
+                    if case .messageReceived(let m) = $0, m.whatsappID == incomingID { true } else { false }
+                }
+                if case .messageReceived(let message) = event {
+                    #expect(message.chat == team && message.sender == JID("15550000002@c.us") && message.body == "Lunch?")
+                }
+
+                let outgoing = OutgoingMessage(chat: team, content: .text("Yes, noon"), clientMessageID: "3EB00000000000000B0B")
+                let receipt = try await session.send(outgoing)
+                #expect(receipt.whatsappID == "true_\(team)_3EB00000000000000B0B_15550009999@c.us")
+                #expect(receipt.chat == team && !receipt.wasAlreadySent)
+                let again = try await session.send(outgoing)
+                #expect(again.wasAlreadySent && again.whatsappID == receipt.whatsappID, "a retried group send is not sent twice")
+                #expect(try await log(session, call: "send").map { $0["chatId"] } == [team.description])
+                await session.stop()
+            }
+        }
+
         @Test func reactionsEditsAndDeletionsGoBothWays() async throws {
             let fixture = FixtureSession()
             try await fixture.run {

@@ -232,7 +232,8 @@ struct SimulatorMessagingTests {
         await expectWAError(.recipientNotOnWhatsApp) {
             try await session.send(simulatedText("hi", to: SimulatorNumbers.stranger.jid, id: "3EB00000000000000010"))
         }
-        await expectWAError(.recipientNotOnWhatsApp) {
+        // A group the account is not in (here: no such group) is not found.
+        await expectWAError(.notFound) {
             try await session.send(simulatedText("hi", to: try JID(parsing: "120363012345678901@g.us"), id: "3EB00000000000000011"))
         }
         // Sending to the LID reaches the same phone; the receipt keeps the LID chat.

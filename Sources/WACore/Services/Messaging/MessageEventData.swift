@@ -13,6 +13,7 @@ enum MessageEventData {
         if let body = m.body { object["body"] = .string(body) }
         if let whatsappID = m.whatsappID { object["whatsapp_id"] = .string(whatsappID) }
         if let contactID = m.contactID { object["contact_id"] = .identifier(contactID) }
+        if let author = m.author { object["author"] = .string(author.description) }
         if let key = m.idempotencyKey { object["idempotency_key"] = .string(key) }
         if let campaignID = m.campaignID { object["campaign_id"] = .identifier(campaignID) }
         if let media = m.media {

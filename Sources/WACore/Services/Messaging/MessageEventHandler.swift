@@ -79,8 +79,8 @@ public struct MessageEventHandler: SessionEventHandler {
 
     /// Stores a received message and does what follows it (risk signal, automations).
     private func receiveAndAct(_ incoming: IncomingMessage, _ instance: Instance) async throws {
-        if let received = try await receive(incoming, instance), !incoming.fromMe {
-            let (message, contact) = (received.message, received.contact)
+        if let received = try await receive(incoming, instance), !incoming.fromMe, let contact = received.contact {
+            let message = received.message
             // "STOP" is not the kind of reply that shows people want the messages.
             let optingOut = received.optOut.map { $0.kind != .optedIn } ?? false
             if !optingOut {
@@ -269,17 +269,18 @@ public struct MessageEventHandler: SessionEventHandler {
     }
 
     /// Stores an inbound (or phone-sent) message with its chat and contact, and acts on an opt-out or opt-in keyword
-    /// (``OptOutSettings``) in the same transaction. Returns `nil` for a duplicate; the contact returned is as the
-    /// message left it (opted out after `STOP`).
+    /// (``OptOutSettings``) in the same transaction. Returns `nil` for a duplicate; the contact returned is the other
+    /// party (in a group, the message's author) as the message left it (opted out after `STOP`), `nil` for the
+    /// account's own messages in a group.
     @discardableResult
-    public func received(_ incoming: IncomingMessage, _ instance: Instance) async throws -> (Message, Contact)? {
+    public func received(_ incoming: IncomingMessage, _ instance: Instance) async throws -> (Message, Contact?)? {
         try await receive(incoming, instance).map { ($0.message, $0.contact) }
     }
 
     /// A stored inbound message, and what its keyword did, if it was one.
     struct Received: Sendable {
         var message: Message
-        var contact: Contact
+        var contact: Contact?
         var optOut: InboundOptOutOutcome?
     }
 
@@ -306,13 +307,17 @@ public struct MessageEventHandler: SessionEventHandler {
         if try await tx.messages.find(whatsappID: incoming.whatsappID, instance: instance.id, in: org) != nil {
             return nil
         }
-        let contact = try await upsertContact(for: incoming, in: tx, org, now)
+        let inGroup = incoming.chat.isGroup
+        // The account's own message in a group has no other party.
+        let contact = inGroup && incoming.fromMe ? nil : try await upsertContact(for: incoming, in: tx, org, now)
         var chat = try await tx.chats.find(jid: incoming.chat, instance: instance.id, in: org)
         if chat == nil {
+            // A group's name is its subject, not the name of whoever wrote first (GroupService fills it in).
             chat = try await tx.chats.insertMissing(
                 Chat(
                     id: env.ids.make(), organizationID: org, instanceID: instance.id, jid: incoming.chat,
-                    name: incoming.pushName, contactID: incoming.chat.isUser ? contact.id : nil, createdAt: now))
+                    name: inGroup ? nil : incoming.pushName, contactID: incoming.chat.isUser ? contact?.id : nil,
+                    createdAt: now))
         }
         if var current = chat {
             current.lastMessageAt = incoming.timestamp
@@ -322,10 +327,11 @@ public struct MessageEventHandler: SessionEventHandler {
         }
         var message = Message(
             id: env.ids.make(), organizationID: org, instanceID: instance.id, chatJID: incoming.chat,
-            contactID: contact.id, direction: incoming.fromMe ? .outbound : .inbound, kind: incoming.kind,
+            contactID: contact?.id, direction: incoming.fromMe ? .outbound : .inbound, kind: incoming.kind,
             body: incoming.body, location: incoming.location,
             status: incoming.fromMe ? .sent : .delivered, whatsappID: incoming.whatsappID, createdAt: now)
         message.mediaDownload = incoming.media.map { Message.MediaDownload(media: $0) }
+        if inGroup, !incoming.fromMe { message.author = incoming.sender.withoutDevice }
         message.timestamps.record(message.status, at: incoming.timestamp)
         // Racing a concurrent delivery of the same message: the run again finds it above and records nothing.
         let stored = try await tx.messages.insertMissing(message)
@@ -345,6 +351,7 @@ public struct MessageEventHandler: SessionEventHandler {
                     instanceID: instance.id, data: MessageEventData.json(stored), ids: env.ids),
                 in: tx)
         }
+        guard let contact else { return Received(message: stored, contact: nil, optOut: nil) }
         let optOut = try await InboundOptOut.apply(
             to: stored, from: contact, on: instance, in: tx, env, webhooks: webhooks, now: now)
         return Received(message: stored, contact: optOut?.contact ?? contact, optOut: optOut)

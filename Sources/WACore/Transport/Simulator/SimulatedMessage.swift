@@ -7,8 +7,10 @@ public struct SimulatedMessage: Sendable, Hashable {
     /// The WhatsApp message id the sender gave the message (`3EB0…` from the gateway, `3A…` from a phone).
     public var clientMessageID: String
     public var from: PhoneNumber
+    /// The recipient; a group message has one copy per member (``SimulatedPhone/inbox`` holds each member's,
+    /// ``SimulatedPhone/sentMessages`` the first).
     public var to: PhoneNumber
-    /// The chat as the sender addressed it (a `c.us` JID, or the recipient's LID).
+    /// The chat as the sender addressed it (a `c.us` JID, the recipient's LID, or a group).
     public var chat: JID
     public var content: OutgoingMessage.Content
     public var quotedWhatsappID: String?
@@ -70,8 +72,11 @@ public struct SimulatedMessage: Sendable, Hashable {
     /// The id the sender's devices know the message by: `true_<chat>_<id>`.
     public var senderWhatsappID: String { "true_\(chat)_\(clientMessageID)" }
 
-    /// The id the recipient's devices know the message by: `false_<sender>_<id>`.
-    public var recipientWhatsappID: String { "false_\(from.jid)_\(clientMessageID)" }
+    /// The id the recipient's devices know the message by: `false_<sender>_<id>`, or in a group
+    /// `false_<group>_<id>_<sender>`.
+    public var recipientWhatsappID: String {
+        chat.isGroup ? "false_\(chat)_\(clientMessageID)_\(from.jid)" : "false_\(from.jid)_\(clientMessageID)"
+    }
 
     /// The id `phone`'s devices know the message by (the sender's or the recipient's).
     func whatsappID(seenBy phone: PhoneNumber) -> String {
@@ -79,12 +84,12 @@ public struct SimulatedMessage: Sendable, Hashable {
     }
 
     /// The chat the message is in for `phone`.
-    func chat(seenBy phone: PhoneNumber) -> JID { phone == from ? chat : from.jid }
+    func chat(seenBy phone: PhoneNumber) -> JID { phone == from || chat.isGroup ? chat : from.jid }
 
     /// The message as the recipient's linked sessions report it.
     func incoming(pushName: String?) -> IncomingMessage {
         var message = IncomingMessage(
-            whatsappID: recipientWhatsappID, chat: from.jid, sender: from.jid, kind: kind, body: body,
+            whatsappID: recipientWhatsappID, chat: chat.isGroup ? chat : from.jid, sender: from.jid, kind: kind, body: body,
             quotedWhatsappID: quotedWhatsappID, pushName: pushName, timestamp: sentAt)
         switch content {
         case .text: break

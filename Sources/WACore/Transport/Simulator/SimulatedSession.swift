@@ -140,6 +140,13 @@ public final class SimulatedSession: WhatsAppSession {
         }
     }
 
+    /// The groups the linked phone is a member of (``SimulatedWhatsApp/createGroup(_:owner:members:admins:description:)``).
+    public func groups() async throws(WAError) -> [GroupInfo] {
+        try network.tryMutate { s, _ throws(WAError) -> [GroupInfo] in
+            s.groups(of: try s.requireReady(id))
+        }
+    }
+
     /// Unlinks: `stateChanged(.unpaired)`, `disconnected(.loggedOut)`, events finish, the archive stops working.
     public func logout() async throws(WAError) {
         try network.tryMutate { s, e throws(WAError) in

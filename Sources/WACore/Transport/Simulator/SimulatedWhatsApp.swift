@@ -236,6 +236,39 @@ public final class SimulatedWhatsApp: WhatsAppTransport, Sendable {
         }
     }
 
+    // MARK: Groups
+
+    /// Creates a group, as `owner`'s phone would, with `members` in it, and returns its JID. Members' messages to
+    /// the JID reach every other member (each member's copy in its ``SimulatedPhone/inbox``), and their sessions
+    /// list it in ``SimulatedSession/groups()``. A group message shows as delivered (or read) to its sender once
+    /// every member's phone got (or read) it.
+    ///
+    /// - Throws: `invalid_argument` for an empty subject (or longer than 100 characters), no member besides the
+    ///   owner, or admins who are not members; `recipient_not_on_whatsapp` (field `members`) for a number not on
+    ///   the network.
+    @discardableResult
+    public func createGroup(
+        _ subject: String, owner: PhoneNumber, members: [PhoneNumber], admins: [PhoneNumber] = [],
+        description: String? = nil
+    ) throws(WAError) -> JID {
+        try tryMutate { s, _ throws(WAError) -> JID in
+            try s.createGroup(subject: subject, description: description, owner: owner, members: members, admins: admins)
+        }
+    }
+
+    /// Adds `phone` to group `group`: from now on it receives the group's messages and may send to it.
+    public func addToGroup(_ group: JID, _ phone: PhoneNumber) throws(WAError) {
+        try tryMutate { s, _ throws(WAError) in try s.addToGroup(group, phone) }
+    }
+
+    /// Takes `phone` out of group `group`: its sessions no longer list the group, and sending to it is `not_found`.
+    public func removeFromGroup(_ group: JID, _ phone: PhoneNumber) throws(WAError) {
+        try tryMutate { s, _ throws(WAError) in try s.removeFromGroup(group, phone) }
+    }
+
+    /// Group `jid` with its members, or `nil` when there is no such group.
+    public func group(_ jid: JID) -> GroupInfo? { read { $0.groupInfo(jid) } }
+
     // MARK: Inspection
 
     /// Whether a session linked to the callee declined call `id` (``SimulatedPhone/call(_:video:)``).
@@ -248,7 +281,8 @@ public final class SimulatedWhatsApp: WhatsAppTransport, Sendable {
         state.withLock { s in (s.accounts[phone]?.inbox ?? []).map { s.messages[$0].message } }
     }
 
-    /// Every message accepted by the network (including dropped ones), in send order.
+    /// Every message accepted by the network (including dropped ones), in send order; a group message once per
+    /// recipient.
     public var messages: [SimulatedMessage] { state.withLock { $0.messages.map(\.message) } }
 
     /// What `phone` last showed in its chat with `chat` (typing, recording, paused), if anything.

@@ -77,6 +77,17 @@ struct SimulatorState {
         case scriptedReply(from: PhoneNumber, to: PhoneNumber, text: String)
     }
 
+    /// A group on the network.
+    struct Group {
+        var subject: String
+        var description: String?
+        var owner: PhoneNumber
+        var admins: Set<PhoneNumber>
+        /// In the order they joined, the owner first.
+        var members: [PhoneNumber]
+        var createdAt: Date
+    }
+
     struct SentKey: Hashable {
         var sender: PhoneNumber
         var clientMessageID: String
@@ -105,6 +116,9 @@ struct SimulatorState {
     var nextSequence = 0
     /// Calls offered, by id: the callee, and whether a linked session declined them.
     var calls: [String: (callee: PhoneNumber, rejected: Bool)] = [:]
+    var groups: [JID: Group] = [:]
+    /// The copies of each group message, one per recipient, in member order (the first is in ``sentIndex``).
+    var groupCopies: [SentKey: [Int]] = [:]
 
     init(clock: any WallClock, random: any RandomSource, configuration: SimulatedWhatsApp.Configuration) {
         self.clock = clock
@@ -426,20 +440,22 @@ extension SimulatorState {
             return (messages[index].message, true)
         }
         try injectSendFailure(sender)
-        guard let recipient = resolve(chat) else {
-            throw WAError(
-                .recipientNotOnWhatsApp, chat.isUser ? "\(chat.user) is not on WhatsApp"
-                    : "the simulator only delivers to users, not to groups, channels or broadcasts", field: "chat")
-        }
+        let recipients = try recipients(of: chat, from: sender)
         let now = now
         var message = SimulatedMessage(
-            clientMessageID: clientMessageID, from: sender, to: recipient, chat: chat, content: content,
+            clientMessageID: clientMessageID, from: sender, to: recipients[0], chat: chat, content: content,
             quotedWhatsappID: quoting, sentAt: now, status: .sent)
         message.isDropped = shouldDrop(sender)
         let reorder = accounts[sender]?.faults.reorderAcks == true || faults.reorderAcks
         let index = messages.count
-        messages.append(MessageRecord(message: message, origin: origin, reorderAcks: reorder))
-        sentIndex[SentKey(sender: sender, clientMessageID: clientMessageID)] = index
+        let key = SentKey(sender: sender, clientMessageID: clientMessageID)
+        for recipient in recipients {
+            var copy = message
+            copy.to = recipient
+            messages.append(MessageRecord(message: copy, origin: origin, reorderAcks: reorder))
+        }
+        sentIndex[key] = index
+        if chat.isGroup { groupCopies[key] = Array(index..<messages.count) }
         accounts[sender]?.outbox.append(index)
 
         let senderName = account.name
@@ -448,9 +464,36 @@ extension SimulatorState {
         }
         emitStatus(.sent, of: index)
         if !message.isDropped {
-            schedule(.deliver(index), after: deliveryLatency(), &effects)
+            let latency = deliveryLatency()
+            for copy in index..<messages.count { schedule(.deliver(copy), after: latency, &effects) }
         }
         return (message, false)
+    }
+
+    /// Who receives a message `sender` sends to `chat`: the user, or the group's other members.
+    private func recipients(of chat: JID, from sender: PhoneNumber) throws(WAError) -> [PhoneNumber] {
+        if chat.isGroup {
+            guard let group = groups[chat.withoutDevice] else {
+                throw WAError(.notFound, "no group \(chat) on the simulated network", field: "chat")
+            }
+            guard group.members.contains(sender) else {
+                throw WAError(.notFound, "\(sender) is not a member of the group \(chat)", field: "chat")
+            }
+            return group.members.filter { $0 != sender }
+        }
+        guard let recipient = resolve(chat) else {
+            throw WAError(
+                .recipientNotOnWhatsApp, chat.isUser ? "\(chat.user) is not on WhatsApp"
+                    : "the simulator delivers to users and groups, not to channels or broadcasts", field: "chat")
+        }
+        return [recipient]
+    }
+
+    /// Every copy of message `index`: itself, or each member's copy of a group message.
+    func copies(of index: Int) -> [Int] {
+        let message = messages[index].message
+        guard message.chat.isGroup else { return [index] }
+        return groupCopies[SentKey(sender: message.from, clientMessageID: message.clientMessageID)] ?? [index]
     }
 
     private mutating func injectSendFailure(_ sender: PhoneNumber) throws(WAError) {
@@ -501,9 +544,22 @@ extension SimulatorState {
         return .nanoseconds(Int64((max(0, seconds) * 1e9).rounded()))
     }
 
-    /// Reports a status change of message `index` to the sender's ready sessions.
+    /// Reports a status change of message `index` to the sender's ready sessions; for a group message, once every
+    /// member's copy reached it (as WhatsApp shows a group message delivered or read only when all members got or
+    /// read it).
     func emitStatus(_ status: MessageStatus, of index: Int) {
         let message = messages[index].message
+        if message.chat.isGroup {
+            let reached = copies(of: index).allSatisfy { copy in
+                let other = messages[copy].message
+                switch status {
+                case .delivered: return other.deliveredAt != nil
+                case .read, .played: return other.readAt != nil
+                default: return true
+                }
+            }
+            guard reached else { return }
+        }
         let event = SessionEvent.messageStatus(
             whatsappID: message.senderWhatsappID, chat: message.chat, status: status, at: now)
         for id in readySessions(of: message.from) { emit(event, to: id) }
@@ -536,7 +592,7 @@ extension SimulatorState {
             emitStatus(.delivered, of: index)
             if let delay = recipient.autoReadDelay { schedule(.read(index), after: delay, &effects) }
         }
-        if let script = recipient.script {
+        if let script = recipient.script, !message.chat.isGroup {
             effects.scripts.append((phone: message.to, script: script, message: message))
         }
     }
@@ -553,7 +609,8 @@ extension SimulatorState {
 
     /// `reader` opened its chat with `other`: everything `other` sent it is read.
     mutating func readChat(reader: PhoneNumber, other: PhoneNumber) {
-        for index in accounts[reader]?.inbox ?? [] where messages[index].message.from == other {
+        for index in accounts[reader]?.inbox ?? []
+        where messages[index].message.from == other && !messages[index].message.chat.isGroup {
             markRead(index)
         }
     }
@@ -576,20 +633,22 @@ extension SimulatorState {
     /// The message `whatsappID` names as `phone`'s devices know it (`true_<chat>_<id>` for its own messages,
     /// `false_<sender>_<id>` for received ones), if `phone` sent or received it.
     func messageIndex(_ whatsappID: String, seenBy phone: PhoneNumber) -> Int? {
+        // `true_<chat>_<id>`, `false_<sender>_<id>`, or in a group `false_<group>_<id>_<participant>`.
         let parts = whatsappID.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return nil }
+        guard parts.count == 3 || (parts.count == 4 && parts[0] == "false") else { return nil }
         let sender: PhoneNumber?
         switch parts[0] {
         case "true": sender = phone
-        case "false": sender = (try? JID(parsing: String(parts[1]))).flatMap { resolve($0) }
+        case "false": sender = (try? JID(parsing: String(parts[parts.count == 4 ? 3 : 1]))).flatMap { resolve($0) }
         default: sender = nil
         }
         guard let sender, let index = sentIndex[SentKey(sender: sender, clientMessageID: String(parts[2]))] else {
             return nil
         }
-        let message = messages[index].message
-        guard message.from == phone || (message.to == phone && message.deliveredAt != nil) else { return nil }
-        return index
+        if messages[index].message.from == phone { return index }
+        return copies(of: index).first { copy in
+            messages[copy].message.to == phone && messages[copy].message.deliveredAt != nil
+        }
     }
 
     private func requireMessage(_ whatsappID: String, seenBy phone: PhoneNumber) throws(WAError) -> Int {
@@ -604,7 +663,10 @@ extension SimulatorState {
     private func emitToBothSides(of index: Int, except origin: Int?, _ event: (PhoneNumber) -> SessionEvent) {
         let message = messages[index].message
         var sides = [message.from]
-        if message.deliveredAt != nil, message.to != message.from { sides.append(message.to) }
+        for copy in copies(of: index) {
+            let other = messages[copy].message
+            if other.deliveredAt != nil, other.to != other.from { sides.append(other.to) }
+        }
         for side in sides {
             for id in readySessions(of: side) where id != origin { emit(event(side), to: id) }
         }
@@ -614,7 +676,7 @@ extension SimulatorState {
     mutating func react(from reactor: PhoneNumber, to whatsappID: String, emoji: String, origin: Int?) throws(WAError) {
         let index = try requireMessage(whatsappID, seenBy: reactor)
         guard messages[index].message.reactions[reactor] != (emoji.isEmpty ? nil : emoji) else { return }
-        messages[index].message.reactions[reactor] = emoji.isEmpty ? nil : emoji
+        for copy in copies(of: index) { messages[copy].message.reactions[reactor] = emoji.isEmpty ? nil : emoji }
         let message = messages[index].message
         let now = now
         emitToBothSides(of: index, except: origin) { side in
@@ -632,7 +694,7 @@ extension SimulatorState {
             throw WAError.invalid("whatsapp_id", "only its sender can delete a message for everyone")
         }
         guard messages[index].message.revokedAt == nil else { return }
-        messages[index].message.revokedAt = now
+        for copy in copies(of: index) { messages[copy].message.revokedAt = now }
         let message = messages[index].message
         emitToBothSides(of: index, except: origin) { side in
             .messageRevoked(whatsappID: message.whatsappID(seenBy: side), chat: message.chat(seenBy: side))
@@ -655,7 +717,10 @@ extension SimulatorState {
         }
         guard message != messages[index].message else { return }
         message.editedAt = now
-        messages[index].message = message
+        for copy in copies(of: index) {
+            messages[copy].message.content = message.content
+            messages[copy].message.editedAt = message.editedAt
+        }
         emitToBothSides(of: index, except: origin) { side in
             .messageEdited(whatsappID: message.whatsappID(seenBy: side), chat: message.chat(seenBy: side), body: text)
         }
@@ -730,7 +795,7 @@ extension SimulatorState {
 }
 
 extension String {
-    fileprivate func leftPadded(to length: Int) -> String {
+    func leftPadded(to length: Int) -> String {
         count >= length ? self : String(repeating: "0", count: length - count) + self
     }
 }

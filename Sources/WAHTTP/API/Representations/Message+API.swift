@@ -7,7 +7,8 @@ extension Components.Schemas.Message {
         let t = m.timestamps
         self.init(
             id: m.id.description, instanceId: m.instanceID.description, chat: m.chatJID.description,
-            contactId: m.contactID?.description, direction: .init(m.direction), kind: .init(m.kind),
+            contactId: m.contactID?.description, author: m.author?.description, direction: .init(m.direction),
+            kind: .init(m.kind),
             status: .init(m.status), body: m.body,
             media: m.media.map {
                 .init(id: $0.mediaID.description, mimeType: $0.mimeType, fileName: $0.fileName, byteCount: Int($0.byteCount))

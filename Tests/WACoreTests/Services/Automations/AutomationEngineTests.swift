@@ -191,7 +191,7 @@ struct AutomationEngineTests {
         let incoming = IncomingMessage(
             whatsappID: "false_\(ada.jid)_MANUAL1", chat: ada.jid, sender: ada.jid, kind: .text, body: "price",
             timestamp: h.clock.now())
-        let (message, contact) = try #require(try await h.shop.handler.received(incoming, h.shop.instance))
+        let (message, contact) = try #require(try await h.shop.handler.receivedFromContact(incoming, h.shop.instance))
         let fired = try #require(try await h.auditEvents(AutomationRunRecord.fired).first)
         #expect(
             try await h.engine.process(message, from: contact) == [
@@ -317,7 +317,7 @@ struct AutomationEngineTests {
         let incoming = IncomingMessage(
             whatsappID: "false_group_1", chat: group, sender: ada.jid, kind: .text, body: "hi all",
             timestamp: h.clock.now())
-        let (message, sender) = try #require(try await h.shop.handler.received(incoming, h.shop.instance))
+        let (message, sender) = try #require(try await h.shop.handler.receivedFromContact(incoming, h.shop.instance))
         #expect(try await h.engine.process(message, from: sender).isEmpty)
         #expect(try await h.automatedReplies().isEmpty)
     }
@@ -354,7 +354,7 @@ struct AutomationEngineTests {
         let incoming = IncomingMessage(
             whatsappID: "false_\(ada.jid)_ORDER1", chat: ada.jid, sender: ada.jid, kind: .text, body: "hi",
             pushName: "Ada", timestamp: h.clock.now())
-        let (message, contact) = try #require(try await h.shop.handler.received(incoming, h.shop.instance))
+        let (message, contact) = try #require(try await h.shop.handler.receivedFromContact(incoming, h.shop.instance))
         let outcomes = try await h.engine.process(message, from: contact)
         #expect(outcomes.map(\.automationID) == [first.id, second.id])
         let replies = try await h.automatedReplies().sorted { $0.id < $1.id }

@@ -295,14 +295,14 @@ struct MessagingTests {
         let incoming = IncomingMessage(
             whatsappID: "false_123456789012345@lid_ABC", chat: lid, sender: lid, senderPhoneJID: ada.number.jid,
             kind: .text, body: "It's me again", timestamp: h.clock.now())
-        let (_, updated) = try #require(try await h.handler.received(incoming, h.instance))
+        let (_, updated) = try #require(try await h.handler.receivedFromContact(incoming, h.instance))
         #expect(updated.id == contact.id && updated.lid == lid && updated.jid == ada.number.jid)
         // And a message from the LID alone finds them too; a repeated delivery is ignored.
         let fromLID = IncomingMessage(
             whatsappID: "false_123456789012345@lid_DEF", chat: lid, sender: lid, kind: .text, body: "LID only",
             timestamp: h.clock.now())
-        #expect(try await h.handler.received(fromLID, h.instance)?.1.id == contact.id)
-        #expect(try await h.handler.received(fromLID, h.instance) == nil)
+        #expect(try await h.handler.receivedFromContact(fromLID, h.instance)?.1.id == contact.id)
+        #expect(try await h.handler.receivedFromContact(fromLID, h.instance) == nil)
         #expect(try await contacts.list(by: .acting(as: h.admin)).items.count == 1)
     }
 
@@ -439,7 +439,7 @@ struct MessagingTests {
         let incoming = IncomingMessage(
             whatsappID: "false_491701234567@c.us_EDIT", chat: ada.number.jid, sender: ada.number.jid, kind: .text,
             body: "See you at 5", timestamp: h.clock.now())
-        let (message, _) = try #require(try await h.handler.received(incoming, h.instance))
+        let (message, _) = try #require(try await h.handler.receivedFromContact(incoming, h.instance))
         h.clock.advance(by: .seconds(30))
         await h.handler.handle(
             .messageEdited(whatsappID: incoming.whatsappID, chat: ada.number.jid, body: "See you at 6"), from: h.instance)
@@ -521,7 +521,7 @@ struct MessagingTests {
             whatsappID: "false_491701234567@c.us_GONE", chat: ada.number.jid, sender: ada.number.jid, kind: .video,
             media: IncomingMedia(kind: .video, mimeType: "video/mp4", handle: "false_491701234567@c.us_GONE"),
             timestamp: h.clock.now())
-        let (message, _) = try #require(try await h.handler.received(incoming, h.instance))
+        let (message, _) = try #require(try await h.handler.receivedFromContact(incoming, h.instance))
         try await h.dispatchAll()
         let failed = try await h.message(message.id)
         #expect(failed.media == nil && failed.mediaDownload?.failure == "WhatsApp no longer has the media")
@@ -576,6 +576,7 @@ private struct InterruptedAfterSend: WhatsAppSession {
     func markSeen(_ chat: JID) async throws { try await base.markSeen(chat) }
     func setPresence(_ presence: ChatPresence, in chat: JID) async throws { try await base.setPresence(presence, in: chat) }
     func lookUp(_ phone: PhoneNumber) async throws -> NumberLookup? { try await base.lookUp(phone) }
+    func groups() async throws -> [GroupInfo] { try await base.groups() }
     func logout() async throws {}
     func stop() async {}
     func exportArchive() async throws -> SessionArchive? { nil }

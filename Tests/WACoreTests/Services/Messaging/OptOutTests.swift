@@ -75,7 +75,7 @@ struct OptOutTests {
             body: "Stop", timestamp: h.clock.now())
         await h.handler.handle(.messageReceived(stop), from: h.instance)
         await h.handler.handle(.messageReceived(stop), from: h.instance)
-        #expect(try await h.handler.received(stop, h.instance) == nil)
+        #expect(try await h.handler.receivedFromContact(stop, h.instance) == nil)
         #expect(try await h.contact(of: ada).optedOut)
         let sends = try await h.jobs().filter { $0.queue == MessagingService.sendQueue }
         #expect(sends.count == 1)
@@ -90,7 +90,7 @@ struct OptOutTests {
         let stop = IncomingMessage(
             whatsappID: "false_123456789012345@lid_STOP", chat: lid, sender: lid, kind: .text, body: "UNSUBSCRIBE",
             pushName: "Lee", timestamp: h.clock.now())
-        let (_, contact) = try #require(try await h.handler.received(stop, h.instance))
+        let (_, contact) = try #require(try await h.handler.receivedFromContact(stop, h.instance))
         #expect(contact.optedOut && contact.lid == lid && contact.name == "Lee" && contact.optOutSource == .keyword)
         // The confirmation goes back into the chat the request came from.
         let confirmation = try #require(
@@ -108,7 +108,7 @@ struct OptOutTests {
     func keywordsInOtherLanguagesAndForms(_ text: String) async throws {
         let h = try await MessagingHarness()
         let ada = try h.phone("1234567", name: "Ada")
-        let (_, contact) = try #require(try await h.handler.received(h.incoming(text, from: ada), h.instance))
+        let (_, contact) = try #require(try await h.handler.receivedFromContact(h.incoming(text, from: ada), h.instance))
         #expect(contact.optedOut, "\(text)")
         #expect(h.webhooks.events.filter { $0.type == .contactOptedOut }.count == 1)
     }
@@ -117,7 +117,7 @@ struct OptOutTests {
     func sentencesAreOrdinaryMessages(_ text: String) async throws {
         let h = try await MessagingHarness()
         let ada = try h.phone("1234567", name: "Ada")
-        let (_, contact) = try #require(try await h.handler.received(h.incoming(text, from: ada), h.instance))
+        let (_, contact) = try #require(try await h.handler.receivedFromContact(h.incoming(text, from: ada), h.instance))
         #expect(!contact.optedOut, "\(text)")
         #expect(try await h.jobs().isEmpty)
         #expect(!h.webhooks.events.map(\.type).contains(.contactOptedOut))
@@ -132,13 +132,13 @@ struct OptOutTests {
         let inGroup = IncomingMessage(
             whatsappID: "false_120363012345678901@g.us_G1", chat: group, sender: ada.number.jid, kind: .text,
             body: "STOP", timestamp: h.clock.now())
-        let (_, sender) = try #require(try await h.handler.received(inGroup, h.instance))
+        let (_, sender) = try #require(try await h.handler.receivedFromContact(inGroup, h.instance))
         #expect(!sender.optedOut)
         // The shop's own phone writing "stop" into Ada's chat is not Ada asking.
         let fromMe = IncomingMessage(
             whatsappID: "true_491701234567@c.us_ME1", chat: ada.number.jid, sender: h.shop.number.jid, fromMe: true,
             kind: .text, body: "STOP", timestamp: h.clock.now())
-        let (_, contact) = try #require(try await h.handler.received(fromMe, h.instance))
+        let (_, contact) = try #require(try await h.handler.receivedFromContact(fromMe, h.instance))
         #expect(!contact.optedOut)
         #expect(try await h.jobs().isEmpty)
     }
@@ -146,8 +146,8 @@ struct OptOutTests {
     @Test func startOptsBackInWithItsOwnConfirmation() async throws {
         let h = try await MessagingHarness()
         let ada = try h.phone("1234567", name: "Ada")
-        _ = try await h.handler.received(h.incoming("stop", from: ada, id: "1"), h.instance)
-        let (_, back) = try #require(try await h.handler.received(h.incoming("Start", from: ada, id: "2"), h.instance))
+        _ = try await h.handler.receivedFromContact(h.incoming("stop", from: ada, id: "1"), h.instance)
+        let (_, back) = try #require(try await h.handler.receivedFromContact(h.incoming("Start", from: ada, id: "2"), h.instance))
         #expect(!back.optedOut && back.optedOutAt == nil && back.optOutSource == nil)
         try await h.dispatchAll()
         #expect(h.texts(ada) == [OptOutSettings.defaultConfirmation, OptOutSettings.defaultOptInConfirmation])
@@ -156,7 +156,7 @@ struct OptOutTests {
         #expect(try await h.auditEvents("contact.opted_in").count == 1)
         _ = try await h.send("Welcome back", to: ada)
         // START from someone who is not opted out is an ordinary message.
-        _ = try await h.handler.received(h.incoming("start", from: ada, id: "3"), h.instance)
+        _ = try await h.handler.receivedFromContact(h.incoming("start", from: ada, id: "3"), h.instance)
         #expect(h.webhooks.events.filter { $0.type == .contactOptedIn }.count == 1)
     }
 
@@ -167,7 +167,7 @@ struct OptOutTests {
         #expect(updated.optOut == .disabled)
         #expect(try await h.auditEvents("organization.opt_out_updated").first?.metadata["enabled"] == "false")
         let ada = try h.phone("1234567", name: "Ada")
-        let (_, contact) = try #require(try await h.handler.received(h.incoming("STOP", from: ada), h.instance))
+        let (_, contact) = try #require(try await h.handler.receivedFromContact(h.incoming("STOP", from: ada), h.instance))
         #expect(!contact.optedOut)
         #expect(try await h.jobs().isEmpty)
         #expect(!h.webhooks.events.map(\.type).contains(.contactOptedOut))
@@ -194,11 +194,11 @@ struct OptOutTests {
 
         let ada = try h.phone("1234567", name: "Ada")
         // The instance's settings replace the organization's: STOP is an ordinary message on this number.
-        let (_, first) = try #require(try await h.handler.received(h.incoming("stop", from: ada, id: "1"), h.instance))
+        let (_, first) = try #require(try await h.handler.receivedFromContact(h.incoming("stop", from: ada, id: "1"), h.instance))
         #expect(!first.optedOut)
-        let (_, second) = try #require(try await h.handler.received(h.incoming("Pare!", from: ada, id: "2"), h.instance))
+        let (_, second) = try #require(try await h.handler.receivedFromContact(h.incoming("Pare!", from: ada, id: "2"), h.instance))
         #expect(second.optedOut)
-        let (_, third) = try #require(try await h.handler.received(h.incoming("voltar", from: ada, id: "3"), h.instance))
+        let (_, third) = try #require(try await h.handler.receivedFromContact(h.incoming("voltar", from: ada, id: "3"), h.instance))
         #expect(!third.optedOut)
         try await h.dispatchAll()
         #expect(h.texts(ada) == [try #require(brazil.confirmation)], "no opt-in confirmation configured")
@@ -207,7 +207,7 @@ struct OptOutTests {
         let reset = try await instances.setOptOutSettings(nil, for: h.instance.id, by: .acting(as: h.admin))
         #expect(reset.optOut == nil)
         #expect(try await h.auditEvents("instance.updated").map { $0.metadata["opt_out"] }.contains("organization"))
-        let (_, fourth) = try #require(try await h.handler.received(h.incoming("STOP", from: ada, id: "4"), h.instance))
+        let (_, fourth) = try #require(try await h.handler.receivedFromContact(h.incoming("STOP", from: ada, id: "4"), h.instance))
         #expect(fourth.optedOut)
     }
 
@@ -216,7 +216,7 @@ struct OptOutTests {
         _ = try await TeamService(environment: h.env).updateOptOutSettings(
             OptOutSettings(confirmation: nil), by: .acting(as: h.admin))
         let ada = try h.phone("1234567", name: "Ada")
-        let (_, contact) = try #require(try await h.handler.received(h.incoming("STOP", from: ada), h.instance))
+        let (_, contact) = try #require(try await h.handler.receivedFromContact(h.incoming("STOP", from: ada), h.instance))
         #expect(contact.optedOut)
         #expect(try await h.jobs().isEmpty)
         let event = try #require(h.webhooks.events.first { $0.type == .contactOptedOut })
