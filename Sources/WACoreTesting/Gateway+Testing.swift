@@ -110,7 +110,9 @@ extension Gateway {
     }
 
     /// Starts `instance` and links it to `phone` on the simulated network, as a person would: waits for the QR
-    /// code, scans it with the phone, and waits until the session is ready.
+    /// code (virtual time passes while the session starts: the network's
+    /// ``SimulatedWhatsApp/Configuration-swift.struct/startupTime``), scans it with the phone, and waits until the
+    /// session is ready.
     ///
     /// - Precondition: the gateway's transport is the ``SimulatedWhatsApp`` that `phone` belongs to.
     public func link(
@@ -121,7 +123,8 @@ extension Gateway {
             preconditionFailure("link(_:with:by:) links on a SimulatedWhatsApp; this gateway uses \(type(of: transport))")
         }
         let clock = testClock
-        _ = try await instances.start(instance, by: principal)
+        // Starting waits for the session to start, which takes the network's startup time (a browser launching).
+        _ = try await clock.run { try await self.instances.start(instance, by: principal) }
         let qr = try await clock.waitFor("the QR code of \(instance)", fileID: fileID, line: line) {
             try await self.instances.linkCode(instance, by: principal)
         }

@@ -30,8 +30,11 @@ struct ProductWalkthroughTests {
     }
 
     static func walkthrough(_ env: ServiceEnvironment, clock: TestClock) async throws {
-        // The world: a clock, the services, a simulated WhatsApp network with a shop phone and 50 customers.
-        let network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 21))
+        // The world: a clock, the services, a simulated WhatsApp network with a shop phone and 50 customers. The
+        // network has WhatsApp Web's manners: messages take about a second, a session takes 8 s to start, the page
+        // reloads every half hour and reports its latest messages again, and a repeated send is not always
+        // recognised.
+        let network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 21), configuration: .browserLike)
         let shopPhone = network.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
         var customers: [SimulatedPhone] = []
         for i in 0..<50 {
@@ -153,6 +156,24 @@ struct ProductWalkthroughTests {
         #expect(document.bytes == pdf && document.fileName == "invoice 9.pdf" && document.caption == "Your invoice")
         #expect(try await media.usage(by: .acting(as: admin)).usedBytes == Int64(photo.count + pdf.count))
 
+        // 10b. A group of customer 9, two others and the shop: a question there names its author, and the agent's
+        //      answer to the group reaches every member.
+        let group = try network.createGroup(
+            "Order 9", owner: customer9.number, members: [shopPhone.number, customers[10].number, customers[11].number])
+        _ = try customers[10].send(.text("Any news on order 9?"), to: group)
+        try await gateway.runUntilIdle(timeout: .seconds(600))
+        let question = try #require(
+            try await messaging.list(by: .acting(as: agent), where: .init(direction: .inbound)).items.first { $0.chatJID == group })
+        #expect(question.author == customers[10].jid && question.body == "Any news on order 9?")
+        #expect(try await gateway.groups.list(on: instance.id, by: .acting(as: agent)).map(\.subject) == ["Order 9"])
+        _ = try await messaging.send(
+            SendMessageRequest(instanceID: instance.id, recipient: .jid(group), content: .text("A new box ships today")),
+            by: .acting(as: agent))
+        try await gateway.runUntilIdle(timeout: .seconds(600))
+        for member in [customer9, customers[10], customers[11]] {
+            #expect(member.inbox.last?.body == "A new box ships today" && member.inbox.last?.chat == group)
+        }
+
         // 11. A campaign to 200 imported contacts. It shares the instance's tiers (20/min, 100/h, 1000/day) with
         //    everything sent before, so it takes hours of virtual time.
         let campaigns = gateway.campaigns
@@ -171,18 +192,18 @@ struct ProductWalkthroughTests {
         #expect(audience.allSatisfy { $0.inbox.count == 1 })
         #expect(audience[3].inbox.first?.body == "Hello Subscriber, the autumn collection is here.")
         // The minute tier held over everything the instance sent: 50 messages, the automation's reply, the invoice,
-        // the campaign.
+        // the group answer, the campaign.
         let sendTimes = try await env.store.transaction(.organization(org.id)) { tx in
             try await tx.messages.list(in: org.id, where: .init(direction: .outbound), page: .all).items
         }.compactMap(\.timestamps.sentAt).sorted()
-        #expect(sendTimes.count == 252)
+        #expect(sendTimes.count == 253)
         #expect(busiest(sendTimes, seconds: 60) <= 20)
         // The hour cap held too, and virtual time stayed honest: the first 30 went out human-paced within minutes;
         // then the risk monitor throttled the instance (30 messages without a reply, a rate spike), and the
         // throttled hour cap held the rest back until the hour had passed; everything went out within two days.
         #expect(busiest(sendTimes, seconds: 3_600) <= 100)
         #expect(sendTimes[29].timeIntervalSince(sendTimes[0]) < 5 * 60)
-        #expect(sendTimes[251].timeIntervalSince(sendTimes[0]) < 2 * 86_400)
+        #expect(sendTimes[252].timeIntervalSince(sendTimes[0]) < 2 * 86_400)
 
         // 12. Webhooks: every event was delivered along the way, signed with the endpoint's secret.
         let requests = sender.requests
@@ -204,6 +225,13 @@ struct ProductWalkthroughTests {
         ] {
             #expect(types.contains(expected), "a \(expected) webhook was delivered")
         }
+        // The page reloaded every half hour of those two days and reported its latest messages again: each of the four
+        // received messages (two replies, the photo, the group question) was stored and announced once.
+        let receivedEvents = requests.filter { request in
+            (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["type"] as? String
+                == "message.received"
+        }
+        #expect(receivedEvents.count == 4)
         // Each of the 50 messages reported delivered, then read, as separate events in that order.
         var statusEvents: [String: [String]] = [:]
         for request in requests {
@@ -234,7 +262,7 @@ struct ProductWalkthroughTests {
         #expect(expectedActions.subtracting(actions).isEmpty, "missing: \(expectedActions.subtracting(actions).sorted())")
         // The risk monitor may have raised alerts along the way (and audited them); nothing else happened.
         #expect(Set(actions).subtracting(expectedActions).subtracting(["risk.alert_raised"]).isEmpty)
-        #expect(actions.filter { $0 == "message.queued" }.count == 252)
+        #expect(actions.filter { $0 == "message.queued" }.count == 253)
         await gateway.supervisor.stopAll()
     }
 

@@ -98,6 +98,7 @@ public final class WhatsAppWebSession: WhatsAppSession {
         do {
             let page = try await browser.newPage()
             state.withLock { $0.page = page }
+            if let fingerprint = session.fingerprint { try await page.present(fingerprint) }
             let reports = try await page.exposeBinding(WhatsAppWebBridge.bindingName)
             if case .pairingCode = session.linkMethod { try await page.addInitScript(WhatsAppWebBridge.pairingPrelude) }
             try await page.addInitScript(WhatsAppWebBridge.script)

@@ -25,7 +25,8 @@ struct FixtureSession {
     /// A session on the fixture with fast timings: QR codes every 400 ms, acks 50 ms apart.
     func makeSession(
         query: String = "qrMs=400&qrMax=6&ackMs=50", linkMethod: SessionConfiguration.LinkMethod = .qrCode,
-        archive: SessionArchive? = nil, configure: (inout WhatsAppWebConfiguration) -> Void = { _ in }
+        archive: SessionArchive? = nil, fingerprint: Fingerprint? = nil,
+        configure: (inout WhatsAppWebConfiguration) -> Void = { _ in }
     ) async throws -> WhatsAppWebSession {
         var configuration = WhatsAppWebConfiguration(
             profilesDirectory: profiles, url: "https://web.whatsapp.com/?\(query)",
@@ -34,7 +35,8 @@ struct FixtureSession {
         configure(&configuration)
         let session = try await WhatsAppWebTransport(configuration: configuration).makeSession(
             SessionConfiguration(
-                organizationID: organizationID, instanceID: instanceID, linkMethod: linkMethod, archive: archive))
+                organizationID: organizationID, instanceID: instanceID, linkMethod: linkMethod, archive: archive,
+                fingerprint: fingerprint))
         return try #require(session as? WhatsAppWebSession)
     }
 

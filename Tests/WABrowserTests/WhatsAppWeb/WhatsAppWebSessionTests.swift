@@ -361,6 +361,38 @@ extension RealBrowser {
             }
         }
 
+        @Test func theInstancesFingerprintIsWhatThePageSees() async throws {
+            let fingerprint = Fingerprint(
+                userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                platform: "Win32",
+                clientHints: .init(
+                    brands: [.init(brand: "Google Chrome", version: "131"), .init(brand: "Chromium", version: "131")],
+                    platform: "Windows", platformVersion: "15.0.0", architecture: "x86", mobile: false),
+                languages: ["de-DE", "de", "en"], timeZone: "Asia/Tokyo",
+                screen: .init(width: 1536, height: 864, deviceScaleFactor: 1), deviceName: "Chrome (Windows)")
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let session = try await fixture.makeSession(fingerprint: fingerprint)
+                let events = EventRecorder(session)
+                try await session.start()
+                _ = try await events.waitFor("a QR code") { if case .qrCode = $0 { true } else { false } }
+                let page = try #require(session.page)
+                let seen = try await page.evaluate(
+                    """
+                    JSON.stringify([navigator.userAgent, navigator.platform, navigator.userAgentData.platform,
+                      navigator.userAgentData.brands.map(b => b.brand + '/' + b.version).join(','),
+                      navigator.languages.join(','), Intl.DateTimeFormat().resolvedOptions().timeZone,
+                      String(window.outerWidth), String(navigator.webdriver)])
+                    """, as: String.self)
+                let values = try JSONDecoder().decode([String].self, from: Data(seen.utf8))
+                #expect(values == [
+                    fingerprint.userAgent, "Win32", "Windows", "Google Chrome/131,Chromium/131", "de-DE,de,en", "Asia/Tokyo",
+                    "1536", "false",
+                ])
+                await session.stop()
+            }
+        }
+
         @Test func groupsAreListedTheirMessagesNameTheAuthorAndSendsReachThem() async throws {
             let fixture = FixtureSession()
             try await fixture.run {

@@ -156,7 +156,8 @@ public final class SimulatedWhatsApp: WhatsAppTransport, Sendable {
 
     /// Reloads the WhatsApp Web page of the instance's ready sessions, as a browser does after a crash of the tab
     /// or a WhatsApp Web update: the link stays, and the session reports `authenticated`, its loading steps and
-    /// `ready` again (with the same account). Sessions still linking are not affected.
+    /// `ready` again (with the same account), then the account's latest
+    /// ``Configuration/messagesRepeatedOnReload`` received messages again. Sessions still linking are not affected.
     public func reloadPage(instance: InstanceID) {
         mutate { s, _ in
             let ready = s.sessions.filter { $0.value.instanceID == instance && $0.value.phase == .ready }
@@ -331,6 +332,12 @@ public final class SimulatedWhatsApp: WhatsAppTransport, Sendable {
             // them as its own and run ahead to them).
             Task.detached { [self] in
                 try? await clock.sleep(until: deadline)
+                drain()
+            }
+        }
+        for deadline in effects.upkeepWakeAt {
+            Task.detached { [self] in
+                try? await clock.sleepForUpkeep(until: deadline)
                 drain()
             }
         }

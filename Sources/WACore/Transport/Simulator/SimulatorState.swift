@@ -75,6 +75,8 @@ struct SimulatorState {
         case deliver(Int)
         case read(Int)
         case scriptedReply(from: PhoneNumber, to: PhoneNumber, text: String)
+        /// Session `id`'s page reloads by itself (``SimulatedWhatsApp/Configuration/reloadInterval``).
+        case reload(Int)
     }
 
     /// A group on the network.
@@ -96,6 +98,8 @@ struct SimulatorState {
     /// Work to do once the lock is released.
     struct Effects {
         var wakeAt: [Date] = []
+        /// Wake-ups for the network's own background manners (page reloads), which are upkeep, not work.
+        var upkeepWakeAt: [Date] = []
         var needsDrain = false
         var cancel: [Task<Void, Never>] = []
         var scripts: [(phone: PhoneNumber, script: SimulatedReplyScript, message: SimulatedMessage)] = []
@@ -306,6 +310,19 @@ extension SimulatorState {
         for percent in configuration.loadingSteps { emit(.loading(percent: percent), to: id) }
         emit(.stateChanged(.connected), to: id)
         emit(.ready(accountInfo(phone)), to: id)
+        for index in (accounts[phone]?.inbox ?? []).suffix(configuration.messagesRepeatedOnReload) {
+            let message = messages[index].message
+            emit(.messageReceived(message.incoming(pushName: accounts[message.from]?.name)), to: id)
+        }
+    }
+
+    /// Schedules session `id`'s next reload, if the network reloads pages by itself.
+    mutating func scheduleReload(_ id: Int, _ effects: inout Effects) {
+        guard let interval = configuration.reloadInterval else { return }
+        nextSequence += 1
+        let deadline = now.adding(interval)
+        pending.append(PendingAction(deadline: deadline, sequence: nextSequence, action: .reload(id)))
+        effects.upkeepWakeAt.append(deadline)
     }
 
     private mutating func becomeReady(_ id: Int, phone: PhoneNumber, _ effects: inout Effects) {
@@ -321,6 +338,7 @@ extension SimulatorState {
         for percent in configuration.loadingSteps { emit(.loading(percent: percent), to: id) }
         emit(.stateChanged(.connected), to: id)
         emit(.ready(accountInfo(phone)), to: id)
+        scheduleReload(id, &effects)
         // Messages that arrived while no session with this archive was connected (WhatsApp's offline queue).
         guard let token = session.token, let cursor = archives[token]?.inboxCursor,
             let inbox = accounts[phone]?.inbox
@@ -437,7 +455,8 @@ extension SimulatorState {
                 .accountRestricted, "WhatsApp restricted this account; sending is blocked for now", retryAfter: retryAfter)
         }
         if let index = sentIndex[SentKey(sender: sender, clientMessageID: clientMessageID)] {
-            return (messages[index].message, true)
+            let missed = configuration.idempotencyMissRate > 0 && unitRandom() < configuration.idempotencyMissRate
+            if !missed { return (messages[index].message, true) }
         }
         try injectSendFailure(sender)
         let recipients = try recipients(of: chat, from: sender)
@@ -790,6 +809,10 @@ extension SimulatorState {
             _ = try? submit(
                 from: from, to: to.jid, content: .text(text), clientMessageID: phoneMessageID(), quoting: nil,
                 origin: nil, &effects)
+        case .reload(let id):
+            guard sessions[id]?.phase == .ready else { return }
+            reannounceReady(id)
+            scheduleReload(id, &effects)
         }
     }
 }
