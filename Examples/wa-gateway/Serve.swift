@@ -49,6 +49,13 @@ struct Serve: AsyncParsableCommand {
     var profilesDirectoryOption: String?
 
     @Option(
+        name: .customLong("browser-memory-limit"),
+        help: ArgumentHelp(
+            "The most memory one instance's browser may use, in MiB; a browser above it is restarted (0 turns the "
+                + "watchdog off) (env WA_BROWSER_MEMORY_LIMIT; default 1536).", valueName: "MiB"))
+    var browserMemoryLimitOption: Int?
+
+    @Option(
         name: .customLong("offline-site"),
         help: ArgumentHelp(
             "Serve WhatsApp Web from this directory at its real origin and fail every other request (offline mode, "
@@ -184,8 +191,15 @@ struct Serve: AsyncParsableCommand {
         }
         try FileManager.default.createDirectory(
             atPath: profilesDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let configuration = WhatsAppWebConfiguration(
+        var configuration = WhatsAppWebConfiguration(
             profilesDirectory: profilesDirectory, offlineSite: offlineSite.map { OfflineSite(directory: $0) })
+        let limitText = browserMemoryLimitOption.map(String.init) ?? ProcessInfo.processInfo.environment["WA_BROWSER_MEMORY_LIMIT"]
+        if let limitText {
+            guard let mebibytes = Int64(limitText), mebibytes >= 0 else {
+                throw ValidationError("--browser-memory-limit must be a number of MiB (0 turns the watchdog off)")
+            }
+            configuration.memoryCeiling = mebibytes == 0 ? nil : mebibytes * 1_048_576
+        }
         return WhatsAppWebTransport(configuration: configuration, logger: logger)
     }
 

@@ -24,11 +24,17 @@ public struct WhatsAppWebConfiguration: Sendable {
     public var healthCheckTimeout: Duration
     /// Missed checks in a row that end the session.
     public var unresponsiveAfter: Int
+    /// The most memory an instance's browser may use, in bytes (the PSS of its process group, measured at each health
+    /// check): a browser above it at two checks in a row is stopped and the session ends with `memory_limit`, so the
+    /// supervisor starts a fresh one. `nil` turns the watchdog off. One session on WhatsApp Web uses 300–500 MB, more
+    /// with many large chats.
+    public var memoryCeiling: Int64?
 
     public init(
         profilesDirectory: String, chromium: ChromiumLaunchOptions? = nil, url: String = "https://web.whatsapp.com/",
         offlineSite: OfflineSite? = nil, launchTimeout: Duration = .seconds(30), commandTimeout: Duration = .seconds(30),
-        healthCheckInterval: Duration = .seconds(15), healthCheckTimeout: Duration = .seconds(10), unresponsiveAfter: Int = 3
+        healthCheckInterval: Duration = .seconds(15), healthCheckTimeout: Duration = .seconds(10), unresponsiveAfter: Int = 3,
+        memoryCeiling: Int64? = 1_536 * 1_048_576
     ) {
         self.profilesDirectory = profilesDirectory
         self.chromium = chromium ?? ChromiumLaunchOptions(userDataDirectory: profilesDirectory)
@@ -39,5 +45,6 @@ public struct WhatsAppWebConfiguration: Sendable {
         self.healthCheckInterval = healthCheckInterval
         self.healthCheckTimeout = healthCheckTimeout
         self.unresponsiveAfter = max(1, unresponsiveAfter)
+        self.memoryCeiling = memoryCeiling
     }
 }

@@ -245,14 +245,29 @@ public final class WhatsAppWebSession: WhatsAppSession {
 
     /// Asks the page every ``WhatsAppWebConfiguration/healthCheckInterval`` to evaluate a trivial expression; after
     /// ``WhatsAppWebConfiguration/unresponsiveAfter`` misses in a row (a hung renderer: connected, but dead) the
-    /// session ends with `page_unresponsive` and the supervisor starts a new one.
+    /// session ends with `page_unresponsive` and the supervisor starts a new one. Each check also measures the
+    /// browser's memory (``ProcessGroupMemory``); above ``WhatsAppWebConfiguration/memoryCeiling`` twice in a row, the
+    /// session ends with `memory_limit`.
     private func checkHealth(of page: Page) async {
         var missed = 0
+        var overCeiling = 0
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: configuration.healthCheckInterval)
             } catch {
                 return
+            }
+            if let ceiling = configuration.memoryCeiling, let group = state.withLock({ $0.browser?.process?.pid }),
+                let used = ProcessGroupMemory.proportionalSetSize(ofGroup: group)
+            {
+                overCeiling = used > ceiling ? overCeiling + 1 : 0
+                if overCeiling >= 2 {
+                    logger.error(
+                        "the browser uses more memory than its ceiling; restarting the session",
+                        metadata: ["bytes": "\(used)", "ceiling": "\(ceiling)"])
+                    await shutDown(reporting: .memoryLimit)
+                    return
+                }
             }
             do {
                 _ = try await page.evaluate("1", as: Int.self, timeout: configuration.healthCheckTimeout)

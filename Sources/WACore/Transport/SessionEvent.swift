@@ -97,7 +97,7 @@ public enum ConnectionState: String, Sendable, Hashable, CaseIterable {
 
 /// Why a session disconnected, classified for the supervisor.
 public struct DisconnectReason: Sendable, Hashable, CustomStringConvertible {
-    /// A stable code: `connection_lost`, `timeout`, `browser_crashed`, `page_unresponsive`, `conflict`,
+    /// A stable code: `connection_lost`, `timeout`, `browser_crashed`, `page_unresponsive`, `memory_limit`, `conflict`,
     /// `logged_out`, `auth_failure`, `banned`, `restricted`, `link_timeout`, `deprecated_version`, `proxy_failed`, or a
     /// transport-specific one.
     public var code: String
@@ -133,6 +133,10 @@ public struct DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     /// session is restarted.
     public static let pageUnresponsive = DisconnectReason(
         code: "page_unresponsive", kind: .transient, message: "the WhatsApp Web page stopped responding", isLocal: true)
+    /// The browser used more memory than its ceiling (a leaking page grows without bound): the session is restarted,
+    /// which gives the memory back.
+    public static let memoryLimit = DisconnectReason(
+        code: "memory_limit", kind: .transient, message: "the browser used more memory than it may", isLocal: true)
     /// The proxy refused, dropped or could not reach WhatsApp.
     public static let proxyFailed = DisconnectReason(
         code: "proxy_failed", kind: .transient, message: "the proxy refused or dropped the connection")

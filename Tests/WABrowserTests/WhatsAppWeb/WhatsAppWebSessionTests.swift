@@ -223,6 +223,24 @@ extension RealBrowser {
             }
         }
 
+        @Test func aBrowserAboveItsMemoryCeilingIsStopped() async throws {
+            let fixture = FixtureSession()
+            try await fixture.run {
+                let (session, events) = try await linked(fixture) { configuration in
+                    configuration.healthCheckInterval = .milliseconds(200)
+                    configuration.memoryCeiling = 480 * 1_048_576
+                }
+                let process = try #require(ChromiumProcess.processes(usingProfile: "\(fixture.profiles)/\(fixture.instanceID)").first)
+                let used = try #require(ProcessGroupMemory.proportionalSetSize(ofGroup: getpgid(process)))
+                #expect(used > 50 * 1_048_576 && used < 480 * 1_048_576, "the fixture's browser uses \(used) bytes")
+                // The page grows by 400 MB and keeps it.
+                try await drive(
+                    session, "(setTimeout(() => { window.__hog = Array.from({length: 40}, () => new Uint8Array(10485760).fill(1)); }), true)")
+                try await events.waitFor("the memory limit") { $0 == .disconnected(.memoryLimit) }
+                try await events.waitForEnd()
+            }
+        }
+
         @Test func aKilledBrowserEndsTheSession() async throws {
             let fixture = FixtureSession()
             try await fixture.run {
