@@ -61,6 +61,14 @@ extension CDP {
             }
         }
 
+        /// `Runtime.releaseObject`: lets the page collect an object an evaluation returned by reference.
+        public struct ReleaseObject: CDPCommand {
+            public static let method = "Runtime.releaseObject"
+            public typealias Response = CDPEmptyResponse
+            public var objectId: String
+            public init(objectId: String) { self.objectId = objectId }
+        }
+
         /// `Runtime.callFunctionOn`: calls a function declaration with JSON arguments (no JavaScript is spliced).
         public struct CallFunctionOn: Encodable, Sendable {
             public static let method = "Runtime.callFunctionOn"

@@ -91,6 +91,38 @@ extension RealBrowser {
             }
         }
 
+        @Test func aFileInputTakesFilesFromDisk() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wa-file-input-\(UUID())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let text = directory.appendingPathComponent("note.txt")
+            let binary = directory.appendingPathComponent("photo.bin")
+            try Data("hello".utf8).write(to: text)
+            try Data([0xFF, 0xD8, 0xFF]).write(to: binary)
+            try await TestChromium.withBrowser { browser, _ in
+                let page = try await browser.newPage()
+                try await page.navigate(
+                    to: "data:text/html,<input type=file id=f multiple><input id=t><script>window.changes = 0; f.onchange = () => { changes += 1 }</script>")
+                try await page.setInputFiles([text.path, binary.path], selector: "#f")
+                let chosen = try await page.evaluate(
+                    "Promise.all([...f.files].map(async x => x.name + ':' + x.size + ':' + (await x.text()).slice(0, 5))).then(a => a.join(',') + ';' + changes)",
+                    as: String.self)
+                #expect(chosen.hasPrefix("note.txt:5:hello,photo.bin:3:") && chosen.hasSuffix(";1"), "\(chosen)")
+                try await page.setInputFiles([], selector: "#f")
+                #expect(try await page.evaluate("f.files.length", as: Int.self) == 0)
+
+                let notFile = await #expect(throws: CDPError.self) { try await page.setInputFiles([text.path], selector: "#t") }
+                let missing = await #expect(throws: CDPError.self) { try await page.setInputFiles([text.path], selector: "#none") }
+                for error in [notFile, missing] {
+                    guard case .evaluation(let message, _, _)? = error else {
+                        Issue.record("expected an evaluation error, got \(String(describing: error))")
+                        continue
+                    }
+                    #expect(message.contains("no file input matches"))
+                }
+            }
+        }
+
         @Test func aClippedScreenshotHasTheClipsSize() async throws {
             try await TestChromium.withBrowser { browser, _ in
                 let page = try await browser.newPage()
