@@ -19,7 +19,8 @@ public struct SimulatedMessage: Sendable, Hashable {
     public var deliveredAt: Date?
     /// When the recipient read it.
     public var readAt: Date?
-    /// The status the sender sees.
+    /// The status of this copy (for a group message, of this member's copy; the sender's sessions report the
+    /// group's status, reached once every member's copy reached it).
     public var status: MessageStatus
     /// Whether a fault injection lost the message (it stays `sent` forever).
     public var isDropped: Bool
