@@ -8,7 +8,8 @@ public enum RiskSignal: Sendable, Hashable {
     /// WhatsApp failed or refused an outgoing message (the dispatcher does not report failures of the gateway's own
     /// side, `transport_unavailable`).
     case sendFailed(recipient: String?)
-    /// An inbound message arrived (a reply ends the unanswered streak).
+    /// An inbound message arrived in a direct chat (a reply ends the unanswered streak; the gateway does not report
+    /// messages written in groups).
     case messageReceived(from: String)
     /// The session disconnected, as the transport classified it (``DisconnectReason/Kind``). Local failures
     /// (``DisconnectReason/isLocal``: a crashed browser, a hung page) are ignored.

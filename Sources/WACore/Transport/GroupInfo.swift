@@ -4,7 +4,7 @@ public import Foundation
 ///
 /// Messages go to a group by its ``jid`` like to a person (``SendMessageRequest/Recipient/jid(_:)``); messages
 /// received in it name their author (``Message/author``).
-public struct GroupInfo: Sendable, Hashable {
+public struct GroupInfo: Sendable, Hashable, Codable {
     /// The group's JID (`…@g.us`).
     public var jid: JID
     /// The group's name.
@@ -35,7 +35,7 @@ public struct GroupInfo: Sendable, Hashable {
 }
 
 /// A member of a ``GroupInfo``.
-public struct GroupParticipant: Sendable, Hashable {
+public struct GroupParticipant: Sendable, Hashable, Codable {
     /// What a member may do in the group.
     public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
         case member

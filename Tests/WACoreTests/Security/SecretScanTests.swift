@@ -31,6 +31,8 @@ struct SecretScanTests {
         "OrganizationService.usage": { w, p in try await w.organizations.usage(by: p) },
         "ChatService.list": { w, p in try await w.chats.list(by: p) },
         "ChatService.get": { w, p in try await w.chats.get(w.chat.id, by: p) },
+        "GroupService.list": { w, p in try await w.groups.list(on: w.instance.id, by: p) },
+        "GroupService.get": { w, p in try await w.groups.get(w.group, on: w.instance.id, by: p) },
         "ProxyService.list": { w, p in try await w.proxies.list(by: p) },
         "ProxyService.get": { w, p in try await w.proxies.get(w.proxy.id, by: p) },
         "TeamService.signIn": { w, _ in

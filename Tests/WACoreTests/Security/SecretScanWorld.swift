@@ -20,6 +20,8 @@ extension SecretScanTests {
         let admin: Member, manager: Member, agent: Member, viewer: Member
         let instance: Instance
         let customer: PhoneNumber
+        /// A group of the customer's with the shop in it.
+        let group: JID
         let contact: Contact
         let template: Template
         let message: Message
@@ -44,6 +46,7 @@ extension SecretScanTests {
             network = SimulatedWhatsApp(clock: clock, random: SeededRandomSource(seed: 9))
             let shop = network.addPhone(try PhoneNumber("+49 170 0000001"), name: "Shop")
             customer = network.addPhone(try PhoneNumber("+49 171 0000002"), name: "Ada").number
+            group = try network.createGroup("Ada's friends", owner: customer, members: [shop.number])
             let webhooks = WebhookService(environment: env)
             supervisor = InstanceSupervisor(
                 environment: env, transport: network, nodeID: "node-a", webhooks: webhooks,
@@ -156,6 +159,7 @@ extension SecretScanTests {
         var organizations: OrganizationService { OrganizationService(environment: env, supervisor: supervisor) }
         var chats: ChatService { ChatService(environment: env, messaging: messaging, sessions: supervisor) }
         var proxies: ProxyService { ProxyService(environment: env) }
+        var groups: GroupService { GroupService(environment: env, sessions: supervisor) }
 
         /// Every secret in the world, read back from where the store keeps it.
         func secrets() async throws -> [Secret] {

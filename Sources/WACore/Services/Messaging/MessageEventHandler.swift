@@ -81,9 +81,10 @@ public struct MessageEventHandler: SessionEventHandler {
     private func receiveAndAct(_ incoming: IncomingMessage, _ instance: Instance) async throws {
         if let received = try await receive(incoming, instance), !incoming.fromMe, let contact = received.contact {
             let message = received.message
-            // "STOP" is not the kind of reply that shows people want the messages.
+            // "STOP" is not the kind of reply that shows people want the messages, and a group's chatter is no reply
+            // to what the account sent people directly.
             let optingOut = received.optOut.map { $0.kind != .optedIn } ?? false
-            if !optingOut {
+            if !optingOut, !message.chatJID.isGroup {
                 // A failed risk write must not cost the automations their turn.
                 await env.bestEffort("recording an inbound message for the risk monitor", .instance(instance.id, in: instance.organizationID)) {
                     _ = try await risk?.record(

@@ -181,6 +181,30 @@ struct RiskIntegrationTests {
         #expect(try #require(try await h.message(queued.id).timestamps.sentAt) >= until)
     }
 
+    @Test func groupChatterDoesNotEndTheUnansweredStreakButAReplyDoes() async throws {
+        let h = try await MessagingHarness()
+        let risk = RiskService(environment: h.env)
+        let handler = MessageEventHandler(environment: h.env, risk: risk)
+        let org = h.organization.id
+        let admin = Principal.acting(as: h.admin)
+        for i in 0..<3 {
+            _ = try await risk.record(
+                .messageSent(recipient: "49170\(3_000_000 + i)", recipientIsContact: false, text: "Offer \(i)"),
+                instance: h.instance.id, in: org)
+        }
+        let ada = try JID(parsing: "491703000000@c.us")
+        let group = try JID(parsing: "120363012345678901@g.us")
+        let chatter = IncomingMessage(
+            whatsappID: "false_\(group)_G1_\(ada)", chat: group, sender: ada, kind: .text, body: "Morning all",
+            timestamp: h.clock.now())
+        await handler.handle(.messageReceived(chatter), from: h.instance)
+        #expect(try await risk.report(for: h.instance.id, by: admin).unansweredStreak == 3)
+        let reply = IncomingMessage(
+            whatsappID: "false_\(ada)_R1", chat: ada, sender: ada, kind: .text, body: "Thanks!", timestamp: h.clock.now())
+        await handler.handle(.messageReceived(reply), from: h.instance)
+        #expect(try await risk.report(for: h.instance.id, by: admin).unansweredStreak == 0)
+    }
+
     @Test func repliesAndTransientDisconnectsReachTheMonitor() async throws {
         let h = try await MessagingHarness()
         let risk = RiskService(environment: h.env)
