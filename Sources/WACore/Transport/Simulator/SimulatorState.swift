@@ -498,7 +498,11 @@ extension SimulatorState {
             guard group.members.contains(sender) else {
                 throw WAError(.notFound, "\(sender) is not a member of the group \(chat)", field: "chat")
             }
-            return group.members.filter { $0 != sender }
+            let others = group.members.filter { $0 != sender }
+            guard !others.isEmpty else {
+                throw WAError.invalid("chat", "the group has no other member to send to")
+            }
+            return others
         }
         guard let recipient = resolve(chat) else {
             throw WAError(

@@ -167,6 +167,13 @@ struct GroupTests {
         _ = try await h.waitFor(queued.id, "read") { $0.status == .read }
 
         #expect(throws: WAError.self) { try h.network.createGroup("Alone", owner: ada.number, members: []) }
+        // Everyone else left: there is nobody to send to.
+        try h.network.removeFromGroup(team, ada.number)
+        try h.network.removeFromGroup(team, bob.number)
+        let alone = await expectWAError(.invalidArgument) {
+            try await h.session.send(OutgoingMessage(chat: team, content: .text("Anyone?"), clientMessageID: "3EB0000000000000A10E"))
+        }
+        #expect(alone?.field == "chat")
         #expect(throws: WAError.self) { try h.network.createGroup(" ", owner: ada.number, members: [bob.number]) }
     }
 }
