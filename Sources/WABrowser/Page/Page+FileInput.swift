@@ -5,8 +5,11 @@ extension Page {
     /// `<input type=file>` matching the CSS `selector`, as a person picking them in the file dialog would: the
     /// input's `files` hold them and it fires `input` and `change`. An empty list clears the choice.
     ///
-    /// - Throws: ``CDPError/evaluation(message:line:column:)`` when no element matches or it is not a file input;
-    ///   a protocol error when a file cannot be read.
+    /// The paths are the browser's (it may run on another machine when attached over WebSocket), and Chromium does
+    /// not check them: a path it cannot read reaches the page as an empty file. Check them first when the browser
+    /// runs here.
+    ///
+    /// - Throws: ``CDPError/evaluation(message:line:column:)`` when no element matches or it is not a file input.
     public func setInputFiles(_ files: [String], selector: String) async throws {
         let selectorJSON = String(decoding: try JSONEncoder().encode([selector]), as: UTF8.self)
         let expression = """

@@ -110,6 +110,9 @@ extension RealBrowser {
                 #expect(chosen.hasPrefix("note.txt:5:hello,photo.bin:3:") && chosen.hasSuffix(";1"), "\(chosen)")
                 try await page.setInputFiles([], selector: "#f")
                 #expect(try await page.evaluate("f.files.length", as: Int.self) == 0)
+                // Chromium does not check the paths: a file it cannot read reaches the page empty.
+                try await page.setInputFiles([directory.appendingPathComponent("missing.txt").path], selector: "#f")
+                #expect(try await page.evaluate("f.files.length + ':' + f.files[0].size", as: String.self) == "1:0")
 
                 let notFile = await #expect(throws: CDPError.self) { try await page.setInputFiles([text.path], selector: "#t") }
                 let missing = await #expect(throws: CDPError.self) { try await page.setInputFiles([text.path], selector: "#none") }
