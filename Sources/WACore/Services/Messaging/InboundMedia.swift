@@ -43,7 +43,7 @@ struct InboundMedia: Sendable {
         }
         do {
             let stored = try await env.store.transaction(.organization(org), retryingConflicts: 3) { tx -> Message? in
-                guard var message = try await tx.messages.find(id, in: org), message.media == nil,
+                guard let message = try await tx.messages.find(id, in: org), message.media == nil,
                     let download = message.mediaDownload, download.failure == nil
                 else { return nil }
                 var organization = try await tx.organizations.get(org, in: org)
@@ -51,17 +51,16 @@ struct InboundMedia: Sendable {
                 organization.mediaBytesUsed = overflow ? .max : usage
                 _ = try await tx.organizations.update(organization)
                 _ = try await tx.mediaObjects.insert(object)
-                message.media = Message.MediaReference(
-                    mediaID: object.id, mimeType: object.mimeType, fileName: object.fileName, byteCount: object.byteCount)
-                message.mediaDownload = nil
-                message.updatedAt = now
-                let updated = try await tx.messages.update(message)
-                _ = try await webhooks?.publish(
-                    WebhookEvent(
-                        type: .messageMediaStored, organizationID: org, instanceID: updated.instanceID,
-                        data: MessageEventData.json(updated), ids: env.ids),
-                    in: tx)
-                return updated
+                return try await MessageChange.record(
+                    message, publishing: .messageMediaStored, data: MessageEventData.json, in: tx, webhooks: webhooks,
+                    ids: env.ids, now: now
+                ) { message, _ in
+                    message.media = Message.MediaReference(
+                        mediaID: object.id, mimeType: object.mimeType, fileName: object.fileName,
+                        byteCount: object.byteCount)
+                    message.mediaDownload = nil
+                    return true
+                }
             }
             if stored == nil { await removeOrphaned(object, org) }
             return stored
@@ -76,20 +75,18 @@ struct InboundMedia: Sendable {
     func giveUp(_ id: MessageID, in org: OrganizationID, reason: String) async throws -> Message? {
         let now = env.clock.now()
         return try await env.store.transaction(.organization(org), retryingConflicts: 3) { tx -> Message? in
-            guard var message = try await tx.messages.find(id, in: org), message.media == nil,
-                var download = message.mediaDownload, download.failure == nil
-            else { return nil }
-            download.failure = reason
-            download.failedAt = now
-            message.mediaDownload = download
-            message.updatedAt = now
-            let updated = try await tx.messages.update(message)
-            _ = try await webhooks?.publish(
-                WebhookEvent(
-                    type: .messageMediaFailed, organizationID: org, instanceID: updated.instanceID,
-                    data: MessageEventData.json(updated), ids: env.ids),
-                in: tx)
-            return updated
+            try await MessageChange.record(
+                try await tx.messages.find(id, in: org), publishing: .messageMediaFailed, data: MessageEventData.json,
+                in: tx, webhooks: webhooks, ids: env.ids, now: now
+            ) { message, now in
+                guard message.media == nil, var download = message.mediaDownload, download.failure == nil else {
+                    return false
+                }
+                download.failure = reason
+                download.failedAt = now
+                message.mediaDownload = download
+                return true
+            }
         }
     }
 

@@ -1,9 +1,9 @@
 import Foundation
 
 /// A change to a stored message that WhatsApp reports or the gateway makes (deleted for everyone, edited, reacted
-/// to), stored with its webhook event in one transaction. Shared by ``MessageEventHandler`` (changes sessions report)
-/// and ``MessageActionService`` (changes the gateway makes), so a change made here and echoed back by WhatsApp is
-/// stored and published once.
+/// to, its received media stored or given up), stored with its webhook event in one transaction. Shared by
+/// ``MessageEventHandler`` (changes sessions report), ``MessageActionService`` (changes the gateway makes), so a change
+/// made here and echoed back by WhatsApp is stored and published once, and ``InboundMedia``.
 enum MessageChange {
     /// Applies `apply` to `message`; when it reports a change, stores the message and publishes `type` with `data`
     /// of the stored message. Returns the stored message, or `nil` when there is no message or nothing changed.
