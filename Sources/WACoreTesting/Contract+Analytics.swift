@@ -12,8 +12,10 @@ extension RepositoryContract {
         ]
     }
 
-    /// The zones the rollup cases read in: UTC, a quarter-hour offset, a half-hour offset with daylight saving.
-    private static let zones = ["UTC", "Asia/Kathmandu", "America/St_Johns"].compactMap(TimeZone.init(identifier:))
+    /// The zones the rollup cases read in: UTC, a whole-hour offset with daylight saving, a quarter-hour offset, a
+    /// half-hour offset with daylight saving.
+    private static let zones = ["UTC", "Europe/Berlin", "Asia/Kathmandu", "America/St_Johns"].compactMap(
+        TimeZone.init(identifier:))
 
     /// A message with the given milestones, at whole seconds after `base`.
     private static func message(
@@ -76,9 +78,13 @@ extension RepositoryContract {
             return (second, campaign)
         }
         // Messages around local midnights of the zones read (18:15 UTC is 00:00 in Kathmandu, 02:30 or 03:30 UTC is
-        // midnight in St John's), on both instances, in and out of the campaign, in both directions.
+        // midnight in St John's, 22:00 or 23:00 UTC in Berlin), on both instances, in and out of the campaign, in both
+        // directions.
         let base = DayKey(f.now(), in: .gmt).advanced(by: 1).start(in: .gmt)
-        let instants: [Double] = [0, 60, 9_000, 9_060, 12_600, 12_660, 65_640, 65_700, 65_760, 86_340, 90_000, 151_200]
+        let instants: [Double] = [
+            0, 60, 9_000, 9_060, 12_600, 12_660, 65_640, 65_700, 65_760, 79_140, 79_260, 82_740, 82_860, 86_340, 90_000,
+            151_200,
+        ]
         var queued: [Message] = []
         var final: [Message] = []
         for (index, offset) in instants.enumerated() {

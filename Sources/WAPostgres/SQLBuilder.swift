@@ -34,6 +34,7 @@ struct SQLBuilder: Sendable {
         case .integer(let value): binds.append(value)
         case .double(let value): binds.append(value)
         case .integers(let value): binds.append(value)
+        case .doubles(let value): binds.append(value)
         case .dates(let value): binds.append(value)
         case .booleans(let value): binds.append(value)
         case .bytes(let value): binds.append(ByteBuffer(bytes: value))
@@ -89,7 +90,7 @@ extension SQLValue {
         case .double(let value): value == nil
         case .boolean(let value): value == nil
         case .date(let value): value == nil
-        case .uuids, .texts, .integers, .dates, .booleans, .bytes, .bytesArray, .json: false
+        case .uuids, .texts, .integers, .doubles, .dates, .booleans, .bytes, .bytesArray, .json: false
         }
     }
 
@@ -100,7 +101,7 @@ extension SQLValue {
         case .text(let value): value?.utf8.contains(0) ?? false
         case .texts(let values): values.contains { $0.utf8.contains(0) }
         case .json(let text): text.utf8.contains(0) || Self.escapesNUL(json: text)
-        case .uuid, .integer, .double, .boolean, .date, .uuids, .integers, .dates, .booleans, .bytes, .bytesArray: false
+        case .uuid, .integer, .double, .boolean, .date, .uuids, .integers, .doubles, .dates, .booleans, .bytes, .bytesArray: false
         }
     }
 

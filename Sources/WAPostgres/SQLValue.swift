@@ -9,6 +9,8 @@ enum SQLValue: Sendable, Hashable {
     case integer(Int?)
     case double(Double?)
     case integers([Int])
+    /// A `float8[]`.
+    case doubles([Double])
     case dates([Date])
     case booleans([Bool])
     case bytes(Data)

@@ -71,11 +71,13 @@ import WACore
         #expect(
             bundled.map(\.fileName) == [
                 "0001_roles.sql", "0002_schema.sql", "0003_rate_limit_swap.sql", "0004_member_session_epoch.sql",
+                "0005_rollup_spans.sql",
             ])
         let roles = try #require(bundled.first)
         #expect(roles.sql.contains("wa_app") && roles.sql.contains("wa_system"))
         #expect(bundled[1].sql.contains("CREATE TABLE organizations"))
         #expect(bundled[2].sql.contains("CREATE FUNCTION rate_limit_swap"))
         #expect(bundled[3].sql.contains("ADD COLUMN session_epoch"))
+        #expect(bundled[4].sql.contains("ADD COLUMN span"))
     }
 }

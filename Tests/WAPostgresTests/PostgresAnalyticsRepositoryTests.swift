@@ -115,7 +115,7 @@ struct PostgresAnalyticsRepositoryTests {
 
             // Every read agrees: rollups per zone and dimension, narrowed ones, segments and their members.
             let days = DayKey(base, in: .gmt).advanced(by: -1)...DayKey(base, in: .gmt).advanced(by: 6)
-            for zone in ["UTC", "Asia/Kathmandu", "America/St_Johns"].compactMap(TimeZone.init(identifier:)) {
+            for zone in ["UTC", "Europe/Berlin", "Asia/Kathmandu", "America/St_Johns"].compactMap(TimeZone.init(identifier:)) {
                 for dimensions in [RollupDimensions.organization, .instance, .campaign, .all] {
                     let expected = try await memory.transaction(scope) { tx in
                         try await tx.rollups.dailyFigures(

@@ -180,7 +180,7 @@ import WACore
         try await TestDatabase.withFreshDatabase { client, _ in
             let migrator = PostgresMigrator(client: client, logger: logger)
             let bundled = try Migration.bundled
-            #expect(bundled.map(\.version) == [1, 2, 3, 4])
+            #expect(bundled.map(\.version) == [1, 2, 3, 4, 5])
             #expect(try await migrator.migrate() == bundled.map(\.version))
             #expect(try await migrator.migrate() == [])
             #expect(try await tableExists(client, "organizations"), "0002_schema built the schema")

@@ -111,17 +111,17 @@ import WACore
         Fixture(
             table: "message_rollups",
             insert: """
-                INSERT INTO message_rollups (organization_id, slot_start, instance_id, campaign_id, sent, delivered,
-                    read, failed, replied, received, delivered_latency_zero_count, read_latency_zero_count)
-                VALUES ($1, 900, $2, \(RowLevelSecurityTests.nilUUID), 1, 0, 0, 0, 0, 0, 0, 0)
+                INSERT INTO message_rollups (organization_id, span, slot_start, instance_id, campaign_id, sent,
+                    delivered, read, failed, replied, received, delivered_latency_zero_count, read_latency_zero_count)
+                VALUES ($1, 900, 900, $2, \(RowLevelSecurityTests.nilUUID), 1, 0, 0, 0, 0, 0, 0, 0)
                 """,
             change: "sent = sent + 1"),
         Fixture(
             table: "message_rollup_latencies",
             insert: """
-                INSERT INTO message_rollup_latencies (organization_id, slot_start, instance_id, campaign_id, metric,
-                    bucket, count)
-                VALUES ($1, 900, $2, \(RowLevelSecurityTests.nilUUID), 'delivered', -7, 1)
+                INSERT INTO message_rollup_latencies (organization_id, span, slot_start, instance_id, campaign_id,
+                    metric, bucket, count)
+                VALUES ($1, 900, 900, $2, \(RowLevelSecurityTests.nilUUID), 'delivered', -7, 1)
                 """,
             change: "count = count + 1"),
         Fixture(

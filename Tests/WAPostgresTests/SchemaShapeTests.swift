@@ -32,12 +32,12 @@ import WACore
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO message_rollups AS r (organization_id, slot_start, instance_id, campaign_id,
+                    INSERT INTO message_rollups AS r (organization_id, span, slot_start, instance_id, campaign_id,
                         sent, delivered, read, failed, replied, received,
                         delivered_latency_zero_count, delivered_latency_min, delivered_latency_max,
                         read_latency_zero_count, read_latency_min, read_latency_max)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-                    ON CONFLICT (organization_id, slot_start, instance_id, campaign_id) DO UPDATE SET
+                    VALUES ($1, 900, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                    ON CONFLICT (organization_id, span, slot_start, instance_id, campaign_id) DO UPDATE SET
                         sent = r.sent + EXCLUDED.sent, delivered = r.delivered + EXCLUDED.delivered,
                         read = r.read + EXCLUDED.read, failed = r.failed + EXCLUDED.failed,
                         replied = r.replied + EXCLUDED.replied, received = r.received + EXCLUDED.received,
@@ -61,11 +61,11 @@ import WACore
         }
         try await connection.execute(
             """
-            INSERT INTO message_rollup_latencies AS l (organization_id, slot_start, instance_id, campaign_id, metric,
-                bucket, count)
-            SELECT \(organization), \(slotStart), \(instance), \(campaign), u.metric, u.bucket, u.count
+            INSERT INTO message_rollup_latencies AS l (organization_id, span, slot_start, instance_id, campaign_id,
+                metric, bucket, count)
+            SELECT \(organization), 900, \(slotStart), \(instance), \(campaign), u.metric, u.bucket, u.count
             FROM unnest(\(metrics)::text[], \(buckets)::integer[], \(counts)::bigint[]) AS u(metric, bucket, count)
-            ON CONFLICT (organization_id, slot_start, instance_id, campaign_id, metric, bucket)
+            ON CONFLICT (organization_id, span, slot_start, instance_id, campaign_id, metric, bucket)
             DO UPDATE SET count = l.count + EXCLUDED.count
             """)
     }
@@ -80,8 +80,8 @@ import WACore
                    delivered_latency_zero_count, delivered_latency_min, delivered_latency_max,
                    read_latency_zero_count, read_latency_min, read_latency_max
             FROM message_rollups
-            WHERE organization_id = \(organization) AND slot_start = \(slotStart) AND instance_id = \(instance)
-              AND campaign_id = \(campaign)
+            WHERE organization_id = \(organization) AND span = 900 AND slot_start = \(slotStart)
+              AND instance_id = \(instance) AND campaign_id = \(campaign)
             """, logger: TestDatabase.logger)
         var found: RollupFigures?
         for try await row in rows.decode(
@@ -91,8 +91,8 @@ import WACore
             let bucketRows = try await connection.query(
                 """
                 SELECT metric, bucket, count FROM message_rollup_latencies
-                WHERE organization_id = \(organization) AND slot_start = \(slotStart) AND instance_id = \(instance)
-                  AND campaign_id = \(campaign)
+                WHERE organization_id = \(organization) AND span = 900 AND slot_start = \(slotStart)
+                  AND instance_id = \(instance) AND campaign_id = \(campaign)
                 """, logger: TestDatabase.logger)
             for try await (metric, bucket, count) in bucketRows.decode((String, Int32, Int64).self) {
                 buckets[metric, default: [:]][Int(bucket)] = Int(count)

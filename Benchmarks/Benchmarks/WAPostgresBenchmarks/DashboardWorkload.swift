@@ -165,16 +165,26 @@ final class DashboardWorkload: Sendable {
                         LATERAL (SELECT replace(gen_random_uuid()::text, '-', '') AS r WHERE k IS NOT NULL AND m.id IS NOT NULL) random) c
                 WHERE m.organization_id = \(org)
                 """, logger: logger)
+            // The copies' quarter-hour slots, then every hour and UTC day rebuilt from the slots, as migration
+            // 0005_rollup_spans builds them (a copy moves by half an hour, so hours and days cannot be moved).
+            let counts = """
+                sent, delivered, read, failed, replied, received, delivered_latency_zero_count, delivered_latency_min,
+                delivered_latency_max, read_latency_zero_count, read_latency_min, read_latency_max
+                """
+            let sums = """
+                sum(sent), sum(delivered), sum(read), sum(failed), sum(replied), sum(received),
+                sum(delivered_latency_zero_count), min(delivered_latency_min), max(delivered_latency_max),
+                sum(read_latency_zero_count), min(read_latency_min), max(read_latency_max)
+                """
+            try await connection.query(
+                "DELETE FROM message_rollups WHERE organization_id = \(org) AND span <> 900", logger: logger)
             try await connection.query(
                 """
-                INSERT INTO message_rollups
-                SELECT organization_id, slot_start + k * \(copySpacing), instance_id, campaign_id, sum(sent), sum(delivered),
-                    sum(read), sum(failed), sum(replied), sum(received), sum(delivered_latency_zero_count),
-                    min(delivered_latency_min), max(delivered_latency_max), sum(read_latency_zero_count),
-                    min(read_latency_min), max(read_latency_max)
+                INSERT INTO message_rollups (organization_id, span, slot_start, instance_id, campaign_id, \(unescaped: counts))
+                SELECT organization_id, 900, slot_start + k * \(copySpacing), instance_id, campaign_id, \(unescaped: sums)
                 FROM message_rollups CROSS JOIN generate_series(1, \(copies - 1)) k WHERE organization_id = \(org)
-                GROUP BY 1, 2, 3, 4
-                ON CONFLICT (organization_id, slot_start, instance_id, campaign_id) DO UPDATE SET
+                GROUP BY 1, 2, 3, 4, 5
+                ON CONFLICT (organization_id, span, slot_start, instance_id, campaign_id) DO UPDATE SET
                     sent = message_rollups.sent + EXCLUDED.sent, delivered = message_rollups.delivered + EXCLUDED.delivered,
                     read = message_rollups.read + EXCLUDED.read, failed = message_rollups.failed + EXCLUDED.failed,
                     replied = message_rollups.replied + EXCLUDED.replied, received = message_rollups.received + EXCLUDED.received,
@@ -187,12 +197,32 @@ final class DashboardWorkload: Sendable {
                 """, logger: logger)
             try await connection.query(
                 """
-                INSERT INTO message_rollup_latencies
-                SELECT organization_id, slot_start + k * \(copySpacing), instance_id, campaign_id, metric, bucket, sum(count)
+                INSERT INTO message_rollup_latencies (organization_id, span, slot_start, instance_id, campaign_id, metric,
+                    bucket, count)
+                SELECT organization_id, 900, slot_start + k * \(copySpacing), instance_id, campaign_id, metric, bucket,
+                    sum(count)
                 FROM message_rollup_latencies CROSS JOIN generate_series(1, \(copies - 1)) k WHERE organization_id = \(org)
-                GROUP BY 1, 2, 3, 4, 5, 6
-                ON CONFLICT (organization_id, slot_start, instance_id, campaign_id, metric, bucket)
+                GROUP BY 1, 2, 3, 4, 5, 6, 7
+                ON CONFLICT (organization_id, span, slot_start, instance_id, campaign_id, metric, bucket)
                 DO UPDATE SET count = message_rollup_latencies.count + EXCLUDED.count
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO message_rollups (organization_id, span, slot_start, instance_id, campaign_id, \(unescaped: counts))
+                SELECT organization_id, s.span, slot_start - slot_start % s.span, instance_id, campaign_id, \(unescaped: sums)
+                FROM message_rollups CROSS JOIN (VALUES (3600), (86400)) AS s(span)
+                WHERE organization_id = \(org) AND message_rollups.span = 900
+                GROUP BY 1, 2, 3, 4, 5
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO message_rollup_latencies (organization_id, span, slot_start, instance_id, campaign_id, metric,
+                    bucket, count)
+                SELECT organization_id, s.span, slot_start - slot_start % s.span, instance_id, campaign_id, metric, bucket,
+                    sum(count)
+                FROM message_rollup_latencies CROSS JOIN (VALUES (3600), (86400)) AS s(span)
+                WHERE organization_id = \(org) AND message_rollup_latencies.span = 900
+                GROUP BY 1, 2, 3, 4, 5, 6, 7
                 """, logger: logger)
         }
         try await client.query("VACUUM ANALYZE messages", logger: logger)
@@ -200,9 +230,9 @@ final class DashboardWorkload: Sendable {
         try await client.query("VACUUM ANALYZE message_rollup_latencies", logger: logger)
     }
 
-    /// The dashboard as the gateway's API computes it.
-    func dashboard() async throws -> OrganizationDashboard {
-        try await analytics.dashboard(asOf: asOf, by: principal)
+    /// The dashboard as the gateway's API computes it (days of UTC, the API's default, unless `timeZone` is given).
+    func dashboard(in timeZone: TimeZone = .gmt) async throws -> OrganizationDashboard {
+        try await analytics.dashboard(asOf: asOf, timeZone: timeZone, by: principal)
     }
 
     /// What the dashboard's counts would be from the messages table itself: the naive aggregate, as the owner.
