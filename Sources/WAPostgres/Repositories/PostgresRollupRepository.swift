@@ -32,11 +32,13 @@ struct PostgresRollupRepository: MessageRollupRepository {
         }
         let keepInstance = dimensions.contains(.instance)
         let keepCampaign = dimensions.contains(.campaign)
-        /// Per run of rows (a lateral index range scan each), the sums grouped by day and the kept dimensions.
+        /// Per run of rows, the sums grouped by day and the kept dimensions. `OFFSET 0` keeps the lateral subquery
+        /// from being pulled up: without it the planner joins the runs to a sequential scan of the organization's
+        /// rows (all spans) by hash, ten times slower than one index range scan per run.
         func select(_ table: String, buckets: Bool, _ sums: String) -> SQLBuilder {
             var sql = SQLBuilder("SELECT d.day::int")
-            sql.append(keepInstance ? ", r.instance_id::text" : ", ''")
-            sql.append(keepCampaign ? ", r.campaign_id::text" : ", ''")
+            sql.append(keepInstance ? ", r.instance_id" : ", NULL::uuid")
+            sql.append(keepCampaign ? ", r.campaign_id" : ", NULL::uuid")
             sql.append(buckets ? ", r.metric, r.bucket" : "")
             sql.append(", \(sums) FROM unnest(")
             sql.append(bound: .integers(runs.map { $0.run.span.rawValue }))
@@ -58,15 +60,15 @@ struct PostgresRollupRepository: MessageRollupRepository {
                 sql.append(" AND x.campaign_id = ")
                 sql.append(bound: .id(campaignID))
             }
-            sql.append(") r GROUP BY 1, 2, 3\(buckets ? ", 4, 5" : "")")
+            sql.append(" OFFSET 0) r GROUP BY 1, 2, 3\(buckets ? ", 4, 5" : "")")
             return sql
         }
         var result: [RollupKey: RollupFigures] = [:]
-        func key(_ day: Int, _ instance: String, _ campaign: String) -> RollupKey {
-            let campaignID = CampaignID(campaign).flatMap { $0.uuid == Self.noCampaign ? nil : $0 }
-            return RollupKey(
+        func key(_ day: Int, _ instance: UUID?, _ campaign: UUID?) -> RollupKey {
+            RollupKey(
                 organizationID: organization, day: days.lowerBound.advanced(by: day),
-                instanceID: keepInstance ? InstanceID(instance) : nil, campaignID: keepCampaign ? campaignID : nil)
+                instanceID: instance.map(InstanceID.init(uuid:)),
+                campaignID: campaign.flatMap { $0 == Self.noCampaign ? nil : CampaignID(uuid: $0) })
         }
         let counts = select(
             "message_rollups", buckets: false,
@@ -78,7 +80,7 @@ struct PostgresRollupRepository: MessageRollupRepository {
         do {
             for row in try await context.connection.queryWatchingClose(counts.query, logger: context.logger).rows {
                 let row = try row.decode(
-                    (Int, String, String, Int, Int, Int, Int, Int, Int, Int, Double?, Double?, Int, Double?, Double?).self)
+                    (Int, UUID?, UUID?, Int, Int, Int, Int, Int, Int, Int, Double?, Double?, Int, Double?, Double?).self)
                 rows.append(
                     (
                         key(row.0, row.1, row.2),
@@ -94,7 +96,7 @@ struct PostgresRollupRepository: MessageRollupRepository {
         let latencies = select("message_rollup_latencies", buckets: true, "sum(r.count)::bigint")
         do {
             for row in try await context.connection.queryWatchingClose(latencies.query, logger: context.logger).rows {
-                let row = try row.decode((Int, String, String, String, Int, Int).self)
+                let row = try row.decode((Int, UUID?, UUID?, String, Int, Int).self)
                 let rowKey = key(row.0, row.1, row.2)
                 if row.3 == "delivered" {
                     buckets[rowKey, default: ([:], [:])].delivered[row.4] = row.5
