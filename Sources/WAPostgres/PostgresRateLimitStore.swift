@@ -110,10 +110,12 @@ public final class PostgresRateLimitStore: RateLimitStore {
         for ((index, _), bytes) in zip(ordered, known) {
             let state = bytes.flatMap { $0.isEmpty ? nil : RateLimitStateCodec.decode($0) }.flatMap { $0.expiresAt > now ? $0 : nil }
             states[index] = state
-            expected.append(state.map(RateLimitStateCodec.encode) ?? Data())
+            // The bytes as stored (what the statement compares with), or none for a state that expired.
+            expected.append(state == nil ? Data() : bytes ?? Data())
         }
         let result = body(&states)
         let written = ordered.map { (index, _) in states[index].flatMap { $0.expiresAt > now ? $0 : nil } }
+        let encoded = written.map { $0.map(RateLimitStateCodec.encode) ?? Data() }
 
         var sql = SQLBuilder("SELECT swapped FROM rate_limit_swap(")
         sql.append(bound: .integers(ordered.map { Int($0.element.scope.rawValue) }))
@@ -126,7 +128,7 @@ public final class PostgresRateLimitStore: RateLimitStore {
         sql.append(", ")
         sql.append(bound: .bytesArray(expected))
         sql.append(", ")
-        sql.append(bound: .bytesArray(written.map { $0.map(RateLimitStateCodec.encode) ?? Data() }))
+        sql.append(bound: .bytesArray(encoded))
         sql.append(", ")
         sql.append(bound: .integers(written.map { Int($0?.expiresAt.nanosecondsSinceEpoch ?? 0) }))
         sql.append(", ")
@@ -146,15 +148,20 @@ public final class PostgresRateLimitStore: RateLimitStore {
             seen.withLock { seen in for (_, key) in ordered { seen[key] = nil } }
             return nil
         }
-        remember(zip(ordered, written).map { ($0.0.element, $0.1) })
+        remember(encoded: zip(ordered, encoded).map { ($0.0.element, $0.1) })
         return result
     }
 
     /// Notes the keys' states as stored now.
     private func remember(_ states: [(RateLimitKey, RateLimitState?)]) {
+        remember(encoded: states.map { ($0.0, $0.1.map(RateLimitStateCodec.encode) ?? Data()) })
+    }
+
+    /// Notes the keys' states as stored now, encoded (empty: none).
+    private func remember(encoded states: [(RateLimitKey, Data)]) {
         seen.withLock { seen in
             if seen.count + states.count > Self.rememberedKeys { seen.removeAll(keepingCapacity: true) }
-            for (key, state) in states { seen[key] = state.map(RateLimitStateCodec.encode) ?? Data() }
+            for (key, bytes) in states { seen[key] = bytes }
         }
     }
 

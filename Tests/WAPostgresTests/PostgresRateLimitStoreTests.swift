@@ -76,6 +76,11 @@ struct PostgresRateLimitStoreTests {
         for state in states {
             #expect(RateLimitStateCodec.decode(RateLimitStateCodec.encode(state)) == state)
         }
+        // The stored layout: a tag byte, then big-endian words (rows written by earlier versions read the same).
+        let quota = Data([2, 0, 0, 0, 0, 0, 0, 0x4E, 0x20, 0, 0, 0, 0, 0, 0, 0, 3])
+        #expect(RateLimitStateCodec.encode(.dailyQuota(DailyQuotaState(day: 20_000, used: 3))) == quota)
+        #expect(RateLimitStateCodec.decode(quota) == .dailyQuota(DailyQuotaState(day: 20_000, used: 3)))
+        #expect(RateLimitStateCodec.decode(quota.dropLast()) == nil, "a partial word")
         #expect(RateLimitStateCodec.decode(Data()) == nil)
         #expect(RateLimitStateCodec.decode(Data([9, 0, 0, 0, 0, 0, 0, 0, 0])) == nil)
     }
