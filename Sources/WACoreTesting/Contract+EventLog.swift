@@ -213,6 +213,23 @@ extension RepositoryContract {
                 try await $0.eventLog.save(EventLogConsumer(name: "webhooks", organizationID: a.id, position: 0))
             }
         }
+
+        // Appending and reading a consumer in one step: the next number and the consumer as saved.
+        let (appended, read) = try await store.transaction(.organization(a.id)) {
+            try await $0.eventLog.append(event(f, a.id, 4), readingConsumer: "webhooks")
+        }
+        try check(appended.sequence == 4 && read == saved, "the append's number and the saved consumer: \(appended.sequence), \(read)")
+        let (_, unsaved) = try await store.transaction(.organization(a.id)) {
+            try await $0.eventLog.append(event(f, a.id, 5), readingConsumer: "audit-export")
+        }
+        try check(
+            unsaved == EventLogConsumer(name: "audit-export", organizationID: a.id),
+            "a consumer never saved reads at 0, unscheduled: \(unsaved)")
+        try await checkThrows(.tenantMismatch, "appending to another organization's log") {
+            try await store.transaction(.organization(b.id)) {
+                try await $0.eventLog.append(event(f, a.id, 6), readingConsumer: "webhooks")
+            }
+        }
     }
 
     private static func eventLogPruningWaitsForConsumers(_ store: any Store, _ f: Fixtures) async throws {

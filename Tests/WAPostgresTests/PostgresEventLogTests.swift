@@ -133,4 +133,45 @@ struct PostgresEventLogTests {
             #expect(all.map(\.sequence) == [1, 2, 3])
         }
     }
+
+    /// Publishing appends and reads the fan-out consumer in one statement. A fan-out run that holds the consumer
+    /// and is about to mark it caught up (not scheduled) makes that statement wait, and the append then reads the
+    /// consumer as the run committed it: the publisher schedules a new run, so its event is not stranded.
+    @Test func anAppendReadsTheConsumerAsAConcurrentRunCommittedIt() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            try await TestDatabase.migrate(client)
+            let runner = PostgresTransactionRunner(client: client, logger: TestDatabase.logger)
+            let org = OrganizationID(uuid: UUID())
+            let scope = TransactionScope.organization(org)
+            try await log(runner, scope) { repository in
+                _ = try await repository.append(event(org, 1))
+                try await repository.save(EventLogConsumer(name: "webhooks", organizationID: org, position: 0, isScheduled: true))
+            }
+            let runHolds = Rendezvous(parties: 2, timeout: .seconds(120))
+            let runEnds = Rendezvous(parties: 2, timeout: .seconds(120))
+            let appended = Atomic<Bool>(false)
+            async let run: Void = log(runner, scope) { repository in
+                var consumer = try await repository.consumer("webhooks", in: org)
+                try await runHolds.arrive()
+                try await runEnds.arrive()
+                consumer.position = 1
+                consumer.isScheduled = false
+                try await repository.save(consumer)
+            }
+            try await runHolds.arrive()
+            async let publisher = log(runner, scope) { repository in
+                let result = try await repository.append(event(org, 2), readingConsumer: "webhooks")
+                appended.store(true, ordering: .releasing)
+                return result
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let appendedEarly = appended.load(ordering: .acquiring)
+            #expect(!appendedEarly, "the append waits for the run that holds the consumer")
+            try await runEnds.arrive()
+            try await run
+            let (logged, consumer) = try await publisher
+            #expect(logged.sequence == 2)
+            #expect(consumer == EventLogConsumer(name: "webhooks", organizationID: org, position: 1, isScheduled: false))
+        }
+    }
 }

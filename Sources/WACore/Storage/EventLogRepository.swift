@@ -17,6 +17,13 @@ public protocol EventLogRepository: Sendable {
     /// Appends `event` to its organization's log with the next sequence number, in this transaction.
     func append(_ event: WebhookEvent) async throws(WAError) -> LoggedEvent
 
+    /// ``append(_:)``, then ``consumer(_:in:)`` for consumer `name` of the event's organization (locked until the
+    /// transaction ends), as one step: a store may do both in one round trip. Publishing reads the consumer right
+    /// after the append, while the organization's next append waits, so every round trip saved there is one the
+    /// organization's other writers do not wait for. The default implementation makes the two calls.
+    func append(_ event: WebhookEvent, readingConsumer name: String) async throws(WAError)
+        -> (logged: LoggedEvent, consumer: EventLogConsumer)
+
     /// The events of `organization` numbered after `sequence`, oldest first, at most `limit` (1 … 1,000).
     func read(in organization: OrganizationID, after sequence: UInt64, limit: Int) async throws(WAError)
         -> [LoggedEvent]
@@ -38,6 +45,15 @@ public protocol EventLogRepository: Sendable {
     /// Stores `consumer`, in this transaction. Fails with `invalid_argument` when its position is past the
     /// log's last number or its name is empty or longer than 64 characters.
     func save(_ consumer: EventLogConsumer) async throws(WAError)
+}
+
+extension EventLogRepository {
+    public func append(_ event: WebhookEvent, readingConsumer name: String) async throws(WAError)
+        -> (logged: LoggedEvent, consumer: EventLogConsumer)
+    {
+        let logged = try await append(event)
+        return (logged, try await consumer(name, in: event.organizationID))
+    }
 }
 
 /// One event in an organization's log, with its number there.

@@ -25,6 +25,23 @@ struct PostgresEventLogRepository: EventLogRepository {
     }
 
     func append(_ event: WebhookEvent) async throws(WAError) -> LoggedEvent {
+        try await append(event, reading: nil).logged
+    }
+
+    /// The append and the consumer's locking read in one statement: the counter's upsert (which locks the
+    /// organization's counter row) runs first, then the consumer's `FOR UPDATE` read. That read waits for a fan-out
+    /// run holding the consumer, and then returns the consumer as that run committed it (READ COMMITTED follows the
+    /// row to its newest version), exactly as a statement of its own would.
+    func append(_ event: WebhookEvent, readingConsumer name: String) async throws(WAError)
+        -> (logged: LoggedEvent, consumer: EventLogConsumer)
+    {
+        let (logged, consumer) = try await append(event, reading: name)
+        return (logged, consumer ?? EventLogConsumer(name: name, organizationID: event.organizationID))
+    }
+
+    private func append(_ event: WebhookEvent, reading consumerName: String?) async throws(WAError)
+        -> (logged: LoggedEvent, consumer: EventLogConsumer?)
+    {
         try context.requireUsable(for: event.organizationID, "event log")
         let stored = StoredEvent(
             id: event.id, type: event.type, createdAt: event.createdAt, instanceID: event.instanceID,
@@ -42,7 +59,17 @@ struct PostgresEventLogRepository: EventLogRepository {
         sql.append(bound: .date(event.createdAt))
         sql.append(", ")
         sql.append(bound: .json(try context.json(stored)))
-        sql.append(" FROM next RETURNING sequence) SELECT sequence FROM appended")
+        sql.append(" FROM next RETURNING sequence)")
+        if let consumerName {
+            sql.append(", consumer AS (SELECT position, is_scheduled FROM event_log_consumers WHERE organization_id = ")
+            sql.append(bound: .id(event.organizationID))
+            sql.append(" AND name = ")
+            sql.append(bound: .text(consumerName))
+            sql.append(" FOR UPDATE) SELECT sequence, (SELECT position FROM consumer), (SELECT is_scheduled FROM consumer)")
+        } else {
+            sql.append(" SELECT sequence, NULL::bigint, NULL::boolean")
+        }
+        sql.append(" FROM appended")
         // The wake-up in the same statement: the counter's row lock is held from here to the commit, so every
         // statement after this one delays the organization's next append.
         if context.markNotified(.eventLog) {
@@ -52,9 +79,28 @@ struct PostgresEventLogRepository: EventLogRepository {
             sql.append(bound: .text(PostgresWakeUps.payload(.eventLog)))
             sql.append(")) AS wake")
         }
-        let numbers = try await context.values(sql, as: Int.self, doing: "appending to the event log")
-        guard let number = numbers.first else { throw WAError(.internalError, "the event log gave no number") }
-        return LoggedEvent(sequence: UInt64(number), event: event)
+        let rows = try await context.rows(sql, doing: "appending to the event log")
+        let number: Int
+        let position: Int?
+        let scheduled: Bool?
+        do {
+            guard let row = try rows.first?.decode((Int, Int?, Bool?).self) else {
+                throw WAError(.internalError, "the event log gave no number")
+            }
+            (number, position, scheduled) = row
+        } catch let error as WAError {
+            throw error
+        } catch {
+            throw PostgresTransactionRunner.mapped(error, doing: "appending to the event log", context.logger)
+        }
+        let logged = LoggedEvent(sequence: UInt64(number), event: event)
+        guard let consumerName, let position, let scheduled else { return (logged, nil) }
+        return (
+            logged,
+            EventLogConsumer(
+                name: consumerName, organizationID: event.organizationID, position: UInt64(position),
+                isScheduled: scheduled)
+        )
     }
 
     func read(in organization: OrganizationID, after sequence: UInt64, limit: Int) async throws(WAError)

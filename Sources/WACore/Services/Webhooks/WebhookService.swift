@@ -358,8 +358,7 @@ public struct WebhookService: WebhookPublisher {
     public func publish(_ event: WebhookEvent, in transaction: any StoreTransaction) async throws -> LoggedEvent {
         let tx = transaction
         let org = event.organizationID
-        let logged = try await tx.eventLog.append(event)
-        var consumer = try await tx.eventLog.consumer(Self.fanOutConsumer, in: org)
+        var (logged, consumer) = try await tx.eventLog.append(event, readingConsumer: Self.fanOutConsumer)
         guard !consumer.isScheduled else { return logged }
         consumer.isScheduled = true
         try await tx.eventLog.save(consumer)
